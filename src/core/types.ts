@@ -1,0 +1,229 @@
+// The shared vocabulary of the core. Every field read from disk is optional: the companion
+// writes its files without locks, so any of them can be missing, torn or of the wrong type.
+
+export type RecordedStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** What we show the user: the recorded status checked against the operating system. */
+export type DerivedStatus =
+  | 'running' // recorded running, process verified
+  | 'queued' // recorded queued, worker verified (or not started yet)
+  | 'stalled' // verified alive, but the log has been silent too long
+  | 'stale' // recorded queued/running, process gone (or a zombie)
+  | 'pid-reused' // a live process has that pid, but it is something else
+  | 'unverified' // cannot tell (EPERM, no pid recorded, unsupported platform)
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'unknown'; // no usable status anywhere
+
+export const TERMINAL_STATUSES: readonly RecordedStatus[] = ['completed', 'failed', 'cancelled'];
+export const ACTIVE_STATUSES: readonly RecordedStatus[] = ['queued', 'running'];
+
+export type JobFlag =
+  | 'unindexed' // record on disk, missing from state.json (race 1's loser)
+  | 'record-missing' // in state.json, no jobs/<id>.json (race 2's victim)
+  | 'log-missing' // no jobs/<id>.log
+  | 'disagreement' // index and record differ on status
+  | 'partial-index'; // index entry lacks fields the record had to fill
+
+/** One job as one file describes it (an index entry or a record), validated field by field. */
+export interface JobFields {
+  id: string;
+  kind?: string;
+  kindLabel?: string;
+  title?: string;
+  summary?: string;
+  jobClass?: string;
+  status?: RecordedStatus;
+  phase?: string;
+  pid?: number | null;
+  logFile?: string;
+  workspaceRoot?: string;
+  sessionId?: string;
+  threadId?: string;
+  turnId?: string;
+  write?: boolean;
+  createdAt?: string;
+  updatedAt?: string;
+  startedAt?: string;
+  completedAt?: string;
+  cancelledAt?: string;
+  errorMessage?: string;
+  rendered?: string;
+  result?: unknown;
+  request?: Record<string, unknown>;
+  /** Everything the file held for this job, unknown fields included, untouched. */
+  raw: Record<string, unknown>;
+}
+
+/** A problem with what was on disk; shown in the UI, never thrown. */
+export interface ReadWarning {
+  file: string;
+  message: string;
+}
+
+export interface ParsedState {
+  version?: number;
+  config?: Record<string, unknown>;
+  entries: JobFields[];
+  raw?: Record<string, unknown>;
+}
+
+export interface BrokerFile {
+  endpoint?: string;
+  pidFile?: string;
+  logFile?: string;
+  sessionDir?: string;
+  pid?: number;
+  raw: Record<string, unknown>;
+}
+
+/** The result of reading one file tolerantly. `value` is the best partial result. */
+export interface ReadResult<T> {
+  value: T | undefined;
+  warnings: ReadWarning[];
+  /** ENOENT: the file is not there (distinct from "there but unreadable"). */
+  missing: boolean;
+  mtimeMs?: number;
+  size?: number;
+}
+
+// ---------------------------------------------------------------- processes
+
+export type ProcState = 'alive' | 'zombie' | 'gone' | 'eperm' | 'unknown';
+
+/** What the operating system says about one pid at one moment. */
+export interface ProcInfo {
+  pid: number;
+  state: ProcState;
+  argv?: string[];
+  /** Process start, epoch milliseconds (Linux: boot time + start ticks; ~10 ms resolution). */
+  startTimeMs?: number;
+  ppid?: number;
+  pgid?: number;
+  sid?: number;
+  uid?: number;
+  rssBytes?: number;
+  /** Why `unknown`, when it is. */
+  error?: string;
+}
+
+/** Batched process inspection; one implementation per platform. */
+export interface ProcessTable {
+  /** One batch for all pids: never one child process per pid. */
+  inspect(pids: readonly number[]): Promise<Map<number, ProcInfo>>;
+  /** Every process visible to this user (for finding brokers with no dir). */
+  list(): Promise<ProcInfo[]>;
+}
+
+export type VerifyOutcome =
+  | 'verified' // alive, command line is the one the record names, started no earlier than the job
+  | 'gone'
+  | 'zombie'
+  | 'reused' // alive, but a different command line or started before the job existed
+  | 'eperm' // alive, but we may not look at it
+  | 'no-pid'
+  | 'unsupported';
+
+export interface Verification {
+  pid?: number;
+  outcome: VerifyOutcome;
+  /** One sentence for the tooltip: how we know. */
+  detail: string;
+  argv?: string[];
+  startTimeMs?: number;
+  checkedAtMs: number;
+}
+
+// ---------------------------------------------------------------- the model
+
+export interface LogLine {
+  /** ISO timestamp from the `[...]` prefix, when the line has one. */
+  time?: string;
+  text: string;
+}
+
+export interface LogPreview {
+  exists: boolean;
+  size?: number;
+  mtimeMs?: number;
+  /** Last progress lines (`[ISO] message`), oldest first, bounded. */
+  progress: LogLine[];
+}
+
+export interface Job {
+  id: string;
+  stateDir: string;
+  /** The state.json entry, when there is one. */
+  index?: JobFields;
+  /** jobs/<id>.json, when it is there. */
+  record?: JobFields;
+  recordMtimeMs?: number;
+  /** Index and record merged; on disagreement the newer side's fields win. */
+  display: JobFields;
+  /** The status the files claim (after merging). */
+  recordedStatus?: RecordedStatus;
+  status: DerivedStatus;
+  flags: JobFlag[];
+  verification?: Verification;
+  /** Always <stateDir>/jobs/<id>.log: the record's own `logFile` is never trusted as a path. */
+  logPath: string;
+  recordPath: string;
+  log: LogPreview;
+  /** Earliest creation time known for the job, epoch ms (index entries re-added after a lost update get a fresh createdAt). */
+  earliestKnownMs?: number;
+}
+
+export interface StateDirSnapshot {
+  stateDir: string;
+  /** The candidate root it was found under. */
+  root: string;
+  exists: boolean;
+  config?: Record<string, unknown>;
+  jobs: Job[];
+  broker?: BrokerFile;
+  warnings: ReadWarning[];
+  readAtMs: number;
+}
+
+/** A candidate state root and where it came from. */
+export interface StateRoot {
+  path: string;
+  source: 'plugin-data' | 'tmp' | 'setting' | 'cli';
+}
+
+/** One workspace folder mapped to its state directories (one per root where it exists). */
+export interface FolderMapping {
+  folder: string;
+  workspaceRoot: string;
+  /** `<slug>-<hash>` */
+  dirName: string;
+  /** Every place looked (for the welcome view), and which of them exist. */
+  candidates: { root: StateRoot; stateDir: string; exists: boolean }[];
+}
+
+export interface CoreSettings {
+  /** Extra state roots from the user's settings. */
+  extraRoots: string[];
+  /** A verified job whose log is silent longer than this is `stalled`. */
+  stalledAfterMs: number;
+  /** How much of a log's end is read for previews. */
+  logTailBytes: number;
+  /** How many progress lines a preview keeps. */
+  progressLines: number;
+}
+
+export const DEFAULT_SETTINGS: CoreSettings = {
+  extraRoots: [],
+  stalledAfterMs: 10 * 60_000,
+  logTailBytes: 64 * 1024,
+  progressLines: 5,
+};
+
+/** The environment discovery depends on, injectable for tests. */
+export interface HostEnv {
+  env: Record<string, string | undefined>;
+  homedir: string;
+  tmpdir: string;
+  platform: NodeJS.Platform;
+}
