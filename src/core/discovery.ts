@@ -1,0 +1,136 @@
+// Where a workspace's companion state lives: the same `<slug>-<hash>` name the companion computes,
+// looked for under every root the companion could have used.
+import { execFile } from 'child_process';
+import { createHash } from 'crypto';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { FolderMapping, HostEnv, StateRoot } from './types';
+
+export function defaultHostEnv(): HostEnv {
+  return { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
+}
+
+/** The companion's slug: base name, runs of other characters as "-", trimmed, "workspace" if empty. */
+export function slugOf(workspaceRoot: string): string {
+  const base = path.basename(workspaceRoot) || 'workspace';
+  return base.replace(/[^a-zA-Z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'workspace';
+}
+
+export function hashOf(canonicalRoot: string): string {
+  return createHash('sha256').update(canonicalRoot).digest('hex').slice(0, 16);
+}
+
+/** `<slug>-<hash>`: the slug from the root as given, the hash from its real path (as the companion does). */
+export async function stateDirName(workspaceRoot: string): Promise<string> {
+  let canonical = workspaceRoot;
+  try {
+    canonical = await fs.realpath(workspaceRoot);
+  } catch {
+    // The companion hashes the path as given when realpath fails.
+  }
+  return `${slugOf(workspaceRoot)}-${hashOf(canonical)}`;
+}
+
+/** `git rev-parse --show-toplevel`, or the folder itself outside git (or without git). */
+export function resolveWorkspaceRoot(folder: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('git', ['rev-parse', '--show-toplevel'], { cwd: folder, timeout: 5000, windowsHide: true }, (err, stdout) => {
+      const top = String(stdout ?? '').trim();
+      resolve(!err && top ? top : folder);
+    });
+  });
+}
+
+export function claudeConfigDir(host: HostEnv): string {
+  return host.env.CLAUDE_CONFIG_DIR || path.join(host.homedir, '.claude');
+}
+
+export interface CandidateRoots {
+  /** Roots that exist now, deduplicated by real path. */
+  roots: StateRoot[];
+  /** Every root looked at, existing or not (the watcher follows them; the welcome view names them). */
+  all: StateRoot[];
+  /** Human-readable places, patterns included. */
+  searched: string[];
+  /** Settings that could not be used. */
+  warnings: string[];
+}
+
+function expandHome(p: string, host: HostEnv): string {
+  return p === '~' ? host.homedir : p.startsWith('~/') ? path.join(host.homedir, p.slice(2)) : p;
+}
+
+export async function candidateRoots(host: HostEnv, extraRoots: readonly string[]): Promise<CandidateRoots> {
+  const all: StateRoot[] = [];
+  const warnings: string[] = [];
+  const dataDir = path.join(claudeConfigDir(host), 'plugins', 'data');
+  try {
+    for (const e of await fs.readdir(dataDir, { withFileTypes: true })) {
+      if (e.isDirectory()) all.push({ path: path.join(dataDir, e.name, 'state'), source: 'plugin-data' });
+    }
+  } catch {
+    // No plugin data yet.
+  }
+  all.push({ path: path.join(host.tmpdir, 'codex-companion'), source: 'tmp' });
+  for (const r of extraRoots) {
+    const p = expandHome(r.trim(), host);
+    if (!path.isAbsolute(p)) warnings.push(`state root "${r}" is not an absolute path; ignored`);
+    else all.push({ path: path.normalize(p), source: 'setting' });
+  }
+  const roots: StateRoot[] = [];
+  const seen = new Set<string>();
+  const allDedup: StateRoot[] = [];
+  const seenAll = new Set<string>();
+  for (const r of all) {
+    if (!seenAll.has(r.path)) {
+      seenAll.add(r.path);
+      allDedup.push(r);
+    }
+    try {
+      const real = await fs.realpath(r.path);
+      if (!(await fs.stat(real)).isDirectory() || seen.has(real)) continue;
+      seen.add(real);
+      roots.push(r);
+    } catch {
+      // Not there (yet).
+    }
+  }
+  const searched = [path.join(dataDir, '*', 'state'), path.join(host.tmpdir, 'codex-companion'), ...allDedup.filter((r) => r.source === 'setting').map((r) => r.path)];
+  return { roots, all: allDedup, searched, warnings };
+}
+
+export async function mapFolder(folder: string, roots: readonly StateRoot[]): Promise<FolderMapping> {
+  const workspaceRoot = await resolveWorkspaceRoot(folder);
+  const dirName = await stateDirName(workspaceRoot);
+  const candidates = await Promise.all(
+    roots.map(async (root) => {
+      const stateDir = path.join(root.path, dirName);
+      let exists = false;
+      try {
+        exists = (await fs.stat(stateDir)).isDirectory();
+      } catch {
+        exists = false;
+      }
+      return { root, stateDir, exists };
+    }),
+  );
+  return { folder, workspaceRoot, dirName, candidates };
+}
+
+const STATE_DIR_NAME = /^.+-[0-9a-f]{16}$/;
+
+/** Every state dir under every root (any workspace, open or not); links are not followed out of a root. */
+export async function enumerateStateDirs(roots: readonly StateRoot[]): Promise<{ root: StateRoot; stateDir: string; name: string }[]> {
+  const out: { root: StateRoot; stateDir: string; name: string }[] = [];
+  for (const root of roots) {
+    try {
+      for (const e of await fs.readdir(root.path, { withFileTypes: true })) {
+        if (e.isDirectory() && STATE_DIR_NAME.test(e.name)) out.push({ root, stateDir: path.join(root.path, e.name), name: e.name });
+      }
+    } catch {
+      // A root that vanished has no state dirs.
+    }
+  }
+  return out;
+}

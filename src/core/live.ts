@@ -1,0 +1,71 @@
+// Keeps a JobsModel in step with the disk (file events) and the process table (a slow timer that
+// exists only while some job claims to run). Nothing here polls when nothing can change.
+import type { Logger } from './emitter';
+import { silentLogger } from './emitter';
+import type { JobsModel } from './model';
+import { ReverifyTimer } from './reverifyTimer';
+import { StateWatcher } from './watcher';
+
+export interface LiveOptions {
+  debounceMs?: number;
+  usePolling?: boolean;
+  reverifyIntervalMs?: number;
+  logger?: Logger;
+}
+
+export class LiveUpdates {
+  readonly watcher: StateWatcher;
+  readonly timer: ReverifyTimer;
+  private readonly subscription: { dispose(): void };
+  private started = false;
+  private readonly logger: Logger;
+
+  constructor(private readonly model: JobsModel, opts: LiveOptions = {}) {
+    this.logger = opts.logger ?? silentLogger;
+    this.watcher = new StateWatcher({
+      debounceMs: opts.debounceMs ?? 30,
+      usePolling: opts.usePolling,
+      logger: this.logger,
+      onBatch: (batch) => {
+        void model.applyBatch(batch).catch((err) => this.logger.error(`applying file changes failed: ${String(err)}`));
+      },
+    });
+    this.timer = new ReverifyTimer(() => model.reverify(), opts.reverifyIntervalMs ?? 2000);
+    this.subscription = model.onDidChange((e) => {
+      if (!this.started) return;
+      if (e.full) void this.replan();
+      this.timer.setActive(model.anyActive);
+    });
+  }
+
+  /** Starts following; the first refresh happens here. */
+  async start(): Promise<void> {
+    this.started = true;
+    await this.model.refresh();
+    await this.replan();
+    this.timer.setActive(this.model.anyActive);
+  }
+
+  /** Stops every watcher and timer (nothing to show, or deactivation). */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.timer.setActive(false);
+    await this.watcher.setPlan({ stateDirs: [], roots: [] });
+  }
+
+  setOptions(opts: { usePolling?: boolean; reverifyIntervalMs?: number }): void {
+    if (opts.reverifyIntervalMs) this.timer.setInterval(opts.reverifyIntervalMs);
+  }
+
+  private async replan(): Promise<void> {
+    // A full refresh may follow a dir being deleted and recreated: re-arm the watchers for it.
+    await this.watcher.setPlan(this.model.watchPlan(), true).catch((err) => this.logger.warn(`watch plan failed: ${String(err)}`));
+  }
+
+  async dispose(): Promise<void> {
+    this.started = false;
+    this.subscription.dispose();
+    this.timer.dispose();
+    await this.watcher.dispose();
+  }
+}

@@ -1,0 +1,221 @@
+// Follows state dirs and candidate roots with native file events (chokidar), and turns bursts of
+// events into one batch of "what changed where", so the model re-reads only that.
+import * as path from 'path';
+import { promises as fs } from 'fs';
+import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from './emitter';
+import { silentLogger } from './emitter';
+import { isSafeJobId } from './reader';
+
+export interface StateDirChange {
+  /** state.json changed (or appeared, or vanished). */
+  index: boolean;
+  /** broker.json changed. */
+  broker: boolean;
+  /** Jobs whose record or log changed. */
+  jobs: Set<string>;
+}
+
+export interface ChangeBatch {
+  /** Per state dir, what to re-read. */
+  dirs: Map<string, StateDirChange>;
+  /** A state dir or root appeared or vanished: discovery must run again. */
+  layout: boolean;
+}
+
+export interface WatcherOptions {
+  onBatch: (batch: ChangeBatch) => void;
+  /** Events within this window become one batch (measured from the first event). */
+  debounceMs?: number;
+  /** For network filesystems where native events do not arrive. */
+  usePolling?: boolean;
+  pollIntervalMs?: number;
+  logger?: Logger;
+}
+
+export interface WatchPlan {
+  stateDirs: string[];
+  /** Candidate roots, existing or not; their (future) children are state dirs. */
+  roots: string[];
+}
+
+export class StateWatcher {
+  private dirWatcher: FSWatcher | undefined;
+  private rootWatcher: FSWatcher | undefined;
+  private plan: WatchPlan = { stateDirs: [], roots: [] };
+  private pending: ChangeBatch | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly logger: Logger;
+  private disposed = false;
+  /** Batches delivered; for tests and benchmarks. */
+  batches = 0;
+
+  constructor(private readonly opts: WatcherOptions) {
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  get watching(): boolean {
+    return !!this.dirWatcher || !!this.rootWatcher;
+  }
+
+  /** Re-plans the watchers; a no-op when nothing changed unless `force` (a dir was recreated). */
+  async setPlan(plan: WatchPlan, force = false): Promise<void> {
+    const same = sameSet(plan.stateDirs, this.plan.stateDirs) && sameSet(plan.roots, this.plan.roots);
+    if (same && !force) return;
+    this.plan = { stateDirs: [...plan.stateDirs], roots: [...plan.roots] };
+    await this.closeWatchers();
+    if (this.disposed) return;
+    this.readyPromises = [];
+    if (plan.stateDirs.length > 0) this.dirWatcher = this.track(this.watchStateDirs(plan.stateDirs));
+    if (plan.roots.length > 0) this.rootWatcher = this.track(await this.watchRoots(plan.roots));
+  }
+
+  /** Resolves once the current watchers have finished their initial scan (tests wait on it). */
+  async ready(): Promise<void> {
+    await Promise.all(this.readyPromises);
+  }
+
+  private readyPromises: Promise<void>[] = [];
+
+  private track(w: FSWatcher): FSWatcher {
+    this.readyPromises.push(new Promise((resolve) => w.once('ready', () => resolve())));
+    return w;
+  }
+
+  private common() {
+    return {
+      ignoreInitial: true,
+      persistent: true,
+      usePolling: !!this.opts.usePolling,
+      interval: this.opts.pollIntervalMs ?? 2000,
+      binaryInterval: this.opts.pollIntervalMs ?? 2000,
+    };
+  }
+
+  private watchStateDirs(dirs: string[]): FSWatcher {
+    const dirSet = new Set(dirs);
+    const relevant = (p: string): boolean => {
+      if (dirSet.has(p)) return true;
+      const parent = path.dirname(p);
+      const name = path.basename(p);
+      if (dirSet.has(parent)) return name === 'state.json' || name === 'broker.json' || name === 'jobs';
+      if (path.basename(parent) === 'jobs' && dirSet.has(path.dirname(parent))) return name.endsWith('.json') || name.endsWith('.log');
+      return false;
+    };
+    const w = watch(dirs, { ...this.common(), depth: 1, ignored: (p: string) => !relevant(p) });
+    const onFile = (p: string) => this.fileEvent(p, dirSet);
+    w.on('add', onFile).on('change', onFile).on('unlink', onFile);
+    w.on('unlinkDir', (p) => this.dirEvent(p, dirSet));
+    w.on('addDir', (p) => this.dirEvent(p, dirSet));
+    w.on('error', (e) => this.logger.warn(`watching state dirs: ${String(e)}`));
+    return w;
+  }
+
+  /**
+   * A root may not exist yet (no job ever ran under it): watch its nearest existing ancestor, but
+   * only the chain of names that leads to it, so a busy temp dir costs nothing.
+   */
+  private async watchRoots(roots: string[]): Promise<FSWatcher> {
+    const allowed = new Set<string>();
+    const bases = new Set<string>();
+    let depth = 0;
+    for (const root of roots) {
+      const anchor = await nearestExisting(root);
+      bases.add(anchor);
+      const chain: string[] = [];
+      for (let p = root; p !== anchor && p !== path.dirname(p); p = path.dirname(p)) chain.push(p);
+      for (const p of chain) allowed.add(p);
+      allowed.add(root);
+      depth = Math.max(depth, chain.length);
+    }
+    const rootSet = new Set(roots);
+    const ok = (p: string) => bases.has(p) || allowed.has(p) || rootSet.has(path.dirname(p));
+    const w = watch([...bases], { ...this.common(), depth, ignored: (p: string) => !ok(p) });
+    const layout = (p: string) => {
+      if (allowed.has(p) || rootSet.has(path.dirname(p))) this.queue((b) => (b.layout = true));
+    };
+    w.on('addDir', layout).on('unlinkDir', layout);
+    w.on('error', (e) => this.logger.warn(`watching state roots: ${String(e)}`));
+    return w;
+  }
+
+  private fileEvent(p: string, dirs: Set<string>): void {
+    const parent = path.dirname(p);
+    const name = path.basename(p);
+    if (dirs.has(parent)) {
+      if (name === 'state.json') this.queue((b) => (entry(b, parent).index = true));
+      else if (name === 'broker.json') this.queue((b) => (entry(b, parent).broker = true));
+      return;
+    }
+    const stateDir = path.dirname(parent);
+    const id = name.replace(/\.(json|log)$/, '');
+    if (dirs.has(stateDir) && isSafeJobId(id)) this.queue((b) => entry(b, stateDir).jobs.add(id));
+  }
+
+  private dirEvent(p: string, dirs: Set<string>): void {
+    // The state dir itself or its jobs dir came or went: a full re-read of that dir is simplest.
+    if (dirs.has(p)) this.queue((b) => (b.layout = true));
+    else if (path.basename(p) === 'jobs' && dirs.has(path.dirname(p))) this.queue((b) => (entry(b, path.dirname(p)).index = true, b.layout = true));
+  }
+
+  private queue(mutate: (b: ChangeBatch) => void): void {
+    if (this.disposed) return;
+    if (!this.pending) this.pending = { dirs: new Map(), layout: false };
+    mutate(this.pending);
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.debounceMs ?? 30);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = undefined;
+    if (!batch || this.disposed) return;
+    this.batches++;
+    try {
+      this.opts.onBatch(batch);
+    } catch (err) {
+      this.logger.error(`handling file changes failed: ${String(err)}`);
+    }
+  }
+
+  private async closeWatchers(): Promise<void> {
+    const ws = [this.dirWatcher, this.rootWatcher];
+    this.dirWatcher = undefined;
+    this.rootWatcher = undefined;
+    await Promise.all(ws.map((w) => w?.close()));
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+    await this.closeWatchers();
+  }
+}
+
+function entry(b: ChangeBatch, dir: string): StateDirChange {
+  let e = b.dirs.get(dir);
+  if (!e) {
+    e = { index: false, broker: false, jobs: new Set() };
+    b.dirs.set(dir, e);
+  }
+  return e;
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(a);
+  return b.every((x) => s.has(x));
+}
+
+async function nearestExisting(p: string): Promise<string> {
+  for (let cur = p; ; cur = path.dirname(cur)) {
+    try {
+      if ((await fs.stat(cur)).isDirectory()) return cur;
+    } catch {
+      // keep climbing
+    }
+    if (cur === path.dirname(cur)) return cur;
+  }
+}

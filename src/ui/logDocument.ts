@@ -1,0 +1,116 @@
+// Read-only log documents that follow their file as it grows. One chokidar watcher serves every
+// open log; a path is watched only while a document shows it.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { watch, type FSWatcher } from 'chokidar';
+import type { JobsModel } from '../core/model';
+import { readLogTail } from '../core/reader';
+import { formatBytes } from '../core/format';
+import { LOG_SCHEME, parseJobUri } from './jobUris';
+
+/** Logs can reach hundreds of MB: a document shows at most this much of the end. */
+const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
+const FOLLOW_DEBOUNCE_MS = 150;
+
+export class LogDocumentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private watcher: FSWatcher | undefined;
+  /** Watched file path → the document URIs that show it. */
+  private readonly followed = new Map<string, Set<string>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly model: JobsModel) {
+    this.subscriptions.push(vscode.workspace.onDidCloseTextDocument((d) => this.unfollow(d.uri)));
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const ref = parseJobUri(this.model, uri);
+    if (!ref) return 'This log is not part of a known Codex state directory.';
+    const file = path.join(ref.stateDir, 'jobs', `${ref.id}.log`);
+    this.follow(file, uri);
+    const tail = await readLogTail(file, MAX_DOCUMENT_BYTES);
+    if (!tail.exists) return `The log ${file} does not exist (yet). This document updates when it appears.`;
+    const omitted = tail.size - tail.text.length;
+    const header = omitted > 0 ? `… ${formatBytes(omitted)} omitted; the full log is ${file}\n` : '';
+    return header + tail.text;
+  }
+
+  private follow(file: string, uri: vscode.Uri): void {
+    const key = uri.toString();
+    let uris = this.followed.get(file);
+    if (!uris) {
+      uris = new Set();
+      this.followed.set(file, uris);
+      this.ensureWatcher().add(file);
+    }
+    uris.add(key);
+  }
+
+  private unfollow(uri: vscode.Uri): void {
+    if (uri.scheme !== LOG_SCHEME) return;
+    for (const [file, uris] of this.followed) {
+      if (uris.delete(uri.toString()) && uris.size === 0) {
+        this.followed.delete(file);
+        this.watcher?.unwatch(file);
+      }
+    }
+  }
+
+  private ensureWatcher(): FSWatcher {
+    if (!this.watcher) {
+      this.watcher = watch([], { ignoreInitial: true, persistent: true });
+      const onChange = (file: string) => this.schedule(file);
+      this.watcher.on('add', onChange).on('change', onChange).on('unlink', onChange);
+      this.watcher.on('error', () => {
+        // A vanished directory is normal here (the companion deletes logs); nothing to report.
+      });
+    }
+    return this.watcher;
+  }
+
+  private schedule(file: string): void {
+    if (this.timers.has(file)) return;
+    this.timers.set(
+      file,
+      setTimeout(() => {
+        this.timers.delete(file);
+        for (const u of this.followed.get(file) ?? []) this.fire(vscode.Uri.parse(u));
+      }, FOLLOW_DEBOUNCE_MS),
+    );
+  }
+
+  private fire(uri: vscode.Uri): void {
+    // Keep following the end for editors that were showing the end.
+    const editors = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri.toString());
+    const atEnd = editors.filter((e) => {
+      const last = e.visibleRanges[e.visibleRanges.length - 1];
+      return !last || last.end.line >= e.document.lineCount - 2;
+    });
+    this.changed.fire(uri);
+    if (atEnd.length) {
+      setTimeout(() => {
+        for (const e of atEnd) {
+          const end = new vscode.Position(e.document.lineCount, 0);
+          e.revealRange(new vscode.Range(end, end), vscode.TextEditorRevealType.Default);
+        }
+      }, 50);
+    }
+  }
+
+  /** How many files are being followed (for tests: proves closing a document stops watching). */
+  get followedCount(): number {
+    return this.followed.size;
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    void this.watcher?.close();
+    this.watcher = undefined;
+    this.followed.clear();
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}

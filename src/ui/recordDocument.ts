@@ -1,0 +1,19 @@
+// The raw JSON the companion wrote for a job: its record, or its state.json entry when the record is gone.
+import * as vscode from 'vscode';
+import type { JobsModel } from '../core/model';
+import { parseJobUri } from './jobUris';
+
+export class RecordDocumentProvider implements vscode.TextDocumentContentProvider {
+  constructor(private readonly model: JobsModel) {}
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    const ref = parseJobUri(this.model, uri);
+    const job = ref && this.model.findJob(ref.stateDir, ref.id);
+    if (!job) return '// This job is no longer known.\n';
+    if (job.record) {
+      const note = job.index ? '' : '// Not listed in state.json: this record is all that is left of it there.\n';
+      return `// ${job.recordPath}\n${note}${JSON.stringify(job.record.raw, null, 2)}\n`;
+    }
+    return `// ${job.recordPath} is missing; this is the job's entry in state.json.\n${JSON.stringify(job.index?.raw ?? {}, null, 2)}\n`;
+  }
+}
