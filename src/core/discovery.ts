@@ -100,8 +100,8 @@ export async function candidateRoots(host: HostEnv, extraRoots: readonly string[
   return { roots, all: allDedup, searched, warnings };
 }
 
-export async function mapFolder(folder: string, roots: readonly StateRoot[]): Promise<FolderMapping> {
-  const workspaceRoot = await resolveWorkspaceRoot(folder);
+export async function mapFolder(folder: string, roots: readonly StateRoot[], knownRoot?: Promise<string>): Promise<FolderMapping> {
+  const workspaceRoot = await (knownRoot ?? resolveWorkspaceRoot(folder));
   const dirName = await stateDirName(workspaceRoot);
   const candidates = await Promise.all(
     roots.map(async (root) => {

@@ -58,8 +58,7 @@ export class LiveUpdates {
   }
 
   private async replan(): Promise<void> {
-    // A full refresh may follow a dir being deleted and recreated: re-arm the watchers for it.
-    await this.watcher.setPlan(this.model.watchPlan(), true).catch((err) => this.logger.warn(`watch plan failed: ${String(err)}`));
+    await this.watcher.setPlan(this.model.watchPlan()).catch((err) => this.logger.warn(`watch plan failed: ${String(err)}`));
   }
 
   async dispose(): Promise<void> {

@@ -1,7 +1,7 @@
 // The truthful model of every open workspace folder's jobs. It reads, verifies and emits; it never
 // writes to a state dir. The UI renders it; the watcher and the CLI drive it.
 import { Emitter, type Logger, silentLogger } from './emitter';
-import { candidateRoots, mapFolder } from './discovery';
+import { candidateRoots, mapFolder, resolveWorkspaceRoot } from './discovery';
 import { loadStateDir } from './snapshot';
 import { verifyJobs } from './verify';
 import { readBrokerFile, readJobRecord, readLogPreview, readStateFile } from './reader';
@@ -74,8 +74,6 @@ export class JobsModel {
   private rootList: StateRoot[] = [];
   private searchedList: string[] = [];
   private settings: CoreSettings;
-  private running: Promise<void> | undefined;
-  private again = false;
   private disposed = false;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -125,29 +123,50 @@ export class JobsModel {
 
   setFolders(folders: readonly WorkspaceFolderRef[]): void {
     this.folderRefs = [...folders];
+    this.workspaceRoots.clear();
+  }
+
+  /** A folder's git top level barely ever changes; asking git costs a process per folder per refresh. */
+  private readonly workspaceRoots = new Map<string, Promise<string>>();
+
+  private workspaceRootOf(folder: string): Promise<string> {
+    let p = this.workspaceRoots.get(folder);
+    if (!p) {
+      p = resolveWorkspaceRoot(folder);
+      this.workspaceRoots.set(folder, p);
+    }
+    return p;
   }
 
   setSettings(settings: CoreSettings): void {
     this.settings = settings;
   }
 
-  /** Re-reads everything. Calls made while a refresh runs coalesce into one more run. */
+  /**
+   * Every change to the model runs through this queue: a full rebuild, a partial re-read and a
+   * re-verification each start from the state the previous one left, so none overwrites another.
+   */
+  private serial: Promise<void> = Promise.resolve();
+  private queuedRefresh: Promise<void> | undefined;
+  private pendingBatch: ChangeBatch | undefined;
+  private queuedDrain: Promise<void> | undefined;
+
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    const run = this.serial.then(() => (this.disposed ? undefined : op()));
+    this.serial = run.catch((err) => this.logger.error(`model update failed: ${String(err)}`));
+    return run;
+  }
+
+  /** Re-reads everything. Calls made before a queued refresh starts share it. */
   refresh(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.rebuild();
-        } while (this.again && !this.disposed);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+    if (this.queuedRefresh) return this.queuedRefresh;
+    const p = this.enqueue(async () => {
+      this.queuedRefresh = undefined;
+      this.pendingBatch = undefined; // a full rebuild reads everything those events named
+      await this.rebuild();
+    });
+    this.queuedRefresh = p;
+    return p;
   }
 
   private async rebuild(): Promise<void> {
@@ -175,7 +194,7 @@ export class JobsModel {
 
   private async loadFolder(folder: WorkspaceFolderRef, roots: StateRoot[]): Promise<FolderState> {
     try {
-      const mapping = await mapFolder(folder.path, roots);
+      const mapping = await mapFolder(folder.path, roots, this.workspaceRootOf(folder.path));
       const existing = mapping.candidates.filter((c) => c.exists);
       const snapshots = await Promise.all(
         existing.map((c) => loadStateDir(c.root, c.stateDir, this.settings)),
@@ -207,13 +226,23 @@ export class JobsModel {
   private searchedRoots: string[] = [];
 
   /** Re-reads only what a batch of file events names; a layout change means a full refresh. */
-  async applyBatch(batch: ChangeBatch): Promise<void> {
+  applyBatch(batch: ChangeBatch): Promise<void> {
     if (batch.layout) return this.refresh();
-    if (this.running) {
-      // A full refresh is under way and will see these changes too.
-      this.again = true;
-      return this.running;
+    if (this.pendingBatch) {
+      mergeBatch(this.pendingBatch, batch);
+      return this.queuedDrain ?? Promise.resolve();
     }
+    this.pendingBatch = batch;
+    this.queuedDrain = this.enqueue(async () => {
+      const b = this.pendingBatch;
+      this.pendingBatch = undefined;
+      this.queuedDrain = undefined;
+      if (b) await this.applyNow(b);
+    });
+    return this.queuedDrain;
+  }
+
+  private async applyNow(batch: ChangeBatch): Promise<void> {
     const touched: FolderState[] = [];
     const changedJobs: Job[] = [];
     const transitions: StatusTransition[] = [];
@@ -222,7 +251,8 @@ export class JobsModel {
         const i = folder.snapshots.findIndex((s) => s.stateDir === stateDir);
         if (i < 0) continue;
         const before = new Map(folder.snapshots[i].jobs.map((j) => [j.id, j]));
-        const next = await this.reloadPartly(folder.snapshots[i], change);
+        const prev = folder.snapshots[i];
+        const next = change.rescan ? await this.reloadWhole(prev) : await this.reloadPartly(prev, change);
         if (this.disposed) return;
         folder.snapshots[i] = next;
         folder.jobs = folder.snapshots.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a));
@@ -240,7 +270,11 @@ export class JobsModel {
   }
 
   /** Re-checks every job that claims to be queued or running; fires only when a status moved. */
-  async reverify(): Promise<void> {
+  reverify(): Promise<void> {
+    return this.enqueue(() => this.reverifyNow());
+  }
+
+  private async reverifyNow(): Promise<void> {
     const active = this.allJobs().filter(claimsActive);
     if (active.length === 0) return;
     const before = new Map(active.map((j) => [jobKey(j), j.status]));
@@ -259,6 +293,15 @@ export class JobsModel {
   /** Whether any job claims to run: the re-verify timer runs only then. */
   get anyActive(): boolean {
     return this.state.some((f) => f.jobs.some(claimsActive));
+  }
+
+  private async reloadWhole(prev: StateDirSnapshot): Promise<StateDirSnapshot> {
+    const root = this.rootList.find((r) => r.path === prev.root) ?? { path: prev.root, source: 'setting' as const };
+    const snap = await loadStateDir(root, prev.stateDir, this.settings);
+    await verifyJobs(snap.jobs, this.opts.table, this.settings, this.now()).catch((err) =>
+      this.logger.warn(`process verification failed: ${String(err)}`),
+    );
+    return snap;
   }
 
   private async reloadPartly(snap: StateDirSnapshot, change: StateDirChange): Promise<StateDirSnapshot> {
@@ -318,6 +361,20 @@ export class JobsModel {
   dispose(): void {
     this.disposed = true;
     this.changed.dispose();
+  }
+}
+
+function mergeBatch(into: ChangeBatch, from: ChangeBatch): void {
+  into.layout ||= from.layout;
+  for (const [dir, c] of from.dirs) {
+    const e = into.dirs.get(dir);
+    if (!e) into.dirs.set(dir, { index: c.index, broker: c.broker, jobs: new Set(c.jobs), rescan: c.rescan });
+    else {
+      e.rescan ||= c.rescan;
+      e.index ||= c.index;
+      e.broker ||= c.broker;
+      for (const id of c.jobs) e.jobs.add(id);
+    }
   }
 }
 

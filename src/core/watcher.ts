@@ -14,6 +14,8 @@ export interface StateDirChange {
   broker: boolean;
   /** Jobs whose record or log changed. */
   jobs: Set<string>;
+  /** The jobs dir came or went: list it again. */
+  rescan: boolean;
 }
 
 export interface ChangeBatch {
@@ -21,12 +23,19 @@ export interface ChangeBatch {
   dirs: Map<string, StateDirChange>;
   /** A state dir or root appeared or vanished: discovery must run again. */
   layout: boolean;
+  /** A second look at what an earlier batch named (see `settleMs`). */
+  settle?: boolean;
 }
 
 export interface WatcherOptions {
   onBatch: (batch: ChangeBatch) => void;
   /** Events within this window become one batch (measured from the first event). */
   debounceMs?: number;
+  /**
+   * chokidar drops the trailing `change` of a file written twice within a few milliseconds, so the
+   * files a batch named are read once more this long after it.
+   */
+  settleMs?: number;
   /** For network filesystems where native events do not arrive. */
   usePolling?: boolean;
   pollIntervalMs?: number;
@@ -44,6 +53,8 @@ export class StateWatcher {
   private rootWatcher: FSWatcher | undefined;
   private plan: WatchPlan = { stateDirs: [], roots: [] };
   private pending: ChangeBatch | undefined;
+  private rearm = false;
+  private watchedDirs: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly logger: Logger;
   private disposed = false;
@@ -59,19 +70,49 @@ export class StateWatcher {
   }
 
   /** Re-plans the watchers; a no-op when nothing changed unless `force` (a dir was recreated). */
-  async setPlan(plan: WatchPlan, force = false): Promise<void> {
+  /** Re-plans run one after another; `ready()` waits for the last. */
+  setPlan(plan: WatchPlan, force = false): Promise<void> {
+    const next = this.planning.then(() => this.applyPlan(plan, force));
+    this.planning = next.catch((err) => this.logger.warn(`watch plan failed: ${String(err)}`));
+    return next;
+  }
+
+  private planning: Promise<void> = Promise.resolve();
+
+  private async applyPlan(plan: WatchPlan, force: boolean): Promise<void> {
     const same = sameSet(plan.stateDirs, this.plan.stateDirs) && sameSet(plan.roots, this.plan.roots);
-    if (same && !force) return;
+    // Re-creating watchers drops events until their scan ends: only when the plan changed, or when
+    // something watched was deleted (chokidar does not see a deleted path come back).
+    if (same && !force && !this.rearm) return;
+    this.rearm = false;
     this.plan = { stateDirs: [...plan.stateDirs], roots: [...plan.roots] };
+    const hadWatchers = this.watching;
     await this.closeWatchers();
     if (this.disposed) return;
     this.readyPromises = [];
-    if (plan.stateDirs.length > 0) this.dirWatcher = this.track(this.watchStateDirs(plan.stateDirs));
-    if (plan.roots.length > 0) this.rootWatcher = this.track(await this.watchRoots(plan.roots));
+    const previous = new Set(this.watchedDirs);
+    this.watchedDirs = [...plan.stateDirs];
+    if (plan.stateDirs.length > 0) {
+      this.dirWatcher = this.track(this.watchStateDirs(plan.stateDirs));
+      // Whatever was written while the new watcher scanned produced no event: read those dirs once more.
+      const fresh = plan.stateDirs.filter((d) => !previous.has(d));
+      if (fresh.length) void this.readyPromises[0].then(() => this.queue((b) => fresh.forEach((d) => (entry(b, d).rescan = true))));
+    }
+    if (plan.roots.length > 0) {
+      const w = await this.watchRoots(plan.roots);
+      if (this.disposed) {
+        await w.close();
+        return;
+      }
+      this.rootWatcher = this.track(w);
+      // A state dir created while the new root watcher scanned made no event: look once more.
+      if (hadWatchers) void this.readyPromises[this.readyPromises.length - 1].then(() => this.queue((b) => (b.layout = true)));
+    }
   }
 
   /** Resolves once the current watchers have finished their initial scan (tests wait on it). */
   async ready(): Promise<void> {
+    await this.planning;
     await Promise.all(this.readyPromises);
   }
 
@@ -105,8 +146,8 @@ export class StateWatcher {
     const w = watch(dirs, { ...this.common(), depth: 1, ignored: (p: string) => !relevant(p) });
     const onFile = (p: string) => this.fileEvent(p, dirSet);
     w.on('add', onFile).on('change', onFile).on('unlink', onFile);
-    w.on('unlinkDir', (p) => this.dirEvent(p, dirSet));
-    w.on('addDir', (p) => this.dirEvent(p, dirSet));
+    w.on('unlinkDir', (p) => this.dirEvent(p, dirSet, true));
+    w.on('addDir', (p) => this.dirEvent(p, dirSet, false));
     w.on('error', (e) => this.logger.warn(`watching state dirs: ${String(e)}`));
     return w;
   }
@@ -131,10 +172,12 @@ export class StateWatcher {
     const rootSet = new Set(roots);
     const ok = (p: string) => bases.has(p) || allowed.has(p) || rootSet.has(path.dirname(p));
     const w = watch([...bases], { ...this.common(), depth, ignored: (p: string) => !ok(p) });
-    const layout = (p: string) => {
-      if (allowed.has(p) || rootSet.has(path.dirname(p))) this.queue((b) => (b.layout = true));
+    const layout = (p: string, removed: boolean) => {
+      if (!allowed.has(p) && !rootSet.has(path.dirname(p)) && !bases.has(p)) return;
+      if (removed) this.rearm = true;
+      this.queue((b) => (b.layout = true));
     };
-    w.on('addDir', layout).on('unlinkDir', layout);
+    w.on('addDir', (p) => layout(p, false)).on('unlinkDir', (p) => layout(p, true));
     w.on('error', (e) => this.logger.warn(`watching state roots: ${String(e)}`));
     return w;
   }
@@ -152,10 +195,14 @@ export class StateWatcher {
     if (dirs.has(stateDir) && isSafeJobId(id)) this.queue((b) => entry(b, stateDir).jobs.add(id));
   }
 
-  private dirEvent(p: string, dirs: Set<string>): void {
-    // The state dir itself or its jobs dir came or went: a full re-read of that dir is simplest.
-    if (dirs.has(p)) this.queue((b) => (b.layout = true));
-    else if (path.basename(p) === 'jobs' && dirs.has(path.dirname(p))) this.queue((b) => (entry(b, path.dirname(p)).index = true, b.layout = true));
+  private dirEvent(p: string, dirs: Set<string>, removed: boolean): void {
+    if (dirs.has(p)) {
+      // The state dir itself went (or came back): discovery decides what to show now.
+      if (removed) this.rearm = true;
+      this.queue((b) => (b.layout = true));
+    } else if (path.basename(p) === 'jobs' && dirs.has(path.dirname(p))) {
+      this.queue((b) => (entry(b, path.dirname(p)).rescan = true));
+    }
   }
 
   private queue(mutate: (b: ChangeBatch) => void): void {
@@ -171,11 +218,39 @@ export class StateWatcher {
     this.pending = undefined;
     if (!batch || this.disposed) return;
     this.batches++;
+    if (!batch.settle && !batch.layout && batch.dirs.size > 0) this.scheduleSettle(batch);
     try {
       this.opts.onBatch(batch);
     } catch (err) {
       this.logger.error(`handling file changes failed: ${String(err)}`);
     }
+  }
+
+  private settleBatch: ChangeBatch | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+
+  private scheduleSettle(batch: ChangeBatch): void {
+    if (!this.settleBatch) this.settleBatch = { dirs: new Map(), layout: false, settle: true };
+    for (const [dir, c] of batch.dirs) {
+      const e = entry(this.settleBatch, dir);
+      e.index ||= c.index;
+      e.broker ||= c.broker;
+      e.rescan ||= c.rescan;
+      for (const id of c.jobs) e.jobs.add(id);
+    }
+    // Restarted by every batch: the second look comes once a burst has ended.
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      const b = this.settleBatch;
+      this.settleBatch = undefined;
+      if (!b || this.disposed) return;
+      try {
+        this.opts.onBatch(b);
+      } catch (err) {
+        this.logger.error(`handling file changes failed: ${String(err)}`);
+      }
+    }, this.opts.settleMs ?? 120);
   }
 
   private async closeWatchers(): Promise<void> {
@@ -188,8 +263,11 @@ export class StateWatcher {
   async dispose(): Promise<void> {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
     this.timer = undefined;
     this.pending = undefined;
+    await this.planning;
     await this.closeWatchers();
   }
 }
@@ -197,7 +275,7 @@ export class StateWatcher {
 function entry(b: ChangeBatch, dir: string): StateDirChange {
   let e = b.dirs.get(dir);
   if (!e) {
-    e = { index: false, broker: false, jobs: new Set() };
+    e = { index: false, broker: false, jobs: new Set(), rescan: false };
     b.dirs.set(dir, e);
   }
   return e;

@@ -1,0 +1,69 @@
+// Shared set-up for core tests: a temp workspace, its state dir under a temp root, and a model.
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { JobsModel, type ModelChange } from '../../src/core/model';
+import { createProcessTable } from '../../src/core/processes';
+import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
+import { DEFAULT_SETTINGS, type CoreSettings, type ProcessTable } from '../../src/core/types';
+
+export interface Sandbox {
+  tmp: string;
+  workspace: string;
+  root: string;
+  stateDir: string;
+  cleanup(): Promise<void>;
+}
+
+export async function sandbox(name = 'ws'): Promise<Sandbox> {
+  const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-test-')));
+  const workspace = path.join(tmp, name);
+  await fs.mkdir(workspace);
+  const root = path.join(tmp, 'state-root');
+  const stateDir = path.join(root, await stateDirName(await resolveWorkspaceRoot(workspace)));
+  return { tmp, workspace, root, stateDir, cleanup: () => fs.rm(tmp, { recursive: true, force: true }) };
+}
+
+export function modelFor(sb: Sandbox, settings: Partial<CoreSettings> = {}, table: ProcessTable = createProcessTable()): JobsModel {
+  const m = new JobsModel({
+    // An empty home and temp dir: the only root is the sandbox's.
+    host: { env: {}, homedir: sb.tmp, tmpdir: path.join(sb.tmp, 'no-tmp'), platform: process.platform },
+    table,
+    settings: { ...DEFAULT_SETTINGS, extraRoots: [sb.root], ...settings },
+  });
+  m.setFolders([{ path: sb.workspace, name: path.basename(sb.workspace) }]);
+  return m;
+}
+
+/** Resolves at the first model change after which `ok()` holds. */
+export function waitFor(model: JobsModel, ok: () => boolean, what: string, ms = 10_000): Promise<ModelChange | undefined> {
+  if (ok()) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+    }, ms);
+    const sub = model.onDidChange((e) => {
+      if (!ok()) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(e);
+    });
+  });
+}
+
+export function record(id: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = new Date().toISOString();
+  return { id, kind: 'task', kindLabel: 'rescue', title: 'Codex Task', jobClass: 'task', status: 'completed', phase: 'done', pid: null, createdAt: now, startedAt: now, completedAt: now, ...fields };
+}
+
+export async function writeJob(stateDir: string, rec: Record<string, unknown>, log = `[${new Date().toISOString()}] Starting Codex task.\n`): Promise<void> {
+  await fs.mkdir(path.join(stateDir, 'jobs'), { recursive: true });
+  await fs.writeFile(path.join(stateDir, 'jobs', `${rec.id as string}.json`), JSON.stringify(rec, null, 2));
+  if (log) await fs.writeFile(path.join(stateDir, 'jobs', `${rec.id as string}.log`), log);
+}
+
+export async function writeIndex(stateDir: string, entries: Record<string, unknown>[]): Promise<void> {
+  await fs.mkdir(stateDir, { recursive: true });
+  await fs.writeFile(path.join(stateDir, 'state.json'), JSON.stringify({ version: 1, config: { stopReviewGate: false }, jobs: entries.map((e) => ({ ...e, updatedAt: e.updatedAt ?? new Date().toISOString() })) }, null, 2));
+}

@@ -1,0 +1,147 @@
+// Live updates with real chokidar on real temp dirs, and real processes for re-verification.
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { LiveUpdates } from '../../src/core/live';
+import type { JobsModel } from '../../src/core/model';
+import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
+import { modelFor, record, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
+
+describe('live updates', () => {
+  let sb: Sandbox;
+  let model: JobsModel;
+  let live: LiveUpdates;
+  const procs = new ProcessGroup();
+
+  beforeEach(async () => {
+    sb = await sandbox();
+    await fs.mkdir(sb.root, { recursive: true });
+  });
+
+  afterEach(async () => {
+    await live?.dispose();
+    model?.dispose();
+    await procs.stopAll();
+    await sb.cleanup();
+  });
+
+  async function start(reverifyIntervalMs = 2000): Promise<void> {
+    model = modelFor(sb);
+    live = new LiveUpdates(model, { debounceMs: 30, reverifyIntervalMs });
+    await live.start();
+    await live.watcher.ready();
+  }
+
+  const job = (id: string) => model.findJob(sb.stateDir, id);
+
+  test('a job appears, changes, finishes and is deleted', async () => {
+    await writeIndex(sb.stateDir, []);
+    await start();
+    const id = 'task-mwu1a001-abc001';
+    await writeJob(sb.stateDir, record(id, { status: 'running', phase: 'starting', pid: null }));
+    await waitFor(model, () => job(id)?.display.phase === 'starting', 'the job to appear');
+    assert.deepEqual(job(id)!.flags, ['unindexed']);
+
+    await writeJob(sb.stateDir, record(id, { status: 'running', phase: 'editing', pid: null }), '');
+    await waitFor(model, () => job(id)?.display.phase === 'editing', 'the phase to change');
+
+    await writeJob(sb.stateDir, record(id, { status: 'completed', phase: 'done', rendered: 'All done.\n' }), '');
+    await writeIndex(sb.stateDir, [record(id, { status: 'completed', phase: 'done' })]);
+    await waitFor(model, () => job(id)?.status === 'completed' && !job(id)!.flags.includes('unindexed'), 'the job to complete');
+
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.json`));
+    await waitFor(model, () => !!job(id)?.flags.includes('record-missing'), 'the record to be seen gone');
+    await writeIndex(sb.stateDir, []);
+    await waitFor(model, () => !job(id), 'the job to be gone from the model');
+  });
+
+  test('a log append updates the progress lines', async () => {
+    const id = 'task-mwu1a002-abc002';
+    await writeJob(sb.stateDir, record(id));
+    await writeIndex(sb.stateDir, [record(id)]);
+    await start();
+    await fs.appendFile(path.join(sb.stateDir, 'jobs', `${id}.log`), `[${new Date().toISOString()}] Running command: make\n`);
+    await waitFor(model, () => job(id)?.log.progress.at(-1)?.text === 'Running command: make', 'the new progress line');
+  });
+
+  test('a state dir created after start is picked up', async () => {
+    await start();
+    assert.equal(model.hasStateDirs, false);
+    const id = 'task-mwu1a003-abc003';
+    await writeJob(sb.stateDir, record(id));
+    await writeIndex(sb.stateDir, [record(id)]);
+    await waitFor(model, () => !!job(id), 'the new state dir and its job');
+  });
+
+  test('a root that does not exist yet, then is deleted and recreated', async () => {
+    await fs.rm(sb.root, { recursive: true });
+    await start();
+    const id = 'task-mwu1a004-abc004';
+    await writeJob(sb.stateDir, record(id));
+    await writeIndex(sb.stateDir, [record(id)]);
+    await waitFor(model, () => !!job(id), 'the job under a root created after start');
+    await fs.rm(sb.root, { recursive: true });
+    await waitFor(model, () => !model.hasStateDirs, 'the root to be seen gone');
+    const id2 = 'task-mwu1a005-abc005';
+    await writeJob(sb.stateDir, record(id2));
+    await writeIndex(sb.stateDir, [record(id2)]);
+    await waitFor(model, () => !!job(id2), 'the job under the recreated root');
+  });
+
+  test('100 writes in a burst make a bounded number of updates, and the final state is right', async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `task-mwu1a1${String(i).padStart(2, '0')}-burst${i}`);
+    for (const id of ids) await writeJob(sb.stateDir, record(id, { phase: 'p0' }));
+    await writeIndex(sb.stateDir, ids.map((id) => record(id, { phase: 'p0' })));
+    await start();
+    let updates = 0;
+    const sub = model.onDidChange(() => updates++);
+    const batchesBefore = live.watcher.batches;
+    for (let n = 1; n <= 100; n++) {
+      const id = ids[n % ids.length];
+      await fs.writeFile(path.join(sb.stateDir, 'jobs', `${id}.json`), JSON.stringify(record(id, { phase: `p${n}` })));
+    }
+    // The last write to ids[i] was n = 100 for i = 0, else n = 90 + i.
+    const last = (_id: string, i: number) => `p${i === 0 ? 100 : 90 + i}`;
+    await waitFor(model, () => ids.every((id, i) => job(id)?.display.phase === last(id, i)), 'the final phases');
+    await new Promise((r) => setTimeout(r, 200));
+    sub.dispose();
+    const batches = live.watcher.batches - batchesBefore;
+    assert.ok(updates <= 25, `100 writes produced ${updates} model updates`);
+    assert.ok(batches <= 25, `100 writes produced ${batches} batches`);
+    for (const [i, id] of ids.entries()) assert.equal(job(id)?.display.phase, last(id, i));
+  });
+
+  test('a worker killed with SIGKILL turns stale within the re-verify interval; no timer when nothing runs', async () => {
+    const id = 'task-mwu1a006-abc006';
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
+    const rec = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined, createdAt: new Date(Date.now() - 5000).toISOString() });
+    await writeJob(sb.stateDir, rec);
+    await writeIndex(sb.stateDir, [rec]);
+    await start(300);
+    assert.equal(job(id)?.status, 'running');
+    assert.equal(live.timer.running, true, 'a job claims to run: the timer runs');
+    const t0 = Date.now();
+    await procs.stop(pid, 'SIGKILL');
+    await waitFor(model, () => job(id)?.status === 'stale', 'the job to turn stale', 3000);
+    const took = Date.now() - t0;
+    assert.ok(took <= 1000, `stale after ${took} ms with a 300 ms interval`);
+    // The record still claims running: the timer keeps checking. Once it is terminal, it stops.
+    await writeJob(sb.stateDir, record(id, { status: 'failed', phase: 'failed' }), '');
+    await writeIndex(sb.stateDir, [record(id, { status: 'failed', phase: 'failed' })]);
+    await waitFor(model, () => job(id)?.status === 'failed', 'the job to be failed');
+    assert.equal(live.timer.running, false, 'nothing claims to run: no timer');
+  });
+
+  test('stop() leaves no watcher and no timer', async () => {
+    const id = 'task-mwu1a007-abc007';
+    const rec = record(id, { status: 'running', pid: 999_999_999 });
+    await writeJob(sb.stateDir, rec);
+    await writeIndex(sb.stateDir, [rec]);
+    await start(300);
+    assert.equal(live.watcher.watching, true);
+    await live.stop();
+    assert.equal(live.watcher.watching, false);
+    assert.equal(live.timer.running, false);
+  });
+});

@@ -1,0 +1,106 @@
+// The model end to end: a state dir with one job of every status and flag, real processes behind it.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { EXPECTED, SCENARIO_IDS, writeScenario, type ScenarioKey } from '../fixtures/scenario';
+import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
+import { modelFor, sandbox, type Sandbox } from './helpers';
+import { countJobs } from '../../src/core/classify';
+import type { JobsModel } from '../../src/core/model';
+import type { ProcessTable } from '../../src/core/types';
+import { createProcessTable } from '../../src/core/processes';
+
+async function listing(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of (await fs.readdir(dir, { recursive: true })) as string[]) {
+    const st = await fs.stat(path.join(dir, name));
+    out.push(`${name} ${st.size} ${st.mtimeMs}`);
+  }
+  return out.sort();
+}
+
+describe('model over a scenario state dir', () => {
+  const procs = new ProcessGroup();
+  let sb: Sandbox;
+  let model: JobsModel;
+  let pids: Record<string, number>;
+  let inspectCalls = 0;
+
+  before(async () => {
+    sb = await sandbox('scenario ws');
+    const worker = (id: string) => procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
+    const [running, queued, stalled, decoy, dead] = await Promise.all([
+      worker(SCENARIO_IDS.running),
+      worker(SCENARIO_IDS.queued),
+      worker(SCENARIO_IDS.stalled),
+      procs.start('sleep', ['300']),
+      procs.deadPid(),
+    ]);
+    pids = { running, queued, stalled, decoy, dead };
+    await writeScenario(sb.stateDir, sb.workspace, { running, queued, stalled, decoy, dead });
+    const real = createProcessTable();
+    const counting: ProcessTable = {
+      inspect: (p) => {
+        inspectCalls++;
+        return real.inspect(p);
+      },
+      list: () => real.list(),
+    };
+    model = modelFor(sb, {}, counting);
+  });
+
+  after(async () => {
+    model.dispose();
+    await procs.stopAll();
+    await sb.cleanup();
+  });
+
+  test('every job gets the status and flags it should', async () => {
+    await model.refresh();
+    for (const key of Object.keys(SCENARIO_IDS) as ScenarioKey[]) {
+      const job = model.findJob(sb.stateDir, SCENARIO_IDS[key]);
+      assert.ok(job, `${key} is known`);
+      assert.equal(job.status, EXPECTED[key].status, `${key}: ${job.verification?.detail ?? ''}`);
+      for (const f of EXPECTED[key].flags) assert.ok(job.flags.includes(f as never), `${key} has flag ${f}: ${job.flags}`);
+    }
+    assert.equal(model.allJobs().length, Object.keys(SCENARIO_IDS).length);
+    assert.deepEqual(countJobs(model.allJobs()), { total: 12, running: 3, queued: 1, attention: 5 });
+  });
+
+  test('one process-table batch per refresh', async () => {
+    inspectCalls = 0;
+    await model.refresh();
+    assert.equal(inspectCalls, 1);
+  });
+
+  test('the pid-reuse case names what the pid really is', async () => {
+    const job = model.findJob(sb.stateDir, SCENARIO_IDS.pidReused)!;
+    assert.equal(job.verification?.outcome, 'reused');
+    assert.equal(job.verification?.pid, pids.decoy);
+    assert.match(job.verification!.detail, /sleep 300/);
+  });
+
+  test('bad input becomes warnings, and the rest is still read', () => {
+    const messages = model.folders[0].warnings.map((w) => w.message).join('\n');
+    assert.match(messages, /"\.\.\/escape" is not a plain file name/);
+    assert.match(messages, /task-mwu0a013-bad013\.json is not valid JSON/);
+  });
+
+  test('the model never writes to the state dir', async () => {
+    const before = await listing(sb.stateDir);
+    await model.refresh();
+    await model.reverify();
+    assert.deepEqual(await listing(sb.stateDir), before);
+  });
+
+  test('a worker killed with SIGKILL turns stale on the next re-verification', async () => {
+    const changes: string[] = [];
+    const sub = model.onDidChange((e) => e.transitions?.forEach((t) => changes.push(`${t.job.id}:${t.from}->${t.to}`)));
+    await procs.stop(pids.running, 'SIGKILL');
+    await model.reverify();
+    sub.dispose();
+    assert.equal(model.findJob(sb.stateDir, SCENARIO_IDS.running)?.status, 'stale');
+    assert.deepEqual(changes, [`${SCENARIO_IDS.running}:running->stale`]);
+  });
+});
