@@ -10,7 +10,9 @@ import { LogDocumentProvider } from './ui/logDocument';
 import { ResultDocumentProvider } from './ui/resultDocument';
 import { RecordDocumentProvider } from './ui/recordDocument';
 import { LOG_SCHEME, RECORD_SCHEME, RESULT_SCHEME } from './ui/jobUris';
-import { readCoreSettings, SECTION } from './ui/settings';
+import { liveSettings, readCoreSettings, SECTION } from './ui/settings';
+import { LiveUpdates } from './core/live';
+import { JobNotifications } from './ui/notifications';
 import { workspaceFolderRefs } from './ui/folders';
 import { outputLogger } from './ui/outputLogger';
 import type { CommandDeps } from './ui/commands/deps';
@@ -24,12 +26,17 @@ import { registerShowSearchedLocations } from './ui/commands/showSearchedLocatio
 
 export interface CodexJobsApi {
   model: JobsModel;
+  live: LiveUpdates;
+  notifications: JobNotifications;
+  /** How long activate() took, in ms. */
+  activationMs: number;
   jobsTree: JobsTreeProvider;
   statusBar: JobsStatusBar;
   logs: LogDocumentProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): CodexJobsApi {
+  const started = performance.now();
   const output = vscode.window.createOutputChannel('Codex Jobs', { log: true });
   const model = new JobsModel({
     host: { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform },
@@ -43,6 +50,10 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const contextKeys = new ContextKeys(model);
   const logs = new LogDocumentProvider(model);
   const deps: CommandDeps = { model, output };
+  const live = new LiveUpdates(model, { ...liveSettings(), logger: outputLogger(output) });
+  const notifications = new JobNotifications(model);
+  // With no folder open there is nothing to show: no watcher, no timer.
+  const follow = () => void (workspaceFolderRefs().length > 0 ? live.start() : live.stop());
   const refresh = () => void model.refresh();
 
   context.subscriptions.push(
@@ -52,6 +63,8 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     statusBar,
     contextKeys,
     logs,
+    notifications,
+    { dispose: () => void live.dispose() },
     vscode.window.createTreeView('codexJobs.jobs', { treeDataProvider: jobsTree, showCollapseAll: true }),
     vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
     vscode.workspace.registerTextDocumentContentProvider(RESULT_SCHEME, new ResultDocumentProvider(model)),
@@ -65,17 +78,20 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     registerShowSearchedLocations(deps),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       model.setFolders(workspaceFolderRefs());
-      refresh();
+      follow();
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       model.setSettings(readCoreSettings());
+      live.setOptions(liveSettings());
       refresh();
     }),
   );
   contextKeys.update();
-  refresh();
-  return { model, jobsTree, statusBar, logs };
+  follow();
+  const activationMs = performance.now() - started;
+  output.info(`activated in ${activationMs.toFixed(1)} ms`);
+  return { model, jobsTree, statusBar, logs, live, notifications, activationMs };
 }
 
 export function deactivate(): void {}

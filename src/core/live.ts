@@ -55,6 +55,7 @@ export class LiveUpdates {
 
   setOptions(opts: { usePolling?: boolean; reverifyIntervalMs?: number }): void {
     if (opts.reverifyIntervalMs) this.timer.setInterval(opts.reverifyIntervalMs);
+    if (opts.usePolling !== undefined) void this.watcher.setPolling(opts.usePolling);
   }
 
   private async replan(): Promise<void> {

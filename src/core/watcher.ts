@@ -62,6 +62,7 @@ export class StateWatcher {
   batches = 0;
 
   constructor(private readonly opts: WatcherOptions) {
+    this.opts = { ...opts };
     this.logger = opts.logger ?? silentLogger;
   }
 
@@ -108,6 +109,13 @@ export class StateWatcher {
       // A state dir created while the new root watcher scanned made no event: look once more.
       if (hadWatchers) void this.readyPromises[this.readyPromises.length - 1].then(() => this.queue((b) => (b.layout = true)));
     }
+  }
+
+  /** Switches between native events and polling (network filesystems); re-creates the watchers. */
+  async setPolling(usePolling: boolean): Promise<void> {
+    if (!!this.opts.usePolling === usePolling) return;
+    this.opts.usePolling = usePolling;
+    await this.setPlan(this.plan, true);
   }
 
   /** Resolves once the current watchers have finished their initial scan (tests wait on it). */

@@ -2,7 +2,7 @@
 // It only renders the model; every decision about status lives in the core.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { FolderState, JobsModel } from '../core/model';
+import type { FolderState, JobsModel, ModelChange } from '../core/model';
 import type { Job, LogLine, ReadWarning } from '../core/types';
 import { groupOf, jobKey, type JobGroup } from '../core/classify';
 import { jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
@@ -64,15 +64,47 @@ const GROUPS: { group: JobGroup; label: string; icon: string }[] = [
 ];
 
 export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<JobsNode | undefined | void>();
+  private readonly changed = new vscode.EventEmitter<JobsNode | JobsNode[] | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: { dispose(): void };
   /** Nodes are kept by id so that VS Code sees the same element across refreshes. */
   private nodes = new Map<string, JobsNode>();
 
   constructor(private readonly model: JobsModel, private readonly now: () => number = Date.now) {
-    this.subscription = model.onDidChange(() => this.changed.fire());
+    this.subscription = model.onDidChange((e) => this.onModelChange(e));
   }
+
+  /** Updates only the rows of jobs that changed in place; anything that moves rebuilds the tree. */
+  private onModelChange(e: ModelChange): void {
+    if (e.full || !e.jobs) return this.changed.fire();
+    const nodes: JobNode[] = [];
+    for (const job of e.jobs) {
+      const node = this.nodes.get(`job:${job.stateDir}:${job.id}`);
+      if (node?.type !== 'job' || groupOf(job) !== node.parent.group) return this.changed.fire();
+      nodes.push(node);
+    }
+    for (const f of e.folders) {
+      const state = this.model.folders.find((x) => x.folder.path === f.path);
+      const shown = this.nodes.get(`warnings:${f.path}`);
+      const before = shown?.type === 'warnings' ? shown.folder.warnings.length : 0;
+      if (!state || state.warnings.length !== before || state.jobs.length !== this.shownJobCount(f.path)) return this.changed.fire();
+    }
+    for (const node of nodes) {
+      const fresh = e.jobs.find((j) => j.id === node.job.id && j.stateDir === node.job.stateDir)!;
+      const list = node.parent.jobs;
+      list[list.indexOf(node.job)] = fresh;
+      node.job = fresh;
+    }
+    if (nodes.length) this.changed.fire(nodes);
+  }
+
+  private shownJobCount(folderPath: string): number {
+    let n = 0;
+    for (const node of this.nodes.values()) if (node.type === 'group' && node.folder.folder.path === folderPath) n += node.jobs.length;
+    return n;
+  }
+
+
 
   getChildren(node?: JobsNode): JobsNode[] {
     if (!node) return this.roots();

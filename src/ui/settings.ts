@@ -24,3 +24,11 @@ function clamp(n: number | undefined, lo: number, hi: number): number {
   const v = typeof n === 'number' && Number.isFinite(n) ? n : lo;
   return Math.min(hi, Math.max(lo, v));
 }
+
+export function liveSettings(): { usePolling: boolean; reverifyIntervalMs: number } {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    usePolling: c.get<boolean>('watch.usePolling', false),
+    reverifyIntervalMs: clamp(c.get<number>('reverifyIntervalSeconds', 2), 1, 60) * 1000,
+  };
+}

@@ -1,0 +1,170 @@
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { isSafeJobId, listJobsDir, readJobRecord, readJsonFile, readLogPreview, readStateFile, TORN_RETRY_MS } from '../../src/core/reader';
+import { reconcile } from '../../src/core/reconcile';
+import type { JobFields } from '../../src/core/types';
+
+let tmp: string;
+const file = (name: string) => path.join(tmp, name);
+const write = (name: string, text: string) => fs.writeFile(file(name), text);
+
+before(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'reader-'));
+});
+after(() => fs.rm(tmp, { recursive: true, force: true }));
+
+describe('tolerant JSON', () => {
+  test('empty and torn files are warnings, not throws', async () => {
+    await write('empty.json', '');
+    await write('torn.json', '{"jobs":[{"id":"a"');
+    const e = await readJsonFile(file('empty.json'));
+    assert.equal(e.value, undefined);
+    assert.match(e.warnings[0].message, /empty/);
+    const t = await readJsonFile(file('torn.json'));
+    assert.match(t.warnings[0].message, /not valid JSON/);
+  });
+
+  test('a file caught mid-write is read once it is whole (one retry)', async () => {
+    await write('later.json', '');
+    setTimeout(() => void write('later.json', '{"version":1,"jobs":[]}'), TORN_RETRY_MS / 3);
+    const r = await readJsonFile(file('later.json'));
+    assert.deepEqual(r.value, { version: 1, jobs: [] });
+    assert.deepEqual(r.warnings, []);
+  });
+
+  test('missing is not a warning; a directory is', async () => {
+    assert.deepEqual(await readJsonFile(file('nope.json')), { value: undefined, missing: true, warnings: [] });
+    await fs.mkdir(file('dir.json'));
+    const d = await readJsonFile(file('dir.json'));
+    assert.equal(d.missing, false);
+    assert.match(d.warnings[0].message, /directory|not a regular file/);
+  });
+});
+
+describe('state.json', () => {
+  test('non-object JSON and a wrong-typed jobs field', async () => {
+    for (const text of ['[]', '"x"', 'null']) {
+      await write('s.json', text);
+      const r = await readStateFile(file('s.json'));
+      assert.deepEqual(r.value?.entries ?? [], []);
+      assert.equal(r.warnings.length, 1, text);
+    }
+    await write('s.json', '{"jobs":{"id":"x"}}');
+    assert.match((await readStateFile(file('s.json'))).warnings[0].message, /"jobs" is object/);
+  });
+
+  test('wrong-typed fields are dropped with a warning; unknown fields are kept', async () => {
+    await write('s.json', JSON.stringify({ version: 1, config: { stopReviewGate: true, extra: 1 }, jobs: [{ id: 'task-a-000001', pid: '123', status: 'bogus', createdAt: 5, phase: 'x', futureField: { a: 1 } }] }));
+    const r = await readStateFile(file('s.json'));
+    const e = r.value!.entries[0];
+    assert.equal(e.pid, undefined);
+    assert.equal(e.status, undefined);
+    assert.equal(e.createdAt, undefined);
+    assert.equal(e.phase, 'x');
+    assert.deepEqual(e.raw.futureField, { a: 1 });
+    assert.deepEqual(r.value!.config, { stopReviewGate: true, extra: 1 });
+    assert.equal(r.warnings.length, 3);
+  });
+
+  test('ids that are paths are reported and never used; duplicates keep the first', async () => {
+    const bad = ['../x', '/etc/passwd', 'a\u0000b', '..', '', 'a/b', 'a\\b'];
+    await write('s.json', JSON.stringify({ jobs: [...bad.map((id) => ({ id })), { id: 'ok-1', phase: 'first' }, { id: 'ok-1', phase: 'second' }] }));
+    const r = await readStateFile(file('s.json'));
+    assert.deepEqual(r.value!.entries.map((e) => [e.id, e.phase]), [['ok-1', 'first']]);
+    assert.equal(r.warnings.filter((w) => /not a plain file name/.test(w.message)).length, bad.length);
+    assert.ok(r.warnings.some((w) => /listed twice/.test(w.message)));
+    for (const id of bad) assert.equal(isSafeJobId(id), false, JSON.stringify(id));
+    assert.equal(isSafeJobId('review-mocx1k2-a81f2c'), true);
+  });
+});
+
+describe('records and the jobs dir', () => {
+  test("a record naming another id: the file name wins", async () => {
+    await write('task-a-000002.json', JSON.stringify({ id: 'task-zzz', status: 'completed' }));
+    const r = await readJobRecord(file('task-a-000002.json'), 'task-a-000002');
+    assert.equal(r.value?.id, 'task-a-000002');
+    assert.match(r.warnings[0].message, /names job "task-zzz"/);
+  });
+
+  test('listing skips unsafe names, temp files and links', async () => {
+    const jobs = path.join(tmp, 'jobs');
+    await fs.mkdir(jobs);
+    await fs.writeFile(path.join(jobs, 'task-a-000003.json'), '{}');
+    await fs.writeFile(path.join(jobs, 'task-a-000003.log'), '');
+    await fs.writeFile(path.join(jobs, 'state.json.tmp'), '');
+    await fs.writeFile(path.join(jobs, '-x.json'), '');
+    await fs.symlink('/etc/hostname', path.join(jobs, 'task-link-000001.json'));
+    const l = await listJobsDir(jobs);
+    assert.deepEqual([...l.records.keys()], ['task-a-000003']);
+    assert.deepEqual([...l.logs.keys()], ['task-a-000003']);
+    assert.ok(l.warnings.some((w) => /symbolic link/.test(w.message)));
+    assert.ok(l.warnings.some((w) => /not a job id/.test(w.message)));
+  });
+});
+
+describe('log previews read only the tail', () => {
+  test('a 5 MB log: the preview holds the last lines, from a bounded read', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 60_000; i++) lines.push(`[2026-11-24T00:00:${String(i % 60).padStart(2, '0')}.000Z] step ${i}`);
+    await write('big.log', lines.join('\n') + '\n\n[2026-11-24T01:00:00.000Z] Final output\nbody line, not progress\n');
+    const st = await fs.stat(file('big.log'));
+    assert.ok(st.size > 2_000_000);
+    const p = await readLogPreview(file('big.log'), 4096, 3);
+    assert.deepEqual(p.progress.map((l) => l.text), ['step 59998', 'step 59999', 'Final output']);
+    assert.equal(p.size, st.size);
+  });
+
+  test('a tail that starts mid-line drops the partial line', async () => {
+    await write('mid.log', `[2026-11-24T00:00:00.000Z] ${'x'.repeat(100)}\n[2026-11-24T00:00:01.000Z] last\n`);
+    const p = await readLogPreview(file('mid.log'), 60, 5);
+    assert.deepEqual(p.progress.map((l) => l.text), ['last']);
+  });
+});
+
+describe('reconciliation', () => {
+  const f = (id: string, x: Partial<JobFields>): JobFields => ({ id, raw: { id, ...x }, ...x });
+  const dir = '/state/x-0123456789abcdef';
+
+  test("race 1's loser is unindexed; race 2's victim is record-missing and log-missing", () => {
+    const jobs = reconcile({
+      stateDir: dir,
+      index: { entries: [f('task-b-000002', { status: 'running', pid: 5 })] },
+      records: new Map([['task-a-000001', { fields: f('task-a-000001', { status: 'running' }) }]]),
+      logs: new Map([['task-a-000001', { exists: true, progress: [] }]]),
+    });
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    assert.deepEqual(byId.get('task-a-000001')!.flags, ['unindexed']);
+    assert.deepEqual(byId.get('task-b-000002')!.flags, ['record-missing', 'log-missing']);
+    assert.equal(byId.get('task-b-000002')!.logPath, `${dir}/jobs/task-b-000002.log`);
+  });
+
+  test('disagreement: the newer side is shown and both are kept', () => {
+    const jobs = reconcile({
+      stateDir: dir,
+      index: { entries: [f('review-c-000003', { status: 'cancelled', updatedAt: '2026-11-24T00:53:58.359Z', summary: 'Review completed.' })] },
+      records: new Map([['review-c-000003', { fields: f('review-c-000003', { status: 'failed', completedAt: '2026-11-24T00:53:58.309Z', summary: 'Review working tree diff' }), mtimeMs: Date.parse('2026-11-24T00:53:58.400Z') }]]),
+      logs: new Map(),
+    });
+    assert.equal(jobs[0].display.status, 'failed');
+    assert.equal(jobs[0].index?.status, 'cancelled');
+    assert.ok(jobs[0].flags.includes('disagreement'));
+    assert.equal(jobs[0].display.summary, 'Review working tree diff');
+  });
+
+  test('a partial index entry is filled from the record, never dropped', () => {
+    const jobs = reconcile({
+      stateDir: dir,
+      index: { entries: [f('task-d-000004', { phase: 'editing', updatedAt: '2026-11-24T01:00:00.000Z' })] },
+      records: new Map([['task-d-000004', { fields: f('task-d-000004', { status: 'running', pid: 42, kind: 'task', title: 'Codex Task', createdAt: '2026-11-24T00:00:00.000Z' }) }]]),
+      logs: new Map(),
+    });
+    assert.equal(jobs[0].display.status, 'running');
+    assert.equal(jobs[0].display.pid, 42);
+    assert.equal(jobs[0].display.phase, 'editing');
+    assert.ok(jobs[0].flags.includes('partial-index'));
+    assert.equal(jobs[0].earliestKnownMs, Date.parse('2026-11-24T00:00:00.000Z'));
+  });
+});

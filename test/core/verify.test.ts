@@ -1,0 +1,125 @@
+import { after, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn } from 'child_process';
+import { createProcessTable, parseProcStat, parsePsLine } from '../../src/core/processes';
+import { matchCompanionCommand, verifyJobs } from '../../src/core/verify';
+import type { Job, JobFields, RecordedStatus } from '../../src/core/types';
+import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
+
+const procs = new ProcessGroup();
+after(() => procs.stopAll());
+const table = createProcessTable();
+
+function job(id: string, status: RecordedStatus, pid: number | null, extra: Partial<JobFields> = {}, index?: Partial<JobFields>): Job {
+  const display: JobFields = { id, status, pid, kind: id.startsWith('review') ? 'review' : 'task', createdAt: new Date(Date.now() - 10_000).toISOString(), raw: {}, ...extra };
+  return {
+    id, stateDir: '/s', display, record: display, index: index ? { ...display, ...index } : undefined, recordedStatus: status, status: 'unknown', flags: [],
+    logPath: '/s/jobs/x.log', recordPath: '/s/jobs/x.json', log: { exists: true, mtimeMs: Date.now(), progress: [] },
+  };
+}
+
+async function verified(j: Job): Promise<Job> {
+  await verifyJobs([j], table, { stalledAfterMs: 600_000 });
+  return j;
+}
+
+describe('process inspection', () => {
+  test('a live child: argv, parent, start time; a dead pid is gone', async () => {
+    const pid = await procs.start('sleep', ['120']);
+    const dead = await procs.deadPid();
+    const m = await table.inspect([pid, dead, -1, 0, NaN]);
+    assert.equal(m.size, 2);
+    const info = m.get(pid)!;
+    assert.equal(info.state, 'alive');
+    assert.deepEqual(info.argv, ['sleep', '120']);
+    assert.equal(info.ppid, process.pid);
+    assert.ok(Math.abs(info.startTimeMs! - Date.now()) < 5000, `start ${info.startTimeMs}`);
+    assert.equal(m.get(dead)!.state, 'gone');
+  });
+
+  test('a zombie is not alive', async () => {
+    // The child exits at once; its parent sleeps without reaping it.
+    const py = spawn('python3', ['-c', 'import os,sys,time\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid,flush=True)\ntime.sleep(60)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zpid = Number(await new Promise<string>((r) => py.stdout!.once('data', (d: Buffer) => r(d.toString().trim()))));
+    await new Promise((r) => setTimeout(r, 200));
+    try {
+      assert.equal((await table.inspect([zpid])).get(zpid)!.state, 'zombie');
+      const j = await verified(job('task-z-000001', 'running', zpid));
+      assert.equal(j.status, 'stale');
+      assert.equal(j.verification?.outcome, 'zombie');
+    } finally {
+      py.kill('SIGKILL');
+    }
+  });
+
+  test('200 pids in one batch', async () => {
+    const live = await Promise.all(Array.from({ length: 20 }, () => procs.start('sleep', ['120'])));
+    const pids = [...live, ...Array.from({ length: 180 }, (_, i) => 4_000_000 + i)];
+    const t0 = process.hrtime.bigint();
+    const m = await table.inspect(pids);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.equal(m.size, 200);
+    assert.equal([...m.values()].filter((i) => i.state === 'alive').length, 20);
+    console.log(`# inspected 200 pids in ${ms.toFixed(2)} ms`);
+  });
+
+  test('parsers: a command name with ") " and a ps line', () => {
+    const stat = '123 (evil) (name) S 1 123 123 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5000 0 300 18446744073709551615';
+    const p = parseProcStat(stat, 1_000_000)!;
+    assert.equal(p.ppid, 1);
+    assert.equal(p.startTimeMs, 1_000_000 + 50_000);
+    assert.equal(p.rssBytes, 300 * 4096);
+    const ps = parsePsLine('  501  1 501 501 2048 Ss   Mon Nov 24 00:53:37 2026     node /x/codex-companion.mjs review --json')!;
+    assert.deepEqual(ps.argv, ['node', '/x/codex-companion.mjs', 'review', '--json']);
+    assert.equal(ps.state, 'alive');
+  });
+});
+
+describe('identity of job processes', () => {
+  test('the task-worker of the job is verified; of another job, reused', async () => {
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-v-000001'], { waitReady: true });
+    assert.equal((await verified(job('task-v-000001', 'running', pid))).status, 'running');
+    const other = await verified(job('task-v-000002', 'running', pid));
+    assert.equal(other.status, 'pid-reused');
+    assert.match(other.verification!.detail, /another job/);
+  });
+
+  test('a queued job whose worker lives is queued', async () => {
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-q-000001'], { waitReady: true });
+    assert.equal((await verified(job('task-q-000001', 'queued', pid))).status, 'queued');
+  });
+
+  test('a companion that started before the job was created is a reused pid', async () => {
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-v-000003'], { waitReady: true });
+    const future = new Date(Date.now() + 10_000).toISOString();
+    const j = await verified(job('task-v-000003', 'running', pid, { createdAt: future }));
+    assert.equal(j.status, 'pid-reused');
+    assert.match(j.verification!.detail, /before the job was created/);
+  });
+
+  test('an index entry re-added with a fresh createdAt does not make a live worker look reused', async () => {
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-v-000004'], { waitReady: true });
+    const j = job('task-v-000004', 'running', pid, { createdAt: new Date(Date.now() - 60_000).toISOString() }, { createdAt: new Date(Date.now() + 10_000).toISOString() });
+    j.display = { ...j.display, createdAt: j.index!.createdAt };
+    assert.equal((await verified(j)).status, 'running');
+  });
+
+  test('foreground reviews match by subcommand; the wrong kind does not', async () => {
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'review', '--json'], { waitReady: true });
+    assert.equal((await verified(job('review-f-000001', 'running', pid))).status, 'running');
+    assert.equal((await verified(job('review-f-000002', 'running', pid, { kind: 'adversarial-review' }))).status, 'pid-reused');
+    assert.equal(matchCompanionCommand(['node', 'C:\\p\\codex\\1.0.4\\scripts\\codex-companion.mjs', 'task-worker', '--job-id=x-1'], { id: 'x-1' }).ok, true);
+  });
+
+  test('stalled, unverified, unknown and terminal statuses', async () => {
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-s-000001'], { waitReady: true });
+    const quiet = job('task-s-000001', 'running', pid);
+    quiet.log.mtimeMs = Date.now() - 3_600_000;
+    assert.equal((await verified(quiet)).status, 'stalled');
+    assert.equal((await verified(job('task-s-000002', 'running', null))).status, 'unverified');
+    const none = job('task-s-000003', 'running', 1);
+    none.recordedStatus = undefined;
+    assert.equal((await verified(none)).status, 'unknown');
+    for (const s of ['completed', 'failed', 'cancelled'] as const) assert.equal((await verified(job('task-t-000001', s, null))).status, s);
+  });
+});
