@@ -71,7 +71,9 @@ export function jobTooltip(job: Job): vscode.MarkdownString {
     ['Summary', d.summary],
     ['Error', d.errorMessage],
   ];
-  for (const [k, v] of rows) if (v) md.appendMarkdown(`**${k}:** ${k === 'Id' || k === 'Thread' || k === 'Turn' ? v : esc(v)}  \n`);
+  // Our own sentences (the verification) carry code spans; text from the files is escaped.
+  const ours = new Set(['Id', 'Thread', 'Turn', 'Verified']);
+  for (const [k, v] of rows) if (v) md.appendMarkdown(`**${k}:** ${ours.has(k) ? v : esc(v)}  \n`);
   if (job.index && job.record && job.index.status !== job.record.status) {
     md.appendMarkdown(`**state.json says:** \`${job.index.status ?? '—'}\`, **record says:** \`${job.record.status ?? '—'}\`  \n`);
   }
@@ -86,8 +88,9 @@ export function jobTooltip(job: Job): vscode.MarkdownString {
   return md;
 }
 
+/** Escapes what would turn file-provided text into markup (emphasis, links, html, theme icons). */
 function esc(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>$]/g, (c) => `\\${c}`);
+  return s.replace(/[\\`*_[\]<>|$]/g, (c) => `\\${c}`);
 }
 
 function code(s: string): string {

@@ -109,7 +109,13 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     if (!text.includes('Codex 3 running, 1 queued, 5 need attention')) throw new Error(`status bar says "${text}"`);
   });
 
-  await page.waitForTimeout(500);
+  // A wider sidebar and no hover tooltip make a readable picture.
+  await page.mouse.move(349, 420);
+  await page.mouse.down();
+  await page.mouse.move(620, 420, { steps: 5 });
+  await page.mouse.up();
+  await page.mouse.move(900, 650);
+  await page.waitForTimeout(600);
   await page.screenshot({ path: path.join(shots, 'jobs.png') });
 
   await check('a command from the palette: Show Job Record (JSON)', async () => {
