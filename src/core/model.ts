@@ -2,7 +2,7 @@
 // writes to a state dir. The UI renders it; the watcher and the CLI drive it.
 import { Emitter, type Logger, silentLogger } from './emitter';
 import { candidateRoots, mapFolder, resolveWorkspaceRoot } from './discovery';
-import { loadStateDir } from './snapshot';
+import { FileCache, loadStateDir } from './snapshot';
 import { verifyJobs } from './verify';
 import { readBrokerFile, readJobRecord, readLogPreview, readStateFile } from './reader';
 import { reconcile } from './reconcile';
@@ -77,6 +77,7 @@ export class JobsModel {
   private disposed = false;
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly cache = new FileCache();
 
   constructor(private readonly opts: JobsModelOptions) {
     this.settings = opts.settings;
@@ -197,7 +198,7 @@ export class JobsModel {
       const mapping = await mapFolder(folder.path, roots, this.workspaceRootOf(folder.path));
       const existing = mapping.candidates.filter((c) => c.exists);
       const snapshots = await Promise.all(
-        existing.map((c) => loadStateDir(c.root, c.stateDir, this.settings)),
+        existing.map((c) => loadStateDir(c.root, c.stateDir, this.settings, this.cache)),
       );
       const jobs = snapshots
         .flatMap((s) => s.jobs)
@@ -297,7 +298,7 @@ export class JobsModel {
 
   private async reloadWhole(prev: StateDirSnapshot): Promise<StateDirSnapshot> {
     const root = this.rootList.find((r) => r.path === prev.root) ?? { path: prev.root, source: 'setting' as const };
-    const snap = await loadStateDir(root, prev.stateDir, this.settings);
+    const snap = await loadStateDir(root, prev.stateDir, this.settings, this.cache);
     await verifyJobs(snap.jobs, this.opts.table, this.settings, this.now()).catch((err) =>
       this.logger.warn(`process verification failed: ${String(err)}`),
     );

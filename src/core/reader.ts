@@ -241,10 +241,19 @@ export async function readLogTail(file: string, maxBytes: number): Promise<LogTa
 
 const PROGRESS = /^\[(\d{4}-\d\d-\d\dT[^\]]+)\] (.*)$/;
 
+function countProgress(text: string, enough: number): number {
+  let n = 0;
+  for (const line of text.split('\n')) if (PROGRESS.test(line) && ++n >= enough) break;
+  return n;
+}
+
 /** The last progress lines (`[ISO] message`) of a log, from a bounded tail. */
 export async function readLogPreview(file: string, tailBytes: number, maxLines: number): Promise<LogPreview> {
-  const t = await readLogTail(file, tailBytes);
+  // The last few lines are almost always within a few KB: look there first, further only if needed.
+  const first = Math.min(tailBytes, 4096);
+  let t = await readLogTail(file, first);
   if (!t.exists) return { exists: false, progress: [] };
+  if (t.size > first && first < tailBytes && countProgress(t.text, maxLines) < maxLines) t = await readLogTail(file, tailBytes);
   const progress: LogLine[] = [];
   const lines = t.text.split('\n');
   for (let i = lines.length - 1; i >= 0 && progress.length < maxLines; i--) {

@@ -22,7 +22,39 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
-export async function loadStateDir(root: StateRoot, stateDir: string, settings: CoreSettings): Promise<StateDirSnapshot> {
+/**
+ * What a file held the last time it was read, keyed by path and valid while its size and mtime are
+ * the same: a refresh then costs one stat per unchanged file instead of open, read, parse and close.
+ */
+export class FileCache {
+  private readonly entries = new Map<string, { mtimeMs: number; size: number; value: unknown }>();
+
+  async read<T>(file: string, load: () => Promise<T>, key = file): Promise<T> {
+    let st: import('fs').Stats;
+    try {
+      st = await fs.stat(file);
+    } catch {
+      this.entries.delete(key);
+      return load();
+    }
+    const hit = this.entries.get(key);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.value as T;
+    const value = await load();
+    this.entries.set(key, { mtimeMs: st.mtimeMs, size: st.size, value });
+    return value;
+  }
+
+  /** Forgets files not seen in the last full read of a dir. */
+  retain(dirPrefix: string, seen: ReadonlySet<string>): void {
+    for (const k of this.entries.keys()) if (k.startsWith(dirPrefix) && !seen.has(k)) this.entries.delete(k);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+export async function loadStateDir(root: StateRoot, stateDir: string, settings: CoreSettings, cache?: FileCache): Promise<StateDirSnapshot> {
   const readAtMs = Date.now();
   try {
     if (!(await fs.stat(stateDir)).isDirectory()) throw new Error('not a directory');
@@ -38,14 +70,17 @@ export async function loadStateDir(root: StateRoot, stateDir: string, settings: 
   const warnings: ReadWarning[] = [...state.warnings, ...listing.warnings, ...broker.warnings];
   const records = new Map<string, { fields: JobFields; mtimeMs?: number }>();
   const logs = new Map<string, LogPreview>();
+  const cached = <T>(file: string, load: () => Promise<T>, key = file) => (cache ? cache.read(file, load, key) : load());
   await mapLimit([...listing.records], CONCURRENCY, async ([id, file]) => {
-    const r = await readJobRecord(file, id);
+    const r = await cached(file, () => readJobRecord(file, id));
     warnings.push(...r.warnings);
     if (r.value) records.set(id, { fields: r.value, mtimeMs: r.mtimeMs });
   });
+  const tail = `${settings.logTailBytes}:${settings.progressLines}`;
   await mapLimit([...listing.logs], CONCURRENCY, async ([id, file]) => {
-    logs.set(id, await readLogPreview(file, settings.logTailBytes, settings.progressLines));
+    logs.set(id, await cached(file, () => readLogPreview(file, settings.logTailBytes, settings.progressLines), `${file}\u0000${tail}`));
   });
+  cache?.retain(jobsDir, new Set([...listing.records.values(), ...[...listing.logs.values()].map((f) => `${f}\u0000${tail}`)]));
   const jobs = reconcile({ stateDir, index: state.value, records, logs });
   return { stateDir, root: root.path, exists: true, config: state.value?.config, jobs, broker: broker.value, warnings, readAtMs };
 }

@@ -170,6 +170,8 @@ export class StateWatcher {
     let depth = 0;
     for (const root of roots) {
       const anchor = await nearestExisting(root);
+      // chokidar misreports the filesystem root as deleted; a root that far from existing is unused.
+      if (anchor === path.dirname(anchor)) continue;
       bases.add(anchor);
       const chain: string[] = [];
       for (let p = root; p !== anchor && p !== path.dirname(p); p = path.dirname(p)) chain.push(p);
