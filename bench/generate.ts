@@ -43,7 +43,7 @@ export async function generateWorkspace(o: GenerateOptions): Promise<GeneratedWo
   const stateDir = path.join(stateRoot, slugHash(await fs.realpath(workspace)));
   const jobsDir = path.join(stateDir, 'jobs');
   const marker = path.join(stateDir, '.bench-params');
-  const params = JSON.stringify({ indexed: o.indexed, records: o.records, logBytesTotal: o.logBytesTotal, pids: o.runningPids ?? [] });
+  const params = JSON.stringify({ format: 2, indexed: o.indexed, records: o.records, logBytesTotal: o.logBytesTotal, pids: o.runningPids ?? [] });
   const ids = Array.from({ length: o.records }, (_, i) => {
     const k = KINDS[i % KINDS.length];
     return `${k.prefix}-${(1_760_000_000_000 + i * 1000).toString(36)}-${(i * 7919).toString(36).padStart(6, '0').slice(-6)}`;
@@ -97,7 +97,10 @@ async function writeLog(file: string, start: number, bytes: number): Promise<voi
   const out = createWriteStream(file);
   let written = 0;
   while (written < bytes) {
-    const slice = buf.subarray(0, Math.min(buf.length, bytes - written));
+    let slice = buf.subarray(0, Math.min(buf.length, bytes - written));
+    // Whole lines only, as the companion writes them.
+    if (slice.length < buf.length) slice = slice.subarray(0, slice.lastIndexOf(10) + 1);
+    if (slice.length === 0) break;
     if (!out.write(slice)) await new Promise<void>((r) => out.once('drain', () => r()));
     written += slice.length;
   }
