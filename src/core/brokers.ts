@@ -52,6 +52,8 @@ export interface BrokerScanOptions {
   table: ProcessTable;
   uid?: number;
   now?: number;
+  /** Only count dir-less broker processes whose session dir would lie under one of these. */
+  dirlessWithin?: string[];
 }
 
 export interface BrokerCommand {
@@ -221,6 +223,7 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
   for (const { p, cmd } of brokers) {
     if (claimed.has(p.pid) || p.state !== 'alive') continue;
     const dir = cmd!.endpoint?.startsWith('unix:') ? path.dirname(cmd!.endpoint.slice(5)) : cmd!.pidFile ? path.dirname(cmd!.pidFile) : undefined;
+    if (o.dirlessWithin && !(dir && o.dirlessWithin.some((w) => dir.startsWith(w + path.sep)))) continue;
     const e: BrokerEntry = { key: `pid:${p.pid}`, class: 'orphan-live', reason: '', referencedBy: (dir && refs.get(dir)) || refPids.get(p.pid) || [], children: [], files: [], otherFiles: [], endpoint: cmd!.endpoint };
     withFamily(e, p);
     if (uid !== undefined && p.uid !== undefined && p.uid !== uid) entries.push({ ...e, class: 'foreign', reason: `a broker of another user (uid ${p.uid})` });
