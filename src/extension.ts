@@ -10,7 +10,7 @@ import { LogDocumentProvider } from './ui/logDocument';
 import { ResultDocumentProvider } from './ui/resultDocument';
 import { RecordDocumentProvider } from './ui/recordDocument';
 import { LOG_SCHEME, RECORD_SCHEME, RESULT_SCHEME } from './ui/jobUris';
-import { liveSettings, readCoreSettings, SECTION } from './ui/settings';
+import { brokerSettings, liveSettings, readCoreSettings, SECTION } from './ui/settings';
 import { LiveUpdates } from './core/live';
 import { JobNotifications } from './ui/notifications';
 import { workspaceFolderRefs } from './ui/folders';
@@ -23,6 +23,10 @@ import { registerShowJobRecord } from './ui/commands/showJobRecord';
 import { registerCopyJobId } from './ui/commands/copyJobId';
 import { registerRevealStateDir } from './ui/commands/revealStateDir';
 import { registerShowSearchedLocations } from './ui/commands/showSearchedLocations';
+import { registerReapOrphanBrokers } from './ui/commands/reapOrphanBrokers';
+import { registerStopBroker } from './ui/commands/stopBroker';
+import { BrokerMonitor } from './core/brokerMonitor';
+import { BrokersTreeProvider } from './ui/brokersTree';
 
 export interface CodexJobsApi {
   model: JobsModel;
@@ -33,23 +37,29 @@ export interface CodexJobsApi {
   jobsTree: JobsTreeProvider;
   statusBar: JobsStatusBar;
   logs: LogDocumentProvider;
+  brokers: BrokerMonitor;
+  brokersTree: BrokersTreeProvider;
 }
 
 export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Codex Jobs', { log: true });
+  const table = createProcessTable();
   const model = new JobsModel({
     host: { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform },
-    table: createProcessTable(),
+    table,
     settings: readCoreSettings(),
     logger: outputLogger(output),
   });
   model.setFolders(workspaceFolderRefs());
   const jobsTree = new JobsTreeProvider(model);
-  const statusBar = new JobsStatusBar(model);
+  const brokers = new BrokerMonitor(() => ({ ...brokerSettings(), tmpdir: os.tmpdir(), stateRoots: [...model.roots], table }), outputLogger(output));
+  const brokersTree = new BrokersTreeProvider(brokers);
+  const brokersView = vscode.window.createTreeView('codexJobs.brokers', { treeDataProvider: brokersTree });
+  const statusBar = new JobsStatusBar(model, brokers);
   const contextKeys = new ContextKeys(model);
   const logs = new LogDocumentProvider(model);
-  const deps: CommandDeps = { model, output };
+  const deps: CommandDeps = { model, output, brokers, table };
   const live = new LiveUpdates(model, { ...liveSettings(), logger: outputLogger(output) });
   const notifications = new JobNotifications(model);
   // With no folder open there is nothing to show: no watcher, no timer.
@@ -64,6 +74,12 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     contextKeys,
     logs,
     notifications,
+    brokers,
+    brokersTree,
+    brokersView,
+    // Brokers are scanned when someone looks, and whenever the jobs model is rebuilt; never on a timer.
+    brokersView.onDidChangeVisibility((e) => e.visible && void brokers.rescan()),
+    model.onDidChange((e) => e.full && void brokers.rescan()),
     { dispose: () => void live.dispose() },
     vscode.window.createTreeView('codexJobs.jobs', { treeDataProvider: jobsTree, showCollapseAll: true }),
     vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
@@ -76,6 +92,8 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     registerCopyJobId(deps),
     registerRevealStateDir(deps),
     registerShowSearchedLocations(deps),
+    registerReapOrphanBrokers(deps),
+    registerStopBroker(deps),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       model.setFolders(workspaceFolderRefs());
       follow();
@@ -91,7 +109,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   follow();
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { model, jobsTree, statusBar, logs, live, notifications, activationMs };
+  return { model, jobsTree, statusBar, logs, brokers, brokersTree, live, notifications, activationMs };
 }
 
 export function deactivate(): void {}

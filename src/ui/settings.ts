@@ -32,3 +32,11 @@ export function liveSettings(): { usePolling: boolean; reverifyIntervalMs: numbe
     reverifyIntervalMs: clamp(c.get<number>('reverifyIntervalSeconds', 2), 1, 60) * 1000,
   };
 }
+
+export function brokerSettings(): { graceMs: number; extraBrokerRoots: string[] } {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    graceMs: clamp(c.get<number>('brokers.gracePeriodSeconds', 30), 5, 3600) * 1000,
+    extraBrokerRoots: (c.get<unknown[]>('brokers.extraRoots', []) ?? []).filter((r): r is string => typeof r === 'string' && r.startsWith('/')),
+  };
+}

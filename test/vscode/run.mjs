@@ -18,7 +18,7 @@ const t0 = Date.now();
 const log = (...a) => console.log(`[vscode ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
 
 // Lines of the workbench's own chatter that say nothing about this extension.
-const NOISE = /^\[(AgentHost|ChatModelSelection|AccountPolicyGate)\]|^Creation of workbench contribution|connection token|grace time|Service Worker|builtin extensions cache|open-vsx|Started local extension host|Loading development extension|\[ExtensionService\]/;
+const NOISE = /^\[(AgentHost|ChatModelSelection|AccountPolicyGate)[^\]]*\]|^Creating a socket|authentication provider 'github'|workbench\.js:\d|^Creation of workbench contribution|connection token|grace time|Service Worker|builtin extensions cache|open-vsx|Started local extension host|Loading development extension|\[ExtensionService\]/;
 
 const cleanups = [];
 async function cleanupAll() {

@@ -29,7 +29,9 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
   const empty = path.join(tmp, 'ws', 'fresh-project');
   const claude = path.join(tmp, 'claude');
   const hostTmp = path.join(tmp, 'host-tmp');
-  await Promise.all([workspace, empty, hostTmp].map((d) => fs.mkdir(d, { recursive: true })));
+  await Promise.all([workspace, empty, hostTmp, path.join(workspace, '.vscode')].map((d) => fs.mkdir(d, { recursive: true })));
+  // A short grace period, so the broker started below counts as an orphan within the run.
+  await fs.writeFile(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'codexJobs.brokers.gracePeriodSeconds': 5 }));
   const stateDir = path.join(claude, 'plugins', 'data', 'codex-openai-codex', 'state', await stateDirName(workspace));
   const companion = path.join(repo, 'test', 'fixtures', 'fake-plugin', 'scripts', 'codex-companion.mjs');
   const children = [];
@@ -50,6 +52,23 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     dead: dead.pid,
   };
   await writeScenario(stateDir, workspace, pids);
+  // An orphan broker (a real process on a real socket) and a dead session dir, for the Brokers view.
+  const brokerDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));
+  const deadDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));
+  await fs.writeFile(path.join(deadDir, 'broker.pid'), '999999999\n');
+  const brokerScript = path.join(repo, 'test', 'fixtures', 'fake-plugin', 'scripts', 'app-server-broker.mjs');
+  const broker = spawn(process.execPath, [brokerScript, 'serve', '--endpoint', `unix:${brokerDir}/broker.sock`, '--cwd', workspace, '--pid-file', `${brokerDir}/broker.pid`], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, FAKE_BROKER_MODE: 'deaf', FAKE_BROKER_CHILD: '1' },
+  });
+  cleanups.push(async () => {
+    try {
+      process.kill(-broker.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
 
   const server = await startServer(cs, { workspace, tmp: path.join(tmp, 'server'), env: { CLAUDE_CONFIG_DIR: claude, TMPDIR: hostTmp } });
   cleanups.push(server.stop);
@@ -132,6 +151,25 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     await page.locator('.monaco-editor .view-lines', { hasText: 'rate limited' }).first().waitFor({ timeout: 15_000 });
   });
 
+  await check('the Brokers view lists the orphan broker and the dead dir', async () => {
+    // Refresh from the palette: the model is rebuilt and brokers are scanned again.
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill('>Codex Jobs: Refresh');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Codex Jobs: Refresh' }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    const header = page.locator('.pane-header', { hasText: 'Brokers' }).first();
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    const orphans = page.locator('.pane-body .monaco-list-row', { hasText: 'Orphans' }).first();
+    await orphans.waitFor({ timeout: 20_000 });
+    await page.locator('.pane-body .monaco-list-row', { hasText: path.basename(brokerDir) }).first().waitFor({ timeout: 10_000 });
+    await page.locator('.pane-body .monaco-list-row', { hasText: path.basename(deadDir) }).first().waitFor({ timeout: 10_000 });
+    await page.mouse.move(900, 650);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(shots, 'brokers.png') });
+  });
+
   await check('the welcome view says where it looked when a folder has no state', async () => {
     await open(empty);
     await page.locator('.pane-body', { hasText: 'No Codex companion state was found' }).first().waitFor({ timeout: 60_000 });
@@ -142,6 +180,7 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
   if (process.env.CODEX_JOBS_UPDATE_MEDIA === '1') {
     await fs.copyFile(path.join(shots, 'jobs.png'), path.join(repo, 'media', 'screenshot-jobs.png'));
     await fs.copyFile(path.join(shots, 'welcome.png'), path.join(repo, 'media', 'screenshot-welcome.png')).catch(() => {});
+    await fs.copyFile(path.join(shots, 'brokers.png'), path.join(repo, 'media', 'screenshot-brokers.png')).catch(() => {});
     log('screenshots copied into media/');
   }
   await browser.close();

@@ -1,0 +1,363 @@
+// Launching companion jobs from the editor while holding the workspace launch lock, from before the
+// spawn until the new job is durably registered (index entry, record, verified process), then
+// checking that no other job vanished from the index meanwhile.
+import { spawn, type ChildProcess } from 'child_process';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { resolveWorkspaceRoot, stateDirName } from './discovery';
+import { withWorkspaceLock, type LockOptions } from './lock';
+import { createProcessTable } from './processes';
+import { isSafeJobId, listJobsDir, readJobRecord, readStateFile } from './reader';
+import { reconcile } from './reconcile';
+import { parseTime } from './format';
+import { verifyJobProcess } from './verify';
+import type { JobFields, ParsedState, ProcessTable } from './types';
+import { TERMINAL_STATUSES } from './types';
+
+export type LaunchKind = 'review' | 'adversarial-review' | 'task';
+
+export interface LaunchRequest {
+  /** Path of codex-companion.mjs. */
+  companion: string;
+  /** The Node binary to run it with. */
+  node: string;
+  workspaceFolder: string;
+  kind: LaunchKind;
+  /** adversarial-review only: what to focus on. */
+  focus?: string;
+  /** task only: the rescue prompt (required). */
+  prompt?: string;
+  /** task only: let Codex edit files. */
+  write?: boolean;
+  model?: string;
+  /** task only: reasoning effort (the companion validates it). */
+  effort?: string;
+  /** reviews: `--base <ref>` and `--scope`. */
+  base?: string;
+  scope?: 'auto' | 'working-tree' | 'branch';
+  /** CLAUDE_PLUGIN_DATA for the companion, so the job lands under the root the tree watches. */
+  pluginData?: string;
+  /** The environment to start from (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** The companion's os.tmpdir() when no plugin data is set (default: ours). */
+  tmpdir?: string;
+  table?: ProcessTable;
+  /** How long to hold the lock waiting for the job to be registered (default 20 s). */
+  registerTimeoutMs?: number;
+  pollMs?: number;
+  lock?: LockOptions;
+  log?: (message: string) => void;
+}
+
+export interface LaunchResult {
+  ok: boolean;
+  jobId?: string;
+  /** The job's verified process: the task-worker, or the foreground review companion. */
+  pid?: number;
+  stateDir?: string;
+  /** Jobs in the index before the launch that were gone from it after. */
+  vanished: string[];
+  /** From the spawn until the job was registered (or the wait ended). */
+  waitedMs: number;
+  lockWaitMs: number;
+  /** The registration wait ran out: the lock was released and the job may still appear. */
+  timedOut?: boolean;
+  /** The lock was lost while held (removed, or taken over as stale): the launch was not exclusive. */
+  compromised?: boolean;
+  message: string;
+}
+
+export const DEFAULT_REGISTER_TIMEOUT_MS = 20_000;
+/** How long a job's creation time may precede our spawn and still be ours (clock ticks, slow disks). */
+const CREATED_SLACK_MS = 2_000;
+/** How long we keep looking for the job after the companion exited. */
+const AFTER_EXIT_GRACE_MS = 2_000;
+/** A queued task whose worker is gone this long will not start. */
+const DEAD_WORKER_GRACE_MS = 1_000;
+const OUTPUT_LIMIT = 64 * 1024;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isTerminal = (s: string | undefined) => !!s && (TERMINAL_STATUSES as readonly string[]).includes(s);
+
+export function companionArgs(req: Pick<LaunchRequest, 'companion' | 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope'>): string[] {
+  const opt = (name: string, v: string | undefined) => (v ? [name, v] : []);
+  if (req.kind === 'task') {
+    // `--` ends the options: a prompt starting with "-" stays a prompt.
+    return [req.companion, 'task', '--background', '--json', ...(req.write ? ['--write'] : []), ...opt('--model', req.model), ...opt('--effort', req.effort), '--', req.prompt ?? ''];
+  }
+  const args = [req.companion, req.kind, '--json', ...opt('--base', req.base), ...opt('--scope', req.scope), ...opt('--model', req.model)];
+  if (req.kind === 'adversarial-review' && req.focus?.trim()) args.push('--', req.focus.trim());
+  return args;
+}
+
+/** The state root the companion will use with this environment. */
+export function companionStateRoot(env: NodeJS.ProcessEnv, tmpdir: string): string {
+  return env.CLAUDE_PLUGIN_DATA ? path.join(env.CLAUDE_PLUGIN_DATA, 'state') : path.join(tmpdir, 'codex-companion');
+}
+
+interface IdSet {
+  index?: ParsedState;
+  indexIds: Set<string>;
+  recordIds: Set<string>;
+  /** false when state.json was there but could not be parsed even after retries. */
+  indexReadable: boolean;
+}
+
+async function readIds(stateDir: string, attempts = 1): Promise<IdSet> {
+  let index: ParsedState | undefined;
+  let readable = true;
+  for (let i = 0; i < attempts; i++) {
+    const r = await readStateFile(path.join(stateDir, 'state.json'));
+    index = r.value;
+    readable = r.value !== undefined || r.missing;
+    if (readable) break;
+    await sleep(50);
+  }
+  const listing = await listJobsDir(path.join(stateDir, 'jobs'));
+  return { index, indexIds: new Set((index?.entries ?? []).map((e) => e.id)), recordIds: new Set(listing.records.keys()), indexReadable: readable };
+}
+
+/** The companion's `--json` launch payload: `{ "jobId": ... }`, pretty-printed. */
+export function parseLaunchOutput(stdout: string): string | undefined {
+  try {
+    const v = JSON.parse(stdout) as { jobId?: unknown };
+    if (isSafeJobId(v?.jobId)) return v.jobId;
+  } catch {
+    // Fall through to a looser look: other lines may precede the payload.
+  }
+  const m = /"jobId"\s*:\s*"([^"]+)"/.exec(stdout);
+  return m && isSafeJobId(m[1]) ? m[1] : undefined;
+}
+
+function tail(text: string, max = 600): string {
+  const t = text.trim();
+  return t.length > max ? `...${t.slice(-max)}` : t;
+}
+
+async function samePath(a: string | undefined, b: string): Promise<boolean> {
+  if (!a) return false;
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    return (await fs.realpath(a)) === (await fs.realpath(b));
+  } catch {
+    return false;
+  }
+}
+
+interface Registration {
+  done: boolean;
+  pid?: number;
+  why: string;
+  /** The worker of a queued task is gone: it will never start. */
+  workerGone?: boolean;
+  status?: string;
+}
+
+/** Is the job in the index and in jobs/, with its process verified (or already finished)? */
+async function checkRegistered(stateDir: string, id: string, kind: LaunchKind, table: ProcessTable, expectPid?: number): Promise<Registration> {
+  const st = await readStateFile(path.join(stateDir, 'state.json'));
+  const rec = await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id);
+  const entry = st.value?.entries.find((e) => e.id === id);
+  if (!rec.value) return { done: false, why: `job ${id} has no record in jobs/ yet` };
+  if (!entry) return { done: false, why: `job ${id} is not in state.json yet` };
+  const [job] = reconcile({ stateDir, index: { entries: [entry] }, records: new Map([[id, { fields: rec.value, mtimeMs: rec.mtimeMs }]]), logs: new Map() });
+  const status = job.display.status;
+  if (isTerminal(rec.value.status) && isTerminal(entry.status)) return { done: true, status, why: `job ${id} already ${rec.value.status}` };
+  const pid = typeof job.display.pid === 'number' ? job.display.pid : undefined;
+  const info = pid !== undefined ? (await table.inspect([pid])).get(pid) : undefined;
+  const v = verifyJobProcess(job, info, Date.now());
+  // A background task is registered once its worker has recorded itself running: until then the
+  // worker's first state write is still to come, and it must not race the next launch.
+  if (kind === 'task' && (rec.value.status === 'queued' || entry.status === 'queued')) {
+    const gone = v.outcome === 'gone' || v.outcome === 'zombie';
+    return { done: false, status, workerGone: gone, why: `job ${id} is queued; ${gone ? v.detail : 'waiting for its worker to record itself running'}` };
+  }
+  if (v.outcome !== 'verified') return { done: false, status, why: `job ${id}: ${v.detail}` };
+  if (expectPid !== undefined && pid !== expectPid) return { done: false, status, why: `job ${id} names pid ${pid}, not the companion we started (${expectPid})` };
+  return { done: true, pid, status, why: v.detail };
+}
+
+/** A job id that appeared since `before` and fits this launch. */
+async function findNewJob(stateDir: string, before: IdSet, kind: LaunchKind, workspaceRoot: string, spawnedAt: number, childPid: number | undefined): Promise<string | undefined> {
+  const now = await readIds(stateDir);
+  const fresh = [...new Set([...now.indexIds, ...now.recordIds])].filter((id) => !before.indexIds.has(id) && !before.recordIds.has(id));
+  const weak: { id: string; created: number }[] = [];
+  for (const id of fresh) {
+    const rec = now.recordIds.has(id) ? (await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id)).value : undefined;
+    const entry = now.index?.entries.find((e) => e.id === id);
+    const f: Partial<JobFields> = { ...entry, ...rec };
+    // A foreground review records its own pid: the companion we spawned.
+    if (childPid !== undefined && kind !== 'task' && (rec?.pid === childPid || entry?.pid === childPid)) return id;
+    const created = parseTime(f.createdAt);
+    const kindOk = f.kind === kind || (!f.kind && id.startsWith(kind === 'task' ? 'task-' : 'review-'));
+    if (kindOk && created !== undefined && created >= spawnedAt - CREATED_SLACK_MS && (await samePath(f.workspaceRoot, workspaceRoot))) weak.push({ id, created });
+  }
+  // Someone else's launch may have landed too: only an unambiguous match is ours.
+  return weak.length === 1 ? weak[0].id : undefined;
+}
+
+interface Spawned {
+  child?: ChildProcess;
+  error?: string;
+  exited: boolean;
+  exitCode?: number | null;
+  exitSignal?: NodeJS.Signals | null;
+  exitedAt?: number;
+  stdout: string;
+  output: () => Promise<string>;
+  cleanup: () => Promise<void>;
+}
+
+async function spawnCompanion(req: LaunchRequest, env: NodeJS.ProcessEnv, args: string[]): Promise<Spawned> {
+  const s: Spawned = { exited: false, stdout: '', output: async () => '', cleanup: async () => undefined };
+  let stderr = '';
+  const cap = (acc: string, d: Buffer) => (acc.length < OUTPUT_LIMIT ? acc + d.toString('utf8') : acc);
+  let child: ChildProcess;
+  try {
+    if (req.kind === 'task') {
+      // `task --background` prints the job id and exits at once; its worker detaches itself.
+      child = spawn(req.node, args, { cwd: req.workspaceFolder, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, shell: false });
+      child.stdout?.on('data', (d: Buffer) => (s.stdout = cap(s.stdout, d)));
+      child.stderr?.on('data', (d: Buffer) => (stderr = cap(stderr, d)));
+      s.output = async () => stderr || s.stdout;
+    } else {
+      // A review runs in the companion's foreground for its whole length: detached, so it survives
+      // this window; its progress goes to the job's log. Its own output goes to a scratch file, read
+      // only if it fails before registering (unix: the file is unlinked while it may still write).
+      let out: { dir: string; file: string; fd?: number } | undefined;
+      let fh: fs.FileHandle | undefined;
+      if (process.platform !== 'win32') {
+        const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-launch-'));
+        out = { dir, file: path.join(dir, 'output.txt') };
+        fh = await fs.open(out.file, 'w');
+      }
+      try {
+        child = spawn(req.node, args, { cwd: req.workspaceFolder, env, detached: true, stdio: ['ignore', fh?.fd ?? 'ignore', fh?.fd ?? 'ignore'], windowsHide: true, shell: false });
+      } finally {
+        await fh?.close();
+      }
+      child.unref();
+      s.output = async () => (out ? fs.readFile(out.file, 'utf8').catch(() => '') : '');
+      s.cleanup = async () => {
+        if (out) await fs.rm(out.dir, { recursive: true, force: true }).catch(() => undefined);
+      };
+    }
+  } catch (err) {
+    s.error = (err as Error).message;
+    return s;
+  }
+  s.child = child;
+  child.once('error', (err) => (s.error = err.message));
+  child.once('exit', (code, signal) => {
+    s.exited = true;
+    s.exitCode = code;
+    s.exitSignal = signal;
+    s.exitedAt = Date.now();
+  });
+  return s;
+}
+
+function validate(req: LaunchRequest): string | undefined {
+  if (!['review', 'adversarial-review', 'task'].includes(req.kind)) return `Unknown job kind "${String(req.kind)}".`;
+  if (req.kind === 'task' && !req.prompt?.trim()) return 'A rescue task needs a prompt.';
+  if (!path.isAbsolute(req.companion)) return `The companion path ${req.companion} is not absolute.`;
+  return undefined;
+}
+
+/**
+ * Starts a review, adversarial review or background rescue task through the companion and waits,
+ * holding `<stateDir>/launch.lock`, until the new job is durably registered. Never throws for
+ * expected failures: every outcome is in the result.
+ */
+export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
+  const invalid = validate(req);
+  if (invalid) return { ok: false, vanished: [], waitedMs: 0, lockWaitMs: 0, message: invalid };
+  for (const [what, p] of [['companion script', req.companion], ['workspace folder', req.workspaceFolder]] as const) {
+    try {
+      await fs.stat(p);
+    } catch (err) {
+      return { ok: false, vanished: [], waitedMs: 0, lockWaitMs: 0, message: `The ${what} ${p} cannot be used: ${(err as Error).message}` };
+    }
+  }
+  const log = req.log ?? (() => undefined);
+  const table = req.table ?? createProcessTable();
+  const timeoutMs = req.registerTimeoutMs ?? DEFAULT_REGISTER_TIMEOUT_MS;
+  const pollMs = req.pollMs ?? 40;
+  const env: NodeJS.ProcessEnv = { ...(req.env ?? process.env) };
+  if (req.pluginData) env.CLAUDE_PLUGIN_DATA = req.pluginData;
+  const workspaceRoot = await resolveWorkspaceRoot(req.workspaceFolder);
+  const stateDir = path.join(companionStateRoot(env, req.tmpdir ?? os.tmpdir()), await stateDirName(workspaceRoot));
+  const args = companionArgs(req);
+
+  let before: IdSet = { indexIds: new Set(), recordIds: new Set(), indexReadable: true };
+  const locked = await withWorkspaceLock(
+    stateDir,
+    async (ctx) => {
+      before = await readIds(stateDir, 5);
+      const spawnedAt = Date.now();
+      const sp = await spawnCompanion(req, env, args);
+      const childPid = sp.child?.pid;
+      log(`launch ${req.kind}: started ${path.basename(req.node)} ${args.slice(1, 3).join(' ')} (pid ${childPid ?? '?'}) in ${req.workspaceFolder}`);
+      const deadline = spawnedAt + timeoutMs;
+      let id: string | undefined;
+      let why = 'waiting for the companion to write the job';
+      let workerGoneSince: number | undefined;
+      const done = (r: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir'>) => ({ ...r, waitedMs: Date.now() - spawnedAt, compromised: ctx.compromised || undefined });
+      try {
+        for (;;) {
+          if (sp.error) return done({ ok: false, waitedMs: 0, message: `Could not start the companion with ${req.node}: ${sp.error}` });
+          if (!id && req.kind === 'task' && sp.exited) id = parseLaunchOutput(sp.stdout);
+          if (!id) id = await findNewJob(stateDir, before, req.kind, workspaceRoot, spawnedAt, childPid);
+          if (id) {
+            const r = await checkRegistered(stateDir, id, req.kind, table, req.kind === 'task' ? undefined : childPid);
+            why = r.why;
+            if (r.done) {
+              return done({ ok: true, jobId: id, pid: r.pid, waitedMs: 0, message: `Started ${req.kind} ${id}${r.pid ? ` (pid ${r.pid})` : ''}: ${r.why}` });
+            }
+            workerGoneSince = r.workerGone ? (workerGoneSince ?? Date.now()) : undefined;
+            if (workerGoneSince !== undefined && Date.now() - workerGoneSince > DEAD_WORKER_GRACE_MS) {
+              return done({ ok: false, jobId: id, waitedMs: 0, message: `Job ${id} was queued, but its worker exited before starting: ${r.why}` });
+            }
+          }
+          if (sp.exited && !id && (sp.exitCode !== 0 || Date.now() - (sp.exitedAt ?? 0) > AFTER_EXIT_GRACE_MS)) {
+            const out = tail(await sp.output());
+            const how = sp.exitSignal ? `was killed by ${sp.exitSignal}` : `exited with code ${sp.exitCode}`;
+            return done({ ok: false, waitedMs: 0, message: `The companion ${how} before registering a job${out ? `: ${out}` : '.'}` });
+          }
+          if (Date.now() >= deadline) {
+            return done({
+              ok: false,
+              jobId: id,
+              timedOut: true,
+              waitedMs: 0,
+              message: `The ${req.kind} was not registered within ${Math.round(timeoutMs / 1000)} s (${why}); the launch lock was released and the job may still appear.`,
+            });
+          }
+          await sleep(pollMs);
+        }
+      } finally {
+        await sp.cleanup();
+      }
+    },
+    { ...req.lock, log: req.lock?.log ?? log },
+  );
+
+  if (!locked.ok) return { ok: false, stateDir, vanished: [], waitedMs: 0, lockWaitMs: locked.lockWaitMs, message: `Not launched: ${locked.message}` };
+  const result: LaunchResult = { ...locked.value, stateDir, vanished: [], lockWaitMs: locked.lockWaitMs };
+  if (locked.compromised) {
+    result.compromised = true;
+    result.message += ` Warning: the launch lock was lost while held (${locked.compromisedReason ?? 'unknown reason'}), so another launcher may have raced this one.`;
+  }
+
+  // Lost updates are silent in the companion: say so when a job dropped out of the index meanwhile.
+  const after = await readIds(stateDir, 5);
+  if (before.indexReadable && after.indexReadable) {
+    result.vanished = [...before.indexIds].filter((id) => !after.indexIds.has(id)).sort();
+    if (result.vanished.length) {
+      const deleted = result.vanished.filter((id) => !after.recordIds.has(id));
+      result.message += ` ${result.vanished.length} job(s) vanished from state.json during the launch (${result.vanished.join(', ')})${deleted.length ? `; ${deleted.length} of them lost their record too` : ''}.`;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,89 @@
+// The Brokers view: orphans first (what the reaper would end), then brokers in use, starting, and
+// those that are not ours to touch.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { BrokerMonitor } from '../core/brokerMonitor';
+import type { BrokerClass, BrokerEntry } from '../core/brokers';
+import { formatBytes, formatDuration } from '../core/format';
+
+export type BrokersNode = { type: 'group'; group: BrokerGroup; entries: BrokerEntry[] } | { type: 'broker'; entry: BrokerEntry };
+
+type BrokerGroup = 'orphans' | 'in-use' | 'starting' | 'foreign';
+
+const GROUPS: { group: BrokerGroup; label: string; classes: BrokerClass[]; icon: string }[] = [
+  { group: 'orphans', label: 'Orphans', classes: ['orphan-live', 'dead'], icon: 'warning' },
+  { group: 'in-use', label: 'In use', classes: ['in-use'], icon: 'plug' },
+  { group: 'starting', label: 'Starting', classes: ['starting'], icon: 'loading~spin' },
+  { group: 'foreign', label: 'Not ours (never touched)', classes: ['foreign'], icon: 'lock' },
+];
+
+const ICON: Record<BrokerClass, [string, string | undefined]> = {
+  'orphan-live': ['server-process', 'list.warningForeground'],
+  dead: ['trash', 'disabledForeground'],
+  'in-use': ['server-process', 'testing.iconPassed'],
+  starting: ['loading~spin', undefined],
+  foreign: ['lock', undefined],
+};
+
+export function brokerLabel(e: BrokerEntry): string {
+  return e.dir ? path.basename(e.dir) : `pid ${e.pid}`;
+}
+
+export function brokerDescription(e: BrokerEntry): string {
+  const parts = [e.class === 'dead' ? 'dead' : e.pid ? `pid ${e.pid}` : ''];
+  if (e.ageMs !== undefined) parts.push(formatDuration(e.ageMs));
+  if (e.children.length) parts.push(`${e.children.length} child${e.children.length === 1 ? '' : 'ren'}`);
+  if (e.rssBytes) parts.push(formatBytes(e.rssBytes));
+  return parts.filter(Boolean).join(' · ');
+}
+
+export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: { dispose(): void };
+
+  constructor(private readonly monitor: BrokerMonitor) {
+    this.subscription = monitor.onDidChange(() => this.changed.fire());
+  }
+
+  getChildren(node?: BrokersNode): BrokersNode[] {
+    if (node?.type === 'group') return node.entries.map((entry) => ({ type: 'broker', entry }));
+    if (node) return [];
+    const entries = this.monitor.scan?.entries ?? [];
+    return GROUPS.map((g) => ({ type: 'group' as const, group: g.group, entries: entries.filter((e) => g.classes.includes(e.class)) })).filter((g) => g.entries.length > 0);
+  }
+
+  getTreeItem(node: BrokersNode): vscode.TreeItem {
+    if (node.type === 'group') {
+      const g = GROUPS.find((x) => x.group === node.group)!;
+      const item = new vscode.TreeItem(g.label, node.group === 'foreign' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `brokers:${g.group}`;
+      item.description = String(node.entries.length);
+      item.iconPath = new vscode.ThemeIcon(g.icon, g.group === 'orphans' ? new vscode.ThemeColor('list.warningForeground') : undefined);
+      item.contextValue = `brokerGroup ${g.group}`;
+      return item;
+    }
+    const e = node.entry;
+    const item = new vscode.TreeItem(brokerLabel(e), vscode.TreeItemCollapsibleState.None);
+    item.id = `broker:${e.key}`;
+    item.description = brokerDescription(e);
+    const [icon, color] = ICON[e.class];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    item.contextValue = ['broker', e.class, e.class === 'orphan-live' || e.class === 'dead' ? 'reapable' : ''].filter(Boolean).join(' ');
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${e.class}**: ${e.reason}\n\n`);
+    if (e.dir) md.appendMarkdown(`**Session dir:** \`${e.dir}\`  \n`);
+    if (e.pid) md.appendMarkdown(`**PID:** ${e.pid}  \n`);
+    if (e.endpoint) md.appendMarkdown(`**Endpoint:** \`${e.endpoint}\`  \n`);
+    if (e.referencedBy.length) md.appendMarkdown(`**Named by:** ${e.referencedBy.map((r) => `\`${r}/broker.json\``).join(', ')}  \n`);
+    if (e.files.length) md.appendMarkdown(`**Files:** ${e.files.join(', ')}${e.otherFiles.length ? `, and ${e.otherFiles.length} other file(s)` : ''}  \n`);
+    for (const c of e.children) md.appendMarkdown(`**Child ${c.pid}:** \`${(c.argv ?? []).map((a) => path.basename(a)).join(' ').slice(0, 80)}\`  \n`);
+    item.tooltip = md;
+    return item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
