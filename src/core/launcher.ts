@@ -303,34 +303,33 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
       let id: string | undefined;
       let why = 'waiting for the companion to write the job';
       let workerGoneSince: number | undefined;
-      const done = (r: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir'>) => ({ ...r, waitedMs: Date.now() - spawnedAt, compromised: ctx.compromised || undefined });
+      const done = (r: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir' | 'waitedMs'>) => ({ ...r, waitedMs: Date.now() - spawnedAt, compromised: ctx.compromised || undefined });
       try {
         for (;;) {
-          if (sp.error) return done({ ok: false, waitedMs: 0, message: `Could not start the companion with ${req.node}: ${sp.error}` });
+          if (sp.error) return done({ ok: false, message: `Could not start the companion with ${req.node}: ${sp.error}` });
           if (!id && req.kind === 'task' && sp.exited) id = parseLaunchOutput(sp.stdout);
           if (!id) id = await findNewJob(stateDir, before, req.kind, workspaceRoot, spawnedAt, childPid);
           if (id) {
             const r = await checkRegistered(stateDir, id, req.kind, table, req.kind === 'task' ? undefined : childPid);
             why = r.why;
             if (r.done) {
-              return done({ ok: true, jobId: id, pid: r.pid, waitedMs: 0, message: `Started ${req.kind} ${id}${r.pid ? ` (pid ${r.pid})` : ''}: ${r.why}` });
+              return done({ ok: true, jobId: id, pid: r.pid, message: `Started ${req.kind} ${id}${r.pid ? ` (pid ${r.pid})` : ''}: ${r.why}` });
             }
             workerGoneSince = r.workerGone ? (workerGoneSince ?? Date.now()) : undefined;
             if (workerGoneSince !== undefined && Date.now() - workerGoneSince > DEAD_WORKER_GRACE_MS) {
-              return done({ ok: false, jobId: id, waitedMs: 0, message: `Job ${id} was queued, but its worker exited before starting: ${r.why}` });
+              return done({ ok: false, jobId: id, message: `Job ${id} was queued, but its worker exited before starting: ${r.why}` });
             }
           }
           if (sp.exited && !id && (sp.exitCode !== 0 || Date.now() - (sp.exitedAt ?? 0) > AFTER_EXIT_GRACE_MS)) {
             const out = tail(await sp.output());
             const how = sp.exitSignal ? `was killed by ${sp.exitSignal}` : `exited with code ${sp.exitCode}`;
-            return done({ ok: false, waitedMs: 0, message: `The companion ${how} before registering a job${out ? `: ${out}` : '.'}` });
+            return done({ ok: false, message: `The companion ${how} before registering a job${out ? `: ${out}` : '.'}` });
           }
           if (Date.now() >= deadline) {
             return done({
               ok: false,
               jobId: id,
               timedOut: true,
-              waitedMs: 0,
               message: `The ${req.kind} was not registered within ${Math.round(timeoutMs / 1000)} s (${why}); the launch lock was released and the job may still appear.`,
             });
           }
