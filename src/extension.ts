@@ -10,7 +10,9 @@ import { LogDocumentProvider } from './ui/logDocument';
 import { ResultDocumentProvider } from './ui/resultDocument';
 import { RecordDocumentProvider } from './ui/recordDocument';
 import { LOG_SCHEME, RECORD_SCHEME, RESULT_SCHEME } from './ui/jobUris';
-import { brokerSettings, liveSettings, readCoreSettings, SECTION } from './ui/settings';
+import { archiveLimits, brokerSettings, liveSettings, readCoreSettings, SECTION } from './ui/settings';
+import { JobArchive } from './core/archive';
+import * as path from 'path';
 import { LiveUpdates } from './core/live';
 import { JobNotifications } from './ui/notifications';
 import { workspaceFolderRefs } from './ui/folders';
@@ -45,7 +47,9 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Codex Jobs', { log: true });
   const table = createProcessTable();
+  const archive = new JobArchive(path.join(context.globalStorageUri.fsPath, 'archive'), archiveLimits(), outputLogger(output));
   const model = new JobsModel({
+    archive,
     host: { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform },
     table,
     settings: readCoreSettings(),
@@ -102,6 +106,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
       if (!e.affectsConfiguration(SECTION)) return;
       model.setSettings(readCoreSettings());
       live.setOptions(liveSettings());
+      archive.setLimits(archiveLimits());
       refresh();
     }),
   );

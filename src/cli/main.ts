@@ -23,6 +23,7 @@ import { planReap, reap } from '../core/reaper';
 import { countJobs } from '../core/classify';
 import { elapsedMs, formatBytes, formatDuration, kindLabelOf, titleOf } from '../core/format';
 import { DEFAULT_SETTINGS, type Job, type ReadWarning, type StateRoot } from '../core/types';
+import { JobArchive } from '../core/archive';
 
 class UsageError extends Error {}
 
@@ -62,12 +63,21 @@ async function roots(a: Args): Promise<StateRoot[]> {
   return (await candidateRoots(defaultHostEnv(), [])).roots;
 }
 
+/** The CLI keeps what it sees too, in a per-user dir (CODEX_JOBS_ARCHIVE_DIR overrides it). */
+export function cliArchive(): JobArchive {
+  const base = process.env.CODEX_JOBS_ARCHIVE_DIR ?? path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'codex-jobs', 'archive');
+  return new JobArchive(base);
+}
+
+const archive = cliArchive();
+
 function modelFor(a: Args, folder: string): JobsModel {
   const host = defaultHostEnv();
   // With --state-root, discovery looks nowhere else: no home, no temp dir.
   const m = new JobsModel({
     host: a.stateRoots.length ? { ...host, env: {}, homedir: path.join(os.tmpdir(), '.codex-jobs-none'), tmpdir: path.join(os.tmpdir(), '.codex-jobs-none') } : host,
     table,
+    archive,
     settings: { ...DEFAULT_SETTINGS, extraRoots: a.stateRoots },
   });
   m.setFolders([{ path: folder, name: path.basename(folder) }]);
@@ -98,6 +108,7 @@ function jobJson(j: Job) {
     recordPath: j.recordPath,
     logPath: j.logPath,
     logBytes: j.log.size ?? null,
+    archived: j.archived ? { how: j.archived.how, logPath: j.archived.logPath, logBytes: j.archived.logBytes } : null,
   };
 }
 
@@ -112,6 +123,9 @@ async function collect(a: Args): Promise<{ workspace: string | null; stateDirs: 
   const folder = path.resolve(a.positional[0] ?? process.cwd());
   const m = modelFor(a, folder);
   await m.refresh();
+  // Jobs whose files are gone appear once the archive has compared what it kept.
+  await archive.flush();
+  await m.idle();
   const f = m.folders[0];
   m.dispose();
   return { workspace: folder, stateDirs: f.snapshots.map((s) => s.stateDir), jobs: f.jobs, warnings: f.warnings };
@@ -169,14 +183,15 @@ async function logCommand(a: Args): Promise<number> {
     return 1;
   }
   let offset = 0;
-  const t = await readLogTail(job.logPath, 0);
+  const logPath = job.archived?.logPath ?? job.logPath;
+  const t = await readLogTail(logPath, 0);
   if (!t.exists) {
     if (!a.flags.has('follow')) {
-      process.stderr.write(`codex-jobs: ${job.logPath} does not exist\n`);
+      process.stderr.write(`codex-jobs: ${logPath} does not exist\n`);
       return 1;
     }
   } else {
-    await new Promise<void>((resolve, reject) => createReadStream(job.logPath).on('end', resolve).on('error', reject).pipe(process.stdout, { end: false }));
+    await new Promise<void>((resolve, reject) => createReadStream(logPath).on('end', resolve).on('error', reject).pipe(process.stdout, { end: false }));
     offset = t.size;
   }
   if (!a.flags.has('follow')) return 0;

@@ -68,4 +68,8 @@ export const FLAG_TEXT: Record<string, string> = {
   'log-missing': 'No log file',
   disagreement: 'state.json and the job record disagree on its status; the newer one is shown',
   'partial-index': 'Its state.json entry is partial; the rest comes from the record',
+  archived: 'Its files are gone from the state dir; shown from the Codex Jobs archive, with its log',
+  pruned: 'Removed by the companion pruning old finished jobs',
+  'deleted-while-running': 'Its files were deleted while its process still ran (a concurrent writer lost it)',
+  'deleted-by-concurrent-writer': 'Its files were deleted by a concurrent writer that dropped it from state.json',
 };

@@ -8,6 +8,7 @@ import { readBrokerFile, readJobRecord, readLogPreview, readStateFile } from './
 import { reconcile } from './reconcile';
 import { claimsActive, countJobs, jobKey, type JobCounts } from './classify';
 import type { ChangeBatch, StateDirChange } from './watcher';
+import type { JobArchive } from './archive';
 import * as path from 'path';
 import type {
   CoreSettings,
@@ -63,6 +64,8 @@ export interface JobsModelOptions {
   settings: CoreSettings;
   logger?: Logger;
   now?: () => number;
+  /** Keeps what was seen; gone jobs are shown from it. */
+  archive?: JobArchive;
 }
 
 export class JobsModel {
@@ -158,6 +161,11 @@ export class JobsModel {
     return run;
   }
 
+  /** Resolves once every queued update has run. */
+  idle(): Promise<void> {
+    return this.serial;
+  }
+
   /** Re-reads everything. Calls made before a queued refresh starts share it. */
   refresh(): Promise<void> {
     if (this.queuedRefresh) return this.queuedRefresh;
@@ -193,12 +201,49 @@ export class JobsModel {
     this.changed.fire({ full: true, folders: next.map((f) => f.folder) });
   }
 
+  /** The snapshot's jobs plus the archived ones whose files are gone. */
+  private withArchived(snap: StateDirSnapshot): StateDirSnapshot {
+    const archive = this.opts.archive;
+    if (!archive) return snap;
+    const present = new Set(snap.jobs.filter((j) => !j.archived).map((j) => j.id));
+    const gone = archive.gone(snap.stateDir).filter((e) => !present.has(e.id)).map((e) => archive.toJob(e)).filter((j): j is Job => !!j);
+    return { ...snap, jobs: [...snap.jobs.filter((j) => !j.archived), ...gone] };
+  }
+
+  /** Copies what is new into the archive in the background; newly gone jobs then appear as archived. */
+  private archiveInBackground(snap: StateDirSnapshot): void {
+    const archive = this.opts.archive;
+    if (!archive || !snap.exists) return;
+    const onDisk = snap.jobs.filter((j) => !j.archived);
+    const indexSize = onDisk.filter((j) => j.index).length;
+    const goneBefore = archive.gone(snap.stateDir).length;
+    void archive.observe(snap.stateDir, onDisk, indexSize, this.now()).then(() => {
+      if (this.disposed || archive.gone(snap.stateDir).length === goneBefore) return;
+      void this.enqueue(async () => {
+        for (const folder of this.state) {
+          const i = folder.snapshots.findIndex((s) => s.stateDir === snap.stateDir);
+          if (i < 0) continue;
+          const next = this.withArchived(folder.snapshots[i]);
+          await verifyJobs(next.jobs, this.opts.table, this.settings, this.now()).catch(() => undefined);
+          folder.snapshots[i] = next;
+          folder.jobs = folder.snapshots.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a));
+          this.changed.fire({ full: false, folders: [folder.folder], jobs: next.jobs.filter((j) => j.archived) });
+        }
+      });
+    });
+  }
+
   private async loadFolder(folder: WorkspaceFolderRef, roots: StateRoot[]): Promise<FolderState> {
     try {
       const mapping = await mapFolder(folder.path, roots, this.workspaceRootOf(folder.path));
       const existing = mapping.candidates.filter((c) => c.exists);
+      await this.opts.archive?.load();
       const snapshots = await Promise.all(
-        existing.map((c) => loadStateDir(c.root, c.stateDir, this.settings, this.cache)),
+        existing.map(async (c) => {
+          const snap = await loadStateDir(c.root, c.stateDir, this.settings, this.cache);
+          this.archiveInBackground(snap);
+          return this.withArchived(snap);
+        }),
       );
       const jobs = snapshots
         .flatMap((s) => s.jobs)
@@ -253,7 +298,10 @@ export class JobsModel {
         if (i < 0) continue;
         const before = new Map(folder.snapshots[i].jobs.map((j) => [j.id, j]));
         const prev = folder.snapshots[i];
-        const next = change.rescan ? await this.reloadWhole(prev) : await this.reloadPartly(prev, change);
+        const read = change.rescan ? await this.reloadWhole(prev) : await this.reloadPartly(prev, change);
+        this.archiveInBackground(read);
+        const next = this.withArchived(read);
+        await verifyJobs(next.jobs.filter((j) => j.archived), this.opts.table, this.settings, this.now()).catch(() => undefined);
         if (this.disposed) return;
         folder.snapshots[i] = next;
         folder.jobs = folder.snapshots.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a));
@@ -315,6 +363,7 @@ export class JobsModel {
     const records = new Map<string, { fields: JobFields; mtimeMs?: number }>();
     const logs = new Map<string, LogPreview>();
     for (const j of snap.jobs) {
+      if (j.archived) continue;
       if (j.record) records.set(j.id, { fields: j.record, mtimeMs: j.recordMtimeMs });
       if (j.log.exists) logs.set(j.id, j.log);
     }
@@ -381,7 +430,7 @@ function mergeBatch(into: ChangeBatch, from: ChangeBatch): void {
 
 /** The index as the snapshot last saw it, rebuilt from the jobs' index entries. */
 function snapshotIndex(snap: StateDirSnapshot): ParsedState | undefined {
-  const entries = snap.jobs.filter((j) => j.index).map((j) => j.index!);
+  const entries = snap.jobs.filter((j) => j.index && !j.archived).map((j) => j.index!);
   if (entries.length === 0 && !snap.config) return undefined;
   return { version: 1, config: snap.config, entries };
 }

@@ -24,7 +24,11 @@ export type JobFlag =
   | 'record-missing' // in state.json, no jobs/<id>.json (race 2's victim)
   | 'log-missing' // no jobs/<id>.log
   | 'disagreement' // index and record differ on status
-  | 'partial-index'; // index entry lacks fields the record had to fill
+  | 'partial-index' // index entry lacks fields the record had to fill
+  | 'archived' // its files are gone from the state dir; shown from codex-jobs' own archive
+  | 'pruned' // removed by the companion's ordinary pruning of old finished jobs
+  | 'deleted-while-running' // its files were deleted while its process still ran
+  | 'deleted-by-concurrent-writer'; // its files were deleted by a writer that lost it from the index
 
 /** One job as one file describes it (an index entry or a record), validated field by field. */
 export interface JobFields {
@@ -172,6 +176,8 @@ export interface Job {
   log: LogPreview;
   /** Earliest creation time known for the job, epoch ms (index entries re-added after a lost update get a fresh createdAt). */
   earliestKnownMs?: number;
+  /** Set when the job is shown from the archive because its files are gone. */
+  archived?: { how: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer'; atMs: number; logPath: string; logBytes: number };
 }
 
 export interface StateDirSnapshot {

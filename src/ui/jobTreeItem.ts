@@ -34,6 +34,7 @@ export function jobDescription(job: Job, now: number): string {
   if (el !== undefined) parts.push(formatDuration(el));
   if (job.flags.includes('unindexed')) parts.push('unindexed');
   if (job.flags.includes('record-missing')) parts.push('record missing');
+  if (job.archived) parts.push(job.archived.how);
   return parts.join(' · ');
 }
 
@@ -42,7 +43,7 @@ export function jobContextValue(job: Job): string {
   const words = ['job', job.status];
   if (job.recordedStatus === 'queued' || job.recordedStatus === 'running') words.push('active');
   if (job.status === 'running' || job.status === 'queued' || job.status === 'stalled') words.push('cancellable');
-  if (job.log.exists) words.push('hasLog');
+  if (job.log.exists || (job.archived?.logBytes ?? 0) > 0) words.push('hasLog');
   if (job.record) words.push('hasRecord');
   if (typeof job.display.rendered === 'string' && job.display.rendered.length > 0) words.push('hasResult');
   if (needsAttention(job)) words.push('attention');
@@ -84,6 +85,7 @@ export function jobTooltip(job: Job): vscode.MarkdownString {
   md.appendMarkdown('\n');
   md.appendMarkdown(`**Record:** ${code(job.recordPath)}${job.record ? '' : ' (missing)'}  \n`);
   md.appendMarkdown(`**Log:** ${code(job.logPath)}${job.log.exists ? ` (${formatBytes(job.log.size)})` : ' (missing)'}  \n`);
+  if (job.archived) md.appendMarkdown(`**Archived log:** ${code(job.archived.logPath)} (${formatBytes(job.archived.logBytes)})  \n`);
   md.appendMarkdown(`**State dir:** ${code(job.stateDir)}`);
   return md;
 }

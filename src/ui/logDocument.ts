@@ -28,7 +28,9 @@ export class LogDocumentProvider implements vscode.TextDocumentContentProvider, 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const ref = parseJobUri(this.model, uri);
     if (!ref) return 'This log is not part of a known Codex state directory.';
-    const file = path.join(ref.stateDir, 'jobs', `${ref.id}.log`);
+    // A job whose files the companion deleted is read from the archive.
+    const archived = this.model.findJob(ref.stateDir, ref.id)?.archived;
+    const file = archived?.logPath ?? path.join(ref.stateDir, 'jobs', `${ref.id}.log`);
     this.follow(file, uri);
     const tail = await readLogTail(file, MAX_DOCUMENT_BYTES);
     if (!tail.exists) return `The log ${file} does not exist (yet). This document updates when it appears.`;

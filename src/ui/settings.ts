@@ -40,3 +40,11 @@ export function brokerSettings(): { graceMs: number; extraBrokerRoots: string[] 
     extraBrokerRoots: (c.get<unknown[]>('brokers.extraRoots', []) ?? []).filter((r): r is string => typeof r === 'string' && r.startsWith('/')),
   };
 }
+
+export function archiveLimits(): { maxAgeMs: number; maxBytes: number } {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    maxAgeMs: clamp(c.get<number>('archive.maxAgeDays', 30), 1, 3650) * 24 * 3_600_000,
+    maxBytes: clamp(c.get<number>('archive.maxSizeMB', 512), 16, 1024 * 1024) * 1024 * 1024,
+  };
+}

@@ -12,10 +12,11 @@ import { sandbox, type Sandbox } from './helpers';
 const repo = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.join(repo, 'dist', 'cli.js');
 const GOLDEN = path.join(repo, 'test', 'golden');
+let archiveDir = '';
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir, ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
     });
   });
@@ -47,6 +48,7 @@ describe('codex-jobs CLI', () => {
 
   before(async () => {
     sb = await sandbox('cli-ws');
+    archiveDir = path.join(sb.tmp, 'archive');
     const worker = (id: string) => procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
     const [running, queued, stalled, decoy, dead] = await Promise.all([worker(SCENARIO_IDS.running), worker(SCENARIO_IDS.queued), worker(SCENARIO_IDS.stalled), procs.start('sleep', ['300']), procs.deadPid()]);
     pids = { running, queued, stalled, decoy, dead };

@@ -9,6 +9,15 @@ suite('Harness', () => {
     assert.strictEqual(typeof vscode.window.createTreeView, 'function');
   });
 
+  test('the extension activates and reports its activation time', async () => {
+    const ext = vscode.extensions.getExtension<{ activationMs: number }>('codex-jobs.codex-jobs');
+    assert.ok(ext);
+    const api = await ext.activate();
+    assert.ok(api.activationMs > 0);
+    // A figure for the README's performance table, not a timed assertion.
+    console.log(`activation: ${api.activationMs.toFixed(1)} ms`);
+  });
+
   test('the test workspace is open', () => {
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.strictEqual(folders.length, 1);

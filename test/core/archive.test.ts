@@ -1,0 +1,147 @@
+// The archive keeps what the companion deletes: race 2 on a live worker, pruning, re-created logs,
+// limits, and a corrupt entry.
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { JobArchive } from '../../src/core/archive';
+import { LiveUpdates } from '../../src/core/live';
+import { JobsModel } from '../../src/core/model';
+import { createProcessTable } from '../../src/core/processes';
+import { DEFAULT_SETTINGS } from '../../src/core/types';
+import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
+import { record, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
+
+describe('the job archive', () => {
+  let sb: Sandbox;
+  let archive: JobArchive;
+  let model: JobsModel;
+  let live: LiveUpdates;
+  const procs = new ProcessGroup();
+
+  beforeEach(async () => {
+    sb = await sandbox();
+    archive = new JobArchive(path.join(sb.tmp, 'archive'));
+  });
+  afterEach(async () => {
+    await live?.dispose();
+    model?.dispose();
+    await procs.stopAll();
+    await sb.cleanup();
+  });
+
+  async function start(): Promise<void> {
+    model = new JobsModel({
+      host: { env: {}, homedir: sb.tmp, tmpdir: path.join(sb.tmp, 'no-tmp'), platform: process.platform },
+      table: createProcessTable(),
+      settings: { ...DEFAULT_SETTINGS, extraRoots: [sb.root] },
+      archive,
+    });
+    model.setFolders([{ path: sb.workspace, name: 'ws' }]);
+    live = new LiveUpdates(model, { debounceMs: 20 });
+    await live.start();
+    await live.watcher.ready();
+  }
+  const job = (id: string) => model.findJob(sb.stateDir, id);
+
+  test('race 2: a concurrent writer deletes a running job; its record and every logged byte stay', async () => {
+    const id = 'task-mwu2a001-race01';
+    const other = 'task-mwu2a002-race02';
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
+    const rec = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined, createdAt: new Date(Date.now() - 5000).toISOString() });
+    await writeJob(sb.stateDir, rec, '');
+    await writeJob(sb.stateDir, record(other));
+    await writeIndex(sb.stateDir, [rec, record(other)]);
+    await start();
+    const logFile = path.join(sb.stateDir, 'jobs', `${id}.log`);
+    let written = '';
+    for (let i = 0; i < 20; i++) {
+      const line = `[${new Date().toISOString()}] step ${i}: ${'x'.repeat(200)}\n`;
+      await fs.appendFile(logFile, line);
+      written += line;
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await waitFor(model, () => (job(id)?.log.size ?? 0) === written.length, 'the last append to be seen');
+    await archive.flush();
+    // The losing writer's saveState: its index lacks the job, so it deletes the job's files.
+    await writeIndex(sb.stateDir, [record(other)]);
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.json`));
+    await fs.rm(logFile);
+    await waitFor(model, () => !!job(id)?.archived, 'the job to be shown from the archive');
+    const j = job(id)!;
+    assert.deepEqual(j.flags, ['archived', 'deleted-while-running']);
+    assert.equal(j.status, 'running', 'its process still runs, and is still verified');
+    const entry = archive.get(sb.stateDir, id)!;
+    assert.equal(entry.record?.id, id);
+    assert.equal(await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8'), written, 'every byte logged before the deletion');
+  });
+
+  test('ordinary pruning of a finished job from a full index is called pruned', async () => {
+    const ids = Array.from({ length: 51 }, (_, i) => `task-mwu2b${String(i).padStart(3, '0')}-prun${String(i).padStart(2, '0')}`);
+    for (const id of ids) await writeJob(sb.stateDir, record(id));
+    await writeIndex(sb.stateDir, ids.slice(1).map((id) => record(id)));
+    await start();
+    await archive.flush();
+    await writeIndex(sb.stateDir, ids.slice(1).map((id) => record(id)));
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${ids[0]}.json`));
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${ids[0]}.log`));
+    await waitFor(model, () => !!job(ids[0])?.archived, 'the pruned job');
+    assert.deepEqual(job(ids[0])!.flags, ['archived', 'pruned']);
+  });
+
+  test('a finished job deleted from a small index was lost to a concurrent writer; the archive survives a reload', async () => {
+    const id = 'task-mwu2c001-lost01';
+    await writeJob(sb.stateDir, record(id, { rendered: 'the result\n' }));
+    await writeIndex(sb.stateDir, [record(id)]);
+    await start();
+    await archive.flush();
+    await writeIndex(sb.stateDir, []);
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.json`));
+    await waitFor(model, () => !!job(id)?.archived, 'the lost job');
+    assert.deepEqual(job(id)!.flags, ['archived', 'deleted-by-concurrent-writer']);
+    assert.equal(job(id)!.display.rendered, 'the result\n');
+    await archive.flush();
+    const again = new JobArchive(archive.dir);
+    await again.load();
+    assert.equal(again.gone(sb.stateDir)[0]?.goneHow, 'deleted-by-concurrent-writer');
+  });
+
+  test('a log re-created without its beginning: both lives are kept, new bytes only are copied', async () => {
+    const id = 'task-mwu2d001-relog1';
+    const a = archive;
+    const logFile = path.join(sb.stateDir, 'jobs', `${id}.log`);
+    await writeJob(sb.stateDir, record(id), 'first life\n');
+    await writeIndex(sb.stateDir, [record(id)]);
+    await start();
+    await a.flush();
+    await fs.appendFile(logFile, 'more of the first life\n');
+    await waitFor(model, () => job(id)?.log.size === 34, 'the append');
+    await a.flush();
+    const copied = a.bytesCopied;
+    await fs.writeFile(logFile, 'second\n');
+    await waitFor(model, () => job(id)?.log.size === 7, 'the re-created log');
+    await a.flush();
+    const text = await fs.readFile(a.entryPaths(sb.stateDir, id).log, 'utf8');
+    assert.match(text, /^first life\nmore of the first life\n\n\[codex-jobs\] the log was re-created at .*\nsecond\n$/);
+    assert.equal(a.bytesCopied - copied, 7, 'only the new bytes were copied');
+  });
+
+  test('limits evict the oldest first; a corrupt entry is skipped with a warning', async () => {
+    const small = new JobArchive(path.join(sb.tmp, 'small'), { maxAgeMs: 3_600_000, maxBytes: 3000 });
+    const mk = (id: string) => ({ id, stateDir: sb.stateDir, display: { id, raw: {} }, record: { id, raw: { id } }, recordMtimeMs: 1, recordedStatus: 'completed', status: 'completed', flags: [], logPath: path.join(sb.stateDir, 'jobs', `${id}.log`), recordPath: '', log: { exists: true, size: 1000, progress: [] } }) as never;
+    await fs.mkdir(path.join(sb.stateDir, 'jobs'), { recursive: true });
+    for (const id of ['task-old-000001', 'task-mid-000002', 'task-new-000003', 'task-new-000004']) await fs.writeFile(path.join(sb.stateDir, 'jobs', `${id}.log`), 'x'.repeat(1000));
+    await small.observe(sb.stateDir, [mk('task-old-000001')], 1, 1000);
+    await small.observe(sb.stateDir, [mk('task-old-000001'), mk('task-mid-000002')], 2, 2000);
+    await small.observe(sb.stateDir, [mk('task-old-000001'), mk('task-mid-000002'), mk('task-new-000003'), mk('task-new-000004')], 4, 3000);
+    assert.equal(small.get(sb.stateDir, 'task-old-000001'), undefined, 'the oldest is evicted');
+    assert.ok(small.get(sb.stateDir, 'task-new-000004'));
+    assert.ok(small.totalBytes <= 3000 + 200, `total ${small.totalBytes}`);
+    const dir = path.dirname(small.entryPaths(sb.stateDir, 'x').meta);
+    await fs.writeFile(path.join(dir, 'task-bad-000009.json'), '{"torn": ');
+    const reloaded = new JobArchive(small.dir);
+    await reloaded.load();
+    assert.ok(reloaded.get(sb.stateDir, 'task-new-000004'));
+    assert.match(reloaded.warnings[0]?.message ?? '', /archive entry skipped/);
+  });
+});
