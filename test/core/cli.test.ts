@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import { execFile, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { writeScenario, SCENARIO_IDS, type ScenarioPids } from '../fixtures/scenario';
-import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
+import { writeScenario, SCENARIO_IDS } from '../fixtures/scenario';
+import { ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
 import { sandbox, type Sandbox } from './helpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
@@ -49,10 +49,9 @@ describe('codex-jobs CLI', () => {
   before(async () => {
     sb = await sandbox('cli-ws');
     archiveDir = path.join(sb.tmp, 'archive');
-    const worker = (id: string) => procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
-    const [running, queued, stalled, decoy, dead] = await Promise.all([worker(SCENARIO_IDS.running), worker(SCENARIO_IDS.queued), worker(SCENARIO_IDS.stalled), procs.start('sleep', ['300']), procs.deadPid()]);
-    pids = { running, queued, stalled, decoy, dead };
-    await writeScenario(sb.stateDir, sb.workspace, pids as unknown as ScenarioPids);
+    const started = await startScenarioProcesses(procs, sb.workspace, SCENARIO_IDS);
+    pids = started;
+    await writeScenario(sb.stateDir, sb.workspace, started);
   });
   after(async () => {
     await procs.stopAll();

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { EXPECTED, SCENARIO_IDS, writeScenario, type ScenarioKey } from '../fixtures/scenario';
-import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
+import { ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
 import { modelFor, sandbox, type Sandbox } from './helpers';
 import { countJobs } from '../../src/core/classify';
 import type { JobsModel } from '../../src/core/model';
@@ -29,16 +29,9 @@ describe('model over a scenario state dir', () => {
 
   before(async () => {
     sb = await sandbox('scenario ws');
-    const worker = (id: string) => procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
-    const [running, queued, stalled, decoy, dead] = await Promise.all([
-      worker(SCENARIO_IDS.running),
-      worker(SCENARIO_IDS.queued),
-      worker(SCENARIO_IDS.stalled),
-      procs.start('sleep', ['300']),
-      procs.deadPid(),
-    ]);
-    pids = { running, queued, stalled, decoy, dead };
-    await writeScenario(sb.stateDir, sb.workspace, { running, queued, stalled, decoy, dead });
+    const started = await startScenarioProcesses(procs, sb.workspace, SCENARIO_IDS);
+    pids = started;
+    await writeScenario(sb.stateDir, sb.workspace, started);
     const real = createProcessTable();
     const counting: ProcessTable = {
       inspect: (p) => {
@@ -78,7 +71,7 @@ describe('model over a scenario state dir', () => {
     const job = model.findJob(sb.stateDir, SCENARIO_IDS.pidReused)!;
     assert.equal(job.verification?.outcome, 'reused');
     assert.equal(job.verification?.pid, pids.decoy);
-    assert.match(job.verification!.detail, /sleep 300/);
+    assert.match(job.verification!.detail, /sleep 600/);
   });
 
   test('bad input becomes warnings, and the rest is still read', () => {

@@ -10,6 +10,7 @@ const require = createRequire(import.meta.url);
 export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, launchBrowser, workbenchUrl }) {
   const { stateDirName } = require(path.join(repo, 'out', 'src', 'core', 'discovery.js'));
   const { writeScenario, SCENARIO_IDS } = require(path.join(repo, 'out', 'test', 'fixtures', 'scenario.js'));
+  const { ProcessGroup, startScenarioProcesses } = require(path.join(repo, 'out', 'test', 'fixtures', 'spawn.js'));
   const shots = path.join(repo, 'test-results', 'screenshots');
   await fs.mkdir(shots, { recursive: true });
   const results = { passed: 0, failed: 0 };
@@ -33,25 +34,9 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
   // A short grace period, so the broker started below counts as an orphan within the run.
   await fs.writeFile(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'codexJobs.brokers.gracePeriodSeconds': 5 }));
   const stateDir = path.join(claude, 'plugins', 'data', 'codex-openai-codex', 'state', await stateDirName(workspace));
-  const companion = path.join(repo, 'test', 'fixtures', 'fake-plugin', 'scripts', 'codex-companion.mjs');
-  const children = [];
-  const start = (cmd, args) => {
-    const c = spawn(cmd, args, { stdio: 'ignore' });
-    children.push(c);
-    return new Promise((r) => c.once('spawn', () => r(c.pid)));
-  };
-  cleanups.push(async () => children.forEach((c) => c.kill('SIGKILL')));
-  const worker = (id) => start(process.execPath, [companion, 'task-worker', '--cwd', workspace, '--job-id', id]);
-  const dead = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
-  await new Promise((r) => dead.once('exit', r));
-  const pids = {
-    running: await worker(SCENARIO_IDS.running),
-    queued: await worker(SCENARIO_IDS.queued),
-    stalled: await worker(SCENARIO_IDS.stalled),
-    decoy: await start('sleep', ['600']),
-    dead: dead.pid,
-  };
-  await writeScenario(stateDir, workspace, pids);
+  const procs = new ProcessGroup();
+  cleanups.push(() => procs.stopAll());
+  await writeScenario(stateDir, workspace, await startScenarioProcesses(procs, workspace, SCENARIO_IDS));
   // An orphan broker (a real process on a real socket) and a dead session dir, for the Brokers view.
   const brokerDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));
   const deadDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));

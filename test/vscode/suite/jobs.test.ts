@@ -9,7 +9,7 @@ import type { JobsNode } from '../../../src/ui/jobsTree';
 import type { Job } from '../../../src/core/types';
 import { resolveWorkspaceRoot, stateDirName } from '../../../src/core/discovery';
 import { BAD_RECORD_ID, EXPECTED, SCENARIO_IDS, writeScenario, type ScenarioKey } from '../../fixtures/scenario';
-import { ProcessGroup } from '../../fixtures/spawn';
+import { ProcessGroup, startScenarioProcesses } from '../../fixtures/spawn';
 
 const EXTENSION_ID = 'codex-jobs.codex-jobs';
 
@@ -66,17 +66,7 @@ suite('Jobs view', function () {
     assert.ok(ws, 'a workspace folder is open');
     root = await fs.mkdtemp(path.join(process.env.CODEX_JOBS_TEST_TMP ?? os.tmpdir(), 'state-root-'));
     stateDir = path.join(root, await stateDirName(await resolveWorkspaceRoot(ws.uri.fsPath)));
-    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    const companion = path.join(ext.extensionPath, 'test', 'fixtures', 'fake-plugin', 'scripts', 'codex-companion.mjs');
-    const worker = (id: string) => procs.start(process.execPath, [companion, 'task-worker', '--cwd', ws.uri.fsPath, '--job-id', id]);
-    const [running, queued, stalled, decoy, dead] = await Promise.all([
-      worker(SCENARIO_IDS.running),
-      worker(SCENARIO_IDS.queued),
-      worker(SCENARIO_IDS.stalled),
-      procs.start('sleep', ['300']),
-      procs.deadPid(),
-    ]);
-    await writeScenario(stateDir, ws.uri.fsPath, { running, queued, stalled, decoy, dead });
+    await writeScenario(stateDir, ws.uri.fsPath, await startScenarioProcesses(procs, ws.uri.fsPath, SCENARIO_IDS));
     await vscode.workspace.getConfiguration('codexJobs').update('stateRoots', [root], vscode.ConfigurationTarget.Global);
     await until(a, () => a.model.allJobs().length >= 12, 'the scenario jobs to load');
   });
@@ -129,7 +119,7 @@ suite('Jobs view', function () {
     assert.match(tip, /task-worker/);
     assert.match(tip, new RegExp(String(run.job.display.pid)));
     const reused = (byId.get(SCENARIO_IDS.pidReused)!.item.tooltip as vscode.MarkdownString).value;
-    assert.match(reused, /sleep/, 'the tooltip says what the pid really is');
+    assert.match(reused, /sleep 600/, 'the tooltip says what the pid really is');
     // Children: the latest progress lines of the log.
     const lines = tree(a, run.node).map((n) => a.jobsTree.getTreeItem(n).label);
     assert.ok(lines.includes('Running command: npm test'), `progress lines: ${lines.join(' | ')}`);
