@@ -27,6 +27,10 @@ import { registerRevealStateDir } from './ui/commands/revealStateDir';
 import { registerShowSearchedLocations } from './ui/commands/showSearchedLocations';
 import { registerReapOrphanBrokers } from './ui/commands/reapOrphanBrokers';
 import { registerStopBroker } from './ui/commands/stopBroker';
+import { registerStartReview } from './ui/commands/startReview';
+import { registerStartAdversarialReview } from './ui/commands/startAdversarialReview';
+import { registerStartRescueTask } from './ui/commands/startRescueTask';
+import { registerCancelJob } from './ui/commands/cancelJob';
 import { BrokerMonitor } from './core/brokerMonitor';
 import { BrokersTreeProvider } from './ui/brokersTree';
 
@@ -98,6 +102,10 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     registerShowSearchedLocations(deps),
     registerReapOrphanBrokers(deps),
     registerStopBroker(deps),
+    registerStartReview(deps),
+    registerStartAdversarialReview(deps),
+    registerStartRescueTask(deps),
+    registerCancelJob(deps),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       model.setFolders(workspaceFolderRefs());
       follow();

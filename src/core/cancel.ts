@@ -193,6 +193,8 @@ async function cancel(job: Job, opts: CancelOptions, out: CancelOutcome, log: (m
     out.message = `Refused to cancel ${job.id} by signal: ${v0.detail} Nothing was signalled, and the companion's cancel was not run (it signals whatever process group the recorded pid names).`;
     return out;
   }
+  // A finished job whose recorded process still runs as that job (a review that outlived an earlier
+  // cancel) is still ended below; anything else finished has nothing left to cancel.
   if (!active && v0.outcome !== 'verified') {
     out.ok = true;
     out.message = `${job.id} is already ${job.recordedStatus ?? 'finished'}; nothing to cancel.`;

@@ -279,7 +279,10 @@ export async function resolveLaunchEnvironment(host: HostEnv, settings: LaunchSe
   const [companion, node, pluginData] = await Promise.all([findCompanion(host, settings.companionPath), findNode(host, settings.nodePath, runtime), choosePluginData(host, settings.pluginDataDir)]);
   if (!companion.ok) return { ok: false, message: companion.message, setting: companion.setting, searched: companion.searched };
   if (!node.ok) return { ok: false, message: node.message, setting: node.setting, searched: node.searched };
-  const { searched: _c, ok: _co, ...c } = companion;
-  const { searched: _n, ok: _no, ...n } = node;
-  return { ok: true, companion: c, node: n, pluginData };
+  return {
+    ok: true,
+    companion: { script: companion.script, version: companion.version, source: companion.source },
+    node: { node: node.node, source: node.source },
+    pluginData,
+  };
 }

@@ -213,48 +213,52 @@ async function spawnCompanion(req: LaunchRequest, env: NodeJS.ProcessEnv, args: 
   const s: Spawned = { exited: false, stdout: '', output: async () => '', cleanup: async () => undefined };
   let stderr = '';
   const cap = (acc: string, d: Buffer) => (acc.length < OUTPUT_LIMIT ? acc + d.toString('utf8') : acc);
-  let child: ChildProcess;
-  try {
-    if (req.kind === 'task') {
-      // `task --background` prints the job id and exits at once; its worker detaches itself.
-      child = spawn(req.node, args, { cwd: req.workspaceFolder, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, shell: false });
+  // Listeners go on before any await: a spawn error is emitted on the next tick.
+  const watch = (child: ChildProcess) => {
+    s.child = child;
+    child.once('error', (err) => (s.error = err.message));
+    child.once('exit', (code, signal) => {
+      s.exited = true;
+      s.exitCode = code;
+      s.exitSignal = signal;
+      s.exitedAt = Date.now();
+    });
+  };
+  if (req.kind === 'task') {
+    // `task --background` prints the job id and exits at once; its worker detaches itself.
+    try {
+      const child = spawn(req.node, args, { cwd: req.workspaceFolder, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, shell: false });
+      watch(child);
       child.stdout?.on('data', (d: Buffer) => (s.stdout = cap(s.stdout, d)));
       child.stderr?.on('data', (d: Buffer) => (stderr = cap(stderr, d)));
       s.output = async () => stderr || s.stdout;
-    } else {
-      // A review runs in the companion's foreground for its whole length: detached, so it survives
-      // this window; its progress goes to the job's log. Its own output goes to a scratch file, read
-      // only if it fails before registering (unix: the file is unlinked while it may still write).
-      let out: { dir: string; file: string; fd?: number } | undefined;
-      let fh: fs.FileHandle | undefined;
-      if (process.platform !== 'win32') {
-        const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-launch-'));
-        out = { dir, file: path.join(dir, 'output.txt') };
-        fh = await fs.open(out.file, 'w');
-      }
-      try {
-        child = spawn(req.node, args, { cwd: req.workspaceFolder, env, detached: true, stdio: ['ignore', fh?.fd ?? 'ignore', fh?.fd ?? 'ignore'], windowsHide: true, shell: false });
-      } finally {
-        await fh?.close();
-      }
-      child.unref();
-      s.output = async () => (out ? fs.readFile(out.file, 'utf8').catch(() => '') : '');
-      s.cleanup = async () => {
-        if (out) await fs.rm(out.dir, { recursive: true, force: true }).catch(() => undefined);
-      };
+    } catch (err) {
+      s.error = (err as Error).message;
     }
-  } catch (err) {
-    s.error = (err as Error).message;
     return s;
   }
-  s.child = child;
-  child.once('error', (err) => (s.error = err.message));
-  child.once('exit', (code, signal) => {
-    s.exited = true;
-    s.exitCode = code;
-    s.exitSignal = signal;
-    s.exitedAt = Date.now();
-  });
+  // A review runs in the companion's foreground for its whole length: detached, so it survives this
+  // window; its progress goes to the job's log. Its own output goes to a scratch file, read only if
+  // it fails before registering (unix: the file is unlinked while it may still write to it).
+  let out: { dir: string; file: string } | undefined;
+  let fh: fs.FileHandle | undefined;
+  try {
+    if (process.platform !== 'win32') {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-launch-'));
+      out = { dir, file: path.join(dir, 'output.txt') };
+      s.output = async () => fs.readFile(out!.file, 'utf8').catch(() => '');
+      s.cleanup = async () => fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      fh = await fs.open(out.file, 'w');
+    }
+    const stdio = fh ? fh.fd : 'ignore';
+    const child = spawn(req.node, args, { cwd: req.workspaceFolder, env, detached: true, stdio: ['ignore', stdio, stdio], windowsHide: true, shell: false });
+    watch(child);
+    child.unref();
+  } catch (err) {
+    s.error = (err as Error).message;
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
   return s;
 }
 
@@ -307,8 +311,9 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
       try {
         for (;;) {
           if (sp.error) return done({ ok: false, message: `Could not start the companion with ${req.node}: ${sp.error}` });
+          // A task names its job on stdout; only without that (or for a review) is the state diffed.
           if (!id && req.kind === 'task' && sp.exited) id = parseLaunchOutput(sp.stdout);
-          if (!id) id = await findNewJob(stateDir, before, req.kind, workspaceRoot, spawnedAt, childPid);
+          if (!id && (req.kind !== 'task' || sp.exited)) id = await findNewJob(stateDir, before, req.kind, workspaceRoot, spawnedAt, childPid);
           if (id) {
             const r = await checkRegistered(stateDir, id, req.kind, table, req.kind === 'task' ? undefined : childPid);
             why = r.why;

@@ -110,20 +110,16 @@ export async function withWorkspaceLock<T>(stateDir: string, fn: (ctx: LockConte
   const log = opts.log ?? (() => undefined);
   const fail = (reason: 'busy' | 'error', message: string): LockResult<T> => ({ ok: false, reason, lockPath, lockWaitMs: Date.now() - start, message });
 
+  // The turn is taken before any await, so launches from this process go in the order asked.
+  const key = path.resolve(stateDir);
+  const endTurn = await takeTurn(key, deadline);
+  if (!endTurn) return fail('busy', `timed out waiting for this window's previous launch in ${stateDir} to finish.`);
   try {
     await fs.mkdir(stateDir, { recursive: true });
   } catch (err) {
+    endTurn();
     return fail('error', `could not create the state directory ${stateDir} for the launch lock: ${(err as Error).message}`);
   }
-  let key = path.resolve(stateDir);
-  try {
-    key = await fs.realpath(stateDir);
-  } catch {
-    // Keep the resolved spelling.
-  }
-
-  const endTurn = await takeTurn(key, deadline);
-  if (!endTurn) return fail('busy', `timed out waiting for this window's previous launch in ${stateDir} to finish.`);
 
   const ctx: LockContext = { lockPath, lockWaitMs: 0, compromised: false };
   let release: (() => Promise<void>) | undefined;
@@ -151,7 +147,7 @@ export async function withWorkspaceLock<T>(stateDir: string, fn: (ctx: LockConte
         if (code !== 'ELOCKED') return fail('error', `could not take the launch lock ${lockPath}: ${(err as Error).message}`);
         const wait = delay * (0.75 + Math.random() * 0.5);
         if (Date.now() + wait > deadline) {
-          return fail('busy', `Gave up after ${Math.round((Date.now() - start) / 1000)} s: ${await describeHolder(lockPath, staleMs)}`);
+          return fail('busy', `Gave up after ${((Date.now() - start) / 1000).toFixed(1)} s: ${await describeHolder(lockPath, staleMs)}`);
         }
         await sleep(wait);
         delay = Math.min(delay * 1.3, maxDelay);

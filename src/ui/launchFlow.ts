@@ -1,0 +1,78 @@
+// Launching from the editor: find the companion and Node (or say exactly what to set), launch under
+// the workspace lock, and report what the launch found, including jobs that vanished meanwhile.
+import * as os from 'os';
+import * as vscode from 'vscode';
+import { resolveLaunchEnvironment, type LaunchSettings } from '../core/companion';
+import { launchJob, type LaunchRequest, type LaunchResult } from '../core/launcher';
+import type { CommandDeps } from './commands/deps';
+import { SECTION } from './settings';
+
+export function launchSettings(): LaunchSettings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const s = (k: string) => (c.get<string>(k) || undefined)?.trim() || undefined;
+  return { companionPath: s('companionPath'), nodePath: s('nodePath'), pluginDataDir: s('pluginDataDir') };
+}
+
+/** Arguments a command accepts instead of asking (for keybindings, tasks and tests). */
+export interface LaunchArgs {
+  folder?: string;
+  focus?: string;
+  prompt?: string;
+  write?: boolean;
+  model?: string;
+  effort?: string;
+}
+
+export async function pickFolder(args?: LaunchArgs): Promise<string | undefined> {
+  if (args?.folder) return args.folder;
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+  if (folders.length === 0) {
+    void vscode.window.showWarningMessage('Codex Jobs: open a folder to start a Codex job in it.');
+    return undefined;
+  }
+  if (folders.length === 1) return folders[0].uri.fsPath;
+  return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Start the Codex job in which folder?' }))?.uri.fsPath;
+}
+
+export async function runLaunch(deps: CommandDeps, folder: string, req: Pick<LaunchRequest, 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort'>): Promise<LaunchResult | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('Codex Jobs: starting jobs needs a trusted workspace.');
+    return undefined;
+  }
+  const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
+  const env = await resolveLaunchEnvironment(host, launchSettings());
+  if (!env.ok) {
+    deps.output.warn(`cannot launch: ${env.message}; searched: ${env.searched.join(', ')}`);
+    const pick = await vscode.window.showErrorMessage(`Codex Jobs: ${env.message}`, 'Open Settings', 'Show Where It Looked');
+    if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', env.setting);
+    if (pick === 'Show Where It Looked') deps.output.show(true);
+    return undefined;
+  }
+  const label = req.kind === 'task' ? 'rescue task' : req.kind;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Starting Codex ${label}` },
+    (progress) =>
+      launchJob({
+        ...req,
+        companion: env.companion.script,
+        node: env.node.node,
+        workspaceFolder: folder,
+        pluginData: env.pluginData.dir,
+        table: deps.table,
+        log: (m) => {
+          deps.output.info(m);
+          progress.report({ message: m });
+        },
+      }),
+  );
+  deps.output.info(`launch ${label}: ${result.message} (lock wait ${result.lockWaitMs} ms, registration ${result.waitedMs} ms)`);
+  if (result.vanished.length) {
+    void vscode.window.showWarningMessage(
+      `Codex Jobs: while launching, ${result.vanished.length} job(s) vanished from state.json (a concurrent companion writer): ${result.vanished.join(', ')}. They stay visible from their records and the archive.`,
+    );
+  }
+  if (result.ok) void vscode.window.setStatusBarMessage(`$(check) Codex ${label} started: ${result.jobId}`, 5000);
+  else void vscode.window.showErrorMessage(`Codex Jobs: ${result.message}`);
+  void deps.model.refresh();
+  return result;
+}
