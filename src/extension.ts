@@ -31,6 +31,9 @@ import { registerStartReview } from './ui/commands/startReview';
 import { registerStartAdversarialReview } from './ui/commands/startAdversarialReview';
 import { registerStartRescueTask } from './ui/commands/startRescueTask';
 import { registerCancelJob } from './ui/commands/cancelJob';
+import { registerRestoreToIndex } from './ui/commands/restoreToIndex';
+import { registerRestoreRecord } from './ui/commands/restoreRecord';
+import { registerMarkStaleFailed } from './ui/commands/markStaleFailed';
 import { BrokerMonitor } from './core/brokerMonitor';
 import { BrokersTreeProvider } from './ui/brokersTree';
 
@@ -45,6 +48,7 @@ export interface CodexJobsApi {
   logs: LogDocumentProvider;
   brokers: BrokerMonitor;
   brokersTree: BrokersTreeProvider;
+  archive: JobArchive;
 }
 
 export function activate(context: vscode.ExtensionContext): CodexJobsApi {
@@ -67,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const statusBar = new JobsStatusBar(model, brokers);
   const contextKeys = new ContextKeys(model);
   const logs = new LogDocumentProvider(model);
-  const deps: CommandDeps = { model, output, brokers, table };
+  const deps: CommandDeps = { model, output, brokers, table, archive };
   const live = new LiveUpdates(model, { ...liveSettings(), logger: outputLogger(output) });
   const notifications = new JobNotifications(model);
   // With no folder open there is nothing to show: no watcher, no timer.
@@ -89,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     brokersView.onDidChangeVisibility((e) => e.visible && void brokers.rescan()),
     model.onDidChange((e) => e.full && void brokers.rescan()),
     { dispose: () => void live.dispose() },
+    { dispose: () => void archive.dispose() },
     vscode.window.createTreeView('codexJobs.jobs', { treeDataProvider: jobsTree, showCollapseAll: true }),
     vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
     vscode.workspace.registerTextDocumentContentProvider(RESULT_SCHEME, new ResultDocumentProvider(model)),
@@ -106,6 +111,9 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     registerStartAdversarialReview(deps),
     registerStartRescueTask(deps),
     registerCancelJob(deps),
+    registerRestoreToIndex(deps),
+    registerRestoreRecord(deps),
+    registerMarkStaleFailed(deps),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       model.setFolders(workspaceFolderRefs());
       follow();
@@ -122,7 +130,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   follow();
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { model, jobsTree, statusBar, logs, brokers, brokersTree, live, notifications, activationMs };
+  return { model, jobsTree, statusBar, logs, brokers, brokersTree, live, notifications, archive, activationMs };
 }
 
 export function deactivate(): void {}

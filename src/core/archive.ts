@@ -3,10 +3,11 @@
 // deletes a job's files (pruning, or a concurrent writer's lost update), the job lives on from here.
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
+import type { FileHandle } from 'fs/promises';
 import * as path from 'path';
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
-import { isSafeJobId, parseJobFields } from './reader';
+import { fileIdOf, isSafeJobId, parseJobFields } from './reader';
 import type { Job, JobFields, ReadWarning } from './types';
 
 export type GoneHow = 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
@@ -20,6 +21,8 @@ export interface ArchiveEntry {
   logOffset: number;
   logBytes: number;
   recordMtimeMs?: number;
+  /** The source log's identity: a log deleted and re-created is a new file even when it has grown past our offset. */
+  logFileId?: string;
   firstSeenMs: number;
   lastSeenMs: number;
   lastStatus?: string;
@@ -37,6 +40,13 @@ export interface ArchiveLimits {
 export const DEFAULT_LIMITS: ArchiveLimits = { maxAgeMs: 30 * 24 * 3_600_000, maxBytes: 512 * 1024 * 1024 };
 
 const COPY_CHUNK = 1024 * 1024;
+/** Open log files at most; past that, logs are copied as before, without a handle kept. */
+const MAX_HELD = 256;
+
+interface Held {
+  fh: FileHandle;
+  id: string;
+}
 
 export class JobArchive {
   private readonly entries = new Map<string, ArchiveEntry>();
@@ -45,6 +55,10 @@ export class JobArchive {
   /** Bytes of log copied so far in this process; for benchmarks and tests. */
   bytesCopied = 0;
   private serial: Promise<void> = Promise.resolve();
+  /** Open logs of unfinished jobs, by entry key. */
+  private readonly held = new Map<string, Held>();
+  /** Logs opened on a file event that no copy has taken over yet. */
+  private readonly grabbed = new Map<string, Held>();
 
   constructor(
     readonly dir: string,
@@ -124,7 +138,32 @@ export class JobArchive {
    * `indexSize` tells ordinary pruning (a full index of 50) from a concurrent writer's deletion.
    */
   observe(stateDir: string, jobs: readonly Job[], indexSize: number, now = Date.now()): Promise<void> {
-    const run = this.serial.then(() => this.observeNow(stateDir, jobs, indexSize, now));
+    // A newer look at a state dir supersedes one still waiting its turn: under a burst the archive
+    // copies from the latest snapshot instead of working through every older one.
+    const waiting = this.waiting.get(stateDir);
+    if (waiting) {
+      Object.assign(waiting.args, { jobs, indexSize, now });
+      return waiting.run;
+    }
+    const args = { jobs, indexSize, now };
+    const run = this.serial.then(() => {
+      this.waiting.delete(stateDir);
+      return this.observeNow(stateDir, args.jobs, args.indexSize, args.now);
+    });
+    this.waiting.set(stateDir, { args, run });
+    this.serial = run.catch((err) => this.logger.warn(`archiving failed: ${String(err)}`));
+    return run;
+  }
+
+  private readonly waiting = new Map<string, { args: { jobs: readonly Job[]; indexSize: number; now: number }; run: Promise<void> }>();
+
+  /** Archives one job now, without judging the others of its state dir (e.g. before a repair). */
+  keep(job: Job, now = Date.now()): Promise<void> {
+    const run = this.serial.then(async () => {
+      await this.load();
+      await fs.mkdir(this.dirOf(job.stateDir), { recursive: true });
+      await this.observeOne(job.stateDir, job, now);
+    });
     this.serial = run.catch((err) => this.logger.warn(`archiving failed: ${String(err)}`));
     return run;
   }
@@ -133,33 +172,11 @@ export class JobArchive {
     await this.load();
     await fs.mkdir(this.dirOf(stateDir), { recursive: true });
     const present = new Set<string>();
+    const logOnly = new Set(jobs.filter((j) => j.flags.includes('log-only')).map((j) => j.id));
     for (const job of jobs) {
-      present.add(job.id);
-      const k = this.key(stateDir, job.id);
-      const prev = this.entries.get(k);
-      const e: ArchiveEntry = prev ? { ...prev } : { id: job.id, stateDir, logOffset: 0, logBytes: 0, firstSeenMs: now, lastSeenMs: now, lastLive: false };
-      let changed = !prev;
-      if (job.record && (job.recordMtimeMs !== e.recordMtimeMs || !e.record)) {
-        e.record = job.record.raw;
-        e.recordMtimeMs = job.recordMtimeMs;
-        changed = true;
-      }
-      if (job.index && JSON.stringify(job.index.raw) !== JSON.stringify(e.index)) {
-        e.index = job.index.raw;
-        changed = true;
-      }
-      if (job.log.exists && job.log.size !== undefined && job.log.size !== e.logOffset) {
-        changed = (await this.copyLog(job, e)) || changed;
-      }
-      const live = job.status === 'running' || job.status === 'queued' || job.status === 'stalled';
-      if (e.lastStatus !== job.status || e.lastLive !== live || e.goneHow) changed = true;
-      e.lastStatus = job.status;
-      e.lastLive = live;
-      e.lastSeenMs = now;
-      delete e.goneHow;
-      delete e.goneAtMs;
-      this.entries.set(k, e);
-      if (changed) await this.writeEntry(e);
+      // A job with only its log left is gone all the same; its log is still copied.
+      if (!job.flags.includes('log-only')) present.add(job.id);
+      await this.observeOne(stateDir, job, now);
     }
     // What was here before and is gone now: keep it, and say how it went.
     for (const e of this.entries.values()) {
@@ -167,40 +184,162 @@ export class JobArchive {
       const terminal = e.lastStatus === 'completed' || e.lastStatus === 'failed' || e.lastStatus === 'cancelled';
       e.goneHow = e.lastLive ? 'deleted-while-running' : terminal && indexSize >= 50 ? 'pruned' : 'deleted-by-concurrent-writer';
       e.goneAtMs = now;
+      // Whatever was written before the deletion is still in the open file.
+      if (!logOnly.has(e.id)) for (const h of this.takeLives(this.key(e.stateDir, e.id))) {
+        await this.drainLife(h, e);
+        await h.fh.close().catch(() => undefined);
+      }
       await this.writeEntry(e);
     }
     await this.enforceLimits(now);
   }
 
-  /** Appends the source log's new bytes; a log that shrank was re-created and starts over. */
-  private async copyLog(job: Job, e: ArchiveEntry): Promise<boolean> {
-    const { log } = this.entryPaths(e.stateDir, e.id);
-    let src: import('fs/promises').FileHandle;
-    try {
-      src = await fs.open(job.logPath, 'r');
-    } catch {
-      return false;
+  private async observeOne(stateDir: string, job: Job, now: number): Promise<void> {
+    const k = this.key(stateDir, job.id);
+    const prev = this.entries.get(k);
+    const e: ArchiveEntry = prev ? { ...prev } : { id: job.id, stateDir, logOffset: 0, logBytes: 0, firstSeenMs: now, lastSeenMs: now, lastLive: false };
+    let changed = !prev;
+    if (job.record && (job.recordMtimeMs !== e.recordMtimeMs || !e.record)) {
+      e.record = job.record.raw;
+      e.recordMtimeMs = job.recordMtimeMs;
+      changed = true;
     }
+    if (job.index && JSON.stringify(job.index.raw) !== JSON.stringify(e.index)) {
+      e.index = job.index.raw;
+      changed = true;
+    }
+    const grown = job.log.exists && job.log.size !== undefined && (job.log.size !== e.logOffset || (job.log.fileId !== undefined && job.log.fileId !== e.logFileId));
+    // A held file that is no longer the one at the path (deleted, re-created) still has bytes to give.
+    const other = [this.held.get(k), this.grabbed.get(k)].some((h) => h && (!job.log.exists || job.log.fileId !== h.id));
+    if (grown || other) {
+      changed = (await this.copyLog(job, e)) || changed;
+    }
+    if (!job.flags.includes('log-only')) {
+      const live = job.status === 'running' || job.status === 'queued' || job.status === 'stalled';
+      if (e.lastStatus !== job.status || e.lastLive !== live || e.goneHow) changed = true;
+      e.lastStatus = job.status;
+      e.lastLive = live;
+      e.lastSeenMs = now;
+      delete e.goneHow;
+      delete e.goneAtMs;
+    }
+    this.entries.set(k, e);
+    if (changed) await this.writeEntry(e);
+  }
+
+  /**
+   * Appends the source log's new bytes. The log of a job that is not finished is kept open: when a
+   * concurrent writer deletes it, the bytes written before the deletion are still read from the open
+   * file, and a log re-created under the same name (the worker writes on) is a new life of it.
+   */
+  private async copyLog(job: Pick<Job, 'logPath' | 'status'>, e: ArchiveEntry): Promise<boolean> {
+    const k = this.key(e.stateDir, e.id);
+    // Files opened earlier, oldest life first: the one we held, then one grabbed on an event since.
+    const lives = this.takeLives(k);
+    let cur: FileHandle | undefined;
+    let curId: string | undefined;
     try {
-      const size = (await src.stat()).size;
-      if (size < e.logOffset) {
-        const note = Buffer.from(`\n[codex-jobs] the log was re-created at ${new Date().toISOString()}; what follows is its new content\n`);
-        await fs.appendFile(log, note);
-        e.logBytes += note.length;
-        e.logOffset = 0;
+      cur = await fs.open(job.logPath, 'r');
+      curId = fileIdOf(await cur.stat());
+    } catch {
+      await cur?.close().catch(() => undefined);
+      cur = undefined;
+    }
+    let changed = false;
+    let keep: Held | undefined;
+    for (const h of lives) {
+      if (cur && h.id === curId && !keep) {
+        keep = h;
+        continue;
       }
-      const buf = Buffer.alloc(Math.min(COPY_CHUNK, Math.max(0, size - e.logOffset)));
-      while (e.logOffset < size) {
-        const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, size - e.logOffset), e.logOffset);
-        if (bytesRead === 0) break;
-        await fs.appendFile(log, buf.subarray(0, bytesRead));
-        e.logOffset += bytesRead;
-        e.logBytes += bytesRead;
-        this.bytesCopied += bytesRead;
+      changed = (await this.drainLife(h, e)) || changed;
+      await h.fh.close().catch(() => undefined);
+    }
+    if (!cur) return changed;
+    if (keep) await cur.close();
+    else keep = { fh: cur, id: curId! };
+    changed = (await this.drainLife(keep, e)) || changed;
+    const finished = job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
+    if (!finished && !this.held.has(k) && this.held.size < MAX_HELD) this.held.set(k, keep);
+    else await keep.fh.close().catch(() => undefined);
+    return changed;
+  }
+
+  private takeLives(k: string): Held[] {
+    const lives = [this.held.get(k), this.grabbed.get(k)].filter((h): h is Held => !!h);
+    this.held.delete(k);
+    this.grabbed.delete(k);
+    return lives;
+  }
+
+  /**
+   * Called on every file event, before the model has read anything, and not queued behind copying:
+   * the logs it names are opened at once, so bytes written before a deletion a moment later can still
+   * be read. The next copy of that job's log takes them over.
+   */
+  async early(stateDir: string, ids: Iterable<string>): Promise<void> {
+    await Promise.all(
+      [...ids].filter((id) => isSafeJobId(id)).map(async (id) => {
+        const k = this.key(stateDir, id);
+        if (this.grabbed.has(k) || this.held.size + this.grabbed.size >= MAX_HELD) return;
+        let fh: FileHandle | undefined;
+        try {
+          fh = await fs.open(path.join(stateDir, 'jobs', `${id}.log`), 'r');
+          const fileId = fileIdOf(await fh.stat());
+          if (this.held.get(k)?.id === fileId || this.grabbed.has(k)) await fh.close();
+          else this.grabbed.set(k, { fh, id: fileId });
+        } catch {
+          await fh?.close().catch(() => undefined);
+        }
+      }),
+    );
+  }
+
+  /** Copies one life of a log; a different file than the one copied so far starts a new life. */
+  private async drainLife(h: Held, e: ArchiveEntry): Promise<boolean> {
+    let changed = false;
+    if (e.logFileId !== undefined && e.logFileId !== h.id && e.logOffset > 0) {
+      await this.markRecreated(e);
+      changed = true;
+    }
+    e.logFileId = h.id;
+    return (await this.drain(h.fh, e)) || changed;
+  }
+
+  private async markRecreated(e: ArchiveEntry): Promise<void> {
+    const note = Buffer.from(`\n[codex-jobs] the log was re-created at ${new Date().toISOString()}; what follows is its new content\n`);
+    await fs.appendFile(this.entryPaths(e.stateDir, e.id).log, note);
+    e.logBytes += note.length;
+    e.logOffset = 0;
+  }
+
+  /** Copies what the open file has beyond our offset (it may be deleted already: it still reads). */
+  private async drain(src: FileHandle, e: ArchiveEntry): Promise<boolean> {
+    const size = (await src.stat()).size;
+    if (size < e.logOffset) await this.markRecreated(e); // truncated in place
+    if (size === e.logOffset) return false;
+    const log = this.entryPaths(e.stateDir, e.id).log;
+    const buf = Buffer.alloc(Math.min(COPY_CHUNK, size - e.logOffset));
+    while (e.logOffset < size) {
+      const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, size - e.logOffset), e.logOffset);
+      if (bytesRead === 0) break;
+      await fs.appendFile(log, buf.subarray(0, bytesRead));
+      e.logOffset += bytesRead;
+      e.logBytes += bytesRead;
+      this.bytesCopied += bytesRead;
+    }
+    return true;
+  }
+
+  /** Closes the logs kept open; anything they still hold is copied first. */
+  async dispose(): Promise<void> {
+    await this.serial;
+    for (const k of new Set([...this.held.keys(), ...this.grabbed.keys()])) {
+      const e = this.entries.get(k);
+      for (const h of this.takeLives(k)) {
+        if (e) await this.drainLife(h, e).then(() => this.writeEntry(e)).catch(() => undefined);
+        await h.fh.close().catch(() => undefined);
       }
-      return true;
-    } finally {
-      await src.close();
     }
   }
 
@@ -230,7 +369,8 @@ export class JobArchive {
   toJob(e: ArchiveEntry): Job | undefined {
     const fromRecord = e.record ? parseJobFields(e.record, 'archive').fields : undefined;
     const fromIndex = e.index ? parseJobFields(e.index, 'archive').fields : undefined;
-    const display: JobFields | undefined = fromRecord ?? fromIndex;
+    // Seen only as a log: the id is all that is known.
+    const display: JobFields | undefined = fromRecord ?? fromIndex ?? parseJobFields({ id: e.id }, 'archive').fields;
     if (!display) return undefined;
     const jobsDir = path.join(e.stateDir, 'jobs');
     // Its process, if any, is verified like any other job's by the caller.

@@ -27,6 +27,8 @@ export class LiveUpdates {
       usePolling: opts.usePolling,
       logger: this.logger,
       onBatch: (batch) => {
+        // The archive grabs changed logs at once; the model may be busy with a full re-read.
+        for (const [dir, change] of batch.dirs) void model.archive?.early(dir, change.jobs).catch(() => undefined);
         void model.applyBatch(batch).catch((err) => this.logger.error(`applying file changes failed: ${String(err)}`));
       },
     });

@@ -167,6 +167,11 @@ export class JobsModel {
   }
 
   /** Re-reads everything. Calls made before a queued refresh starts share it. */
+  /** Where what the model sees is kept (the extension's and the CLI's archive), if anywhere. */
+  get archive(): JobArchive | undefined {
+    return this.opts.archive;
+  }
+
   refresh(): Promise<void> {
     if (this.queuedRefresh) return this.queuedRefresh;
     const p = this.enqueue(async () => {
@@ -205,9 +210,22 @@ export class JobsModel {
   private withArchived(snap: StateDirSnapshot): StateDirSnapshot {
     const archive = this.opts.archive;
     if (!archive) return snap;
-    const present = new Set(snap.jobs.filter((j) => !j.archived).map((j) => j.id));
-    const gone = archive.gone(snap.stateDir).filter((e) => !present.has(e.id)).map((e) => archive.toJob(e)).filter((j): j is Job => !!j);
-    return { ...snap, jobs: [...snap.jobs.filter((j) => !j.archived), ...gone] };
+    const onDisk = snap.jobs.filter((j) => !j.archived);
+    const logOnly = new Map(onDisk.filter((j) => j.flags.includes('log-only')).map((j) => [j.id, j]));
+    const present = new Set(onDisk.filter((j) => !logOnly.has(j.id)).map((j) => j.id));
+    const gone: Job[] = [];
+    for (const e of archive.gone(snap.stateDir)) {
+      if (present.has(e.id)) continue;
+      const j = archive.toJob(e);
+      if (!j) continue;
+      // Its worker may still be writing the log: show that live log with what the archive knows.
+      const live = logOnly.get(e.id);
+      if (live) {
+        logOnly.delete(e.id);
+        gone.push({ ...j, log: live.log, flags: [...j.flags, 'log-only'] });
+      } else gone.push(j);
+    }
+    return { ...snap, jobs: [...onDisk.filter((j) => !j.flags.includes('log-only') || logOnly.has(j.id)), ...gone] };
   }
 
   /** Copies what is new into the archive in the background; newly gone jobs then appear as archived. */

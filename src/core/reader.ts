@@ -204,11 +204,18 @@ export async function listJobsDir(jobsDir: string): Promise<JobsDirListing> {
   return out;
 }
 
+/** Inode numbers are reused at once after a delete; with the birth time they name one file. */
+export function fileIdOf(st: { ino: number; birthtimeMs: number }): string {
+  return `${st.ino}:${st.birthtimeMs}`;
+}
+
 export interface LogTail {
   exists: boolean;
   /** Whole file size in bytes. */
   size: number;
   mtimeMs?: number;
+  /** The file's identity (inode and birth time): a log deleted and re-created is another file. */
+  fileId?: string;
   /** The last bytes, starting at a line boundary unless the file is shorter than asked. */
   text: string;
 }
@@ -233,7 +240,7 @@ export async function readLogTail(file: string, maxBytes: number): Promise<LogTa
       const nl = text.indexOf('\n');
       text = nl >= 0 ? text.slice(nl + 1) : '';
     }
-    return { exists: true, size: st.size, mtimeMs: st.mtimeMs, text };
+    return { exists: true, size: st.size, mtimeMs: st.mtimeMs, fileId: fileIdOf(st), text };
   } finally {
     await fh.close();
   }
@@ -260,5 +267,5 @@ export async function readLogPreview(file: string, tailBytes: number, maxLines: 
     const m = PROGRESS.exec(lines[i]);
     if (m && !Number.isNaN(Date.parse(m[1])) && m[2].trim()) progress.push({ time: m[1], text: m[2].trim() });
   }
-  return { exists: true, size: t.size, mtimeMs: t.mtimeMs, progress: progress.reverse() };
+  return { exists: true, size: t.size, mtimeMs: t.mtimeMs, fileId: t.fileId, progress: progress.reverse() };
 }

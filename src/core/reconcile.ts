@@ -67,14 +67,15 @@ function placeholderStatus(s?: RecordedStatus): DerivedStatus {
 export function reconcile(input: ReconcileInput): Job[] {
   const jobsDir = path.join(input.stateDir, 'jobs');
   const indexById = new Map((input.index?.entries ?? []).map((e) => [e.id, e]));
-  const ids = new Set([...indexById.keys(), ...input.records.keys()]);
+  // A log alone is a job too: a worker keeps writing after a concurrent writer deleted its other files.
+  const ids = new Set([...indexById.keys(), ...input.records.keys(), ...[...input.logs].filter(([, l]) => l.exists).map(([id]) => id)]);
   const jobs: Job[] = [];
   for (const id of ids) {
     const index = indexById.get(id);
     const rec = input.records.get(id);
     const record = rec?.fields;
-    const display = merge(index, record, rec?.mtimeMs);
-    const flags: JobFlag[] = [];
+    const display = index || record ? merge(index, record, rec?.mtimeMs) : { id, raw: { id } };
+    const flags: JobFlag[] = index || record ? [] : ['log-only'];
     if (record && !index) flags.push('unindexed');
     if (index && !record) flags.push('record-missing');
     const log = input.logs.get(id) ?? { exists: false, progress: [] };

@@ -28,7 +28,8 @@ export type JobFlag =
   | 'archived' // its files are gone from the state dir; shown from codex-jobs' own archive
   | 'pruned' // removed by the companion's ordinary pruning of old finished jobs
   | 'deleted-while-running' // its files were deleted while its process still ran
-  | 'deleted-by-concurrent-writer'; // its files were deleted by a writer that lost it from the index
+  | 'deleted-by-concurrent-writer' // its files were deleted by a writer that lost it from the index
+  | 'log-only'; // only its log is in the state dir: a worker still writing after its record and entry were deleted
 
 /** One job as one file describes it (an index entry or a record), validated field by field. */
 export interface JobFields {
@@ -151,6 +152,8 @@ export interface LogPreview {
   exists: boolean;
   size?: number;
   mtimeMs?: number;
+  /** Inode and birth time of the log file. */
+  fileId?: string;
   /** Last progress lines (`[ISO] message`), oldest first, bounded. */
   progress: LogLine[];
 }

@@ -6,11 +6,10 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive';
 import { LiveUpdates } from '../../src/core/live';
-import { JobsModel } from '../../src/core/model';
+import type { JobsModel } from '../../src/core/model';
 import { createProcessTable } from '../../src/core/processes';
-import { DEFAULT_SETTINGS } from '../../src/core/types';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
-import { record, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
+import { modelFor, record, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
 
 describe('the job archive', () => {
   let sb: Sandbox;
@@ -26,18 +25,13 @@ describe('the job archive', () => {
   afterEach(async () => {
     await live?.dispose();
     model?.dispose();
+    await archive.dispose();
     await procs.stopAll();
     await sb.cleanup();
   });
 
   async function start(): Promise<void> {
-    model = new JobsModel({
-      host: { env: {}, homedir: sb.tmp, tmpdir: path.join(sb.tmp, 'no-tmp'), platform: process.platform },
-      table: createProcessTable(),
-      settings: { ...DEFAULT_SETTINGS, extraRoots: [sb.root] },
-      archive,
-    });
-    model.setFolders([{ path: sb.workspace, name: 'ws' }]);
+    model = modelFor(sb, {}, createProcessTable(), archive);
     live = new LiveUpdates(model, { debounceMs: 20 });
     await live.start();
     await live.watcher.ready();
@@ -76,6 +70,38 @@ describe('the job archive', () => {
     assert.equal(await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8'), written, 'every byte logged before the deletion');
   });
 
+  test('bytes written just before a deletion, never seen by an event, are read from the open log; the worker writing on is log-only', async () => {
+    const id = 'task-mwu2a003-held03';
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
+    const rec = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined, createdAt: new Date(Date.now() - 5000).toISOString() });
+    await writeJob(sb.stateDir, rec, 'first line\n');
+    await writeIndex(sb.stateDir, [rec]);
+    await start();
+    await waitFor(model, () => (archive.get(sb.stateDir, id)?.logBytes ?? 0) > 0 || !!job(id)?.log.exists, 'the job to be read');
+    await archive.flush();
+    await model.idle();
+    await archive.flush();
+    const logFile = path.join(sb.stateDir, 'jobs', `${id}.log`);
+    // Appended and deleted in one go: no event can report the new bytes before the file is gone.
+    const late = `[${new Date().toISOString()}] the last words before the deletion\n`;
+    await fs.appendFile(logFile, late);
+    await writeIndex(sb.stateDir, []);
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.json`));
+    await fs.rm(logFile);
+    // The worker writes on: the log comes back under the same name, alone.
+    await new Promise((r) => setTimeout(r, 100));
+    const after = `[${new Date().toISOString()}] Running command: still going\n`;
+    await fs.appendFile(logFile, after);
+    await waitFor(model, () => !!job(id)?.flags.includes('log-only') && !!job(id)?.archived, 'the job shown from the archive with its live log');
+    await model.idle();
+    await archive.flush();
+    const copy = await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8');
+    assert.ok(copy.startsWith(`first line\n${late}`), `the bytes before the deletion are kept: ${JSON.stringify(copy)}`);
+    assert.match(copy, /the log was re-created/);
+    assert.ok(copy.endsWith(after), 'and the new life after it');
+    assert.deepEqual(job(id)!.flags.filter((f) => f !== 'log-only'), ['archived', 'deleted-while-running']);
+  });
+
   test('ordinary pruning of a finished job from a full index is called pruned', async () => {
     const ids = Array.from({ length: 51 }, (_, i) => `task-mwu2b${String(i).padStart(3, '0')}-prun${String(i).padStart(2, '0')}`);
     for (const id of ids) await writeJob(sb.stateDir, record(id));
@@ -97,6 +123,7 @@ describe('the job archive', () => {
     await archive.flush();
     await writeIndex(sb.stateDir, []);
     await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.json`));
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.log`), { force: true });
     await waitFor(model, () => !!job(id)?.archived, 'the lost job');
     assert.deepEqual(job(id)!.flags, ['archived', 'deleted-by-concurrent-writer']);
     assert.equal(job(id)!.display.rendered, 'the result\n');

@@ -2,6 +2,7 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { JobArchive } from '../../src/core/archive';
 import { JobsModel, type ModelChange } from '../../src/core/model';
 import { createProcessTable } from '../../src/core/processes';
 import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
@@ -24,8 +25,9 @@ export async function sandbox(name = 'ws'): Promise<Sandbox> {
   return { tmp, workspace, root, stateDir, cleanup: () => fs.rm(tmp, { recursive: true, force: true }) };
 }
 
-export function modelFor(sb: Sandbox, settings: Partial<CoreSettings> = {}, table: ProcessTable = createProcessTable()): JobsModel {
+export function modelFor(sb: Sandbox, settings: Partial<CoreSettings> = {}, table: ProcessTable = createProcessTable(), archive?: JobArchive): JobsModel {
   const m = new JobsModel({
+    archive,
     // An empty home and temp dir: the only root is the sandbox's.
     host: { env: {}, homedir: sb.tmp, tmpdir: path.join(sb.tmp, 'no-tmp'), platform: process.platform },
     table,

@@ -52,7 +52,10 @@ describe('live updates', () => {
 
     await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.json`));
     await waitFor(model, () => !!job(id)?.flags.includes('record-missing'), 'the record to be seen gone');
+    // As the companion's save does: the entry goes, and the files with it. A log left alone would
+    // still be shown (log-only), so it goes too.
     await writeIndex(sb.stateDir, []);
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.log`), { force: true });
     await waitFor(model, () => !job(id), 'the job to be gone from the model');
   });
 

@@ -1,0 +1,292 @@
+// Explicit, user-confirmed repairs of a state dir: put a lost job back in the index, put a deleted
+// record back from the archive, mark a job whose process is gone as failed. Each runs under the
+// workspace launch lock and the `state.json.lock` convention of lock-aware companions, changes the
+// least it can, keeps every other field as it was, and checks its own write.
+import { constants as fsConstants, promises as fs } from 'fs';
+import * as path from 'path';
+import * as lockfile from 'proper-lockfile';
+import { withWorkspaceLock } from './lock';
+import { isSafeJobId, readJsonFile } from './reader';
+import { verifyJobProcess } from './verify';
+import type { JobArchive } from './archive';
+import type { Job, ProcessTable } from './types';
+
+/** The fields an index entry carries (a subset of the record), as the companion writes them. */
+const INDEX_FIELDS = ['id', 'kind', 'kindLabel', 'title', 'summary', 'jobClass', 'status', 'phase', 'pid', 'logFile', 'workspaceRoot', 'sessionId', 'threadId', 'turnId', 'write', 'createdAt', 'startedAt', 'completedAt', 'errorMessage'];
+
+export interface RepairResult {
+  ok: boolean;
+  message: string;
+  /** How many times the index changed under us and the change was redone on the new content. */
+  retries?: number;
+}
+
+export interface RepairOptions {
+  table: ProcessTable;
+  archive?: JobArchive;
+  now?: () => number;
+  log?: (m: string) => void;
+}
+
+/** Holds both locks: ours, then the companion convention's, so a lock-aware companion waits for us. */
+async function underLocks(stateDir: string, fn: () => Promise<RepairResult>): Promise<RepairResult> {
+  const r = await withWorkspaceLock(stateDir, async () => {
+    const stateFile = path.join(stateDir, 'state.json');
+    let release: (() => Promise<void>) | undefined;
+    try {
+      release = await lockfile.lock(stateFile, { realpath: false, stale: 10_000, retries: { retries: 40, factor: 1.3, minTimeout: 25, maxTimeout: 250 } });
+    } catch (err) {
+      return { ok: false, message: `state.json.lock is held by another writer: ${(err as Error).message}` };
+    }
+    try {
+      return await fn();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  });
+  return r.ok ? r.value : { ok: false, message: r.message };
+}
+
+interface StateDoc {
+  raw: Record<string, unknown>;
+  text: string;
+}
+
+/** Parses exactly the text it returns, so a later comparison against that text means something. */
+async function readState(stateFile: string): Promise<StateDoc | string> {
+  let problem = 'not an object';
+  for (let i = 0; i < 4; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 25)); // a writer mid-truncate: read again
+    let text: string;
+    try {
+      text = await fs.readFile(stateFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { raw: { version: 1, config: { stopReviewGate: false }, jobs: [] }, text: '' };
+      return `state.json cannot be read: ${(err as Error).message}`;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      problem = `not valid JSON (${(err as Error).message})`;
+      continue;
+    }
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return 'state.json cannot be repaired safely: it is not an object';
+    const doc = raw as Record<string, unknown>;
+    if (doc.jobs !== undefined && !Array.isArray(doc.jobs)) return 'state.json "jobs" is not a list; not touched';
+    return { raw: doc, text };
+  }
+  return `state.json cannot be repaired safely: ${problem}`;
+}
+
+/**
+ * Read, change, and write state.json through a temp file and a rename. The companion writes the file
+ * in place (truncate, then write), so a handle opened before the rename still sees any write an
+ * unlocked writer makes to the old file around our rename: if that content differs from what our
+ * edit was based on, the edit is redone on it and written again, so that writer's jobs are never
+ * dropped by ours.
+ */
+async function editIndex(stateDir: string, edit: (jobs: Record<string, unknown>[], redo: boolean) => string | undefined, check: (jobs: Record<string, unknown>[]) => boolean): Promise<RepairResult> {
+  const stateFile = path.join(stateDir, 'state.json');
+  let base = await readState(stateFile);
+  // Jobs another writer added to the file we replaced: our rename hid them, so they must be in the end result.
+  const rescued = new Map<string, Entry>();
+  for (let attempt = 0; attempt < 8; attempt++) {
+    if (typeof base === 'string') return { ok: false, message: base };
+    const jobs = [...((base.raw.jobs as Record<string, unknown>[] | undefined) ?? [])];
+    const refused = edit(jobs, attempt > 0);
+    if (refused) return { ok: false, message: refused };
+    const tmp = `${stateFile}.codex-jobs-${process.pid}.tmp`;
+    await fs.writeFile(tmp, `${JSON.stringify({ ...base.raw, jobs }, null, 2)}\n`);
+    const old = await fs.open(stateFile, 'r').catch(() => undefined);
+    try {
+      if (old && (await readHandle(old)) !== base.text) {
+        await fs.rm(tmp, { force: true });
+        base = await readState(stateFile);
+        continue;
+      }
+      await fs.rename(tmp, stateFile);
+      // Give an in-flight writer of the old file a moment to finish before looking at it.
+      await new Promise((r) => setTimeout(r, 15));
+      const late = old ? await readHandle(old) : base.text;
+      if (late !== base.text) {
+        base = afterLateWrite(base, await lateState(old!, late, stateFile), await readState(stateFile), rescued);
+        continue;
+      }
+    } finally {
+      await old?.close().catch(() => undefined);
+    }
+    // A writer may have read a file of ours before it had the hidden jobs, and write that back a
+    // moment later: the result counts only once it has held for longer than a writer's read-modify-write.
+    let after: StateDoc | string = '';
+    let missing: Entry[] = [];
+    let held = true;
+    for (const wait of [0, 60]) {
+      await new Promise((r) => setTimeout(r, wait));
+      after = await readState(stateFile);
+      if (typeof after === 'string') return { ok: false, message: after };
+      const afterJobs = (after.raw.jobs as Entry[] | undefined) ?? [];
+      missing = [...rescued.values()].filter((e) => !afterJobs.some((x) => x?.id === e.id));
+      if (missing.length > 0 || !check(afterJobs)) {
+        held = false;
+        break;
+      }
+    }
+    if (held) return { ok: true, message: 'state.json updated', retries: attempt };
+    const doc = after as StateDoc;
+    base = { raw: { ...doc.raw, jobs: [...missing, ...((doc.raw.jobs as Entry[] | undefined) ?? [])] }, text: doc.text };
+  }
+  return { ok: false, message: 'state.json kept changing under a concurrent writer; the repair did not stick. Try again.' };
+}
+
+async function readHandle(fh: fs.FileHandle): Promise<string> {
+  const { size } = await fh.stat();
+  const buf = Buffer.alloc(size);
+  const { bytesRead } = await fh.read(buf, 0, size, 0);
+  return buf.subarray(0, bytesRead).toString('utf8');
+}
+
+type Entry = Record<string, unknown>;
+
+/**
+ * The writer's late write went to the file we replaced, so two lines of history exist: ours (now at
+ * the path, maybe changed again since) and the writer's. Its changes relative to what we started from
+ * (jobs added, removed, updated) are carried onto the current file, which becomes the new base.
+ */
+function afterLateWrite(base: StateDoc, theirs: StateDoc | string, current: StateDoc | string, rescued: Map<string, Entry>): StateDoc | string {
+  if (typeof theirs === 'string') return theirs;
+  if (typeof current === 'string') return current;
+  const byId = (d: StateDoc) => new Map(((d.raw.jobs as Entry[] | undefined) ?? []).filter((e) => typeof e?.id === 'string').map((e) => [e.id as string, e]));
+  const b = byId(base);
+  const w = byId(theirs);
+  let jobs = [...((current.raw.jobs as Entry[] | undefined) ?? [])];
+  const added: Entry[] = [];
+  for (const [id, e] of w) {
+    const i = jobs.findIndex((x) => x?.id === id);
+    if (!b.has(id)) {
+      rescued.set(id, e);
+      if (i < 0) added.push(e);
+    } else if (JSON.stringify(b.get(id)) !== JSON.stringify(e) && i >= 0) jobs[i] = e;
+  }
+  const removed = new Set([...b.keys()].filter((id) => !w.has(id)));
+  jobs = [...added, ...jobs.filter((x) => !removed.has(x?.id as string))];
+  return { raw: { ...current.raw, jobs }, text: current.text };
+}
+
+/** A late write caught mid-way (truncated, half written) is read again until it parses. */
+async function lateState(old: fs.FileHandle, text: string, stateFile: string): Promise<StateDoc | string> {
+  for (let i = 0; i < 6; i++) {
+    try {
+      const raw = JSON.parse(text) as unknown;
+      if (raw && typeof raw === 'object' && !Array.isArray(raw) && Array.isArray((raw as { jobs?: unknown }).jobs)) return { raw: raw as Record<string, unknown>, text };
+    } catch {
+      // not finished yet
+    }
+    await new Promise((r) => setTimeout(r, 25));
+    text = await readHandle(old);
+  }
+  return readState(stateFile);
+}
+
+async function writeAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.codex-jobs-${process.pid}.tmp`;
+  await fs.writeFile(tmp, data);
+  await fs.rename(tmp, file);
+}
+
+function entryFrom(record: Record<string, unknown>, updatedAt: string): Record<string, unknown> {
+  const e: Record<string, unknown> = {};
+  for (const k of INDEX_FIELDS) if (record[k] !== undefined) e[k] = record[k];
+  return { ...e, updatedAt };
+}
+
+/** Race 1's loser: its record is on disk, the index lost it. Its files are archived first. */
+export async function restoreToIndex(job: Job, o: RepairOptions): Promise<RepairResult> {
+  if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
+  if (!job.record) return { ok: false, message: `${job.id} has no record on disk to restore from` };
+  if (o.archive) {
+    // An unlocked companion may delete the files again (race 2): the archive must have them first.
+    await o.archive.keep(job, (o.now ?? Date.now)());
+    if (!o.archive.get(job.stateDir, job.id)?.record) return { ok: false, message: `${job.id} could not be archived first; not restored` };
+  }
+  const record = job.record.raw;
+  const t = (['completedAt', 'startedAt', 'createdAt'] as const).map((k) => record[k]).find((v): v is string => typeof v === 'string') ?? new Date((o.now ?? Date.now)()).toISOString();
+  return underLocks(job.stateDir, () =>
+    editIndex(
+      job.stateDir,
+      (jobs, redo) => {
+        if (jobs.some((e) => e?.id === job.id)) return redo ? undefined : `${job.id} is already in state.json`;
+        jobs.push(entryFrom(record, t));
+        // The companion keeps its index newest first.
+        jobs.sort((a, b) => String(b?.updatedAt ?? '').localeCompare(String(a?.updatedAt ?? '')));
+        return undefined;
+      },
+      (jobs) => jobs.some((e) => e?.id === job.id),
+    ),
+  );
+}
+
+/**
+ * Race 2's victim: its record (and maybe its log) deleted while the index, or only our archive, still
+ * knows it. The archive's copies go back; nothing that exists again is overwritten.
+ */
+export async function restoreRecord(job: Job, o: RepairOptions): Promise<RepairResult> {
+  if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
+  const kept = o.archive?.get(job.stateDir, job.id);
+  if (!kept?.record) return { ok: false, message: `the archive has no record of ${job.id} to restore` };
+  const jobsDir = path.join(job.stateDir, 'jobs');
+  const file = path.join(jobsDir, `${job.id}.json`);
+  return underLocks(job.stateDir, async () => {
+    try {
+      await fs.stat(file);
+      return { ok: false, message: `${job.id} has a record again; not overwritten` };
+    } catch {
+      // still missing: restore it
+    }
+    await fs.mkdir(jobsDir, { recursive: true });
+    await writeAtomic(file, `${JSON.stringify(kept.record, null, 2)}\n`);
+    const back = await readJsonFile(file);
+    if (!back.value) return { ok: false, message: 'the restored record could not be read back' };
+    let logNote = '';
+    if (kept.logBytes > 0) {
+      try {
+        await fs.copyFile(o.archive!.entryPaths(job.stateDir, job.id).log, path.join(jobsDir, `${job.id}.log`), fsConstants.COPYFILE_EXCL);
+        logNote = ` and its log (${kept.logBytes} bytes)`;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') logNote = `; the log could not be restored: ${(err as Error).message}`;
+      }
+    }
+    return { ok: true, message: `restored the record of ${job.id}${logNote} from the archive` };
+  });
+}
+
+/** A job recorded running whose process is gone: failed, in the index and the record, with a log line. */
+export async function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResult> {
+  if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
+  return underLocks(job.stateDir, async () => {
+    // Checked again under the locks: the process must still be gone.
+    const pid = job.display.pid;
+    const info = typeof pid === 'number' ? (await o.table.inspect([pid])).get(pid) : undefined;
+    const v = verifyJobProcess(job, info, (o.now ?? Date.now)());
+    if (v.outcome !== 'gone' && v.outcome !== 'zombie' && v.outcome !== 'reused') return { ok: false, message: `${job.id} is not stale now: ${v.detail}` };
+    const now = new Date((o.now ?? Date.now)()).toISOString();
+    const message = `The job's process${pid ? ` (pid ${pid})` : ''} was gone; marked failed by Codex Jobs.`;
+    const patch = { status: 'failed', phase: 'failed', pid: null, completedAt: now, errorMessage: message };
+    const result = await editIndex(
+      job.stateDir,
+      (jobs) => {
+        const i = jobs.findIndex((e) => e?.id === job.id);
+        if (i < 0) return undefined; // not indexed: the record alone is marked
+        jobs[i] = { ...jobs[i], ...patch, updatedAt: now };
+        return undefined;
+      },
+      (jobs) => !jobs.some((e) => e?.id === job.id && e.status !== 'failed'),
+    );
+    if (!result.ok) return result;
+    const recordFile = path.join(job.stateDir, 'jobs', `${job.id}.json`);
+    const rec = await readJsonFile(recordFile);
+    if (rec.value && typeof rec.value === 'object') await writeAtomic(recordFile, `${JSON.stringify({ ...(rec.value as object), ...patch }, null, 2)}\n`);
+    await fs.appendFile(path.join(job.stateDir, 'jobs', `${job.id}.log`), `[${now}] ${message}\n`);
+    return { ok: true, message: `${job.id} marked failed`, retries: result.retries };
+  });
+}
