@@ -72,7 +72,8 @@ suite('Repairs', function () {
     assert.deepStrictEqual(offered(SCENARIO_IDS.stale), ['codexJobs.markStaleFailed']);
     assert.deepStrictEqual(offered(SCENARIO_IDS.pidReused), ['codexJobs.markStaleFailed']);
     assert.deepStrictEqual(offered(SCENARIO_IDS.unindexed), ['codexJobs.restoreToIndex']);
-    assert.deepStrictEqual(offered(SCENARIO_IDS.recordMissing), ['codexJobs.restoreRecord']);
+    // Recorded running, its process gone, and its record deleted: both repairs apply.
+    assert.deepStrictEqual(offered(SCENARIO_IDS.recordMissing), ['codexJobs.restoreRecord', 'codexJobs.markStaleFailed']);
     assert.deepStrictEqual(offered(SCENARIO_IDS.running), []);
     assert.deepStrictEqual(offered(SCENARIO_IDS.completed), []);
   });
