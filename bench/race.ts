@@ -49,13 +49,6 @@ async function main(): Promise<void> {
   await live.watcher.ready();
   await sleep(300);
   const t0 = Date.now();
-  let observes = 0;
-  let full = 0;
-  let partial = 0;
-  model.onDidChange((c) => (c.full ? full++ : partial++));
-  const observe = archive.observe.bind(archive);
-  archive.observe = (...a) => (observes++, observe(...a));
-  const debug = process.env.RACE_DEBUG ? setInterval(() => console.error(`${Date.now() - t0} ms: observe calls ${observes}, changes full ${full} partial ${partial}, jobs ${model.allJobs().length}, bytes copied ${archive.bytesCopied}`), 500) : undefined;
   // Launched from another process, as users do: spawning is synchronous work that would otherwise
   // stall this process, the one doing the watching.
   const launcher = `
@@ -82,7 +75,6 @@ async function main(): Promise<void> {
     last = size;
   }
   await sleep(500);
-  clearInterval(debug);
   await model.idle();
   // Bytes still in the state dir are not lost: one more look copies whatever the last events left.
   await model.refresh();
@@ -110,9 +102,7 @@ async function main(): Promise<void> {
     totalArchived += Math.min(kept, bytes);
     if (kept < bytes) {
       lost += bytes - kept;
-      const onDisk = await fs.stat(path.join(stateDir, 'jobs', `${id}.log`)).then((st) => st.size, () => -1);
-      const shown = model.findJob(stateDir, id);
-      lostJobs.push(`${id} (${bytes - kept} of ${bytes} bytes${e ? '' : ', never seen'}${process.env.RACE_DEBUG ? `; on disk ${onDisk}; shown ${shown?.status} ${shown?.flags.join(',')} log ${shown?.log.size}` : ''})`);
+      lostJobs.push(`${id} (${bytes - kept} of ${bytes} bytes${e ? '' : ', never seen'})`);
     }
     const j = model.findJob(stateDir, id);
     const word = j ? (j.flags.find((f) => f.startsWith('deleted') || f === 'pruned' || f === 'unindexed' || f === 'record-missing') ?? 'intact') : 'not shown';

@@ -7,8 +7,9 @@ import type { FileHandle } from 'fs/promises';
 import * as path from 'path';
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
+import { writeFileAtomic } from './atomicWrite';
 import { fileIdOf, isSafeJobId, parseJobFields } from './reader';
-import type { Job, JobFields, ReadWarning } from './types';
+import { isTerminalStatus, type Job, type JobFields, type ReadWarning } from './types';
 
 export type GoneHow = 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
 
@@ -146,11 +147,17 @@ export class JobArchive {
       return waiting.run;
     }
     const args = { jobs, indexSize, now };
-    const run = this.serial.then(() => {
+    const run = this.enqueue(() => {
       this.waiting.delete(stateDir);
       return this.observeNow(stateDir, args.jobs, args.indexSize, args.now);
     });
     this.waiting.set(stateDir, { args, run });
+    return run;
+  }
+
+  /** Archive work runs one piece at a time; a failure is logged and does not stop what follows. */
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    const run = this.serial.then(fn);
     this.serial = run.catch((err) => this.logger.warn(`archiving failed: ${String(err)}`));
     return run;
   }
@@ -159,13 +166,11 @@ export class JobArchive {
 
   /** Archives one job now, without judging the others of its state dir (e.g. before a repair). */
   keep(job: Job, now = Date.now()): Promise<void> {
-    const run = this.serial.then(async () => {
+    return this.enqueue(async () => {
       await this.load();
       await fs.mkdir(this.dirOf(job.stateDir), { recursive: true });
       await this.observeOne(job.stateDir, job, now);
     });
-    this.serial = run.catch((err) => this.logger.warn(`archiving failed: ${String(err)}`));
-    return run;
   }
 
   private async observeNow(stateDir: string, jobs: readonly Job[], indexSize: number, now: number): Promise<void> {
@@ -181,7 +186,7 @@ export class JobArchive {
     // What was here before and is gone now: keep it, and say how it went.
     for (const e of this.entries.values()) {
       if (e.stateDir !== stateDir || present.has(e.id) || e.goneHow) continue;
-      const terminal = e.lastStatus === 'completed' || e.lastStatus === 'failed' || e.lastStatus === 'cancelled';
+      const terminal = isTerminalStatus(e.lastStatus);
       e.goneHow = e.lastLive ? 'deleted-while-running' : terminal && indexSize >= 50 ? 'pruned' : 'deleted-by-concurrent-writer';
       e.goneAtMs = now;
       // Whatever was written before the deletion is still in the open file.
@@ -259,7 +264,7 @@ export class JobArchive {
     if (keep) await cur.close();
     else keep = { fh: cur, id: curId! };
     changed = (await this.drainLife(keep, e)) || changed;
-    const finished = job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
+    const finished = isTerminalStatus(job.status);
     if (!finished && !this.held.has(k) && this.held.size < MAX_HELD) this.held.set(k, keep);
     else await keep.fh.close().catch(() => undefined);
     return changed;
@@ -344,10 +349,7 @@ export class JobArchive {
   }
 
   private async writeEntry(e: ArchiveEntry): Promise<void> {
-    const { meta } = this.entryPaths(e.stateDir, e.id);
-    const tmp = `${meta}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(e));
-    await fs.rename(tmp, meta);
+    await writeFileAtomic(this.entryPaths(e.stateDir, e.id).meta, JSON.stringify(e));
   }
 
   /** Oldest first: entries past the age limit, then until the total fits. Live jobs are never evicted. */
@@ -374,7 +376,7 @@ export class JobArchive {
     if (!display) return undefined;
     const jobsDir = path.join(e.stateDir, 'jobs');
     // Its process, if any, is verified like any other job's by the caller.
-    const status = display.status === 'completed' || display.status === 'failed' || display.status === 'cancelled' ? display.status : 'unverified';
+    const status = isTerminalStatus(display.status) ? display.status : 'unverified';
     return {
       id: e.id,
       stateDir: e.stateDir,

@@ -13,7 +13,7 @@ import { reconcile } from './reconcile';
 import { parseTime } from './format';
 import { verifyJobProcess } from './verify';
 import type { JobFields, ParsedState, ProcessTable } from './types';
-import { TERMINAL_STATUSES } from './types';
+import { isTerminalStatus } from './types';
 
 export type LaunchKind = 'review' | 'adversarial-review' | 'task';
 
@@ -78,7 +78,6 @@ const DEAD_WORKER_GRACE_MS = 1_000;
 const OUTPUT_LIMIT = 64 * 1024;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const isTerminal = (s: string | undefined) => !!s && (TERMINAL_STATUSES as readonly string[]).includes(s);
 
 export function companionArgs(req: Pick<LaunchRequest, 'companion' | 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope'>): string[] {
   const opt = (name: string, v: string | undefined) => (v ? [name, v] : []);
@@ -163,7 +162,7 @@ async function checkRegistered(stateDir: string, id: string, kind: LaunchKind, t
   if (!entry) return { done: false, why: `job ${id} is not in state.json yet` };
   const [job] = reconcile({ stateDir, index: { entries: [entry] }, records: new Map([[id, { fields: rec.value, mtimeMs: rec.mtimeMs }]]), logs: new Map() });
   const status = job.display.status;
-  if (isTerminal(rec.value.status) && isTerminal(entry.status)) return { done: true, status, why: `job ${id} already ${rec.value.status}` };
+  if (isTerminalStatus(rec.value.status) && isTerminalStatus(entry.status)) return { done: true, status, why: `job ${id} already ${rec.value.status}` };
   const pid = typeof job.display.pid === 'number' ? job.display.pid : undefined;
   const info = pid !== undefined ? (await table.inspect([pid])).get(pid) : undefined;
   const v = verifyJobProcess(job, info, Date.now());

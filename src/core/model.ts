@@ -166,12 +166,12 @@ export class JobsModel {
     return this.serial;
   }
 
-  /** Re-reads everything. Calls made before a queued refresh starts share it. */
   /** Where what the model sees is kept (the extension's and the CLI's archive), if anywhere. */
   get archive(): JobArchive | undefined {
     return this.opts.archive;
   }
 
+  /** Re-reads everything. Calls made before a queued refresh starts share it. */
   refresh(): Promise<void> {
     if (this.queuedRefresh) return this.queuedRefresh;
     const p = this.enqueue(async () => {

@@ -2,7 +2,7 @@
 // Nothing is dropped: a job known to either side is a job.
 import * as path from 'path';
 import type { DerivedStatus, Job, JobFields, JobFlag, LogPreview, ParsedState, RecordedStatus } from './types';
-import { TERMINAL_STATUSES } from './types';
+import { isTerminalStatus } from './types';
 import { parseTime } from './format';
 
 export interface ReconcileInput {
@@ -26,7 +26,6 @@ function sideTime(f: JobFields | undefined, mtimeMs?: number): number {
   return t;
 }
 
-const isTerminal = (s?: RecordedStatus) => !!s && TERMINAL_STATUSES.includes(s);
 
 function merge(index: JobFields | undefined, record: JobFields | undefined, recordMtimeMs?: number): JobFields {
   if (!index) return record!;
@@ -34,7 +33,7 @@ function merge(index: JobFields | undefined, record: JobFields | undefined, reco
   const ti = sideTime(index);
   const tr = sideTime(record, recordMtimeMs);
   // Newer wins; on a tie a terminal status wins (only the job's own process writes it), then the record.
-  const recordWins = tr > ti || (tr === ti && (isTerminal(record.status) || !isTerminal(index.status)));
+  const recordWins = tr > ti || (tr === ti && (isTerminalStatus(record.status) || !isTerminalStatus(index.status)));
   const [win, lose] = recordWins ? [record, index] : [index, record];
   const out: JobFields = { ...lose, ...stripUndefined(win), raw: win.raw };
   // The index rewrites `summary` with the first output line on completion; the record keeps the prompt.
@@ -61,7 +60,7 @@ function earliest(...sides: (JobFields | undefined)[]): number | undefined {
 
 function placeholderStatus(s?: RecordedStatus): DerivedStatus {
   if (!s) return 'unknown';
-  return isTerminal(s) ? s : 'unverified';
+  return isTerminalStatus(s) ? s : 'unverified';
 }
 
 export function reconcile(input: ReconcileInput): Job[] {

@@ -5,6 +5,7 @@
 import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
+import { tempPathFor, writeFileAtomic } from './atomicWrite';
 import { withWorkspaceLock } from './lock';
 import { isSafeJobId, readJsonFile } from './reader';
 import { verifyJobProcess } from './verify';
@@ -96,7 +97,7 @@ async function editIndex(stateDir: string, edit: (jobs: Record<string, unknown>[
     const jobs = [...((base.raw.jobs as Record<string, unknown>[] | undefined) ?? [])];
     const refused = edit(jobs, attempt > 0);
     if (refused) return { ok: false, message: refused };
-    const tmp = `${stateFile}.codex-jobs-${process.pid}.tmp`;
+    const tmp = tempPathFor(stateFile);
     await fs.writeFile(tmp, `${JSON.stringify({ ...base.raw, jobs }, null, 2)}\n`);
     const old = await fs.open(stateFile, 'r').catch(() => undefined);
     try {
@@ -188,12 +189,6 @@ async function lateState(old: fs.FileHandle, text: string, stateFile: string): P
   return readState(stateFile);
 }
 
-async function writeAtomic(file: string, data: string): Promise<void> {
-  const tmp = `${file}.codex-jobs-${process.pid}.tmp`;
-  await fs.writeFile(tmp, data);
-  await fs.rename(tmp, file);
-}
-
 function entryFrom(record: Record<string, unknown>, updatedAt: string): Record<string, unknown> {
   const e: Record<string, unknown> = {};
   for (const k of INDEX_FIELDS) if (record[k] !== undefined) e[k] = record[k];
@@ -244,7 +239,7 @@ export async function restoreRecord(job: Job, o: RepairOptions): Promise<RepairR
       // still missing: restore it
     }
     await fs.mkdir(jobsDir, { recursive: true });
-    await writeAtomic(file, `${JSON.stringify(kept.record, null, 2)}\n`);
+    await writeFileAtomic(file, `${JSON.stringify(kept.record, null, 2)}\n`);
     const back = await readJsonFile(file);
     if (!back.value) return { ok: false, message: 'the restored record could not be read back' };
     let logNote = '';
@@ -285,7 +280,7 @@ export async function markStaleFailed(job: Job, o: RepairOptions): Promise<Repai
     if (!result.ok) return result;
     const recordFile = path.join(job.stateDir, 'jobs', `${job.id}.json`);
     const rec = await readJsonFile(recordFile);
-    if (rec.value && typeof rec.value === 'object') await writeAtomic(recordFile, `${JSON.stringify({ ...(rec.value as object), ...patch }, null, 2)}\n`);
+    if (rec.value && typeof rec.value === 'object') await writeFileAtomic(recordFile, `${JSON.stringify({ ...(rec.value as object), ...patch }, null, 2)}\n`);
     await fs.appendFile(path.join(job.stateDir, 'jobs', `${job.id}.log`), `[${now}] ${message}\n`);
     return { ok: true, message: `${job.id} marked failed`, retries: result.retries };
   });

@@ -17,6 +17,10 @@ export type DerivedStatus =
   | 'unknown'; // no usable status anywhere
 
 export const TERMINAL_STATUSES: readonly RecordedStatus[] = ['completed', 'failed', 'cancelled'];
+
+export function isTerminalStatus(s: unknown): s is RecordedStatus {
+  return TERMINAL_STATUSES.includes(s as RecordedStatus);
+}
 export const ACTIVE_STATUSES: readonly RecordedStatus[] = ['queued', 'running'];
 
 export type JobFlag =
