@@ -1,12 +1,14 @@
 // `npm run bench:race`: N parallel background launches through the fake companion, whose unlocked
 // state.json writes drop jobs and delete their files (races 1 and 2), while codex-jobs watches and
-// archives. Every byte a job ever wrote to its log is counted by the fake (a ledger), so the table
-// says exactly how much the archive kept and how much was lost.
+// archives. Every write to a log is recorded by the fake (a ledger: bytes, text, and which life of
+// the file, inode and birth time, took it), so the table says exactly how much the archive kept,
+// how much was lost, and how short-lived the files were whose bytes were lost.
 // Options: --jobs N (default 32), --run-ms N (how long each job runs, default 3000).
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import { JobArchive } from '../src/core/archive';
 import { LiveUpdates } from '../src/core/live';
 import { JobsModel } from '../src/core/model';
@@ -22,6 +24,21 @@ const N = opt('--jobs', 32);
 const runMs = opt('--run-ms', 3000);
 const FAKE = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'fake-plugin', 'scripts', 'codex-companion.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The reference catcher: one native watch, a synchronous open of every log created; lists what it caught. */
+const CATCHER = `
+  const fs = require('fs');
+  const [dir, out] = process.argv.slice(1);
+  const caught = [];
+  fs.watch(dir, (event, name) => {
+    if (event !== 'rename' || !name || !name.endsWith('.log')) return;
+    try {
+      const fd = fs.openSync(dir + '/' + name, 'r');
+      const st = fs.fstatSync(fd);
+      caught.push(name.slice(0, -4) + '\\t' + st.ino + ':' + st.birthtimeMs);
+    } catch {}
+  });
+  process.on('SIGTERM', () => { fs.writeFileSync(out, caught.join('\\n')); process.exit(0); });
+  process.stdout.write('ready');`;
 
 async function main(): Promise<void> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-race-'));
@@ -49,6 +66,16 @@ async function main(): Promise<void> {
   await live.watcher.ready();
   await sleep(300);
   const t0 = Date.now();
+  // The floor: a process doing nothing but opening every new log at once, synchronously.
+  const caughtFile = path.join(tmp, 'caught.txt');
+  const catcher = spawn(process.execPath, ['-e', CATCHER, path.join(model.allJobs()[0].stateDir, 'jobs'), caughtFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const catcherDone = new Promise((r) => catcher.on('exit', r));
+  await new Promise((r) => catcher.stdout.once('data', r));
+  const catcherFrom = Date.now();
+  // How late this process, the one watching, gets to run: a file that lives less than that can be
+  // created and deleted before any code here sees it.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   // Launched from another process, as users do: spawning is synchronous work that would otherwise
   // stall this process, the one doing the watching.
   const launcher = `
@@ -74,6 +101,11 @@ async function main(): Promise<void> {
     if (size === last && Date.now() - t0 > runMs + 1000) break;
     last = size;
   }
+  loopDelay.disable();
+  catcher.kill('SIGTERM');
+  await catcherDone;
+  const caught = new Set((await fs.readFile(caughtFile, 'utf8').catch(() => '')).split('\n'));
+  const load = os.loadavg()[0];
   await sleep(500);
   await model.idle();
   // Bytes still in the state dir are not lost: one more look copies whatever the last events left.
@@ -81,33 +113,52 @@ async function main(): Promise<void> {
   await model.idle();
   await archive.flush();
 
-  const written = new Map<string, number>();
-  for (const line of (await fs.readFile(ledger, 'utf8')).split('\n').filter(Boolean)) {
-    const [id, bytes] = line.split('\t');
-    written.set(id, (written.get(id) ?? 0) + Number(bytes));
-  }
+  interface Write { id: string; bytes: number; life: string; ms: number; text: string }
+  const writes: Write[] = (await fs.readFile(ledger, 'utf8')).split('\n').filter(Boolean).map((line) => {
+    const [id, bytes, life, ms, text] = line.split('\t');
+    return { id, bytes: Number(bytes), life, ms: Number(ms), text: JSON.parse(text) as string };
+  });
+  const byJob = new Map<string, Write[]>();
+  for (const w of writes) byJob.set(w.id, [...(byJob.get(w.id) ?? []), w]);
   const stateDir = model.allJobs()[0]?.stateDir ?? '';
   const state = JSON.parse(await fs.readFile(path.join(stateDir, 'state.json'), 'utf8').catch(() => '{"jobs":[]}')) as { jobs: { id: string }[] };
   let totalWritten = 0;
-  let totalArchived = 0;
   let lost = 0;
   const lostJobs: string[] = [];
   const how = new Map<string, number>();
-  for (const [id, bytes] of written) {
+  let lives = 0;
+  let catcherMissed = 0;
+  let bothMissed = 0;
+  /** Per life that lost bytes: how long it can have lasted (until the job's next life began). */
+  const lostLives: (number | undefined)[] = [];
+  for (const [id, ws] of byJob) {
     const e = archive.get(stateDir, id);
-    // What the archive holds of the job's own bytes: its log copy without the notes it adds itself.
+    // Every write's text is unique (a timestamp and a step number): kept if the archive's copy has it.
     const copy = await fs.readFile(archive.entryPaths(stateDir, id).log, 'utf8').catch(() => '');
-    const kept = Buffer.byteLength(copy.replace(/\n\[codex-jobs\] the log was re-created at \S+; what follows is its new content\n/g, ''));
-    totalWritten += bytes;
-    totalArchived += Math.min(kept, bytes);
-    if (kept < bytes) {
-      lost += bytes - kept;
-      lostJobs.push(`${id} (${bytes - kept} of ${bytes} bytes${e ? '' : ', never seen'})`);
-    }
+    const jobLives = [...new Set(ws.map((w) => w.life))];
+    lives += jobLives.length;
+    const missedByCatcher = new Set(jobLives.filter((life) => ws.find((w) => w.life === life)!.ms > catcherFrom && !caught.has(`${id}\t${life}`)));
+    catcherMissed += missedByCatcher.size;
+    let jobLost = 0;
+    let jobBytes = 0;
+    jobLives.forEach((life, i) => {
+      const missing = ws.filter((w) => w.life === life && !copy.includes(w.text));
+      if (missing.length === 0) return;
+      jobLost += missing.reduce((n, w) => n + w.bytes, 0);
+      if (missedByCatcher.has(life)) bothMissed++;
+      const next = ws.find((w) => w.life === jobLives[i + 1]);
+      lostLives.push(next ? next.ms - ws.find((w) => w.life === life)!.ms : undefined);
+    });
+    for (const w of ws) jobBytes += w.bytes;
+    totalWritten += jobBytes;
+    lost += jobLost;
+    if (jobLost > 0) lostJobs.push(`${id} (${jobLost} of ${jobBytes} bytes${e ? '' : ', never seen'})`);
     const j = model.findJob(stateDir, id);
     const word = j ? (j.flags.find((f) => f.startsWith('deleted') || f === 'pruned' || f === 'unindexed' || f === 'record-missing') ?? 'intact') : 'not shown';
     how.set(word, (how.get(word) ?? 0) + 1);
   }
+  const bounded = lostLives.filter((d): d is number => d !== undefined);
+  const lostLivesText = lostLives.length === 0 ? '0' : `${lostLives.length}, lasting at most ${bounded.sort((a, b) => a - b).join(', ')} ms${bounded.length < lostLives.length ? ` (and ${lostLives.length - bounded.length} a job's last)` : ''}`;
   const rows: [string, string][] = [
     ['parallel launches', String(N)],
     ['job ids printed by the companion', String(launched.filter(Boolean).length)],
@@ -115,9 +166,14 @@ async function main(): Promise<void> {
     ['jobs shown by codex-jobs', String(model.allJobs().length)],
     ['  of which', [...how].map(([w, n]) => `${n} ${w}`).join(', ')],
     ['log bytes written (ledger)', String(totalWritten)],
-    ['log bytes archived', String(totalArchived)],
+    ['log bytes archived', String(totalWritten - lost)],
     ['log bytes lost', `${lost}${lostJobs.length ? ` in ${lostJobs.length} jobs: ${lostJobs.join('; ')}` : ''}`],
-    ['records archived', String([...written.keys()].filter((id) => archive.get(stateDir, id)?.record).length)],
+    ['log files (lives) written', String(lives)],
+    ['lives that lost bytes', lostLivesText],
+    ['  a bare catcher missed', `${catcherMissed}, ${bothMissed} of them the same (one process doing nothing but open each new log at once)`],
+    ['event-loop delay p50/p99/max', [0.5, 0.99].map((q) => (loopDelay.percentile(q * 100) / 1e6).toFixed(0)).join('/') + `/${(loopDelay.max / 1e6).toFixed(0)} ms`],
+    ['load average (1 min)', `${load.toFixed(1)} on ${os.cpus().length} cores`],
+    ['records archived', String([...byJob.keys()].filter((id) => archive.get(stateDir, id)?.record).length)],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);

@@ -8,7 +8,8 @@ import * as path from 'path';
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
 import { writeFileAtomic } from './atomicWrite';
-import { fileIdOf, isSafeJobId, parseJobFields } from './reader';
+import type { CaughtLog } from './logCatcher';
+import { fileIdOf, isSafeJobId, parseJobFields, readJobRecord } from './reader';
 import { isTerminalStatus, type Job, type JobFields, type ReadWarning } from './types';
 
 export type GoneHow = 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
@@ -43,6 +44,8 @@ export const DEFAULT_LIMITS: ArchiveLimits = { maxAgeMs: 30 * 24 * 3_600_000, ma
 const COPY_CHUNK = 1024 * 1024;
 /** Open log files at most; past that, logs are copied as before, without a handle kept. */
 const MAX_HELD = 256;
+/** A job seen finishing writes its final output after its record says so: its log stays open this long. */
+const FINISHED_GRACE_MS = 10_000;
 
 interface Held {
   fh: FileHandle;
@@ -58,8 +61,13 @@ export class JobArchive {
   private serial: Promise<void> = Promise.resolve();
   /** Open logs of unfinished jobs, by entry key. */
   private readonly held = new Map<string, Held>();
-  /** Logs opened on a file event that no copy has taken over yet. */
-  private readonly grabbed = new Map<string, Held>();
+  /** Logs opened on a file event that no copy has taken over yet, oldest life first. */
+  private readonly grabbed = new Map<string, Held[]>();
+  private grabbedCount = 0;
+  /** When a job whose log is held was first seen finished. */
+  private readonly finishedSince = new Map<string, number>();
+  /** Records read along with a job's first grabbed log, for jobs not archived yet. */
+  private readonly grabbedRecords = new Map<string, Record<string, unknown>>();
 
   constructor(
     readonly dir: string,
@@ -185,17 +193,20 @@ export class JobArchive {
     }
     // What was here before and is gone now: keep it, and say how it went.
     for (const e of this.entries.values()) {
-      if (e.stateDir !== stateDir || present.has(e.id) || e.goneHow) continue;
-      const terminal = isTerminalStatus(e.lastStatus);
-      e.goneHow = e.lastLive ? 'deleted-while-running' : terminal && indexSize >= 50 ? 'pruned' : 'deleted-by-concurrent-writer';
-      e.goneAtMs = now;
-      // Whatever was written before the deletion is still in the open file.
-      if (!logOnly.has(e.id)) for (const h of this.takeLives(this.key(e.stateDir, e.id))) {
-        await this.drainLife(h, e);
-        await h.fh.close().catch(() => undefined);
+      if (e.stateDir !== stateDir || present.has(e.id)) continue;
+      let changed = false;
+      if (!e.goneHow) {
+        const terminal = isTerminalStatus(e.lastStatus);
+        e.goneHow = e.lastLive ? 'deleted-while-running' : terminal && indexSize >= 50 ? 'pruned' : 'deleted-by-concurrent-writer';
+        e.goneAtMs = now;
+        changed = true;
       }
-      await this.writeEntry(e);
+      // Whatever was written before the deletion is still in the open files, also in lives opened
+      // after the job was first found gone (its worker wrote on). A log-only job's copy did that.
+      if (!logOnly.has(e.id)) changed = (await this.release(this.key(e.stateDir, e.id), e)) || changed;
+      if (changed) await this.writeEntry(e);
     }
+    await this.adoptUnseen(stateDir, new Set([...present, ...logOnly]), now);
     await this.enforceLimits(now);
   }
 
@@ -209,14 +220,21 @@ export class JobArchive {
       e.recordMtimeMs = job.recordMtimeMs;
       changed = true;
     }
+    const grabbedRecord = this.grabbedRecords.get(k);
+    this.grabbedRecords.delete(k);
+    if (!e.record && grabbedRecord) {
+      e.record = grabbedRecord;
+      changed = true;
+    }
     if (job.index && JSON.stringify(job.index.raw) !== JSON.stringify(e.index)) {
       e.index = job.index.raw;
       changed = true;
     }
     const grown = job.log.exists && job.log.size !== undefined && (job.log.size !== e.logOffset || (job.log.fileId !== undefined && job.log.fileId !== e.logFileId));
     // A held file that is no longer the one at the path (deleted, re-created) still has bytes to give.
-    const other = [this.held.get(k), this.grabbed.get(k)].some((h) => h && (!job.log.exists || job.log.fileId !== h.id));
-    if (grown || other) {
+    const other = [this.held.get(k), ...(this.grabbed.get(k) ?? [])].some((h) => h && (!job.log.exists || job.log.fileId !== h.id));
+    // Lives grabbed since the last copy are taken over (or closed) even when nothing grew.
+    if (grown || other || this.grabbed.has(k)) {
       changed = (await this.copyLog(job, e)) || changed;
     }
     if (!job.flags.includes('log-only')) {
@@ -228,8 +246,27 @@ export class JobArchive {
       delete e.goneHow;
       delete e.goneAtMs;
     }
+    const held = this.held.get(k);
+    if (held && isTerminalStatus(job.status)) {
+      const since = this.finishedSince.get(k) ?? now;
+      this.finishedSince.set(k, since);
+      if (now - since >= FINISHED_GRACE_MS) changed = (await this.release(k, e)) || changed;
+    }
     this.entries.set(k, e);
     if (changed) await this.writeEntry(e);
+  }
+
+  /** Copies what a job's open logs still hold and closes them. */
+  private async release(k: string, e: ArchiveEntry): Promise<boolean> {
+    let changed = false;
+    this.finishedSince.delete(k);
+    const lives = this.takeLives(k);
+    try {
+      for (const h of lives) changed = (await this.drainLife(h, e)) || changed;
+    } finally {
+      await Promise.all(lives.map((h) => h.fh.close().catch(() => undefined)));
+    }
+    return changed;
   }
 
   /**
@@ -239,7 +276,7 @@ export class JobArchive {
    */
   private async copyLog(job: Pick<Job, 'logPath' | 'status'>, e: ArchiveEntry): Promise<boolean> {
     const k = this.key(e.stateDir, e.id);
-    // Files opened earlier, oldest life first: the one we held, then one grabbed on an event since.
+    // Files opened earlier, oldest life first: the one we held, then those grabbed on events since.
     const lives = this.takeLives(k);
     let cur: FileHandle | undefined;
     let curId: string | undefined;
@@ -264,40 +301,78 @@ export class JobArchive {
     if (keep) await cur.close();
     else keep = { fh: cur, id: curId! };
     changed = (await this.drainLife(keep, e)) || changed;
-    const finished = isTerminalStatus(job.status);
-    if (!finished && !this.held.has(k) && this.held.size < MAX_HELD) this.held.set(k, keep);
+    // Finished: kept open only when seen running before (its final output may follow), for a while.
+    const hold = !isTerminalStatus(job.status) || e.lastLive || this.finishedSince.has(k);
+    if (hold && !this.held.has(k) && this.held.size < MAX_HELD) this.held.set(k, keep);
     else await keep.fh.close().catch(() => undefined);
     return changed;
   }
 
   private takeLives(k: string): Held[] {
-    const lives = [this.held.get(k), this.grabbed.get(k)].filter((h): h is Held => !!h);
+    const grabbed = this.grabbed.get(k) ?? [];
+    const lives = [this.held.get(k), ...grabbed].filter((h): h is Held => !!h);
     this.held.delete(k);
     this.grabbed.delete(k);
+    this.grabbedCount -= grabbed.length;
     return lives;
   }
 
   /**
-   * Called on every file event, before the model has read anything, and not queued behind copying:
-   * the logs it names are opened at once, so bytes written before a deletion a moment later can still
-   * be read. The next copy of that job's log takes them over.
+   * Opens a job's log at once, before the model has read anything and not queued behind copying:
+   * bytes written before a deletion a moment later can then still be read. Called on every event
+   * that may mean a new log. A log deleted and re-created between two events is one more life, kept
+   * beside the others; the next copy of that job's log takes them all over. Never fails.
    */
-  async early(stateDir: string, ids: Iterable<string>): Promise<void> {
-    await Promise.all(
-      [...ids].filter((id) => isSafeJobId(id)).map(async (id) => {
-        const k = this.key(stateDir, id);
-        if (this.grabbed.has(k) || this.held.size + this.grabbed.size >= MAX_HELD) return;
-        let fh: FileHandle | undefined;
-        try {
-          fh = await fs.open(path.join(stateDir, 'jobs', `${id}.log`), 'r');
-          const fileId = fileIdOf(await fh.stat());
-          if (this.held.get(k)?.id === fileId || this.grabbed.has(k)) await fh.close();
-          else this.grabbed.set(k, { fh, id: fileId });
-        } catch {
-          await fh?.close().catch(() => undefined);
-        }
-      }),
-    );
+  async grab(stateDir: string, id: string): Promise<void> {
+    if (!isSafeJobId(id) || this.held.size + this.grabbedCount >= MAX_HELD) return;
+    let fh: FileHandle | undefined;
+    try {
+      fh = await fs.open(path.join(stateDir, 'jobs', `${id}.log`), 'r');
+      await this.take(stateDir, id, fh, fileIdOf(await fh.stat()));
+    } catch {
+      // gone already, or unreadable: nothing to keep
+      await fh?.close().catch(() => undefined);
+    }
+  }
+
+  /** Takes over a log a `LogCatcher` opened; closes it when not needed. Never fails. */
+  async adoptOpened(log: CaughtLog): Promise<void> {
+    const { stateDir, id, fh } = log;
+    if (!isSafeJobId(id) || this.held.size + this.grabbedCount >= MAX_HELD) return fh.close().catch(() => undefined);
+    await this.take(stateDir, id, fh, fileIdOf(log)).catch(() => fh.close().catch(() => undefined));
+  }
+
+  private async take(stateDir: string, id: string, fh: FileHandle, fileId: string): Promise<void> {
+    const k = this.key(stateDir, id);
+    // Decided without awaiting: two grabs of one file keep one handle.
+    if (this.held.get(k)?.id === fileId || this.grabbed.get(k)?.some((h) => h.id === fileId)) return fh.close();
+    const first = !this.entries.has(k) && !this.grabbed.has(k);
+    this.grabbed.set(k, [...(this.grabbed.get(k) ?? []), { fh, id: fileId }]);
+    this.grabbedCount++;
+    // A job the model has not read yet may lose its record before it does: keep that too.
+    if (first) {
+      const rec = await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id).catch(() => undefined);
+      if (rec?.value?.raw && !this.entries.has(k)) this.grabbedRecords.set(k, rec.value.raw);
+    }
+  }
+
+  /**
+   * Lives grabbed for jobs no look at the state dir has shown, all of them deleted since: the job came
+   * and went between two looks. It is archived from what was grabbed.
+   */
+  private async adoptUnseen(stateDir: string, present: ReadonlySet<string>, now: number): Promise<void> {
+    for (const [k, lives] of [...this.grabbed]) {
+      const id = k.slice(k.indexOf('\u0000') + 1);
+      if (!k.startsWith(`${stateDir}\u0000`) || present.has(id) || this.entries.has(k)) continue;
+      const links = await Promise.all(lives.map((h) => h.fh.stat().then((st) => st.nlink, () => 0)));
+      if (links.some((n) => n > 0)) continue; // still on disk: the next look shows it
+      const record = this.grabbedRecords.get(k);
+      this.grabbedRecords.delete(k);
+      const e: ArchiveEntry = { id, stateDir, record, logOffset: 0, logBytes: 0, firstSeenMs: now, lastSeenMs: now, lastLive: false, goneAtMs: now, goneHow: 'deleted-by-concurrent-writer' };
+      await this.release(k, e);
+      this.entries.set(k, e);
+      await this.writeEntry(e);
+    }
   }
 
   /** Copies one life of a log; a different file than the one copied so far starts a new life. */
@@ -341,10 +416,8 @@ export class JobArchive {
     await this.serial;
     for (const k of new Set([...this.held.keys(), ...this.grabbed.keys()])) {
       const e = this.entries.get(k);
-      for (const h of this.takeLives(k)) {
-        if (e) await this.drainLife(h, e).then(() => this.writeEntry(e)).catch(() => undefined);
-        await h.fh.close().catch(() => undefined);
-      }
+      if (!e) for (const h of this.takeLives(k)) await h.fh.close().catch(() => undefined);
+      else await this.release(k, e).then((changed) => (changed ? this.writeEntry(e) : undefined)).catch(() => undefined);
     }
   }
 
@@ -360,6 +433,8 @@ export class JobArchive {
       const old = now - e.lastSeenMs > this.limits.maxAgeMs;
       if (!old && total <= this.limits.maxBytes) break;
       total -= e.logBytes + JSON.stringify(e.record ?? {}).length;
+      for (const h of this.takeLives(this.key(e.stateDir, e.id))) await h.fh.close().catch(() => undefined);
+      this.finishedSince.delete(this.key(e.stateDir, e.id));
       this.entries.delete(this.key(e.stateDir, e.id));
       const p = this.entryPaths(e.stateDir, e.id);
       await fs.rm(p.meta, { force: true });

@@ -9,6 +9,7 @@ import { StateWatcher } from './watcher';
 export interface LiveOptions {
   debounceMs?: number;
   usePolling?: boolean;
+  pollIntervalMs?: number;
   reverifyIntervalMs?: number;
   logger?: Logger;
 }
@@ -25,10 +26,12 @@ export class LiveUpdates {
     this.watcher = new StateWatcher({
       debounceMs: opts.debounceMs ?? 30,
       usePolling: opts.usePolling,
+      pollIntervalMs: opts.pollIntervalMs,
       logger: this.logger,
+      // The archive opens a new log at once: the model may be busy, and the log deleted in a moment.
+      onPossiblyNewLog: (dir, id) => void model.archive?.grab(dir, id),
+      onLogCaught: model.archive ? (log) => void model.archive?.adoptOpened(log) : undefined,
       onBatch: (batch) => {
-        // The archive grabs changed logs at once; the model may be busy with a full re-read.
-        for (const [dir, change] of batch.dirs) void model.archive?.early(dir, change.jobs).catch(() => undefined);
         void model.applyBatch(batch).catch((err) => this.logger.error(`applying file changes failed: ${String(err)}`));
       },
     });
@@ -36,8 +39,14 @@ export class LiveUpdates {
     this.subscription = model.onDidChange((e) => {
       if (!this.started) return;
       if (e.full) void this.replan();
-      this.timer.setActive(model.anyActive);
+      this.setActive(model.anyActive);
     });
+  }
+
+  /** The re-verify timer runs only while some job claims to run; a running job's logs are caught. */
+  private setActive(active: boolean): void {
+    this.timer.setActive(active);
+    if (active) this.watcher.setCatching(true);
   }
 
   /** Starts following; the first refresh happens here. */
@@ -45,13 +54,14 @@ export class LiveUpdates {
     this.started = true;
     await this.model.refresh();
     await this.replan();
-    this.timer.setActive(this.model.anyActive);
+    this.setActive(this.model.anyActive);
   }
 
   /** Stops every watcher and timer (nothing to show, or deactivation). */
   async stop(): Promise<void> {
     this.started = false;
     this.timer.setActive(false);
+    this.watcher.setCatching(false);
     await this.watcher.setPlan({ stateDirs: [], roots: [] });
   }
 

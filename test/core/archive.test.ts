@@ -2,6 +2,7 @@
 // limits, and a corrupt entry.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fsSync from 'fs';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive';
@@ -100,6 +101,98 @@ describe('the job archive', () => {
     assert.match(copy, /the log was re-created/);
     assert.ok(copy.endsWith(after), 'and the new life after it');
     assert.deepEqual(job(id)!.flags.filter((f) => f !== 'log-only'), ['archived', 'deleted-while-running']);
+  });
+
+  test('a job that came and went between two looks is archived from the log opened on its creation', async () => {
+    const id = 'task-mwu2a004-blink4';
+    const jobsDir = path.join(sb.stateDir, 'jobs');
+    const logFile = path.join(jobsDir, `${id}.log`);
+    await writeJob(sb.stateDir, record(id, { status: 'running', completedAt: undefined }), 'first words\n');
+    // What the native watch does on the log's creation event.
+    await archive.grab(sb.stateDir, id);
+    // Written and deleted before anything reads the state dir.
+    fsSync.appendFileSync(logFile, 'last words\n');
+    fsSync.rmSync(logFile);
+    fsSync.rmSync(path.join(jobsDir, `${id}.json`));
+    await archive.observe(sb.stateDir, [], 0);
+    const e = archive.get(sb.stateDir, id);
+    assert.equal(e?.goneHow, 'deleted-by-concurrent-writer');
+    assert.equal(e?.record?.id, id, 'its record, read along with the log');
+    assert.equal(await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8'), 'first words\nlast words\n');
+  });
+
+  test('a log opened by the log catcher is taken over; one for a bad id or a life already held is closed', async () => {
+    const id = 'task-mwu2a007-fdfd07';
+    const logFile = path.join(sb.stateDir, 'jobs', `${id}.log`);
+    await writeJob(sb.stateDir, record(id, { status: 'running', completedAt: undefined }), 'caught\n');
+    const open = async (as: string) => {
+      const fh = await fs.open(logFile, 'r');
+      const st = await fh.stat();
+      return { stateDir: sb.stateDir, id: as, fh, ino: st.ino, birthtimeMs: st.birthtimeMs };
+    };
+    const a = await open(id);
+    await archive.adoptOpened(a);
+    const twice = await open(id);
+    await archive.adoptOpened(twice);
+    assert.equal(twice.fh.fd, -1, 'the second handle of the same life is closed');
+    const bad = await open('../x');
+    await archive.adoptOpened(bad);
+    assert.equal(bad.fh.fd, -1, 'a bad id: closed, never used');
+    fsSync.appendFileSync(logFile, 'more\n');
+    fsSync.rmSync(logFile);
+    fsSync.rmSync(path.join(sb.stateDir, 'jobs', `${id}.json`));
+    await archive.observe(sb.stateDir, [], 0);
+    assert.equal(await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8'), 'caught\nmore\n');
+    assert.equal(a.fh.fd, -1, 'released once copied');
+  });
+
+  test('a grabbed log still on disk is not taken for a gone job', async () => {
+    const id = 'task-mwu2a005-still5';
+    await writeJob(sb.stateDir, record(id), 'here\n');
+    await archive.grab(sb.stateDir, id);
+    await archive.observe(sb.stateDir, [], 0);
+    assert.equal(archive.get(sb.stateDir, id), undefined, 'the next look at the state dir shows it');
+  });
+
+  test('the final output a worker writes after its record says completed is kept when the log is deleted at once', async () => {
+    const id = 'task-mwu2a006-final6';
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
+    const running = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined });
+    await writeJob(sb.stateDir, running, 'step 1\n');
+    await writeIndex(sb.stateDir, [running]);
+    await start();
+    await waitFor(model, () => job(id)?.status === 'running' && archive.get(sb.stateDir, id)?.lastLive === true, 'the running job archived');
+    assert.equal(live.watcher.catching, true, 'a job runs: new logs are caught on a thread of their own');
+    await live.stop();
+    assert.equal(live.watcher.catching, false, 'watching stopped: no catcher thread');
+    await live.start();
+    // Completed, with one more line: the archive copies it seeing the job finished.
+    const done = record(id, { status: 'completed', phase: 'done', pid: null });
+    await writeJob(sb.stateDir, done, 'step 1\nstep 2\n');
+    await writeIndex(sb.stateDir, [done]);
+    await waitFor(model, () => job(id)?.status === 'completed' && job(id)?.log.size === 14, 'the completed record and the last step');
+    await model.idle();
+    await archive.flush();
+    assert.equal(archive.get(sb.stateDir, id)?.lastStatus, 'completed');
+    assert.equal(archive.get(sb.stateDir, id)?.logOffset, 14);
+    // The final output, then a concurrent writer deletes everything: no event can be handled between.
+    const final = '\n[2026-11-25T08:00:00.000Z] Final output\nDone.\n';
+    fsSync.appendFileSync(path.join(sb.stateDir, 'jobs', `${id}.log`), final);
+    fsSync.rmSync(path.join(sb.stateDir, 'jobs', `${id}.log`));
+    fsSync.rmSync(path.join(sb.stateDir, 'jobs', `${id}.json`));
+    fsSync.writeFileSync(path.join(sb.stateDir, 'state.json'), JSON.stringify({ version: 1, config: {}, jobs: [] }));
+    await waitFor(model, () => !!job(id)?.archived, 'the job shown from the archive');
+    await archive.flush();
+    assert.equal(await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8'), `step 1\nstep 2\n${final}`);
+  });
+
+  test('no catcher thread while nothing runs, until a log is created', async () => {
+    await writeJob(sb.stateDir, record('task-mwu2a008-idle08'));
+    await writeIndex(sb.stateDir, [record('task-mwu2a008-idle08')]);
+    await start();
+    assert.equal(live.watcher.catching, false);
+    await fs.writeFile(path.join(sb.stateDir, 'jobs', 'task-mwu2a009-new009.log'), 'Starting Codex Task.\n');
+    await waitFor(model, () => live.watcher.catching, 'the catcher thread to start');
   });
 
   test('ordinary pruning of a finished job from a full index is called pruned', async () => {

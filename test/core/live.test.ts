@@ -68,6 +68,37 @@ describe('live updates', () => {
     await waitFor(model, () => job(id)?.log.progress.at(-1)?.text === 'Running command: make', 'the new progress line');
   });
 
+  test('the jobs dir deleted and re-created: the jobs in the new one are followed', async () => {
+    const id = 'task-mwu1a005-abc005';
+    await writeJob(sb.stateDir, record('task-mwu1a004-abc004'));
+    await writeIndex(sb.stateDir, [record('task-mwu1a004-abc004')]);
+    await start();
+    await fs.rm(path.join(sb.stateDir, 'jobs'), { recursive: true });
+    await waitFor(model, () => !job('task-mwu1a004-abc004')?.record, 'the record gone');
+    await writeJob(sb.stateDir, record(id, { status: 'running', completedAt: undefined }));
+    await waitFor(model, () => !!job(id)?.record, 'the job in the new jobs dir');
+    // Past the re-read of the new dir: only the dir's own watch can report what follows.
+    await model.idle();
+    await new Promise((r) => setTimeout(r, 300));
+    await model.idle();
+    await fs.appendFile(path.join(sb.stateDir, 'jobs', `${id}.log`), `[${new Date().toISOString()}] Running command: again\n`);
+    await waitFor(model, () => job(id)?.log.progress.at(-1)?.text === 'Running command: again', 'its log followed');
+  });
+
+  test('polling (network filesystems) follows records and logs too', async () => {
+    const id = 'task-mwu1a006-abc006';
+    await writeJob(sb.stateDir, record(id));
+    await writeIndex(sb.stateDir, [record(id)]);
+    model = modelFor(sb);
+    live = new LiveUpdates(model, { debounceMs: 30, usePolling: true, pollIntervalMs: 100 });
+    await live.start();
+    await live.watcher.ready();
+    await fs.appendFile(path.join(sb.stateDir, 'jobs', `${id}.log`), `[${new Date().toISOString()}] Running command: polled\n`);
+    await waitFor(model, () => job(id)?.log.progress.at(-1)?.text === 'Running command: polled', 'the polled log append');
+    await writeJob(sb.stateDir, record(id, { phase: 'verifying' }));
+    await waitFor(model, () => job(id)?.record?.phase === 'verifying', 'the polled record change');
+  });
+
   test('a state dir created after start is picked up', async () => {
     await start();
     assert.equal(model.hasStateDirs, false);

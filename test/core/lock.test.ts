@@ -100,7 +100,9 @@ describe('the workspace launch lock', () => {
     const proceededAfter = asked - killedAt + r.lockWaitMs;
     t.diagnostic(`holder SIGKILLed; the next launch took the lock ${proceededAfter} ms after the kill (stale window ${DEFAULT_STALE_MS} ms) and registered ${r.jobId} ${r.waitedMs} ms later`);
     assert.equal(r.ok, true, r.message);
-    assert.ok(proceededAfter <= DEFAULT_STALE_MS + 1000, `took the lock within the stale window (${proceededAfter} ms)`);
+    // Stale at most DEFAULT_STALE_MS after the kill (the last refresh came before it); the slack is for
+    // the retry interval on a loaded machine. Without a takeover it would wait out its whole deadline.
+    assert.ok(proceededAfter <= DEFAULT_STALE_MS + 3000, `took the lock within the stale window (${proceededAfter} ms)`);
   });
 
   test('a lock lost while held is reported, never thrown', async () => {

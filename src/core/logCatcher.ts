@@ -1,0 +1,156 @@
+// Opens each new job log the moment its creation is reported, on a thread of its own. A concurrent
+// writer can delete a log a hundred milliseconds after the worker re-created it; under load the
+// main thread (busy re-reading jobs, collecting garbage) is often later than that, while a thread
+// that only ever sleeps on file events is woken at once.
+//
+// The thread's descriptor only pins the file: Node closes a worker's descriptors when it ends, so
+// the main thread opens the file again through the pin (`/proc/self/fd/N`, `/dev/fd/N`; this works
+// for a deleted file too) and then lets the thread close its own.
+import { promises as fs } from 'fs';
+import type { FileHandle } from 'fs/promises';
+import { Worker } from 'worker_threads';
+import type { Logger } from './emitter';
+import { silentLogger } from './emitter';
+
+export interface CaughtLog {
+  stateDir: string;
+  id: string;
+  /** Owned by the receiver from now on. */
+  fh: FileHandle;
+  ino: number;
+  birthtimeMs: number;
+}
+
+interface Pinned {
+  stateDir: string;
+  id: string;
+  fd: number;
+  ino: number;
+  birthtimeMs: number;
+}
+
+const PIN_DIR: Partial<Record<NodeJS.Platform, string>> = { linux: '/proc/self/fd', darwin: '/dev/fd' };
+
+// Plain JavaScript, run with `eval`: the bundle needs no second entry point.
+const WORKER = `
+const { parentPort } = require('worker_threads');
+const fs = require('fs');
+const path = require('path');
+const watches = new Map();
+parentPort.on('message', (m) => {
+  if (m.type === 'release') return fs.close(m.fd, () => {});
+  watches.get(m.stateDir)?.close();
+  watches.delete(m.stateDir);
+  if (m.type !== 'watch') return;
+  const jobs = path.join(m.stateDir, 'jobs');
+  try {
+    const w = fs.watch(jobs, { persistent: false }, (event, name) => {
+      if (event !== 'rename' || typeof name !== 'string' || !name.endsWith('.log')) return;
+      let fd = -1;
+      try {
+        fd = fs.openSync(path.join(jobs, name), 'r');
+        const st = fs.fstatSync(fd);
+        parentPort.postMessage({ stateDir: m.stateDir, id: name.slice(0, -4), fd, ino: st.ino, birthtimeMs: st.birthtimeMs });
+      } catch {
+        if (fd >= 0) fs.closeSync(fd);
+      }
+    });
+    w.on('error', () => w.close());
+    watches.set(m.stateDir, w);
+    parentPort.postMessage({ armed: m.stateDir });
+  } catch {}
+});
+`;
+
+export class LogCatcher {
+  /** Only where a descriptor can be opened again by path. */
+  static readonly supported = !!PIN_DIR[process.platform];
+
+  private worker: Worker | undefined;
+  private readonly watched = new Set<string>();
+  private readonly armed = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  private disposed = false;
+  /** A worker that keeps dying is not started again past this. */
+  private starts = 0;
+
+  constructor(
+    private readonly onCaught: (log: CaughtLog) => void,
+    private readonly logger: Logger = silentLogger,
+  ) {}
+
+  /** (Re-)arms the watch of `<stateDir>/jobs`: call again when that dir is re-created. */
+  watch(stateDir: string): void {
+    if (this.disposed || !LogCatcher.supported) return;
+    this.watched.add(stateDir);
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.armed.set(stateDir, { promise, resolve });
+    this.start()?.postMessage({ type: 'watch', stateDir });
+  }
+
+  /** Resolves once the last `watch(stateDir)` is in place (for tests; never for a missing dir). */
+  whenArmed(stateDir: string): Promise<void> {
+    return this.armed.get(stateDir)?.promise ?? Promise.resolve();
+  }
+
+  unwatch(stateDir: string): void {
+    this.armed.delete(stateDir);
+    if (!this.watched.delete(stateDir)) return;
+    this.worker?.postMessage({ type: 'unwatch', stateDir });
+  }
+
+  private start(): Worker | undefined {
+    if (this.worker) return this.worker;
+    if (++this.starts > 3) return undefined;
+    let w: Worker;
+    try {
+      w = new Worker(WORKER, { eval: true });
+    } catch (err) {
+      this.logger.warn(`cannot start the log catcher: ${String(err)}`);
+      return undefined;
+    }
+    // Never what keeps a process alive (the CLI's watch ends on Ctrl-C).
+    w.unref();
+    w.on('message', (m: Pinned | { armed: string }) => {
+      if ('armed' in m) return this.armed.get(m.armed)?.resolve();
+      void this.takeOver(w, m);
+    });
+    w.on('error', (err) => this.logger.warn(`log catcher failed: ${String(err)}`));
+    w.on('exit', () => {
+      if (this.worker !== w) return;
+      // Crashed: a new one takes over every watch.
+      this.worker = undefined;
+      if (!this.disposed) for (const d of this.watched) this.start()?.postMessage({ type: 'watch', stateDir: d });
+    });
+    this.worker = w;
+    return w;
+  }
+
+  private async takeOver(w: Worker, m: Pinned): Promise<void> {
+    let fh: FileHandle | undefined;
+    try {
+      if (!this.disposed) {
+        fh = await fs.open(`${PIN_DIR[process.platform]}/${m.fd}`, 'r');
+        // The thread still holds the pin, so the number is still that file; checked all the same.
+        const st = await fh.stat();
+        if (st.ino !== m.ino) throw new Error('not the pinned file');
+      }
+    } catch {
+      await fh?.close().catch(() => undefined);
+      fh = undefined;
+    } finally {
+      // A thread that has ended closed its descriptors itself.
+      if (this.worker === w) w.postMessage({ type: 'release', fd: m.fd });
+    }
+    if (fh && this.disposed) await fh.close().catch(() => undefined);
+    else if (fh) this.onCaught({ stateDir: m.stateDir, id: m.id, fh, ino: m.ino, birthtimeMs: m.birthtimeMs });
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.watched.clear();
+    const w = this.worker;
+    this.worker = undefined;
+    await w?.terminate();
+  }
+}
