@@ -14,7 +14,16 @@ async function sandbox(): Promise<LaunchSandbox> {
   sandboxes.push(sb);
   return sb;
 }
+/** Foreground reviews: their command lines do not name the sandbox, so they are stopped by pid. */
+const reviews: number[] = [];
 after(async () => {
+  for (const pid of reviews) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   await Promise.all(sandboxes.map((sb) => sb.cleanup()));
 });
 
@@ -84,6 +93,7 @@ describe('launching jobs', () => {
   test('a review runs detached in the foreground of its companion; its pid is the job pid', async () => {
     const sb = await sandbox();
     const r = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'review', pluginData: sb.pluginData, env: sb.env });
+    if (r.pid) reviews.push(r.pid);
     assert.equal(r.ok, true, r.message);
     assert.match(r.jobId!, /^review-[0-9a-z]+-[0-9a-z]{6}$/);
     const info = (await table.inspect([r.pid!])).get(r.pid!)!;
@@ -96,6 +106,7 @@ describe('launching jobs', () => {
   test('an adversarial review passes its focus after --', async () => {
     const sb = await sandbox();
     const r = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'adversarial-review', focus: '--look at locking', pluginData: sb.pluginData, env: sb.env });
+    if (r.pid) reviews.push(r.pid);
     assert.equal(r.ok, true, r.message);
     const info = (await table.inspect([r.pid!])).get(r.pid!)!;
     assert.deepEqual(info.argv!.slice(2), ['adversarial-review', '--json', '--', '--look at locking']);
