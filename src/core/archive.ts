@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
 import { writeFileAtomic } from './atomicWrite';
+import { isVerifiedLive } from './classify';
 import type { CaughtLog } from './logCatcher';
 import { fileIdOf, isSafeJobId, parseJobFields, readJobRecord } from './reader';
 import { isTerminalStatus, type Job, type JobFields, type ReadWarning } from './types';
@@ -238,7 +239,7 @@ export class JobArchive {
       changed = (await this.copyLog(job, e)) || changed;
     }
     if (!job.flags.includes('log-only')) {
-      const live = job.status === 'running' || job.status === 'queued' || job.status === 'stalled';
+      const live = isVerifiedLive(job);
       if (e.lastStatus !== job.status || e.lastLive !== live || e.goneHow) changed = true;
       e.lastStatus = job.status;
       e.lastLive = live;
@@ -257,10 +258,14 @@ export class JobArchive {
   }
 
   /** Copies what a job's open logs still hold and closes them. */
-  private async release(k: string, e: ArchiveEntry): Promise<boolean> {
-    let changed = false;
+  private release(k: string, e: ArchiveEntry): Promise<boolean> {
     this.finishedSince.delete(k);
-    const lives = this.takeLives(k);
+    return this.drainAndClose(this.takeLives(k), e);
+  }
+
+  /** Copies each life in turn, then closes them all, also when a copy fails. */
+  private async drainAndClose(lives: Held[], e: ArchiveEntry): Promise<boolean> {
+    let changed = false;
     try {
       for (const h of lives) changed = (await this.drainLife(h, e)) || changed;
     } finally {
@@ -287,16 +292,8 @@ export class JobArchive {
       await cur?.close().catch(() => undefined);
       cur = undefined;
     }
-    let changed = false;
-    let keep: Held | undefined;
-    for (const h of lives) {
-      if (cur && h.id === curId && !keep) {
-        keep = h;
-        continue;
-      }
-      changed = (await this.drainLife(h, e)) || changed;
-      await h.fh.close().catch(() => undefined);
-    }
+    let keep = cur ? lives.find((h) => h.id === curId) : undefined;
+    let changed = await this.drainAndClose(lives.filter((h) => h !== keep), e);
     if (!cur) return changed;
     if (keep) await cur.close();
     else keep = { fh: cur, id: curId! };
@@ -324,7 +321,7 @@ export class JobArchive {
    * beside the others; the next copy of that job's log takes them all over. Never fails.
    */
   async grab(stateDir: string, id: string): Promise<void> {
-    if (!isSafeJobId(id) || this.held.size + this.grabbedCount >= MAX_HELD) return;
+    if (!this.mayTake(id)) return;
     let fh: FileHandle | undefined;
     try {
       fh = await fs.open(path.join(stateDir, 'jobs', `${id}.log`), 'r');
@@ -338,8 +335,12 @@ export class JobArchive {
   /** Takes over a log a `LogCatcher` opened; closes it when not needed. Never fails. */
   async adoptOpened(log: CaughtLog): Promise<void> {
     const { stateDir, id, fh } = log;
-    if (!isSafeJobId(id) || this.held.size + this.grabbedCount >= MAX_HELD) return fh.close().catch(() => undefined);
+    if (!this.mayTake(id)) return fh.close().catch(() => undefined);
     await this.take(stateDir, id, fh, fileIdOf(log)).catch(() => fh.close().catch(() => undefined));
+  }
+
+  private mayTake(id: string): boolean {
+    return isSafeJobId(id) && this.held.size + this.grabbedCount < MAX_HELD;
   }
 
   private async take(stateDir: string, id: string, fh: FileHandle, fileId: string): Promise<void> {

@@ -16,6 +16,11 @@ export function isLive(job: Job): boolean {
   return LIVE_STATUSES.has(job.status);
 }
 
+/** Its process was verified running (or queued): what a cancel can end. */
+export function isVerifiedLive(job: Job): boolean {
+  return job.status === 'running' || job.status === 'queued' || job.status === 'stalled';
+}
+
 /** Recorded queued/running: the only jobs whose pids are worth re-verifying. */
 export function claimsActive(job: Job): boolean {
   return job.recordedStatus === 'queued' || job.recordedStatus === 'running';

@@ -220,10 +220,20 @@ export class StateWatcher {
       return;
     }
     const stateDir = path.dirname(parent);
-    const id = name.replace(/\.(json|log)$/, '');
-    if (!dirs.has(stateDir) || !isSafeJobId(id)) return;
     // Polling sees a re-created log as a change: any look at a log may find a new one.
-    if (appeared && name.endsWith('.log')) this.opts.onPossiblyNewLog?.(stateDir, id);
+    if (dirs.has(stateDir)) this.jobFileEvent(stateDir, name, appeared);
+  }
+
+  /** A record or log changed in a jobs dir, from chokidar (polling) or the native watch. */
+  private jobFileEvent(stateDir: string, name: string, maybeNewLog: boolean): void {
+    const m = /^(.*)\.(json|log)$/.exec(name);
+    if (!m || !isSafeJobId(m[1])) return;
+    const id = m[1];
+    if (maybeNewLog && m[2] === 'log') {
+      this.opts.onPossiblyNewLog?.(stateDir, id);
+      // Jobs are being launched here: from now on new logs are caught on their own thread.
+      this.setCatching(true);
+    }
     this.queue((b) => entry(b, stateDir).jobs.add(id));
   }
 
@@ -300,14 +310,7 @@ export class StateWatcher {
     try {
       w = watchDir(path.join(stateDir, 'jobs'), { persistent: false }, (event, name) => {
         if (typeof name !== 'string') return this.queue((b) => (entry(b, stateDir).rescan = true));
-        const m = /^(.*)\.(json|log)$/.exec(name);
-        if (!m || !isSafeJobId(m[1])) return;
-        if (event === 'rename' && m[2] === 'log') {
-          this.opts.onPossiblyNewLog?.(stateDir, m[1]);
-          // Jobs are being launched here: from now on new logs are caught on their own thread.
-          this.setCatching(true);
-        }
-        this.queue((b) => entry(b, stateDir).jobs.add(m[1]));
+        this.jobFileEvent(stateDir, name, event === 'rename');
       });
     } catch {
       return; // no jobs dir yet: chokidar's addDir arms it

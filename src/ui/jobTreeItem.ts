@@ -1,7 +1,7 @@
 // How one job looks in the tree: icon, label, description, tooltip and the context words menus match.
 import * as vscode from 'vscode';
 import type { DerivedStatus, Job } from '../core/types';
-import { needsAttention } from '../core/classify';
+import { isVerifiedLive, needsAttention } from '../core/classify';
 import { elapsedMs, FLAG_TEXT, formatBytes, formatDuration, kindLabelOf, STATUS_TEXT, titleOf } from '../core/format';
 
 const ICONS: Record<DerivedStatus, [string, string | undefined]> = {
@@ -42,7 +42,7 @@ export function jobDescription(job: Job, now: number): string {
 export function jobContextValue(job: Job): string {
   const words = ['job', job.status];
   if (job.recordedStatus === 'queued' || job.recordedStatus === 'running') words.push('active');
-  if (job.status === 'running' || job.status === 'queued' || job.status === 'stalled') words.push('cancellable');
+  if (isVerifiedLive(job)) words.push('cancellable');
   if (job.log.exists || (job.archived?.logBytes ?? 0) > 0) words.push('hasLog');
   if (job.record) words.push('hasRecord');
   if (typeof job.display.rendered === 'string' && job.display.rendered.length > 0) words.push('hasResult');
