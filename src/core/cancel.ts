@@ -84,6 +84,11 @@ export function sameProcess(snap: ProcInfo, now: ProcInfo | undefined): boolean 
 
 const ended = (i: ProcInfo | undefined) => !i || i.state === 'gone' || i.state === 'zombie';
 
+/** `snap`'s process between its exit and becoming a zombie: its command line is already released. */
+function exiting(snap: ProcInfo, now: ProcInfo | undefined): boolean {
+  return !!now && now.state === 'alive' && (now.argv?.length ?? 0) === 0 && snap.startTimeMs !== undefined && now.startTimeMs === snap.startTimeMs;
+}
+
 /**
  * Descendants of `root` by parent pid. A descendant that leads its own session was started detached
  * to outlive its parent (the workspace's shared app-server broker): it and its subtree are left to
@@ -233,11 +238,11 @@ async function cancel(job: Job, opts: CancelOptions, out: CancelOutcome, log: (m
   const targets = [root, ...tree];
   const alive = async () => {
     const infos = await table.inspect(targets.map((t) => t.pid));
-    return targets.filter((t) => sameProcess(t, infos.get(t.pid)));
+    return targets.filter((t) => sameProcess(t, infos.get(t.pid)) || exiting(t, infos.get(t.pid)));
   };
   const signal = async (t: ProcInfo, sig: NodeJS.Signals) => {
     const now = await inspect(t.pid);
-    if (ended(now)) return;
+    if (ended(now) || exiting(t, now)) return;
     if (!sameProcess(t, now)) {
       out.refused.push(`pid ${t.pid} is no longer the process it was (now \`${(now?.argv ?? []).join(' ').slice(0, 80)}\`); ${sig} not sent`);
       return;

@@ -59,6 +59,11 @@ export function earliestKnownMs(job: Job): number | undefined {
   return t;
 }
 
+function latestStartedMs(job: Job): number | undefined {
+  const t = [job.index?.startedAt, job.record?.startedAt].map(parseTime).filter((x): x is number => x !== undefined);
+  return t.length ? Math.max(...t) : undefined;
+}
+
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 export function verifyJobProcess(job: Job, info: ProcInfo | undefined, now: number): Verification {
@@ -72,11 +77,20 @@ export function verifyJobProcess(job: Job, info: ProcInfo | undefined, now: numb
   const seen = { argv: info.argv, startTimeMs: info.startTimeMs };
   const m = matchCompanionCommand(info.argv, { id: job.id, kind: job.display.kind });
   if (!m.ok) return { ...base, ...seen, outcome: 'reused', detail: `pid ${pid} is alive, but ${m.why}.` };
+  const start = info.startTimeMs;
   const created = earliestKnownMs(job);
-  if (created !== undefined && info.startTimeMs !== undefined && info.startTimeMs < created - START_TOLERANCE_MS) {
-    return { ...base, ...seen, outcome: 'reused', detail: `pid ${pid} is a companion process, but it started at ${clock(info.startTimeMs)}, before the job was created (${clock(created)}).` };
+  // A task-worker is spawned after its job is created. A foreground review or task creates its own
+  // job, after git work that can take seconds on a large repo, and records its pid at startedAt: it
+  // started before that, and a process that started later holds a reused pid.
+  if (m.role === 'task-worker' && created !== undefined && start !== undefined && start < created - START_TOLERANCE_MS) {
+    return { ...base, ...seen, outcome: 'reused', detail: `pid ${pid} is a companion process, but it started at ${clock(start)}, before the job was created (${clock(created)}).` };
   }
-  const when = info.startTimeMs !== undefined ? `, started ${clock(info.startTimeMs)}${created !== undefined ? ', after the job was created' : ''}` : '';
+  const recorded = m.role === 'foreground' ? latestStartedMs(job) : undefined;
+  if (recorded !== undefined && start !== undefined && start > recorded + START_TOLERANCE_MS) {
+    return { ...base, ...seen, outcome: 'reused', detail: `pid ${pid} is a companion process, but it started at ${clock(start)}, after the job recorded that pid (${clock(recorded)}).` };
+  }
+  const order = m.role === 'task-worker' ? (created !== undefined ? ', after the job was created' : '') : recorded !== undefined ? ', before the job recorded it' : '';
+  const when = start !== undefined ? `, started ${clock(start)}${order}` : '';
   return { ...base, ...seen, outcome: 'verified', detail: `pid ${pid}: ${m.why}${when}.` };
 }
 

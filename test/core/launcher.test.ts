@@ -114,7 +114,9 @@ describe('launching jobs', () => {
 
   test('a job that finishes at once still counts as registered', async () => {
     const sb = await sandbox();
-    const r = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'task', prompt: 'quick', pluginData: sb.pluginData, env: { ...sb.env, FAKE_COMPANION_MODE: 'exit' } });
+    // The worker records itself running and completed back to back; a slow poll lands between the
+    // two writes 25 times less often than the default one.
+    const r = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'task', prompt: 'quick', pluginData: sb.pluginData, env: { ...sb.env, FAKE_COMPANION_MODE: 'exit' }, pollMs: 1000 });
     assert.equal(r.ok, true, r.message);
     assert.match(r.message, /already completed/);
   });

@@ -104,6 +104,18 @@ describe('identity of job processes', () => {
     assert.equal((await verified(j)).status, 'running');
   });
 
+  test('a foreground review that created its job long after it started is its process; one started after its pid was recorded is not', async () => {
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'review', '--json'], { waitReady: true });
+    // The companion's git work before createJobRecord can take many seconds on a large repo.
+    const later = new Date(Date.now() + 30_000).toISOString();
+    const slow = await verified(job('review-f-000003', 'running', pid, { createdAt: later, startedAt: later }));
+    assert.equal(slow.status, 'running', slow.verification?.detail);
+    const earlier = new Date(Date.now() - 60_000).toISOString();
+    const reused = await verified(job('review-f-000004', 'running', pid, { createdAt: earlier, startedAt: earlier }));
+    assert.equal(reused.status, 'pid-reused');
+    assert.match(reused.verification!.detail, /after the job recorded that pid/);
+  });
+
   test('foreground reviews match by subcommand; the wrong kind does not', async () => {
     const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'review', '--json'], { waitReady: true });
     assert.equal((await verified(job('review-f-000001', 'running', pid))).status, 'running');
