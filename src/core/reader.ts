@@ -63,10 +63,17 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
   return { fields: f, warnings };
 }
 
-/** Reads and parses a JSON file, retrying once when it is caught empty or half written. */
+/** Reads and parses a JSON file, reading it again once when it is caught empty or half written. */
 export async function readJsonFile(file: string): Promise<ReadResult<unknown>> {
+  const r = await readJsonText(file);
+  delete r.text; // what the views keep should not hold every file's text too
+  return r;
+}
+
+/** readJsonFile with the text that parsed, for callers that compare against it later. */
+export async function readJsonText(file: string, attempts = 2): Promise<ReadResult<unknown> & { text?: string }> {
   const name = path.basename(file);
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     let text: string;
     let mtimeMs: number | undefined;
     let size: number | undefined;
@@ -91,11 +98,11 @@ export async function readJsonFile(file: string): Promise<ReadResult<unknown>> {
     const empty = text.trim().length === 0;
     if (!empty) {
       try {
-        return { value: JSON.parse(text), missing: false, warnings: [], mtimeMs, size };
+        return { value: JSON.parse(text), text, missing: false, warnings: [], mtimeMs, size };
       } catch (err) {
-        if (attempt > 0) return { value: undefined, missing: false, mtimeMs, size, warnings: [{ file, message: `${name} is not valid JSON (torn write?): ${(err as Error).message}` }] };
+        if (attempt >= attempts) return { value: undefined, missing: false, mtimeMs, size, warnings: [{ file, message: `${name} is not valid JSON (torn write?): ${(err as Error).message}` }] };
       }
-    } else if (attempt > 0) {
+    } else if (attempt >= attempts) {
       return { value: undefined, missing: false, mtimeMs, size, warnings: [{ file, message: `${name} is empty (caught mid-write?)` }] };
     }
     await new Promise((r) => setTimeout(r, TORN_RETRY_MS));

@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
 import { tempPathFor, writeFileAtomic } from './atomicWrite';
 import { withWorkspaceLock } from './lock';
-import { isSafeJobId, readJsonFile } from './reader';
+import { isSafeJobId, readJsonFile, readJsonText } from './reader';
 import { verifyJobProcess } from './verify';
 import type { JobArchive } from './archive';
 import type { Job, ProcessTable } from './types';
@@ -55,29 +55,14 @@ interface StateDoc {
 
 /** Parses exactly the text it returns, so a later comparison against that text means something. */
 async function readState(stateFile: string): Promise<StateDoc | string> {
-  let problem = 'not an object';
-  for (let i = 0; i < 4; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 25)); // a writer mid-truncate: read again
-    let text: string;
-    try {
-      text = await fs.readFile(stateFile, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { raw: { version: 1, config: { stopReviewGate: false }, jobs: [] }, text: '' };
-      return `state.json cannot be read: ${(err as Error).message}`;
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      problem = `not valid JSON (${(err as Error).message})`;
-      continue;
-    }
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return 'state.json cannot be repaired safely: it is not an object';
-    const doc = raw as Record<string, unknown>;
-    if (doc.jobs !== undefined && !Array.isArray(doc.jobs)) return 'state.json "jobs" is not a list; not touched';
-    return { raw: doc, text };
-  }
-  return `state.json cannot be repaired safely: ${problem}`;
+  // More patient than a view's read: a writer mid-truncate is read again up to three times.
+  const r = await readJsonText(stateFile, 4);
+  if (r.missing) return { raw: { version: 1, config: { stopReviewGate: false }, jobs: [] }, text: '' };
+  if (r.value === undefined || r.text === undefined) return `state.json cannot be repaired safely: ${r.warnings[0]?.message ?? 'it could not be read'}`;
+  if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) return 'state.json cannot be repaired safely: it is not an object';
+  const doc = r.value as Record<string, unknown>;
+  if (doc.jobs !== undefined && !Array.isArray(doc.jobs)) return 'state.json "jobs" is not a list; not touched';
+  return { raw: doc, text: r.text };
 }
 
 /**

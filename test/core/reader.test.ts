@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isSafeJobId, listJobsDir, readJobRecord, readJsonFile, readLogPreview, readStateFile, TORN_RETRY_MS } from '../../src/core/reader';
+import { isSafeJobId, listJobsDir, readJobRecord, readJsonFile, readJsonText, readLogPreview, readStateFile, TORN_RETRY_MS } from '../../src/core/reader';
 import { reconcile } from '../../src/core/reconcile';
 import type { JobFields } from '../../src/core/types';
 
@@ -33,6 +33,18 @@ describe('tolerant JSON', () => {
     const r = await readJsonFile(file('later.json'));
     assert.deepEqual(r.value, { version: 1, jobs: [] });
     assert.deepEqual(r.warnings, []);
+  });
+
+  test('the text that parsed comes back only when asked for, and a patient reader outwaits a slower writer', async () => {
+    const text = '{"version":1,\n  "jobs":[]}';
+    await write('text.json', text);
+    assert.equal((await readJsonText(file('text.json'))).text, text);
+    assert.equal('text' in (await readJsonFile(file('text.json'))), false);
+    await write('slow.json', '{"version"');
+    setTimeout(() => void write('slow.json', text), TORN_RETRY_MS * 2);
+    const r = await readJsonText(file('slow.json'), 40);
+    assert.deepEqual(r.value, { version: 1, jobs: [] });
+    assert.equal(r.text, text);
   });
 
   test('missing is not a warning; a directory is', async () => {
