@@ -11,8 +11,12 @@ export interface LiveOptions {
   usePolling?: boolean;
   pollIntervalMs?: number;
   reverifyIntervalMs?: number;
+  /** With no job running for this long, the log catcher thread is let go (default 5 min). */
+  catcherIdleMs?: number;
   logger?: Logger;
 }
+
+const CATCHER_IDLE_MS = 5 * 60_000;
 
 export class LiveUpdates {
   readonly watcher: StateWatcher;
@@ -20,9 +24,12 @@ export class LiveUpdates {
   private readonly subscription: { dispose(): void };
   private started = false;
   private readonly logger: Logger;
+  private idleRelease: NodeJS.Timeout | undefined;
+  private readonly catcherIdleMs: number;
 
   constructor(private readonly model: JobsModel, opts: LiveOptions = {}) {
     this.logger = opts.logger ?? silentLogger;
+    this.catcherIdleMs = opts.catcherIdleMs ?? CATCHER_IDLE_MS;
     this.watcher = new StateWatcher({
       debounceMs: opts.debounceMs ?? 30,
       usePolling: opts.usePolling,
@@ -43,10 +50,36 @@ export class LiveUpdates {
     });
   }
 
-  /** The re-verify timer runs only while some job claims to run; a running job's logs are caught. */
+  /**
+   * The re-verify timer runs only while some job claims to run; a running job's logs are caught.
+   * The catcher thread (~10 MB) outlives the last job by catcherIdleMs: launches come in bursts.
+   * Once it is gone, the next log created starts it again.
+   */
   private setActive(active: boolean): void {
     this.timer.setActive(active);
-    if (active) this.watcher.setCatching(true);
+    if (active) {
+      this.cancelIdleRelease();
+      this.watcher.setCatching(true);
+    } else if (this.watcher.catching && !this.idleRelease) {
+      this.releaseCatcherIn(this.catcherIdleMs);
+    }
+  }
+
+  private releaseCatcherIn(ms: number): void {
+    this.idleRelease = setTimeout(() => {
+      this.idleRelease = undefined;
+      if (this.model.anyActive) return;
+      // A log that just appeared belongs to a job about to show up as running.
+      const quiet = Date.now() - this.watcher.lastNewLogMs;
+      if (quiet < this.catcherIdleMs) this.releaseCatcherIn(this.catcherIdleMs - quiet);
+      else this.watcher.setCatching(false);
+    }, ms);
+    this.idleRelease.unref?.();
+  }
+
+  private cancelIdleRelease(): void {
+    if (this.idleRelease) clearTimeout(this.idleRelease);
+    this.idleRelease = undefined;
   }
 
   /** Starts following; the first refresh happens here. */
@@ -61,6 +94,7 @@ export class LiveUpdates {
   async stop(): Promise<void> {
     this.started = false;
     this.timer.setActive(false);
+    this.cancelIdleRelease();
     this.watcher.setCatching(false);
     await this.watcher.setPlan({ stateDirs: [], roots: [] });
   }
@@ -76,6 +110,7 @@ export class LiveUpdates {
 
   async dispose(): Promise<void> {
     this.started = false;
+    this.cancelIdleRelease();
     this.subscription.dispose();
     this.timer.dispose();
     await this.watcher.dispose();

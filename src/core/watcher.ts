@@ -72,6 +72,8 @@ export class StateWatcher {
   /** One native watch per jobs dir, by state dir (see `watchJobs`). */
   private readonly jobsWatches = new Map<string, DirWatch>();
   private catcher: LogCatcher | undefined;
+  /** When a log last appeared in a watched jobs dir (0: never). */
+  lastNewLogMs = 0;
   private readonly logger: Logger;
   private disposed = false;
   /** Batches delivered; for tests and benchmarks. */
@@ -230,6 +232,7 @@ export class StateWatcher {
     if (!m || !isSafeJobId(m[1])) return;
     const id = m[1];
     if (maybeNewLog && m[2] === 'log') {
+      this.lastNewLogMs = Date.now();
       this.opts.onPossiblyNewLog?.(stateDir, id);
       // Jobs are being launched here: from now on new logs are caught on their own thread.
       this.setCatching(true);
@@ -326,8 +329,8 @@ export class StateWatcher {
 
   /**
    * The catcher thread costs ~10 MB: it starts with the first log created in a watched jobs dir (or
-   * when a job already runs), and stays until watching stops. Until it is up (~80 ms) the main thread
-   * opens new logs alone.
+   * when a job already runs), and stays until its owner lets it go. Until it is up (~80 ms) the main
+   * thread opens new logs alone.
    */
   setCatching(on: boolean): void {
     const catching = on && !!this.opts.onLogCaught && LogCatcher.supported && !this.opts.usePolling && !this.disposed;

@@ -6,11 +6,12 @@ import * as fsSync from 'fs';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive';
-import { LiveUpdates } from '../../src/core/live';
+import { LiveUpdates, type LiveOptions } from '../../src/core/live';
 import type { JobsModel } from '../../src/core/model';
 import { createProcessTable } from '../../src/core/processes';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
 import { modelFor, record, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
+import { until } from './launchHelpers';
 
 describe('the job archive', () => {
   let sb: Sandbox;
@@ -31,9 +32,9 @@ describe('the job archive', () => {
     await sb.cleanup();
   });
 
-  async function start(): Promise<void> {
+  async function start(opts: LiveOptions = {}): Promise<void> {
     model = modelFor(sb, {}, createProcessTable(), archive);
-    live = new LiveUpdates(model, { debounceMs: 20 });
+    live = new LiveUpdates(model, { debounceMs: 20, ...opts });
     await live.start();
     await live.watcher.ready();
   }
@@ -193,6 +194,27 @@ describe('the job archive', () => {
     assert.equal(live.watcher.catching, false);
     await fs.writeFile(path.join(sb.stateDir, 'jobs', 'task-mwu2a009-new009.log'), 'Starting Codex Task.\n');
     await waitFor(model, () => live.watcher.catching, 'the catcher thread to start');
+  });
+
+  test('the catcher thread is let go once nothing has run for a while, and comes back with the next log', async () => {
+    const id = 'task-mwu2a010-rel010';
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
+    const running = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined });
+    await writeJob(sb.stateDir, running);
+    await writeIndex(sb.stateDir, [running]);
+    await start({ catcherIdleMs: 2000 });
+    assert.equal(live.watcher.catching, true, 'a job is recorded running');
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(live.watcher.catching, true, 'kept while the job runs, however long');
+    const done = record(id);
+    await writeJob(sb.stateDir, done);
+    await writeIndex(sb.stateDir, [done]);
+    await waitFor(model, () => job(id)?.status === 'completed', 'the job to finish');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(live.watcher.catching, true, 'kept for the idle window after the last job');
+    await until(async () => (live.watcher.catching ? undefined : true), 'the catcher thread to be let go', 8000);
+    await fs.writeFile(path.join(sb.stateDir, 'jobs', 'task-mwu2a011-new011.log'), 'Starting Codex Task.\n');
+    await until(async () => (live.watcher.catching ? true : undefined), 'the catcher thread to start again');
   });
 
   test('ordinary pruning of a finished job from a full index is called pruned', async () => {
