@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     ['parallel launches', String(N)],
     ['job ids printed by the companion', String(launched.filter(Boolean).length)],
     ['jobs left in state.json at the end', String(state.jobs.length)],
-    ['jobs shown by codex-jobs', String(model.allJobs().length)],
+    ['jobs shown by codex-jobs', `${model.allJobs().length} (with the warm-up job)`],
     ['  of which', [...how].map(([w, n]) => `${n} ${w}`).join(', ')],
     ['log bytes written (ledger)', String(totalWritten)],
     ['log bytes archived', String(totalWritten - lost)],
