@@ -10,6 +10,7 @@ import * as path from 'path';
 import { resolveWorkspaceRoot, stateDirName } from './discovery';
 import { companionStateRoot } from './launcher';
 import { withWorkspaceLock, type LockOptions } from './lock';
+import { exitingProcess, notYetEnded, sameProcess } from './processes';
 import { verifyJobProcess } from './verify';
 import type { Job, ProcInfo, ProcessTable, VerifyOutcome } from './types';
 
@@ -73,21 +74,7 @@ export interface CancelOutcome {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function sameArgv(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
-  return !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** Is `now` still the very process `snap` described (not a pid reused since)? */
-export function sameProcess(snap: ProcInfo, now: ProcInfo | undefined): boolean {
-  return !!now && now.state === 'alive' && sameArgv(snap.argv, now.argv) && snap.startTimeMs === now.startTimeMs;
-}
-
 const ended = (i: ProcInfo | undefined) => !i || i.state === 'gone' || i.state === 'zombie';
-
-/** `snap`'s process between its exit and becoming a zombie: its command line is already released. */
-function exiting(snap: ProcInfo, now: ProcInfo | undefined): boolean {
-  return !!now && now.state === 'alive' && (now.argv?.length ?? 0) === 0 && snap.startTimeMs !== undefined && now.startTimeMs === snap.startTimeMs;
-}
 
 /**
  * Descendants of `root` by parent pid. A descendant that leads its own session was started detached
@@ -238,11 +225,11 @@ async function cancel(job: Job, opts: CancelOptions, out: CancelOutcome, log: (m
   const targets = [root, ...tree];
   const alive = async () => {
     const infos = await table.inspect(targets.map((t) => t.pid));
-    return targets.filter((t) => sameProcess(t, infos.get(t.pid)) || exiting(t, infos.get(t.pid)));
+    return targets.filter((t) => notYetEnded(t, infos.get(t.pid)));
   };
   const signal = async (t: ProcInfo, sig: NodeJS.Signals) => {
     const now = await inspect(t.pid);
-    if (ended(now) || exiting(t, now)) return;
+    if (ended(now) || exitingProcess(t, now)) return;
     if (!sameProcess(t, now)) {
       out.refused.push(`pid ${t.pid} is no longer the process it was (now \`${(now?.argv ?? []).join(' ').slice(0, 80)}\`); ${sig} not sent`);
       return;

@@ -6,6 +6,28 @@ import type { ProcInfo, ProcessTable } from './types';
 
 const validPid = (p: number) => Number.isInteger(p) && p > 0 && p < 2 ** 31;
 
+function sameArgv(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Is `now` still the very process `snap` described (same command line and start time, not a pid reused since)? */
+export function sameProcess(snap: ProcInfo, now: ProcInfo | undefined): boolean {
+  return !!now && now.state === 'alive' && sameArgv(snap.argv, now.argv) && snap.startTimeMs === now.startTimeMs;
+}
+
+/**
+ * `snap`'s process between its exit and becoming a zombie: its command line is already released,
+ * its state still reads running. Not to be signalled, but not gone yet either.
+ */
+export function exitingProcess(snap: ProcInfo, now: ProcInfo | undefined): boolean {
+  return !!now && now.state === 'alive' && (now.argv?.length ?? 0) === 0 && snap.startTimeMs !== undefined && now.startTimeMs === snap.startTimeMs;
+}
+
+/** Waiting for `snap`'s process to end: it has not while it runs on or is still exiting. */
+export function notYetEnded(snap: ProcInfo, now: ProcInfo | undefined): boolean {
+  return sameProcess(snap, now) || exitingProcess(snap, now);
+}
+
 // ---------------------------------------------------------------- Linux
 
 /** USER_HZ: 100 on every mainstream Linux; /proc start times are in these ticks. */

@@ -4,6 +4,7 @@ import { promises as fs } from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { spawn } from 'child_process';
+import { notYetEnded, sameProcess } from './processes';
 import type { ProcInfo, ProcessTable } from './types';
 import { BROKER_FILES, type BrokerEntry, type BrokerScan } from './brokers';
 
@@ -56,16 +57,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Still the very process we identified: alive, same command line, same start time. */
 async function stillSame(table: ProcessTable, p: ProcInfo): Promise<boolean> {
-  const now = (await table.inspect([p.pid])).get(p.pid);
-  return !!now && now.state === 'alive' && now.startTimeMs === p.startTimeMs && JSON.stringify(now.argv) === JSON.stringify(p.argv);
+  return sameProcess(p, (await table.inspect([p.pid])).get(p.pid));
 }
 
 async function waitGone(table: ProcessTable, procs: ProcInfo[], ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const alive = [];
-    for (const p of procs) if (await stillSame(table, p)) alive.push(p);
-    if (alive.length === 0) return true;
+    if (procs.length === 0) return true;
+    const infos = await table.inspect(procs.map((p) => p.pid));
+    if (!procs.some((p) => notYetEnded(p, infos.get(p.pid)))) return true;
     if (Date.now() >= deadline) return false;
     await sleep(100);
   }
