@@ -105,7 +105,11 @@ async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): 
       if (ok()) return resolve();
       const timer = setTimeout(() => (sub.dispose(), reject(new Error('no model update within 5 s for ' + what))), 5000);
       const sub = model.onDidChange(() => {
-        if (ok()) (clearTimeout(timer), sub.dispose(), resolve());
+        if (ok()) {
+          clearTimeout(timer);
+          sub.dispose();
+          resolve();
+        }
       });
     });
   for (let n = 0; n < 200; n++) {

@@ -123,7 +123,7 @@ export async function findCompanion(host: HostEnv, setting?: string): Promise<Fo
   }
   for (const m of marketplaces) {
     const codexDir = path.join(cache, m, 'codex');
-    let versions: string[] = [];
+    let versions: string[];
     try {
       versions = (await fs.readdir(codexDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
     } catch {

@@ -106,7 +106,7 @@ export async function mapFolder(folder: string, roots: readonly StateRoot[], kno
   const candidates = await Promise.all(
     roots.map(async (root) => {
       const stateDir = path.join(root.path, dirName);
-      let exists = false;
+      let exists: boolean;
       try {
         exists = (await fs.stat(stateDir)).isDirectory();
       } catch {
