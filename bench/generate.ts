@@ -27,11 +27,21 @@ export interface GenerateOptions {
 const KINDS = [
   { kind: 'task', kindLabel: 'rescue', title: 'Codex Task', jobClass: 'task', prefix: 'task' },
   { kind: 'review', kindLabel: 'review', title: 'Codex Review', jobClass: 'review', prefix: 'review' },
-  { kind: 'adversarial-review', kindLabel: 'adversarial-review', title: 'Codex Adversarial Review', jobClass: 'review', prefix: 'review' },
+  {
+    kind: 'adversarial-review',
+    kindLabel: 'adversarial-review',
+    title: 'Codex Adversarial Review',
+    jobClass: 'review',
+    prefix: 'review',
+  },
 ] as const;
 
 function slugHash(realRoot: string): string {
-  const slug = path.basename(realRoot).replace(/[^a-zA-Z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'workspace';
+  const slug =
+    path
+      .basename(realRoot)
+      .replace(/[^a-zA-Z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'workspace';
   return `${slug}-${createHash('sha256').update(realRoot).digest('hex').slice(0, 16)}`;
 }
 
@@ -43,7 +53,13 @@ export async function generateWorkspace(o: GenerateOptions): Promise<GeneratedWo
   const stateDir = path.join(stateRoot, slugHash(await fs.realpath(workspace)));
   const jobsDir = path.join(stateDir, 'jobs');
   const marker = path.join(stateDir, '.bench-params');
-  const params = JSON.stringify({ format: 2, indexed: o.indexed, records: o.records, logBytesTotal: o.logBytesTotal, pids: o.runningPids ?? [] });
+  const params = JSON.stringify({
+    format: 2,
+    indexed: o.indexed,
+    records: o.records,
+    logBytesTotal: o.logBytesTotal,
+    pids: o.runningPids ?? [],
+  });
   const ids = Array.from({ length: o.records }, (_, i) => {
     const k = KINDS[i % KINDS.length];
     return `${k.prefix}-${(1_760_000_000_000 + i * 1000).toString(36)}-${(i * 7919).toString(36).padStart(6, '0').slice(-6)}`;
@@ -67,14 +83,27 @@ export async function generateWorkspace(o: GenerateOptions): Promise<GeneratedWo
     const status = running ? 'running' : i % 11 === 0 ? 'failed' : i % 13 === 0 ? 'cancelled' : 'completed';
     const logFile = path.join(jobsDir, `${id}.log`);
     const rec: Record<string, unknown> = {
-      id, kind: k.kind, kindLabel: k.kindLabel, title: k.title, workspaceRoot: workspace, jobClass: k.jobClass,
-      summary: `bench job ${i}`, write: false, createdAt: new Date(created).toISOString(),
-      sessionId: 'ae66e01d-afa4-452e-9b61-b0d0412ac382', status,
+      id,
+      kind: k.kind,
+      kindLabel: k.kindLabel,
+      title: k.title,
+      workspaceRoot: workspace,
+      jobClass: k.jobClass,
+      summary: `bench job ${i}`,
+      write: false,
+      createdAt: new Date(created).toISOString(),
+      sessionId: 'ae66e01d-afa4-452e-9b61-b0d0412ac382',
+      status,
       phase: running ? 'investigating' : status === 'completed' ? 'done' : status,
-      pid: running ? pids[i - (o.records - pids.length)] : null, logFile,
-      startedAt: new Date(created + 300).toISOString(), threadId: `thr_${i}`, turnId: `turn_${i}`,
+      pid: running ? pids[i - (o.records - pids.length)] : null,
+      logFile,
+      startedAt: new Date(created + 300).toISOString(),
+      threadId: `thr_${i}`,
+      turnId: `turn_${i}`,
       ...(running ? {} : { completedAt: new Date(created + 45_000).toISOString() }),
-      ...(status === 'completed' ? { rendered: `Result of bench job ${i}.\n`.repeat(20), result: { status: 0, rawOutput: `bench ${i}` } } : {}),
+      ...(status === 'completed'
+        ? { rendered: `Result of bench job ${i}.\n`.repeat(20), result: { status: 0, rawOutput: `bench ${i}` } }
+        : {}),
       ...(status === 'failed' ? { errorMessage: 'turn failed' } : {}),
     };
     await fs.writeFile(path.join(jobsDir, `${id}.json`), JSON.stringify(rec, null, 2));
@@ -84,13 +113,17 @@ export async function generateWorkspace(o: GenerateOptions): Promise<GeneratedWo
       entries.unshift({ ...entry, updatedAt: new Date(created + 46_000).toISOString() });
     }
   }
-  await fs.writeFile(path.join(stateDir, 'state.json'), JSON.stringify({ version: 1, config: { stopReviewGate: false }, jobs: entries }, null, 2) + '\n');
+  await fs.writeFile(
+    path.join(stateDir, 'state.json'),
+    JSON.stringify({ version: 1, config: { stopReviewGate: false }, jobs: entries }, null, 2) + '\n',
+  );
   await fs.writeFile(marker, params);
   return { workspace, pluginData, stateRoot, stateDir, ids };
 }
 
 async function writeLog(file: string, start: number, bytes: number): Promise<void> {
-  const line = (t: number, n: number) => `[${new Date(t).toISOString()}] Running command: step ${n} of the investigation, reading files and running tests\n`;
+  const line = (t: number, n: number) =>
+    `[${new Date(t).toISOString()}] Running command: step ${n} of the investigation, reading files and running tests\n`;
   let chunk = '';
   for (let n = 0; chunk.length < 1 << 20; n++) chunk += line(start + n * 10, n);
   const buf = Buffer.from(chunk);

@@ -59,16 +59,29 @@ async function main(): Promise<void> {
   await live.start();
   await live.watcher.ready();
 
-  const env = { ...process.env, CLAUDE_PLUGIN_DATA: pluginData, FAKE_COMPANION_MODE: `exit-after-ms:${runMs}`, FAKE_COMPANION_PROGRESS_MS: '100', FAKE_COMPANION_LEDGER: ledger };
+  const env = {
+    ...process.env,
+    CLAUDE_PLUGIN_DATA: pluginData,
+    FAKE_COMPANION_MODE: `exit-after-ms:${runMs}`,
+    FAKE_COMPANION_PROGRESS_MS: '100',
+    FAKE_COMPANION_LEDGER: ledger,
+  };
   // One job first: the state dir exists and is watched, as in everyday use.
-  await new Promise((r) => spawn(process.execPath, [FAKE, 'task', '--background', '--json', '--cwd', workspace, 'warm-up'], { env: { ...env, FAKE_COMPANION_MODE: 'exit' }, stdio: 'ignore' }).on('exit', r));
+  await new Promise((r) =>
+    spawn(process.execPath, [FAKE, 'task', '--background', '--json', '--cwd', workspace, 'warm-up'], {
+      env: { ...env, FAKE_COMPANION_MODE: 'exit' },
+      stdio: 'ignore',
+    }).on('exit', r),
+  );
   while (model.allJobs().length === 0) await sleep(50);
   await live.watcher.ready();
   await sleep(300);
   const t0 = Date.now();
   // The floor: a process doing nothing but opening every new log at once, synchronously.
   const caughtFile = path.join(tmp, 'caught.txt');
-  const catcher = spawn(process.execPath, ['-e', CATCHER, path.join(model.allJobs()[0].stateDir, 'jobs'), caughtFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const catcher = spawn(process.execPath, ['-e', CATCHER, path.join(model.allJobs()[0].stateDir, 'jobs'), caughtFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const catcherDone = new Promise((r) => catcher.on('exit', r));
   await new Promise((r) => catcher.stdout.once('data', r));
   const catcherFrom = Date.now();
@@ -88,7 +101,10 @@ async function main(): Promise<void> {
       c.on('exit', () => { try { resolve(JSON.parse(out).jobId); } catch { resolve(null); } });
     }))).then((ids) => process.stdout.write(JSON.stringify(ids)));`;
   const launched = await new Promise<(string | null)[]>((resolve) => {
-    const child = spawn(process.execPath, ['-e', launcher, FAKE, workspace, String(N)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', launcher, FAKE, workspace, String(N)], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', () => resolve(JSON.parse(out || '[]') as (string | null)[]));
@@ -113,15 +129,26 @@ async function main(): Promise<void> {
   await model.idle();
   await archive.flush();
 
-  interface Write { id: string; bytes: number; life: string; ms: number; text: string }
-  const writes: Write[] = (await fs.readFile(ledger, 'utf8')).split('\n').filter(Boolean).map((line) => {
-    const [id, bytes, life, ms, text] = line.split('\t');
-    return { id, bytes: Number(bytes), life, ms: Number(ms), text: JSON.parse(text) as string };
-  });
+  interface Write {
+    id: string;
+    bytes: number;
+    life: string;
+    ms: number;
+    text: string;
+  }
+  const writes: Write[] = (await fs.readFile(ledger, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [id, bytes, life, ms, text] = line.split('\t');
+      return { id, bytes: Number(bytes), life, ms: Number(ms), text: JSON.parse(text) as string };
+    });
   const byJob = new Map<string, Write[]>();
   for (const w of writes) byJob.set(w.id, [...(byJob.get(w.id) ?? []), w]);
   const stateDir = model.allJobs()[0]?.stateDir ?? '';
-  const state = JSON.parse(await fs.readFile(path.join(stateDir, 'state.json'), 'utf8').catch(() => '{"jobs":[]}')) as { jobs: { id: string }[] };
+  const state = JSON.parse(await fs.readFile(path.join(stateDir, 'state.json'), 'utf8').catch(() => '{"jobs":[]}')) as {
+    jobs: { id: string }[];
+  };
   let totalWritten = 0;
   let lost = 0;
   const lostJobs: string[] = [];
@@ -137,7 +164,9 @@ async function main(): Promise<void> {
     const copy = await fs.readFile(archive.entryPaths(stateDir, id).log, 'utf8').catch(() => '');
     const jobLives = [...new Set(ws.map((w) => w.life))];
     lives += jobLives.length;
-    const missedByCatcher = new Set(jobLives.filter((life) => ws.find((w) => w.life === life)!.ms > catcherFrom && !caught.has(`${id}\t${life}`)));
+    const missedByCatcher = new Set(
+      jobLives.filter((life) => ws.find((w) => w.life === life)!.ms > catcherFrom && !caught.has(`${id}\t${life}`)),
+    );
     catcherMissed += missedByCatcher.size;
     let jobLost = 0;
     let jobBytes = 0;
@@ -154,11 +183,18 @@ async function main(): Promise<void> {
     lost += jobLost;
     if (jobLost > 0) lostJobs.push(`${id} (${jobLost} of ${jobBytes} bytes${e ? '' : ', never seen'})`);
     const j = model.findJob(stateDir, id);
-    const word = j ? (j.flags.find((f) => f.startsWith('deleted') || f === 'pruned' || f === 'unindexed' || f === 'record-missing') ?? 'intact') : 'not shown';
+    const word = j
+      ? (j.flags.find(
+          (f) => f.startsWith('deleted') || f === 'pruned' || f === 'unindexed' || f === 'record-missing',
+        ) ?? 'intact')
+      : 'not shown';
     how.set(word, (how.get(word) ?? 0) + 1);
   }
   const bounded = lostLives.filter((d): d is number => d !== undefined);
-  const lostLivesText = lostLives.length === 0 ? '0' : `${lostLives.length}, lasting at most ${bounded.sort((a, b) => a - b).join(', ')} ms${bounded.length < lostLives.length ? ` (and ${lostLives.length - bounded.length} a job's last)` : ''}`;
+  const lostLivesText =
+    lostLives.length === 0
+      ? '0'
+      : `${lostLives.length}, lasting at most ${bounded.sort((a, b) => a - b).join(', ')} ms${bounded.length < lostLives.length ? ` (and ${lostLives.length - bounded.length} a job's last)` : ''}`;
   const rows: [string, string][] = [
     ['parallel launches', String(N)],
     ['job ids printed by the companion', String(launched.filter(Boolean).length)],
@@ -170,8 +206,15 @@ async function main(): Promise<void> {
     ['log bytes lost', `${lost}${lostJobs.length ? ` in ${lostJobs.length} jobs: ${lostJobs.join('; ')}` : ''}`],
     ['log files (lives) written', String(lives)],
     ['lives that lost bytes', lostLivesText],
-    ['  a bare catcher missed', `${catcherMissed}, ${bothMissed} of them the same (one process doing nothing but open each new log at once)`],
-    ['event-loop delay p50/p99/max', [0.5, 0.99].map((q) => (loopDelay.percentile(q * 100) / 1e6).toFixed(0)).join('/') + `/${(loopDelay.max / 1e6).toFixed(0)} ms`],
+    [
+      '  a bare catcher missed',
+      `${catcherMissed}, ${bothMissed} of them the same (one process doing nothing but open each new log at once)`,
+    ],
+    [
+      'event-loop delay p50/p99/max',
+      [0.5, 0.99].map((q) => (loopDelay.percentile(q * 100) / 1e6).toFixed(0)).join('/') +
+        `/${(loopDelay.max / 1e6).toFixed(0)} ms`,
+    ],
     ['load average (1 min)', `${load.toFixed(1)} on ${os.cpus().length} cores`],
     ['records archived', String([...byJob.keys()].filter((id) => archive.get(stateDir, id)?.record).length)],
   ];

@@ -30,7 +30,8 @@ const row = (what: string, figure: string, target: string, ok: boolean | undefin
 };
 const ms = (n: number) => `${n.toFixed(2)} ms`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const table = createProcessTable();
 const settings = { ...DEFAULT_SETTINGS };
@@ -46,7 +47,8 @@ async function snapshotBench(): Promise<{ snapshotMs: number; ws: Awaited<Return
   console.error(`generating 50 indexed jobs, 200 records, ${logBytes / 1024 / 1024} MB of logs (cached in ${base})`);
   const ws = await generateWorkspace({ base, name: 'big', indexed: 50, records: 200, logBytesTotal: logBytes });
   let onDisk = 0;
-  for (const f of await fs.readdir(path.join(ws.stateDir, 'jobs'))) if (f.endsWith('.log')) onDisk += (await fs.stat(path.join(ws.stateDir, 'jobs', f))).size;
+  for (const f of await fs.readdir(path.join(ws.stateDir, 'jobs')))
+    if (f.endsWith('.log')) onDisk += (await fs.stat(path.join(ws.stateDir, 'jobs', f))).size;
   const root = { path: ws.stateRoot, source: 'setting' as const };
   // As the model does: one cache across refreshes, so unchanged files cost a stat.
   const cache = new FileCache();
@@ -58,7 +60,12 @@ async function snapshotBench(): Promise<{ snapshotMs: number; ws: Awaited<Return
   const [cold, first] = await timed(snap);
   const warm: number[] = [];
   for (let i = 0; i < 20; i++) warm.push((await timed(snap))[0]);
-  row('snapshot, 200 records / 50 indexed / logs on disk', `${(onDisk / 1024 / 1024).toFixed(0)} MB of logs, ${first.jobs.length} jobs`, '', undefined);
+  row(
+    'snapshot, 200 records / 50 indexed / logs on disk',
+    `${(onDisk / 1024 / 1024).toFixed(0)} MB of logs, ${first.jobs.length} jobs`,
+    '',
+    undefined,
+  );
   row('snapshot time, first', ms(cold), '', undefined);
   row('snapshot time, warm (median of 20)', ms(median(warm)), '<= 20 ms', median(warm) <= 20);
   return { snapshotMs: median(warm), ws };
@@ -67,12 +74,17 @@ async function snapshotBench(): Promise<{ snapshotMs: number; ws: Awaited<Return
 function runCompanion(ws: { workspace: string; pluginData: string }): Promise<number> {
   return new Promise((resolve, reject) => {
     const t = now();
-    execFile(process.execPath, [companion!, 'status', '--json', '--all'], { cwd: ws.workspace, env: { ...process.env, CLAUDE_PLUGIN_DATA: ws.pluginData }, maxBuffer: 256 * 1024 * 1024 }, (err, stdout) => {
-      if (err) return reject(err);
-      const n = (JSON.parse(stdout).recent?.length ?? 0) + (JSON.parse(stdout).running?.length ?? 0);
-      if (n === 0 && !JSON.parse(stdout)) return reject(new Error('no jobs in the companion output'));
-      resolve(now() - t);
-    });
+    execFile(
+      process.execPath,
+      [companion!, 'status', '--json', '--all'],
+      { cwd: ws.workspace, env: { ...process.env, CLAUDE_PLUGIN_DATA: ws.pluginData }, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout) => {
+        if (err) return reject(err);
+        const n = (JSON.parse(stdout).recent?.length ?? 0) + (JSON.parse(stdout).running?.length ?? 0);
+        if (n === 0 && !JSON.parse(stdout)) return reject(new Error('no jobs in the companion output'));
+        resolve(now() - t);
+      },
+    );
   });
 }
 
@@ -89,7 +101,16 @@ async function companionBench(ws: { workspace: string; pluginData: string }, our
 }
 
 async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): Promise<void> {
-  const model = new JobsModel({ host: { env: {}, homedir: path.join(base, 'no-home'), tmpdir: path.join(base, 'no-tmp'), platform: process.platform }, table, settings: { ...settings, extraRoots: [ws.stateRoot] } });
+  const model = new JobsModel({
+    host: {
+      env: {},
+      homedir: path.join(base, 'no-home'),
+      tmpdir: path.join(base, 'no-tmp'),
+      platform: process.platform,
+    },
+    table,
+    settings: { ...settings, extraRoots: [ws.stateRoot] },
+  });
   model.setFolders([{ path: ws.workspace, name: 'big' }]);
   const live = new LiveUpdates(model, { debounceMs: 30 });
   await live.start();
@@ -103,7 +124,10 @@ async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): 
   const until = (ok: () => boolean, what = '') =>
     new Promise<void>((resolve, reject) => {
       if (ok()) return resolve();
-      const timer = setTimeout(() => (sub.dispose(), reject(new Error('no model update within 5 s for ' + what))), 5000);
+      const timer = setTimeout(
+        () => (sub.dispose(), reject(new Error('no model update within 5 s for ' + what))),
+        5000,
+      );
       const sub = model.onDidChange(() => {
         if (ok()) {
           clearTimeout(timer);
@@ -119,13 +143,21 @@ async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): 
     const t = now();
     if (kind === 'record') {
       const rec = JSON.parse(await fs.readFile(path.join(jobsDir, `${id}.json`), 'utf8'));
-      await fs.writeFile(path.join(jobsDir, `${id}.json`), JSON.stringify({ ...rec, phase: mark, completedAt: new Date().toISOString() }));
+      await fs.writeFile(
+        path.join(jobsDir, `${id}.json`),
+        JSON.stringify({ ...rec, phase: mark, completedAt: new Date().toISOString() }),
+      );
       await until(() => find(id)?.record?.phase === mark, `record ${n} ${id}`);
     } else if (kind === 'log') {
       await fs.appendFile(path.join(jobsDir, `${id}.log`), `[${new Date().toISOString()}] ${mark}\n`);
-      await until(() => find(id)?.log.progress.at(-1)?.text === mark, `log ${n} ${id} last=${find(id)?.log.progress.at(-1)?.text}`);
+      await until(
+        () => find(id)?.log.progress.at(-1)?.text === mark,
+        `log ${n} ${id} last=${find(id)?.log.progress.at(-1)?.text}`,
+      );
     } else {
-      state.jobs = state.jobs.map((e: { id: string }) => (e.id === id ? { ...e, phase: mark, updatedAt: new Date().toISOString() } : e));
+      state.jobs = state.jobs.map((e: { id: string }) =>
+        e.id === id ? { ...e, phase: mark, updatedAt: new Date().toISOString() } : e,
+      );
       await fs.writeFile(stateFile, JSON.stringify(state, null, 2));
       await until(() => find(id)?.index?.phase === mark, `index ${n} ${id}`);
     }
@@ -135,7 +167,12 @@ async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): 
   const all = [...lat.record, ...lat.log, ...lat.index];
   row('change-to-model, 200 writes: p50', ms(pct(all, 50)), '', undefined);
   row('change-to-model, 200 writes: p95', ms(pct(all, 95)), '<= 150 ms', pct(all, 95) <= 150);
-  row('  p95 by kind (record / log / index)', `${ms(pct(lat.record, 95))} / ${ms(pct(lat.log, 95))} / ${ms(pct(lat.index, 95))}`, '', undefined);
+  row(
+    '  p95 by kind (record / log / index)',
+    `${ms(pct(lat.record, 95))} / ${ms(pct(lat.log, 95))} / ${ms(pct(lat.index, 95))}`,
+    '',
+    undefined,
+  );
   await live.dispose();
   model.dispose();
 }
@@ -147,15 +184,39 @@ async function pidBench(): Promise<void> {
     for (let i = 0; i < n; i++) children.push(spawn('sleep', ['600'], { stdio: 'ignore' }));
     await Promise.all(children.map((c) => new Promise((r) => c.once('spawn', r))));
     const jobs: Job[] = children.map((c, i) => {
-      const display = { id: `task-bench-${String(i).padStart(6, '0')}`, status: 'running' as const, pid: c.pid!, kind: 'task', createdAt: new Date(Date.now() - 60_000).toISOString(), raw: {} };
-      return { id: display.id, stateDir: '/b', display, recordedStatus: 'running', status: 'unknown', flags: [], logPath: '', recordPath: '', log: { exists: false, progress: [] } };
+      const display = {
+        id: `task-bench-${String(i).padStart(6, '0')}`,
+        status: 'running' as const,
+        pid: c.pid!,
+        kind: 'task',
+        createdAt: new Date(Date.now() - 60_000).toISOString(),
+        raw: {},
+      };
+      return {
+        id: display.id,
+        stateDir: '/b',
+        display,
+        recordedStatus: 'running',
+        status: 'unknown',
+        flags: [],
+        logPath: '',
+        recordPath: '',
+        log: { exists: false, progress: [] },
+      };
     });
     await verifyJobs(jobs, table, settings); // warm: boot time read once, code paths compiled
     const times: number[] = [];
     for (let i = 0; i < 20; i++) times.push((await timed(() => verifyJobs(jobs, table, settings)))[0]);
-    row(`pid verification, ${n} live processes (median of 20)`, ms(median(times)), '<= 10 ms (Linux)', median(times) <= 10);
+    row(
+      `pid verification, ${n} live processes (median of 20)`,
+      ms(median(times)),
+      '<= 10 ms (Linux)',
+      median(times) <= 10,
+    );
   } finally {
-    const gone = children.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(undefined) : c.once('exit', r))));
+    const gone = children.map(
+      (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(undefined) : c.once('exit', r))),
+    );
     for (const c of children) c.kill('SIGKILL');
     // Reaped here, not during the idle measurement that follows.
     await Promise.all(gone);
@@ -165,32 +226,68 @@ async function pidBench(): Promise<void> {
 async function idleAndMemoryBench(): Promise<void> {
   const dirs = 20;
   const wss = [];
-  for (let i = 0; i < dirs; i++) wss.push(await generateWorkspace({ base, name: `idle-${i}`, indexed: 50, records: 50, logBytesTotal: 50 * 8 * 1024 }));
+  for (let i = 0; i < dirs; i++)
+    wss.push(
+      await generateWorkspace({ base, name: `idle-${i}`, indexed: 50, records: 50, logBytesTotal: 50 * 8 * 1024 }),
+    );
   if (global.gc) global.gc();
   const heap0 = process.memoryUsage();
-  const model = new JobsModel({ host: { env: {}, homedir: path.join(base, 'no-home'), tmpdir: path.join(base, 'no-tmp'), platform: process.platform }, table, settings: { ...settings, extraRoots: [wss[0].stateRoot] } });
+  const model = new JobsModel({
+    host: {
+      env: {},
+      homedir: path.join(base, 'no-home'),
+      tmpdir: path.join(base, 'no-tmp'),
+      platform: process.platform,
+    },
+    table,
+    settings: { ...settings, extraRoots: [wss[0].stateRoot] },
+  });
   model.setFolders(wss.map((w, i) => ({ path: w.workspace, name: `idle-${i}` })));
   const live = new LiveUpdates(model, { debounceMs: 30 });
   await live.start();
   await live.watcher.ready();
   if (global.gc) global.gc();
   const heap1 = process.memoryUsage();
-  row(`memory, ${dirs} workspaces x 50 jobs loaded (heap / RSS growth)`, `${((heap1.heapUsed - heap0.heapUsed) / 1024 / 1024).toFixed(1)} MB / ${((heap1.rss - heap0.rss) / 1024 / 1024).toFixed(1)} MB`, '', undefined);
-  row('memory, whole process after loading (heap / RSS)', `${(heap1.heapUsed / 1024 / 1024).toFixed(1)} MB / ${(heap1.rss / 1024 / 1024).toFixed(1)} MB`, '', undefined);
+  row(
+    `memory, ${dirs} workspaces x 50 jobs loaded (heap / RSS growth)`,
+    `${((heap1.heapUsed - heap0.heapUsed) / 1024 / 1024).toFixed(1)} MB / ${((heap1.rss - heap0.rss) / 1024 / 1024).toFixed(1)} MB`,
+    '',
+    undefined,
+  );
+  row(
+    'memory, whole process after loading (heap / RSS)',
+    `${(heap1.heapUsed / 1024 / 1024).toFixed(1)} MB / ${(heap1.rss / 1024 / 1024).toFixed(1)} MB`,
+    '',
+    undefined,
+  );
   // Let the initial scans and their second looks finish: the window measures standing still.
   await new Promise((r) => setTimeout(r, 3000));
   // What earlier phases left for the collector is not this phase's cost; nor is V8's one-time heap
   // shrink ~30 s after a burst (~125 ms of CPU), which `npm run bench` turns off (--no-memory-reducer).
   if (global.gc) global.gc();
   let timers = 0;
-  const hook = createHook({ init: (_id, type) => { if (type === 'Timeout' || type === 'Immediate') timers++; } }).enable();
+  const hook = createHook({
+    init: (_id, type) => {
+      if (type === 'Timeout' || type === 'Immediate') timers++;
+    },
+  }).enable();
   const cpu0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
   const cpu = process.cpuUsage(cpu0);
   hook.disable();
   const wakeups = Math.max(0, timers - 1); // the wait itself is one timer
-  row(`idle ${idleSeconds} s, ${dirs} watched state dirs: CPU`, ms((cpu.user + cpu.system) / 1000), '~0', (cpu.user + cpu.system) / 1000 < idleSeconds * 2);
-  row(`idle ${idleSeconds} s: timer wake-ups`, `${wakeups} (re-verify timer running: ${live.timer.running})`, 'none more often than every 5 s', wakeups <= idleSeconds / 5);
+  row(
+    `idle ${idleSeconds} s, ${dirs} watched state dirs: CPU`,
+    ms((cpu.user + cpu.system) / 1000),
+    '~0',
+    (cpu.user + cpu.system) / 1000 < idleSeconds * 2,
+  );
+  row(
+    `idle ${idleSeconds} s: timer wake-ups`,
+    `${wakeups} (re-verify timer running: ${live.timer.running})`,
+    'none more often than every 5 s',
+    wakeups <= idleSeconds / 5,
+  );
   await live.dispose();
   model.dispose();
 }
@@ -213,7 +310,9 @@ async function main(): Promise<void> {
   await pidBench();
   await idleAndMemoryBench();
   await bundleBench();
-  const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['measure', 'figure', 'target', ''][i].length));
+  const w = [0, 1, 2, 3].map((i) =>
+    Math.max(...rows.map((r) => r[i].length), ['measure', 'figure', 'target', ''][i].length),
+  );
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
   console.log(line(['measure', 'figure', 'target', 'result']));
   console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`);

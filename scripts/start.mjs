@@ -17,7 +17,9 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 const code = spawnSync(process.platform === 'win32' ? 'where' : 'which', ['code'], { encoding: 'utf8' });
 if (code.status === 0 && code.stdout.trim() && !process.env.CODEX_JOBS_BROWSER) {
   console.log(`Opening ${folder} in VS Code with the extension under development.`);
-  const r = spawnSync(code.stdout.trim().split('\n')[0], ['--extensionDevelopmentPath', repo, folder], { stdio: 'inherit' });
+  const r = spawnSync(code.stdout.trim().split('\n')[0], ['--extensionDevelopmentPath', repo, folder], {
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 0);
 }
 
@@ -25,7 +27,9 @@ const cs = prepare();
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-start-'));
 const server = await startServer(cs, { workspace: folder, tmp, env: {} });
 const url = workbenchUrl(server.port, folder, [['extensionDevelopmentPath', repo]]);
-console.log(`\nVS Code with Codex Jobs is running on this machine only (127.0.0.1). Open:\n\n  ${url}\n\nPress Ctrl-C to stop.`);
+console.log(
+  `\nVS Code with Codex Jobs is running on this machine only (127.0.0.1). Open:\n\n  ${url}\n\nPress Ctrl-C to stop.`,
+);
 const stop = async () => {
   await server.stop();
   await fs.rm(tmp, { recursive: true, force: true });

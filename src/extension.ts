@@ -55,7 +55,11 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Codex Jobs', { log: true });
   const table = createProcessTable();
-  const archive = new JobArchive(path.join(context.globalStorageUri.fsPath, 'archive'), archiveLimits(), outputLogger(output));
+  const archive = new JobArchive(
+    path.join(context.globalStorageUri.fsPath, 'archive'),
+    archiveLimits(),
+    outputLogger(output),
+  );
   const model = new JobsModel({
     archive,
     host: { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform },
@@ -65,7 +69,10 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   });
   model.setFolders(workspaceFolderRefs());
   const jobsTree = new JobsTreeProvider(model);
-  const brokers = new BrokerMonitor(() => ({ ...brokerSettings(), tmpdir: os.tmpdir(), stateRoots: [...model.roots], table }), outputLogger(output));
+  const brokers = new BrokerMonitor(
+    () => ({ ...brokerSettings(), tmpdir: os.tmpdir(), stateRoots: [...model.roots], table }),
+    outputLogger(output),
+  );
   const brokersTree = new BrokersTreeProvider(brokers);
   const brokersView = vscode.window.createTreeView('codexJobs.brokers', { treeDataProvider: brokersTree });
   const statusBar = new JobsStatusBar(model, brokers);

@@ -48,8 +48,7 @@ export function parseArgs(argv: string[]): Args {
       const v = Number(argv[++i]);
       if (!Number.isFinite(v) || v < 0) throw new UsageError('--grace-seconds needs a number of seconds');
       a.graceMs = v * 1000;
-    }
-    else if (x.startsWith('--')) a.flags.add(x.slice(2));
+    } else if (x.startsWith('--')) a.flags.add(x.slice(2));
     else a.positional.push(x);
   }
   return a;
@@ -65,7 +64,9 @@ async function roots(a: Args): Promise<StateRoot[]> {
 
 /** The CLI keeps what it sees too, in a per-user dir (CODEX_JOBS_ARCHIVE_DIR overrides it). */
 export function cliArchive(): JobArchive {
-  const base = process.env.CODEX_JOBS_ARCHIVE_DIR ?? path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'codex-jobs', 'archive');
+  const base =
+    process.env.CODEX_JOBS_ARCHIVE_DIR ??
+    path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'codex-jobs', 'archive');
   return new JobArchive(base);
 }
 
@@ -75,7 +76,14 @@ function modelFor(a: Args, folder: string): JobsModel {
   const host = defaultHostEnv();
   // With --state-root, discovery looks nowhere else: no home, no temp dir.
   const m = new JobsModel({
-    host: a.stateRoots.length ? { ...host, env: {}, homedir: path.join(os.tmpdir(), '.codex-jobs-none'), tmpdir: path.join(os.tmpdir(), '.codex-jobs-none') } : host,
+    host: a.stateRoots.length
+      ? {
+          ...host,
+          env: {},
+          homedir: path.join(os.tmpdir(), '.codex-jobs-none'),
+          tmpdir: path.join(os.tmpdir(), '.codex-jobs-none'),
+        }
+      : host,
     table,
     archive,
     settings: { ...DEFAULT_SETTINGS, extraRoots: a.stateRoots },
@@ -112,13 +120,20 @@ function jobJson(j: Job) {
   };
 }
 
-async function collect(a: Args): Promise<{ workspace: string | null; stateDirs: string[]; jobs: Job[]; warnings: ReadWarning[] }> {
+async function collect(
+  a: Args,
+): Promise<{ workspace: string | null; stateDirs: string[]; jobs: Job[]; warnings: ReadWarning[] }> {
   if (a.flags.has('all')) {
     const dirs = await enumerateStateDirs(await roots(a));
     const snaps = await Promise.all(dirs.map((d) => loadStateDir(d.root, d.stateDir, DEFAULT_SETTINGS)));
     const jobs = snaps.flatMap((s) => s.jobs);
     await verifyJobs(jobs, table, DEFAULT_SETTINGS);
-    return { workspace: null, stateDirs: dirs.map((d) => d.stateDir), jobs, warnings: snaps.flatMap((s) => s.warnings) };
+    return {
+      workspace: null,
+      stateDirs: dirs.map((d) => d.stateDir),
+      jobs,
+      warnings: snaps.flatMap((s) => s.warnings),
+    };
   }
   const folder = path.resolve(a.positional[0] ?? process.cwd());
   const m = modelFor(a, folder);
@@ -135,7 +150,14 @@ function render(jobs: Job[], warnings: ReadWarning[]): string {
   const now = Date.now();
   const lines = jobs.map((j) => {
     const el = elapsedMs(j, now);
-    return [j.status.padEnd(11), j.id.padEnd(24), `${kindLabelOf(j)} · ${titleOf(j)}`.padEnd(44), (j.display.phase ?? '').padEnd(14), el !== undefined ? formatDuration(el).padEnd(8) : ''.padEnd(8), j.flags.join(',')].join(' ');
+    return [
+      j.status.padEnd(11),
+      j.id.padEnd(24),
+      `${kindLabelOf(j)} · ${titleOf(j)}`.padEnd(44),
+      (j.display.phase ?? '').padEnd(14),
+      el !== undefined ? formatDuration(el).padEnd(8) : ''.padEnd(8),
+      j.flags.join(','),
+    ].join(' ');
   });
   const c = countJobs(jobs);
   lines.push(`${c.total} jobs: ${c.running} running, ${c.queued} queued, ${c.attention} need attention`);
@@ -146,7 +168,19 @@ function render(jobs: Job[], warnings: ReadWarning[]): string {
 async function status(a: Args): Promise<number> {
   const r = await collect(a);
   if (a.flags.has('json')) {
-    out(JSON.stringify({ workspace: r.workspace, stateDirs: r.stateDirs, counts: countJobs(r.jobs), jobs: r.jobs.map(jobJson), warnings: r.warnings }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          workspace: r.workspace,
+          stateDirs: r.stateDirs,
+          counts: countJobs(r.jobs),
+          jobs: r.jobs.map(jobJson),
+          warnings: r.warnings,
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     if (r.stateDirs.length === 0) out(`No Codex companion state for ${r.workspace ?? 'any workspace'}.`);
     out(render(r.jobs, r.warnings));
@@ -162,7 +196,9 @@ async function watchCommand(a: Args): Promise<number> {
   const draw = () => {
     timer = undefined;
     const f = m.folders[0];
-    process.stdout.write(`\x1b[2J\x1b[H${folder}  (${new Date().toLocaleTimeString()}; Ctrl-C to quit)\n\n${render(f?.jobs ?? [], f?.warnings ?? [])}\n`);
+    process.stdout.write(
+      `\x1b[2J\x1b[H${folder}  (${new Date().toLocaleTimeString()}; Ctrl-C to quit)\n\n${render(f?.jobs ?? [], f?.warnings ?? [])}\n`,
+    );
   };
   m.onDidChange(() => (timer ??= setTimeout(draw, 100)));
   await live.start();
@@ -191,7 +227,9 @@ async function logCommand(a: Args): Promise<number> {
       return 1;
     }
   } else {
-    await new Promise<void>((resolve, reject) => createReadStream(logPath).on('end', resolve).on('error', reject).pipe(process.stdout, { end: false }));
+    await new Promise<void>((resolve, reject) =>
+      createReadStream(logPath).on('end', resolve).on('error', reject).pipe(process.stdout, { end: false }),
+    );
     offset = t.size;
   }
   if (!a.flags.has('follow')) return 0;
@@ -203,7 +241,12 @@ async function logCommand(a: Args): Promise<number> {
     if (st.size < offset) offset = 0;
     if (st.size === offset) return;
     const end = st.size;
-    await new Promise<void>((resolve) => createReadStream(job.logPath, { start: offset, end: end - 1 }).on('end', resolve).on('error', () => resolve()).pipe(process.stdout, { end: false }));
+    await new Promise<void>((resolve) =>
+      createReadStream(job.logPath, { start: offset, end: end - 1 })
+        .on('end', resolve)
+        .on('error', () => resolve())
+        .pipe(process.stdout, { end: false }),
+    );
     offset = end;
   };
   let chain = Promise.resolve();
@@ -220,10 +263,34 @@ async function brokerScan(a: Args) {
 async function brokersCommand(a: Args): Promise<number> {
   const scan = await brokerScan(a);
   if (a.flags.has('json')) {
-    out(JSON.stringify({ brokers: scan.entries.map((e) => ({ key: e.key, class: e.class, reason: e.reason, dir: e.dir ?? null, pid: e.pid ?? null, ageMs: e.ageMs ?? null, endpoint: e.endpoint ?? null, referencedBy: e.referencedBy, children: e.children.map((c) => ({ pid: c.pid, argv: c.argv ?? [] })), rssBytes: e.rssBytes ?? null, files: e.files })), warnings: scan.warnings }, null, 2));
+    out(
+      JSON.stringify(
+        {
+          brokers: scan.entries.map((e) => ({
+            key: e.key,
+            class: e.class,
+            reason: e.reason,
+            dir: e.dir ?? null,
+            pid: e.pid ?? null,
+            ageMs: e.ageMs ?? null,
+            endpoint: e.endpoint ?? null,
+            referencedBy: e.referencedBy,
+            children: e.children.map((c) => ({ pid: c.pid, argv: c.argv ?? [] })),
+            rssBytes: e.rssBytes ?? null,
+            files: e.files,
+          })),
+          warnings: scan.warnings,
+        },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
-  for (const e of scan.entries) out(`${e.class.padEnd(12)} ${(e.dir ?? `pid ${e.pid}`).padEnd(40)} ${e.pid ? `pid ${e.pid}` : ''} ${e.ageMs !== undefined ? formatDuration(e.ageMs) : ''} ${e.children.length ? `${e.children.length} children` : ''} ${formatBytes(e.rssBytes)}  ${e.reason}`);
+  for (const e of scan.entries)
+    out(
+      `${e.class.padEnd(12)} ${(e.dir ?? `pid ${e.pid}`).padEnd(40)} ${e.pid ? `pid ${e.pid}` : ''} ${e.ageMs !== undefined ? formatDuration(e.ageMs) : ''} ${e.children.length ? `${e.children.length} children` : ''} ${formatBytes(e.rssBytes)}  ${e.reason}`,
+    );
   if (scan.entries.length === 0) out('No brokers and no broker session dirs.');
   return 0;
 }
@@ -248,18 +315,29 @@ async function reapCommand(a: Args): Promise<number> {
     if (!(await ask(`Reap ${plan.reap.length}? [y/N] `))) return 1;
   }
   const s = await reap(plan, { table });
-  for (const o of s.outcomes) if (o.result !== 'skipped') out(`${o.result}: ${o.entry.dir ?? `pid ${o.entry.pid}`}: ${o.detail}`);
-  out(`reaped ${s.reaped}, already gone ${s.alreadyGone}, skipped ${s.skipped}, failed ${s.failed} in ${(s.ms / 1000).toFixed(1)} s`);
+  for (const o of s.outcomes)
+    if (o.result !== 'skipped') out(`${o.result}: ${o.entry.dir ?? `pid ${o.entry.pid}`}: ${o.detail}`);
+  out(
+    `reaped ${s.reaped}, already gone ${s.alreadyGone}, skipped ${s.skipped}, failed ${s.failed} in ${(s.ms / 1000).toFixed(1)} s`,
+  );
   return s.failed ? 1 : 0;
 }
 
-const COMMANDS: Record<string, (a: Args) => Promise<number>> = { status, watch: watchCommand, log: logCommand, brokers: brokersCommand, reap: reapCommand };
+const COMMANDS: Record<string, (a: Args) => Promise<number>> = {
+  status,
+  watch: watchCommand,
+  log: logCommand,
+  brokers: brokersCommand,
+  reap: reapCommand,
+};
 
 export async function main(argv: string[]): Promise<number> {
   try {
     const a = parseArgs(argv);
     if (a.command === 'help' || a.flags.has('help')) {
-      out('usage: codex-jobs <status|watch|log|brokers|reap> [--json] [--all] [--follow] [--dry-run] [--yes] [--grace-seconds N] [--state-root <dir>]... [path]');
+      out(
+        'usage: codex-jobs <status|watch|log|brokers|reap> [--json] [--all] [--follow] [--dry-run] [--yes] [--grace-seconds N] [--state-root <dir>]... [path]',
+      );
       return 0;
     }
     const run = COMMANDS[a.command];
@@ -267,7 +345,9 @@ export async function main(argv: string[]): Promise<number> {
     return await run(a);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`codex-jobs: ${err.message}\nusage: codex-jobs <status|watch|log|brokers|reap> [options] [path]\n`);
+      process.stderr.write(
+        `codex-jobs: ${err.message}\nusage: codex-jobs <status|watch|log|brokers|reap> [options] [path]\n`,
+      );
       return 2;
     }
     process.stderr.write(`codex-jobs: ${(err as Error).message ?? String(err)}\n`);

@@ -114,7 +114,8 @@ export class JobArchive {
         const file = path.join(this.dir, d, f);
         try {
           const e = JSON.parse(await fs.readFile(file, 'utf8')) as ArchiveEntry;
-          if (!isSafeJobId(e.id) || typeof e.stateDir !== 'string' || typeof e.logOffset !== 'number') throw new Error('not an archive entry');
+          if (!isSafeJobId(e.id) || typeof e.stateDir !== 'string' || typeof e.logOffset !== 'number')
+            throw new Error('not an archive entry');
           this.entries.set(this.key(e.stateDir, e.id), e);
         } catch (err) {
           this.warnings.push({ file, message: `archive entry skipped: ${(err as Error).message}` });
@@ -171,7 +172,10 @@ export class JobArchive {
     return run;
   }
 
-  private readonly waiting = new Map<string, { args: { jobs: readonly Job[]; indexSize: number; now: number }; run: Promise<void> }>();
+  private readonly waiting = new Map<
+    string,
+    { args: { jobs: readonly Job[]; indexSize: number; now: number }; run: Promise<void> }
+  >();
 
   /** Archives one job now, without judging the others of its state dir (e.g. before a repair). */
   keep(job: Job, now = Date.now()): Promise<void> {
@@ -198,7 +202,11 @@ export class JobArchive {
       let changed = false;
       if (!e.goneHow) {
         const terminal = isTerminalStatus(e.lastStatus);
-        e.goneHow = e.lastLive ? 'deleted-while-running' : terminal && indexSize >= 50 ? 'pruned' : 'deleted-by-concurrent-writer';
+        e.goneHow = e.lastLive
+          ? 'deleted-while-running'
+          : terminal && indexSize >= 50
+            ? 'pruned'
+            : 'deleted-by-concurrent-writer';
         e.goneAtMs = now;
         changed = true;
       }
@@ -214,7 +222,9 @@ export class JobArchive {
   private async observeOne(stateDir: string, job: Job, now: number): Promise<void> {
     const k = this.key(stateDir, job.id);
     const prev = this.entries.get(k);
-    const e: ArchiveEntry = prev ? { ...prev } : { id: job.id, stateDir, logOffset: 0, logBytes: 0, firstSeenMs: now, lastSeenMs: now, lastLive: false };
+    const e: ArchiveEntry = prev
+      ? { ...prev }
+      : { id: job.id, stateDir, logOffset: 0, logBytes: 0, firstSeenMs: now, lastSeenMs: now, lastLive: false };
     let changed = !prev;
     if (job.record && (job.recordMtimeMs !== e.recordMtimeMs || !e.record)) {
       e.record = job.record.raw;
@@ -231,9 +241,14 @@ export class JobArchive {
       e.index = job.index.raw;
       changed = true;
     }
-    const grown = job.log.exists && job.log.size !== undefined && (job.log.size !== e.logOffset || (job.log.fileId !== undefined && job.log.fileId !== e.logFileId));
+    const grown =
+      job.log.exists &&
+      job.log.size !== undefined &&
+      (job.log.size !== e.logOffset || (job.log.fileId !== undefined && job.log.fileId !== e.logFileId));
     // A held file that is no longer the one at the path (deleted, re-created) still has bytes to give.
-    const other = [this.held.get(k), ...(this.grabbed.get(k) ?? [])].some((h) => h && (!job.log.exists || job.log.fileId !== h.id));
+    const other = [this.held.get(k), ...(this.grabbed.get(k) ?? [])].some(
+      (h) => h && (!job.log.exists || job.log.fileId !== h.id),
+    );
     // Lives grabbed since the last copy are taken over (or closed) even when nothing grew.
     if (grown || other || this.grabbed.has(k)) {
       changed = (await this.copyLog(job, e)) || changed;
@@ -293,7 +308,10 @@ export class JobArchive {
       cur = undefined;
     }
     let keep = cur ? lives.find((h) => h.id === curId) : undefined;
-    let changed = await this.drainAndClose(lives.filter((h) => h !== keep), e);
+    let changed = await this.drainAndClose(
+      lives.filter((h) => h !== keep),
+      e,
+    );
     if (!cur) return changed;
     if (keep) await cur.close();
     else keep = { fh: cur, id: curId! };
@@ -365,11 +383,29 @@ export class JobArchive {
     for (const [k, lives] of [...this.grabbed]) {
       const id = k.slice(k.indexOf('\u0000') + 1);
       if (!k.startsWith(`${stateDir}\u0000`) || present.has(id) || this.entries.has(k)) continue;
-      const links = await Promise.all(lives.map((h) => h.fh.stat().then((st) => st.nlink, () => 0)));
+      const links = await Promise.all(
+        lives.map((h) =>
+          h.fh.stat().then(
+            (st) => st.nlink,
+            () => 0,
+          ),
+        ),
+      );
       if (links.some((n) => n > 0)) continue; // still on disk: the next look shows it
       const record = this.grabbedRecords.get(k);
       this.grabbedRecords.delete(k);
-      const e: ArchiveEntry = { id, stateDir, record, logOffset: 0, logBytes: 0, firstSeenMs: now, lastSeenMs: now, lastLive: false, goneAtMs: now, goneHow: 'deleted-by-concurrent-writer' };
+      const e: ArchiveEntry = {
+        id,
+        stateDir,
+        record,
+        logOffset: 0,
+        logBytes: 0,
+        firstSeenMs: now,
+        lastSeenMs: now,
+        lastLive: false,
+        goneAtMs: now,
+        goneHow: 'deleted-by-concurrent-writer',
+      };
       await this.release(k, e);
       this.entries.set(k, e);
       await this.writeEntry(e);
@@ -388,7 +424,9 @@ export class JobArchive {
   }
 
   private async markRecreated(e: ArchiveEntry): Promise<void> {
-    const note = Buffer.from(`\n[codex-jobs] the log was re-created at ${new Date().toISOString()}; what follows is its new content\n`);
+    const note = Buffer.from(
+      `\n[codex-jobs] the log was re-created at ${new Date().toISOString()}; what follows is its new content\n`,
+    );
     await fs.appendFile(this.entryPaths(e.stateDir, e.id).log, note);
     e.logBytes += note.length;
     e.logOffset = 0;
@@ -418,7 +456,10 @@ export class JobArchive {
     for (const k of new Set([...this.held.keys(), ...this.grabbed.keys()])) {
       const e = this.entries.get(k);
       if (!e) for (const h of this.takeLives(k)) await h.fh.close().catch(() => undefined);
-      else await this.release(k, e).then((changed) => (changed ? this.writeEntry(e) : undefined)).catch(() => undefined);
+      else
+        await this.release(k, e)
+          .then((changed) => (changed ? this.writeEntry(e) : undefined))
+          .catch(() => undefined);
     }
   }
 
@@ -428,7 +469,9 @@ export class JobArchive {
 
   /** Oldest first: entries past the age limit, then until the total fits. Live jobs are never evicted. */
   private async enforceLimits(now: number): Promise<void> {
-    const evictable = [...this.entries.values()].filter((e) => !e.lastLive || e.goneHow).sort((a, b) => a.lastSeenMs - b.lastSeenMs);
+    const evictable = [...this.entries.values()]
+      .filter((e) => !e.lastLive || e.goneHow)
+      .sort((a, b) => a.lastSeenMs - b.lastSeenMs);
     let total = this.totalBytes;
     for (const e of evictable) {
       const old = now - e.lastSeenMs > this.limits.maxAgeMs;
@@ -465,7 +508,12 @@ export class JobArchive {
       logPath: path.join(jobsDir, `${e.id}.log`),
       recordPath: path.join(jobsDir, `${e.id}.json`),
       log: { exists: false, progress: [] },
-      archived: { how: e.goneHow!, atMs: e.goneAtMs ?? e.lastSeenMs, logPath: this.entryPaths(e.stateDir, e.id).log, logBytes: e.logBytes },
+      archived: {
+        how: e.goneHow!,
+        atMs: e.goneAtMs ?? e.lastSeenMs,
+        logPath: this.entryPaths(e.stateDir, e.id).log,
+        logBytes: e.logBytes,
+      },
     };
   }
 }

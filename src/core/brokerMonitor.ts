@@ -41,7 +41,11 @@ export class BrokerMonitor {
           scan = await scanBrokers(this.options());
         } catch (err) {
           this.logger.warn(`broker scan failed: ${String(err)}`);
-          scan = { entries: [], warnings: [{ file: '', message: `broker scan failed: ${String(err)}` }], scannedAtMs: Date.now() };
+          scan = {
+            entries: [],
+            warnings: [{ file: '', message: `broker scan failed: ${String(err)}` }],
+            scannedAtMs: Date.now(),
+          };
         }
       } while (this.again);
       this.last = scan;

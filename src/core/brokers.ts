@@ -163,7 +163,16 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
     }
     for (const name of names) {
       const dir = path.join(root, name);
-      const e: BrokerEntry = { key: dir, dir, class: 'dead', reason: '', referencedBy: refs.get(dir) ?? [], children: [], files: [], otherFiles: [] };
+      const e: BrokerEntry = {
+        key: dir,
+        dir,
+        class: 'dead',
+        reason: '',
+        referencedBy: refs.get(dir) ?? [],
+        children: [],
+        files: [],
+        otherFiles: [],
+      };
       let st: import('fs').Stats;
       try {
         st = await fs.lstat(dir);
@@ -182,54 +191,118 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
         continue;
       }
       try {
-        for (const f of await fs.readdir(dir)) ((BROKER_FILES as readonly string[]).includes(f) ? e.files : e.otherFiles).push(f);
+        for (const f of await fs.readdir(dir))
+          ((BROKER_FILES as readonly string[]).includes(f) ? e.files : e.otherFiles).push(f);
       } catch {
         // unreadable: treated as holding nothing we know
       }
       const pidFile = await readPidFile(path.join(dir, 'broker.pid'));
       if (pidFile.warning) warnings.push({ file: path.join(dir, 'broker.pid'), message: pidFile.warning });
       // The broker is the process whose command names this dir; the pid file only corroborates.
-      const match = brokers.find((b) => isBrokerOf(b.cmd, dir) && (created === undefined || (b.p.startTimeMs ?? Infinity) >= created - START_TOLERANCE_MS));
-      if (match && match.p.state === 'alive' && (match.p.uid === undefined || uid === undefined || match.p.uid === uid)) {
+      const match = brokers.find(
+        (b) =>
+          isBrokerOf(b.cmd, dir) &&
+          (created === undefined || (b.p.startTimeMs ?? Infinity) >= created - START_TOLERANCE_MS),
+      );
+      if (
+        match &&
+        match.p.state === 'alive' &&
+        (match.p.uid === undefined || uid === undefined || match.p.uid === uid)
+      ) {
         claimed.add(match.p.pid);
         withFamily(e, match.p);
         const referenced = e.referencedBy.length > 0 || (refPids.get(match.p.pid)?.length ?? 0) > 0;
-        if (referenced) entries.push({ ...e, class: 'in-use', reason: `named by ${e.referencedBy.length || 1} broker.json`, referencedBy: e.referencedBy.length ? e.referencedBy : refPids.get(match.p.pid)! });
-        else if ((e.ageMs ?? 0) < o.graceMs) entries.push({ ...e, class: 'starting', reason: `unreferenced, but only ${Math.round((e.ageMs ?? 0) / 1000)} s old (a starting broker is named only once its socket answers)` });
-        else entries.push({ ...e, class: 'orphan-live', reason: 'running, but no broker.json of any workspace names it' });
+        if (referenced)
+          entries.push({
+            ...e,
+            class: 'in-use',
+            reason: `named by ${e.referencedBy.length || 1} broker.json`,
+            referencedBy: e.referencedBy.length ? e.referencedBy : refPids.get(match.p.pid)!,
+          });
+        else if ((e.ageMs ?? 0) < o.graceMs)
+          entries.push({
+            ...e,
+            class: 'starting',
+            reason: `unreferenced, but only ${Math.round((e.ageMs ?? 0) / 1000)} s old (a starting broker is named only once its socket answers)`,
+          });
+        else
+          entries.push({ ...e, class: 'orphan-live', reason: 'running, but no broker.json of any workspace names it' });
         continue;
       }
       if (match) {
-        entries.push({ ...e, pid: match.p.pid, class: 'foreign', reason: `its broker process ${match.p.pid} belongs to another user` });
+        entries.push({
+          ...e,
+          pid: match.p.pid,
+          class: 'foreign',
+          reason: `its broker process ${match.p.pid} belongs to another user`,
+        });
         continue;
       }
       if (pidFile.pid !== undefined) {
         const info = (await o.table.inspect([pidFile.pid])).get(pidFile.pid);
         if (info && (info.state === 'alive' || info.state === 'eperm')) {
-          const what = info.argv?.length ? `\`${info.argv.map((a) => path.basename(a)).join(' ').slice(0, 80)}\`` : 'not readable';
-          entries.push({ ...e, pid: pidFile.pid, class: 'foreign', reason: `pid ${pidFile.pid} from broker.pid is alive but is not this broker (${what}): never touched` });
+          const what = info.argv?.length
+            ? `\`${info.argv
+                .map((a) => path.basename(a))
+                .join(' ')
+                .slice(0, 80)}\``
+            : 'not readable';
+          entries.push({
+            ...e,
+            pid: pidFile.pid,
+            class: 'foreign',
+            reason: `pid ${pidFile.pid} from broker.pid is alive but is not this broker (${what}): never touched`,
+          });
           continue;
         }
       }
       if ((e.ageMs ?? Infinity) < o.graceMs && e.referencedBy.length === 0) {
-        entries.push({ ...e, pid: pidFile.pid, class: 'starting', reason: 'no broker process yet, but the dir is new' });
+        entries.push({
+          ...e,
+          pid: pidFile.pid,
+          class: 'starting',
+          reason: 'no broker process yet, but the dir is new',
+        });
         continue;
       }
-      entries.push({ ...e, pid: pidFile.pid, class: 'dead', reason: pidFile.pid ? `pid ${pidFile.pid} is gone; leftover files` : 'no broker process; leftover files' });
+      entries.push({
+        ...e,
+        pid: pidFile.pid,
+        class: 'dead',
+        reason: pidFile.pid ? `pid ${pidFile.pid} is gone; leftover files` : 'no broker process; leftover files',
+      });
     }
   }
 
   // Broker processes whose dir is gone (or elsewhere): found by command line alone.
   for (const { p, cmd } of brokers) {
     if (claimed.has(p.pid) || p.state !== 'alive') continue;
-    const dir = cmd!.endpoint?.startsWith('unix:') ? path.dirname(cmd!.endpoint.slice(5)) : cmd!.pidFile ? path.dirname(cmd!.pidFile) : undefined;
+    const dir = cmd!.endpoint?.startsWith('unix:')
+      ? path.dirname(cmd!.endpoint.slice(5))
+      : cmd!.pidFile
+        ? path.dirname(cmd!.pidFile)
+        : undefined;
     if (o.dirlessWithin && !(dir && o.dirlessWithin.some((w) => dir.startsWith(w + path.sep)))) continue;
-    const e: BrokerEntry = { key: `pid:${p.pid}`, class: 'orphan-live', reason: '', referencedBy: (dir && refs.get(dir)) || refPids.get(p.pid) || [], children: [], files: [], otherFiles: [], endpoint: cmd!.endpoint };
+    const e: BrokerEntry = {
+      key: `pid:${p.pid}`,
+      class: 'orphan-live',
+      reason: '',
+      referencedBy: (dir && refs.get(dir)) || refPids.get(p.pid) || [],
+      children: [],
+      files: [],
+      otherFiles: [],
+      endpoint: cmd!.endpoint,
+    };
     withFamily(e, p);
-    if (uid !== undefined && p.uid !== undefined && p.uid !== uid) entries.push({ ...e, class: 'foreign', reason: `a broker of another user (uid ${p.uid})` });
+    if (uid !== undefined && p.uid !== undefined && p.uid !== uid)
+      entries.push({ ...e, class: 'foreign', reason: `a broker of another user (uid ${p.uid})` });
     else if (e.referencedBy.length) entries.push({ ...e, class: 'in-use', reason: 'named by a broker.json' });
     else if ((e.ageMs ?? 0) < o.graceMs) entries.push({ ...e, class: 'starting', reason: 'young and unreferenced' });
-    else entries.push({ ...e, reason: `running with no session dir${dir ? ` (${dir} is gone)` : ''}, and nothing names it` });
+    else
+      entries.push({
+        ...e,
+        reason: `running with no session dir${dir ? ` (${dir} is gone)` : ''}, and nothing names it`,
+      });
   }
   return { entries, warnings, scannedAtMs: now };
 }

@@ -105,7 +105,10 @@ export function descendantsOf(root: number, all: readonly ProcInfo[]): ProcInfo[
 }
 
 /** Our own pid, our ancestors and our process group: never signalled. */
-async function ourselves(table: ProcessTable, all: readonly ProcInfo[] | undefined): Promise<{ pids: Set<number>; pgid?: number }> {
+async function ourselves(
+  table: ProcessTable,
+  all: readonly ProcInfo[] | undefined,
+): Promise<{ pids: Set<number>; pgid?: number }> {
   const self = (await table.inspect([process.pid])).get(process.pid);
   const pids = new Set<number>([process.pid]);
   const byPid = new Map((all ?? []).map((p) => [p.pid, p]));
@@ -131,7 +134,14 @@ async function samePath(a: string, b: string): Promise<boolean> {
   }
 }
 
-function runCompanionCancel(node: string, companion: string, id: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CompanionCancel> {
+function runCompanionCancel(
+  node: string,
+  companion: string,
+  id: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<CompanionCancel> {
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';
@@ -142,7 +152,13 @@ function runCompanionCancel(node: string, companion: string, id: string, cwd: st
       clearTimeout(timer);
       resolve(r);
     };
-    const child = spawn(node, [companion, 'cancel', id, '--json'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, shell: false });
+    const child = spawn(node, [companion, 'cancel', id, '--json'], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+      shell: false,
+    });
     child.stdout?.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-16_384)));
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-16_384)));
     const timer = setTimeout(() => {
@@ -150,7 +166,14 @@ function runCompanionCancel(node: string, companion: string, id: string, cwd: st
       finish({ ran: true, ok: false, exitCode: null, output: `timed out after ${Math.round(timeoutMs / 1000)} s` });
     }, timeoutMs);
     child.once('error', (err) => finish({ ran: false, skipped: `could not start ${node}: ${err.message}` }));
-    child.once('close', (code) => finish({ ran: true, ok: code === 0, exitCode: code, output: (code === 0 ? stdout : stderr || stdout).trim().slice(0, 1000) }));
+    child.once('close', (code) =>
+      finish({
+        ran: true,
+        ok: code === 0,
+        exitCode: code,
+        output: (code === 0 ? stdout : stderr || stdout).trim().slice(0, 1000),
+      }),
+    );
   });
 }
 
@@ -161,7 +184,18 @@ function runCompanionCancel(node: string, companion: string, id: string, cwd: st
 export async function cancelJob(job: Job, opts: CancelOptions): Promise<CancelOutcome> {
   const log = opts.log ?? (() => undefined);
   const pid = typeof job.display.pid === 'number' ? job.display.pid : undefined;
-  const out: CancelOutcome = { ok: false, jobId: job.id, pid, before: 'no-pid', companion: { ran: false }, survivedCompanion: false, signals: [], refused: [], remaining: [], message: '' };
+  const out: CancelOutcome = {
+    ok: false,
+    jobId: job.id,
+    pid,
+    before: 'no-pid',
+    companion: { ran: false },
+    survivedCompanion: false,
+    signals: [],
+    refused: [],
+    remaining: [],
+    message: '',
+  };
   try {
     return await cancel(job, opts, out, log);
   } catch (err) {
@@ -170,7 +204,12 @@ export async function cancelJob(job: Job, opts: CancelOptions): Promise<CancelOu
   }
 }
 
-async function cancel(job: Job, opts: CancelOptions, out: CancelOutcome, log: (m: string) => void): Promise<CancelOutcome> {
+async function cancel(
+  job: Job,
+  opts: CancelOptions,
+  out: CancelOutcome,
+  log: (m: string) => void,
+): Promise<CancelOutcome> {
   const { table } = opts;
   const pid = out.pid;
   const active = job.recordedStatus === 'queued' || job.recordedStatus === 'running';
@@ -203,7 +242,12 @@ async function cancel(job: Job, opts: CancelOptions, out: CancelOutcome, log: (m
   if (opts.companion && opts.node && active) {
     out.companion = await companionCancel(job, opts, root, inspect, log);
   } else {
-    out.companion = { ran: false, skipped: !active ? `the job is recorded ${job.recordedStatus ?? 'without a status'}` : 'the companion was not found' };
+    out.companion = {
+      ran: false,
+      skipped: !active
+        ? `the job is recorded ${job.recordedStatus ?? 'without a status'}`
+        : 'the companion was not found',
+    };
   }
 
   if (!root) {
@@ -231,7 +275,9 @@ async function cancel(job: Job, opts: CancelOptions, out: CancelOutcome, log: (m
     const now = await inspect(t.pid);
     if (ended(now) || exitingProcess(t, now)) return;
     if (!sameProcess(t, now)) {
-      out.refused.push(`pid ${t.pid} is no longer the process it was (now \`${(now?.argv ?? []).join(' ').slice(0, 80)}\`); ${sig} not sent`);
+      out.refused.push(
+        `pid ${t.pid} is no longer the process it was (now \`${(now?.argv ?? []).join(' ').slice(0, 80)}\`); ${sig} not sent`,
+      );
       return;
     }
     if (t.pid <= 1 || self.pids.has(t.pid)) {
@@ -248,7 +294,9 @@ async function cancel(job: Job, opts: CancelOptions, out: CancelOutcome, log: (m
       sent.error = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     }
     out.signals.push(sent);
-    log(`cancel ${out.jobId}: ${sig} to ${group ? 'group ' : ''}${t.pid}${sent.error ? ` failed (${sent.error})` : ''}`);
+    log(
+      `cancel ${out.jobId}: ${sig} to ${group ? 'group ' : ''}${t.pid}${sent.error ? ` failed (${sent.error})` : ''}`,
+    );
   };
   const waitGone = async (ms: number) => {
     const until = Date.now() + ms;
@@ -273,12 +321,22 @@ async function cancel(job: Job, opts: CancelOptions, out: CancelOutcome, log: (m
   out.ok = left.length === 0 && out.refused.length === 0;
 
   const parts: string[] = [];
-  if (out.companion.ran) parts.push(`the companion's cancel ${out.companion.ok ? 'succeeded' : `failed (${out.companion.output || `exit ${out.companion.exitCode}`})`}`);
+  if (out.companion.ran)
+    parts.push(
+      `the companion's cancel ${out.companion.ok ? 'succeeded' : `failed (${out.companion.output || `exit ${out.companion.exitCode}`})`}`,
+    );
   else if (out.companion.skipped) parts.push(`the companion's cancel was not run (${out.companion.skipped})`);
   if (out.survivedCompanion) parts.push(`pid ${root.pid} kept running after it (not its process group's leader)`);
-  if (out.signals.length) parts.push(`sent ${out.signals.map((s) => `${s.signal} to ${s.target === 'group' ? 'group ' : ''}${s.pid}`).join(', ')}`);
+  if (out.signals.length)
+    parts.push(
+      `sent ${out.signals.map((s) => `${s.signal} to ${s.target === 'group' ? 'group ' : ''}${s.pid}`).join(', ')}`,
+    );
   if (out.refused.length) parts.push(`refused: ${out.refused.join('; ')}`);
-  parts.push(out.remaining.length ? `still running: ${out.remaining.join(', ')}` : `pid ${root.pid}${tree.length ? ` and ${tree.length} descendant(s)` : ''} ended`);
+  parts.push(
+    out.remaining.length
+      ? `still running: ${out.remaining.join(', ')}`
+      : `pid ${root.pid}${tree.length ? ` and ${tree.length} descendant(s)` : ''} ended`,
+  );
   out.message = `Cancel ${out.jobId}: ${parts.join('; ')}.`;
   return out;
 }
@@ -299,8 +357,12 @@ async function companionCancel(
   }
   // The companion finds the job by its own state dir: only run it if that is the job's.
   const env = envForStateDir(job.stateDir, opts.env ?? process.env);
-  const theirs = path.join(companionStateRoot(env, opts.tmpdir ?? os.tmpdir()), await stateDirName(await resolveWorkspaceRoot(cwd)));
-  if (!(await samePath(theirs, job.stateDir))) return { ran: false, skipped: `run from ${cwd}, the companion would look in ${theirs}, not ${job.stateDir}` };
+  const theirs = path.join(
+    companionStateRoot(env, opts.tmpdir ?? os.tmpdir()),
+    await stateDirName(await resolveWorkspaceRoot(cwd)),
+  );
+  if (!(await samePath(theirs, job.stateDir)))
+    return { ran: false, skipped: `run from ${cwd}, the companion would look in ${theirs}, not ${job.stateDir}` };
 
   const locked = await withWorkspaceLock(
     job.stateDir,
@@ -310,7 +372,10 @@ async function companionCancel(
         const now = await inspect(pid);
         // Re-identify just before the companion signals that pid's group.
         if (root ? !sameProcess(root, now) && !ended(now) : !ended(now)) {
-          return { ran: false, skipped: `pid ${pid} now belongs to another process; the companion's cancel would signal it` };
+          return {
+            ran: false,
+            skipped: `pid ${pid} now belongs to another process; the companion's cancel would signal it`,
+          };
         }
       }
       log(`cancel ${job.id}: running the companion's cancel`);

@@ -4,7 +4,12 @@ import type { DerivedStatus, Job, JobFlag } from './types';
 export type JobGroup = 'attention' | 'running' | 'recent';
 
 const ATTENTION_STATUSES: ReadonlySet<DerivedStatus> = new Set(['stale', 'pid-reused', 'stalled', 'unknown']);
-const ATTENTION_FLAGS: ReadonlySet<JobFlag> = new Set(['unindexed', 'record-missing', 'deleted-while-running', 'deleted-by-concurrent-writer']);
+const ATTENTION_FLAGS: ReadonlySet<JobFlag> = new Set([
+  'unindexed',
+  'record-missing',
+  'deleted-while-running',
+  'deleted-by-concurrent-writer',
+]);
 const LIVE_STATUSES: ReadonlySet<DerivedStatus> = new Set(['running', 'queued', 'stalled', 'unverified']);
 
 export function needsAttention(job: Job): boolean {

@@ -10,7 +10,8 @@ export const SETTING_COMPANION = 'codexJobs.companionPath';
 export const SETTING_NODE = 'codexJobs.nodePath';
 export const SETTING_PLUGIN_DATA = 'codexJobs.pluginDataDir';
 
-export type Found<T> = ({ ok: true } & T & { searched: string[] }) | { ok: false; message: string; searched: string[]; setting: string };
+export type Found<T> =
+  ({ ok: true } & T & { searched: string[] }) | { ok: false; message: string; searched: string[]; setting: string };
 
 // ---------------------------------------------------------------- semver
 
@@ -125,7 +126,9 @@ export async function findCompanion(host: HostEnv, setting?: string): Promise<Fo
     const codexDir = path.join(cache, m, 'codex');
     let versions: string[];
     try {
-      versions = (await fs.readdir(codexDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+      versions = (await fs.readdir(codexDir, { withFileTypes: true }))
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
     } catch {
       continue;
     }
@@ -136,7 +139,14 @@ export async function findCompanion(host: HostEnv, setting?: string): Promise<Fo
     }
   }
   found.sort((a, b) => compareSemver(b.version, a.version) || a.script.localeCompare(b.script));
-  if (found.length) return { ok: true, script: found[0].script, version: found[0].version, source: 'plugin-cache', searched: [pattern] };
+  if (found.length)
+    return {
+      ok: true,
+      script: found[0].script,
+      version: found[0].version,
+      source: 'plugin-cache',
+      searched: [pattern],
+    };
   return {
     ok: false,
     setting: SETTING_COMPANION,
@@ -173,7 +183,10 @@ export function runtimeIsNode(rt: RuntimeInfo): boolean {
  */
 export async function searchPath(name: string, host: HostEnv): Promise<{ found?: string; searched: string[] }> {
   const sep = host.platform === 'win32' ? ';' : ':';
-  const dirs = (envValue(host, 'PATH') ?? '').split(sep).map((d) => d.trim().replace(/^"(.*)"$/, '$1')).filter(Boolean);
+  const dirs = (envValue(host, 'PATH') ?? '')
+    .split(sep)
+    .map((d) => d.trim().replace(/^"(.*)"$/, '$1'))
+    .filter(Boolean);
   const exts =
     host.platform === 'win32'
       ? (envValue(host, 'PATHEXT') ?? '.COM;.EXE;.BAT;.CMD')
@@ -193,7 +206,11 @@ export async function searchPath(name: string, host: HostEnv): Promise<{ found?:
   return { searched };
 }
 
-export async function findNode(host: HostEnv, setting?: string, runtime: RuntimeInfo = { execPath: process.execPath, versions: process.versions }): Promise<Found<NodeBinary>> {
+export async function findNode(
+  host: HostEnv,
+  setting?: string,
+  runtime: RuntimeInfo = { execPath: process.execPath, versions: process.versions },
+): Promise<Found<NodeBinary>> {
   const configured = setting?.trim();
   if (configured) {
     const p = path.resolve(expandHome(configured, host));
@@ -244,7 +261,8 @@ export async function choosePluginData(host: HostEnv, setting?: string): Promise
   }
   const dataDir = path.join(claudeConfigDir(host), 'plugins', 'data');
   const preferred = path.join(dataDir, DEFAULT_PLUGIN_DATA_NAME);
-  if (await isDir(preferred)) return { dir: preferred, source: 'marketplace-default', stateRoot: path.join(preferred, 'state') };
+  if (await isDir(preferred))
+    return { dir: preferred, source: 'marketplace-default', stateRoot: path.join(preferred, 'state') };
   let dirs: string[] = [];
   try {
     dirs = (await fs.readdir(dataDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
@@ -258,7 +276,10 @@ export async function choosePluginData(host: HostEnv, setting?: string): Promise
   return {
     source: 'none',
     stateRoot: tmpRoot,
-    note: dirs.length > 1 ? `${dataDir} holds ${dirs.length} plugin data dirs (${dirs.join(', ')}); set ${SETTING_PLUGIN_DATA} to pick one. Jobs go to ${tmpRoot} meanwhile.` : undefined,
+    note:
+      dirs.length > 1
+        ? `${dataDir} holds ${dirs.length} plugin data dirs (${dirs.join(', ')}); set ${SETTING_PLUGIN_DATA} to pick one. Jobs go to ${tmpRoot} meanwhile.`
+        : undefined,
   };
 }
 
@@ -275,9 +296,18 @@ export type LaunchEnvironment =
   | { ok: false; message: string; setting: string; searched: string[] };
 
 /** Everything a launch needs, or the first actionable problem. */
-export async function resolveLaunchEnvironment(host: HostEnv, settings: LaunchSettings = {}, runtime?: RuntimeInfo): Promise<LaunchEnvironment> {
-  const [companion, node, pluginData] = await Promise.all([findCompanion(host, settings.companionPath), findNode(host, settings.nodePath, runtime), choosePluginData(host, settings.pluginDataDir)]);
-  if (!companion.ok) return { ok: false, message: companion.message, setting: companion.setting, searched: companion.searched };
+export async function resolveLaunchEnvironment(
+  host: HostEnv,
+  settings: LaunchSettings = {},
+  runtime?: RuntimeInfo,
+): Promise<LaunchEnvironment> {
+  const [companion, node, pluginData] = await Promise.all([
+    findCompanion(host, settings.companionPath),
+    findNode(host, settings.nodePath, runtime),
+    choosePluginData(host, settings.pluginDataDir),
+  ]);
+  if (!companion.ok)
+    return { ok: false, message: companion.message, setting: companion.setting, searched: companion.searched };
   if (!node.ok) return { ok: false, message: node.message, setting: node.setting, searched: node.searched };
   return {
     ok: true,

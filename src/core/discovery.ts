@@ -35,10 +35,15 @@ export async function stateDirName(workspaceRoot: string): Promise<string> {
 /** `git rev-parse --show-toplevel`, or the folder itself outside git (or without git). */
 export function resolveWorkspaceRoot(folder: string): Promise<string> {
   return new Promise((resolve) => {
-    execFile('git', ['rev-parse', '--show-toplevel'], { cwd: folder, timeout: 5000, windowsHide: true }, (err, stdout) => {
-      const top = String(stdout ?? '').trim();
-      resolve(!err && top ? top : folder);
-    });
+    execFile(
+      'git',
+      ['rev-parse', '--show-toplevel'],
+      { cwd: folder, timeout: 5000, windowsHide: true },
+      (err, stdout) => {
+        const top = String(stdout ?? '').trim();
+        resolve(!err && top ? top : folder);
+      },
+    );
   });
 }
 
@@ -96,11 +101,19 @@ export async function candidateRoots(host: HostEnv, extraRoots: readonly string[
       // Not there (yet).
     }
   }
-  const searched = [path.join(dataDir, '*', 'state'), path.join(host.tmpdir, 'codex-companion'), ...allDedup.filter((r) => r.source === 'setting').map((r) => r.path)];
+  const searched = [
+    path.join(dataDir, '*', 'state'),
+    path.join(host.tmpdir, 'codex-companion'),
+    ...allDedup.filter((r) => r.source === 'setting').map((r) => r.path),
+  ];
   return { roots, all: allDedup, searched, warnings };
 }
 
-export async function mapFolder(folder: string, roots: readonly StateRoot[], knownRoot?: Promise<string>): Promise<FolderMapping> {
+export async function mapFolder(
+  folder: string,
+  roots: readonly StateRoot[],
+  knownRoot?: Promise<string>,
+): Promise<FolderMapping> {
   const workspaceRoot = await (knownRoot ?? resolveWorkspaceRoot(folder));
   const dirName = await stateDirName(workspaceRoot);
   const candidates = await Promise.all(
@@ -121,12 +134,15 @@ export async function mapFolder(folder: string, roots: readonly StateRoot[], kno
 const STATE_DIR_NAME = /^.+-[0-9a-f]{16}$/;
 
 /** Every state dir under every root (any workspace, open or not); links are not followed out of a root. */
-export async function enumerateStateDirs(roots: readonly StateRoot[]): Promise<{ root: StateRoot; stateDir: string; name: string }[]> {
+export async function enumerateStateDirs(
+  roots: readonly StateRoot[],
+): Promise<{ root: StateRoot; stateDir: string; name: string }[]> {
   const out: { root: StateRoot; stateDir: string; name: string }[] = [];
   for (const root of roots) {
     try {
       for (const e of await fs.readdir(root.path, { withFileTypes: true })) {
-        if (e.isDirectory() && STATE_DIR_NAME.test(e.name)) out.push({ root, stateDir: path.join(root.path, e.name), name: e.name });
+        if (e.isDirectory() && STATE_DIR_NAME.test(e.name))
+          out.push({ root, stateDir: path.join(root.path, e.name), name: e.name });
       }
     } catch {
       // A root that vanished has no state dirs.

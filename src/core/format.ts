@@ -45,7 +45,16 @@ export function kindLabelOf(job: Job): string {
 
 export function titleOf(job: Job): string {
   const d = job.display;
-  return d.title ?? (d.kind === 'task' ? 'Codex Task' : d.kind === 'adversarial-review' ? 'Codex Adversarial Review' : d.kind === 'review' ? 'Codex Review' : job.id);
+  return (
+    d.title ??
+    (d.kind === 'task'
+      ? 'Codex Task'
+      : d.kind === 'adversarial-review'
+        ? 'Codex Adversarial Review'
+        : d.kind === 'review'
+          ? 'Codex Review'
+          : job.id)
+  );
 }
 
 /** What a status means, in a few words, for tooltips and the CLI. */

@@ -79,13 +79,32 @@ const OUTPUT_LIMIT = 64 * 1024;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function companionArgs(req: Pick<LaunchRequest, 'companion' | 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope'>): string[] {
+export function companionArgs(
+  req: Pick<LaunchRequest, 'companion' | 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope'>,
+): string[] {
   const opt = (name: string, v: string | undefined) => (v ? [name, v] : []);
   if (req.kind === 'task') {
     // `--` ends the options: a prompt starting with "-" stays a prompt.
-    return [req.companion, 'task', '--background', '--json', ...(req.write ? ['--write'] : []), ...opt('--model', req.model), ...opt('--effort', req.effort), '--', req.prompt ?? ''];
+    return [
+      req.companion,
+      'task',
+      '--background',
+      '--json',
+      ...(req.write ? ['--write'] : []),
+      ...opt('--model', req.model),
+      ...opt('--effort', req.effort),
+      '--',
+      req.prompt ?? '',
+    ];
   }
-  const args = [req.companion, req.kind, '--json', ...opt('--base', req.base), ...opt('--scope', req.scope), ...opt('--model', req.model)];
+  const args = [
+    req.companion,
+    req.kind,
+    '--json',
+    ...opt('--base', req.base),
+    ...opt('--scope', req.scope),
+    ...opt('--model', req.model),
+  ];
   if (req.kind === 'adversarial-review' && req.focus?.trim()) args.push('--', req.focus.trim());
   return args;
 }
@@ -114,7 +133,12 @@ async function readIds(stateDir: string, attempts = 1): Promise<IdSet> {
     await sleep(50);
   }
   const listing = await listJobsDir(path.join(stateDir, 'jobs'));
-  return { index, indexIds: new Set((index?.entries ?? []).map((e) => e.id)), recordIds: new Set(listing.records.keys()), indexReadable: readable };
+  return {
+    index,
+    indexIds: new Set((index?.entries ?? []).map((e) => e.id)),
+    recordIds: new Set(listing.records.keys()),
+    indexReadable: readable,
+  };
 }
 
 /** The companion's `--json` launch payload: `{ "jobId": ... }`, pretty-printed. */
@@ -154,15 +178,27 @@ interface Registration {
 }
 
 /** Is the job in the index and in jobs/, with its process verified (or already finished)? */
-async function checkRegistered(stateDir: string, id: string, kind: LaunchKind, table: ProcessTable, expectPid?: number): Promise<Registration> {
+async function checkRegistered(
+  stateDir: string,
+  id: string,
+  kind: LaunchKind,
+  table: ProcessTable,
+  expectPid?: number,
+): Promise<Registration> {
   const st = await readStateFile(path.join(stateDir, 'state.json'));
   const rec = await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id);
   const entry = st.value?.entries.find((e) => e.id === id);
   if (!rec.value) return { done: false, why: `job ${id} has no record in jobs/ yet` };
   if (!entry) return { done: false, why: `job ${id} is not in state.json yet` };
-  const [job] = reconcile({ stateDir, index: { entries: [entry] }, records: new Map([[id, { fields: rec.value, mtimeMs: rec.mtimeMs }]]), logs: new Map() });
+  const [job] = reconcile({
+    stateDir,
+    index: { entries: [entry] },
+    records: new Map([[id, { fields: rec.value, mtimeMs: rec.mtimeMs }]]),
+    logs: new Map(),
+  });
   const status = job.display.status;
-  if (isTerminalStatus(rec.value.status) && isTerminalStatus(entry.status)) return { done: true, status, why: `job ${id} already ${rec.value.status}` };
+  if (isTerminalStatus(rec.value.status) && isTerminalStatus(entry.status))
+    return { done: true, status, why: `job ${id} already ${rec.value.status}` };
   const pid = typeof job.display.pid === 'number' ? job.display.pid : undefined;
   const info = pid !== undefined ? (await table.inspect([pid])).get(pid) : undefined;
   const v = verifyJobProcess(job, info, Date.now());
@@ -170,27 +206,50 @@ async function checkRegistered(stateDir: string, id: string, kind: LaunchKind, t
   // worker's first state write is still to come, and it must not race the next launch.
   if (kind === 'task' && (rec.value.status === 'queued' || entry.status === 'queued')) {
     const gone = v.outcome === 'gone' || v.outcome === 'zombie';
-    return { done: false, status, workerGone: gone, why: `job ${id} is queued; ${gone ? v.detail : 'waiting for its worker to record itself running'}` };
+    return {
+      done: false,
+      status,
+      workerGone: gone,
+      why: `job ${id} is queued; ${gone ? v.detail : 'waiting for its worker to record itself running'}`,
+    };
   }
   if (v.outcome !== 'verified') return { done: false, status, why: `job ${id}: ${v.detail}` };
-  if (expectPid !== undefined && pid !== expectPid) return { done: false, status, why: `job ${id} names pid ${pid}, not the companion we started (${expectPid})` };
+  if (expectPid !== undefined && pid !== expectPid)
+    return { done: false, status, why: `job ${id} names pid ${pid}, not the companion we started (${expectPid})` };
   return { done: true, pid, status, why: v.detail };
 }
 
 /** A job id that appeared since `before` and fits this launch. */
-async function findNewJob(stateDir: string, before: IdSet, kind: LaunchKind, workspaceRoot: string, spawnedAt: number, childPid: number | undefined): Promise<string | undefined> {
+async function findNewJob(
+  stateDir: string,
+  before: IdSet,
+  kind: LaunchKind,
+  workspaceRoot: string,
+  spawnedAt: number,
+  childPid: number | undefined,
+): Promise<string | undefined> {
   const now = await readIds(stateDir);
-  const fresh = [...new Set([...now.indexIds, ...now.recordIds])].filter((id) => !before.indexIds.has(id) && !before.recordIds.has(id));
+  const fresh = [...new Set([...now.indexIds, ...now.recordIds])].filter(
+    (id) => !before.indexIds.has(id) && !before.recordIds.has(id),
+  );
   const weak: { id: string; created: number }[] = [];
   for (const id of fresh) {
-    const rec = now.recordIds.has(id) ? (await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id)).value : undefined;
+    const rec = now.recordIds.has(id)
+      ? (await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id)).value
+      : undefined;
     const entry = now.index?.entries.find((e) => e.id === id);
     const f: Partial<JobFields> = { ...entry, ...rec };
     // A foreground review records its own pid: the companion we spawned.
     if (childPid !== undefined && kind !== 'task' && (rec?.pid === childPid || entry?.pid === childPid)) return id;
     const created = parseTime(f.createdAt);
     const kindOk = f.kind === kind || (!f.kind && id.startsWith(kind === 'task' ? 'task-' : 'review-'));
-    if (kindOk && created !== undefined && created >= spawnedAt - CREATED_SLACK_MS && (await samePath(f.workspaceRoot, workspaceRoot))) weak.push({ id, created });
+    if (
+      kindOk &&
+      created !== undefined &&
+      created >= spawnedAt - CREATED_SLACK_MS &&
+      (await samePath(f.workspaceRoot, workspaceRoot))
+    )
+      weak.push({ id, created });
   }
   // Someone else's launch may have landed too: only an unambiguous match is ours.
   return weak.length === 1 ? weak[0].id : undefined;
@@ -226,7 +285,13 @@ async function spawnCompanion(req: LaunchRequest, env: NodeJS.ProcessEnv, args: 
   if (req.kind === 'task') {
     // `task --background` prints the job id and exits at once; its worker detaches itself.
     try {
-      const child = spawn(req.node, args, { cwd: req.workspaceFolder, env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, shell: false });
+      const child = spawn(req.node, args, {
+        cwd: req.workspaceFolder,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+        shell: false,
+      });
       watch(child);
       child.stdout?.on('data', (d: Buffer) => (s.stdout = cap(s.stdout, d)));
       child.stderr?.on('data', (d: Buffer) => (stderr = cap(stderr, d)));
@@ -250,7 +315,14 @@ async function spawnCompanion(req: LaunchRequest, env: NodeJS.ProcessEnv, args: 
       fh = await fs.open(out.file, 'w');
     }
     const stdio = fh ? fh.fd : 'ignore';
-    const child = spawn(req.node, args, { cwd: req.workspaceFolder, env, detached: true, stdio: ['ignore', stdio, stdio], windowsHide: true, shell: false });
+    const child = spawn(req.node, args, {
+      cwd: req.workspaceFolder,
+      env,
+      detached: true,
+      stdio: ['ignore', stdio, stdio],
+      windowsHide: true,
+      shell: false,
+    });
     watch(child);
     child.unref();
   } catch (err) {
@@ -276,11 +348,20 @@ function validate(req: LaunchRequest): string | undefined {
 export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
   const invalid = validate(req);
   if (invalid) return { ok: false, vanished: [], waitedMs: 0, lockWaitMs: 0, message: invalid };
-  for (const [what, p] of [['companion script', req.companion], ['workspace folder', req.workspaceFolder]] as const) {
+  for (const [what, p] of [
+    ['companion script', req.companion],
+    ['workspace folder', req.workspaceFolder],
+  ] as const) {
     try {
       await fs.stat(p);
     } catch (err) {
-      return { ok: false, vanished: [], waitedMs: 0, lockWaitMs: 0, message: `The ${what} ${p} cannot be used: ${(err as Error).message}` };
+      return {
+        ok: false,
+        vanished: [],
+        waitedMs: 0,
+        lockWaitMs: 0,
+        message: `The ${what} ${p} cannot be used: ${(err as Error).message}`,
+      };
     }
   }
   const log = req.log ?? (() => undefined);
@@ -301,33 +382,53 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
       const spawnedAt = Date.now();
       const sp = await spawnCompanion(req, env, args);
       const childPid = sp.child?.pid;
-      log(`launch ${req.kind}: started ${path.basename(req.node)} ${args.slice(1, 3).join(' ')} (pid ${childPid ?? '?'}) in ${req.workspaceFolder}`);
+      log(
+        `launch ${req.kind}: started ${path.basename(req.node)} ${args.slice(1, 3).join(' ')} (pid ${childPid ?? '?'}) in ${req.workspaceFolder}`,
+      );
       const deadline = spawnedAt + timeoutMs;
       let id: string | undefined;
       let why = 'waiting for the companion to write the job';
       let workerGoneSince: number | undefined;
-      const done = (r: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir' | 'waitedMs'>) => ({ ...r, waitedMs: Date.now() - spawnedAt, compromised: ctx.compromised || undefined });
+      const done = (r: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir' | 'waitedMs'>) => ({
+        ...r,
+        waitedMs: Date.now() - spawnedAt,
+        compromised: ctx.compromised || undefined,
+      });
       try {
         for (;;) {
-          if (sp.error) return done({ ok: false, message: `Could not start the companion with ${req.node}: ${sp.error}` });
+          if (sp.error)
+            return done({ ok: false, message: `Could not start the companion with ${req.node}: ${sp.error}` });
           // A task names its job on stdout; only without that (or for a review) is the state diffed.
           if (!id && req.kind === 'task' && sp.exited) id = parseLaunchOutput(sp.stdout);
-          if (!id && (req.kind !== 'task' || sp.exited)) id = await findNewJob(stateDir, before, req.kind, workspaceRoot, spawnedAt, childPid);
+          if (!id && (req.kind !== 'task' || sp.exited))
+            id = await findNewJob(stateDir, before, req.kind, workspaceRoot, spawnedAt, childPid);
           if (id) {
             const r = await checkRegistered(stateDir, id, req.kind, table, req.kind === 'task' ? undefined : childPid);
             why = r.why;
             if (r.done) {
-              return done({ ok: true, jobId: id, pid: r.pid, message: `Started ${req.kind} ${id}${r.pid ? ` (pid ${r.pid})` : ''}: ${r.why}` });
+              return done({
+                ok: true,
+                jobId: id,
+                pid: r.pid,
+                message: `Started ${req.kind} ${id}${r.pid ? ` (pid ${r.pid})` : ''}: ${r.why}`,
+              });
             }
             workerGoneSince = r.workerGone ? (workerGoneSince ?? Date.now()) : undefined;
             if (workerGoneSince !== undefined && Date.now() - workerGoneSince > DEAD_WORKER_GRACE_MS) {
-              return done({ ok: false, jobId: id, message: `Job ${id} was queued, but its worker exited before starting: ${r.why}` });
+              return done({
+                ok: false,
+                jobId: id,
+                message: `Job ${id} was queued, but its worker exited before starting: ${r.why}`,
+              });
             }
           }
           if (sp.exited && !id && (sp.exitCode !== 0 || Date.now() - (sp.exitedAt ?? 0) > AFTER_EXIT_GRACE_MS)) {
             const out = tail(await sp.output());
             const how = sp.exitSignal ? `was killed by ${sp.exitSignal}` : `exited with code ${sp.exitCode}`;
-            return done({ ok: false, message: `The companion ${how} before registering a job${out ? `: ${out}` : '.'}` });
+            return done({
+              ok: false,
+              message: `The companion ${how} before registering a job${out ? `: ${out}` : '.'}`,
+            });
           }
           if (Date.now() >= deadline) {
             return done({
@@ -346,7 +447,15 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
     { ...req.lock, log: req.lock?.log ?? log },
   );
 
-  if (!locked.ok) return { ok: false, stateDir, vanished: [], waitedMs: 0, lockWaitMs: locked.lockWaitMs, message: `Not launched: ${locked.message}` };
+  if (!locked.ok)
+    return {
+      ok: false,
+      stateDir,
+      vanished: [],
+      waitedMs: 0,
+      lockWaitMs: locked.lockWaitMs,
+      message: `Not launched: ${locked.message}`,
+    };
   const result: LaunchResult = { ...locked.value, stateDir, vanished: [], lockWaitMs: locked.lockWaitMs };
   if (locked.compromised) {
     result.compromised = true;

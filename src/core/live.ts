@@ -27,7 +27,10 @@ export class LiveUpdates {
   private idleRelease: NodeJS.Timeout | undefined;
   private readonly catcherIdleMs: number;
 
-  constructor(private readonly model: JobsModel, opts: LiveOptions = {}) {
+  constructor(
+    private readonly model: JobsModel,
+    opts: LiveOptions = {},
+  ) {
     this.logger = opts.logger ?? silentLogger;
     this.catcherIdleMs = opts.catcherIdleMs ?? CATCHER_IDLE_MS;
     this.watcher = new StateWatcher({
@@ -105,7 +108,9 @@ export class LiveUpdates {
   }
 
   private async replan(): Promise<void> {
-    await this.watcher.setPlan(this.model.watchPlan()).catch((err) => this.logger.warn(`watch plan failed: ${String(err)}`));
+    await this.watcher
+      .setPlan(this.model.watchPlan())
+      .catch((err) => this.logger.warn(`watch plan failed: ${String(err)}`));
   }
 
   async dispose(): Promise<void> {

@@ -43,7 +43,16 @@ export interface LockContext {
 }
 
 export type LockResult<T> =
-  | { ok: true; value: T; lockPath: string; lockWaitMs: number; heldMs: number; compromised: boolean; compromisedReason?: string; releaseError?: string }
+  | {
+      ok: true;
+      value: T;
+      lockPath: string;
+      lockWaitMs: number;
+      heldMs: number;
+      compromised: boolean;
+      compromisedReason?: string;
+      releaseError?: string;
+    }
   | { ok: false; reason: 'busy' | 'error'; lockPath: string; lockWaitMs: number; message: string };
 
 export function launchLockPath(stateDir: string): string {
@@ -101,14 +110,24 @@ async function describeHolder(lockPath: string, staleMs: number): Promise<string
  * parents, as the companion would) since the lock lives in it. Never throws for a busy or broken
  * lock; an error thrown by `fn` itself is passed on after the lock is released.
  */
-export async function withWorkspaceLock<T>(stateDir: string, fn: (ctx: LockContext) => Promise<T>, opts: LockOptions = {}): Promise<LockResult<T>> {
+export async function withWorkspaceLock<T>(
+  stateDir: string,
+  fn: (ctx: LockContext) => Promise<T>,
+  opts: LockOptions = {},
+): Promise<LockResult<T>> {
   const start = Date.now();
   const staleMs = Math.max(opts.staleMs ?? DEFAULT_STALE_MS, 2000);
   const updateMs = Math.max(Math.min(opts.updateMs ?? DEFAULT_UPDATE_MS, staleMs / 2), 1000);
   const deadline = start + (opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   const lockPath = launchLockPath(stateDir);
   const log = opts.log ?? (() => undefined);
-  const fail = (reason: 'busy' | 'error', message: string): LockResult<T> => ({ ok: false, reason, lockPath, lockWaitMs: Date.now() - start, message });
+  const fail = (reason: 'busy' | 'error', message: string): LockResult<T> => ({
+    ok: false,
+    reason,
+    lockPath,
+    lockWaitMs: Date.now() - start,
+    message,
+  });
 
   // The turn is taken before any await, so launches from this process go in the order asked.
   const key = path.resolve(stateDir);
@@ -118,7 +137,10 @@ export async function withWorkspaceLock<T>(stateDir: string, fn: (ctx: LockConte
     await fs.mkdir(stateDir, { recursive: true });
   } catch (err) {
     endTurn();
-    return fail('error', `could not create the state directory ${stateDir} for the launch lock: ${(err as Error).message}`);
+    return fail(
+      'error',
+      `could not create the state directory ${stateDir} for the launch lock: ${(err as Error).message}`,
+    );
   }
 
   const ctx: LockContext = { lockPath, lockWaitMs: 0, compromised: false };
@@ -144,10 +166,14 @@ export async function withWorkspaceLock<T>(stateDir: string, fn: (ctx: LockConte
         break;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ELOCKED') return fail('error', `could not take the launch lock ${lockPath}: ${(err as Error).message}`);
+        if (code !== 'ELOCKED')
+          return fail('error', `could not take the launch lock ${lockPath}: ${(err as Error).message}`);
         const wait = delay * (0.75 + Math.random() * 0.5);
         if (Date.now() + wait > deadline) {
-          return fail('busy', `Gave up after ${((Date.now() - start) / 1000).toFixed(1)} s: ${await describeHolder(lockPath, staleMs)}`);
+          return fail(
+            'busy',
+            `Gave up after ${((Date.now() - start) / 1000).toFixed(1)} s: ${await describeHolder(lockPath, staleMs)}`,
+          );
         }
         await sleep(wait);
         delay = Math.min(delay * 1.3, maxDelay);
@@ -170,7 +196,16 @@ export async function withWorkspaceLock<T>(stateDir: string, fn: (ctx: LockConte
         releaseError = (err as Error).message;
       }
     }
-    return { ok: true, value, lockPath, lockWaitMs: ctx.lockWaitMs, heldMs: Date.now() - heldAt, compromised: ctx.compromised, compromisedReason: ctx.compromisedReason, releaseError };
+    return {
+      ok: true,
+      value,
+      lockPath,
+      lockWaitMs: ctx.lockWaitMs,
+      heldMs: Date.now() - heldAt,
+      compromised: ctx.compromised,
+      compromisedReason: ctx.compromisedReason,
+      releaseError,
+    };
   } finally {
     endTurn();
   }

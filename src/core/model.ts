@@ -200,9 +200,7 @@ export class JobsModel {
     this.searchedList = found.searched;
     this.searchedRoots = found.all.map((r) => r.path);
     this.state = next;
-    this.logger.debug(
-      `refreshed ${next.length} folder(s), ${jobs.length} job(s) in ${this.now() - started} ms`,
-    );
+    this.logger.debug(`refreshed ${next.length} folder(s), ${jobs.length} job(s) in ${this.now() - started} ms`);
     this.changed.fire({ full: true, folders: next.map((f) => f.folder) });
   }
 
@@ -263,9 +261,7 @@ export class JobsModel {
           return this.withArchived(snap);
         }),
       );
-      const jobs = snapshots
-        .flatMap((s) => s.jobs)
-        .sort((a, b) => jobTime(b) - jobTime(a));
+      const jobs = snapshots.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a));
       return { folder, mapping, snapshots, jobs, warnings: snapshots.flatMap((s) => s.warnings) };
     } catch (err) {
       this.logger.error(`reading ${folder.path} failed: ${String(err)}`);
@@ -319,7 +315,12 @@ export class JobsModel {
         const read = change.rescan ? await this.reloadWhole(prev) : await this.reloadPartly(prev, change);
         this.archiveInBackground(read);
         const next = this.withArchived(read);
-        await verifyJobs(next.jobs.filter((j) => j.archived), this.opts.table, this.settings, this.now()).catch(() => undefined);
+        await verifyJobs(
+          next.jobs.filter((j) => j.archived),
+          this.opts.table,
+          this.settings,
+          this.now(),
+        ).catch(() => undefined);
         if (this.disposed) return;
         folder.snapshots[i] = next;
         folder.jobs = folder.snapshots.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a));
@@ -354,7 +355,12 @@ export class JobsModel {
     }
     if (transitions.length === 0) return;
     const folders = this.state.filter((f) => transitions.some((t) => f.jobs.includes(t.job)));
-    this.changed.fire({ full: false, folders: folders.map((f) => f.folder), jobs: transitions.map((t) => t.job), transitions });
+    this.changed.fire({
+      full: false,
+      folders: folders.map((f) => f.folder),
+      jobs: transitions.map((t) => t.job),
+      transitions,
+    });
   }
 
   /** Whether any job claims to run: the re-verify timer runs only then. */

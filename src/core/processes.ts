@@ -20,7 +20,13 @@ export function sameProcess(snap: ProcInfo, now: ProcInfo | undefined): boolean 
  * its state still reads running. Not to be signalled, but not gone yet either.
  */
 export function exitingProcess(snap: ProcInfo, now: ProcInfo | undefined): boolean {
-  return !!now && now.state === 'alive' && (now.argv?.length ?? 0) === 0 && snap.startTimeMs !== undefined && now.startTimeMs === snap.startTimeMs;
+  return (
+    !!now &&
+    now.state === 'alive' &&
+    (now.argv?.length ?? 0) === 0 &&
+    snap.startTimeMs !== undefined &&
+    now.startTimeMs === snap.startTimeMs
+  );
 }
 
 /** Waiting for `snap`'s process to end: it has not while it runs on or is still exiting. */
@@ -50,7 +56,10 @@ function bootTime(): Promise<number | undefined> {
 export function parseProcStat(text: string, btimeMs: number | undefined): Partial<ProcInfo> | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
-  const f = text.slice(close + 2).trim().split(/\s+/);
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   if (f.length < 22) return undefined;
   const ticks = Number(f[19]);
   return {
@@ -137,18 +146,28 @@ class LinuxProcessTable implements ProcessTable {
 
 // ---------------------------------------------------------------- other unix (macOS, BSD)
 
-function run(cmd: string, args: string[], timeout = 10_000): Promise<{ stdout: string; code: number | null; error?: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  timeout = 10_000,
+): Promise<{ stdout: string; code: number | null; error?: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout, maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout) => {
       const e = err as (NodeJS.ErrnoException & { code?: unknown }) | null;
-      resolve({ stdout: String(stdout ?? ''), code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, error: e ? String(e.message) : undefined });
+      resolve({
+        stdout: String(stdout ?? ''),
+        code: e ? (typeof e.code === 'number' ? e.code : -1) : 0,
+        error: e ? String(e.message) : undefined,
+      });
     });
   });
 }
 
 /** `ps -o pid=,ppid=,pgid=,uid=,rss=,stat=,lstart=,command=`: lstart is five words ("Mon Nov 24 00:53:37 2026"). */
 export function parsePsLine(line: string): ProcInfo | undefined {
-  const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\w{3}\s+\w{3}\s+\d+\s+[\d:]+\s+\d{4})\s+(.*)$/.exec(line);
+  const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\w{3}\s+\w{3}\s+\d+\s+[\d:]+\s+\d{4})\s+(.*)$/.exec(
+    line,
+  );
   if (!m) return undefined;
   const start = Date.parse(m[7]);
   return {
@@ -167,7 +186,10 @@ class PsProcessTable implements ProcessTable {
   private async ps(args: string[]): Promise<ProcInfo[] | undefined> {
     const r = await run('ps', [...args, '-o', 'pid=,ppid=,pgid=,uid=,rss=,stat=,lstart=,command=']);
     if (r.error && !r.stdout) return r.code === 1 ? [] : undefined;
-    return r.stdout.split('\n').map(parsePsLine).filter((x): x is ProcInfo => !!x);
+    return r.stdout
+      .split('\n')
+      .map(parsePsLine)
+      .filter((x): x is ProcInfo => !!x);
   }
 
   async inspect(pids: readonly number[]): Promise<Map<number, ProcInfo>> {
@@ -175,7 +197,8 @@ class PsProcessTable implements ProcessTable {
     const out = new Map<number, ProcInfo>();
     if (unique.length === 0) return out;
     const rows = await this.ps(['-p', unique.join(',')]);
-    for (const p of unique) out.set(p, rows ? { pid: p, state: 'gone' } : { pid: p, state: 'unknown', error: 'ps failed' });
+    for (const p of unique)
+      out.set(p, rows ? { pid: p, state: 'gone' } : { pid: p, state: 'unknown', error: 'ps failed' });
     for (const r of rows ?? []) if (out.has(r.pid)) out.set(r.pid, r);
     return out;
   }
@@ -190,13 +213,14 @@ class PsProcessTable implements ProcessTable {
 class WindowsProcessTable implements ProcessTable {
   private async query(filter: string | undefined): Promise<ProcInfo[] | undefined> {
     const where = filter ? ` -Filter "${filter}"` : '';
-    const script =
-      `Get-CimInstance Win32_Process${where} | ForEach-Object { [pscustomobject]@{ p=$_.ProcessId; pp=$_.ParentProcessId; c=$_.CommandLine; t=$_.CreationDate.ToUniversalTime().ToString('o'); w=$_.WorkingSetSize } } | ConvertTo-Json -Compress`;
+    const script = `Get-CimInstance Win32_Process${where} | ForEach-Object { [pscustomobject]@{ p=$_.ProcessId; pp=$_.ParentProcessId; c=$_.CommandLine; t=$_.CreationDate.ToUniversalTime().ToString('o'); w=$_.WorkingSetSize } } | ConvertTo-Json -Compress`;
     const r = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], 20_000);
     if (r.error && !r.stdout) return undefined;
     try {
       const data = r.stdout.trim() ? JSON.parse(r.stdout) : [];
-      const rows: { p: number; pp: number; c: string | null; t: string; w: number }[] = Array.isArray(data) ? data : [data];
+      const rows: { p: number; pp: number; c: string | null; t: string; w: number }[] = Array.isArray(data)
+        ? data
+        : [data];
       return rows.map((x) => ({
         pid: x.p,
         ppid: x.pp,
@@ -215,7 +239,8 @@ class WindowsProcessTable implements ProcessTable {
     const out = new Map<number, ProcInfo>();
     if (unique.length === 0) return out;
     const rows = await this.query(unique.map((p) => `ProcessId=${p}`).join(' OR '));
-    for (const p of unique) out.set(p, rows ? { pid: p, state: 'gone' } : { pid: p, state: 'unknown', error: 'process query failed' });
+    for (const p of unique)
+      out.set(p, rows ? { pid: p, state: 'gone' } : { pid: p, state: 'unknown', error: 'process query failed' });
     for (const r of rows ?? []) if (out.has(r.pid)) out.set(r.pid, r.argv ? r : { ...r, state: 'eperm' });
     return out;
   }

@@ -2,7 +2,16 @@
 // problem becomes a warning next to the best partial result.
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type { BrokerFile, JobFields, LogLine, LogPreview, ParsedState, ReadResult, ReadWarning, RecordedStatus } from './types';
+import type {
+  BrokerFile,
+  JobFields,
+  LogLine,
+  LogPreview,
+  ParsedState,
+  ReadResult,
+  ReadWarning,
+  RecordedStatus,
+} from './types';
 
 const STATUSES: ReadonlySet<string> = new Set(['queued', 'running', 'completed', 'failed', 'cancelled']);
 /** The companion truncates and rewrites in place: a reader catching that moment retries once after this. */
@@ -12,7 +21,14 @@ const MAX_JSON_BYTES = 32 * 1024 * 1024;
 
 /** A job id usable as a file name: never a path, never empty, never a dot name. */
 export function isSafeJobId(id: unknown): id is string {
-  return typeof id === 'string' && id.length > 0 && id.length <= 128 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) && id !== '.' && id !== '..';
+  return (
+    typeof id === 'string' &&
+    id.length > 0 &&
+    id.length <= 128 &&
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id) &&
+    id !== '.' &&
+    id !== '..'
+  );
 }
 
 function describeId(id: unknown): string {
@@ -20,8 +36,24 @@ function describeId(id: unknown): string {
 }
 
 const STRING_FIELDS = [
-  'kind', 'kindLabel', 'title', 'summary', 'jobClass', 'phase', 'logFile', 'workspaceRoot', 'sessionId', 'threadId',
-  'turnId', 'createdAt', 'updatedAt', 'startedAt', 'completedAt', 'cancelledAt', 'errorMessage', 'rendered',
+  'kind',
+  'kindLabel',
+  'title',
+  'summary',
+  'jobClass',
+  'phase',
+  'logFile',
+  'workspaceRoot',
+  'sessionId',
+  'threadId',
+  'turnId',
+  'createdAt',
+  'updatedAt',
+  'startedAt',
+  'completedAt',
+  'cancelledAt',
+  'errorMessage',
+  'rendered',
 ] as const;
 
 /** Validates one job object field by field; a wrong-typed field is dropped with a warning. */
@@ -35,7 +67,11 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
     return { warnings: [{ file: where, message: `job id ${describeId(raw.id)} is not a plain file name; ignored` }] };
   }
   const f: JobFields = { id: raw.id, raw };
-  const bad = (field: string, v: unknown) => warnings.push({ file: where, message: `${raw.id}: field "${field}" has a bad value (${JSON.stringify(v)?.slice(0, 40)}); ignored` });
+  const bad = (field: string, v: unknown) =>
+    warnings.push({
+      file: where,
+      message: `${raw.id}: field "${field}" has a bad value (${JSON.stringify(v)?.slice(0, 40)}); ignored`,
+    });
   for (const k of STRING_FIELDS) {
     const v = raw[k];
     if (v === undefined || v === null) continue;
@@ -56,7 +92,8 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
     else bad('write', raw.write);
   }
   if (raw.request !== undefined && raw.request !== null) {
-    if (typeof raw.request === 'object' && !Array.isArray(raw.request)) f.request = raw.request as Record<string, unknown>;
+    if (typeof raw.request === 'object' && !Array.isArray(raw.request))
+      f.request = raw.request as Record<string, unknown>;
     else bad('request', raw.request);
   }
   if (raw.result !== undefined) f.result = raw.result;
@@ -81,10 +118,18 @@ export async function readJsonText(file: string, attempts = 2): Promise<ReadResu
       const fh = await fs.open(file, 'r');
       try {
         const st = await fh.stat();
-        if (!st.isFile()) return { value: undefined, missing: false, warnings: [{ file, message: `${name} is not a regular file` }] };
+        if (!st.isFile())
+          return { value: undefined, missing: false, warnings: [{ file, message: `${name} is not a regular file` }] };
         mtimeMs = st.mtimeMs;
         size = st.size;
-        if (st.size > MAX_JSON_BYTES) return { value: undefined, missing: false, mtimeMs, size, warnings: [{ file, message: `${name} is ${st.size} bytes, too large to be a companion file; not read` }] };
+        if (st.size > MAX_JSON_BYTES)
+          return {
+            value: undefined,
+            missing: false,
+            mtimeMs,
+            size,
+            warnings: [{ file, message: `${name} is ${st.size} bytes, too large to be a companion file; not read` }],
+          };
         text = await fh.readFile('utf8');
       } finally {
         await fh.close();
@@ -92,18 +137,36 @@ export async function readJsonText(file: string, attempts = 2): Promise<ReadResu
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { value: undefined, missing: true, warnings: [] };
-      if (code === 'EISDIR') return { value: undefined, missing: false, warnings: [{ file, message: `${name} is a directory` }] };
-      return { value: undefined, missing: false, warnings: [{ file, message: `${name} could not be read (${code ?? String(err)})` }] };
+      if (code === 'EISDIR')
+        return { value: undefined, missing: false, warnings: [{ file, message: `${name} is a directory` }] };
+      return {
+        value: undefined,
+        missing: false,
+        warnings: [{ file, message: `${name} could not be read (${code ?? String(err)})` }],
+      };
     }
     const empty = text.trim().length === 0;
     if (!empty) {
       try {
         return { value: JSON.parse(text), text, missing: false, warnings: [], mtimeMs, size };
       } catch (err) {
-        if (attempt >= attempts) return { value: undefined, missing: false, mtimeMs, size, warnings: [{ file, message: `${name} is not valid JSON (torn write?): ${(err as Error).message}` }] };
+        if (attempt >= attempts)
+          return {
+            value: undefined,
+            missing: false,
+            mtimeMs,
+            size,
+            warnings: [{ file, message: `${name} is not valid JSON (torn write?): ${(err as Error).message}` }],
+          };
       }
     } else if (attempt >= attempts) {
-      return { value: undefined, missing: false, mtimeMs, size, warnings: [{ file, message: `${name} is empty (caught mid-write?)` }] };
+      return {
+        value: undefined,
+        missing: false,
+        mtimeMs,
+        size,
+        warnings: [{ file, message: `${name} is empty (caught mid-write?)` }],
+      };
     }
     await new Promise((r) => setTimeout(r, TORN_RETRY_MS));
   }
@@ -114,14 +177,19 @@ export async function readStateFile(file: string): Promise<ReadResult<ParsedStat
   const warnings = [...r.warnings];
   if (r.value === undefined) return { ...r, value: undefined, warnings };
   if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) {
-    warnings.push({ file, message: `state.json holds ${Array.isArray(r.value) ? 'an array' : typeof r.value}, not an object` });
+    warnings.push({
+      file,
+      message: `state.json holds ${Array.isArray(r.value) ? 'an array' : typeof r.value}, not an object`,
+    });
     return { ...r, value: { entries: [] }, warnings };
   }
   const raw = r.value as Record<string, unknown>;
   const state: ParsedState = { entries: [], raw };
   if (typeof raw.version === 'number') state.version = raw.version;
-  if (raw.config && typeof raw.config === 'object' && !Array.isArray(raw.config)) state.config = raw.config as Record<string, unknown>;
-  if (raw.jobs !== undefined && !Array.isArray(raw.jobs)) warnings.push({ file, message: `state.json "jobs" is ${typeof raw.jobs}, not a list` });
+  if (raw.config && typeof raw.config === 'object' && !Array.isArray(raw.config))
+    state.config = raw.config as Record<string, unknown>;
+  if (raw.jobs !== undefined && !Array.isArray(raw.jobs))
+    warnings.push({ file, message: `state.json "jobs" is ${typeof raw.jobs}, not a list` });
   const seen = new Set<string>();
   for (const e of Array.isArray(raw.jobs) ? raw.jobs : []) {
     const p = parseJobFields(e, file);
@@ -170,7 +238,8 @@ export async function readBrokerFile(file: string): Promise<ReadResult<BrokerFil
     else if (raw[k] !== undefined) warnings.push({ file, message: `broker.json "${k}" is not a string` });
   }
   if (typeof raw.pid === 'number' && Number.isInteger(raw.pid) && raw.pid > 0) b.pid = raw.pid;
-  else if (raw.pid !== undefined && raw.pid !== null) warnings.push({ file, message: 'broker.json "pid" is not a positive integer' });
+  else if (raw.pid !== undefined && raw.pid !== null)
+    warnings.push({ file, message: 'broker.json "pid" is not a positive integer' });
   return { ...r, value: b, warnings };
 }
 
@@ -190,7 +259,8 @@ export async function listJobsDir(jobsDir: string): Promise<JobsDirListing> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     out.exists = false;
-    if (code !== 'ENOENT') out.warnings.push({ file: jobsDir, message: `jobs directory could not be read (${code ?? String(err)})` });
+    if (code !== 'ENOENT')
+      out.warnings.push({ file: jobsDir, message: `jobs directory could not be read (${code ?? String(err)})` });
     return out;
   }
   for (const e of entries) {
@@ -267,7 +337,8 @@ export async function readLogPreview(file: string, tailBytes: number, maxLines: 
   const first = Math.min(tailBytes, 4096);
   let t = await readLogTail(file, first);
   if (!t.exists) return { exists: false, progress: [] };
-  if (t.size > first && first < tailBytes && countProgress(t.text, maxLines) < maxLines) t = await readLogTail(file, tailBytes);
+  if (t.size > first && first < tailBytes && countProgress(t.text, maxLines) < maxLines)
+    t = await readLogTail(file, tailBytes);
   const progress: LogLine[] = [];
   const lines = t.text.split('\n');
   for (let i = lines.length - 1; i >= 0 && progress.length < maxLines; i--) {

@@ -80,16 +80,28 @@ function askToShutDown(socket: string, ms: number): Promise<boolean> {
       resolve(ok);
     };
     const timer = setTimeout(() => done(false), ms);
-    c.once('connect', () => c.write(`${JSON.stringify({ id: 1, method: 'broker/shutdown', params: {} })}\n`, () => done(true)));
+    c.once('connect', () =>
+      c.write(`${JSON.stringify({ id: 1, method: 'broker/shutdown', params: {} })}\n`, () => done(true)),
+    );
     c.once('error', () => done(false));
   });
 }
 
 /** Signals only a re-verified process; a group only when the broker leads it (brokers are spawned detached). */
-async function signal(table: ProcessTable, p: ProcInfo, sig: NodeJS.Signals, platform: NodeJS.Platform, ownGroup?: number): Promise<void> {
+async function signal(
+  table: ProcessTable,
+  p: ProcInfo,
+  sig: NodeJS.Signals,
+  platform: NodeJS.Platform,
+  ownGroup?: number,
+): Promise<void> {
   if (p.pid <= 1 || p.pid === process.pid || !(await stillSame(table, p))) return;
   if (platform === 'win32') {
-    await new Promise((r) => spawn('taskkill', ['/PID', String(p.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).once('exit', r).once('error', r));
+    await new Promise((r) =>
+      spawn('taskkill', ['/PID', String(p.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true })
+        .once('exit', r)
+        .once('error', r),
+    );
     return;
   }
   try {
@@ -124,8 +136,18 @@ async function reapLive(e: BrokerEntry, o: Resolved): Promise<ReapOutcome> {
   }
   const platform = o.platform ?? process.platform;
   let step: ReapStep | undefined;
-  const socket = e.dir ? path.join(e.dir, 'broker.sock') : e.endpoint?.startsWith('unix:') ? e.endpoint.slice(5) : undefined;
-  if (socket && platform !== 'win32' && (await askToShutDown(socket, 500)) && (await waitGone(o.table, [p], o.politeMs))) step = 'shutdown';
+  const socket = e.dir
+    ? path.join(e.dir, 'broker.sock')
+    : e.endpoint?.startsWith('unix:')
+      ? e.endpoint.slice(5)
+      : undefined;
+  if (
+    socket &&
+    platform !== 'win32' &&
+    (await askToShutDown(socket, 500)) &&
+    (await waitGone(o.table, [p], o.politeMs))
+  )
+    step = 'shutdown';
   if (!step) {
     await signal(o.table, p, 'SIGTERM', platform, o.ownGroup);
     if (await waitGone(o.table, [p], o.termMs)) step = 'sigterm';
@@ -144,8 +166,15 @@ async function reapLive(e: BrokerEntry, o: Resolved): Promise<ReapOutcome> {
   const left = [];
   for (const c of family) if (await stillSame(o.table, c)) left.push(c.pid);
   const files = await removeKnownFiles(e);
-  if (left.length) return { entry: e, result: 'failed', step, detail: `ended by ${step}, but ${left.join(', ')} still run. ${files}` };
-  return { entry: e, result: 'reaped', step, detail: `ended by ${step === 'shutdown' ? 'broker/shutdown' : step.toUpperCase()}${e.children.length ? ` with ${e.children.length} child process(es)` : ''}. ${files}`.trim() };
+  if (left.length)
+    return { entry: e, result: 'failed', step, detail: `ended by ${step}, but ${left.join(', ')} still run. ${files}` };
+  return {
+    entry: e,
+    result: 'reaped',
+    step,
+    detail:
+      `ended by ${step === 'shutdown' ? 'broker/shutdown' : step.toUpperCase()}${e.children.length ? ` with ${e.children.length} child process(es)` : ''}. ${files}`.trim(),
+  };
 }
 
 export async function reap(plan: ReapPlan, opts: ReapOptions): Promise<ReapSummary> {
@@ -167,7 +196,12 @@ export async function reap(plan: ReapPlan, opts: ReapOptions): Promise<ReapSumma
         if (e.class === 'orphan-live' && e.process) outcomes.push(await reapLive(e, o));
         else {
           const files = await removeKnownFiles(e);
-          outcomes.push({ entry: e, result: files.startsWith('kept') ? 'failed' : files.includes('already gone') ? 'already-gone' : 'reaped', step: 'files', detail: files });
+          outcomes.push({
+            entry: e,
+            result: files.startsWith('kept') ? 'failed' : files.includes('already gone') ? 'already-gone' : 'reaped',
+            step: 'files',
+            detail: files,
+          });
         }
       } catch (err) {
         outcomes.push({ entry: e, result: 'failed', detail: String(err) });
@@ -177,5 +211,12 @@ export async function reap(plan: ReapPlan, opts: ReapOptions): Promise<ReapSumma
   };
   await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
   const count = (r: ReapResult) => outcomes.filter((x) => x.result === r).length;
-  return { outcomes, reaped: count('reaped'), alreadyGone: count('already-gone'), failed: count('failed'), skipped: count('skipped'), ms: Date.now() - t0 };
+  return {
+    outcomes,
+    reaped: count('reaped'),
+    alreadyGone: count('already-gone'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    ms: Date.now() - t0,
+  };
 }

@@ -12,7 +12,18 @@ export interface ReconcileInput {
   logs: Map<string, LogPreview>;
 }
 
-const FILLABLE = ['kind', 'kindLabel', 'title', 'jobClass', 'status', 'pid', 'createdAt', 'startedAt', 'workspaceRoot', 'logFile'] as const;
+const FILLABLE = [
+  'kind',
+  'kindLabel',
+  'title',
+  'jobClass',
+  'status',
+  'pid',
+  'createdAt',
+  'startedAt',
+  'workspaceRoot',
+  'logFile',
+] as const;
 
 /** The latest moment a side vouches for. The record has no updatedAt, so its file time counts too. */
 function sideTime(f: JobFields | undefined, mtimeMs?: number): number {
@@ -25,7 +36,6 @@ function sideTime(f: JobFields | undefined, mtimeMs?: number): number {
   if (mtimeMs !== undefined && mtimeMs > t) t = mtimeMs;
   return t;
 }
-
 
 function merge(index: JobFields | undefined, record: JobFields | undefined, recordMtimeMs?: number): JobFields {
   if (!index) return record!;
@@ -67,7 +77,11 @@ export function reconcile(input: ReconcileInput): Job[] {
   const jobsDir = path.join(input.stateDir, 'jobs');
   const indexById = new Map((input.index?.entries ?? []).map((e) => [e.id, e]));
   // A log alone is a job too: a worker keeps writing after a concurrent writer deleted its other files.
-  const ids = new Set([...indexById.keys(), ...input.records.keys(), ...[...input.logs].filter(([, l]) => l.exists).map(([id]) => id)]);
+  const ids = new Set([
+    ...indexById.keys(),
+    ...input.records.keys(),
+    ...[...input.logs].filter(([, l]) => l.exists).map(([id]) => id),
+  ]);
   const jobs: Job[] = [];
   for (const id of ids) {
     const index = indexById.get(id);
@@ -80,7 +94,8 @@ export function reconcile(input: ReconcileInput): Job[] {
     const log = input.logs.get(id) ?? { exists: false, progress: [] };
     if (!log.exists) flags.push('log-missing');
     if (index?.status && record?.status && index.status !== record.status) flags.push('disagreement');
-    if (index && record && FILLABLE.some((k) => index[k] === undefined && record[k] !== undefined)) flags.push('partial-index');
+    if (index && record && FILLABLE.some((k) => index[k] === undefined && record[k] !== undefined))
+      flags.push('partial-index');
     jobs.push({
       id,
       stateDir: input.stateDir,

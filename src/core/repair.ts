@@ -13,7 +13,27 @@ import type { JobArchive } from './archive';
 import type { Job, ProcessTable } from './types';
 
 /** The fields an index entry carries (a subset of the record), as the companion writes them. */
-const INDEX_FIELDS = ['id', 'kind', 'kindLabel', 'title', 'summary', 'jobClass', 'status', 'phase', 'pid', 'logFile', 'workspaceRoot', 'sessionId', 'threadId', 'turnId', 'write', 'createdAt', 'startedAt', 'completedAt', 'errorMessage'];
+const INDEX_FIELDS = [
+  'id',
+  'kind',
+  'kindLabel',
+  'title',
+  'summary',
+  'jobClass',
+  'status',
+  'phase',
+  'pid',
+  'logFile',
+  'workspaceRoot',
+  'sessionId',
+  'threadId',
+  'turnId',
+  'write',
+  'createdAt',
+  'startedAt',
+  'completedAt',
+  'errorMessage',
+];
 
 export interface RepairResult {
   ok: boolean;
@@ -35,7 +55,11 @@ async function underLocks(stateDir: string, fn: () => Promise<RepairResult>): Pr
     const stateFile = path.join(stateDir, 'state.json');
     let release: (() => Promise<void>) | undefined;
     try {
-      release = await lockfile.lock(stateFile, { realpath: false, stale: 10_000, retries: { retries: 40, factor: 1.3, minTimeout: 25, maxTimeout: 250 } });
+      release = await lockfile.lock(stateFile, {
+        realpath: false,
+        stale: 10_000,
+        retries: { retries: 40, factor: 1.3, minTimeout: 25, maxTimeout: 250 },
+      });
     } catch (err) {
       return { ok: false, message: `state.json.lock is held by another writer: ${(err as Error).message}` };
     }
@@ -58,8 +82,10 @@ async function readState(stateFile: string): Promise<StateDoc | string> {
   // More patient than a view's read: a writer mid-truncate is read again up to three times.
   const r = await readJsonText(stateFile, 4);
   if (r.missing) return { raw: { version: 1, config: { stopReviewGate: false }, jobs: [] }, text: '' };
-  if (r.value === undefined || r.text === undefined) return `state.json cannot be repaired safely: ${r.warnings[0]?.message ?? 'it could not be read'}`;
-  if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) return 'state.json cannot be repaired safely: it is not an object';
+  if (r.value === undefined || r.text === undefined)
+    return `state.json cannot be repaired safely: ${r.warnings[0]?.message ?? 'it could not be read'}`;
+  if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value))
+    return 'state.json cannot be repaired safely: it is not an object';
   const doc = r.value as Record<string, unknown>;
   if (doc.jobs !== undefined && !Array.isArray(doc.jobs)) return 'state.json "jobs" is not a list; not touched';
   return { raw: doc, text: r.text };
@@ -72,7 +98,11 @@ async function readState(stateFile: string): Promise<StateDoc | string> {
  * edit was based on, the edit is redone on it and written again, so that writer's jobs are never
  * dropped by ours.
  */
-async function editIndex(stateDir: string, edit: (jobs: Record<string, unknown>[], redo: boolean) => string | undefined, check: (jobs: Record<string, unknown>[]) => boolean): Promise<RepairResult> {
+async function editIndex(
+  stateDir: string,
+  edit: (jobs: Record<string, unknown>[], redo: boolean) => string | undefined,
+  check: (jobs: Record<string, unknown>[]) => boolean,
+): Promise<RepairResult> {
   const stateFile = path.join(stateDir, 'state.json');
   let base = await readState(stateFile);
   // Jobs another writer added to the file we replaced: our rename hid them, so they must be in the end result.
@@ -120,9 +150,15 @@ async function editIndex(stateDir: string, edit: (jobs: Record<string, unknown>[
     }
     if (held) return { ok: true, message: 'state.json updated', retries: attempt };
     const doc = after as StateDoc;
-    base = { raw: { ...doc.raw, jobs: [...missing, ...((doc.raw.jobs as Entry[] | undefined) ?? [])] }, text: doc.text };
+    base = {
+      raw: { ...doc.raw, jobs: [...missing, ...((doc.raw.jobs as Entry[] | undefined) ?? [])] },
+      text: doc.text,
+    };
   }
-  return { ok: false, message: 'state.json kept changing under a concurrent writer; the repair did not stick. Try again.' };
+  return {
+    ok: false,
+    message: 'state.json kept changing under a concurrent writer; the repair did not stick. Try again.',
+  };
 }
 
 async function readHandle(fh: fs.FileHandle): Promise<string> {
@@ -139,10 +175,20 @@ type Entry = Record<string, unknown>;
  * the path, maybe changed again since) and the writer's. Its changes relative to what we started from
  * (jobs added, removed, updated) are carried onto the current file, which becomes the new base.
  */
-function afterLateWrite(base: StateDoc, theirs: StateDoc | string, current: StateDoc | string, rescued: Map<string, Entry>): StateDoc | string {
+function afterLateWrite(
+  base: StateDoc,
+  theirs: StateDoc | string,
+  current: StateDoc | string,
+  rescued: Map<string, Entry>,
+): StateDoc | string {
   if (typeof theirs === 'string') return theirs;
   if (typeof current === 'string') return current;
-  const byId = (d: StateDoc) => new Map(((d.raw.jobs as Entry[] | undefined) ?? []).filter((e) => typeof e?.id === 'string').map((e) => [e.id as string, e]));
+  const byId = (d: StateDoc) =>
+    new Map(
+      ((d.raw.jobs as Entry[] | undefined) ?? [])
+        .filter((e) => typeof e?.id === 'string')
+        .map((e) => [e.id as string, e]),
+    );
   const b = byId(base);
   const w = byId(theirs);
   let jobs = [...((current.raw.jobs as Entry[] | undefined) ?? [])];
@@ -164,7 +210,8 @@ async function lateState(old: fs.FileHandle, text: string, stateFile: string): P
   for (let i = 0; i < 6; i++) {
     try {
       const raw = JSON.parse(text) as unknown;
-      if (raw && typeof raw === 'object' && !Array.isArray(raw) && Array.isArray((raw as { jobs?: unknown }).jobs)) return { raw: raw as Record<string, unknown>, text };
+      if (raw && typeof raw === 'object' && !Array.isArray(raw) && Array.isArray((raw as { jobs?: unknown }).jobs))
+        return { raw: raw as Record<string, unknown>, text };
     } catch {
       // not finished yet
     }
@@ -187,10 +234,14 @@ export async function restoreToIndex(job: Job, o: RepairOptions): Promise<Repair
   if (o.archive) {
     // An unlocked companion may delete the files again (race 2): the archive must have them first.
     await o.archive.keep(job, (o.now ?? Date.now)());
-    if (!o.archive.get(job.stateDir, job.id)?.record) return { ok: false, message: `${job.id} could not be archived first; not restored` };
+    if (!o.archive.get(job.stateDir, job.id)?.record)
+      return { ok: false, message: `${job.id} could not be archived first; not restored` };
   }
   const record = job.record.raw;
-  const t = (['completedAt', 'startedAt', 'createdAt'] as const).map((k) => record[k]).find((v): v is string => typeof v === 'string') ?? new Date((o.now ?? Date.now)()).toISOString();
+  const t =
+    (['completedAt', 'startedAt', 'createdAt'] as const)
+      .map((k) => record[k])
+      .find((v): v is string => typeof v === 'string') ?? new Date((o.now ?? Date.now)()).toISOString();
   return underLocks(job.stateDir, () =>
     editIndex(
       job.stateDir,
@@ -230,10 +281,15 @@ export async function restoreRecord(job: Job, o: RepairOptions): Promise<RepairR
     let logNote = '';
     if (kept.logBytes > 0) {
       try {
-        await fs.copyFile(o.archive!.entryPaths(job.stateDir, job.id).log, path.join(jobsDir, `${job.id}.log`), fsConstants.COPYFILE_EXCL);
+        await fs.copyFile(
+          o.archive!.entryPaths(job.stateDir, job.id).log,
+          path.join(jobsDir, `${job.id}.log`),
+          fsConstants.COPYFILE_EXCL,
+        );
         logNote = ` and its log (${kept.logBytes} bytes)`;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') logNote = `; the log could not be restored: ${(err as Error).message}`;
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+          logNote = `; the log could not be restored: ${(err as Error).message}`;
       }
     }
     return { ok: true, message: `restored the record of ${job.id}${logNote} from the archive` };
@@ -248,7 +304,8 @@ export async function markStaleFailed(job: Job, o: RepairOptions): Promise<Repai
     const pid = job.display.pid;
     const info = typeof pid === 'number' ? (await o.table.inspect([pid])).get(pid) : undefined;
     const v = verifyJobProcess(job, info, (o.now ?? Date.now)());
-    if (v.outcome !== 'gone' && v.outcome !== 'zombie' && v.outcome !== 'reused') return { ok: false, message: `${job.id} is not stale now: ${v.detail}` };
+    if (v.outcome !== 'gone' && v.outcome !== 'zombie' && v.outcome !== 'reused')
+      return { ok: false, message: `${job.id} is not stale now: ${v.detail}` };
     const now = new Date((o.now ?? Date.now)()).toISOString();
     const message = `The job's process${pid ? ` (pid ${pid})` : ''} was gone; marked failed by Codex Jobs.`;
     const patch = { status: 'failed', phase: 'failed', pid: null, completedAt: now, errorMessage: message };
@@ -265,7 +322,8 @@ export async function markStaleFailed(job: Job, o: RepairOptions): Promise<Repai
     if (!result.ok) return result;
     const recordFile = path.join(job.stateDir, 'jobs', `${job.id}.json`);
     const rec = await readJsonFile(recordFile);
-    if (rec.value && typeof rec.value === 'object') await writeFileAtomic(recordFile, `${JSON.stringify({ ...(rec.value as object), ...patch }, null, 2)}\n`);
+    if (rec.value && typeof rec.value === 'object')
+      await writeFileAtomic(recordFile, `${JSON.stringify({ ...(rec.value as object), ...patch }, null, 2)}\n`);
     await fs.appendFile(path.join(job.stateDir, 'jobs', `${job.id}.log`), `[${now}] ${message}\n`);
     return { ok: true, message: `${job.id} marked failed`, retries: result.retries };
   });

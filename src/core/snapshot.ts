@@ -54,7 +54,12 @@ export class FileCache {
   }
 }
 
-export async function loadStateDir(root: StateRoot, stateDir: string, settings: CoreSettings, cache?: FileCache): Promise<StateDirSnapshot> {
+export async function loadStateDir(
+  root: StateRoot,
+  stateDir: string,
+  settings: CoreSettings,
+  cache?: FileCache,
+): Promise<StateDirSnapshot> {
   const readAtMs = Date.now();
   try {
     if (!(await fs.stat(stateDir)).isDirectory()) throw new Error('not a directory');
@@ -70,7 +75,8 @@ export async function loadStateDir(root: StateRoot, stateDir: string, settings: 
   const warnings: ReadWarning[] = [...state.warnings, ...listing.warnings, ...broker.warnings];
   const records = new Map<string, { fields: JobFields; mtimeMs?: number }>();
   const logs = new Map<string, LogPreview>();
-  const cached = <T>(file: string, load: () => Promise<T>, key = file) => (cache ? cache.read(file, load, key) : load());
+  const cached = <T>(file: string, load: () => Promise<T>, key = file) =>
+    cache ? cache.read(file, load, key) : load();
   await mapLimit([...listing.records], CONCURRENCY, async ([id, file]) => {
     const r = await cached(file, () => readJobRecord(file, id));
     warnings.push(...r.warnings);
@@ -78,9 +84,28 @@ export async function loadStateDir(root: StateRoot, stateDir: string, settings: 
   });
   const tail = `${settings.logTailBytes}:${settings.progressLines}`;
   await mapLimit([...listing.logs], CONCURRENCY, async ([id, file]) => {
-    logs.set(id, await cached(file, () => readLogPreview(file, settings.logTailBytes, settings.progressLines), `${file}\u0000${tail}`));
+    logs.set(
+      id,
+      await cached(
+        file,
+        () => readLogPreview(file, settings.logTailBytes, settings.progressLines),
+        `${file}\u0000${tail}`,
+      ),
+    );
   });
-  cache?.retain(jobsDir, new Set([...listing.records.values(), ...[...listing.logs.values()].map((f) => `${f}\u0000${tail}`)]));
+  cache?.retain(
+    jobsDir,
+    new Set([...listing.records.values(), ...[...listing.logs.values()].map((f) => `${f}\u0000${tail}`)]),
+  );
   const jobs = reconcile({ stateDir, index: state.value, records, logs });
-  return { stateDir, root: root.path, exists: true, config: state.value?.config, jobs, broker: broker.value, warnings, readAtMs };
+  return {
+    stateDir,
+    root: root.path,
+    exists: true,
+    config: state.value?.config,
+    jobs,
+    broker: broker.value,
+    warnings,
+    readAtMs,
+  };
 }

@@ -184,7 +184,12 @@ export interface Job {
   /** Earliest creation time known for the job, epoch ms (index entries re-added after a lost update get a fresh createdAt). */
   earliestKnownMs?: number;
   /** Set when the job is shown from the archive because its files are gone. */
-  archived?: { how: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer'; atMs: number; logPath: string; logBytes: number };
+  archived?: {
+    how: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
+    atMs: number;
+    logPath: string;
+    logBytes: number;
+  };
 }
 
 export interface StateDirSnapshot {

@@ -28,8 +28,12 @@ function optionValue(args: readonly string[], name: string): string | undefined 
 }
 
 /** Is this command line the companion running this job (any plugin version's script path)? */
-export function matchCompanionCommand(argv: readonly string[] | undefined, job: { id: string; kind?: string }): CommandMatch {
-  if (!argv || argv.length === 0) return { ok: false, why: 'its command line is empty (a kernel thread or an exited process)' };
+export function matchCompanionCommand(
+  argv: readonly string[] | undefined,
+  job: { id: string; kind?: string },
+): CommandMatch {
+  if (!argv || argv.length === 0)
+    return { ok: false, why: 'its command line is empty (a kernel thread or an exited process)' };
   const at = argv.findIndex((a) => path.basename(a.replace(/\\/g, '/')) === 'codex-companion.mjs');
   if (at < 0) return { ok: false, why: `it is \`${short(argv)}\`, not the companion` };
   const sub = argv[at + 1];
@@ -42,7 +46,11 @@ export function matchCompanionCommand(argv: readonly string[] | undefined, job: 
   }
   const kind = job.kind ?? (job.id.startsWith('review-') ? 'review' : 'task');
   if (sub === kind) {
-    return { ok: true, role: 'foreground', why: `it is \`codex-companion.mjs ${sub}\` (a foreground ${sub}; its command line does not name the job)` };
+    return {
+      ok: true,
+      role: 'foreground',
+      why: `it is \`codex-companion.mjs ${sub}\` (a foreground ${sub}; its command line does not name the job)`,
+    };
   }
   return { ok: false, why: `it is \`codex-companion.mjs ${sub ?? ''}\`, not a ${kind} for this job` };
 }
@@ -69,11 +77,23 @@ const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 export function verifyJobProcess(job: Job, info: ProcInfo | undefined, now: number): Verification {
   const pid = typeof job.display.pid === 'number' ? job.display.pid : undefined;
   const base = { pid, checkedAtMs: now };
-  if (pid === undefined) return { ...base, outcome: 'no-pid', detail: 'No pid is recorded for this job, so its process cannot be checked.' };
-  if (!info || info.state === 'unknown') return { ...base, outcome: 'unsupported', detail: `pid ${pid} could not be checked${info?.error ? ` (${info.error})` : ''}.` };
+  if (pid === undefined)
+    return { ...base, outcome: 'no-pid', detail: 'No pid is recorded for this job, so its process cannot be checked.' };
+  if (!info || info.state === 'unknown')
+    return {
+      ...base,
+      outcome: 'unsupported',
+      detail: `pid ${pid} could not be checked${info?.error ? ` (${info.error})` : ''}.`,
+    };
   if (info.state === 'gone') return { ...base, outcome: 'gone', detail: `pid ${pid} no longer exists.` };
-  if (info.state === 'zombie') return { ...base, outcome: 'zombie', detail: `pid ${pid} has exited (a zombie waiting for its parent).` };
-  if (info.state === 'eperm') return { ...base, outcome: 'eperm', detail: `pid ${pid} is alive but belongs to another user; its command line cannot be read.` };
+  if (info.state === 'zombie')
+    return { ...base, outcome: 'zombie', detail: `pid ${pid} has exited (a zombie waiting for its parent).` };
+  if (info.state === 'eperm')
+    return {
+      ...base,
+      outcome: 'eperm',
+      detail: `pid ${pid} is alive but belongs to another user; its command line cannot be read.`,
+    };
   const seen = { argv: info.argv, startTimeMs: info.startTimeMs };
   const m = matchCompanionCommand(info.argv, { id: job.id, kind: job.display.kind });
   if (!m.ok) return { ...base, ...seen, outcome: 'reused', detail: `pid ${pid} is alive, but ${m.why}.` };
@@ -82,19 +102,46 @@ export function verifyJobProcess(job: Job, info: ProcInfo | undefined, now: numb
   // A task-worker is spawned after its job is created. A foreground review or task creates its own
   // job, after git work that can take seconds on a large repo, and records its pid at startedAt: it
   // started before that, and a process that started later holds a reused pid.
-  if (m.role === 'task-worker' && created !== undefined && start !== undefined && start < created - START_TOLERANCE_MS) {
-    return { ...base, ...seen, outcome: 'reused', detail: `pid ${pid} is a companion process, but it started at ${clock(start)}, before the job was created (${clock(created)}).` };
+  if (
+    m.role === 'task-worker' &&
+    created !== undefined &&
+    start !== undefined &&
+    start < created - START_TOLERANCE_MS
+  ) {
+    return {
+      ...base,
+      ...seen,
+      outcome: 'reused',
+      detail: `pid ${pid} is a companion process, but it started at ${clock(start)}, before the job was created (${clock(created)}).`,
+    };
   }
   const recorded = m.role === 'foreground' ? latestStartedMs(job) : undefined;
   if (recorded !== undefined && start !== undefined && start > recorded + START_TOLERANCE_MS) {
-    return { ...base, ...seen, outcome: 'reused', detail: `pid ${pid} is a companion process, but it started at ${clock(start)}, after the job recorded that pid (${clock(recorded)}).` };
+    return {
+      ...base,
+      ...seen,
+      outcome: 'reused',
+      detail: `pid ${pid} is a companion process, but it started at ${clock(start)}, after the job recorded that pid (${clock(recorded)}).`,
+    };
   }
-  const order = m.role === 'task-worker' ? (created !== undefined ? ', after the job was created' : '') : recorded !== undefined ? ', before the job recorded it' : '';
+  const order =
+    m.role === 'task-worker'
+      ? created !== undefined
+        ? ', after the job was created'
+        : ''
+      : recorded !== undefined
+        ? ', before the job recorded it'
+        : '';
   const when = start !== undefined ? `, started ${clock(start)}${order}` : '';
   return { ...base, ...seen, outcome: 'verified', detail: `pid ${pid}: ${m.why}${when}.` };
 }
 
-export function deriveStatus(job: Job, v: Verification | undefined, settings: Pick<CoreSettings, 'stalledAfterMs'>, now: number): DerivedStatus {
+export function deriveStatus(
+  job: Job,
+  v: Verification | undefined,
+  settings: Pick<CoreSettings, 'stalledAfterMs'>,
+  now: number,
+): DerivedStatus {
   const s = job.recordedStatus;
   if (!s) return 'unknown';
   if (TERMINAL_STATUSES.includes(s)) return s;
@@ -102,7 +149,9 @@ export function deriveStatus(job: Job, v: Verification | undefined, settings: Pi
     case 'verified': {
       if (s === 'queued') return 'queued';
       const d = job.display;
-      const last = job.log.exists ? job.log.mtimeMs : Math.max(parseTime(d.updatedAt) ?? 0, parseTime(d.startedAt) ?? 0) || undefined;
+      const last = job.log.exists
+        ? job.log.mtimeMs
+        : Math.max(parseTime(d.updatedAt) ?? 0, parseTime(d.startedAt) ?? 0) || undefined;
       return last !== undefined && now - last > settings.stalledAfterMs ? 'stalled' : 'running';
     }
     case 'gone':
@@ -116,7 +165,12 @@ export function deriveStatus(job: Job, v: Verification | undefined, settings: Pi
 }
 
 /** One process-table batch for every job that claims to run; every job gets its derived status. */
-export async function verifyJobs(jobs: readonly Job[], table: ProcessTable, settings: Pick<CoreSettings, 'stalledAfterMs'>, now = Date.now()): Promise<void> {
+export async function verifyJobs(
+  jobs: readonly Job[],
+  table: ProcessTable,
+  settings: Pick<CoreSettings, 'stalledAfterMs'>,
+  now = Date.now(),
+): Promise<void> {
   const active = jobs.filter((j) => j.recordedStatus === 'queued' || j.recordedStatus === 'running');
   const pids = active.map((j) => j.display.pid).filter((p): p is number => typeof p === 'number');
   const infos = pids.length ? await table.inspect(pids) : new Map<number, ProcInfo>();

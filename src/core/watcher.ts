@@ -116,7 +116,8 @@ export class StateWatcher {
       for (const d of plan.stateDirs) this.watchJobs(d);
       // Whatever was written while the new watcher scanned produced no event: read those dirs once more.
       const fresh = plan.stateDirs.filter((d) => !previous.has(d));
-      if (fresh.length) void this.readyPromises[0].then(() => this.queue((b) => fresh.forEach((d) => (entry(b, d).rescan = true))));
+      if (fresh.length)
+        void this.readyPromises[0].then(() => this.queue((b) => fresh.forEach((d) => (entry(b, d).rescan = true))));
     }
     if (plan.roots.length > 0) {
       const w = await this.watchRoots(plan.roots);
@@ -126,7 +127,8 @@ export class StateWatcher {
       }
       this.rootWatcher = this.track(w);
       // A state dir created while the new root watcher scanned made no event: look once more.
-      if (hadWatchers) void this.readyPromises[this.readyPromises.length - 1].then(() => this.queue((b) => (b.layout = true)));
+      if (hadWatchers)
+        void this.readyPromises[this.readyPromises.length - 1].then(() => this.queue((b) => (b.layout = true)));
     }
   }
 
@@ -169,12 +171,15 @@ export class StateWatcher {
       const parent = path.dirname(p);
       const name = path.basename(p);
       if (dirSet.has(parent)) return name === 'state.json' || name === 'broker.json' || name === 'jobs';
-      if (polling && path.basename(parent) === 'jobs' && dirSet.has(path.dirname(parent))) return name.endsWith('.json') || name.endsWith('.log');
+      if (polling && path.basename(parent) === 'jobs' && dirSet.has(path.dirname(parent)))
+        return name.endsWith('.json') || name.endsWith('.log');
       return false;
     };
     const w = watch(dirs, { ...this.common(), depth: polling ? 1 : 0, ignored: (p: string) => !relevant(p) });
     const onFile = (p: string, appeared: boolean) => this.fileEvent(p, dirSet, appeared);
-    w.on('add', (p) => onFile(p, true)).on('change', (p) => onFile(p, true)).on('unlink', (p) => onFile(p, false));
+    w.on('add', (p) => onFile(p, true))
+      .on('change', (p) => onFile(p, true))
+      .on('unlink', (p) => onFile(p, false));
     w.on('unlinkDir', (p) => this.dirEvent(p, dirSet, true));
     w.on('addDir', (p) => this.dirEvent(p, dirSet, false));
     w.on('error', (e) => this.logger.warn(`watching state dirs: ${String(e)}`));

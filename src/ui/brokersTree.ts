@@ -6,7 +6,8 @@ import type { BrokerMonitor } from '../core/brokerMonitor';
 import type { BrokerClass, BrokerEntry } from '../core/brokers';
 import { formatBytes, formatDuration } from '../core/format';
 
-export type BrokersNode = { type: 'group'; group: BrokerGroup; entries: BrokerEntry[] } | { type: 'broker'; entry: BrokerEntry };
+export type BrokersNode =
+  { type: 'group'; group: BrokerGroup; entries: BrokerEntry[] } | { type: 'broker'; entry: BrokerEntry };
 
 type BrokerGroup = 'orphans' | 'in-use' | 'starting' | 'foreign';
 
@@ -50,16 +51,26 @@ export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>
     if (node?.type === 'group') return node.entries.map((entry) => ({ type: 'broker', entry }));
     if (node) return [];
     const entries = this.monitor.scan?.entries ?? [];
-    return GROUPS.map((g) => ({ type: 'group' as const, group: g.group, entries: entries.filter((e) => g.classes.includes(e.class)) })).filter((g) => g.entries.length > 0);
+    return GROUPS.map((g) => ({
+      type: 'group' as const,
+      group: g.group,
+      entries: entries.filter((e) => g.classes.includes(e.class)),
+    })).filter((g) => g.entries.length > 0);
   }
 
   getTreeItem(node: BrokersNode): vscode.TreeItem {
     if (node.type === 'group') {
       const g = GROUPS.find((x) => x.group === node.group)!;
-      const item = new vscode.TreeItem(g.label, node.group === 'foreign' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(
+        g.label,
+        node.group === 'foreign' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
+      );
       item.id = `brokers:${g.group}`;
       item.description = String(node.entries.length);
-      item.iconPath = new vscode.ThemeIcon(g.icon, g.group === 'orphans' ? new vscode.ThemeColor('list.warningForeground') : undefined);
+      item.iconPath = new vscode.ThemeIcon(
+        g.icon,
+        g.group === 'orphans' ? new vscode.ThemeColor('list.warningForeground') : undefined,
+      );
       item.contextValue = `brokerGroup ${g.group}`;
       return item;
     }
@@ -69,15 +80,27 @@ export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>
     item.description = brokerDescription(e);
     const [icon, color] = ICON[e.class];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    item.contextValue = ['broker', e.class, e.class === 'orphan-live' || e.class === 'dead' ? 'reapable' : ''].filter(Boolean).join(' ');
+    item.contextValue = ['broker', e.class, e.class === 'orphan-live' || e.class === 'dead' ? 'reapable' : '']
+      .filter(Boolean)
+      .join(' ');
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${e.class}**: ${e.reason}\n\n`);
     if (e.dir) md.appendMarkdown(`**Session dir:** \`${e.dir}\`  \n`);
     if (e.pid) md.appendMarkdown(`**PID:** ${e.pid}  \n`);
     if (e.endpoint) md.appendMarkdown(`**Endpoint:** \`${e.endpoint}\`  \n`);
-    if (e.referencedBy.length) md.appendMarkdown(`**Named by:** ${e.referencedBy.map((r) => `\`${r}/broker.json\``).join(', ')}  \n`);
-    if (e.files.length) md.appendMarkdown(`**Files:** ${e.files.join(', ')}${e.otherFiles.length ? `, and ${e.otherFiles.length} other file(s)` : ''}  \n`);
-    for (const c of e.children) md.appendMarkdown(`**Child ${c.pid}:** \`${(c.argv ?? []).map((a) => path.basename(a)).join(' ').slice(0, 80)}\`  \n`);
+    if (e.referencedBy.length)
+      md.appendMarkdown(`**Named by:** ${e.referencedBy.map((r) => `\`${r}/broker.json\``).join(', ')}  \n`);
+    if (e.files.length)
+      md.appendMarkdown(
+        `**Files:** ${e.files.join(', ')}${e.otherFiles.length ? `, and ${e.otherFiles.length} other file(s)` : ''}  \n`,
+      );
+    for (const c of e.children)
+      md.appendMarkdown(
+        `**Child ${c.pid}:** \`${(c.argv ?? [])
+          .map((a) => path.basename(a))
+          .join(' ')
+          .slice(0, 80)}\`  \n`,
+      );
     item.tooltip = md;
     return item;
   }

@@ -56,7 +56,8 @@ export function jobTooltip(job: Job): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${esc(jobLabel(job))}**  \n`);
   md.appendMarkdown(`${esc(STATUS_TEXT[job.status])}`);
-  if (job.recordedStatus && job.recordedStatus !== job.status) md.appendMarkdown(` (recorded: \`${job.recordedStatus}\`)`);
+  if (job.recordedStatus && job.recordedStatus !== job.status)
+    md.appendMarkdown(` (recorded: \`${job.recordedStatus}\`)`);
   md.appendMarkdown('\n\n');
   const rows: [string, string | undefined][] = [
     ['Id', code(job.id)],
@@ -76,7 +77,9 @@ export function jobTooltip(job: Job): vscode.MarkdownString {
   const ours = new Set(['Id', 'Thread', 'Turn', 'Verified']);
   for (const [k, v] of rows) if (v) md.appendMarkdown(`**${k}:** ${ours.has(k) ? v : esc(v)}  \n`);
   if (job.index && job.record && job.index.status !== job.record.status) {
-    md.appendMarkdown(`**state.json says:** \`${job.index.status ?? '—'}\`, **record says:** \`${job.record.status ?? '—'}\`  \n`);
+    md.appendMarkdown(
+      `**state.json says:** \`${job.index.status ?? '—'}\`, **record says:** \`${job.record.status ?? '—'}\`  \n`,
+    );
   }
   if (job.flags.length) {
     md.appendMarkdown('\n');
@@ -84,8 +87,11 @@ export function jobTooltip(job: Job): vscode.MarkdownString {
   }
   md.appendMarkdown('\n');
   md.appendMarkdown(`**Record:** ${code(job.recordPath)}${job.record ? '' : ' (missing)'}  \n`);
-  md.appendMarkdown(`**Log:** ${code(job.logPath)}${job.log.exists ? ` (${formatBytes(job.log.size)})` : ' (missing)'}  \n`);
-  if (job.archived) md.appendMarkdown(`**Archived log:** ${code(job.archived.logPath)} (${formatBytes(job.archived.logBytes)})  \n`);
+  md.appendMarkdown(
+    `**Log:** ${code(job.logPath)}${job.log.exists ? ` (${formatBytes(job.log.size)})` : ' (missing)'}  \n`,
+  );
+  if (job.archived)
+    md.appendMarkdown(`**Archived log:** ${code(job.archived.logPath)} (${formatBytes(job.archived.logBytes)})  \n`);
   md.appendMarkdown(`**State dir:** ${code(job.stateDir)}`);
   return md;
 }

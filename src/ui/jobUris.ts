@@ -11,7 +11,11 @@ export const RECORD_SCHEME = 'codex-jobs-record';
 const EXT: Record<string, string> = { [LOG_SCHEME]: '.log', [RESULT_SCHEME]: '.md', [RECORD_SCHEME]: '.jsonc' };
 
 export function jobUri(scheme: string, ref: { stateDir: string; id: string }): vscode.Uri {
-  return vscode.Uri.from({ scheme, path: `/${ref.id}${EXT[scheme] ?? ''}`, query: new URLSearchParams({ dir: ref.stateDir }).toString() });
+  return vscode.Uri.from({
+    scheme,
+    path: `/${ref.id}${EXT[scheme] ?? ''}`,
+    query: new URLSearchParams({ dir: ref.stateDir }).toString(),
+  });
 }
 
 export function parseJobUri(model: JobsModel, uri: vscode.Uri): { stateDir: string; id: string } | undefined {

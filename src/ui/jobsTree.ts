@@ -19,7 +19,11 @@ export class FolderNode {
 
 export class GroupNode {
   readonly type = 'group';
-  constructor(public folder: FolderState, public group: JobGroup, public jobs: Job[]) {}
+  constructor(
+    public folder: FolderState,
+    public group: JobGroup,
+    public jobs: Job[],
+  ) {}
   get id(): string {
     return `group:${this.folder.folder.path}:${this.group}`;
   }
@@ -27,7 +31,10 @@ export class GroupNode {
 
 export class JobNode {
   readonly type = 'job';
-  constructor(public job: Job, public parent: GroupNode) {}
+  constructor(
+    public job: Job,
+    public parent: GroupNode,
+  ) {}
   get id(): string {
     return `job:${jobKey(this.job).replace('\u0000', ':')}`;
   }
@@ -35,7 +42,11 @@ export class JobNode {
 
 export class LogLineNode {
   readonly type = 'logLine';
-  constructor(public line: LogLine, public index: number, public parent: JobNode) {}
+  constructor(
+    public line: LogLine,
+    public index: number,
+    public parent: JobNode,
+  ) {}
   get id(): string {
     return `${this.parent.id}:line:${this.index}`;
   }
@@ -51,7 +62,11 @@ export class WarningsNode {
 
 export class WarningNode {
   readonly type = 'warning';
-  constructor(public warning: ReadWarning, public index: number, public parent: WarningsNode) {}
+  constructor(
+    public warning: ReadWarning,
+    public index: number,
+    public parent: WarningsNode,
+  ) {}
   get id(): string {
     return `${this.parent.id}:${this.index}`;
   }
@@ -70,7 +85,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   /** Nodes are kept by id so that VS Code sees the same element across refreshes. */
   private nodes = new Map<string, JobsNode>();
 
-  constructor(private readonly model: JobsModel, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly model: JobsModel,
+    private readonly now: () => number = Date.now,
+  ) {
     this.subscription = model.onDidChange((e) => this.onModelChange(e));
   }
 
@@ -87,7 +105,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
       const state = this.model.folders.find((x) => x.folder.path === f.path);
       const shown = this.nodes.get(`warnings:${f.path}`);
       const before = shown?.type === 'warnings' ? shown.folder.warnings.length : 0;
-      if (!state || state.warnings.length !== before || state.jobs.length !== this.shownJobCount(f.path)) return this.changed.fire();
+      if (!state || state.warnings.length !== before || state.jobs.length !== this.shownJobCount(f.path))
+        return this.changed.fire();
     }
     for (const node of nodes) {
       const fresh = e.jobs.find((j) => j.id === node.job.id && j.stateDir === node.job.stateDir)!;
@@ -100,11 +119,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
 
   private shownJobCount(folderPath: string): number {
     let n = 0;
-    for (const node of this.nodes.values()) if (node.type === 'group' && node.folder.folder.path === folderPath) n += node.jobs.length;
+    for (const node of this.nodes.values())
+      if (node.type === 'group' && node.folder.folder.path === folderPath) n += node.jobs.length;
     return n;
   }
-
-
 
   getChildren(node?: JobsNode): JobsNode[] {
     if (!node) return this.roots();
@@ -147,7 +165,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         const item = new vscode.TreeItem(g.label, vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.id;
         item.description = String(node.jobs.length);
-        item.iconPath = new vscode.ThemeIcon(g.icon, node.group === 'attention' ? new vscode.ThemeColor('list.warningForeground') : undefined);
+        item.iconPath = new vscode.ThemeIcon(
+          g.icon,
+          node.group === 'attention' ? new vscode.ThemeColor('list.warningForeground') : undefined,
+        );
         item.contextValue = `group ${node.group}`;
         return item;
       }
@@ -214,7 +235,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     const live = f.jobs.filter((j) => groupOf(j) === 'running').length;
     const attention = f.jobs.filter((j) => groupOf(j) === 'attention').length;
     item.description =
-      f.snapshots.length === 0 ? 'no Codex state' : [live ? `${live} running` : '', attention ? `${attention} need attention` : ''].filter(Boolean).join(', ') || `${f.jobs.length} jobs`;
+      f.snapshots.length === 0
+        ? 'no Codex state'
+        : [live ? `${live} running` : '', attention ? `${attention} need attention` : ''].filter(Boolean).join(', ') ||
+          `${f.jobs.length} jobs`;
     item.tooltip = [f.folder.path, ...f.snapshots.map((s) => `state: ${s.stateDir}`)].join('\n');
     item.contextValue = 'folder';
     return item;

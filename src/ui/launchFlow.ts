@@ -31,10 +31,15 @@ export async function pickFolder(args?: LaunchArgs): Promise<string | undefined>
     return undefined;
   }
   if (folders.length === 1) return folders[0].uri.fsPath;
-  return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Start the Codex job in which folder?' }))?.uri.fsPath;
+  return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Start the Codex job in which folder?' }))?.uri
+    .fsPath;
 }
 
-export async function runLaunch(deps: CommandDeps, folder: string, req: Pick<LaunchRequest, 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort'>): Promise<LaunchResult | undefined> {
+export async function runLaunch(
+  deps: CommandDeps,
+  folder: string,
+  req: Pick<LaunchRequest, 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort'>,
+): Promise<LaunchResult | undefined> {
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage('Codex Jobs: starting jobs needs a trusted workspace.');
     return undefined;
@@ -43,7 +48,11 @@ export async function runLaunch(deps: CommandDeps, folder: string, req: Pick<Lau
   const env = await resolveLaunchEnvironment(host, launchSettings());
   if (!env.ok) {
     deps.output.warn(`cannot launch: ${env.message}; searched: ${env.searched.join(', ')}`);
-    const pick = await vscode.window.showErrorMessage(`Codex Jobs: ${env.message}`, 'Open Settings', 'Show Where It Looked');
+    const pick = await vscode.window.showErrorMessage(
+      `Codex Jobs: ${env.message}`,
+      'Open Settings',
+      'Show Where It Looked',
+    );
     if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', env.setting);
     if (pick === 'Show Where It Looked') deps.output.show(true);
     return undefined;
@@ -65,7 +74,9 @@ export async function runLaunch(deps: CommandDeps, folder: string, req: Pick<Lau
         },
       }),
   );
-  deps.output.info(`launch ${label}: ${result.message} (lock wait ${result.lockWaitMs} ms, registration ${result.waitedMs} ms)`);
+  deps.output.info(
+    `launch ${label}: ${result.message} (lock wait ${result.lockWaitMs} ms, registration ${result.waitedMs} ms)`,
+  );
   if (result.vanished.length) {
     void vscode.window.showWarningMessage(
       `Codex Jobs: while launching, ${result.vanished.length} job(s) vanished from state.json (a concurrent companion writer): ${result.vanished.join(', ')}. They stay visible from their records and the archive.`,

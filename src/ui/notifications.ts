@@ -42,7 +42,9 @@ export class JobNotifications implements vscode.Disposable {
     const text = `Codex ${jobLabel(t.job)} ${VERB[t.to] ?? t.to}${summary ? `: ${summary.slice(0, 120)}` : ''}`;
     this.shown.push(text);
     const actions = t.job.display.rendered ? ['Show Result', 'Open Log'] : ['Open Log'];
-    const pick = FAILURES.has(t.to) ? await vscode.window.showWarningMessage(text, ...actions) : await vscode.window.showInformationMessage(text, ...actions);
+    const pick = FAILURES.has(t.to)
+      ? await vscode.window.showWarningMessage(text, ...actions)
+      : await vscode.window.showInformationMessage(text, ...actions);
     if (pick === 'Show Result') await vscode.commands.executeCommand('codexJobs.showResult', t.job);
     if (pick === 'Open Log') await vscode.commands.executeCommand('codexJobs.openLog', t.job);
   }

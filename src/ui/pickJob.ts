@@ -5,7 +5,13 @@ import type { Job } from '../core/types';
 import { jobDescription, jobLabel } from './jobTreeItem';
 
 function isJob(x: unknown): x is Job {
-  return !!x && typeof x === 'object' && typeof (x as Job).id === 'string' && typeof (x as Job).stateDir === 'string' && 'display' in x;
+  return (
+    !!x &&
+    typeof x === 'object' &&
+    typeof (x as Job).id === 'string' &&
+    typeof (x as Job).stateDir === 'string' &&
+    'display' in x
+  );
 }
 
 /** The job an argument names, re-read from the model so a stale tree item never acts on old data. */
@@ -14,7 +20,11 @@ export async function resolveJob(
   arg: unknown,
   opts: { filter?: (j: Job) => boolean; placeHolder: string },
 ): Promise<Job | undefined> {
-  const candidate = isJob(arg) ? arg : isJob((arg as { job?: unknown } | undefined)?.job) ? (arg as { job: Job }).job : undefined;
+  const candidate = isJob(arg)
+    ? arg
+    : isJob((arg as { job?: unknown } | undefined)?.job)
+      ? (arg as { job: Job }).job
+      : undefined;
   if (candidate) return model.findJob(candidate.stateDir, candidate.id) ?? candidate;
   const jobs = model.allJobs().filter(opts.filter ?? (() => true));
   if (jobs.length === 0) {
@@ -23,7 +33,12 @@ export async function resolveJob(
   }
   const now = Date.now();
   const picked = await vscode.window.showQuickPick(
-    jobs.map((job) => ({ label: jobLabel(job), description: jobDescription(job, now), detail: `${job.id} · ${job.display.summary ?? ''}`, job })),
+    jobs.map((job) => ({
+      label: jobLabel(job),
+      description: jobDescription(job, now),
+      detail: `${job.id} · ${job.display.summary ?? ''}`,
+      job,
+    })),
     { placeHolder: opts.placeHolder, matchOnDescription: true, matchOnDetail: true },
   );
   return picked?.job;

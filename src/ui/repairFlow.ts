@@ -18,7 +18,12 @@ export interface RepairSpec {
 }
 
 /** Callers that already asked the user (or tests driving the command) pass `{ confirmed: true }`. */
-export async function confirmAndRepair(deps: CommandDeps, spec: RepairSpec, arg: unknown, opts?: { confirmed?: boolean }): Promise<RepairResult | undefined> {
+export async function confirmAndRepair(
+  deps: CommandDeps,
+  spec: RepairSpec,
+  arg: unknown,
+  opts?: { confirmed?: boolean },
+): Promise<RepairResult | undefined> {
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage(`Codex Jobs: "${spec.action}" needs a trusted workspace.`);
     return undefined;
@@ -26,17 +31,26 @@ export async function confirmAndRepair(deps: CommandDeps, spec: RepairSpec, arg:
   const job = await resolveJob(deps.model, arg, { placeHolder: spec.placeHolder, filter: spec.applies });
   if (!job) return undefined;
   if (!spec.applies(job)) {
-    void vscode.window.showInformationMessage(`Codex Jobs: "${spec.action}" does not apply to ${jobLabel(job)} any more (${job.status}${job.flags.length ? `, ${job.flags.join(', ')}` : ''}).`);
+    void vscode.window.showInformationMessage(
+      `Codex Jobs: "${spec.action}" does not apply to ${jobLabel(job)} any more (${job.status}${job.flags.length ? `, ${job.flags.join(', ')}` : ''}).`,
+    );
     return undefined;
   }
   if (!opts?.confirmed) {
-    const pick = await vscode.window.showWarningMessage(`${spec.action}: ${jobLabel(job)}?`, { modal: true, detail: `${spec.detail(job)}\n\nState dir: ${job.stateDir}` }, spec.action);
+    const pick = await vscode.window.showWarningMessage(
+      `${spec.action}: ${jobLabel(job)}?`,
+      { modal: true, detail: `${spec.detail(job)}\n\nState dir: ${job.stateDir}` },
+      spec.action,
+    );
     if (pick !== spec.action) return undefined;
   }
-  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${spec.action}: ${jobLabel(job)}` }, () =>
-    spec.run(job, { table: deps.table, archive: deps.archive, log: (m) => deps.output.info(m) }),
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `${spec.action}: ${jobLabel(job)}` },
+    () => spec.run(job, { table: deps.table, archive: deps.archive, log: (m) => deps.output.info(m) }),
   );
-  deps.output.info(`${spec.action} ${job.id}: ${result.ok ? 'done' : 'not done'}: ${result.message}${result.retries ? ` (redone ${result.retries}× after concurrent writes)` : ''}`);
+  deps.output.info(
+    `${spec.action} ${job.id}: ${result.ok ? 'done' : 'not done'}: ${result.message}${result.retries ? ` (redone ${result.retries}× after concurrent writes)` : ''}`,
+  );
   if (result.ok) void vscode.window.showInformationMessage(`Codex Jobs: ${result.message}.`);
   else void vscode.window.showWarningMessage(`Codex Jobs: ${spec.action} did not happen: ${result.message}`);
   void deps.model.refresh();

@@ -37,7 +37,9 @@ export function brokerSettings(): { graceMs: number; extraBrokerRoots: string[] 
   const c = vscode.workspace.getConfiguration(SECTION);
   return {
     graceMs: clamp(c.get<number>('brokers.gracePeriodSeconds', 30), 5, 3600) * 1000,
-    extraBrokerRoots: (c.get<unknown[]>('brokers.extraRoots', []) ?? []).filter((r): r is string => typeof r === 'string' && r.startsWith('/')),
+    extraBrokerRoots: (c.get<unknown[]>('brokers.extraRoots', []) ?? []).filter(
+      (r): r is string => typeof r === 'string' && r.startsWith('/'),
+    ),
   };
 }
 

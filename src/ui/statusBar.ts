@@ -8,7 +8,10 @@ export class JobsStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('codexJobs.status', vscode.StatusBarAlignment.Left, 50);
   private readonly subscriptions: { dispose(): void }[] = [];
 
-  constructor(private readonly model: JobsModel, private readonly brokers?: BrokerMonitor) {
+  constructor(
+    private readonly model: JobsModel,
+    private readonly brokers?: BrokerMonitor,
+  ) {
     this.item.name = 'Codex Jobs';
     this.item.command = 'codexJobs.jobs.focus';
     this.subscriptions.push(
@@ -45,7 +48,8 @@ export class JobsStatusBar implements vscode.Disposable {
     }
     const icon = c.attention || orphans ? '$(warning)' : live ? '$(sync~spin)' : '$(check)';
     this.item.text = `${icon} Codex ${parts.length ? parts.join(', ') : 'idle'}`;
-    this.item.backgroundColor = c.attention || orphans ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor =
+      c.attention || orphans ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.tooltip = `Codex jobs: ${c.total} known, ${c.running} running, ${c.queued} queued, ${c.attention} needing attention${orphans ? `; ${orphans} orphan brokers (Reap Orphan Brokers ends them)` : ''}. Click to show them.`;
     this.visible = true;
     this.item.show();

@@ -43,8 +43,18 @@ describe('the job archive', () => {
   test('race 2: a concurrent writer deletes a running job; its record and every logged byte stay', async () => {
     const id = 'task-mwu2a001-race01';
     const other = 'task-mwu2a002-race02';
-    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
-    const rec = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined, createdAt: new Date(Date.now() - 5000).toISOString() });
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
+      { waitReady: true },
+    );
+    const rec = record(id, {
+      status: 'running',
+      phase: 'investigating',
+      pid,
+      completedAt: undefined,
+      createdAt: new Date(Date.now() - 5000).toISOString(),
+    });
     await writeJob(sb.stateDir, rec, '');
     await writeJob(sb.stateDir, record(other));
     await writeIndex(sb.stateDir, [rec, record(other)]);
@@ -69,17 +79,35 @@ describe('the job archive', () => {
     assert.equal(j.status, 'running', 'its process still runs, and is still verified');
     const entry = archive.get(sb.stateDir, id)!;
     assert.equal(entry.record?.id, id);
-    assert.equal(await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8'), written, 'every byte logged before the deletion');
+    assert.equal(
+      await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8'),
+      written,
+      'every byte logged before the deletion',
+    );
   });
 
   test('bytes written just before a deletion, never seen by an event, are read from the open log; the worker writing on is log-only', async () => {
     const id = 'task-mwu2a003-held03';
-    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
-    const rec = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined, createdAt: new Date(Date.now() - 5000).toISOString() });
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
+      { waitReady: true },
+    );
+    const rec = record(id, {
+      status: 'running',
+      phase: 'investigating',
+      pid,
+      completedAt: undefined,
+      createdAt: new Date(Date.now() - 5000).toISOString(),
+    });
     await writeJob(sb.stateDir, rec, 'first line\n');
     await writeIndex(sb.stateDir, [rec]);
     await start();
-    await waitFor(model, () => (archive.get(sb.stateDir, id)?.logBytes ?? 0) > 0 || !!job(id)?.log.exists, 'the job to be read');
+    await waitFor(
+      model,
+      () => (archive.get(sb.stateDir, id)?.logBytes ?? 0) > 0 || !!job(id)?.log.exists,
+      'the job to be read',
+    );
     await archive.flush();
     await model.idle();
     await archive.flush();
@@ -94,14 +122,24 @@ describe('the job archive', () => {
     await new Promise((r) => setTimeout(r, 100));
     const after = `[${new Date().toISOString()}] Running command: still going\n`;
     await fs.appendFile(logFile, after);
-    await waitFor(model, () => !!job(id)?.flags.includes('log-only') && !!job(id)?.archived, 'the job shown from the archive with its live log');
+    await waitFor(
+      model,
+      () => !!job(id)?.flags.includes('log-only') && !!job(id)?.archived,
+      'the job shown from the archive with its live log',
+    );
     await model.idle();
     await archive.flush();
     const copy = await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8');
-    assert.ok(copy.startsWith(`first line\n${late}`), `the bytes before the deletion are kept: ${JSON.stringify(copy)}`);
+    assert.ok(
+      copy.startsWith(`first line\n${late}`),
+      `the bytes before the deletion are kept: ${JSON.stringify(copy)}`,
+    );
     assert.match(copy, /the log was re-created/);
     assert.ok(copy.endsWith(after), 'and the new life after it');
-    assert.deepEqual(job(id)!.flags.filter((f) => f !== 'log-only'), ['archived', 'deleted-while-running']);
+    assert.deepEqual(
+      job(id)!.flags.filter((f) => f !== 'log-only'),
+      ['archived', 'deleted-while-running'],
+    );
   });
 
   test('a job that came and went between two looks is archived from the log opened on its creation', async () => {
@@ -157,12 +195,20 @@ describe('the job archive', () => {
 
   test('the final output a worker writes after its record says completed is kept when the log is deleted at once', async () => {
     const id = 'task-mwu2a006-final6';
-    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
+      { waitReady: true },
+    );
     const running = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined });
     await writeJob(sb.stateDir, running, 'step 1\n');
     await writeIndex(sb.stateDir, [running]);
     await start();
-    await waitFor(model, () => job(id)?.status === 'running' && archive.get(sb.stateDir, id)?.lastLive === true, 'the running job archived');
+    await waitFor(
+      model,
+      () => job(id)?.status === 'running' && archive.get(sb.stateDir, id)?.lastLive === true,
+      'the running job archived',
+    );
     assert.equal(live.watcher.catching, true, 'a job runs: new logs are caught on a thread of their own');
     await live.stop();
     assert.equal(live.watcher.catching, false, 'watching stopped: no catcher thread');
@@ -171,7 +217,11 @@ describe('the job archive', () => {
     const done = record(id, { status: 'completed', phase: 'done', pid: null });
     await writeJob(sb.stateDir, done, 'step 1\nstep 2\n');
     await writeIndex(sb.stateDir, [done]);
-    await waitFor(model, () => job(id)?.status === 'completed' && job(id)?.log.size === 14, 'the completed record and the last step');
+    await waitFor(
+      model,
+      () => job(id)?.status === 'completed' && job(id)?.log.size === 14,
+      'the completed record and the last step',
+    );
     await model.idle();
     await archive.flush();
     assert.equal(archive.get(sb.stateDir, id)?.lastStatus, 'completed');
@@ -198,7 +248,11 @@ describe('the job archive', () => {
 
   test('the catcher thread is let go once nothing has run for a while, and comes back with the next log', async () => {
     const id = 'task-mwu2a010-rel010';
-    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
+      { waitReady: true },
+    );
     const running = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined });
     await writeJob(sb.stateDir, running);
     await writeIndex(sb.stateDir, [running]);
@@ -218,12 +272,21 @@ describe('the job archive', () => {
   });
 
   test('ordinary pruning of a finished job from a full index is called pruned', async () => {
-    const ids = Array.from({ length: 51 }, (_, i) => `task-mwu2b${String(i).padStart(3, '0')}-prun${String(i).padStart(2, '0')}`);
+    const ids = Array.from(
+      { length: 51 },
+      (_, i) => `task-mwu2b${String(i).padStart(3, '0')}-prun${String(i).padStart(2, '0')}`,
+    );
     for (const id of ids) await writeJob(sb.stateDir, record(id));
-    await writeIndex(sb.stateDir, ids.slice(1).map((id) => record(id)));
+    await writeIndex(
+      sb.stateDir,
+      ids.slice(1).map((id) => record(id)),
+    );
     await start();
     await archive.flush();
-    await writeIndex(sb.stateDir, ids.slice(1).map((id) => record(id)));
+    await writeIndex(
+      sb.stateDir,
+      ids.slice(1).map((id) => record(id)),
+    );
     await fs.rm(path.join(sb.stateDir, 'jobs', `${ids[0]}.json`));
     await fs.rm(path.join(sb.stateDir, 'jobs', `${ids[0]}.log`));
     await waitFor(model, () => !!job(ids[0])?.archived, 'the pruned job');
@@ -270,12 +333,31 @@ describe('the job archive', () => {
 
   test('limits evict the oldest first; a corrupt entry is skipped with a warning', async () => {
     const small = new JobArchive(path.join(sb.tmp, 'small'), { maxAgeMs: 3_600_000, maxBytes: 3000 });
-    const mk = (id: string) => ({ id, stateDir: sb.stateDir, display: { id, raw: {} }, record: { id, raw: { id } }, recordMtimeMs: 1, recordedStatus: 'completed', status: 'completed', flags: [], logPath: path.join(sb.stateDir, 'jobs', `${id}.log`), recordPath: '', log: { exists: true, size: 1000, progress: [] } }) as never;
+    const mk = (id: string) =>
+      ({
+        id,
+        stateDir: sb.stateDir,
+        display: { id, raw: {} },
+        record: { id, raw: { id } },
+        recordMtimeMs: 1,
+        recordedStatus: 'completed',
+        status: 'completed',
+        flags: [],
+        logPath: path.join(sb.stateDir, 'jobs', `${id}.log`),
+        recordPath: '',
+        log: { exists: true, size: 1000, progress: [] },
+      }) as never;
     await fs.mkdir(path.join(sb.stateDir, 'jobs'), { recursive: true });
-    for (const id of ['task-old-000001', 'task-mid-000002', 'task-new-000003', 'task-new-000004']) await fs.writeFile(path.join(sb.stateDir, 'jobs', `${id}.log`), 'x'.repeat(1000));
+    for (const id of ['task-old-000001', 'task-mid-000002', 'task-new-000003', 'task-new-000004'])
+      await fs.writeFile(path.join(sb.stateDir, 'jobs', `${id}.log`), 'x'.repeat(1000));
     await small.observe(sb.stateDir, [mk('task-old-000001')], 1, 1000);
     await small.observe(sb.stateDir, [mk('task-old-000001'), mk('task-mid-000002')], 2, 2000);
-    await small.observe(sb.stateDir, [mk('task-old-000001'), mk('task-mid-000002'), mk('task-new-000003'), mk('task-new-000004')], 4, 3000);
+    await small.observe(
+      sb.stateDir,
+      [mk('task-old-000001'), mk('task-mid-000002'), mk('task-new-000003'), mk('task-new-000004')],
+      4,
+      3000,
+    );
     assert.equal(small.get(sb.stateDir, 'task-old-000001'), undefined, 'the oldest is evicted');
     assert.ok(small.get(sb.stateDir, 'task-new-000004'));
     assert.ok(small.totalBytes <= 3000 + 200, `total ${small.totalBytes}`);

@@ -23,7 +23,11 @@ after(async () => {
 });
 
 async function jobIn(sb: LaunchSandbox, id: string): Promise<Job> {
-  const snap = await loadStateDir({ path: path.dirname(sb.stateDir), source: 'setting' }, sb.stateDir, DEFAULT_SETTINGS);
+  const snap = await loadStateDir(
+    { path: path.dirname(sb.stateDir), source: 'setting' },
+    sb.stateDir,
+    DEFAULT_SETTINGS,
+  );
   const job = snap.jobs.find((j) => j.id === id);
   assert.ok(job, `${id} is in ${sb.stateDir}`);
   return job;
@@ -34,7 +38,10 @@ async function alive(pid: number): Promise<boolean> {
 }
 
 /** A process started by the test itself (in the test runner's process group unless detached). */
-function start(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {}): Promise<ChildProcess> {
+function start(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; detached?: boolean } = {},
+): Promise<ChildProcess> {
   const c = spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'ignore'], ...opts });
   children.push(c);
   return new Promise((resolve, reject) => {
@@ -49,7 +56,13 @@ describe('cancelling jobs', () => {
     // Detached, so the decoy leads its own group: exactly what the companion's `kill -pid` would hit.
     const decoy = await start(['sleep', '300'], { detached: true });
     const id = 'task-mwdecoy-aaaaaa';
-    const rec = record(id, { status: 'running', phase: 'investigating', pid: decoy.pid, workspaceRoot: sb.workspace, completedAt: undefined });
+    const rec = record(id, {
+      status: 'running',
+      phase: 'investigating',
+      pid: decoy.pid,
+      workspaceRoot: sb.workspace,
+      completedAt: undefined,
+    });
     await writeJob(sb.stateDir, rec);
     await writeIndex(sb.stateDir, [rec]);
     const job = await jobIn(sb, id);
@@ -66,10 +79,20 @@ describe('cancelling jobs', () => {
   test('(d) a companion process that started before the job is not the job: refused too', async () => {
     const sb = await sandbox();
     const id = 'task-mwearly-bbbbbb';
-    const worker = await start([process.execPath, FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { detached: true });
+    const worker = await start(
+      [process.execPath, FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
+      { detached: true },
+    );
     await new Promise((r) => setTimeout(r, 200));
     const later = new Date(Date.now() + 60_000).toISOString();
-    const rec = record(id, { status: 'running', pid: worker.pid, workspaceRoot: sb.workspace, createdAt: later, startedAt: later, completedAt: undefined });
+    const rec = record(id, {
+      status: 'running',
+      pid: worker.pid,
+      workspaceRoot: sb.workspace,
+      createdAt: later,
+      startedAt: later,
+      completedAt: undefined,
+    });
     await writeJob(sb.stateDir, rec);
     await writeIndex(sb.stateDir, [rec]);
     const out = await cancelJob(await jobIn(sb, id), { table });
@@ -80,7 +103,10 @@ describe('cancelling jobs', () => {
 
   test("(e) a foreground review that is not a group leader: the companion's cancel misses it, codex-jobs ends it and its child", async (t) => {
     const sb = await sandbox();
-    const review = await start([process.execPath, FAKE_COMPANION, 'review', '--json'], { cwd: sb.workspace, env: { ...sb.env, FAKE_COMPANION_CHILD: '1' } });
+    const review = await start([process.execPath, FAKE_COMPANION, 'review', '--json'], {
+      cwd: sb.workspace,
+      env: { ...sb.env, FAKE_COMPANION_CHILD: '1' },
+    });
     const pid = review.pid!;
     await ready(review);
     const id = await until(() => reviewId(sb), 'the review to record itself');
@@ -88,14 +114,25 @@ describe('cancelling jobs', () => {
     const info = (await table.inspect([pid])).get(pid)!;
     assert.notEqual(info.pgid, pid, 'not a group leader (it shares the test runner group)');
 
-    const out = await cancelJob(await jobIn(sb, id), { table, companion: FAKE_COMPANION, node: process.execPath, env: sb.env });
+    const out = await cancelJob(await jobIn(sb, id), {
+      table,
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      env: sb.env,
+    });
     t.diagnostic(out.message);
     assert.equal(out.before, 'verified');
     assert.equal(out.companion.ran, true);
     assert.equal(out.companion.ok, true, out.companion.output);
     assert.equal(out.survivedCompanion, true, "the companion's own cancel left it running");
-    assert.ok(out.signals.some((s) => s.pid === pid && s.target === 'process' && s.signal === 'SIGTERM'), 'SIGTERM to the pid, not to a group');
-    assert.ok(out.signals.some((s) => s.pid === child.pid), 'and to its child');
+    assert.ok(
+      out.signals.some((s) => s.pid === pid && s.target === 'process' && s.signal === 'SIGTERM'),
+      'SIGTERM to the pid, not to a group',
+    );
+    assert.ok(
+      out.signals.some((s) => s.pid === child.pid),
+      'and to its child',
+    );
     assert.equal(out.ok, true, out.message);
     assert.deepEqual(out.remaining, []);
     assert.equal(await alive(pid), false);
@@ -105,7 +142,10 @@ describe('cancelling jobs', () => {
 
   test('a review that ignores SIGTERM gets SIGKILL after the timeout, identity re-checked', async () => {
     const sb = await sandbox();
-    const review = await start([process.execPath, FAKE_COMPANION, 'adversarial-review', '--json'], { cwd: sb.workspace, env: { ...sb.env, FAKE_COMPANION_MODE: 'hang' } });
+    const review = await start([process.execPath, FAKE_COMPANION, 'adversarial-review', '--json'], {
+      cwd: sb.workspace,
+      env: { ...sb.env, FAKE_COMPANION_MODE: 'hang' },
+    });
     await ready(review); // its SIGTERM handler is in place once it says so
     const id = await until(() => reviewId(sb), 'the review to record itself');
     const out = await cancelJob(await jobIn(sb, id), { table, termTimeoutMs: 500 });
@@ -120,9 +160,22 @@ describe('cancelling jobs', () => {
 
   test('a background task launched with the lock: the companion cancels its group', async () => {
     const sb = await sandbox();
-    const launched = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'task', prompt: 'to cancel', pluginData: sb.pluginData, env: { ...sb.env, FAKE_COMPANION_CHILD: '1' } });
+    const launched = await launchJob({
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'task',
+      prompt: 'to cancel',
+      pluginData: sb.pluginData,
+      env: { ...sb.env, FAKE_COMPANION_CHILD: '1' },
+    });
     assert.equal(launched.ok, true, launched.message);
-    const out = await cancelJob(await jobIn(sb, launched.jobId!), { table, companion: FAKE_COMPANION, node: process.execPath, env: sb.env });
+    const out = await cancelJob(await jobIn(sb, launched.jobId!), {
+      table,
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      env: sb.env,
+    });
     assert.equal(out.companion.ok, true, out.companion.output);
     assert.equal(out.survivedCompanion, false);
     assert.equal(out.ok, true, out.message);
@@ -132,11 +185,22 @@ describe('cancelling jobs', () => {
 
   test('without a companion the verified worker is signalled directly (its group: it leads it)', async () => {
     const sb = await sandbox();
-    const launched = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'task', prompt: 'no companion', pluginData: sb.pluginData, env: sb.env });
+    const launched = await launchJob({
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'task',
+      prompt: 'no companion',
+      pluginData: sb.pluginData,
+      env: sb.env,
+    });
     assert.equal(launched.ok, true, launched.message);
     const out = await cancelJob(await jobIn(sb, launched.jobId!), { table });
     assert.equal(out.companion.ran, false);
-    assert.deepEqual(out.signals.map((s) => [s.pid, s.target, s.signal]), [[launched.pid, 'group', 'SIGTERM']]);
+    assert.deepEqual(
+      out.signals.map((s) => [s.pid, s.target, s.signal]),
+      [[launched.pid, 'group', 'SIGTERM']],
+    );
     assert.equal(out.ok, true);
   });
 
@@ -145,10 +209,21 @@ describe('cancelling jobs', () => {
     const dead = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
     await new Promise((r) => dead.once('exit', r));
     const id = 'task-mwdead0-cccccc';
-    const rec = record(id, { status: 'running', pid: dead.pid, workspaceRoot: sb.workspace, completedAt: undefined, logFile: path.join(sb.stateDir, 'jobs', `${id}.log`) });
+    const rec = record(id, {
+      status: 'running',
+      pid: dead.pid,
+      workspaceRoot: sb.workspace,
+      completedAt: undefined,
+      logFile: path.join(sb.stateDir, 'jobs', `${id}.log`),
+    });
     await writeJob(sb.stateDir, rec);
     await writeIndex(sb.stateDir, [rec]);
-    const out = await cancelJob(await jobIn(sb, id), { table, companion: FAKE_COMPANION, node: process.execPath, env: sb.env });
+    const out = await cancelJob(await jobIn(sb, id), {
+      table,
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      env: sb.env,
+    });
     assert.equal(out.before, 'gone');
     assert.equal(out.companion.ok, true, out.companion.output);
     assert.deepEqual(out.signals, []);
@@ -159,7 +234,12 @@ describe('cancelling jobs', () => {
   test('descendants: by parent pid, leaving detached session leaders (shared brokers) alone', () => {
     const p = (pid: number, ppid: number, sid = 1): ProcInfo => ({ pid, ppid, sid, state: 'alive' });
     const all = [p(10, 1), p(11, 10), p(12, 11), p(13, 10, 13), p(14, 13), p(20, 1)];
-    assert.deepEqual(descendantsOf(10, all).map((x) => x.pid).sort(), [11, 12]);
+    assert.deepEqual(
+      descendantsOf(10, all)
+        .map((x) => x.pid)
+        .sort(),
+      [11, 12],
+    );
   });
 });
 

@@ -16,9 +16,18 @@ let archiveDir = '';
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir, ...env } },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? ((err as { code?: number }).code ?? 1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        });
+      },
+    );
   });
 }
 
@@ -26,10 +35,16 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
 function normalize(text: string, sb: Sandbox, pids: Record<string, number>): unknown {
   let t = text.split(sb.stateDir).join('<STATE_DIR>').split(sb.tmp).join('<TMP>');
   for (const [name, pid] of Object.entries(pids)) {
-    t = t.replace(new RegExp(`(:\\s*)${pid}\\b`, 'g'), `$1"<PID:${name}>"`).replace(new RegExp(`\\b${pid}\\b`, 'g'), `<PID:${name}>`);
+    t = t
+      .replace(new RegExp(`(:\\s*)${pid}\\b`, 'g'), `$1"<PID:${name}>"`)
+      .replace(new RegExp(`\\b${pid}\\b`, 'g'), `<PID:${name}>`);
   }
-  t = t.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<TIME>').replace(/started \d\d:\d\d:\d\d/g, 'started <CLOCK>');
-  return JSON.parse(t, (k, v) => (k === 'ageMs' || k === 'rssBytes' || k === 'logBytes' ? (v === null ? null : '<N>') : v));
+  t = t
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<TIME>')
+    .replace(/started \d\d:\d\d:\d\d/g, 'started <CLOCK>');
+  return JSON.parse(t, (k, v) =>
+    k === 'ageMs' || k === 'rssBytes' || k === 'logBytes' ? (v === null ? null : '<N>') : v,
+  );
 }
 
 async function golden(name: string, actual: unknown): Promise<void> {
@@ -66,7 +81,10 @@ describe('codex-jobs CLI', () => {
     assert.equal(byId[SCENARIO_IDS.running].status, 'running');
     assert.equal(byId[SCENARIO_IDS.pidReused].status, 'pid-reused');
     assert.deepEqual(byId[SCENARIO_IDS.recordMissing].flags, ['record-missing', 'log-missing']);
-    assert.ok(json.warnings.some((w: { message: string }) => w.message.includes('"../escape"')), 'the path-like id is reported');
+    assert.ok(
+      json.warnings.some((w: { message: string }) => w.message.includes('"../escape"')),
+      'the path-like id is reported',
+    );
     assert.ok(!r.stdout.includes('"id": "../escape"'), 'and never used as a job');
     json.jobs.sort((a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id));
     await golden('status-scenario', normalize(JSON.stringify(json), sb, pids));
@@ -75,19 +93,29 @@ describe('codex-jobs CLI', () => {
   test('status --all covers every workspace under the roots', async () => {
     const other = path.join(sb.root, 'other-0123456789abcdef');
     await fs.mkdir(path.join(other, 'jobs'), { recursive: true });
-    await fs.writeFile(path.join(other, 'state.json'), JSON.stringify({ version: 1, jobs: [{ id: 'task-other-000001', status: 'completed' }] }));
+    await fs.writeFile(
+      path.join(other, 'state.json'),
+      JSON.stringify({ version: 1, jobs: [{ id: 'task-other-000001', status: 'completed' }] }),
+    );
     const r = await cli(['status', '--json', '--all', '--state-root', sb.root]);
     const json = JSON.parse(r.stdout);
     assert.equal(json.workspace, null);
     assert.equal(json.stateDirs.length, 2);
-    assert.ok(json.jobs.some((j: { id: string; flags: string[] }) => j.id === 'task-other-000001' && j.flags.includes('record-missing')));
+    assert.ok(
+      json.jobs.some(
+        (j: { id: string; flags: string[] }) => j.id === 'task-other-000001' && j.flags.includes('record-missing'),
+      ),
+    );
     await fs.rm(other, { recursive: true });
   });
 
   test('log prints the whole log; a path as id is refused with exit 2', async () => {
     const r = await cli(['log', SCENARIO_IDS.completed, '--state-root', sb.root, sb.workspace]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Running command: npm test\n\n\[.*\] Assistant message\nLooking at the failing test first\.\n$/);
+    assert.match(
+      r.stdout,
+      /Running command: npm test\n\n\[.*\] Assistant message\nLooking at the failing test first\.\n$/,
+    );
     const bad = await cli(['log', '../../etc/passwd', '--state-root', sb.root, sb.workspace]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /is not a job id/);
@@ -95,12 +123,24 @@ describe('codex-jobs CLI', () => {
   });
 
   test('log --follow prints what is appended', async () => {
-    const child = spawn(process.execPath, [BIN, 'log', SCENARIO_IDS.running, '--follow', '--state-root', sb.root, sb.workspace], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'log', SCENARIO_IDS.running, '--follow', '--state-root', sb.root, sb.workspace],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let seen = '';
-    const got = new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => (seen += d.toString()).includes('appended line') && resolve()));
+    const got = new Promise<void>((resolve) =>
+      child.stdout!.on('data', (d: Buffer) => (seen += d.toString()).includes('appended line') && resolve()),
+    );
     await new Promise((r) => setTimeout(r, 800));
-    await fs.appendFile(path.join(sb.stateDir, 'jobs', `${SCENARIO_IDS.running}.log`), `[${new Date().toISOString()}] appended line\n`);
-    await Promise.race([got, new Promise((_, rej) => setTimeout(() => rej(new Error(`not followed: ${seen.slice(-200)}`)), 8000))]);
+    await fs.appendFile(
+      path.join(sb.stateDir, 'jobs', `${SCENARIO_IDS.running}.log`),
+      `[${new Date().toISOString()}] appended line\n`,
+    );
+    await Promise.race([
+      got,
+      new Promise((_, rej) => setTimeout(() => rej(new Error(`not followed: ${seen.slice(-200)}`)), 8000)),
+    ]);
     child.kill('SIGINT');
   });
 

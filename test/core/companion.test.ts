@@ -4,7 +4,17 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { choosePluginData, compareSemver, findCompanion, findNode, resolveLaunchEnvironment, searchPath, SETTING_COMPANION, SETTING_NODE, SETTING_PLUGIN_DATA } from '../../src/core/companion';
+import {
+  choosePluginData,
+  compareSemver,
+  findCompanion,
+  findNode,
+  resolveLaunchEnvironment,
+  searchPath,
+  SETTING_COMPANION,
+  SETTING_NODE,
+  SETTING_PLUGIN_DATA,
+} from '../../src/core/companion';
 import type { HostEnv } from '../../src/core/types';
 
 let tmp: string;
@@ -21,7 +31,11 @@ async function home(): Promise<string> {
   await fs.mkdir(h, { recursive: true });
   return h;
 }
-const host = (homedir: string, env: Record<string, string | undefined> = {}, platform: NodeJS.Platform = 'linux'): HostEnv => ({ env, homedir, tmpdir: path.join(homedir, 'tmp'), platform });
+const host = (
+  homedir: string,
+  env: Record<string, string | undefined> = {},
+  platform: NodeJS.Platform = 'linux',
+): HostEnv => ({ env, homedir, tmpdir: path.join(homedir, 'tmp'), platform });
 const notNode = { execPath: '/opt/Code/code', versions: { ...process.versions, electron: '30.0.0' } };
 
 async function touch(file: string, mode = 0o644): Promise<void> {
@@ -34,7 +48,8 @@ describe('finding the companion', () => {
   test('(f) the highest semver among several versions and marketplaces', async () => {
     const h = await home();
     const cache = path.join(h, '.claude', 'plugins', 'cache');
-    for (const v of ['1.0.2', '1.0.9', '1.0.10', '1.0.10-rc.1', '0.9.99']) await touch(path.join(cache, 'openai-codex', 'codex', v, 'scripts', 'codex-companion.mjs'));
+    for (const v of ['1.0.2', '1.0.9', '1.0.10', '1.0.10-rc.1', '0.9.99'])
+      await touch(path.join(cache, 'openai-codex', 'codex', v, 'scripts', 'codex-companion.mjs'));
     await touch(path.join(cache, 'other-market', 'codex', '1.0.3', 'scripts', 'codex-companion.mjs'));
     await fs.mkdir(path.join(cache, 'openai-codex', 'codex', '1.0.11', 'scripts'), { recursive: true }); // half installed
     await touch(path.join(cache, 'openai-codex', 'codex', 'latest', 'scripts', 'codex-companion.mjs')); // not a version
@@ -48,7 +63,9 @@ describe('finding the companion', () => {
   test('CLAUDE_CONFIG_DIR replaces ~/.claude', async () => {
     const h = await home();
     const config = path.join(h, 'elsewhere');
-    await touch(path.join(config, 'plugins', 'cache', 'openai-codex', 'codex', '1.0.5', 'scripts', 'codex-companion.mjs'));
+    await touch(
+      path.join(config, 'plugins', 'cache', 'openai-codex', 'codex', '1.0.5', 'scripts', 'codex-companion.mjs'),
+    );
     const r = await findCompanion(host(h, { CLAUDE_CONFIG_DIR: config }));
     assert.ok(r.ok);
     assert.equal(r.version, '1.0.5');
@@ -60,7 +77,12 @@ describe('finding the companion', () => {
     assert.equal(r.ok, false);
     assert.ok(!r.ok);
     assert.equal(r.setting, SETTING_COMPANION);
-    assert.match(r.message, new RegExp(`${path.join(h, '.claude', 'plugins', 'cache').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*codex-companion\\.mjs`));
+    assert.match(
+      r.message,
+      new RegExp(
+        `${path.join(h, '.claude', 'plugins', 'cache').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*codex-companion\\.mjs`,
+      ),
+    );
     assert.match(r.message, /codexJobs\.companionPath/);
     assert.match(r.message, /\/plugin install codex@openai-codex/);
   });
@@ -77,8 +99,26 @@ describe('finding the companion', () => {
   });
 
   test('semver precedence', () => {
-    const sorted = ['1.0.10', '1.0.2', '1.0.10-rc.1', '1.0.10-rc.10', '1.0.10-rc.2', '1.0.10-alpha', '2.0.0', '1.0.10-rc.1.1'].sort(compareSemver);
-    assert.deepEqual(sorted, ['1.0.2', '1.0.10-alpha', '1.0.10-rc.1', '1.0.10-rc.1.1', '1.0.10-rc.2', '1.0.10-rc.10', '1.0.10', '2.0.0']);
+    const sorted = [
+      '1.0.10',
+      '1.0.2',
+      '1.0.10-rc.1',
+      '1.0.10-rc.10',
+      '1.0.10-rc.2',
+      '1.0.10-alpha',
+      '2.0.0',
+      '1.0.10-rc.1.1',
+    ].sort(compareSemver);
+    assert.deepEqual(sorted, [
+      '1.0.2',
+      '1.0.10-alpha',
+      '1.0.10-rc.1',
+      '1.0.10-rc.1.1',
+      '1.0.10-rc.2',
+      '1.0.10-rc.10',
+      '1.0.10',
+      '2.0.0',
+    ]);
   });
 });
 
@@ -96,7 +136,11 @@ describe('finding node', () => {
   });
 
   test('the real node of this machine is found on the real PATH', async () => {
-    const r = await findNode({ env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform }, undefined, notNode);
+    const r = await findNode(
+      { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform },
+      undefined,
+      notNode,
+    );
     assert.ok(r.ok, !r.ok ? r.message : '');
   });
 
@@ -125,7 +169,10 @@ describe('finding node', () => {
     await touch(fakeNode, 0o755);
     const r = await findNode(host(h, { PATH: '' }), undefined, { execPath: fakeNode, versions: process.versions });
     assert.ok(r.ok && r.source === 'runtime' && r.node === fakeNode);
-    const electronNamedNode = await findNode(host(h, { PATH: '' }), undefined, { execPath: fakeNode, versions: { ...process.versions, electron: '30.0.0' } });
+    const electronNamedNode = await findNode(host(h, { PATH: '' }), undefined, {
+      execPath: fakeNode,
+      versions: { ...process.versions, electron: '30.0.0' },
+    });
     assert.equal(electronNamedNode.ok, false);
   });
 
@@ -179,7 +226,9 @@ describe('the plugin data root', () => {
     await touch(path.join(bin, 'node'), 0o755);
     const missing = await resolveLaunchEnvironment(host(h, { PATH: bin }), {}, notNode);
     assert.ok(!missing.ok && missing.setting === SETTING_COMPANION);
-    await touch(path.join(h, '.claude', 'plugins', 'cache', 'openai-codex', 'codex', '1.0.5', 'scripts', 'codex-companion.mjs'));
+    await touch(
+      path.join(h, '.claude', 'plugins', 'cache', 'openai-codex', 'codex', '1.0.5', 'scripts', 'codex-companion.mjs'),
+    );
     const env = await resolveLaunchEnvironment(host(h, { PATH: bin }), {}, notNode);
     assert.ok(env.ok);
     assert.equal(env.companion.version, '1.0.5');

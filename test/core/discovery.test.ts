@@ -5,7 +5,14 @@ import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { candidateRoots, enumerateStateDirs, mapFolder, resolveWorkspaceRoot, slugOf, stateDirName } from '../../src/core/discovery';
+import {
+  candidateRoots,
+  enumerateStateDirs,
+  mapFolder,
+  resolveWorkspaceRoot,
+  slugOf,
+  stateDirName,
+} from '../../src/core/discovery';
 
 const sha16 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
@@ -79,15 +86,27 @@ describe('workspace roots and state dirs', () => {
     const extra = path.join(tmp, 'extra-root');
     const host = { env: {}, homedir: home, tmpdir, platform: process.platform };
     const found = await candidateRoots(host, [extra, 'relative/ignored']);
-    assert.deepEqual(found.roots.map((r) => r.source), ['plugin-data', 'tmp']);
-    assert.deepEqual(found.all.map((r) => r.path), [pluginState, path.join(tmpdir, 'codex-companion'), extra]);
+    assert.deepEqual(
+      found.roots.map((r) => r.source),
+      ['plugin-data', 'tmp'],
+    );
+    assert.deepEqual(
+      found.all.map((r) => r.path),
+      [pluginState, path.join(tmpdir, 'codex-companion'), extra],
+    );
     assert.match(found.warnings[0], /relative\/ignored.*not an absolute path/);
     const mapping = await mapFolder(ws, found.roots);
-    assert.deepEqual(mapping.candidates.filter((c) => c.exists).map((c) => c.stateDir), [path.join(pluginState, name), path.join(tmpdir, 'codex-companion', name)]);
+    assert.deepEqual(
+      mapping.candidates.filter((c) => c.exists).map((c) => c.stateDir),
+      [path.join(pluginState, name), path.join(tmpdir, 'codex-companion', name)],
+    );
     const all = await enumerateStateDirs(found.roots);
     assert.deepEqual(all.map((d) => d.name).sort(), [name, name, 'other-0123456789abcdef'].sort());
     // CLAUDE_CONFIG_DIR replaces ~/.claude.
-    const viaEnv = await candidateRoots({ ...host, env: { CLAUDE_CONFIG_DIR: path.join(home, '.claude') }, homedir: '/nonexistent' }, []);
+    const viaEnv = await candidateRoots(
+      { ...host, env: { CLAUDE_CONFIG_DIR: path.join(home, '.claude') }, homedir: '/nonexistent' },
+      [],
+    );
     assert.equal(viaEnv.roots[0].path, pluginState);
   });
 });

@@ -25,7 +25,12 @@ export async function sandbox(name = 'ws'): Promise<Sandbox> {
   return { tmp, workspace, root, stateDir, cleanup: () => fs.rm(tmp, { recursive: true, force: true }) };
 }
 
-export function modelFor(sb: Sandbox, settings: Partial<CoreSettings> = {}, table: ProcessTable = createProcessTable(), archive?: JobArchive): JobsModel {
+export function modelFor(
+  sb: Sandbox,
+  settings: Partial<CoreSettings> = {},
+  table: ProcessTable = createProcessTable(),
+  archive?: JobArchive,
+): JobsModel {
   const m = new JobsModel({
     archive,
     // An empty home and temp dir: the only root is the sandbox's.
@@ -38,7 +43,12 @@ export function modelFor(sb: Sandbox, settings: Partial<CoreSettings> = {}, tabl
 }
 
 /** Resolves at the first model change after which `ok()` holds. */
-export function waitFor(model: JobsModel, ok: () => boolean, what: string, ms = 10_000): Promise<ModelChange | undefined> {
+export function waitFor(
+  model: JobsModel,
+  ok: () => boolean,
+  what: string,
+  ms = 10_000,
+): Promise<ModelChange | undefined> {
   if (ok()) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -56,10 +66,27 @@ export function waitFor(model: JobsModel, ok: () => boolean, what: string, ms = 
 
 export function record(id: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
   const now = new Date().toISOString();
-  return { id, kind: 'task', kindLabel: 'rescue', title: 'Codex Task', jobClass: 'task', status: 'completed', phase: 'done', pid: null, createdAt: now, startedAt: now, completedAt: now, ...fields };
+  return {
+    id,
+    kind: 'task',
+    kindLabel: 'rescue',
+    title: 'Codex Task',
+    jobClass: 'task',
+    status: 'completed',
+    phase: 'done',
+    pid: null,
+    createdAt: now,
+    startedAt: now,
+    completedAt: now,
+    ...fields,
+  };
 }
 
-export async function writeJob(stateDir: string, rec: Record<string, unknown>, log = `[${new Date().toISOString()}] Starting Codex task.\n`): Promise<void> {
+export async function writeJob(
+  stateDir: string,
+  rec: Record<string, unknown>,
+  log = `[${new Date().toISOString()}] Starting Codex task.\n`,
+): Promise<void> {
   await fs.mkdir(path.join(stateDir, 'jobs'), { recursive: true });
   await fs.writeFile(path.join(stateDir, 'jobs', `${rec.id as string}.json`), JSON.stringify(rec, null, 2));
   if (log) await fs.writeFile(path.join(stateDir, 'jobs', `${rec.id as string}.log`), log);
@@ -67,5 +94,16 @@ export async function writeJob(stateDir: string, rec: Record<string, unknown>, l
 
 export async function writeIndex(stateDir: string, entries: Record<string, unknown>[]): Promise<void> {
   await fs.mkdir(stateDir, { recursive: true });
-  await fs.writeFile(path.join(stateDir, 'state.json'), JSON.stringify({ version: 1, config: { stopReviewGate: false }, jobs: entries.map((e) => ({ ...e, updatedAt: e.updatedAt ?? new Date().toISOString() })) }, null, 2));
+  await fs.writeFile(
+    path.join(stateDir, 'state.json'),
+    JSON.stringify(
+      {
+        version: 1,
+        config: { stopReviewGate: false },
+        jobs: entries.map((e) => ({ ...e, updatedAt: e.updatedAt ?? new Date().toISOString() })),
+      },
+      null,
+      2,
+    ),
+  );
 }

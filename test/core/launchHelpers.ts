@@ -67,7 +67,11 @@ export async function trackedIds(stateDir: string): Promise<{ index: Set<string>
 }
 
 /** Runs a process to its end, collecting its output. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const c = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -97,7 +101,10 @@ export async function settle(stateDir: string, quietMs = 1000, maxMs = 15_000): 
   let last = -1;
   let since = Date.now();
   while (Date.now() < end) {
-    const m = await fs.stat(file).then((s) => s.mtimeMs, () => 0);
+    const m = await fs.stat(file).then(
+      (s) => s.mtimeMs,
+      () => 0,
+    );
     if (m !== last) {
       last = m;
       since = Date.now();

@@ -5,7 +5,16 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { companionArgs, launchJob, parseLaunchOutput } from '../../src/core/launcher';
-import { DRIVER, FAKE_COMPANION, launchSandbox, run, settle, table, trackedIds, type LaunchSandbox } from './launchHelpers';
+import {
+  DRIVER,
+  FAKE_COMPANION,
+  launchSandbox,
+  run,
+  settle,
+  table,
+  trackedIds,
+  type LaunchSandbox,
+} from './launchHelpers';
 import type { LaunchResult } from '../../src/core/launcher';
 
 const sandboxes: LaunchSandbox[] = [];
@@ -34,7 +43,12 @@ describe('launching jobs', () => {
     const sb = await sandbox();
     const started = Date.now();
     const outs = await Promise.all(
-      Array.from({ length: N }, (_, i) => run(process.execPath, [FAKE_COMPANION, 'task', '--background', '--json', '--', `unlocked ${i}`], { cwd: sb.workspace, env: sb.env })),
+      Array.from({ length: N }, (_, i) =>
+        run(process.execPath, [FAKE_COMPANION, 'task', '--background', '--json', '--', `unlocked ${i}`], {
+          cwd: sb.workspace,
+          env: sb.env,
+        }),
+      ),
     );
     const launched = outs.map((o) => parseLaunchOutput(o.stdout)).filter((id): id is string => !!id);
     await settle(sb.stateDir);
@@ -63,12 +77,20 @@ describe('launching jobs', () => {
       lock: { timeoutMs: 120_000 },
     };
     const started = Date.now();
-    const outs = await Promise.all(Array.from({ length: 5 }, () => run(process.execPath, [DRIVER, JSON.stringify({ mode: 'launch', count: N / 5, request })])));
+    const outs = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        run(process.execPath, [DRIVER, JSON.stringify({ mode: 'launch', count: N / 5, request })]),
+      ),
+    );
     const elapsed = Date.now() - started;
     for (const o of outs) assert.equal(o.code, 0, o.stderr);
     const results = outs.flatMap((o) => JSON.parse(o.stdout) as LaunchResult[]);
     const failed = results.filter((r) => !r.ok);
-    assert.deepEqual(failed.map((r) => r.message), [], 'every launch succeeded');
+    assert.deepEqual(
+      failed.map((r) => r.message),
+      [],
+      'every launch succeeded',
+    );
     const ids = new Set(results.map((r) => r.jobId!));
     assert.equal(ids.size, N, 'fifty distinct jobs');
     await settle(sb.stateDir, 500);
@@ -84,15 +106,28 @@ describe('launching jobs', () => {
     );
     assert.equal(inIndex, N);
     assert.equal(withRecord, N);
-    assert.ok(results.every((r) => r.vanished.length === 0), 'no launch saw a job vanish');
+    assert.ok(
+      results.every((r) => r.vanished.length === 0),
+      'no launch saw a job vanish',
+    );
     // Every worker verified alive at the end, too.
     const infos = await table.inspect(results.map((r) => r.pid!));
-    assert.ok([...infos.values()].every((i) => i.state === 'alive'), 'every worker is alive');
+    assert.ok(
+      [...infos.values()].every((i) => i.state === 'alive'),
+      'every worker is alive',
+    );
   });
 
   test('a review runs detached in the foreground of its companion; its pid is the job pid', async () => {
     const sb = await sandbox();
-    const r = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'review', pluginData: sb.pluginData, env: sb.env });
+    const r = await launchJob({
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'review',
+      pluginData: sb.pluginData,
+      env: sb.env,
+    });
     if (r.pid) reviews.push(r.pid);
     assert.equal(r.ok, true, r.message);
     assert.match(r.jobId!, /^review-[0-9a-z]+-[0-9a-z]{6}$/);
@@ -105,7 +140,15 @@ describe('launching jobs', () => {
 
   test('an adversarial review passes its focus after --', async () => {
     const sb = await sandbox();
-    const r = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'adversarial-review', focus: '--look at locking', pluginData: sb.pluginData, env: sb.env });
+    const r = await launchJob({
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'adversarial-review',
+      focus: '--look at locking',
+      pluginData: sb.pluginData,
+      env: sb.env,
+    });
     if (r.pid) reviews.push(r.pid);
     assert.equal(r.ok, true, r.message);
     const info = (await table.inspect([r.pid!])).get(r.pid!)!;
@@ -116,16 +159,49 @@ describe('launching jobs', () => {
     const sb = await sandbox();
     // The worker records itself running and completed back to back; a slow poll lands between the
     // two writes 25 times less often than the default one.
-    const r = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'task', prompt: 'quick', pluginData: sb.pluginData, env: { ...sb.env, FAKE_COMPANION_MODE: 'exit' }, pollMs: 1000 });
+    const r = await launchJob({
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'task',
+      prompt: 'quick',
+      pluginData: sb.pluginData,
+      env: { ...sb.env, FAKE_COMPANION_MODE: 'exit' },
+      pollMs: 1000,
+    });
     assert.equal(r.ok, true, r.message);
     assert.match(r.message, /already completed/);
   });
 
   test('task arguments: options before --, the prompt after it', () => {
-    assert.deepEqual(companionArgs({ companion: '/c.mjs', kind: 'task', prompt: '-rm everything', write: true, model: 'spark', effort: 'high' }), [
-      '/c.mjs', 'task', '--background', '--json', '--write', '--model', 'spark', '--effort', 'high', '--', '-rm everything',
+    assert.deepEqual(
+      companionArgs({
+        companion: '/c.mjs',
+        kind: 'task',
+        prompt: '-rm everything',
+        write: true,
+        model: 'spark',
+        effort: 'high',
+      }),
+      [
+        '/c.mjs',
+        'task',
+        '--background',
+        '--json',
+        '--write',
+        '--model',
+        'spark',
+        '--effort',
+        'high',
+        '--',
+        '-rm everything',
+      ],
+    );
+    assert.deepEqual(companionArgs({ companion: '/c.mjs', kind: 'review', focus: 'ignored' }), [
+      '/c.mjs',
+      'review',
+      '--json',
     ]);
-    assert.deepEqual(companionArgs({ companion: '/c.mjs', kind: 'review', focus: 'ignored' }), ['/c.mjs', 'review', '--json']);
   });
 
   test('a companion that fails before registering: its error is in the result', async () => {
@@ -133,7 +209,15 @@ describe('launching jobs', () => {
     const broken = path.join(sb.tmp, 'broken.mjs');
     await fs.writeFile(broken, 'process.stderr.write("Codex CLI is not installed.\\n"); process.exit(3);\n');
     for (const kind of ['task', 'review'] as const) {
-      const r = await launchJob({ companion: broken, node: process.execPath, workspaceFolder: sb.workspace, kind, prompt: 'x', pluginData: sb.pluginData, env: sb.env });
+      const r = await launchJob({
+        companion: broken,
+        node: process.execPath,
+        workspaceFolder: sb.workspace,
+        kind,
+        prompt: 'x',
+        pluginData: sb.pluginData,
+        env: sb.env,
+      });
       assert.equal(r.ok, false);
       assert.match(r.message, /exited with code 3.*Codex CLI is not installed/s, kind);
     }
@@ -143,7 +227,15 @@ describe('launching jobs', () => {
     const sb = await sandbox();
     const silent = path.join(sb.tmp, 'silent.mjs');
     await fs.writeFile(silent, 'setTimeout(() => {}, 60000);\n');
-    const r = await launchJob({ companion: silent, node: process.execPath, workspaceFolder: sb.workspace, kind: 'review', pluginData: sb.pluginData, env: sb.env, registerTimeoutMs: 600 });
+    const r = await launchJob({
+      companion: silent,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'review',
+      pluginData: sb.pluginData,
+      env: sb.env,
+      registerTimeoutMs: 600,
+    });
     assert.equal(r.ok, false);
     assert.equal(r.timedOut, true);
     assert.match(r.message, /not registered within 1 s/);
@@ -165,9 +257,25 @@ fs.writeFileSync(dir + '/state.json', JSON.stringify({ version: 1, jobs: [rec] }
 console.log(JSON.stringify({ jobId: id }));
 `,
     );
-    const first = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'task', prompt: 'first', pluginData: sb.pluginData, env: sb.env });
+    const first = await launchJob({
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'task',
+      prompt: 'first',
+      pluginData: sb.pluginData,
+      env: sb.env,
+    });
     assert.equal(first.ok, true, first.message);
-    const r = await launchJob({ companion: rogue, node: process.execPath, workspaceFolder: sb.workspace, kind: 'task', prompt: 'second', pluginData: sb.pluginData, env: sb.env });
+    const r = await launchJob({
+      companion: rogue,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'task',
+      prompt: 'second',
+      pluginData: sb.pluginData,
+      env: sb.env,
+    });
     assert.equal(r.ok, true, r.message);
     assert.deepEqual(r.vanished, [first.jobId]);
     assert.match(r.message, /vanished from state\.json/);
@@ -175,13 +283,31 @@ console.log(JSON.stringify({ jobId: id }));
 
   test('bad requests are refused without spawning', async () => {
     const sb = await sandbox();
-    const noPrompt = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'task', prompt: '  ' });
+    const noPrompt = await launchJob({
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'task',
+      prompt: '  ',
+    });
     assert.equal(noPrompt.ok, false);
     assert.match(noPrompt.message, /needs a prompt/);
-    const noFolder = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: path.join(sb.tmp, 'nope'), kind: 'review' });
+    const noFolder = await launchJob({
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      workspaceFolder: path.join(sb.tmp, 'nope'),
+      kind: 'review',
+    });
     assert.equal(noFolder.ok, false);
     assert.match(noFolder.message, /workspace folder/);
-    const badNode = await launchJob({ companion: FAKE_COMPANION, node: path.join(sb.tmp, 'no-node'), workspaceFolder: sb.workspace, kind: 'review', pluginData: sb.pluginData, env: sb.env });
+    const badNode = await launchJob({
+      companion: FAKE_COMPANION,
+      node: path.join(sb.tmp, 'no-node'),
+      workspaceFolder: sb.workspace,
+      kind: 'review',
+      pluginData: sb.pluginData,
+      env: sb.env,
+    });
     assert.equal(badNode.ok, false);
     assert.match(badNode.message, /Could not start the companion/);
   });

@@ -48,7 +48,11 @@ describe('live updates', () => {
 
     await writeJob(sb.stateDir, record(id, { status: 'completed', phase: 'done', rendered: 'All done.\n' }), '');
     await writeIndex(sb.stateDir, [record(id, { status: 'completed', phase: 'done' })]);
-    await waitFor(model, () => job(id)?.status === 'completed' && !job(id)!.flags.includes('unindexed'), 'the job to complete');
+    await waitFor(
+      model,
+      () => job(id)?.status === 'completed' && !job(id)!.flags.includes('unindexed'),
+      'the job to complete',
+    );
 
     await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.json`));
     await waitFor(model, () => !!job(id)?.flags.includes('record-missing'), 'the record to be seen gone');
@@ -64,7 +68,10 @@ describe('live updates', () => {
     await writeJob(sb.stateDir, record(id));
     await writeIndex(sb.stateDir, [record(id)]);
     await start();
-    await fs.appendFile(path.join(sb.stateDir, 'jobs', `${id}.log`), `[${new Date().toISOString()}] Running command: make\n`);
+    await fs.appendFile(
+      path.join(sb.stateDir, 'jobs', `${id}.log`),
+      `[${new Date().toISOString()}] Running command: make\n`,
+    );
     await waitFor(model, () => job(id)?.log.progress.at(-1)?.text === 'Running command: make', 'the new progress line');
   });
 
@@ -81,7 +88,10 @@ describe('live updates', () => {
     await model.idle();
     await new Promise((r) => setTimeout(r, 300));
     await model.idle();
-    await fs.appendFile(path.join(sb.stateDir, 'jobs', `${id}.log`), `[${new Date().toISOString()}] Running command: again\n`);
+    await fs.appendFile(
+      path.join(sb.stateDir, 'jobs', `${id}.log`),
+      `[${new Date().toISOString()}] Running command: again\n`,
+    );
     await waitFor(model, () => job(id)?.log.progress.at(-1)?.text === 'Running command: again', 'its log followed');
   });
 
@@ -93,8 +103,15 @@ describe('live updates', () => {
     live = new LiveUpdates(model, { debounceMs: 30, usePolling: true, pollIntervalMs: 100 });
     await live.start();
     await live.watcher.ready();
-    await fs.appendFile(path.join(sb.stateDir, 'jobs', `${id}.log`), `[${new Date().toISOString()}] Running command: polled\n`);
-    await waitFor(model, () => job(id)?.log.progress.at(-1)?.text === 'Running command: polled', 'the polled log append');
+    await fs.appendFile(
+      path.join(sb.stateDir, 'jobs', `${id}.log`),
+      `[${new Date().toISOString()}] Running command: polled\n`,
+    );
+    await waitFor(
+      model,
+      () => job(id)?.log.progress.at(-1)?.text === 'Running command: polled',
+      'the polled log append',
+    );
     await writeJob(sb.stateDir, record(id, { phase: 'verifying' }));
     await waitFor(model, () => job(id)?.record?.phase === 'verifying', 'the polled record change');
   });
@@ -126,7 +143,10 @@ describe('live updates', () => {
   test('100 writes in a burst make a bounded number of updates, and the final state is right', async () => {
     const ids = Array.from({ length: 10 }, (_, i) => `task-mwu1a1${String(i).padStart(2, '0')}-burst${i}`);
     for (const id of ids) await writeJob(sb.stateDir, record(id, { phase: 'p0' }));
-    await writeIndex(sb.stateDir, ids.map((id) => record(id, { phase: 'p0' })));
+    await writeIndex(
+      sb.stateDir,
+      ids.map((id) => record(id, { phase: 'p0' })),
+    );
     await start();
     let updates = 0;
     const sub = model.onDidChange(() => updates++);
@@ -148,8 +168,18 @@ describe('live updates', () => {
 
   test('a worker killed with SIGKILL turns stale within the re-verify interval; no timer when nothing runs', async () => {
     const id = 'task-mwu1a006-abc006';
-    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id], { waitReady: true });
-    const rec = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined, createdAt: new Date(Date.now() - 5000).toISOString() });
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
+      { waitReady: true },
+    );
+    const rec = record(id, {
+      status: 'running',
+      phase: 'investigating',
+      pid,
+      completedAt: undefined,
+      createdAt: new Date(Date.now() - 5000).toISOString(),
+    });
     await writeJob(sb.stateDir, rec);
     await writeIndex(sb.stateDir, [rec]);
     await start(300);

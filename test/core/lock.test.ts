@@ -22,7 +22,9 @@ after(async () => {
 
 /** Another process holding the lock: resolves once it has it. */
 function holdLock(stateDir: string): Promise<ChildProcess> {
-  const c = spawn(process.execPath, [DRIVER, JSON.stringify({ mode: 'hold', stateDir })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(process.execPath, [DRIVER, JSON.stringify({ mode: 'hold', stateDir })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   holders.push(c);
   return new Promise((resolve, reject) => {
     c.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve(c));
@@ -68,7 +70,10 @@ describe('the workspace launch lock', () => {
 
   test('an error thrown inside still releases the lock', async () => {
     const sb = await sandbox();
-    await assert.rejects(withWorkspaceLock(sb.stateDir, async () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      withWorkspaceLock(sb.stateDir, async () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     const r = await withWorkspaceLock(sb.stateDir, async () => 'next', { timeoutMs: 500 });
     assert.ok(r.ok);
   });
@@ -79,7 +84,10 @@ describe('the workspace launch lock', () => {
     const r = await withWorkspaceLock(sb.stateDir, async () => 'never', { timeoutMs: 800 });
     assert.equal(r.ok, false);
     assert.ok(!r.ok && r.reason === 'busy');
-    assert.match(!r.ok ? r.message : '', /another launch holds .*launch\.lock( since \d{4}-\d\d-\d\dT[^ ]+)? \(last refreshed \d+ s ago\)/);
+    assert.match(
+      !r.ok ? r.message : '',
+      /another launch holds .*launch\.lock( since \d{4}-\d\d-\d\dT[^ ]+)? \(last refreshed \d+ s ago\)/,
+    );
     holder.kill('SIGTERM');
     await new Promise((r2) => holder.once('exit', r2));
     // SIGTERM: the holder's exit handler removed the lock.
@@ -96,13 +104,26 @@ describe('the workspace launch lock', () => {
     const killedAt = Date.now();
     assert.ok((await fs.stat(launchLockPath(sb.stateDir))).isDirectory(), 'SIGKILL left the lock behind');
     const asked = Date.now();
-    const r = await launchJob({ companion: FAKE_COMPANION, node: process.execPath, workspaceFolder: sb.workspace, kind: 'task', prompt: 'after a crash', pluginData: sb.pluginData, env: sb.env });
+    const r = await launchJob({
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'task',
+      prompt: 'after a crash',
+      pluginData: sb.pluginData,
+      env: sb.env,
+    });
     const proceededAfter = asked - killedAt + r.lockWaitMs;
-    t.diagnostic(`holder SIGKILLed; the next launch took the lock ${proceededAfter} ms after the kill (stale window ${DEFAULT_STALE_MS} ms) and registered ${r.jobId} ${r.waitedMs} ms later`);
+    t.diagnostic(
+      `holder SIGKILLed; the next launch took the lock ${proceededAfter} ms after the kill (stale window ${DEFAULT_STALE_MS} ms) and registered ${r.jobId} ${r.waitedMs} ms later`,
+    );
     assert.equal(r.ok, true, r.message);
     // Stale at most DEFAULT_STALE_MS after the kill (the last refresh came before it); the slack is for
     // the retry interval on a loaded machine. Without a takeover it would wait out its whole deadline.
-    assert.ok(proceededAfter <= DEFAULT_STALE_MS + 3000, `took the lock within the stale window (${proceededAfter} ms)`);
+    assert.ok(
+      proceededAfter <= DEFAULT_STALE_MS + 3000,
+      `took the lock within the stale window (${proceededAfter} ms)`,
+    );
   });
 
   test('a lock lost while held is reported, never thrown', async () => {

@@ -43,7 +43,10 @@ describe('the log catcher', () => {
     fs.writeFileSync(file, 'first words\n');
     await next(1);
     const st = fs.statSync(file);
-    assert.deepEqual({ id: caught[0].id, stateDir: caught[0].stateDir, ino: caught[0].ino }, { id: 'task-mwu9a001-catch1', stateDir: sb.stateDir, ino: st.ino });
+    assert.deepEqual(
+      { id: caught[0].id, stateDir: caught[0].stateDir, ino: caught[0].ino },
+      { id: 'task-mwu9a001-catch1', stateDir: sb.stateDir, ino: st.ino },
+    );
     fs.appendFileSync(file, 'last words\n');
     fs.rmSync(file);
     const buf = Buffer.alloc(64);
@@ -53,7 +56,10 @@ describe('the log catcher', () => {
     fs.writeFileSync(path.join(sb.stateDir, 'jobs', 'task-mwu9a001-catch1.json'), '{}');
     fs.writeFileSync(path.join(sb.stateDir, 'jobs', 'task-mwu9a002-catch2.log'), '');
     await next(2);
-    assert.deepEqual(caught.map((c) => c.id), ['task-mwu9a001-catch1', 'task-mwu9a002-catch2']);
+    assert.deepEqual(
+      caught.map((c) => c.id),
+      ['task-mwu9a001-catch1', 'task-mwu9a002-catch2'],
+    );
     // The handle is the main thread's own: the thread's end (which closes its descriptors) leaves it be.
     await catcher.dispose();
     await new Promise((r) => setTimeout(r, 100));
@@ -80,7 +86,10 @@ describe('the log catcher', () => {
     fs.writeFileSync(path.join(sb.stateDir, 'jobs', 'task-mwu9a004-catch4.log'), 'x');
     fs.writeFileSync(path.join(other, 'jobs', 'task-mwu9a005-catch5.log'), 'x');
     await next(2);
-    assert.deepEqual(caught.map((c) => c.id), ['task-mwu9a003-catch3', 'task-mwu9a005-catch5']);
+    assert.deepEqual(
+      caught.map((c) => c.id),
+      ['task-mwu9a003-catch3', 'task-mwu9a005-catch5'],
+    );
     await catcher.dispose();
     fs.writeFileSync(path.join(other, 'jobs', 'task-mwu9a006-catch6.log'), 'x');
     await new Promise((r) => setTimeout(r, 200));

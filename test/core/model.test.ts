@@ -55,7 +55,8 @@ describe('model over a scenario state dir', () => {
       const job = model.findJob(sb.stateDir, SCENARIO_IDS[key]);
       assert.ok(job, `${key} is known`);
       assert.equal(job.status, EXPECTED[key].status, `${key}: ${job.verification?.detail ?? ''}`);
-      for (const f of EXPECTED[key].flags) assert.ok(job.flags.includes(f as never), `${key} has flag ${f}: ${job.flags}`);
+      for (const f of EXPECTED[key].flags)
+        assert.ok(job.flags.includes(f as never), `${key} has flag ${f}: ${job.flags}`);
     }
     assert.equal(model.allJobs().length, Object.keys(SCENARIO_IDS).length);
     assert.deepEqual(countJobs(model.allJobs()), { total: 12, running: 3, queued: 1, attention: 5 });

@@ -3,7 +3,16 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { isSafeJobId, listJobsDir, readJobRecord, readJsonFile, readJsonText, readLogPreview, readStateFile, TORN_RETRY_MS } from '../../src/core/reader';
+import {
+  isSafeJobId,
+  listJobsDir,
+  readJobRecord,
+  readJsonFile,
+  readJsonText,
+  readLogPreview,
+  readStateFile,
+  TORN_RETRY_MS,
+} from '../../src/core/reader';
 import { reconcile } from '../../src/core/reconcile';
 import type { JobFields } from '../../src/core/types';
 
@@ -69,7 +78,14 @@ describe('state.json', () => {
   });
 
   test('wrong-typed fields are dropped with a warning; unknown fields are kept', async () => {
-    await write('s.json', JSON.stringify({ version: 1, config: { stopReviewGate: true, extra: 1 }, jobs: [{ id: 'task-a-000001', pid: '123', status: 'bogus', createdAt: 5, phase: 'x', futureField: { a: 1 } }] }));
+    await write(
+      's.json',
+      JSON.stringify({
+        version: 1,
+        config: { stopReviewGate: true, extra: 1 },
+        jobs: [{ id: 'task-a-000001', pid: '123', status: 'bogus', createdAt: 5, phase: 'x', futureField: { a: 1 } }],
+      }),
+    );
     const r = await readStateFile(file('s.json'));
     const e = r.value!.entries[0];
     assert.equal(e.pid, undefined);
@@ -83,9 +99,17 @@ describe('state.json', () => {
 
   test('ids that are paths are reported and never used; duplicates keep the first', async () => {
     const bad = ['../x', '/etc/passwd', 'a\u0000b', '..', '', 'a/b', 'a\\b'];
-    await write('s.json', JSON.stringify({ jobs: [...bad.map((id) => ({ id })), { id: 'ok-1', phase: 'first' }, { id: 'ok-1', phase: 'second' }] }));
+    await write(
+      's.json',
+      JSON.stringify({
+        jobs: [...bad.map((id) => ({ id })), { id: 'ok-1', phase: 'first' }, { id: 'ok-1', phase: 'second' }],
+      }),
+    );
     const r = await readStateFile(file('s.json'));
-    assert.deepEqual(r.value!.entries.map((e) => [e.id, e.phase]), [['ok-1', 'first']]);
+    assert.deepEqual(
+      r.value!.entries.map((e) => [e.id, e.phase]),
+      [['ok-1', 'first']],
+    );
     assert.equal(r.warnings.filter((w) => /not a plain file name/.test(w.message)).length, bad.length);
     assert.ok(r.warnings.some((w) => /listed twice/.test(w.message)));
     for (const id of bad) assert.equal(isSafeJobId(id), false, JSON.stringify(id));
@@ -94,7 +118,7 @@ describe('state.json', () => {
 });
 
 describe('records and the jobs dir', () => {
-  test("a record naming another id: the file name wins", async () => {
+  test('a record naming another id: the file name wins', async () => {
     await write('task-a-000002.json', JSON.stringify({ id: 'task-zzz', status: 'completed' }));
     const r = await readJobRecord(file('task-a-000002.json'), 'task-a-000002');
     assert.equal(r.value?.id, 'task-a-000002');
@@ -125,14 +149,20 @@ describe('log previews read only the tail', () => {
     const st = await fs.stat(file('big.log'));
     assert.ok(st.size > 2_000_000);
     const p = await readLogPreview(file('big.log'), 4096, 3);
-    assert.deepEqual(p.progress.map((l) => l.text), ['step 59998', 'step 59999', 'Final output']);
+    assert.deepEqual(
+      p.progress.map((l) => l.text),
+      ['step 59998', 'step 59999', 'Final output'],
+    );
     assert.equal(p.size, st.size);
   });
 
   test('a tail that starts mid-line drops the partial line', async () => {
     await write('mid.log', `[2026-11-24T00:00:00.000Z] ${'x'.repeat(100)}\n[2026-11-24T00:00:01.000Z] last\n`);
     const p = await readLogPreview(file('mid.log'), 60, 5);
-    assert.deepEqual(p.progress.map((l) => l.text), ['last']);
+    assert.deepEqual(
+      p.progress.map((l) => l.text),
+      ['last'],
+    );
   });
 });
 
@@ -156,8 +186,28 @@ describe('reconciliation', () => {
   test('disagreement: the newer side is shown and both are kept', () => {
     const jobs = reconcile({
       stateDir: dir,
-      index: { entries: [f('review-c-000003', { status: 'cancelled', updatedAt: '2026-11-24T00:53:58.359Z', summary: 'Review completed.' })] },
-      records: new Map([['review-c-000003', { fields: f('review-c-000003', { status: 'failed', completedAt: '2026-11-24T00:53:58.309Z', summary: 'Review working tree diff' }), mtimeMs: Date.parse('2026-11-24T00:53:58.400Z') }]]),
+      index: {
+        entries: [
+          f('review-c-000003', {
+            status: 'cancelled',
+            updatedAt: '2026-11-24T00:53:58.359Z',
+            summary: 'Review completed.',
+          }),
+        ],
+      },
+      records: new Map([
+        [
+          'review-c-000003',
+          {
+            fields: f('review-c-000003', {
+              status: 'failed',
+              completedAt: '2026-11-24T00:53:58.309Z',
+              summary: 'Review working tree diff',
+            }),
+            mtimeMs: Date.parse('2026-11-24T00:53:58.400Z'),
+          },
+        ],
+      ]),
       logs: new Map(),
     });
     assert.equal(jobs[0].display.status, 'failed');
@@ -170,7 +220,20 @@ describe('reconciliation', () => {
     const jobs = reconcile({
       stateDir: dir,
       index: { entries: [f('task-d-000004', { phase: 'editing', updatedAt: '2026-11-24T01:00:00.000Z' })] },
-      records: new Map([['task-d-000004', { fields: f('task-d-000004', { status: 'running', pid: 42, kind: 'task', title: 'Codex Task', createdAt: '2026-11-24T00:00:00.000Z' }) }]]),
+      records: new Map([
+        [
+          'task-d-000004',
+          {
+            fields: f('task-d-000004', {
+              status: 'running',
+              pid: 42,
+              kind: 'task',
+              title: 'Codex Task',
+              createdAt: '2026-11-24T00:00:00.000Z',
+            }),
+          },
+        ],
+      ]),
       logs: new Map(),
     });
     assert.equal(jobs[0].display.status, 'running');

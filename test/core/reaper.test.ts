@@ -10,7 +10,17 @@ import { planReap, reap } from '../../src/core/reaper';
 import { createProcessTable } from '../../src/core/processes';
 import type { ProcInfo } from '../../src/core/types';
 
-const BROKER = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'fake-plugin', 'scripts', 'app-server-broker.mjs');
+const BROKER = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'test',
+  'fixtures',
+  'fake-plugin',
+  'scripts',
+  'app-server-broker.mjs',
+);
 const table = createProcessTable();
 const started: number[] = [];
 
@@ -23,11 +33,24 @@ interface Started {
 /** A detached broker in a fresh `cxc-*` dir, as the companion makes them. */
 async function broker(tmp: string, mode: 'polite' | 'deaf' | 'stubborn', child = false): Promise<Started> {
   const dir = await fs.mkdtemp(path.join(tmp, 'cxc-'));
-  const c = spawn(process.execPath, [BROKER, 'serve', '--endpoint', `unix:${path.join(dir, 'broker.sock')}`, '--cwd', tmp, '--pid-file', path.join(dir, 'broker.pid')], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'ignore'],
-    env: { ...process.env, FAKE_BROKER_MODE: mode, FAKE_BROKER_CHILD: child ? '1' : '0' },
-  });
+  const c = spawn(
+    process.execPath,
+    [
+      BROKER,
+      'serve',
+      '--endpoint',
+      `unix:${path.join(dir, 'broker.sock')}`,
+      '--cwd',
+      tmp,
+      '--pid-file',
+      path.join(dir, 'broker.pid'),
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, FAKE_BROKER_MODE: mode, FAKE_BROKER_CHILD: child ? '1' : '0' },
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     c.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
     c.once('exit', (code) => reject(new Error(`broker exited ${code}`)));
@@ -61,7 +84,14 @@ describe('brokers and the reaper', () => {
   let tmp: string;
   let stateRoot: string;
   // Scoped to this test's dir: a machine's real brokers are never found, let alone reaped, by tests.
-  const scan = (graceMs = 0): Promise<BrokerScan> => scanBrokers({ tmpdir: tmp, stateRoots: [{ path: stateRoot, source: 'setting' }], graceMs, table, dirlessWithin: [tmp] });
+  const scan = (graceMs = 0): Promise<BrokerScan> =>
+    scanBrokers({
+      tmpdir: tmp,
+      stateRoots: [{ path: stateRoot, source: 'setting' }],
+      graceMs,
+      table,
+      dirlessWithin: [tmp],
+    });
   const classOf = (s: BrokerScan, dir: string) => s.entries.find((e) => e.dir === dir)?.class;
 
   beforeEach(async () => {
@@ -73,7 +103,16 @@ describe('brokers and the reaper', () => {
   async function reference(b: Started, workspaceDir = 'other-workspace-0123456789abcdef') {
     const sd = path.join(stateRoot, workspaceDir);
     await fs.mkdir(sd, { recursive: true });
-    await fs.writeFile(path.join(sd, 'broker.json'), JSON.stringify({ endpoint: `unix:${b.dir}/broker.sock`, pidFile: `${b.dir}/broker.pid`, logFile: `${b.dir}/broker.log`, sessionDir: b.dir, pid: b.pid }));
+    await fs.writeFile(
+      path.join(sd, 'broker.json'),
+      JSON.stringify({
+        endpoint: `unix:${b.dir}/broker.sock`,
+        pidFile: `${b.dir}/broker.pid`,
+        logFile: `${b.dir}/broker.log`,
+        sessionDir: b.dir,
+        pid: b.pid,
+      }),
+    );
   }
 
   test('polite, deaf and stubborn orphans end by shutdown, SIGTERM and SIGKILL; children too; the rest survive', async () => {
@@ -178,7 +217,10 @@ describe('brokers and the reaper', () => {
     const kinds = ['polite', 'deaf', 'stubborn'] as const;
     const orphans: Started[] = [];
     const kept: Started[] = [];
-    for (let i = 0; i < 30; i += 6) orphans.push(...(await Promise.all(Array.from({ length: 6 }, (_, j) => broker(tmp, kinds[(i + j) % 3], (i + j) % 5 === 0)))));
+    for (let i = 0; i < 30; i += 6)
+      orphans.push(
+        ...(await Promise.all(Array.from({ length: 6 }, (_, j) => broker(tmp, kinds[(i + j) % 3], (i + j) % 5 === 0)))),
+      );
     for (let i = 0; i < 10; i++) {
       const b = await broker(tmp, 'polite');
       await reference(b, `ws${i}-0123456789abcdef`);
@@ -194,7 +236,13 @@ describe('brokers and the reaper', () => {
     const s = await scan();
     const scanMs = Date.now() - t0;
     const summary = await reap(planReap(s), { table, termMs: 1500 });
-    const byStep = summary.outcomes.reduce<Record<string, number>>((m, o) => ((m[`${o.result}${o.step ? `/${o.step}` : ''}`] = (m[`${o.result}${o.step ? `/${o.step}` : ''}`] ?? 0) + 1), m), {});
+    const byStep = summary.outcomes.reduce<Record<string, number>>(
+      (m, o) => (
+        (m[`${o.result}${o.step ? `/${o.step}` : ''}`] = (m[`${o.result}${o.step ? `/${o.step}` : ''}`] ?? 0) + 1),
+        m
+      ),
+      {},
+    );
     t.diagnostic(`50 brokers: scan ${scanMs} ms, reap ${summary.ms} ms; ${JSON.stringify(byStep)}`);
     assert.equal(summary.reaped, 40);
     assert.equal(summary.skipped, 10);

@@ -42,7 +42,19 @@ describe('repairs', () => {
     const id = 'task-mwu3a001-rest01';
     await writeJob(sb.stateDir, record(id, { rendered: 'out\n' }));
     await writeJob(sb.stateDir, record('task-mwu3a002-keep02'));
-    await fs.writeFile(path.join(sb.stateDir, 'state.json'), JSON.stringify({ version: 1, config: { stopReviewGate: true, futureOption: [1, 2] }, extraTop: 'kept', jobs: [{ ...record('task-mwu3a002-keep02'), updatedAt: '2026-01-01T00:00:00.000Z', futureField: 'x' }] }, null, 2));
+    await fs.writeFile(
+      path.join(sb.stateDir, 'state.json'),
+      JSON.stringify(
+        {
+          version: 1,
+          config: { stopReviewGate: true, futureOption: [1, 2] },
+          extraTop: 'kept',
+          jobs: [{ ...record('task-mwu3a002-keep02'), updatedAt: '2026-01-01T00:00:00.000Z', futureField: 'x' }],
+        },
+        null,
+        2,
+      ),
+    );
     await load();
     assert.ok(job(id).flags.includes('unindexed'));
     const r = await restoreToIndex(job(id), { table, archive });
@@ -53,7 +65,10 @@ describe('repairs', () => {
     assert.equal(s.jobs.find((e: { id: string }) => e.id === 'task-mwu3a002-keep02').futureField, 'x');
     assert.deepEqual(s.jobs.map((e: { id: string }) => e.id).sort(), [id, 'task-mwu3a002-keep02'].sort());
     assert.equal(archive.get(sb.stateDir, id)?.record?.id, id);
-    assert.equal(archive.get(sb.stateDir, id)?.logBytes, (await fs.stat(path.join(sb.stateDir, 'jobs', `${id}.log`))).size);
+    assert.equal(
+      archive.get(sb.stateDir, id)?.logBytes,
+      (await fs.stat(path.join(sb.stateDir, 'jobs', `${id}.log`))).size,
+    );
     assert.equal(archive.gone(sb.stateDir).length, 0, 'archiving one job first judges no other job gone');
     await assert.rejects(fs.stat(path.join(sb.stateDir, 'state.json.lock')), 'both locks are released');
     await assert.rejects(fs.stat(path.join(sb.stateDir, 'launch.lock')));
@@ -107,7 +122,10 @@ describe('repairs', () => {
   test('an unsafe job id is refused before any path is made from it', async () => {
     const evil = { ...record('x'), id: '../../outside' };
     for (const fn of [restoreToIndex, restoreRecord, markStaleFailed]) {
-      const r = await fn({ id: '../../outside', stateDir: sb.stateDir, record: { raw: evil }, display: {}, flags: [] } as never, { table, archive });
+      const r = await fn(
+        { id: '../../outside', stateDir: sb.stateDir, record: { raw: evil }, display: {}, flags: [] } as never,
+        { table, archive },
+      );
       assert.equal(r.ok, false);
       assert.match(r.message, /unsafe job id/);
     }
@@ -133,8 +151,18 @@ describe('repairs', () => {
     assert.match(await fs.readFile(path.join(sb.stateDir, 'jobs', `${id}.log`), 'utf8'), /marked failed by Codex Jobs/);
 
     const liveId = 'task-mwu3c002-live02';
-    const livePid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', liveId], { waitReady: true });
-    const liveRec = record(liveId, { status: 'running', phase: 'editing', pid: livePid, completedAt: undefined, createdAt: new Date(Date.now() - 60_000).toISOString() });
+    const livePid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', liveId],
+      { waitReady: true },
+    );
+    const liveRec = record(liveId, {
+      status: 'running',
+      phase: 'editing',
+      pid: livePid,
+      completedAt: undefined,
+      createdAt: new Date(Date.now() - 60_000).toISOString(),
+    });
     await writeJob(sb.stateDir, liveRec);
     await model.refresh();
     assert.equal(job(liveId).status, 'running');
@@ -143,19 +171,33 @@ describe('repairs', () => {
     const refused = await markStaleFailed(stale, { table });
     assert.equal(refused.ok, false);
     assert.match(refused.message, /not stale now/);
-    assert.equal(JSON.parse(await fs.readFile(path.join(sb.stateDir, 'jobs', `${liveId}.json`), 'utf8')).status, 'running');
+    assert.equal(
+      JSON.parse(await fs.readFile(path.join(sb.stateDir, 'jobs', `${liveId}.json`), 'utf8')).status,
+      'running',
+    );
   });
 
   test('repairs never drop the jobs of a concurrent unlocked writer', async (t) => {
-    const ids = Array.from({ length: 12 }, (_, i) => `task-mwu3d${String(i).padStart(3, '0')}-race${String(i).padStart(2, '0')}`);
+    const ids = Array.from(
+      { length: 12 },
+      (_, i) => `task-mwu3d${String(i).padStart(3, '0')}-race${String(i).padStart(2, '0')}`,
+    );
     const dead = await procs.deadPid();
-    for (const id of ids) await writeJob(sb.stateDir, record(id, { status: 'running', pid: dead, completedAt: undefined }));
-    await writeIndex(sb.stateDir, ids.map((id) => record(id, { status: 'running', pid: dead, completedAt: undefined })));
+    for (const id of ids)
+      await writeJob(sb.stateDir, record(id, { status: 'running', pid: dead, completedAt: undefined }));
+    await writeIndex(
+      sb.stateDir,
+      ids.map((id) => record(id, { status: 'running', pid: dead, completedAt: undefined })),
+    );
     const lost = ids.slice(0, 6).map((id) => id.replace('race', 'lost'));
     for (const id of lost) await writeJob(sb.stateDir, record(id));
     await load();
     // The other writer: the companion's unlocked load-mutate-write, 40 times, adding one job each time.
-    const writer = spawn(process.execPath, ['-e', `
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const fs = require('fs'); const f = ${JSON.stringify(path.join(sb.stateDir, 'state.json'))};
       let n = 0; const tick = () => {
         let s; try { s = JSON.parse(fs.readFileSync(f, 'utf8')); } catch { return setTimeout(tick, 2); }
@@ -163,7 +205,10 @@ describe('repairs', () => {
         s.jobs.unshift({ id: 'writer-job-' + n, status: 'completed', updatedAt: new Date().toISOString() });
         fs.writeFileSync(f, JSON.stringify(s, null, 2) + '\\n');
         if (++n < 40) setTimeout(tick, 15); };
-      tick();`], { stdio: 'ignore' });
+      tick();`,
+      ],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise((r) => writer.once('exit', r));
     let repaired = 0;
     let restored = 0;
@@ -174,9 +219,13 @@ describe('repairs', () => {
     await exited;
     const s = await state();
     const writerJobs = s.jobs.filter((e: { id: string }) => e.id.startsWith('writer-job-')).length;
-    const stillFailed = s.jobs.filter((e: { id: string; status: string }) => ids.includes(e.id) && e.status === 'failed').length;
+    const stillFailed = s.jobs.filter(
+      (e: { id: string; status: string }) => ids.includes(e.id) && e.status === 'failed',
+    ).length;
     const restoredKept = s.jobs.filter((e: { id: string }) => lost.includes(e.id)).length;
-    t.diagnostic(`writer jobs kept: ${writerJobs}/40; marked failed: ${repaired}/12 (${stillFailed} still failed after the writer's own unlocked writes); restored: ${restored}/6 (${restoredKept} still indexed)`);
+    t.diagnostic(
+      `writer jobs kept: ${writerJobs}/40; marked failed: ${repaired}/12 (${stillFailed} still failed after the writer's own unlocked writes); restored: ${restored}/6 (${restoredKept} still indexed)`,
+    );
     assert.equal(writerJobs, 40, "none of the other writer's jobs was dropped");
     assert.equal(repaired, 12);
     assert.equal(restored, 6);

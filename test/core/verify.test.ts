@@ -10,11 +10,34 @@ const procs = new ProcessGroup();
 after(() => procs.stopAll());
 const table = createProcessTable();
 
-function job(id: string, status: RecordedStatus, pid: number | null, extra: Partial<JobFields> = {}, index?: Partial<JobFields>): Job {
-  const display: JobFields = { id, status, pid, kind: id.startsWith('review') ? 'review' : 'task', createdAt: new Date(Date.now() - 10_000).toISOString(), raw: {}, ...extra };
+function job(
+  id: string,
+  status: RecordedStatus,
+  pid: number | null,
+  extra: Partial<JobFields> = {},
+  index?: Partial<JobFields>,
+): Job {
+  const display: JobFields = {
+    id,
+    status,
+    pid,
+    kind: id.startsWith('review') ? 'review' : 'task',
+    createdAt: new Date(Date.now() - 10_000).toISOString(),
+    raw: {},
+    ...extra,
+  };
   return {
-    id, stateDir: '/s', display, record: display, index: index ? { ...display, ...index } : undefined, recordedStatus: status, status: 'unknown', flags: [],
-    logPath: '/s/jobs/x.log', recordPath: '/s/jobs/x.json', log: { exists: true, mtimeMs: Date.now(), progress: [] },
+    id,
+    stateDir: '/s',
+    display,
+    record: display,
+    index: index ? { ...display, ...index } : undefined,
+    recordedStatus: status,
+    status: 'unknown',
+    flags: [],
+    logPath: '/s/jobs/x.log',
+    recordPath: '/s/jobs/x.json',
+    log: { exists: true, mtimeMs: Date.now(), progress: [] },
   };
 }
 
@@ -39,8 +62,14 @@ describe('process inspection', () => {
 
   test('a zombie is not alive', async () => {
     // The child exits at once; its parent sleeps without reaping it.
-    const py = spawn('python3', ['-c', 'import os,sys,time\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid,flush=True)\ntime.sleep(60)'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const zpid = Number(await new Promise<string>((r) => py.stdout!.once('data', (d: Buffer) => r(d.toString().trim()))));
+    const py = spawn(
+      'python3',
+      ['-c', 'import os,sys,time\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid,flush=True)\ntime.sleep(60)'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const zpid = Number(
+      await new Promise<string>((r) => py.stdout!.once('data', (d: Buffer) => r(d.toString().trim()))),
+    );
     await new Promise((r) => setTimeout(r, 200));
     try {
       assert.equal((await table.inspect([zpid])).get(zpid)!.state, 'zombie');
@@ -69,7 +98,9 @@ describe('process inspection', () => {
     assert.equal(p.ppid, 1);
     assert.equal(p.startTimeMs, 1_000_000 + 50_000);
     assert.equal(p.rssBytes, 300 * 4096);
-    const ps = parsePsLine('  501  1 501 501 2048 Ss   Mon Nov 24 00:53:37 2026     node /x/codex-companion.mjs review --json')!;
+    const ps = parsePsLine(
+      '  501  1 501 501 2048 Ss   Mon Nov 24 00:53:37 2026     node /x/codex-companion.mjs review --json',
+    )!;
     assert.deepEqual(ps.argv, ['node', '/x/codex-companion.mjs', 'review', '--json']);
     assert.equal(ps.state, 'alive');
   });
@@ -77,7 +108,11 @@ describe('process inspection', () => {
 
 describe('identity of job processes', () => {
   test('the task-worker of the job is verified; of another job, reused', async () => {
-    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-v-000001'], { waitReady: true });
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-v-000001'],
+      { waitReady: true },
+    );
     assert.equal((await verified(job('task-v-000001', 'running', pid))).status, 'running');
     const other = await verified(job('task-v-000002', 'running', pid));
     assert.equal(other.status, 'pid-reused');
@@ -85,12 +120,20 @@ describe('identity of job processes', () => {
   });
 
   test('a queued job whose worker lives is queued', async () => {
-    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-q-000001'], { waitReady: true });
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-q-000001'],
+      { waitReady: true },
+    );
     assert.equal((await verified(job('task-q-000001', 'queued', pid))).status, 'queued');
   });
 
   test('a companion that started before the job was created is a reused pid', async () => {
-    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-v-000003'], { waitReady: true });
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-v-000003'],
+      { waitReady: true },
+    );
     const future = new Date(Date.now() + 10_000).toISOString();
     const j = await verified(job('task-v-000003', 'running', pid, { createdAt: future }));
     assert.equal(j.status, 'pid-reused');
@@ -98,8 +141,18 @@ describe('identity of job processes', () => {
   });
 
   test('an index entry re-added with a fresh createdAt does not make a live worker look reused', async () => {
-    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-v-000004'], { waitReady: true });
-    const j = job('task-v-000004', 'running', pid, { createdAt: new Date(Date.now() - 60_000).toISOString() }, { createdAt: new Date(Date.now() + 10_000).toISOString() });
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-v-000004'],
+      { waitReady: true },
+    );
+    const j = job(
+      'task-v-000004',
+      'running',
+      pid,
+      { createdAt: new Date(Date.now() - 60_000).toISOString() },
+      { createdAt: new Date(Date.now() + 10_000).toISOString() },
+    );
     j.display = { ...j.display, createdAt: j.index!.createdAt };
     assert.equal((await verified(j)).status, 'running');
   });
@@ -119,12 +172,25 @@ describe('identity of job processes', () => {
   test('foreground reviews match by subcommand; the wrong kind does not', async () => {
     const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'review', '--json'], { waitReady: true });
     assert.equal((await verified(job('review-f-000001', 'running', pid))).status, 'running');
-    assert.equal((await verified(job('review-f-000002', 'running', pid, { kind: 'adversarial-review' }))).status, 'pid-reused');
-    assert.equal(matchCompanionCommand(['node', 'C:\\p\\codex\\1.0.4\\scripts\\codex-companion.mjs', 'task-worker', '--job-id=x-1'], { id: 'x-1' }).ok, true);
+    assert.equal(
+      (await verified(job('review-f-000002', 'running', pid, { kind: 'adversarial-review' }))).status,
+      'pid-reused',
+    );
+    assert.equal(
+      matchCompanionCommand(
+        ['node', 'C:\\p\\codex\\1.0.4\\scripts\\codex-companion.mjs', 'task-worker', '--job-id=x-1'],
+        { id: 'x-1' },
+      ).ok,
+      true,
+    );
   });
 
   test('stalled, unverified, unknown and terminal statuses', async () => {
-    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-s-000001'], { waitReady: true });
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', 'task-s-000001'],
+      { waitReady: true },
+    );
     const quiet = job('task-s-000001', 'running', pid);
     quiet.log.mtimeMs = Date.now() - 3_600_000;
     assert.equal((await verified(quiet)).status, 'stalled');
@@ -132,6 +198,7 @@ describe('identity of job processes', () => {
     const none = job('task-s-000003', 'running', 1);
     none.recordedStatus = undefined;
     assert.equal((await verified(none)).status, 'unknown');
-    for (const s of ['completed', 'failed', 'cancelled'] as const) assert.equal((await verified(job('task-t-000001', s, null))).status, s);
+    for (const s of ['completed', 'failed', 'cancelled'] as const)
+      assert.equal((await verified(job('task-t-000001', s, null))).status, s);
   });
 });

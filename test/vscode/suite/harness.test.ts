@@ -21,6 +21,7 @@ suite('Harness', () => {
   test('the test workspace is open', () => {
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.strictEqual(folders.length, 1);
-    if (process.env.CODEX_JOBS_TEST_WORKSPACE) assert.strictEqual(folders[0].uri.fsPath, process.env.CODEX_JOBS_TEST_WORKSPACE);
+    if (process.env.CODEX_JOBS_TEST_WORKSPACE)
+      assert.strictEqual(folders[0].uri.fsPath, process.env.CODEX_JOBS_TEST_WORKSPACE);
   });
 });

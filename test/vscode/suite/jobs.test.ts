@@ -67,12 +67,16 @@ suite('Jobs view', function () {
     root = await fs.mkdtemp(path.join(process.env.CODEX_JOBS_TEST_TMP ?? os.tmpdir(), 'state-root-'));
     stateDir = path.join(root, await stateDirName(await resolveWorkspaceRoot(ws.uri.fsPath)));
     await writeScenario(stateDir, ws.uri.fsPath, await startScenarioProcesses(procs, ws.uri.fsPath, SCENARIO_IDS));
-    await vscode.workspace.getConfiguration('codexJobs').update('stateRoots', [root], vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('codexJobs')
+      .update('stateRoots', [root], vscode.ConfigurationTarget.Global);
     await until(a, () => a.model.allJobs().length >= 12, 'the scenario jobs to load');
   });
 
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('codexJobs').update('stateRoots', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('codexJobs')
+      .update('stateRoots', undefined, vscode.ConfigurationTarget.Global);
     await procs.stopAll();
     await fs.rm(root, { recursive: true, force: true });
   });
@@ -85,7 +89,10 @@ suite('Jobs view', function () {
       assert.strictEqual(found.job.status, EXPECTED[key].status, `${key}: status`);
       for (const f of EXPECTED[key].flags) assert.ok(found.job.flags.includes(f as never), `${key}: flag ${f}`);
       const words = String(found.item.contextValue).split(' ');
-      assert.ok(words.includes('job') && words.includes(EXPECTED[key].status), `${key}: contextValue ${found.item.contextValue}`);
+      assert.ok(
+        words.includes('job') && words.includes(EXPECTED[key].status),
+        `${key}: contextValue ${found.item.contextValue}`,
+      );
     }
   });
 
@@ -95,10 +102,15 @@ suite('Jobs view', function () {
     assert.deepStrictEqual(labels, ['Needs attention', 'Running', 'Recent']);
     const ids = (label: string) => {
       const g = groups.find((x) => a.jobsTree.getTreeItem(x).label === label)!;
-      return tree(a, g).map((n) => (n.type === 'job' ? n.job.id : '')).sort();
+      return tree(a, g)
+        .map((n) => (n.type === 'job' ? n.job.id : ''))
+        .sort();
     };
     const I = SCENARIO_IDS;
-    assert.deepStrictEqual(ids('Needs attention'), [I.pidReused, I.recordMissing, I.stale, I.stalled, I.unindexed].sort());
+    assert.deepStrictEqual(
+      ids('Needs attention'),
+      [I.pidReused, I.recordMissing, I.stale, I.stalled, I.unindexed].sort(),
+    );
     assert.deepStrictEqual(ids('Running'), [I.queued, I.running, I.unverified].sort());
     assert.deepStrictEqual(ids('Recent'), [I.cancelled, I.completed, I.disagreement, I.failed].sort());
   });
@@ -129,9 +141,17 @@ suite('Jobs view', function () {
   test('bad input is shown as warnings, not hidden and not fatal', () => {
     const warnings = tree(a).find((n) => n.type === 'warnings');
     assert.ok(warnings, 'a warnings node');
-    const texts = tree(a, warnings).map((n) => `${a.jobsTree.getTreeItem(n).label} ${a.jobsTree.getTreeItem(n).tooltip}`);
-    assert.ok(texts.some((t) => t.includes('../escape')), `warns about ../escape: ${texts.join(' | ')}`);
-    assert.ok(texts.some((t) => t.includes(BAD_RECORD_ID)), `warns about the torn record: ${texts.join(' | ')}`);
+    const texts = tree(a, warnings).map(
+      (n) => `${a.jobsTree.getTreeItem(n).label} ${a.jobsTree.getTreeItem(n).tooltip}`,
+    );
+    assert.ok(
+      texts.some((t) => t.includes('../escape')),
+      `warns about ../escape: ${texts.join(' | ')}`,
+    );
+    assert.ok(
+      texts.some((t) => t.includes(BAD_RECORD_ID)),
+      `warns about the torn record: ${texts.join(' | ')}`,
+    );
   });
 
   test('status bar counts running and attention', () => {
@@ -140,7 +160,15 @@ suite('Jobs view', function () {
 
   test('commands are registered', async () => {
     const all = await vscode.commands.getCommands(true);
-    for (const c of ['refresh', 'openLog', 'showResult', 'copyJobId', 'revealStateDir', 'showJobRecord', 'showSearchedLocations']) {
+    for (const c of [
+      'refresh',
+      'openLog',
+      'showResult',
+      'copyJobId',
+      'revealStateDir',
+      'showJobRecord',
+      'showSearchedLocations',
+    ]) {
       assert.ok(all.includes(`codexJobs.${c}`), `codexJobs.${c}`);
     }
   });
@@ -155,11 +183,15 @@ suite('Jobs view', function () {
 
   test('Show Job Record shows the raw JSON, or the index entry when the record is gone', async () => {
     const withRecord = a.model.allJobs().find((j) => j.id === SCENARIO_IDS.failed)!;
-    const doc = await vscode.workspace.openTextDocument(await vscode.commands.executeCommand<vscode.Uri>('codexJobs.showJobRecord', withRecord));
+    const doc = await vscode.workspace.openTextDocument(
+      await vscode.commands.executeCommand<vscode.Uri>('codexJobs.showJobRecord', withRecord),
+    );
     const json = JSON.parse(doc.getText().replace(/^\/\/.*$/gm, ''));
     assert.strictEqual(json.errorMessage, 'turn/start failed: rate limited');
     const gone = a.model.allJobs().find((j) => j.id === SCENARIO_IDS.recordMissing)!;
-    const doc2 = await vscode.workspace.openTextDocument(await vscode.commands.executeCommand<vscode.Uri>('codexJobs.showJobRecord', gone));
+    const doc2 = await vscode.workspace.openTextDocument(
+      await vscode.commands.executeCommand<vscode.Uri>('codexJobs.showJobRecord', gone),
+    );
     assert.match(doc2.getText(), /is missing; this is the job's entry in state\.json/);
   });
 
@@ -184,20 +216,37 @@ suite('Jobs view', function () {
       });
     });
     await fs.appendFile(job.logPath, `[${new Date().toISOString()}] appended while open\n`);
-    await Promise.race([changed, new Promise((_, rej) => setTimeout(() => rej(new Error('log document did not follow the file')), 10_000))]);
+    await Promise.race([
+      changed,
+      new Promise((_, rej) => setTimeout(() => rej(new Error('log document did not follow the file')), 10_000)),
+    ]);
     assert.ok(a.logs.followedCount >= 1);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   test('a crafted URI cannot read outside known state dirs', async () => {
-    const uri = vscode.Uri.from({ scheme: 'codex-jobs-log', path: '/passwd.log', query: new URLSearchParams({ dir: '/etc' }).toString() });
+    const uri = vscode.Uri.from({
+      scheme: 'codex-jobs-log',
+      path: '/passwd.log',
+      query: new URLSearchParams({ dir: '/etc' }).toString(),
+    });
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.match(doc.getText(), /not part of a known Codex state directory/);
   });
 
   test('Refresh picks up a job written after activation', async () => {
     const id = 'task-mwu0a0ff-new0ff';
-    const rec = { id, kind: 'task', kindLabel: 'rescue', title: 'Codex Task', status: 'completed', phase: 'done', pid: null, createdAt: new Date().toISOString(), completedAt: new Date().toISOString() };
+    const rec = {
+      id,
+      kind: 'task',
+      kindLabel: 'rescue',
+      title: 'Codex Task',
+      status: 'completed',
+      phase: 'done',
+      pid: null,
+      createdAt: new Date().toISOString(),
+      completedAt: new Date().toISOString(),
+    };
     await fs.writeFile(path.join(stateDir, 'jobs', `${id}.json`), JSON.stringify(rec));
     await vscode.commands.executeCommand('codexJobs.refresh');
     await until(a, () => !!a.model.findJob(stateDir, id), 'the new job');

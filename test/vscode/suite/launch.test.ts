@@ -19,36 +19,59 @@ suite('Launch and cancel', function () {
     api = (await vscode.extensions.getExtension<CodexJobsApi>('codex-jobs.codex-jobs')!.activate()) as CodexJobsApi;
     pluginData = await fs.mkdtemp(path.join(process.env.CODEX_JOBS_TEST_TMP ?? os.tmpdir(), 'plugin-data-'));
     const ext = vscode.extensions.getExtension('codex-jobs.codex-jobs')!;
-    await config().update('companionPath', path.join(ext.extensionPath, 'test', 'fixtures', 'fake-plugin', 'scripts', 'codex-companion.mjs'), vscode.ConfigurationTarget.Global);
+    await config().update(
+      'companionPath',
+      path.join(ext.extensionPath, 'test', 'fixtures', 'fake-plugin', 'scripts', 'codex-companion.mjs'),
+      vscode.ConfigurationTarget.Global,
+    );
     await config().update('nodePath', process.execPath, vscode.ConfigurationTarget.Global);
     await config().update('pluginDataDir', pluginData, vscode.ConfigurationTarget.Global);
     await config().update('stateRoots', [path.join(pluginData, 'state')], vscode.ConfigurationTarget.Global);
   });
 
   suiteTeardown(async () => {
-    for (const k of ['companionPath', 'nodePath', 'pluginDataDir', 'stateRoots']) await config().update(k, undefined, vscode.ConfigurationTarget.Global);
-    for (const j of api.model.allJobs()) if (j.display.pid && j.stateDir.startsWith(pluginData)) try { process.kill(j.display.pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const k of ['companionPath', 'nodePath', 'pluginDataDir', 'stateRoots'])
+      await config().update(k, undefined, vscode.ConfigurationTarget.Global);
+    for (const j of api.model.allJobs())
+      if (j.display.pid && j.stateDir.startsWith(pluginData))
+        try {
+          process.kill(j.display.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
     await fs.rm(pluginData, { recursive: true, force: true });
   });
 
   test('Start Rescue Task launches under the lock; the job is tracked and verified; Cancel Job ends it', async () => {
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const result = await vscode.commands.executeCommand<LaunchResult>('codexJobs.startRescueTask', { folder, prompt: 'fix the flaky test', write: false });
+    const result = await vscode.commands.executeCommand<LaunchResult>('codexJobs.startRescueTask', {
+      folder,
+      prompt: 'fix the flaky test',
+      write: false,
+    });
     assert.ok(result?.ok, `launched: ${result?.message}`);
     assert.deepStrictEqual(result.vanished, []);
     const stateFile = path.join(result.stateDir!, 'state.json');
     const state = JSON.parse(await fs.readFile(stateFile, 'utf8'));
-    assert.ok(state.jobs.some((j: { id: string }) => j.id === result.jobId), 'the job is in state.json');
+    assert.ok(
+      state.jobs.some((j: { id: string }) => j.id === result.jobId),
+      'the job is in state.json',
+    );
     await fs.stat(path.join(result.stateDir!, 'jobs', `${result.jobId}.json`));
     const deadline = Date.now() + 20_000;
-    while (api.model.findJob(result.stateDir!, result.jobId!)?.status !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (api.model.findJob(result.stateDir!, result.jobId!)?.status !== 'running' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     const job = api.model.findJob(result.stateDir!, result.jobId!);
     assert.strictEqual(job?.status, 'running', `tracked and verified: ${job?.verification?.detail}`);
     const outcome = await vscode.commands.executeCommand<CancelOutcome>('codexJobs.cancelJob', job);
     assert.ok(outcome?.ok, `cancelled: ${outcome?.message}`);
     assert.deepStrictEqual(outcome.remaining, []);
     const end = Date.now() + 15_000;
-    while (!['cancelled', 'stale', 'failed'].includes(api.model.findJob(result.stateDir!, result.jobId!)?.status ?? '') && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+    while (
+      !['cancelled', 'stale', 'failed'].includes(api.model.findJob(result.stateDir!, result.jobId!)?.status ?? '') &&
+      Date.now() < end
+    )
+      await new Promise((r) => setTimeout(r, 200));
     assert.ok(['cancelled', 'stale', 'failed'].includes(api.model.findJob(result.stateDir!, result.jobId!)!.status));
   });
 
@@ -61,6 +84,9 @@ suite('Launch and cancel', function () {
       new Promise<'blocked'>((r) => setTimeout(() => r('blocked'), 3000)),
     ]);
     assert.ok(result === undefined || result === 'blocked');
-    assert.ok(!api.model.allJobs().some((j) => j.stateDir.startsWith(pluginData) && j.id.startsWith('review-')), 'no review was started');
+    assert.ok(
+      !api.model.allJobs().some((j) => j.stateDir.startsWith(pluginData) && j.id.startsWith('review-')),
+      'no review was started',
+    );
   });
 });

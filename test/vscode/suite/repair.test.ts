@@ -22,10 +22,14 @@ async function until(ok: () => boolean | Promise<boolean>, what: string, ms = 15
 
 /** The commands a job's context menu shows, by evaluating the manifest's `viewItem =~` clauses. */
 function menuCommands(contextValue: string): string[] {
-  const manifest = vscode.extensions.getExtension('codex-jobs.codex-jobs')!.packageJSON as { contributes: { menus: Record<string, { command: string; when: string }[]> } };
+  const manifest = vscode.extensions.getExtension('codex-jobs.codex-jobs')!.packageJSON as {
+    contributes: { menus: Record<string, { command: string; when: string }[]> };
+  };
   return manifest.contributes.menus['view/item/context']
     .filter((m) => m.when.includes('view == codexJobs.jobs'))
-    .filter((m) => [...m.when.matchAll(/viewItem =~ \/(.+?)\/(?= |$)/g)].every((c) => new RegExp(c[1]).test(contextValue)))
+    .filter((m) =>
+      [...m.when.matchAll(/viewItem =~ \/(.+?)\/(?= |$)/g)].every((c) => new RegExp(c[1]).test(contextValue)),
+    )
     .map((m) => m.command);
 }
 
@@ -35,7 +39,11 @@ suite('Repairs', function () {
   let a: CodexJobsApi;
   let root: string;
   let stateDir: string;
-  const state = async () => JSON.parse(await fs.readFile(path.join(stateDir, 'state.json'), 'utf8')) as { jobs: { id: string; status: string; pid: unknown }[]; config: unknown };
+  const state = async () =>
+    JSON.parse(await fs.readFile(path.join(stateDir, 'state.json'), 'utf8')) as {
+      jobs: { id: string; status: string; pid: unknown }[];
+      config: unknown;
+    };
   const itemFor = (id: string): vscode.TreeItem | undefined => {
     const walk = (n?: JobsNode): vscode.TreeItem | undefined => {
       for (const c of a.jobsTree.getChildren(n) as JobsNode[]) {
@@ -57,42 +65,60 @@ suite('Repairs', function () {
     root = await fs.mkdtemp(path.join(process.env.CODEX_JOBS_TEST_TMP ?? os.tmpdir(), 'repair-root-'));
     stateDir = path.join(root, await stateDirName(await resolveWorkspaceRoot(ws)));
     await writeScenario(stateDir, ws, await startScenarioProcesses(procs, ws, SCENARIO_IDS));
-    await vscode.workspace.getConfiguration('codexJobs').update('stateRoots', [root], vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('codexJobs')
+      .update('stateRoots', [root], vscode.ConfigurationTarget.Global);
     await until(() => !!job(SCENARIO_IDS.stale) && !!job(SCENARIO_IDS.unindexed), 'the scenario to load');
   });
 
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('codexJobs').update('stateRoots', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('codexJobs')
+      .update('stateRoots', undefined, vscode.ConfigurationTarget.Global);
     await procs.stopAll();
     await fs.rm(root, { recursive: true, force: true });
   });
 
   test('each repair is offered on exactly the items it applies to', () => {
-    const offered = (id: string) => menuCommands(String(itemFor(id)?.contextValue)).filter((c) => /restore|markStale/.test(c));
+    const offered = (id: string) =>
+      menuCommands(String(itemFor(id)?.contextValue)).filter((c) => /restore|markStale/.test(c));
     assert.deepStrictEqual(offered(SCENARIO_IDS.stale), ['codexJobs.markStaleFailed']);
     assert.deepStrictEqual(offered(SCENARIO_IDS.pidReused), ['codexJobs.markStaleFailed']);
     assert.deepStrictEqual(offered(SCENARIO_IDS.unindexed), ['codexJobs.restoreToIndex']);
     // Recorded running, its process gone, and its record deleted: both repairs apply.
-    assert.deepStrictEqual(offered(SCENARIO_IDS.recordMissing), ['codexJobs.restoreRecord', 'codexJobs.markStaleFailed']);
+    assert.deepStrictEqual(offered(SCENARIO_IDS.recordMissing), [
+      'codexJobs.restoreRecord',
+      'codexJobs.markStaleFailed',
+    ]);
     assert.deepStrictEqual(offered(SCENARIO_IDS.running), []);
     assert.deepStrictEqual(offered(SCENARIO_IDS.completed), []);
   });
 
   test('Mark Stale Job as Failed writes the index and the record; the tree shows it failed', async () => {
     const before = await state();
-    const r = await vscode.commands.executeCommand<RepairResult>('codexJobs.markStaleFailed', job(SCENARIO_IDS.stale), { confirmed: true });
+    const r = await vscode.commands.executeCommand<RepairResult>('codexJobs.markStaleFailed', job(SCENARIO_IDS.stale), {
+      confirmed: true,
+    });
     assert.ok(r?.ok, r?.message);
     const after = await state();
     const entry = after.jobs.find((e) => e.id === SCENARIO_IDS.stale)!;
     assert.strictEqual(entry.status, 'failed');
     assert.strictEqual(entry.pid, null);
     assert.deepStrictEqual(after.config, before.config);
-    assert.deepStrictEqual(after.jobs.map((e) => e.id), before.jobs.map((e) => e.id), 'no entry added, dropped or moved');
+    assert.deepStrictEqual(
+      after.jobs.map((e) => e.id),
+      before.jobs.map((e) => e.id),
+      'no entry added, dropped or moved',
+    );
     await until(() => job(SCENARIO_IDS.stale)?.status === 'failed', 'the tree to show it failed');
   });
 
   test('Restore Job to Index puts the lost job back; it is no longer flagged', async () => {
-    const r = await vscode.commands.executeCommand<RepairResult>('codexJobs.restoreToIndex', job(SCENARIO_IDS.unindexed), { confirmed: true });
+    const r = await vscode.commands.executeCommand<RepairResult>(
+      'codexJobs.restoreToIndex',
+      job(SCENARIO_IDS.unindexed),
+      { confirmed: true },
+    );
     assert.ok(r?.ok, r?.message);
     assert.ok((await state()).jobs.some((e) => e.id === SCENARIO_IDS.unindexed));
     await until(() => !job(SCENARIO_IDS.unindexed)?.flags.includes('unindexed'), 'the unindexed flag to clear');
@@ -103,7 +129,9 @@ suite('Repairs', function () {
     await until(() => !!a.archive.get(stateDir, id)?.record, 'the record to be archived');
     await fs.rm(path.join(stateDir, 'jobs', `${id}.json`));
     await until(() => !!job(id)?.flags.includes('record-missing'), 'record-missing');
-    const r = await vscode.commands.executeCommand<RepairResult>('codexJobs.restoreRecord', job(id), { confirmed: true });
+    const r = await vscode.commands.executeCommand<RepairResult>('codexJobs.restoreRecord', job(id), {
+      confirmed: true,
+    });
     assert.ok(r?.ok, r?.message);
     await fs.stat(path.join(stateDir, 'jobs', `${id}.json`));
     await until(() => !!job(id) && !job(id)!.flags.includes('record-missing'), 'the flag to clear');
