@@ -7,7 +7,7 @@ import type { FileHandle } from 'fs/promises';
 import * as path from 'path';
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomic } from './safeFs';
 import { isVerifiedLive } from './classify';
 import type { CaughtLog } from './logCatcher';
 import { fileIdOf, isSafeJobId, parseJobFields, readJobRecord } from './reader';

@@ -5,7 +5,7 @@
 import { constants as fsConstants, promises as fs } from 'fs';
 import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
-import { tempPathFor, writeFileAtomic } from './atomicWrite';
+import { tempPathFor, writeFileAtomic } from './safeFs';
 import { withWorkspaceLock } from './lock';
 import { isSafeJobId, readJsonFile, readJsonText } from './reader';
 import { verifyJobProcess } from './verify';

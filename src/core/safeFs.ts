@@ -1,0 +1,257 @@
+// The one way the core opens files that other programs write. Any of them may be a FIFO, a socket, a
+// device, a directory or a link to anywhere, may be huge, or may be swapped while we look. So: no
+// link is followed (O_NOFOLLOW), no open can block (O_NONBLOCK: a FIFO with no writer opens at once),
+// only a regular file is read (fstat on the open handle, not a stat of the path), and every read is
+// bounded. Writers apply the same checks to their target and its directory and write nothing where
+// one fails. Failures are SafeFsErrors whose message says what the file is and what was done.
+import { constants, type Stats, promises as fs } from 'fs';
+import * as path from 'path';
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = constants;
+// Windows has neither; there a link or FIFO cannot be made by an unprivileged companion anyway.
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
+
+/** Byte limits per kind of file; a file over its limit is skipped with a warning, never read. */
+export const READ_LIMITS = {
+  /** state.json: 50 entries of a few KB each in practice. */
+  state: 8 * 1024 * 1024,
+  /** jobs/<id>.json: carries the rendered output and structured result. */
+  record: 8 * 1024 * 1024,
+  /** broker.json */
+  broker: 64 * 1024,
+  /** broker.pid: a pid and a newline. */
+  pid: 64,
+  /** One archive entry (a record, its history and bookkeeping). */
+  archiveEntry: 16 * 1024 * 1024,
+} as const;
+
+export type SafeFsReason = 'missing' | 'link' | 'not-regular' | 'not-dir' | 'too-large' | 'denied' | 'io';
+
+export class SafeFsError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: SafeFsReason,
+    /** What the file is or what failed, e.g. "not a regular file (FIFO)". */
+    readonly what: string,
+    readonly code?: string,
+  ) {
+    super(`${path.basename(file)}: ${what}`);
+  }
+}
+
+export function isSafeFsError(err: unknown, reason?: SafeFsReason): err is SafeFsError {
+  return err instanceof SafeFsError && (reason === undefined || err.reason === reason);
+}
+
+/** The name a person knows a file type by. */
+export function fileTypeName(st: Stats): string {
+  if (st.isFile()) return 'regular file';
+  if (st.isDirectory()) return 'directory';
+  if (st.isSymbolicLink()) return 'symbolic link';
+  if (st.isFIFO()) return 'FIFO';
+  if (st.isSocket()) return 'socket';
+  if (st.isCharacterDevice()) return 'character device';
+  if (st.isBlockDevice()) return 'block device';
+  return 'special file';
+}
+
+/** Turns an fs error on `file` into a SafeFsError with a plain message. */
+export function toSafeFsError(file: string, err: unknown): SafeFsError {
+  if (err instanceof SafeFsError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return new SafeFsError(file, 'missing', 'does not exist', code);
+    case 'ELOOP':
+    case 'EMLINK': // FreeBSD's answer to O_NOFOLLOW on a link
+      return new SafeFsError(file, 'link', 'is a symbolic link; not followed', code);
+    case 'EACCES':
+    case 'EPERM':
+      return new SafeFsError(file, 'denied', 'permission denied', code);
+    case 'EISDIR':
+      return new SafeFsError(file, 'not-regular', 'not a regular file (directory)', code);
+    case 'ENOTDIR':
+      return new SafeFsError(file, 'not-dir', 'a directory on its path is not a directory', code);
+    case 'ENXIO': // opening a FIFO for writing with no reader, or a socket
+      return new SafeFsError(file, 'not-regular', 'not a regular file', code);
+    default:
+      return new SafeFsError(file, 'io', `could not be read (${code ?? String(err)})`, code);
+  }
+}
+
+export interface OpenedFile {
+  fh: fs.FileHandle;
+  stats: Stats;
+}
+
+/** Opens a regular file for reading without following a link or blocking; the caller closes `fh`. */
+export async function openRegular(file: string): Promise<OpenedFile> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  } catch (err) {
+    throw toSafeFsError(file, err);
+  }
+  try {
+    const stats = await fh.stat();
+    if (!stats.isFile()) throw new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(stats)})`);
+    return { fh, stats };
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw toSafeFsError(file, err);
+  }
+}
+
+/** Reads `length` bytes at `position` (fewer at the end of the file). */
+export async function readAt(fh: fs.FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === length ? buf : buf.subarray(0, got);
+}
+
+export interface BoundedText {
+  text: string;
+  stats: Stats;
+}
+
+/**
+ * A whole small file as text, refused when larger than `maxBytes`. The size is checked on the open
+ * handle and again by reading one byte more than allowed: a file growing while it is read is refused too.
+ */
+export async function readBoundedText(file: string, maxBytes: number): Promise<BoundedText> {
+  const { fh, stats } = await openRegular(file);
+  try {
+    if (stats.size > maxBytes) throw tooLarge(file, stats.size, maxBytes);
+    const buf = await readAt(fh, 0, maxBytes + 1);
+    if (buf.length > maxBytes) throw tooLarge(file, buf.length, maxBytes);
+    return { text: buf.toString('utf8'), stats };
+  } catch (err) {
+    throw toSafeFsError(file, err);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+function tooLarge(file: string, size: number, max: number): SafeFsError {
+  return new SafeFsError(file, 'too-large', `larger than ${formatLimit(max)} (${size} bytes); skipped`);
+}
+
+function formatLimit(n: number): string {
+  if (n >= 1024 * 1024) return `${Math.round(n / (1024 * 1024))} MB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KB`;
+  return `${n} bytes`;
+}
+
+/**
+ * Checks that `dir` is a real directory (not a link) and so is every directory between `root` and it.
+ * `root` itself may be a link (a user's configured path, macOS's /tmp); nothing below it may.
+ * Returns the directory's stats, whose dev/ino a caller can compare again later.
+ */
+export async function assertRealDir(dir: string, root?: string): Promise<Stats> {
+  const chain: string[] = [dir];
+  if (root !== undefined) {
+    const rel = path.relative(root, dir);
+    if (rel.startsWith('..') || path.isAbsolute(rel))
+      throw new SafeFsError(dir, 'not-dir', `is not inside ${root}; refused`);
+    let p = dir;
+    while (path.relative(root, p) !== '' && path.dirname(p) !== p) {
+      p = path.dirname(p);
+      if (path.relative(root, p) !== '') chain.push(p);
+    }
+  }
+  let first: Stats | undefined;
+  for (const p of chain) {
+    let st: Stats;
+    try {
+      st = await fs.lstat(p);
+    } catch (err) {
+      throw toSafeFsError(p, err);
+    }
+    if (st.isSymbolicLink()) throw new SafeFsError(p, 'link', 'is a symbolic link; not followed');
+    if (!st.isDirectory()) throw new SafeFsError(p, 'not-dir', `not a directory (${fileTypeName(st)})`);
+    first ??= st;
+  }
+  return first!;
+}
+
+/**
+ * Opens a file for appending: created when missing, never through a link, never a FIFO or device.
+ * The caller closes `fh`.
+ */
+export async function openForAppend(file: string): Promise<OpenedFile> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o644);
+  } catch (err) {
+    throw toSafeFsError(file, err);
+  }
+  try {
+    const stats = await fh.stat();
+    if (!stats.isFile()) throw new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(stats)})`);
+    return { fh, stats };
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw toSafeFsError(file, err);
+  }
+}
+
+/** Appends `data` to a regular file (see openForAppend). */
+export async function appendSafe(file: string, data: string | Buffer): Promise<void> {
+  const { fh } = await openForAppend(file);
+  try {
+    await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
+  } catch (err) {
+    throw toSafeFsError(file, err);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+export function tempPathFor(file: string): string {
+  return `${file}.codex-jobs-${process.pid}.tmp`;
+}
+
+/**
+ * Replaces `file` as a whole: a fresh temp file beside it (O_EXCL, so never through a planted link),
+ * then a rename. Refuses when the target exists and is not a regular file, or when its directory is
+ * not a real directory (below `root`, when given).
+ */
+export async function writeFileAtomic(file: string, data: string | Buffer, root?: string): Promise<void> {
+  const dir = path.dirname(file);
+  await assertRealDir(dir, root);
+  try {
+    const st = await fs.lstat(file);
+    if (!st.isFile())
+      throw new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(st)}); not replaced`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err);
+  }
+  const tmp = tempPathFor(file);
+  await fs.rm(tmp, { force: true }).catch(() => undefined); // a crash's leftover; rm never follows a link
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+  } catch (err) {
+    throw toSafeFsError(tmp, err);
+  }
+  try {
+    await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw toSafeFsError(tmp, err);
+  }
+  await fh.close();
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw toSafeFsError(file, err);
+  }
+}

@@ -1,0 +1,90 @@
+// The one safe way to open files: links, FIFOs, directories and sizes, on real files.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  appendSafe,
+  assertRealDir,
+  isSafeFsError,
+  openRegular,
+  readBoundedText,
+  writeFileAtomic,
+} from '../../src/core/safeFs';
+
+let tmp: string;
+const p = (...names: string[]) => path.join(tmp, ...names);
+
+before(async () => {
+  tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-safefs-')));
+  await fs.writeFile(p('outside.txt'), 'secret\n');
+  await fs.mkdir(p('root', 'dir'), { recursive: true });
+  await fs.writeFile(p('root', 'dir', 'ok.json'), '{"a":1}');
+  await fs.symlink(p('outside.txt'), p('root', 'dir', 'link.json'));
+  await fs.symlink(p('root', 'dir'), p('root', 'linkdir'));
+  if (process.platform !== 'win32') execFileSync('mkfifo', [p('root', 'dir', 'fifo.json')]);
+});
+after(() => fs.rm(tmp, { recursive: true, force: true }));
+
+describe('safeFs', () => {
+  test('reads a regular file', async () => {
+    assert.equal((await readBoundedText(p('root', 'dir', 'ok.json'), 100)).text, '{"a":1}');
+  });
+
+  test('refuses a link, with a message naming it', async () => {
+    await assert.rejects(readBoundedText(p('root', 'dir', 'link.json'), 100), (e) => {
+      assert.ok(isSafeFsError(e, 'link'));
+      assert.match(e.message, /link\.json: is a symbolic link; not followed/);
+      return true;
+    });
+  });
+
+  test(
+    'a FIFO never blocks: refused at once as not a regular file',
+    { skip: process.platform === 'win32' },
+    async () => {
+      const t0 = Date.now();
+      await assert.rejects(openRegular(p('root', 'dir', 'fifo.json')), /not a regular file \(FIFO\)/);
+      assert.ok(Date.now() - t0 < 2000);
+      await assert.rejects(appendSafe(p('root', 'dir', 'fifo.json'), 'x'), /not a regular file/);
+    },
+  );
+
+  test('a directory is refused', async () => {
+    await assert.rejects(readBoundedText(p('root', 'dir'), 100), /not a regular file \(directory\)/);
+  });
+
+  test('over the limit: skipped, not read', async () => {
+    await assert.rejects(readBoundedText(p('root', 'dir', 'ok.json'), 3), (e) => isSafeFsError(e, 'too-large'));
+  });
+
+  test('a missing file says so', async () => {
+    await assert.rejects(readBoundedText(p('nope'), 3), (e) => isSafeFsError(e, 'missing'));
+  });
+
+  test('assertRealDir refuses a link below the root, accepts real dirs', async () => {
+    await assertRealDir(p('root', 'dir'), p('root'));
+    await assert.rejects(assertRealDir(p('root', 'linkdir'), p('root')), (e) => isSafeFsError(e, 'link'));
+    await assert.rejects(assertRealDir(p('elsewhere'), p('root')), /not inside/);
+  });
+
+  test('writeFileAtomic refuses to replace a link and writes nothing through it', async () => {
+    await assert.rejects(
+      writeFileAtomic(p('root', 'dir', 'link.json'), 'pwned'),
+      /not a regular file \(symbolic link\)/,
+    );
+    assert.equal(await fs.readFile(p('outside.txt'), 'utf8'), 'secret\n');
+    await assert.rejects(writeFileAtomic(p('root', 'linkdir', 'new.json'), 'x', p('root')), (e) =>
+      isSafeFsError(e, 'link'),
+    );
+    await writeFileAtomic(p('root', 'dir', 'new.json'), 'fine', p('root'));
+    assert.equal(await fs.readFile(p('root', 'dir', 'new.json'), 'utf8'), 'fine');
+  });
+
+  test('appendSafe never appends through a link', async () => {
+    await assert.rejects(appendSafe(p('root', 'dir', 'link.json'), 'x'), (e) => isSafeFsError(e, 'link'));
+    assert.equal(await fs.readFile(p('outside.txt'), 'utf8'), 'secret\n');
+  });
+});
