@@ -9,7 +9,9 @@ import { rowText } from './rowText';
 const SEP = ' · ';
 const GAP = '  ';
 /** A summary is never cut shorter than this; past that the row's end goes. */
-const MIN_SUMMARY = 16;
+const MIN_SUMMARY = 12;
+/** Narrower than this, the KIND column is left out (the id's prefix still says task or review). */
+const KIND_MIN_WIDTH = 100;
 
 export interface TableOptions {
   now: number;
@@ -34,13 +36,15 @@ export function jobsTable(jobs: Job[], opts: TableOptions): string[] {
   const paint = opts.paint ?? ((t: string) => t);
   const rows = jobs.map((j) => ({ job: j, id: j.id, kind: kindLabelOf(j), text: rowText(j, opts.now) }));
   const idW = Math.max(2, ...rows.map((r) => r.id.length));
-  const kindW = Math.max(4, ...rows.map((r) => r.kind.length));
-  const lead = idW + GAP.length + kindW + GAP.length;
+  const showKind = opts.width === undefined || opts.width >= KIND_MIN_WIDTH;
+  const kindW = showKind ? Math.max(4, ...rows.map((r) => r.kind.length)) : 0;
+  const kindCell = (k: string) => (showKind ? `${k.padEnd(kindW)}${GAP}` : '');
+  const lead = idW + GAP.length + (showKind ? kindW + GAP.length : 0);
   const room = opts.width === undefined ? undefined : opts.width - lead;
-  const header = cut(`${'ID'.padEnd(idW)}${GAP}${'KIND'.padEnd(kindW)}${GAP}JOB`, opts.width);
+  const header = cut(`${'ID'.padEnd(idW)}${GAP}${kindCell('KIND')}JOB`, opts.width);
   const lines = [paint(header, 'bold')];
   for (const r of rows) {
-    const line = `${r.id.padEnd(idW)}${GAP}${r.kind.padEnd(kindW)}${GAP}${fitRow(r.text, room)}`;
+    const line = `${r.id.padEnd(idW)}${GAP}${kindCell(r.kind)}${fitRow(r.text, room)}`;
     const cutLine = cut(line, opts.width);
     // Color goes on after cutting: escape codes take no columns.
     lines.push(paint(cutLine.slice(0, idW), STATUS_STYLE[r.job.status]) + cutLine.slice(idW));
