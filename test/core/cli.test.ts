@@ -477,3 +477,90 @@ describe('codex-jobs as a command line tool', () => {
     await ws.cleanup();
   });
 });
+
+describe('codex-jobs log --follow', () => {
+  let sb: Sandbox;
+  before(async () => {
+    sb = await sandbox('cli-follow-ws');
+    archiveDir = path.join(sb.tmp, 'archive');
+  });
+  after(() => sb.cleanup());
+
+  function follow(ws: Sandbox, id: string) {
+    const child = spawn(process.execPath, [BIN, 'log', '--follow', id, '--state-root', sb.root, ws.workspace], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
+    });
+    const io = { out: '', err: '' };
+    child.stdout!.on('data', (d: Buffer) => (io.out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (io.err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const until = async (ok: () => boolean, what: string) => {
+      for (let waited = 0; !ok(); waited += 50) {
+        if (waited > 15_000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(io)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    return { child, io, exited, until };
+  }
+
+  /** CPU seconds a process has used (Linux /proc), or undefined elsewhere. */
+  async function cpuSeconds(pid: number): Promise<number | undefined> {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    if (!stat) return undefined;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  }
+
+  test('prints what is appended and a re-created log from its start, without busy polling; Ctrl-C exits 0', async () => {
+    const id = 'task-mwu0h001-fol001';
+    const ws = await extraWorkspace(sb, 'follow-ws', [{ id, status: 'running' }]);
+    const log = path.join(ws.stateDir, 'jobs', `${id}.log`);
+    await fs.writeFile(log, 'first line\n');
+    const f = follow(ws, id);
+    try {
+      await f.until(() => f.io.out.includes('first line\n'), 'the log so far');
+      await fs.appendFile(log, 'second line\n');
+      await f.until(() => f.io.out.includes('second line\n'), 'the appended line');
+      // Idle, a follower sleeps: well under half a CPU over two seconds (a busy loop takes all of one).
+      const before = await cpuSeconds(f.child.pid!);
+      await new Promise((r) => setTimeout(r, 2000));
+      const after = await cpuSeconds(f.child.pid!);
+      if (before !== undefined && after !== undefined) assert.ok(after - before < 1, `CPU ${after - before} s idle`);
+      await fs.rm(log);
+      await fs.writeFile(log, 'a new life\n');
+      await f.until(() => f.io.out.includes('a new life\n'), 'the re-created log');
+      assert.equal(f.io.out, 'first line\nsecond line\na new life\n');
+    } finally {
+      f.child.kill('SIGINT');
+    }
+    assert.equal(await f.exited, 0, f.io.err);
+    assert.equal(f.io.err, '');
+    await ws.cleanup();
+  });
+
+  test('a log swapped for a symbolic link while followed is refused: exit 1 naming it, the target never printed', async () => {
+    const id = 'task-mwu0h002-fol002';
+    const ws = await extraWorkspace(sb, 'follow-link-ws', [{ id, status: 'running' }]);
+    const log = path.join(ws.stateDir, 'jobs', `${id}.log`);
+    const secret = path.join(sb.tmp, 'secret.txt');
+    await fs.writeFile(secret, 'SECRET CONTENT\n');
+    await fs.writeFile(log, 'first line\n');
+    const f = follow(ws, id);
+    try {
+      await f.until(() => f.io.out.includes('first line\n'), 'the log so far');
+      await fs.rm(log);
+      await fs.symlink(secret, log);
+      const code = await Promise.race([
+        f.exited,
+        new Promise((_, rej) => setTimeout(() => rej(new Error(`still following: ${JSON.stringify(f.io)}`)), 15_000)),
+      ]);
+      assert.equal(code, 1);
+      assert.ok(f.io.err.includes(log) && /symbolic link/.test(f.io.err), f.io.err);
+      assert.ok(!f.io.out.includes('SECRET'), f.io.out);
+    } finally {
+      f.child.kill('SIGKILL');
+    }
+    await ws.cleanup();
+  });
+});
