@@ -103,7 +103,11 @@ function flushStream(s: Stream, closed: () => boolean): Promise<void> {
   if (closed() || s.destroyed || s.writableLength === 0) return Promise.resolve();
   // Callbacks run in write order: this one runs once every earlier chunk is written (or failed).
   return new Promise((resolve) => {
-    s.once('close', () => resolve());
-    s.write('', () => resolve());
+    const done = () => {
+      s.off('close', done);
+      resolve();
+    };
+    s.once('close', done);
+    s.write('', done);
   });
 }

@@ -438,6 +438,19 @@ describe('codex-jobs as a command line tool', () => {
     },
   );
 
+  test('watch on a terminal redraws in place', { skip: !hasScript && 'needs script(1) for a terminal' }, async () => {
+    const ws = await extraWorkspace(sb, 'watch-tty-ws', [{ id: 'task-mwu0g101-wat101', status: 'completed' }]);
+    const cmd = `${q(process.execPath)} ${q(BIN)} watch --state-root ${q(sb.root)} ${q(ws.workspace)}`;
+    // Ctrl-C after a few seconds: the exit status is the CLI's own.
+    const r = await sh(`script -qec ${q(`timeout --preserve-status -s INT 5 ${cmd}`)} /dev/null`, {
+      CODEX_JOBS_ARCHIVE_DIR: archiveDir,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(r.stdout.includes(`${ESC}[H${ESC}[2J`), 'cleared and redrawn');
+    assert.match(r.stdout, /task-mwu0g101-wat101/);
+    await ws.cleanup();
+  });
+
   test('watch into a pipe prints a plain snapshot per change, no control codes; Ctrl-C ends it with exit 0', async () => {
     const ws = await extraWorkspace(sb, 'watch-ws', [{ id: 'task-mwu0g001-wat001', status: 'completed' }]);
     const child = spawn(process.execPath, [BIN, 'watch', '--state-root', sb.root, ws.workspace], {
