@@ -4,7 +4,7 @@
 import { elapsedMs, formatDuration, parseTime, titleOf } from '../core/format';
 import type { Job } from '../core/types';
 
-export const ROW_SEPARATOR = ' · ';
+const ROW_SEPARATOR = ' · ';
 
 export function rowText(job: Job, now: number): string {
   const d = job.display;
