@@ -301,6 +301,10 @@ describe('codex-jobs as a command line tool', () => {
         args.join(' '),
       );
     }
+    const text = await cli(['brokers', '--grace-seconds=0', '--state-root', sb.root], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^CLASS\s+DIR\s+PID\s+AGE\s+CHILDREN\s+RSS\s+REASON$/m);
+    assert.match(text.stdout, /^dead\s+\S*cxc-gracecli\s+-\s/m);
   });
 
   test('a path or state root that does not exist is an error: exit 1, on stderr', async () => {
