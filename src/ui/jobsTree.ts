@@ -126,8 +126,6 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   /** Jobs of each folder at the last render (before filtering), to tell in-place changes from moves. */
   private renderedTotals = new Map<string, number>();
   private readonly now: () => number;
-  /** Shown and known job counts of the open folders at the last render (for the view's message). */
-  lastCounts = { shown: 0, total: 0 };
 
   constructor(
     private readonly model: JobsModel,
@@ -332,6 +330,17 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     return undefined;
   }
 
+  /** Jobs of the open folders the filter lets through, and all of them, now (not as last rendered). */
+  countShown(): { shown: number; total: number } {
+    let shown = 0;
+    let total = 0;
+    for (const f of this.model.folders) {
+      shown += this.visibleJobs(f).length;
+      total += f.jobs.length;
+    }
+    return { shown, total };
+  }
+
   private visibleJobs(folder: FolderState): Job[] {
     const f = this.opts.filter?.current;
     if (!f || !isFiltering(f)) return folder.jobs;
@@ -342,7 +351,6 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   private roots(): JobsNode[] {
     this.nodes.clear();
     this.renderedTotals.clear();
-    this.lastCounts = { shown: 0, total: 0 };
     const others = this.opts.showOthers?.() ? [this.keep(new AllWorkspacesNode())] : [];
     const folders = this.model.folders.filter((f) => f.snapshots.length > 0 || f.warnings.length > 0);
     // Nothing found anywhere: an empty tree lets the welcome view explain where we looked.
@@ -355,11 +363,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   private folderChildren(folder: FolderState): JobsNode[] {
     const out: JobsNode[] = [];
     const visible = this.visibleJobs(folder);
-    if (!this.renderedTotals.has(folder.folder.path)) {
-      this.renderedTotals.set(folder.folder.path, folder.jobs.length);
-      this.lastCounts.shown += visible.length;
-      this.lastCounts.total += folder.jobs.length;
-    }
+    this.renderedTotals.set(folder.folder.path, folder.jobs.length);
     for (const g of GROUPS) {
       const jobs = visible.filter((j) => groupOf(j) === g.group);
       if (jobs.length > 0) out.push(this.keep(new GroupNode(folder, g.group, jobs)));
@@ -393,7 +397,11 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     item.description = jobDescription(job, now);
     item.tooltip = jobTooltip(job, now);
     item.iconPath = statusIcon(job.status);
-    item.contextValue = jobContextValue(job) + (node.parent.type === 'otherWorkspace' ? ' otherWorkspace' : '');
+    // A job of a workspace not open here is only looked at: no cancel, no repair words.
+    item.contextValue =
+      node.parent.type === 'otherWorkspace'
+        ? ['job', 'otherWorkspace', job.status, ...(hasResult(job) ? ['hasResult'] : [])].join(' ')
+        : jobContextValue(job);
     item.accessibilityInformation = jobAccessibility(job, now);
     item.command = hasResult(job)
       ? { command: COMMANDS.showResult, title: t('Show Result'), arguments: [job] }

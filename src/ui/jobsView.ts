@@ -26,7 +26,6 @@ export class JobsView implements vscode.Disposable {
       this.view,
       model.onDidChange(() => this.update()),
       filter.onDidChange(() => this.update()),
-      tree.onDidChangeTreeData(() => setTimeout(() => this.updateMessage(), 0)),
     );
     this.update();
   }
@@ -53,7 +52,7 @@ export class JobsView implements vscode.Disposable {
       this.view.message = undefined;
       return;
     }
-    const { shown, total } = this.tree.lastCounts;
+    const { shown, total } = this.tree.countShown();
     this.view.message = t('Filtered ({0}): {1} of {2} jobs shown.', describeFilter(f), shown, total);
   }
 
