@@ -31,6 +31,9 @@ export const VIEWS = {
   brokers: 'codexJobs.brokers',
 } as const;
 
+/** The status bar item's id (users can hide it by this id). */
+export const STATUS_BAR_ITEM = 'codexJobs.status';
+
 /** `<view id>.focus` is the workbench's own command for showing a view. */
 export const FOCUS_JOBS = `${VIEWS.jobs}.focus`;
 

@@ -3,11 +3,11 @@ import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model';
 import type { BrokerMonitor } from '../core/brokerMonitor';
 import { statusBarAlwaysShown } from './settings';
-import { FOCUS_JOBS, SECTION, SETTINGS } from './ids';
+import { FOCUS_JOBS, SECTION, SETTINGS, STATUS_BAR_ITEM } from './ids';
 import { t } from './l10n';
 
 export class JobsStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('codexJobs.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly item = vscode.window.createStatusBarItem(STATUS_BAR_ITEM, vscode.StatusBarAlignment.Left, 50);
   private readonly subscriptions: { dispose(): void }[] = [];
 
   constructor(
