@@ -5,7 +5,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel, ModelChange } from '../core/model';
-import type { Job, LogLine, ReadWarning } from '../core/types';
+import type { Job, LogLine, ReadWarning, StateRoot } from '../core/types';
 import { groupOf, hasResult, isLive, needsAttention, type JobGroup } from '../core/classify';
 import { jobAccessibility, jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
 import { isFiltering, latestSessionOf, matchesFilter, type FilterState } from './jobFilter';
@@ -285,7 +285,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         const live = w.jobs.filter(isLive).length;
         const attention = w.jobs.filter(needsAttention).length;
         item.description = folderSummary(w.jobs.length, live, attention);
-        item.tooltip = [w.workspaceRoot ?? w.key, ...w.stateDirs.map((s) => t('state: {0}', s.stateDir))].join('\n');
+        item.tooltip = [
+          w.workspaceRoot ?? w.key,
+          ...w.stateDirs.map((s) => t('state: {0} ({1})', s.stateDir, rootSourceText(s.root))),
+        ].join('\n');
         item.contextValue = 'otherWorkspace';
         item.accessibilityInformation = { label: `${w.name}, ${item.description}` };
         return item;
@@ -420,6 +423,20 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }
+}
+
+/** Where a state root came from, in words; a source added later reads as itself until it has a row. */
+const ROOT_SOURCE: Record<StateRoot['source'], string> = {
+  'plugin-data': 'Claude plugin data',
+  tmp: 'temp dir fallback',
+  setting: 'codexJobs.stateRoots',
+  cli: 'command line',
+};
+
+export function rootSourceText(root: StateRoot): string {
+  const where = (root as StateRoot & { learnedFrom?: string }).learnedFrom;
+  const text = t((ROOT_SOURCE as Record<string, string | undefined>)[root.source] ?? root.source);
+  return where ? t('{0}, learned from {1}', text, where) : text;
 }
 
 function folderSummary(total: number, live: number, attention: number): string {
