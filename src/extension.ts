@@ -9,6 +9,7 @@ import { LiveUpdates } from './core/live';
 import { BrokerMonitor } from './core/brokerMonitor';
 import { JobsTreeProvider } from './ui/jobsTree';
 import { JobsView } from './ui/jobsView';
+import { JobDecorations } from './ui/jobDecorations';
 import { JobsStatusBar } from './ui/statusBar';
 import { ContextKeys } from './ui/contextKeys';
 import { LogDocumentProvider } from './ui/logDocument';
@@ -70,6 +71,8 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const filter = new FilterState(context.workspaceState);
   const jobsTree = new JobsTreeProvider(model, { filter, others, showOthers: showOtherWorkspaces });
   const jobsView = new JobsView(model, jobsTree, filter);
+  const decorations = new JobDecorations(model, others);
+  decorations.setVisible(jobsView.view.visible);
   const brokersTree = new BrokersTreeProvider(brokers);
   const brokersView = vscode.window.createTreeView(VIEWS.brokers, { treeDataProvider: brokersTree });
   const refresh = new RefreshManager(
@@ -121,7 +124,11 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     brokersTree,
     brokersView,
     brokersView.onDidChangeVisibility((e) => e.visible && refresh.shown('brokers')),
-    jobsView.view.onDidChangeVisibility((e) => e.visible && refresh.shown('others')),
+    decorations,
+    jobsView.view.onDidChangeVisibility((e) => {
+      decorations.setVisible(e.visible);
+      if (e.visible) refresh.shown('others');
+    }),
     model.onDidChange((e) => {
       if (!e.full) return;
       refresh.request('brokers', 'jobs model rebuilt');

@@ -143,6 +143,21 @@ export function relativeTime(ms: number, now: number, t: Translate = english): s
   return d.getFullYear() === new Date(now).getFullYear() ? date : `${date} ${d.getFullYear()}`;
 }
 
+/**
+ * How long ago, in at most two characters ("4m", "1h", "9h", "2d", "3w"), for the row's decoration
+ * badge: it stays visible at any sidebar width, where the description is cut first.
+ */
+export function ageBadge(ms: number, now: number): string {
+  const min = Math.max(0, now - ms) / 60_000;
+  if (min < 10) return `${Math.max(1, Math.floor(min))}m`;
+  const h = min / 60;
+  if (h < 9.5) return `${Math.max(1, Math.round(h))}h`;
+  const d = h / 24;
+  if (d < 9.5) return `${Math.max(1, Math.round(d))}d`;
+  // "9w" also stands for anything older (the tooltip has the date).
+  return `${Math.min(9, Math.round(d / 7))}w`;
+}
+
 /** "2026-11-24 14:05:09 (yesterday 14:05)", for tooltips. */
 export function timeWithRelative(iso: string | undefined, now: number, t: Translate = english): string | undefined {
   const ms = parseTime(iso);

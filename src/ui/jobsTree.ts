@@ -11,6 +11,7 @@ import { jobAccessibility, jobContextValue, jobDescription, jobLabel, jobTooltip
 import { isFiltering, latestSessionOf, matchesFilter, type FilterState } from './jobFilter';
 import type { OtherWorkspace, OtherWorkspaces } from './otherWorkspaces';
 import { COMMANDS, NODE } from './ids';
+import { jobResourceUri } from './jobDecorations';
 import { t } from './l10n';
 
 export type JobsNode =
@@ -400,6 +401,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     item.description = jobDescription(job, now);
     item.tooltip = jobTooltip(job, now);
     item.iconPath = statusIcon(job.status);
+    // The age badge (jobDecorations.ts) hangs on this URI; iconPath keeps the status icon.
+    item.resourceUri = jobResourceUri(job);
     // A job of a workspace not open here is only looked at: no cancel, no repair words.
     item.contextValue =
       node.parent.type === 'otherWorkspace'

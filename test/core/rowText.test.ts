@@ -2,7 +2,7 @@
 // (/work/shared/companion-examples): a person tells jobs apart by what they are about and when.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { firstLine, relativeTime, rowText, summaryOf } from '../../src/core/format';
+import { ageBadge, firstLine, relativeTime, rowText, summaryOf } from '../../src/core/format';
 import { ALL_STATUSES, FLAGS, STATUS } from '../../src/core/status';
 import { countJobs, groupOf } from '../../src/core/classify';
 import type { DerivedStatus, Job, JobFields } from '../../src/core/types';
@@ -173,4 +173,17 @@ test('groups and counts read the status table', () => {
     ),
     { total: 6, running: 3, queued: 1, attention: 2 },
   );
+});
+
+test('age badges fit in two characters', () => {
+  const ago = (ms: number) => ageBadge(NOW - ms, NOW);
+  assert.equal(ago(5_000), '1m');
+  assert.equal(ago(4 * 60_000), '4m');
+  assert.equal(ago(47 * 60_000), '1h');
+  assert.equal(ago(3 * 3_600_000), '3h');
+  assert.equal(ago(17 * 3_600_000), '1d');
+  assert.equal(ago(3 * 86_400_000), '3d');
+  assert.equal(ago(30 * 86_400_000), '4w');
+  assert.equal(ago(400 * 86_400_000), '9w');
+  for (let m = 0; m < 500 * 24 * 60; m += 37) assert.ok(ago(m * 60_000).length <= 2, `${m} min`);
 });

@@ -160,6 +160,21 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     log(`  item texts:\n    ${itemTexts.join('\n    ')}`);
   });
 
+  await check('every job row carries an age badge that stays visible at the default width', async () => {
+    // Decoration badges are drawn by CSS (::after); read what the rows show.
+    const badges = await page.locator('.pane-body .monaco-list-row').evaluateAll((rowEls) =>
+      rowEls.flatMap((row) =>
+        [row, ...row.querySelectorAll('*')]
+          .map((el) => el.ownerDocument.defaultView.getComputedStyle(el, '::after').content)
+          .filter((c) => c && c !== 'none' && c !== 'normal' && c !== '""')
+          .map((c) => c.replace(/^"|"$/g, '')),
+      ),
+    );
+    if (badges.filter((b) => /^\d[mhdw]$/.test(b)).length < EXPECTED_ROWS.length)
+      throw new Error(`age badges: ${JSON.stringify(badges)}`);
+    log(`  age badges: ${badges.join(' ')}`);
+  });
+
   await check('every job row has an accessible name with status, what and when', async () => {
     const names = await page
       .locator('.pane-body .monaco-list-row')
@@ -178,8 +193,11 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     const text = (await item.innerText()).trim();
     if (!text.includes('Codex 1 running, 2 need attention')) throw new Error(`status bar says "${text}"`);
     const badge = page.locator('.part.activitybar [aria-label^="Codex Jobs"] .badge-content').first();
-    await badge.waitFor({ timeout: 10_000 });
-    const value = (await badge.innerText()).trim();
+    let value = '';
+    for (let i = 0; i < 40 && value !== '1'; i++) {
+      value = (await badge.textContent({ timeout: 10_000 }).catch(() => ''))?.trim() ?? '';
+      if (value !== '1') await page.waitForTimeout(250);
+    }
     if (value !== '1') throw new Error(`badge says "${value}"`);
   });
 
