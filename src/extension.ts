@@ -123,7 +123,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     brokers,
     brokersTree,
     brokersView,
-    brokersView.onDidChangeVisibility((e) => e.visible && refresh.shown('brokers')),
+    brokersView.onDidChangeVisibility((e) => e.visible && refresh.request('brokers', 'Brokers view shown')),
     decorations,
     jobsView.view.onDidChangeVisibility((e) => {
       decorations.setVisible(e.visible);
