@@ -162,14 +162,22 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
 
   await check('every job row carries an age badge that stays visible at the default width', async () => {
     // Decoration badges are drawn by CSS (::after); read what the rows show.
-    const badges = await page.locator('.pane-body .monaco-list-row').evaluateAll((rowEls) =>
-      rowEls.flatMap((row) =>
-        [row, ...row.querySelectorAll('*')]
-          .map((el) => el.ownerDocument.defaultView.getComputedStyle(el, '::after').content)
-          .filter((c) => c && c !== 'none' && c !== 'normal' && c !== '""')
-          .map((c) => c.replace(/^"|"$/g, '')),
-      ),
-    );
+    // Decorations arrive after the rows: poll.
+    const read = () =>
+      page.locator('.pane-body .monaco-list-row').evaluateAll((rowEls) =>
+        rowEls.flatMap((row) =>
+          [row, ...row.querySelectorAll('*')]
+            .map((el) => el.ownerDocument.defaultView.getComputedStyle(el, '::after').content)
+            .filter((c) => c && c !== 'none' && c !== 'normal' && c !== '""')
+            .map((c) => c.replace(/^"|"$/g, '')),
+        ),
+      );
+    let badges = [];
+    for (let i = 0; i < 40; i++) {
+      badges = await read();
+      if (badges.filter((b) => /^\d[mhdw]$/.test(b)).length >= EXPECTED_ROWS.length) break;
+      await page.waitForTimeout(250);
+    }
     if (badges.filter((b) => /^\d[mhdw]$/.test(b)).length < EXPECTED_ROWS.length)
       throw new Error(`age badges: ${JSON.stringify(badges)}`);
     log(`  age badges: ${badges.join(' ')}`);
