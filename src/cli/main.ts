@@ -67,7 +67,8 @@ export function cliArchive(): JobArchive {
   const base =
     process.env.CODEX_JOBS_ARCHIVE_DIR ??
     path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'codex-jobs', 'archive');
-  return new JobArchive(base);
+  // A one-shot process: big logs are left to the extension's background copier (archive.ts).
+  return new JobArchive(base, undefined, undefined, { background: false });
 }
 
 const archive = cliArchive();

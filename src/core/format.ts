@@ -81,4 +81,6 @@ export const FLAG_TEXT: Record<string, string> = {
   pruned: 'Removed by the companion pruning old finished jobs',
   'deleted-while-running': 'Its files were deleted while its process still ran (a concurrent writer lost it)',
   'deleted-by-concurrent-writer': 'Its files were deleted by a concurrent writer that dropped it from state.json',
+  recreated: 'Its files were deleted and later written again; its history says when',
+  'inferred-from-log': 'Its record still says running, but its process is gone and its log ends with how it finished',
 };

@@ -332,7 +332,7 @@ describe('the job archive', () => {
   });
 
   test('limits evict the oldest first; a corrupt entry is skipped with a warning', async () => {
-    const small = new JobArchive(path.join(sb.tmp, 'small'), { maxAgeMs: 3_600_000, maxBytes: 3000 });
+    const small = new JobArchive(path.join(sb.tmp, 'small'), { maxAgeMs: 3_600_000, maxBytes: 3400 });
     const mk = (id: string) =>
       ({
         id,
@@ -358,9 +358,24 @@ describe('the job archive', () => {
       4,
       3000,
     );
-    assert.equal(small.get(sb.stateDir, 'task-old-000001'), undefined, 'the oldest is evicted');
-    assert.ok(small.get(sb.stateDir, 'task-new-000004'));
-    assert.ok(small.totalBytes <= 3000 + 200, `total ${small.totalBytes}`);
+    // The oldest's log bulk goes; its entry stays and remembers how far the log was copied.
+    const old = small.get(sb.stateDir, 'task-old-000001')!;
+    assert.equal(old.logBytes, 0, 'the oldest log is evicted');
+    assert.equal(old.evictedBytes, 1000);
+    assert.equal(old.logOffset, 1000);
+    assert.ok(small.get(sb.stateDir, 'task-new-000004')!.logBytes > 0);
+    assert.ok(small.totalBytes <= 3400, `total ${small.totalBytes}`);
+    // Eviction never causes a re-copy: the same look again copies and writes nothing.
+    const copied = small.bytesCopied;
+    const written = small.entriesWritten;
+    await small.observe(
+      sb.stateDir,
+      [mk('task-old-000001'), mk('task-mid-000002'), mk('task-new-000003'), mk('task-new-000004')],
+      4,
+      4000,
+    );
+    assert.equal(small.bytesCopied, copied, 'nothing copied again');
+    assert.equal(small.entriesWritten, written, 'nothing written again');
     const dir = path.dirname(small.entryPaths(sb.stateDir, 'x').meta);
     await fs.writeFile(path.join(dir, 'task-bad-000009.json'), '{"torn": ');
     const reloaded = new JobArchive(small.dir);
