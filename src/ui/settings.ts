@@ -43,10 +43,11 @@ export function brokerSettings(): { graceMs: number; extraBrokerRoots: string[] 
   };
 }
 
-export function archiveLimits(): { maxAgeMs: number; maxBytes: number } {
+export function archiveLimits(): { maxAgeMs: number; maxBytes: number; maxLogBytes: number } {
   const c = vscode.workspace.getConfiguration(SECTION);
   return {
     maxAgeMs: clamp(c.get<number>('archive.maxAgeDays', 30), 1, 3650) * 24 * 3_600_000,
     maxBytes: clamp(c.get<number>('archive.maxSizeMB', 512), 16, 1024 * 1024) * 1024 * 1024,
+    maxLogBytes: clamp(c.get<number>('archive.maxLogMB', 32), 1, 4096) * 1024 * 1024,
   };
 }
