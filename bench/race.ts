@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     settings: { ...DEFAULT_SETTINGS, extraRoots: [path.join(pluginData, 'state')] },
   });
   model.setFolders([{ path: workspace, name: 'ws' }]);
-  const live = new LiveUpdates(model, { debounceMs: 30 });
+  const live = new LiveUpdates(model, { debounceMs: 30, archive });
   await live.start();
   await live.watcher.ready();
 

@@ -79,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const contextKeys = new ContextKeys(model);
   const logs = new LogDocumentProvider(model);
   const deps: CommandDeps = { model, output, brokers, table, archive };
-  const live = new LiveUpdates(model, { ...liveSettings(), logger: outputLogger(output) });
+  const live = new LiveUpdates(model, { ...liveSettings(), logger: outputLogger(output), archive });
   const notifications = new JobNotifications(model);
   // With no folder open there is nothing to show: no watcher, no timer.
   const follow = () => void (workspaceFolderRefs().length > 0 ? live.start() : live.stop());

@@ -192,7 +192,7 @@ async function status(a: Args): Promise<number> {
 async function watchCommand(a: Args): Promise<number> {
   const folder = path.resolve(a.positional[0] ?? process.cwd());
   const m = modelFor(a, folder);
-  const live = new LiveUpdates(m);
+  const live = new LiveUpdates(m, { archive });
   let timer: NodeJS.Timeout | undefined;
   const draw = () => {
     timer = undefined;

@@ -43,6 +43,8 @@ export interface WatcherOptions {
    * that it can be opened before a concurrent writer deletes it a moment later.
    */
   onPossiblyNewLog?: (stateDir: string, id: string) => void;
+  /** Called at once, not batched, when a job's record is created or changes: its version can be kept. */
+  onRecordEvent?: (stateDir: string, id: string) => void;
   /**
    * Given, while catching is on (`setCatching`), every log created in a watched jobs dir is also
    * opened on a thread of its own (see `LogCatcher`) and handed over here; the receiver owns the
@@ -238,10 +240,9 @@ export class StateWatcher {
     const id = m[1];
     if (maybeNewLog && m[2] === 'log') {
       this.lastNewLogMs = Date.now();
+      // The receiver decides whether the catcher thread starts (live.ts: one place for that policy).
       this.opts.onPossiblyNewLog?.(stateDir, id);
-      // Jobs are being launched here: from now on new logs are caught on their own thread.
-      this.setCatching(true);
-    }
+    } else if (m[2] === 'json') this.opts.onRecordEvent?.(stateDir, id);
     this.queue((b) => entry(b, stateDir).jobs.add(id));
   }
 
@@ -261,11 +262,22 @@ export class StateWatcher {
     if (this.disposed) return;
     if (!this.pending) this.pending = { dirs: new Map(), layout: false };
     mutate(this.pending);
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.debounceMs ?? 30);
+    const now = Date.now();
+    const quiet = now - this.lastEventMs;
+    this.lastEventMs = now;
+    if (this.timer) return;
+    // Leading edge: an isolated change (nothing for a window before it) goes out at once; the
+    // changes of a burst coalesce into one batch per window, as before.
+    const d = this.opts.debounceMs ?? 30;
+    this.timer = setTimeout(() => this.flush(), quiet > d && now - this.lastFlushMs > d ? 0 : d);
   }
+
+  private lastEventMs = -Infinity;
+  private lastFlushMs = -Infinity;
 
   private flush(): void {
     this.timer = undefined;
+    this.lastFlushMs = Date.now();
     const batch = this.pending;
     this.pending = undefined;
     if (!batch || this.disposed) return;

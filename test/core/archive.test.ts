@@ -34,7 +34,7 @@ describe('the job archive', () => {
 
   async function start(opts: LiveOptions = {}): Promise<void> {
     model = modelFor(sb, {}, createProcessTable(), archive);
-    live = new LiveUpdates(model, { debounceMs: 20, ...opts });
+    live = new LiveUpdates(model, { debounceMs: 20, archive, ...opts });
     await live.start();
     await live.watcher.ready();
   }
