@@ -8,22 +8,19 @@
 // 30) is how young an unreferenced broker counts as starting. Exit: 0 done, 1 failed, 2 usage error.
 import * as os from 'os';
 import * as path from 'path';
-import { createReadStream, promises as fs } from 'fs';
 import * as readline from 'readline';
-import { watch } from 'chokidar';
 import { JobsModel } from '../core/model';
 import { LiveUpdates } from '../core/live';
 import { createProcessTable } from '../core/processes';
 import { candidateRoots, defaultHostEnv, enumerateStateDirs } from '../core/discovery';
-import { loadStateDir } from '../core/snapshot';
-import { verifyJobs } from '../core/verify';
-import { isSafeJobId, readLogTail } from '../core/reader';
+import { isSafeJobId } from '../core/reader';
 import { scanBrokers } from '../core/brokers';
 import { planReap, reap } from '../core/reaper';
 import { countJobs } from '../core/classify';
 import { elapsedMs, formatBytes, formatDuration, kindLabelOf, titleOf } from '../core/format';
 import { DEFAULT_SETTINGS, type Job, type ReadWarning, type StateRoot } from '../core/types';
 import { JobArchive } from '../core/archive';
+import { LogFollower, planJobLog, readParts } from '../core/jobLog';
 
 class UsageError extends Error {}
 
@@ -118,33 +115,34 @@ function jobJson(j: Job) {
     logPath: j.logPath,
     logBytes: j.log.size ?? null,
     archived: j.archived ? { how: j.archived.how, logPath: j.archived.logPath, logBytes: j.archived.logBytes } : null,
+    inferred: j.inferred ? { status: j.inferred.status, evidence: j.inferred.evidence } : null,
+    history: (j.history ?? []).map((h) => ({ ...h, at: new Date(h.atMs).toISOString() })),
   };
 }
 
 async function collect(
   a: Args,
-): Promise<{ workspace: string | null; stateDirs: string[]; jobs: Job[]; warnings: ReadWarning[] }> {
+): Promise<{ workspace: string | null; stateDirs: string[]; jobs: Job[]; warnings: ReadWarning[]; model: JobsModel }> {
   if (a.flags.has('all')) {
+    // Through the model like a workspace: the archive included, opens bounded by a pool.
     const dirs = await enumerateStateDirs(await roots(a));
-    const snaps = await Promise.all(dirs.map((d) => loadStateDir(d.root, d.stateDir, DEFAULT_SETTINGS)));
-    const jobs = snaps.flatMap((s) => s.jobs);
-    await verifyJobs(jobs, table, DEFAULT_SETTINGS);
-    return {
-      workspace: null,
-      stateDirs: dirs.map((d) => d.stateDir),
-      jobs,
-      warnings: snaps.flatMap((s) => s.warnings),
-    };
+    const m = modelFor(a, process.cwd());
+    const r = await m.readStateDirs(dirs);
+    return { workspace: null, stateDirs: dirs.map((d) => d.stateDir), ...r, model: m };
   }
   const folder = path.resolve(a.positional[0] ?? process.cwd());
   const m = modelFor(a, folder);
   await m.refresh();
   // Jobs whose files are gone appear once the archive has compared what it kept.
-  await archive.flush();
-  await m.idle();
+  await m.settled();
   const f = m.folders[0];
-  m.dispose();
-  return { workspace: folder, stateDirs: f.snapshots.map((s) => s.stateDir), jobs: f.jobs, warnings: f.warnings };
+  return {
+    workspace: folder,
+    stateDirs: f.snapshots.map((s) => s.stateDir),
+    jobs: f.jobs,
+    warnings: [...f.warnings, ...archive.warnings],
+    model: m,
+  };
 }
 
 function render(jobs: Job[], warnings: ReadWarning[]): string {
@@ -168,6 +166,7 @@ function render(jobs: Job[], warnings: ReadWarning[]): string {
 
 async function status(a: Args): Promise<number> {
   const r = await collect(a);
+  r.model.dispose();
   if (a.flags.has('json')) {
     out(
       JSON.stringify(
@@ -219,42 +218,24 @@ async function logCommand(a: Args): Promise<number> {
     process.stderr.write(`codex-jobs: no job ${id} in ${r.stateDirs.join(', ') || 'any state dir'}\n`);
     return 1;
   }
-  let offset = 0;
-  const logPath = job.archived?.logPath ?? job.logPath;
-  const t = await readLogTail(logPath, 0);
-  if (!t.exists) {
-    if (!a.flags.has('follow')) {
-      process.stderr.write(`codex-jobs: ${logPath} does not exist\n`);
-      return 1;
-    }
-  } else {
-    await new Promise<void>((resolve, reject) =>
-      createReadStream(logPath).on('end', resolve).on('error', reject).pipe(process.stdout, { end: false }),
-    );
-    offset = t.size;
+  // One merged view: the state dir's file where it is whole, the archive's copy where it holds more.
+  const plan = await planJobLog(r.model.logSource(job));
+  r.model.dispose();
+  if (!plan.exists && !a.flags.has('follow')) {
+    process.stderr.write(`codex-jobs: no log for ${id} (${job.logPath} does not exist and nothing is archived)\n`);
+    return 1;
   }
+  for await (const chunk of readParts(plan.parts)) await write(chunk);
   if (!a.flags.has('follow')) return 0;
-  // Print what is appended; a log re-created from scratch starts again at 0.
-  const w = watch(job.logPath, { ignoreInitial: true });
-  const pump = async () => {
-    const st = await fs.stat(job.logPath).catch(() => undefined);
-    if (!st) return;
-    if (st.size < offset) offset = 0;
-    if (st.size === offset) return;
-    const end = st.size;
-    await new Promise<void>((resolve) =>
-      createReadStream(job.logPath, { start: offset, end: end - 1 })
-        .on('end', resolve)
-        .on('error', () => resolve())
-        .pipe(process.stdout, { end: false }),
-    );
-    offset = end;
-  };
-  let chain = Promise.resolve();
-  w.on('add', () => (chain = chain.then(pump))).on('change', () => (chain = chain.then(pump)));
+  const follower = new LogFollower(plan.follow, (chunk) => void write(chunk));
+  follower.start();
   await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-  await w.close();
+  follower.dispose();
   return 0;
+}
+
+function write(chunk: Buffer): Promise<void> {
+  return new Promise((resolve) => (process.stdout.write(chunk) ? resolve() : process.stdout.once('drain', resolve)));
 }
 
 async function brokerScan(a: Args) {

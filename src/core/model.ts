@@ -2,7 +2,8 @@
 // writes to a state dir. The UI renders it; the watcher and the CLI drive it.
 import { Emitter, type Logger, silentLogger } from './emitter';
 import { candidateRoots, mapFolder, resolveWorkspaceRoot } from './discovery';
-import { FileCache, loadStateDir } from './snapshot';
+import { FileCache, loadStateDir, mapLimit } from './snapshot';
+import { logSourceOf, type LogSource } from './jobLog';
 import { verifyJobs } from './verify';
 import { readBrokerFile, readJobRecord, readLogPreview, readLogTail, readStateFile } from './reader';
 import { inferEnd } from './logInference';
@@ -417,6 +418,38 @@ export class JobsModel {
     }
   }
 
+  /** Where a job's log is, for the one merged reader and follower (jobLog.ts). */
+  logSource(job: Job): LogSource {
+    const a = this.opts.archive;
+    const e = a?.get(job.stateDir, job.id);
+    return logSourceOf(job, e, e && a!.entryPaths(job.stateDir, job.id).log);
+  }
+
+  /**
+   * Given state dirs (the CLI's `--all`) through the same pipeline as the folders, archive
+   * included. At most `pool` state dirs are read at once, so open files stay bounded.
+   */
+  async readStateDirs(
+    dirs: readonly { root: StateRoot; stateDir: string }[],
+    pool = STATE_DIR_POOL,
+  ): Promise<{ jobs: Job[]; warnings: ReadWarning[] }> {
+    await this.opts.archive?.load();
+    const snaps = await mapLimit(dirs, pool, (d) => loadStateDir(d.root, d.stateDir, this.settings));
+    let done = await this.complete(snaps);
+    const archive = this.opts.archive;
+    if (archive) {
+      const goneBefore = snaps.map((s) => archive.gone(s.stateDir).length);
+      for (const s of done) this.archiveInBackground(s);
+      await this.settled();
+      // Jobs found gone by this look are shown from the archive too.
+      if (snaps.some((s, i) => archive.gone(s.stateDir).length !== goneBefore[i])) done = await this.complete(snaps);
+    }
+    return {
+      jobs: done.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a)),
+      warnings: [...done.flatMap((s) => s.warnings), ...(archive?.warnings ?? [])],
+    };
+  }
+
   /** State dirs being shown, and every candidate root (for the watcher's plan). */
   watchPlan(): { stateDirs: string[]; roots: string[] } {
     const stateDirs = this.state.flatMap((f) => f.snapshots.map((s) => s.stateDir));
@@ -556,6 +589,8 @@ export class JobsModel {
 }
 
 const INFER_TAIL_BYTES = 64 * 1024;
+/** State dirs read at once by readStateDirs (each reads up to 32 files at once). */
+const STATE_DIR_POOL = 4;
 
 /** What changed from one list of folder states to the next, by job identity and content. */
 function diffFolders(before: readonly FolderState[], after: readonly FolderState[]): FolderDiff[] {
