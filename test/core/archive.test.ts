@@ -142,6 +142,44 @@ describe('the job archive', () => {
     );
   });
 
+  test('deleted while running and re-created: the flags stay (plus recreated), the history says when and how', async () => {
+    const id = 'task-mwu2a021-story1';
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
+      { waitReady: true },
+    );
+    const rec = record(id, {
+      status: 'running',
+      pid,
+      completedAt: undefined,
+      createdAt: new Date(Date.now() - 5000).toISOString(),
+    });
+    await writeJob(sb.stateDir, rec, 'Starting Codex Task.\n');
+    await writeIndex(sb.stateDir, [rec]);
+    await start();
+    await waitFor(model, () => job(id)?.status === 'running', 'the running job');
+    await model.settled();
+    await writeIndex(sb.stateDir, []);
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.json`));
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.log`));
+    await waitFor(model, () => !!job(id)?.archived, 'the deletion');
+    // The worker's completion write brings the record back.
+    await writeJob(sb.stateDir, record(id, { status: 'completed', pid }), 'Starting Codex Task.\n');
+    await writeIndex(sb.stateDir, [record(id, { status: 'completed', pid })]);
+    await waitFor(model, () => job(id)?.status === 'completed' && !job(id)?.archived, 'the re-created job');
+    await model.settled();
+    await waitFor(model, () => !!job(id)?.flags.includes('recreated'), 'the recreated flag');
+    const j = job(id)!;
+    assert.ok(j.flags.includes('deleted-while-running'), `flags ${j.flags.join(',')}`);
+    const what = (j.history ?? []).map((h) => h.what);
+    assert.deepEqual(what.slice(0, 1), ['created']);
+    assert.ok(what.includes('deleted') && what.includes('recreated'), what.join(','));
+    const del = j.history!.find((h) => h.what === 'deleted')!;
+    assert.equal(del.status, 'running');
+    assert.equal(del.by, 'deleted-while-running');
+  });
+
   test('a job that came and went between two looks is archived from the log opened on its creation', async () => {
     const id = 'task-mwu2a004-blink4';
     const jobsDir = path.join(sb.stateDir, 'jobs');
