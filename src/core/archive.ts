@@ -64,6 +64,7 @@ export class JobArchive {
   private readonly background: boolean;
   private readonly backlog = new Map<string, Backlog>();
   private backlogTimer: NodeJS.Timeout | undefined;
+  private stepping = false;
   private disposed = false;
 
   constructor(
@@ -217,6 +218,10 @@ export class JobArchive {
   private async observeOne(stateDir: string, job: Job, now: number, force: boolean): Promise<void> {
     const k = keyOf(stateDir, job.id);
     const prev = this.store.get(k);
+    if (prev && !force && this.unchanged(k, prev, job)) {
+      prev.lastSeenMs = now; // in memory only: eviction order; written with the next real change
+      return;
+    }
     const e: ArchiveEntry = prev ? { ...prev, history: [...prev.history] } : newEntry(stateDir, job.id, now);
     let changed = !prev;
     const logOnly = job.flags.includes('log-only');
@@ -230,10 +235,11 @@ export class JobArchive {
       this.held.records.delete(k);
       changed = true;
     } else if (!e.record) changed = this.takeCaughtRecord(k, e) || changed;
-    if (job.index && JSON.stringify(job.index.raw) !== JSON.stringify(e.index)) {
+    // The same parsed entry object as last time is the same entry (a partial re-read keeps it).
+    if (job.index && job.index.raw !== e.index && JSON.stringify(job.index.raw) !== JSON.stringify(e.index)) {
       e.index = job.index.raw;
       changed = true;
-    }
+    } else if (job.index) e.index = job.index.raw;
     const size = job.log.size;
     const grown =
       job.log.exists &&
@@ -272,6 +278,24 @@ export class JobArchive {
     }
     this.store.set(k, e);
     if (changed) await this.write(e);
+  }
+
+  /** Nothing to copy, record or say about a job since the last look (most jobs, most looks). */
+  private unchanged(k: string, e: ArchiveEntry, job: Job): boolean {
+    if (job.flags.includes('log-only') || e.goneHow || this.held.hasGrabbed(k) || this.held.records.has(k))
+      return false;
+    if (this.held.isHeld(k) && isTerminalStatus(job.status)) return false; // its grace period is counted
+    const log = job.log;
+    const logSame = log.exists
+      ? log.size === e.logOffset && log.fileId === e.logFileId && !this.held.holdsOther(k, log.fileId)
+      : !this.held.isHeld(k);
+    return (
+      logSame &&
+      (job.record ? job.recordMtimeMs === e.recordMtimeMs && !!e.record : true) &&
+      (job.index ? job.index.raw === e.index : !e.index) &&
+      e.lastStatus === job.status &&
+      e.lastLive === isVerifiedLive(job)
+    );
   }
 
   /** Copies what a job's open logs still hold, to their end, and closes them. */
@@ -359,6 +383,7 @@ export class JobArchive {
       if (next.done) return;
       const [k, b] = next.value;
       this.backlog.delete(k);
+      this.stepping = true;
       void this.enqueue(async () => {
         const e = this.store.get(k);
         if (!e || this.disposed) return;
@@ -366,14 +391,17 @@ export class JobArchive {
         if (r.changed) await this.write(e);
         if (r.more) this.backlog.set(k, b);
         await this.enforceLimits(Date.now());
-      }).finally(() => this.scheduleBacklog());
+      }).finally(() => {
+        this.stepping = false;
+        this.scheduleBacklog();
+      });
     }, STEP_PAUSE_MS);
     this.backlogTimer.unref?.();
   }
 
   /** Whether a big copy is still going on in the background (benchmarks wait for it). */
   get copying(): boolean {
-    return this.backlog.size > 0;
+    return this.backlog.size > 0 || this.stepping;
   }
 
   /**

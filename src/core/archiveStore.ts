@@ -175,13 +175,19 @@ export class ArchiveStore {
     return n;
   }
 
+  private readonly ready = new Set<string>();
+
   /** Makes the dir a state dir's entries go in; false (with a warning) when it cannot be used. */
   async ensureDirFor(stateDir: string): Promise<boolean> {
+    // Checked once; a write into it checks the dir again (writeFileAtomic), and a failure re-checks here.
+    if (this.ready.has(stateDir) && !this.unavailable) return true;
     try {
       await fs.mkdir(this.dirOf(stateDir), { recursive: true });
       await assertRealDir(this.dirOf(stateDir), this.dir);
+      this.ready.add(stateDir);
       return true;
     } catch (err) {
+      this.ready.delete(stateDir);
       this.fail(err);
       return false;
     }

@@ -9,7 +9,7 @@ import { readBrokerFile, readJobRecord, readLogPreview, readLogTail, readStateFi
 import { inferEnd } from './logInference';
 import { reconcile } from './reconcile';
 import { claimsActive, countJobs, jobKey, type JobCounts } from './classify';
-import type { ChangeBatch, StateDirChange } from './watcher';
+import { mergeRecords, type ChangeBatch, type StateDirChange } from './watcher';
 import type { JobArchive } from './archive';
 import * as path from 'path';
 import type {
@@ -255,16 +255,25 @@ export class JobsModel {
       // Verification failing must not hide what the files say; statuses stay `unverified`.
       this.logger.warn(`process verification failed: ${String(err)}`);
     }
-    return Promise.all(out.map(async (s) => ({ ...s, jobs: await Promise.all(s.jobs.map((j) => this.inferred(j))) })));
+    // Only stale jobs can be completed from their log; the rest go through as they are.
+    return Promise.all(
+      out.map(async (s) =>
+        s.jobs.some((j) => j.status === 'stale')
+          ? { ...s, jobs: await Promise.all(s.jobs.map((j) => (j.status === 'stale' ? this.inferred(j) : j))) }
+          : s,
+      ),
+    );
   }
 
   /** A copy of a job with what the archive knows of its story: history, and the flags it gives. */
   private withStory(j: Job): Job {
     const e = this.opts.archive?.get(j.stateDir, j.id);
-    const copy: Job = { ...j, flags: [...j.flags], display: { ...j.display } };
+    // Shallow: verification writes only `verification` and `status`; flags are copied when added to.
+    const copy: Job = { ...j };
     if (!e) return copy;
     copy.history = e.history;
-    for (const f of this.opts.archive!.flagsOf(j.stateDir, j.id)) if (!copy.flags.includes(f)) copy.flags.push(f);
+    const story = this.opts.archive!.flagsOf(j.stateDir, j.id).filter((f) => !j.flags.includes(f));
+    if (story.length) copy.flags = [...j.flags, ...story];
     return copy;
   }
 
@@ -354,10 +363,18 @@ export class JobsModel {
     const holders = this.state.filter((f) => f.snapshots.some((s) => s.stateDir === stateDir));
     if (holders.length === 0) return;
     const prev = holders[0].snapshots.find((s) => s.stateDir === stateDir)!;
-    const [next] = await this.complete([await read(prev)]);
+    const fresh = await read(prev);
+    // Nothing the files say has changed (a second look after a burst, mostly): nothing to do.
+    if (fresh === prev && why === 'files') return;
+    const [next] = await this.complete([fresh]);
     if (this.disposed) return;
     if (why === 'files') this.archiveInBackground(next);
     const before = new Map(prev.jobs.map((j) => [j.id, j]));
+    // A job whose inputs and verdict are the ones shown keeps its object: the diff sees it unchanged.
+    next.jobs = next.jobs.map((j) => {
+      const old = before.get(j.id);
+      return old && sameJob(old, j) ? old : j;
+    });
     const changedJobs: Job[] = [];
     const transitions: StatusTransition[] = [];
     for (const j of next.jobs) {
@@ -546,6 +563,7 @@ export class JobsModel {
     }
     let broker = snap.broker;
     let config = snap.config;
+    let moved = false;
     if (change.index) {
       const file = path.join(dir, 'state.json');
       const r = await readStateFile(file);
@@ -566,10 +584,22 @@ export class JobsModel {
     await Promise.all(
       [...change.jobs].map(async (id) => {
         const recFile = path.join(jobsDir, `${id}.json`);
+        const known = records.get(id);
+        // Only a log event named it: its record is as it was (a record event of its own re-reads it).
+        const logOnly = change.records && !change.records.has(id) && known && !warnings.some((w) => w.file === recFile);
         const [rec, log] = await Promise.all([
-          readJobRecord(recFile, id),
+          logOnly ? { value: known.fields, mtimeMs: known.mtimeMs, warnings: [] } : readJobRecord(recFile, id),
           readLogPreview(path.join(jobsDir, `${id}.log`), this.settings.logTailBytes, this.settings.progressLines),
         ]);
+        const before = { rec: records.get(id), log: logs.get(id) };
+        if (
+          !rec.warnings.length &&
+          !warnings.some((w) => w.file === recFile) &&
+          sameRecord(before.rec, rec.value, rec.mtimeMs) &&
+          sameLog(before.log, log)
+        )
+          return;
+        moved = true;
         drop(recFile);
         warnings = [...warnings, ...rec.warnings];
         if (rec.value) records.set(id, { fields: rec.value, mtimeMs: rec.mtimeMs });
@@ -578,6 +608,7 @@ export class JobsModel {
         else logs.delete(id);
       }),
     );
+    if (!moved && !change.index && !change.broker) return snap;
     const jobs = reconcile({ stateDir: dir, index, records, logs });
     return { ...snap, jobs, warnings, broker, config, readAtMs: this.now() };
   }
@@ -597,21 +628,34 @@ function diffFolders(before: readonly FolderState[], after: readonly FolderState
   return after.map((f) => {
     const old = before.find((b) => b.folder.path === f.folder.path);
     const prev = new Map((old?.jobs ?? []).map((j) => [jobKey(j), j]));
-    const next = new Map(f.jobs.map((j) => [jobKey(j), j]));
+    const added: Job[] = [];
+    const changed: Job[] = [];
+    for (const j of f.jobs) {
+      const k = jobKey(j);
+      const p = prev.get(k);
+      prev.delete(k);
+      if (!p) added.push(j);
+      else if (p !== j && looksOf(p) !== looksOf(j)) changed.push(j);
+    }
     return {
       folder: f.folder,
-      added: f.jobs.filter((j) => !prev.has(jobKey(j))),
-      removed: (old?.jobs ?? []).filter((j) => !next.has(jobKey(j))),
-      changed: f.jobs.filter((j) => prev.has(jobKey(j)) && looksOf(prev.get(jobKey(j))!) !== looksOf(j)),
+      added,
+      removed: [...prev.values()],
+      changed,
       warningsChanged: JSON.stringify(old?.warnings ?? []) !== JSON.stringify(f.warnings),
     };
   });
 }
 
+/** Jobs are never changed once made, so what one looks like is worked out once. */
+const looks = new WeakMap<Job, string>();
+
 /** What a view shows of a job, to tell a changed job from a new object with the same content. */
 function looksOf(j: Job): string {
+  const known = looks.get(j);
+  if (known !== undefined) return known;
   const d = j.display;
-  return JSON.stringify([
+  const look = JSON.stringify([
     j.status,
     j.flags,
     d.status,
@@ -628,21 +672,62 @@ function looksOf(j: Job): string {
     j.verification?.detail,
     j.archived?.logBytes,
     j.history?.length,
+    j.recordMtimeMs,
   ]);
+  looks.set(j, look);
+  return look;
 }
 
 function mergeBatch(into: ChangeBatch, from: ChangeBatch): void {
   into.layout ||= from.layout;
   for (const [dir, c] of from.dirs) {
     const e = into.dirs.get(dir);
-    if (!e) into.dirs.set(dir, { index: c.index, broker: c.broker, jobs: new Set(c.jobs), rescan: c.rescan });
+    if (!e)
+      into.dirs.set(dir, {
+        index: c.index,
+        broker: c.broker,
+        jobs: new Set(c.jobs),
+        records: c.records && new Set(c.records),
+        rescan: c.rescan,
+      });
     else {
       e.rescan ||= c.rescan;
       e.index ||= c.index;
       e.broker ||= c.broker;
       for (const id of c.jobs) e.jobs.add(id);
+      mergeRecords(e, c);
     }
   }
+}
+
+/** Same files read, same verdict: nothing a view shows can differ. */
+function sameJob(a: Job, b: Job): boolean {
+  return (
+    a.record === b.record &&
+    a.index === b.index &&
+    a.log === b.log &&
+    a.status === b.status &&
+    a.archived?.logBytes === b.archived?.logBytes &&
+    a.history === b.history &&
+    a.verification?.outcome === b.verification?.outcome &&
+    a.verification?.detail === b.verification?.detail &&
+    a.flags.join() === b.flags.join() &&
+    a.display.rendered === b.display.rendered
+  );
+}
+
+function sameRecord(
+  before: { fields: JobFields; mtimeMs?: number } | undefined,
+  now: JobFields | undefined,
+  mtimeMs: number | undefined,
+): boolean {
+  if (!before || !now) return !before && !now;
+  return before.mtimeMs === mtimeMs && JSON.stringify(before.fields.raw) === JSON.stringify(now.raw);
+}
+
+function sameLog(before: LogPreview | undefined, now: LogPreview): boolean {
+  if (!before || !now.exists) return !before && !now.exists;
+  return before.size === now.size && before.mtimeMs === now.mtimeMs && before.fileId === now.fileId;
 }
 
 /** The index as the snapshot last saw it, rebuilt from the jobs' index entries. */

@@ -16,6 +16,8 @@ export interface StateDirChange {
   broker: boolean;
   /** Jobs whose record or log changed. */
   jobs: Set<string>;
+  /** Of those, the ones whose record had an event (absent: read every named job's record). */
+  records?: Set<string>;
   /** The jobs dir came or went: list it again. */
   rescan: boolean;
 }
@@ -243,7 +245,12 @@ export class StateWatcher {
       // The receiver decides whether the catcher thread starts (live.ts: one place for that policy).
       this.opts.onPossiblyNewLog?.(stateDir, id);
     } else if (m[2] === 'json') this.opts.onRecordEvent?.(stateDir, id);
-    this.queue((b) => entry(b, stateDir).jobs.add(id));
+    this.queue((b) => {
+      const e = entry(b, stateDir);
+      e.jobs.add(id);
+      // A log line does not touch the record: it is not read again for it.
+      if (m[2] === 'json') (e.records ??= new Set()).add(id);
+    });
   }
 
   private dirEvent(p: string, dirs: Set<string>, removed: boolean): void {
@@ -301,6 +308,7 @@ export class StateWatcher {
       e.broker ||= c.broker;
       e.rescan ||= c.rescan;
       for (const id of c.jobs) e.jobs.add(id);
+      mergeRecords(e, c);
     }
     // Restarted by every batch: the second look comes once a burst has ended.
     if (this.settleTimer) clearTimeout(this.settleTimer);
@@ -393,10 +401,16 @@ export class StateWatcher {
   }
 }
 
+/** Unions `from`'s record ids into `into` (absent on either side: every record is read). */
+export function mergeRecords(into: StateDirChange, from: StateDirChange): void {
+  if (!into.records || !from.records) into.records = undefined;
+  else for (const id of from.records) into.records.add(id);
+}
+
 function entry(b: ChangeBatch, dir: string): StateDirChange {
   let e = b.dirs.get(dir);
   if (!e) {
-    e = { index: false, broker: false, jobs: new Set(), rescan: false };
+    e = { index: false, broker: false, jobs: new Set(), records: new Set(), rescan: false };
     b.dirs.set(dir, e);
   }
   return e;
