@@ -4,7 +4,7 @@ import { Emitter, type Logger, silentLogger } from './emitter';
 import { candidateRoots, mapFolder, resolveWorkspaceRoot } from './discovery';
 import { FileCache, loadStateDir, mapLimit } from './snapshot';
 import { logSourceOf, type LogSource } from './jobLog';
-import { verifyJobs } from './verify';
+import { deriveStatus, verifyJobs } from './verify';
 import { readBrokerFile, readJobRecord, readLogPreview, readLogTail, readStateFile } from './reader';
 import { inferEnd } from './logInference';
 import { reconcile } from './reconcile';
@@ -239,18 +239,35 @@ export class JobsModel {
    * each job a new object, verified against the process table, then completed from its log where
    * its record's last word was lost. Nothing shown before is changed.
    */
-  private async complete(snaps: readonly StateDirSnapshot[]): Promise<StateDirSnapshot[]> {
+  private async complete(
+    snaps: readonly StateDirSnapshot[],
+    shown?: ReadonlyMap<string, Job>,
+  ): Promise<StateDirSnapshot[]> {
     const out = snaps.map((s) => {
       const withArch = this.withArchived(s);
       return { ...withArch, jobs: withArch.jobs.map((j) => this.withStory(j)) };
     });
+    // A job read from the same files as the one shown keeps its verdict: the re-verify timer keeps
+    // those of running jobs fresh. Only the jobs an update touched are checked against the OS here.
+    const toVerify = out
+      .flatMap((s) => s.jobs)
+      .filter((j) => {
+        const old = shown?.get(j.id);
+        if (
+          !old ||
+          old.record !== j.record ||
+          old.index !== j.index ||
+          old.log !== j.log ||
+          !!old.archived !== !!j.archived
+        )
+          return true;
+        j.verification = old.verification;
+        // An inferred status is re-derived: inference runs again below, from the same log.
+        j.status = old.inferred ? deriveStatus(j, old.verification, this.settings, this.now()) : old.status;
+        return false;
+      });
     try {
-      await verifyJobs(
-        out.flatMap((s) => s.jobs),
-        this.opts.table,
-        this.settings,
-        this.now(),
-      );
+      await verifyJobs(toVerify, this.opts.table, this.settings, this.now());
     } catch (err) {
       // Verification failing must not hide what the files say; statuses stay `unverified`.
       this.logger.warn(`process verification failed: ${String(err)}`);
@@ -366,7 +383,7 @@ export class JobsModel {
     const fresh = await read(prev);
     // Nothing the files say has changed (a second look after a burst, mostly): nothing to do.
     if (fresh === prev && why === 'files') return;
-    const [next] = await this.complete([fresh]);
+    const [next] = await this.complete([fresh], new Map(prev.jobs.map((j) => [j.id, j])));
     if (this.disposed) return;
     if (why === 'files') this.archiveInBackground(next);
     const before = new Map(prev.jobs.map((j) => [j.id, j]));
