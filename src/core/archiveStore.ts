@@ -287,7 +287,8 @@ export function historyFlags(e: ArchiveEntry): ('deleted-while-running' | 'recre
   const out: ('deleted-while-running' | 'recreated')[] = [];
   if (e.history.some((h) => h.what === 'deleted' && h.by === 'deleted-while-running'))
     out.push('deleted-while-running');
-  if (e.history.some((h) => h.what === 'recreated')) out.push('recreated');
+  // A log deleted and written again means its job's files were deleted while it ran on.
+  if (e.history.some((h) => h.what === 'recreated' || h.what === 'log-recreated')) out.push('recreated');
   return out;
 }
 
