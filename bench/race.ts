@@ -256,7 +256,8 @@ async function oneRun(): Promise<number> {
     // 'unknown': killed with no last word anywhere; `stale` is then the truth.
     if (j && (want === 'unknown' ? j.status !== 'stale' : j.status !== want))
       untruthful.push(`${id} ${want} shown ${j.status}`);
-    const storyFlags = ['deleted-while-running', 'deleted-by-concurrent-writer', 'recreated'];
+    // record-missing says it too: its record was deleted, its index entry kept by another writer.
+    const storyFlags = ['deleted-while-running', 'deleted-by-concurrent-writer', 'recreated', 'record-missing'];
     if (deletedActive.has(id) && !j?.flags.some((f) => storyFlags.includes(f)))
       unflagged.push(`${id} (${j ? j.flags.join(',') || 'no flags' : 'not shown'})`);
   }

@@ -94,6 +94,27 @@ export async function planJobLog(src: LogSource): Promise<LogPlan> {
   };
 }
 
+/** The last `maxBytes` of the merged log (from a line start), and how much came before it. */
+export async function readPlanTail(plan: LogPlan, maxBytes: number): Promise<{ text: string; omitted: number }> {
+  let skip = Math.max(0, plan.bytes - maxBytes);
+  const omitted = skip;
+  const parts: LogPart[] = [];
+  for (const p of plan.parts) {
+    const len = p.end - p.start;
+    if (skip >= len) {
+      skip -= len;
+      continue;
+    }
+    parts.push({ ...p, start: p.start + skip });
+    skip = 0;
+  }
+  const bufs: Buffer[] = [];
+  for await (const b of readParts(parts)) bufs.push(b);
+  let text = Buffer.concat(bufs).toString('utf8');
+  if (omitted > 0) text = text.slice(text.indexOf('\n') + 1); // started mid-line
+  return { text, omitted: omitted + (plan.bytes - omitted - Buffer.byteLength(text)) };
+}
+
 /** Reads the parts in bounded chunks. */
 export async function* readParts(parts: readonly LogPart[]): AsyncGenerator<Buffer> {
   for (const p of parts) yield* readRange(p.file, p.start, p.end);

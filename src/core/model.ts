@@ -5,7 +5,8 @@ import { candidateRoots, mapFolder, resolveWorkspaceRoot } from './discovery';
 import { FileCache, loadStateDir, mapLimit } from './snapshot';
 import { logSourceOf, type LogSource } from './jobLog';
 import { deriveStatus, verifyJobs } from './verify';
-import { readBrokerFile, readJobRecord, readLogPreview, readLogTail, readStateFile } from './reader';
+import { parseJobFields, readBrokerFile, readJobRecord, readLogPreview, readLogTail, readStateFile } from './reader';
+import { isTerminalStatus } from './types';
 import { inferEnd } from './logInference';
 import { reconcile } from './reconcile';
 import { claimsActive, countJobs, jobKey, type JobCounts } from './classify';
@@ -258,6 +259,7 @@ export class JobsModel {
           old.record !== j.record ||
           old.index !== j.index ||
           old.log !== j.log ||
+          old.recordedStatus !== j.recordedStatus ||
           !!old.archived !== !!j.archived
         )
           return true;
@@ -275,8 +277,8 @@ export class JobsModel {
     // Only stale jobs can be completed from their log; the rest go through as they are.
     return Promise.all(
       out.map(async (s) =>
-        s.jobs.some((j) => j.status === 'stale')
-          ? { ...s, jobs: await Promise.all(s.jobs.map((j) => (j.status === 'stale' ? this.inferred(j) : j))) }
+        s.jobs.some(mayInfer)
+          ? { ...s, jobs: await Promise.all(s.jobs.map((j) => (mayInfer(j) ? this.inferred(j) : j))) }
           : s,
       ),
     );
@@ -291,17 +293,34 @@ export class JobsModel {
     copy.history = e.history;
     const story = this.opts.archive!.flagsOf(j.stateDir, j.id).filter((f) => !j.flags.includes(f));
     if (story.length) copy.flags = [...j.flags, ...story];
+    // Its record is gone but the index still says it runs: the last record the archive read may
+    // have the end (a concurrent writer deleted it a moment after it was written).
+    const kept = e.record && !j.record && !j.archived ? parseJobFields(e.record, 'archive').fields : undefined;
+    if (kept && isTerminalStatus(kept.status) && !isTerminalStatus(j.recordedStatus)) {
+      copy.display = { ...j.display, ...stripUndefined(kept), raw: kept.raw };
+      copy.recordedStatus = kept.status;
+    }
     return copy;
+  }
+
+  /** The archive's copy of a job's log, when it holds any. */
+  private keptLog(j: Job): { file: string; bytes: number } | undefined {
+    const e = this.opts.archive?.get(j.stateDir, j.id);
+    return e && e.logBytes > 0
+      ? { file: this.opts.archive!.entryPaths(j.stateDir, j.id).log, bytes: e.logBytes }
+      : undefined;
   }
 
   private readonly inferCache = new Map<string, InferredEnd | null>();
 
   /** A stale job whose kept log ends with the companion's completion is shown as it ended. */
   private async inferred(j: Job): Promise<Job> {
-    if (j.status !== 'stale') return j;
-    const file = j.log.exists ? j.logPath : j.archived?.logPath;
+    // Stale, or known only from its log (no status anywhere): the log may say how it ended.
+    if (j.status !== 'stale' && !(j.status === 'unknown' && !j.recordedStatus)) return j;
+    const kept = j.log.exists ? undefined : this.keptLog(j);
+    const file = j.log.exists ? j.logPath : kept?.file;
     if (!file) return j;
-    const key = `${file}\u0000${j.log.exists ? `${j.log.size}:${j.log.mtimeMs}` : `a${j.archived?.logBytes}`}`;
+    const key = `${file}\u0000${j.log.exists ? `${j.log.size}:${j.log.mtimeMs}` : `a${kept?.bytes}`}`;
     let end = this.inferCache.get(key);
     if (end === undefined) {
       const tail = await readLogTail(file, INFER_TAIL_BYTES).catch(() => undefined);
@@ -715,6 +734,12 @@ function mergeBatch(into: ChangeBatch, from: ChangeBatch): void {
       mergeRecords(e, c);
     }
   }
+}
+
+const mayInfer = (j: Job) => j.status === 'stale' || (j.status === 'unknown' && !j.recordedStatus);
+
+function stripUndefined(f: JobFields): Partial<JobFields> {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as Partial<JobFields>;
 }
 
 /** Same files read, same verdict: nothing a view shows can differ. */

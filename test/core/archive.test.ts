@@ -136,9 +136,10 @@ describe('the job archive', () => {
     );
     assert.match(copy, /the log was re-created/);
     assert.ok(copy.endsWith(after), 'and the new life after it');
+    // Its log was written again after the deletion: the story says recreated too.
     assert.deepEqual(
       job(id)!.flags.filter((f) => f !== 'log-only'),
-      ['archived', 'deleted-while-running'],
+      ['archived', 'deleted-while-running', 'recreated'],
     );
   });
 

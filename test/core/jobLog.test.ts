@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive';
-import { LogFollower, logSourceOf, planJobLog, readParts, type LogSource } from '../../src/core/jobLog';
+import { LogFollower, logSourceOf, planJobLog, readParts, readPlanTail, type LogSource } from '../../src/core/jobLog';
 import { sandbox, type Sandbox } from './helpers';
 import { until } from './launchHelpers';
 
@@ -84,5 +84,14 @@ describe('the merged job log', () => {
     } finally {
       f.dispose();
     }
+  });
+
+  test('the end of the merged log, from a line start, says how much came before', async () => {
+    await fs.writeFile(logFile(), 'line one\nline two\nline three\n');
+    const plan = await planJobLog(await source());
+    const tail = await readPlanTail(plan, 14);
+    assert.equal(tail.text, 'line three\n');
+    assert.equal(tail.omitted, plan.bytes - 11);
+    assert.equal((await readPlanTail(plan, 1000)).text, 'line one\nline two\nline three\n');
   });
 });
