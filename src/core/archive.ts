@@ -256,7 +256,14 @@ export class JobArchive {
       e.logNote = note;
     } else if (grown || other || this.held.hasGrabbed(k)) {
       // Lives grabbed since the last copy are taken over (or closed) even when nothing grew.
-      const r = await this.copyLog(job.logPath, job.status, e, now, force ? Infinity : INLINE_BYTES);
+      const r = await this.copyLog(
+        job.logPath,
+        job.status,
+        e,
+        now,
+        force ? Infinity : INLINE_BYTES,
+        justFinished(job, now),
+      );
       changed = r.changed || changed;
       if (r.more) this.toBacklog(k, job);
     }
@@ -339,6 +346,8 @@ export class JobArchive {
     e: ArchiveEntry,
     now: number,
     budget: number,
+    /** Finished a moment ago: its final output may still follow, so it is held like a running job's. */
+    recent = false,
   ): Promise<{ changed: boolean; more: boolean }> {
     const k = keyOf(e.stateDir, e.id);
     // Files opened earlier, oldest life first: the one we held, then those grabbed on events since.
@@ -360,7 +369,7 @@ export class JobArchive {
     const life = keep ?? cur;
     if (keep) await cur.fh.close().catch(() => undefined);
     // Finished: kept open only when seen running before (its final output may follow), for a while.
-    const hold = !isTerminalStatus(status) || e.lastLive || this.held.finishedSince.has(k);
+    const hold = !isTerminalStatus(status) || e.lastLive || recent || this.held.finishedSince.has(k);
     try {
       const r = await this.drainOne(life, e, now, !hold, budget);
       return { changed: r.changed || changed, more: r.more };
@@ -542,3 +551,9 @@ export class JobArchive {
 }
 
 export { wasActive };
+
+/** Whether a job's record says it ended less than the grace period ago. */
+function justFinished(job: Job, now: number): boolean {
+  const end = Date.parse(job.display.completedAt ?? job.display.cancelledAt ?? '');
+  return !Number.isNaN(end) && now - end < FINISHED_GRACE_MS && now - end > -FINISHED_GRACE_MS;
+}

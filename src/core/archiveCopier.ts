@@ -48,7 +48,7 @@ export async function markRecreated(e: ArchiveEntry, o: Pick<CopyOptions, 'targe
   e.logBytes += note.length;
   e.logOffset = 0;
   e.lifeBytes = 0;
-  addEvent(e, { atMs: o.now, what: 'log-recreated' });
+  addEvent(e, { atMs: o.now, what: 'log-recreated', status: e.lastStatus });
 }
 
 /** Copies what the open file has beyond our offset (it may be deleted already: it still reads). */

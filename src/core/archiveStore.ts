@@ -6,7 +6,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { assertRealDir, isSafeFsError, READ_LIMITS, readBoundedText, writeFileAtomic } from './safeFs';
 import { isSafeJobId } from './reader';
-import { ACTIVE_STATUSES, type JobHistoryEvent, type ReadWarning } from './types';
+import { ACTIVE_STATUSES, isTerminalStatus, type JobHistoryEvent, type ReadWarning } from './types';
 
 export type GoneHow = 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
 const GONE_HOWS: readonly GoneHow[] = ['pruned', 'deleted-while-running', 'deleted-by-concurrent-writer'];
@@ -287,8 +287,14 @@ export function historyFlags(e: ArchiveEntry): ('deleted-while-running' | 'recre
   const out: ('deleted-while-running' | 'recreated')[] = [];
   if (e.history.some((h) => h.what === 'deleted' && h.by === 'deleted-while-running'))
     out.push('deleted-while-running');
-  // A log deleted and written again means its job's files were deleted while it ran on.
-  if (e.history.some((h) => h.what === 'recreated' || h.what === 'log-recreated')) out.push('recreated');
+  // Its files went while it was not finished and came back (its worker wrote on), or its log was
+  // deleted and written again. A finished job written back by a repair is not `recreated`.
+  const unfinished = (h: HistoryEvent) => !isTerminalStatus(h.status);
+  const activeDeletion = e.history.some((h) => h.what === 'deleted' && unfinished(h));
+  if (
+    e.history.some((h) => (h.what === 'log-recreated' && unfinished(h)) || (h.what === 'recreated' && activeDeletion))
+  )
+    out.push('recreated');
   return out;
 }
 
