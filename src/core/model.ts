@@ -373,7 +373,15 @@ export class JobsModel {
   private archiveInBackground(snap: StateDirSnapshot): void {
     const archive = this.opts.archive;
     if (!archive || !snap.exists) return;
-    const onDisk = snap.jobs.filter((j) => !j.archived);
+    // A gone job whose worker still writes its log is shown merged with its archived self; the
+    // archive gets that live log as the log-only job it is.
+    const onDisk = snap.jobs.flatMap((j) =>
+      !j.archived
+        ? [j]
+        : j.flags.includes('log-only')
+          ? [{ ...j, record: undefined, index: undefined, archived: undefined, flags: ['log-only' as const] }]
+          : [],
+    );
     const indexSize = onDisk.filter((j) => j.index).length;
     const goneBefore = archive.gone(snap.stateDir).length;
     this.archiving++;
