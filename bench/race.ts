@@ -3,7 +3,12 @@
 // archives. Every write to a log is recorded by the fake (a ledger: bytes, text, and which life of
 // the file, inode and birth time, took it), so the table says exactly how much the archive kept,
 // how much was lost, and how short-lived the files were whose bytes were lost.
-// Options: --jobs N (default 32), --run-ms N (how long each job runs, default 3000).
+// The ground truth is the stand-in's own: its ledger has every byte it wrote, every deletion of a
+// job's files (and the status it had), and its completion or cancel lines; so each run also says how
+// many jobs every view shows (the tree's model, `status`, `status --all`), how many final statuses
+// are untruthful, how many deleted jobs carry no flag, and whether `log` prints every byte kept.
+// Options: --jobs N (default 32), --run-ms N (how long each job runs, default 3000), --runs N
+// (default 1), --load N (busy loops beside it, default 0; the issue's runs use 4).
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
@@ -22,6 +27,9 @@ const opt = (name: string, d: number) => {
 };
 const N = opt('--jobs', 32);
 const runMs = opt('--run-ms', 3000);
+const RUNS = opt('--runs', 1);
+const LOAD = opt('--load', 0);
+const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
 const FAKE = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'fake-plugin', 'scripts', 'codex-companion.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The reference catcher: one native watch, a synchronous open of every log created; lists what it caught. */
@@ -41,6 +49,32 @@ const CATCHER = `
   process.stdout.write('ready');`;
 
 async function main(): Promise<void> {
+  const busy = Array.from({ length: LOAD }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  let failed = 0;
+  try {
+    for (let r = 1; r <= RUNS; r++) {
+      console.log(`\n--- run ${r} of ${RUNS}${LOAD ? `, ${LOAD} busy loops beside it` : ''}`);
+      failed += await oneRun();
+    }
+  } finally {
+    for (const b of busy) b.kill('SIGKILL');
+  }
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+function cli(argv: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [CLI, ...argv], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const out: Buffer[] = [];
+    c.stdout.on('data', (d: Buffer) => out.push(d));
+    c.on('exit', () => resolve(Buffer.concat(out).toString()));
+  });
+}
+
+async function oneRun(): Promise<number> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-race-'));
   const workspace = path.join(tmp, 'ws');
   const pluginData = path.join(tmp, 'plugin-data');
@@ -55,7 +89,7 @@ async function main(): Promise<void> {
     settings: { ...DEFAULT_SETTINGS, extraRoots: [path.join(pluginData, 'state')] },
   });
   model.setFolders([{ path: workspace, name: 'ws' }]);
-  const live = new LiveUpdates(model, { debounceMs: 30 });
+  const live = new LiveUpdates(model, { debounceMs: 30, archive });
   await live.start();
   await live.watcher.ready();
 
@@ -94,11 +128,20 @@ async function main(): Promise<void> {
   const launcher = `
     const { spawn } = require('child_process');
     const [fake, ws, n] = process.argv.slice(1);
+    const kinds = [['task', '--background'], ['review'], ['task', '--background'], ['adversarial-review']];
     Promise.all(Array.from({ length: Number(n) }, (_, i) => new Promise((resolve) => {
-      const c = spawn(process.execPath, [fake, 'task', '--background', '--json', '--cwd', ws, 'race job ' + i], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const c = spawn(process.execPath, [fake, ...kinds[i % 4], '--json', '--cwd', ws, 'race job ' + i], { stdio: ['ignore', 'pipe', 'ignore'] });
+      // A foreground review prints no id; it runs its job in this process, until it ends.
+      if (kinds[i % 4][0] !== 'task') return c.on('exit', () => resolve(null));
       let out = '';
       c.stdout.on('data', (d) => (out += d));
-      c.on('exit', () => { try { resolve(JSON.parse(out).jobId); } catch { resolve(null); } });
+      c.on('exit', () => {
+        let id = null;
+        try { id = JSON.parse(out).jobId; } catch {}
+        // Every sixth job (a background task) is cancelled while it runs, as a user would.
+        if (!id || i % 6 !== 0) return resolve(id);
+        setTimeout(() => spawn(process.execPath, [fake, 'cancel', id, '--cwd', ws], { stdio: 'ignore' }).on('exit', () => resolve(id)), 700);
+      });
     }))).then((ids) => process.stdout.write(JSON.stringify(ids)));`;
   const launched = await new Promise<(string | null)[]>((resolve) => {
     const child = spawn(process.execPath, ['-e', launcher, FAKE, workspace, String(N)], {
@@ -109,6 +152,7 @@ async function main(): Promise<void> {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', () => resolve(JSON.parse(out || '[]') as (string | null)[]));
   });
+
   // Until every worker is done: the ledger stops growing.
   let last = -1;
   for (;;) {
@@ -136,13 +180,15 @@ async function main(): Promise<void> {
     ms: number;
     text: string;
   }
-  const writes: Write[] = (await fs.readFile(ledger, 'utf8'))
+  const entries: Write[] = (await fs.readFile(ledger, 'utf8'))
     .split('\n')
     .filter(Boolean)
     .map((line) => {
       const [id, bytes, life, ms, text] = line.split('\t');
       return { id, bytes: Number(bytes), life, ms: Number(ms), text: JSON.parse(text) as string };
     });
+  const writes = entries.filter((w) => w.life !== 'deleted');
+  const deletions = entries.filter((w) => w.life === 'deleted');
   const byJob = new Map<string, Write[]>();
   for (const w of writes) byJob.set(w.id, [...(byJob.get(w.id) ?? []), w]);
   const stateDir = model.allJobs()[0]?.stateDir ?? '';
@@ -190,6 +236,57 @@ async function main(): Promise<void> {
       : 'not shown';
     how.set(word, (how.get(word) ?? 0) + 1);
   }
+  // Ground truth: how each job ended (its cancel line, or its final block), and which were deleted
+  // while queued or running.
+  const truth = new Map<string, string>();
+  for (const [id, ws] of byJob) {
+    const all = ws.map((w) => w.text).join('');
+    truth.set(
+      id,
+      all.includes('Cancelled by user.') ? 'cancelled' : all.includes('] Final output\n') ? 'completed' : 'unknown',
+    );
+  }
+  const deletedActive = new Set(deletions.filter((d) => d.text === 'queued' || d.text === 'running').map((d) => d.id));
+  for (const [id] of byJob) if (new Set(byJob.get(id)!.map((w) => w.life)).size > 1) deletedActive.add(id);
+  await archive.flush();
+  const untruthful: string[] = [];
+  const unflagged: string[] = [];
+  for (const [id, want] of truth) {
+    const j = model.findJob(stateDir, id);
+    // 'unknown': killed with no last word anywhere; `stale` is then the truth.
+    if (j && (want === 'unknown' ? j.status !== 'stale' : j.status !== want))
+      untruthful.push(`${id} ${want} shown ${j.status}`);
+    // record-missing says it too: its record was deleted, its index entry kept by another writer.
+    const storyFlags = ['deleted-while-running', 'deleted-by-concurrent-writer', 'recreated', 'record-missing'];
+    if (deletedActive.has(id) && !j?.flags.some((f) => storyFlags.includes(f)))
+      unflagged.push(`${id} (${j ? j.flags.join(',') || 'no flags' : 'not shown'})`);
+  }
+  // The other views, as users run them, from the archive this process kept.
+  await live.dispose();
+  model.dispose();
+  await archive.dispose();
+  const cliEnv = { CODEX_JOBS_ARCHIVE_DIR: archive.dir };
+  const root = path.join(pluginData, 'state');
+  const ids = [...byJob.keys()];
+  const shownBy = async (argv: string[]) => {
+    const out = await cli(['status', '--json', '--state-root', root, ...argv], cliEnv).catch(() => '{"jobs":[]}');
+    const jobs = (JSON.parse(out || '{"jobs":[]}') as { jobs: { id: string }[] }).jobs;
+    return ids.filter((id) => jobs.some((j) => j.id === id)).length;
+  };
+  const [statusShown, allShown] = [await shownBy([workspace]), await shownBy(['--all'])];
+  let logShort = 0;
+  let logBytes = 0;
+  let keptBytes = 0;
+  for (const id of ids) {
+    const out = Buffer.byteLength(await cli(['log', id, '--state-root', root, workspace], cliEnv));
+    const kept = await fs.stat(archive.entryPaths(stateDir, id).log).then(
+      (s) => s.size,
+      () => 0,
+    );
+    logBytes += out;
+    keptBytes += kept;
+    if (out < kept) logShort++;
+  }
   const bounded = lostLives.filter((d): d is number => d !== undefined);
   const lostLivesText =
     lostLives.length === 0
@@ -217,15 +314,31 @@ async function main(): Promise<void> {
     ],
     ['load average (1 min)', `${load.toFixed(1)} on ${os.cpus().length} cores`],
     ['records archived', String([...byJob.keys()].filter((id) => archive.get(stateDir, id)?.record).length)],
+    ['jobs created (ledger)', String(byJob.size)],
+    [
+      '  shown by the tree / status / status --all',
+      `${ids.filter((id) => model.findJob(stateDir, id)).length} / ${statusShown} / ${allShown}`,
+    ],
+    [
+      '  ended (truth)',
+      ['completed', 'cancelled', 'unknown']
+        .map((s) => `${[...truth.values()].filter((v) => v === s).length} ${s}`)
+        .join(', '),
+    ],
+    ['untruthful final statuses', `${untruthful.length}${untruthful.length ? `: ${untruthful.join('; ')}` : ''}`],
+    ['deleted while queued/running', String(deletedActive.size)],
+    ['  of them without a flag', `${unflagged.length}${unflagged.length ? `: ${unflagged.join('; ')}` : ''}`],
+    [
+      '`log` bytes printed / archived / written',
+      `${logBytes} / ${keptBytes} / ${totalWritten}; ${logShort} jobs printed fewer than the archive holds`,
+    ],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
-  await live.dispose();
-  model.dispose();
-  await archive.dispose();
   if (process.env.RACE_KEEP) console.log(`kept ${tmp}; state dir ${stateDir}; archive ${archive.dir}`);
   else await fs.rm(tmp, { recursive: true, force: true });
-  process.exitCode = lost > 0 ? 1 : 0;
+  const missing = ids.length * 3 - ids.filter((id) => model.findJob(stateDir, id)).length - statusShown - allShown;
+  return lost + untruthful.length + unflagged.length + logShort + missing > 0 ? 1 : 0;
 }
 
 main().catch((err) => {

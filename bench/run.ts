@@ -97,7 +97,14 @@ async function companionBench(ws: { workspace: string; pluginData: string }, our
   for (let i = 0; i < 5; i++) times.push(await runCompanion(ws));
   const theirs = median(times);
   row('companion `status --json --all`, same dir (median of 5)', ms(theirs), '', undefined);
-  row('ratio companion / codex-jobs snapshot', `${(theirs / ours).toFixed(1)}x`, '>= 20x', theirs / ours >= 20);
+  // Not like for like: a whole process against an in-process warm look (a stat per file, no reads).
+  // The whole-process comparison, archive included, is `npm run bench:cost`.
+  row(
+    'ratio companion process / codex-jobs in-process warm snapshot (not like for like)',
+    `${(theirs / ours).toFixed(1)}x`,
+    '',
+    undefined,
+  );
 }
 
 async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): Promise<void> {
@@ -136,10 +143,12 @@ async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): 
         }
       });
     });
+  // Marks unique to this run: a mark left in the files by an earlier run would satisfy a wait at once.
+  const runId = `${process.pid}-${Date.now().toString(36)}`;
   for (let n = 0; n < 200; n++) {
     const id = indexed[n % indexed.length];
     const kind = (['record', 'log', 'index'] as const)[n % 3];
-    const mark = `bench-${n}`;
+    const mark = `bench-${runId}-${n}`;
     const t = now();
     if (kind === 'record') {
       const rec = JSON.parse(await fs.readFile(path.join(jobsDir, `${id}.json`), 'utf8'));
@@ -162,11 +171,12 @@ async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): 
       await until(() => find(id)?.index?.phase === mark, `index ${n} ${id}`);
     }
     lat[kind].push(now() - t);
-    await new Promise((r) => setTimeout(r, 10));
+    // Isolated changes: longer apart than the coalescing window, so each is handled on its leading edge.
+    await new Promise((r) => setTimeout(r, 50));
   }
   const all = [...lat.record, ...lat.log, ...lat.index];
   row('change-to-model, 200 writes: p50', ms(pct(all, 50)), '', undefined);
-  row('change-to-model, 200 writes: p95', ms(pct(all, 95)), '<= 150 ms', pct(all, 95) <= 150);
+  row('change-to-model, 200 isolated writes: p95', ms(pct(all, 95)), '<= 10 ms', pct(all, 95) <= 10);
   row(
     '  p95 by kind (record / log / index)',
     `${ms(pct(lat.record, 95))} / ${ms(pct(lat.log, 95))} / ${ms(pct(lat.index, 95))}`,

@@ -89,7 +89,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     },
     (m) => output.debug(m),
   );
-  const live = new LiveUpdates(model, { ...liveSettings(), logger });
+  const live = new LiveUpdates(model, { ...liveSettings(), logger, archive });
   const deps: CommandDeps = {
     model,
     output,

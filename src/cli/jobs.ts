@@ -6,9 +6,8 @@ import { promises as fs } from 'fs';
 import { JobsModel } from '../core/model';
 import { createProcessTable } from '../core/processes';
 import { candidateRoots, defaultHostEnv, enumerateStateDirs } from '../core/discovery';
-import { loadStateDir } from '../core/snapshot';
-import { verifyJobs } from '../core/verify';
 import { JobArchive } from '../core/archive';
+import type { LogSource } from '../core/jobLog';
 import { DEFAULT_SETTINGS, type Job, type ProcessTable, type ReadWarning, type StateRoot } from '../core/types';
 import type { Args } from './args';
 
@@ -22,7 +21,8 @@ export function cliArchive(): JobArchive {
   const base =
     process.env.CODEX_JOBS_ARCHIVE_DIR ??
     path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'codex-jobs', 'archive');
-  return (sharedArchive ??= new JobArchive(base));
+  // A one-shot process: big logs are left to the extension's background copier (archive.ts).
+  return (sharedArchive ??= new JobArchive(base, undefined, undefined, { background: false }));
 }
 
 /** A directory the user named: missing or not a directory is an error (exit 1), said plainly. */
@@ -76,38 +76,34 @@ export interface Collected {
   jobs: Job[];
   /** The core's read warnings, and the archive's when it was opened. */
   warnings: ReadWarning[];
+  /** Where a job's log is, for the one merged reader (core/jobLog.ts). */
+  logSource(job: Job): LogSource;
 }
 
 /** One workspace's jobs (the path argument), or with --all those of every state dir under the roots. */
 export async function collect(a: Args, positional: string | undefined = a.positional[0]): Promise<Collected> {
   if (a.all) {
     await checkStateRoots(a);
-    const table = processTable();
+    // Through the model like a workspace: the archive included, opens bounded by a pool.
     const dirs = await enumerateStateDirs(await roots(a));
-    const snaps = await Promise.all(dirs.map((d) => loadStateDir(d.root, d.stateDir, DEFAULT_SETTINGS)));
-    const jobs = snaps.flatMap((s) => s.jobs);
-    await verifyJobs(jobs, table, DEFAULT_SETTINGS);
-    return {
-      workspace: null,
-      stateDirs: dirs.map((d) => d.stateDir),
-      jobs,
-      warnings: snaps.flatMap((s) => s.warnings),
-    };
+    const m = modelFor(a, process.cwd());
+    const r = await m.readStateDirs(dirs);
+    m.dispose();
+    return { workspace: null, stateDirs: dirs.map((d) => d.stateDir), ...r, logSource: (j) => m.logSource(j) };
   }
   const folder = await workspaceFolder(a, positional);
   const m = modelFor(a, folder);
-  const archive = cliArchive();
   await m.refresh();
   // Jobs whose files are gone appear once the archive has compared what it kept.
-  await archive.flush();
-  await m.idle();
+  await m.settled();
   const f = m.folders[0];
   m.dispose();
   return {
     workspace: folder,
     stateDirs: f.snapshots.map((s) => s.stateDir),
     jobs: f.jobs,
-    warnings: [...f.warnings, ...archive.warnings],
+    warnings: [...f.warnings, ...cliArchive().warnings],
+    logSource: (j) => m.logSource(j),
   };
 }
 

@@ -1,127 +1,99 @@
 // What codex-jobs has seen, it keeps: every record and log it reads is copied into its own storage,
-// records when they change (temp + rename), logs by appending only the new bytes. When the companion
-// deletes a job's files (pruning, or a concurrent writer's lost update), the job lives on from here.
-import { createHash } from 'crypto';
-import { promises as fs } from 'fs';
-import type { FileHandle } from 'fs/promises';
+// records when they change, logs by appending only the new bytes (each byte at most once, ever).
+// When the companion deletes a job's files (pruning, or a concurrent writer's lost update), the job
+// lives on from here, with its story. The entries are the store's (archiveStore), the open logs
+// heldLogs', the copying archiveCopier's; this class decides when each runs.
 import * as path from 'path';
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
-import { writeFileAtomic } from './safeFs';
 import { isVerifiedLive } from './classify';
 import type { CaughtLog } from './logCatcher';
 import { fileIdOf, isSafeJobId, parseJobFields, readJobRecord } from './reader';
+import { openRegular } from './safeFs';
 import { isTerminalStatus, type Job, type JobFields, type ReadWarning } from './types';
+import {
+  addEvent,
+  ArchiveStore,
+  DEFAULT_LIMITS,
+  historyFlags,
+  keyOf,
+  newEntry,
+  wasActive,
+  type ArchiveEntry,
+  type ArchiveLimits,
+  type GoneHow,
+  type HistoryEvent,
+} from './archiveStore';
+import { closeLives, HeldLogs, type Held } from './heldLogs';
+import { drainLife } from './archiveCopier';
 
-export type GoneHow = 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
+export { DEFAULT_LIMITS, historyFlags };
+export type { ArchiveEntry, ArchiveLimits, GoneHow, HistoryEvent };
 
-export interface ArchiveEntry {
-  id: string;
-  stateDir: string;
-  record?: Record<string, unknown>;
-  index?: Record<string, unknown>;
-  /** Source log bytes copied so far (the archive log may hold more: earlier lives of a re-created log). */
-  logOffset: number;
-  logBytes: number;
-  recordMtimeMs?: number;
-  /** The source log's identity: a log deleted and re-created is a new file even when it has grown past our offset. */
-  logFileId?: string;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  lastStatus?: string;
-  /** Whether a process was verified for it when last seen. */
-  lastLive: boolean;
-  goneAtMs?: number;
-  goneHow?: GoneHow;
-}
-
-export interface ArchiveLimits {
-  maxAgeMs: number;
-  maxBytes: number;
-}
-
-export const DEFAULT_LIMITS: ArchiveLimits = { maxAgeMs: 30 * 24 * 3_600_000, maxBytes: 512 * 1024 * 1024 };
-
-const COPY_CHUNK = 1024 * 1024;
-/** Open log files at most; past that, logs are copied as before, without a handle kept. */
-const MAX_HELD = 256;
 /** A job seen finishing writes its final output after its record says so: its log stays open this long. */
 const FINISHED_GRACE_MS = 10_000;
+/** New log bytes copied inline per job per look; more goes to the background copier. */
+const INLINE_BYTES = 1024 * 1024;
+/** The background copier's step, and its pause between steps (≈ 40 MB/s at most). */
+const STEP_BYTES = 4 * 1024 * 1024;
+const STEP_PAUSE_MS = 100;
 
-interface Held {
-  fh: FileHandle;
-  id: string;
+export interface ArchiveOptions {
+  /**
+   * Whether big copies may run in the background (the extension). Without it (the CLI, a one-shot
+   * process), a log with more than 1 MiB not copied yet is skipped with a note: `status` never
+   * copies a big log, so a second run writes nothing.
+   */
+  background?: boolean;
+}
+
+interface Backlog {
+  logPath: string;
+  status: Job['status'];
 }
 
 export class JobArchive {
-  private readonly entries = new Map<string, ArchiveEntry>();
-  private loaded = false;
-  warnings: ReadWarning[] = [];
+  private readonly store: ArchiveStore;
+  private readonly held = new HeldLogs();
   /** Bytes of log copied so far in this process; for benchmarks and tests. */
   bytesCopied = 0;
+  /** Meta files written so far in this process; for benchmarks and tests. */
+  entriesWritten = 0;
   private serial: Promise<void> = Promise.resolve();
-  /** Open logs of unfinished jobs, by entry key. */
-  private readonly held = new Map<string, Held>();
-  /** Logs opened on a file event that no copy has taken over yet, oldest life first. */
-  private readonly grabbed = new Map<string, Held[]>();
-  private grabbedCount = 0;
-  /** When a job whose log is held was first seen finished. */
-  private readonly finishedSince = new Map<string, number>();
-  /** Records read along with a job's first grabbed log, for jobs not archived yet. */
-  private readonly grabbedRecords = new Map<string, Record<string, unknown>>();
+  private limits: ArchiveLimits;
+  private readonly background: boolean;
+  private readonly backlog = new Map<string, Backlog>();
+  private backlogTimer: NodeJS.Timeout | undefined;
+  private stepping = false;
+  private disposed = false;
 
   constructor(
     readonly dir: string,
-    private limits: ArchiveLimits = DEFAULT_LIMITS,
+    limits: Partial<ArchiveLimits> = DEFAULT_LIMITS,
     private readonly logger: Logger = silentLogger,
-  ) {}
-
-  setLimits(limits: ArchiveLimits): void {
-    this.limits = limits;
+    opts: ArchiveOptions = {},
+  ) {
+    this.store = new ArchiveStore(dir);
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.background = opts.background ?? true;
   }
 
-  private dirOf(stateDir: string): string {
-    return path.join(this.dir, createHash('sha256').update(stateDir).digest('hex').slice(0, 16));
+  setLimits(limits: Partial<ArchiveLimits>): void {
+    this.limits = { ...this.limits, ...limits };
   }
 
-  private key(stateDir: string, id: string): string {
-    return `${stateDir}\u0000${id}`;
+  /** Problems with the archive itself ("archive unavailable: …", skipped entries); never thrown. */
+  get warnings(): ReadWarning[] {
+    return this.store.warnings;
   }
 
   entryPaths(stateDir: string, id: string): { meta: string; log: string } {
-    const d = this.dirOf(stateDir);
-    return { meta: path.join(d, `${id}.json`), log: path.join(d, `${id}.log`) };
+    return this.store.paths(stateDir, id);
   }
 
-  /** Reads what earlier sessions archived; a corrupt entry is skipped with a warning. */
-  async load(): Promise<void> {
-    if (this.loaded) return;
-    this.loaded = true;
-    let dirs: string[];
-    try {
-      dirs = await fs.readdir(this.dir);
-    } catch {
-      return;
-    }
-    for (const d of dirs) {
-      let files: string[];
-      try {
-        files = await fs.readdir(path.join(this.dir, d));
-      } catch {
-        continue;
-      }
-      for (const f of files.filter((n) => n.endsWith('.json'))) {
-        const file = path.join(this.dir, d, f);
-        try {
-          const e = JSON.parse(await fs.readFile(file, 'utf8')) as ArchiveEntry;
-          if (!isSafeJobId(e.id) || typeof e.stateDir !== 'string' || typeof e.logOffset !== 'number')
-            throw new Error('not an archive entry');
-          this.entries.set(this.key(e.stateDir, e.id), e);
-        } catch (err) {
-          this.warnings.push({ file, message: `archive entry skipped: ${(err as Error).message}` });
-        }
-      }
-    }
+  /** Reads what earlier sessions archived; a bad entry is skipped with a warning. Never throws. */
+  load(): Promise<void> {
+    return this.store.load();
   }
 
   /** Resolves when everything observed so far is written. */
@@ -130,18 +102,16 @@ export class JobArchive {
   }
 
   get(stateDir: string, id: string): ArchiveEntry | undefined {
-    return this.entries.get(this.key(stateDir, id));
+    return this.store.get(keyOf(stateDir, id));
   }
 
   /** Archived jobs of a state dir that are no longer on disk. */
   gone(stateDir: string): ArchiveEntry[] {
-    return [...this.entries.values()].filter((e) => e.stateDir === stateDir && e.goneHow);
+    return this.store.ofDir(stateDir).filter((e) => e.goneHow);
   }
 
   get totalBytes(): number {
-    let n = 0;
-    for (const e of this.entries.values()) n += e.logBytes + JSON.stringify(e.record ?? {}).length;
-    return n;
+    return this.store.totalBytes;
   }
 
   /**
@@ -165,41 +135,56 @@ export class JobArchive {
     return run;
   }
 
-  /** Archive work runs one piece at a time; a failure is logged and does not stop what follows. */
-  private enqueue(fn: () => Promise<void>): Promise<void> {
-    const run = this.serial.then(fn);
-    this.serial = run.catch((err) => this.logger.warn(`archiving failed: ${String(err)}`));
-    return run;
-  }
-
   private readonly waiting = new Map<
     string,
     { args: { jobs: readonly Job[]; indexSize: number; now: number }; run: Promise<void> }
   >();
 
+  /** Archive work runs one piece at a time; a failure is logged and does not stop what follows. */
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    const run = this.serial.then(fn);
+    this.serial = run.catch((err) => this.logger.warn(`archiving failed: ${String(err)}`));
+    return this.serial;
+  }
+
   /** Archives one job now, without judging the others of its state dir (e.g. before a repair). */
   keep(job: Job, now = Date.now()): Promise<void> {
     return this.enqueue(async () => {
       await this.load();
-      await fs.mkdir(this.dirOf(job.stateDir), { recursive: true });
-      await this.observeOne(job.stateDir, job, now);
+      if (!(await this.store.ensureDirFor(job.stateDir))) return;
+      await this.observeOne(job.stateDir, job, now, true);
     });
+  }
+
+  /** Notes that a repair wrote a job's files back (restore record, restore to index). */
+  noteRestored(stateDir: string, id: string, now = Date.now()): Promise<void> {
+    return this.enqueue(async () => {
+      const e = this.store.get(keyOf(stateDir, id));
+      if (!e) return;
+      addEvent(e, { atMs: now, what: 'restored' });
+      await this.write(e);
+    });
+  }
+
+  private async write(e: ArchiveEntry): Promise<void> {
+    if (await this.store.write(e)) this.entriesWritten++;
   }
 
   private async observeNow(stateDir: string, jobs: readonly Job[], indexSize: number, now: number): Promise<void> {
     await this.load();
-    await fs.mkdir(this.dirOf(stateDir), { recursive: true });
+    if (!(await this.store.ensureDirFor(stateDir))) return;
     const present = new Set<string>();
     const logOnly = new Set(jobs.filter((j) => j.flags.includes('log-only')).map((j) => j.id));
     for (const job of jobs) {
       // A job with only its log left is gone all the same; its log is still copied.
       if (!job.flags.includes('log-only')) present.add(job.id);
-      await this.observeOne(stateDir, job, now);
+      await this.observeOne(stateDir, job, now, false);
     }
     // What was here before and is gone now: keep it, and say how it went.
-    for (const e of this.entries.values()) {
-      if (e.stateDir !== stateDir || present.has(e.id)) continue;
-      let changed = false;
+    for (const e of this.store.ofDir(stateDir)) {
+      if (present.has(e.id)) continue;
+      const k = keyOf(e.stateDir, e.id);
+      let changed = this.takeCaughtRecord(k, e);
       if (!e.goneHow) {
         const terminal = isTerminalStatus(e.lastStatus);
         e.goneHow = e.lastLive
@@ -208,53 +193,84 @@ export class JobArchive {
             ? 'pruned'
             : 'deleted-by-concurrent-writer';
         e.goneAtMs = now;
+        const files = [e.record && 'record', e.index && 'index entry', !logOnly.has(e.id) && 'log'].filter(Boolean);
+        addEvent(e, { atMs: now, what: 'deleted', status: e.lastStatus, files: files.join(', '), by: e.goneHow });
         changed = true;
       }
       // Whatever was written before the deletion is still in the open files, also in lives opened
       // after the job was first found gone (its worker wrote on). A log-only job's copy did that.
-      if (!logOnly.has(e.id)) changed = (await this.release(this.key(e.stateDir, e.id), e)) || changed;
-      if (changed) await this.writeEntry(e);
+      if (!logOnly.has(e.id)) changed = (await this.release(k, e, now)) || changed;
+      if (changed) await this.write(e);
     }
     await this.adoptUnseen(stateDir, new Set([...present, ...logOnly]), now);
     await this.enforceLimits(now);
   }
 
-  private async observeOne(stateDir: string, job: Job, now: number): Promise<void> {
-    const k = this.key(stateDir, job.id);
-    const prev = this.entries.get(k);
-    const e: ArchiveEntry = prev
-      ? { ...prev }
-      : { id: job.id, stateDir, logOffset: 0, logBytes: 0, firstSeenMs: now, lastSeenMs: now, lastLive: false };
+  /** The latest version of a record read on its own file event, when newer than the entry's. */
+  private takeCaughtRecord(k: string, e: ArchiveEntry): boolean {
+    const rec = this.held.records.get(k);
+    this.held.records.delete(k);
+    if (!rec || JSON.stringify(rec) === JSON.stringify(e.record)) return false;
+    e.record = rec;
+    return true;
+  }
+
+  private async observeOne(stateDir: string, job: Job, now: number, force: boolean): Promise<void> {
+    const k = keyOf(stateDir, job.id);
+    const prev = this.store.get(k);
+    if (prev && !force && this.unchanged(k, prev, job)) {
+      prev.lastSeenMs = now; // in memory only: eviction order; written with the next real change
+      return;
+    }
+    const e: ArchiveEntry = prev ? { ...prev, history: [...prev.history] } : newEntry(stateDir, job.id, now);
     let changed = !prev;
+    const logOnly = job.flags.includes('log-only');
+    if (!prev && !logOnly) {
+      const created = Date.parse(job.display.createdAt ?? '');
+      addEvent(e, { atMs: Number.isNaN(created) ? now : created, what: 'created', status: job.recordedStatus });
+    }
     if (job.record && (job.recordMtimeMs !== e.recordMtimeMs || !e.record)) {
       e.record = job.record.raw;
       e.recordMtimeMs = job.recordMtimeMs;
+      this.held.records.delete(k);
       changed = true;
-    }
-    const grabbedRecord = this.grabbedRecords.get(k);
-    this.grabbedRecords.delete(k);
-    if (!e.record && grabbedRecord) {
-      e.record = grabbedRecord;
-      changed = true;
-    }
-    if (job.index && JSON.stringify(job.index.raw) !== JSON.stringify(e.index)) {
+    } else if (!e.record) changed = this.takeCaughtRecord(k, e) || changed;
+    // The same parsed entry object as last time is the same entry (a partial re-read keeps it).
+    if (job.index && job.index.raw !== e.index && JSON.stringify(job.index.raw) !== JSON.stringify(e.index)) {
       e.index = job.index.raw;
       changed = true;
-    }
+    } else if (job.index) e.index = job.index.raw;
+    const size = job.log.size;
     const grown =
       job.log.exists &&
-      job.log.size !== undefined &&
-      (job.log.size !== e.logOffset || (job.log.fileId !== undefined && job.log.fileId !== e.logFileId));
+      size !== undefined &&
+      (size !== e.logOffset || (job.log.fileId !== undefined && job.log.fileId !== e.logFileId));
     // A held file that is no longer the one at the path (deleted, re-created) still has bytes to give.
-    const other = [this.held.get(k), ...(this.grabbed.get(k) ?? [])].some(
-      (h) => h && (!job.log.exists || job.log.fileId !== h.id),
-    );
-    // Lives grabbed since the last copy are taken over (or closed) even when nothing grew.
-    if (grown || other || this.grabbed.has(k)) {
-      changed = (await this.copyLog(job, e)) || changed;
+    const other = this.held.holdsOther(k, job.log.exists ? job.log.fileId : undefined);
+    const sameFile = job.log.fileId === undefined || job.log.fileId === e.logFileId;
+    const pending = grown && size !== undefined ? size - (sameFile ? e.logOffset : 0) : 0;
+    if (grown && !other && !this.held.hasGrabbed(k) && pending > INLINE_BYTES && !force && !this.background) {
+      // The CLI never copies a big log on the status path; it says so, once.
+      const note = `not copied yet: ${pending} bytes of log (the command line copies at most ${INLINE_BYTES} new bytes a run; the extension copies bigger logs in the background)`;
+      if (!e.logNote?.startsWith('not copied yet')) changed = true;
+      e.logNote = note;
+    } else if (grown || other || this.held.hasGrabbed(k)) {
+      // Lives grabbed since the last copy are taken over (or closed) even when nothing grew.
+      const r = await this.copyLog(
+        job.logPath,
+        job.status,
+        e,
+        now,
+        force ? Infinity : INLINE_BYTES,
+        justFinished(job, now),
+      );
+      changed = r.changed || changed;
+      if (r.more) this.toBacklog(k, job);
     }
-    if (!job.flags.includes('log-only')) {
+    if (!logOnly) {
       const live = isVerifiedLive(job);
+      if (prev?.goneHow) addEvent(e, { atMs: now, what: 'recreated', status: job.status });
+      if (e.lastStatus !== job.status) addEvent(e, { atMs: now, what: 'status', status: job.status });
       if (e.lastStatus !== job.status || e.lastLive !== live || e.goneHow) changed = true;
       e.lastStatus = job.status;
       e.lastLive = live;
@@ -262,31 +278,61 @@ export class JobArchive {
       delete e.goneHow;
       delete e.goneAtMs;
     }
-    const held = this.held.get(k);
-    if (held && isTerminalStatus(job.status)) {
-      const since = this.finishedSince.get(k) ?? now;
-      this.finishedSince.set(k, since);
-      if (now - since >= FINISHED_GRACE_MS) changed = (await this.release(k, e)) || changed;
+    if (this.held.isHeld(k) && isTerminalStatus(job.status)) {
+      const since = this.held.finishedSince.get(k) ?? now;
+      this.held.finishedSince.set(k, since);
+      if (now - since >= FINISHED_GRACE_MS) changed = (await this.release(k, e, now)) || changed;
     }
-    this.entries.set(k, e);
-    if (changed) await this.writeEntry(e);
+    this.store.set(k, e);
+    if (changed) await this.write(e);
   }
 
-  /** Copies what a job's open logs still hold and closes them. */
-  private release(k: string, e: ArchiveEntry): Promise<boolean> {
-    this.finishedSince.delete(k);
-    return this.drainAndClose(this.takeLives(k), e);
+  /** Nothing to copy, record or say about a job since the last look (most jobs, most looks). */
+  private unchanged(k: string, e: ArchiveEntry, job: Job): boolean {
+    if (job.flags.includes('log-only') || e.goneHow || this.held.hasGrabbed(k) || this.held.records.has(k))
+      return false;
+    if (this.held.isHeld(k) && isTerminalStatus(job.status)) return false; // its grace period is counted
+    const log = job.log;
+    const logSame = log.exists
+      ? log.size === e.logOffset && log.fileId === e.logFileId && !this.held.holdsOther(k, log.fileId)
+      : !this.held.isHeld(k);
+    return (
+      logSame &&
+      (job.record ? job.recordMtimeMs === e.recordMtimeMs && !!e.record : true) &&
+      (job.index ? job.index.raw === e.index : !e.index) &&
+      e.lastStatus === job.status &&
+      e.lastLive === isVerifiedLive(job)
+    );
   }
 
-  /** Copies each life in turn, then closes them all, also when a copy fails. */
-  private async drainAndClose(lives: Held[], e: ArchiveEntry): Promise<boolean> {
+  /** Copies what a job's open logs still hold, to their end, and closes them. */
+  private async release(k: string, e: ArchiveEntry, now: number): Promise<boolean> {
+    this.held.finishedSince.delete(k);
+    this.backlog.delete(k);
+    return this.drainAndClose(this.held.take(k), e, now);
+  }
+
+  /** Copies each life in turn to its end, then closes them all, also when a copy fails. */
+  private async drainAndClose(lives: Held[], e: ArchiveEntry, now: number): Promise<boolean> {
     let changed = false;
     try {
-      for (const h of lives) changed = (await this.drainLife(h, e)) || changed;
+      for (const h of lives) changed = (await this.drainOne(h, e, now, true, Infinity)).changed || changed;
     } finally {
-      await Promise.all(lives.map((h) => h.fh.close().catch(() => undefined)));
+      await closeLives(lives);
     }
     return changed;
+  }
+
+  private async drainOne(h: Held, e: ArchiveEntry, now: number, final: boolean, budget: number) {
+    const r = await drainLife(h.fh, h.id, e, {
+      target: this.store.paths(e.stateDir, e.id).log,
+      maxLogBytes: this.limits.maxLogBytes,
+      final,
+      budget,
+      now,
+    });
+    this.bytesCopied += r.copied;
+    return r;
   }
 
   /**
@@ -294,42 +340,77 @@ export class JobArchive {
    * concurrent writer deletes it, the bytes written before the deletion are still read from the open
    * file, and a log re-created under the same name (the worker writes on) is a new life of it.
    */
-  private async copyLog(job: Pick<Job, 'logPath' | 'status'>, e: ArchiveEntry): Promise<boolean> {
-    const k = this.key(e.stateDir, e.id);
+  private async copyLog(
+    logPath: string,
+    status: Job['status'],
+    e: ArchiveEntry,
+    now: number,
+    budget: number,
+    /** Finished a moment ago: its final output may still follow, so it is held like a running job's. */
+    recent = false,
+  ): Promise<{ changed: boolean; more: boolean }> {
+    const k = keyOf(e.stateDir, e.id);
     // Files opened earlier, oldest life first: the one we held, then those grabbed on events since.
-    const lives = this.takeLives(k);
-    let cur: FileHandle | undefined;
-    let curId: string | undefined;
+    const lives = this.held.take(k);
+    let cur: Held | undefined;
     try {
-      cur = await fs.open(job.logPath, 'r');
-      curId = fileIdOf(await cur.stat());
+      const { fh, stats } = await openRegular(logPath);
+      cur = { fh, id: fileIdOf(stats) };
     } catch {
-      await cur?.close().catch(() => undefined);
       cur = undefined;
     }
-    let keep = cur ? lives.find((h) => h.id === curId) : undefined;
-    let changed = await this.drainAndClose(
+    const keep = cur ? lives.find((h) => h.id === cur.id) : undefined;
+    const changed = await this.drainAndClose(
       lives.filter((h) => h !== keep),
       e,
+      now,
     );
-    if (!cur) return changed;
-    if (keep) await cur.close();
-    else keep = { fh: cur, id: curId! };
-    changed = (await this.drainLife(keep, e)) || changed;
+    if (!cur) return { changed, more: false };
+    const life = keep ?? cur;
+    if (keep) await cur.fh.close().catch(() => undefined);
     // Finished: kept open only when seen running before (its final output may follow), for a while.
-    const hold = !isTerminalStatus(job.status) || e.lastLive || this.finishedSince.has(k);
-    if (hold && !this.held.has(k) && this.held.size < MAX_HELD) this.held.set(k, keep);
-    else await keep.fh.close().catch(() => undefined);
-    return changed;
+    const hold = !isTerminalStatus(status) || e.lastLive || recent || this.held.finishedSince.has(k);
+    try {
+      const r = await this.drainOne(life, e, now, !hold, budget);
+      return { changed: r.changed || changed, more: r.more };
+    } finally {
+      if (!(hold && this.held.hold(k, life))) await life.fh.close().catch(() => undefined);
+    }
   }
 
-  private takeLives(k: string): Held[] {
-    const grabbed = this.grabbed.get(k) ?? [];
-    const lives = [this.held.get(k), ...grabbed].filter((h): h is Held => !!h);
-    this.held.delete(k);
-    this.grabbed.delete(k);
-    this.grabbedCount -= grabbed.length;
-    return lives;
+  /** A big copy goes on in the background, in steps, one step per pause. */
+  private toBacklog(k: string, job: Pick<Job, 'logPath' | 'status'>): void {
+    this.backlog.set(k, { logPath: job.logPath, status: job.status });
+    this.scheduleBacklog();
+  }
+
+  private scheduleBacklog(): void {
+    if (this.backlogTimer || this.disposed || this.backlog.size === 0) return;
+    this.backlogTimer = setTimeout(() => {
+      this.backlogTimer = undefined;
+      const next = this.backlog.entries().next();
+      if (next.done) return;
+      const [k, b] = next.value;
+      this.backlog.delete(k);
+      this.stepping = true;
+      void this.enqueue(async () => {
+        const e = this.store.get(k);
+        if (!e || this.disposed) return;
+        const r = await this.copyLog(b.logPath, b.status, e, Date.now(), STEP_BYTES);
+        if (r.changed) await this.write(e);
+        if (r.more) this.backlog.set(k, b);
+        await this.enforceLimits(Date.now());
+      }).finally(() => {
+        this.stepping = false;
+        this.scheduleBacklog();
+      });
+    }, STEP_PAUSE_MS);
+    this.backlogTimer.unref?.();
+  }
+
+  /** Whether a big copy is still going on in the background (benchmarks wait for it). */
+  get copying(): boolean {
+    return this.backlog.size > 0 || this.stepping;
   }
 
   /**
@@ -339,40 +420,39 @@ export class JobArchive {
    * beside the others; the next copy of that job's log takes them all over. Never fails.
    */
   async grab(stateDir: string, id: string): Promise<void> {
-    if (!this.mayTake(id)) return;
-    let fh: FileHandle | undefined;
+    if (!this.held.mayTake(id)) return;
     try {
-      fh = await fs.open(path.join(stateDir, 'jobs', `${id}.log`), 'r');
-      await this.take(stateDir, id, fh, fileIdOf(await fh.stat()));
+      const { fh, stats } = await openRegular(path.join(stateDir, 'jobs', `${id}.log`));
+      await this.take(stateDir, id, { fh, id: fileIdOf(stats) }).catch(() => fh.close().catch(() => undefined));
     } catch {
       // gone already, or unreadable: nothing to keep
-      await fh?.close().catch(() => undefined);
     }
   }
 
   /** Takes over a log a `LogCatcher` opened; closes it when not needed. Never fails. */
   async adoptOpened(log: CaughtLog): Promise<void> {
     const { stateDir, id, fh } = log;
-    if (!this.mayTake(id)) return fh.close().catch(() => undefined);
-    await this.take(stateDir, id, fh, fileIdOf(log)).catch(() => fh.close().catch(() => undefined));
+    if (!this.held.mayTake(id)) return fh.close().catch(() => undefined);
+    await this.take(stateDir, id, { fh, id: fileIdOf(log) }).catch(() => fh.close().catch(() => undefined));
   }
 
-  private mayTake(id: string): boolean {
-    return isSafeJobId(id) && this.held.size + this.grabbedCount < MAX_HELD;
+  /**
+   * Reads a record at once on its file event (created or changed), so the last version before a
+   * deletion is kept even when no look at the state dir sees it. Never fails.
+   */
+  async catchRecord(stateDir: string, id: string): Promise<void> {
+    if (!isSafeJobId(id)) return;
+    const rec = await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id).catch(() => undefined);
+    if (rec?.value?.raw) this.held.records.set(keyOf(stateDir, id), rec.value.raw);
   }
 
-  private async take(stateDir: string, id: string, fh: FileHandle, fileId: string): Promise<void> {
-    const k = this.key(stateDir, id);
+  private async take(stateDir: string, id: string, h: Held): Promise<void> {
+    const k = keyOf(stateDir, id);
     // Decided without awaiting: two grabs of one file keep one handle.
-    if (this.held.get(k)?.id === fileId || this.grabbed.get(k)?.some((h) => h.id === fileId)) return fh.close();
-    const first = !this.entries.has(k) && !this.grabbed.has(k);
-    this.grabbed.set(k, [...(this.grabbed.get(k) ?? []), { fh, id: fileId }]);
-    this.grabbedCount++;
+    const first = !this.store.has(k) && !this.held.hasGrabbed(k);
+    if (!this.held.addGrabbed(k, h)) return h.fh.close();
     // A job the model has not read yet may lose its record before it does: keep that too.
-    if (first) {
-      const rec = await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id).catch(() => undefined);
-      if (rec?.value?.raw && !this.entries.has(k)) this.grabbedRecords.set(k, rec.value.raw);
-    }
+    if (first && !this.held.records.has(k)) await this.catchRecord(stateDir, id);
   }
 
   /**
@@ -380,9 +460,9 @@ export class JobArchive {
    * and went between two looks. It is archived from what was grabbed.
    */
   private async adoptUnseen(stateDir: string, present: ReadonlySet<string>, now: number): Promise<void> {
-    for (const [k, lives] of [...this.grabbed]) {
+    for (const [k, lives] of this.held.grabbedUnder(stateDir)) {
       const id = k.slice(k.indexOf('\u0000') + 1);
-      if (!k.startsWith(`${stateDir}\u0000`) || present.has(id) || this.entries.has(k)) continue;
+      if (present.has(id) || this.store.has(k)) continue;
       const links = await Promise.all(
         lives.map((h) =>
           h.fh.stat().then(
@@ -392,98 +472,49 @@ export class JobArchive {
         ),
       );
       if (links.some((n) => n > 0)) continue; // still on disk: the next look shows it
-      const record = this.grabbedRecords.get(k);
-      this.grabbedRecords.delete(k);
-      const e: ArchiveEntry = {
-        id,
-        stateDir,
-        record,
-        logOffset: 0,
-        logBytes: 0,
-        firstSeenMs: now,
-        lastSeenMs: now,
-        lastLive: false,
-        goneAtMs: now,
-        goneHow: 'deleted-by-concurrent-writer',
-      };
-      await this.release(k, e);
-      this.entries.set(k, e);
-      await this.writeEntry(e);
+      const e = newEntry(stateDir, id, now);
+      e.record = this.held.records.get(k);
+      this.held.records.delete(k);
+      const status = typeof e.record?.status === 'string' ? e.record.status : undefined;
+      e.lastStatus = status;
+      e.goneAtMs = now;
+      e.goneHow = 'deleted-by-concurrent-writer';
+      addEvent(e, { atMs: now, what: 'created', status });
+      addEvent(e, { atMs: now, what: 'deleted', status, files: 'record, log', by: e.goneHow });
+      await this.release(k, e, now);
+      this.store.set(k, e);
+      await this.write(e);
     }
   }
 
-  /** Copies one life of a log; a different file than the one copied so far starts a new life. */
-  private async drainLife(h: Held, e: ArchiveEntry): Promise<boolean> {
-    let changed = false;
-    if (e.logFileId !== undefined && e.logFileId !== h.id && e.logOffset > 0) {
-      await this.markRecreated(e);
-      changed = true;
+  private async enforceLimits(now: number): Promise<void> {
+    for (const k of await this.store.enforce(this.limits, now)) {
+      this.backlog.delete(k);
+      await this.held.closeAll(k);
     }
-    e.logFileId = h.id;
-    return (await this.drain(h.fh, e)) || changed;
-  }
-
-  private async markRecreated(e: ArchiveEntry): Promise<void> {
-    const note = Buffer.from(
-      `\n[codex-jobs] the log was re-created at ${new Date().toISOString()}; what follows is its new content\n`,
-    );
-    await fs.appendFile(this.entryPaths(e.stateDir, e.id).log, note);
-    e.logBytes += note.length;
-    e.logOffset = 0;
-  }
-
-  /** Copies what the open file has beyond our offset (it may be deleted already: it still reads). */
-  private async drain(src: FileHandle, e: ArchiveEntry): Promise<boolean> {
-    const size = (await src.stat()).size;
-    if (size < e.logOffset) await this.markRecreated(e); // truncated in place
-    if (size === e.logOffset) return false;
-    const log = this.entryPaths(e.stateDir, e.id).log;
-    const buf = Buffer.alloc(Math.min(COPY_CHUNK, size - e.logOffset));
-    while (e.logOffset < size) {
-      const { bytesRead } = await src.read(buf, 0, Math.min(buf.length, size - e.logOffset), e.logOffset);
-      if (bytesRead === 0) break;
-      await fs.appendFile(log, buf.subarray(0, bytesRead));
-      e.logOffset += bytesRead;
-      e.logBytes += bytesRead;
-      this.bytesCopied += bytesRead;
-    }
-    return true;
   }
 
   /** Closes the logs kept open; anything they still hold is copied first. */
   async dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.backlogTimer) clearTimeout(this.backlogTimer);
+    this.backlogTimer = undefined;
+    this.backlog.clear();
     await this.serial;
-    for (const k of new Set([...this.held.keys(), ...this.grabbed.keys()])) {
-      const e = this.entries.get(k);
-      if (!e) for (const h of this.takeLives(k)) await h.fh.close().catch(() => undefined);
+    for (const k of this.held.keys()) {
+      const e = this.store.get(k);
+      if (!e) await this.held.closeAll(k);
       else
-        await this.release(k, e)
-          .then((changed) => (changed ? this.writeEntry(e) : undefined))
+        await this.release(k, e, Date.now())
+          .then((changed) => (changed ? this.write(e) : undefined))
           .catch(() => undefined);
     }
   }
 
-  private async writeEntry(e: ArchiveEntry): Promise<void> {
-    await writeFileAtomic(this.entryPaths(e.stateDir, e.id).meta, JSON.stringify(e));
-  }
-
-  /** Oldest first: entries past the age limit, then until the total fits. Live jobs are never evicted. */
-  private async enforceLimits(now: number): Promise<void> {
-    const evictable = [...this.entries.values()]
-      .filter((e) => !e.lastLive || e.goneHow)
-      .sort((a, b) => a.lastSeenMs - b.lastSeenMs);
-    let total = this.totalBytes;
-    for (const e of evictable) {
-      const old = now - e.lastSeenMs > this.limits.maxAgeMs;
-      if (!old && total <= this.limits.maxBytes) break;
-      total -= e.logBytes + JSON.stringify(e.record ?? {}).length;
-      for (const h of this.takeLives(this.key(e.stateDir, e.id))) await h.fh.close().catch(() => undefined);
-      this.finishedSince.delete(this.key(e.stateDir, e.id));
-      this.entries.delete(this.key(e.stateDir, e.id));
-      const p = this.entryPaths(e.stateDir, e.id);
-      await fs.rm(p.meta, { force: true });
-      await fs.rm(p.log, { force: true });
-    }
+  /** The flags a job's story gives it (kept after its files come back). */
+  flagsOf(stateDir: string, id: string): ('deleted-while-running' | 'recreated')[] {
+    const e = this.store.get(keyOf(stateDir, id));
+    return e ? historyFlags(e) : [];
   }
 
   /** A gone job rebuilt from the archive, for the model to show. */
@@ -496,6 +527,7 @@ export class JobArchive {
     const jobsDir = path.join(e.stateDir, 'jobs');
     // Its process, if any, is verified like any other job's by the caller.
     const status = isTerminalStatus(display.status) ? display.status : 'unverified';
+    const story = historyFlags(e).filter((f) => f !== e.goneHow);
     return {
       id: e.id,
       stateDir: e.stateDir,
@@ -504,16 +536,24 @@ export class JobArchive {
       display,
       recordedStatus: display.status,
       status,
-      flags: ['archived', e.goneHow!],
+      flags: ['archived', e.goneHow!, ...story],
       logPath: path.join(jobsDir, `${e.id}.log`),
       recordPath: path.join(jobsDir, `${e.id}.json`),
       log: { exists: false, progress: [] },
       archived: {
         how: e.goneHow!,
         atMs: e.goneAtMs ?? e.lastSeenMs,
-        logPath: this.entryPaths(e.stateDir, e.id).log,
+        logPath: this.store.paths(e.stateDir, e.id).log,
         logBytes: e.logBytes,
       },
     };
   }
+}
+
+export { wasActive };
+
+/** Whether a job's record says it ended less than the grace period ago. */
+function justFinished(job: Job, now: number): boolean {
+  const end = Date.parse(job.display.completedAt ?? job.display.cancelledAt ?? '');
+  return !Number.isNaN(end) && now - end < FINISHED_GRACE_MS && now - end > -FINISHED_GRACE_MS;
 }

@@ -2,6 +2,7 @@
 // exists only while some job claims to run). Nothing here polls when nothing can change.
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
+import type { JobArchive } from './archive';
 import type { JobsModel } from './model';
 import { ReverifyTimer } from './reverifyTimer';
 import { StateWatcher } from './watcher';
@@ -13,6 +14,8 @@ export interface LiveOptions {
   reverifyIntervalMs?: number;
   /** With no job running for this long, the log catcher thread is let go (default 5 min). */
   catcherIdleMs?: number;
+  /** Where new logs and record versions are kept the moment they appear. */
+  archive?: JobArchive;
   logger?: Logger;
 }
 
@@ -32,6 +35,7 @@ export class LiveUpdates {
     opts: LiveOptions = {},
   ) {
     this.logger = opts.logger ?? silentLogger;
+    const archive = opts.archive;
     this.catcherIdleMs = opts.catcherIdleMs ?? CATCHER_IDLE_MS;
     this.watcher = new StateWatcher({
       debounceMs: opts.debounceMs ?? 30,
@@ -39,8 +43,12 @@ export class LiveUpdates {
       pollIntervalMs: opts.pollIntervalMs,
       logger: this.logger,
       // The archive opens a new log at once: the model may be busy, and the log deleted in a moment.
-      onPossiblyNewLog: (dir, id) => void model.archive?.grab(dir, id),
-      onLogCaught: model.archive ? (log) => void model.archive?.adoptOpened(log) : undefined,
+      onPossiblyNewLog: (dir, id) => {
+        void archive?.grab(dir, id);
+        this.onNewLog();
+      },
+      onRecordEvent: archive ? (dir, id) => void archive.catchRecord(dir, id) : undefined,
+      onLogCaught: archive ? (log) => void archive.adoptOpened(log) : undefined,
       onBatch: (batch) => {
         void model.applyBatch(batch).catch((err) => this.logger.error(`applying file changes failed: ${String(err)}`));
       },
@@ -53,7 +61,15 @@ export class LiveUpdates {
     });
   }
 
+  /** Jobs are being launched here: from now on new logs are caught on their own thread. */
+  private onNewLog(): void {
+    this.cancelIdleRelease();
+    this.watcher.setCatching(true);
+    if (!this.model.anyActive) this.releaseCatcherIn(this.catcherIdleMs);
+  }
+
   /**
+   * The catcher thread's whole on/off policy is here (setActive, onNewLog, releaseCatcherIn).
    * The re-verify timer runs only while some job claims to run; a running job's logs are caught.
    * The catcher thread (~10 MB) outlives the last job by catcherIdleMs: launches come in bursts.
    * Once it is gone, the next log created starts it again.

@@ -2,17 +2,21 @@
 // writes to a state dir. The UI renders it; the watcher and the CLI drive it.
 import { Emitter, type Logger, silentLogger } from './emitter';
 import { candidateRoots, mapFolder, resolveWorkspaceRoot } from './discovery';
-import { FileCache, loadStateDir } from './snapshot';
-import { verifyJobs } from './verify';
-import { readBrokerFile, readJobRecord, readLogPreview, readStateFile } from './reader';
+import { FileCache, loadStateDir, mapLimit } from './snapshot';
+import { logSourceOf, type LogSource } from './jobLog';
+import { deriveStatus, verifyJobs } from './verify';
+import { parseJobFields, readBrokerFile, readJobRecord, readLogPreview, readLogTail, readStateFile } from './reader';
+import { isTerminalStatus } from './types';
+import { inferEnd } from './logInference';
 import { reconcile } from './reconcile';
 import { claimsActive, countJobs, jobKey, type JobCounts } from './classify';
-import type { ChangeBatch, StateDirChange } from './watcher';
+import { mergeRecords, type ChangeBatch, type StateDirChange } from './watcher';
 import type { JobArchive } from './archive';
 import * as path from 'path';
 import type {
   CoreSettings,
   DerivedStatus,
+  InferredEnd,
   FolderMapping,
   HostEnv,
   Job,
@@ -39,6 +43,8 @@ export interface FolderState {
   /** Jobs of every snapshot, newest first. */
   jobs: Job[];
   warnings: ReadWarning[];
+  /** Warnings from reading the folder itself (not from a state dir). */
+  readWarnings?: ReadWarning[];
 }
 
 export interface StatusTransition {
@@ -56,6 +62,17 @@ export interface ModelChange {
   jobs?: Job[];
   /** Jobs whose derived status moved, for notifications. */
   transitions?: StatusTransition[];
+  /** Per folder, what changed: the tree maps this to nodes and needs nothing else. */
+  diffs?: FolderDiff[];
+}
+
+/** What one update did to one folder. Every object in it is new; none that was shown before changed. */
+export interface FolderDiff {
+  folder: WorkspaceFolderRef;
+  added: Job[];
+  removed: Job[];
+  changed: Job[];
+  warningsChanged: boolean;
 }
 
 export interface JobsModelOptions {
@@ -166,6 +183,20 @@ export class JobsModel {
     return this.serial;
   }
 
+  /**
+   * Resolves once nothing is left to do: queued updates, the archive's copying, and the updates that
+   * copying causes (a job found gone). For tests and benchmarks; one call instead of flush/idle/flush.
+   */
+  async settled(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const s = this.serial;
+      await this.opts.archive?.flush();
+      await s;
+      await new Promise((r) => setImmediate(r));
+      if (s === this.serial && this.archiving === 0) return;
+    }
+  }
+
   /** Where what the model sees is kept (the extension's and the CLI's archive), if anywhere. */
   get archive(): JobArchive | undefined {
     return this.opts.archive;
@@ -187,21 +218,131 @@ export class JobsModel {
     const started = this.now();
     const found = await candidateRoots(this.opts.host, this.settings.extraRoots);
     const roots = found.roots;
-    const next = await Promise.all(this.folderRefs.map((f) => this.loadFolder(f, roots)));
-    const jobs = next.flatMap((f) => f.jobs);
-    try {
-      await verifyJobs(jobs, this.opts.table, this.settings, this.now());
-    } catch (err) {
-      // Verification failing must not hide what the files say; statuses stay `unverified`.
-      this.logger.warn(`process verification failed: ${String(err)}`);
-    }
+    const read = await Promise.all(this.folderRefs.map((f) => this.loadFolder(f, roots)));
+    // One process-table batch for every state dir of every folder.
+    const done = await this.complete(read.flatMap((f) => f.snapshots));
     if (this.disposed) return;
+    let n = 0;
+    const next = read.map((f) => this.folderWith(f, done.slice(n, (n += f.snapshots.length))));
+    for (const snap of done) this.archiveInBackground(snap);
+    const before = this.state;
     this.rootList = roots;
     this.searchedList = found.searched;
     this.searchedRoots = found.all.map((r) => r.path);
     this.state = next;
-    this.logger.debug(`refreshed ${next.length} folder(s), ${jobs.length} job(s) in ${this.now() - started} ms`);
-    this.changed.fire({ full: true, folders: next.map((f) => f.folder) });
+    const jobs = next.flatMap((f) => f.jobs).length;
+    this.logger.debug(`refreshed ${next.length} folder(s), ${jobs} job(s) in ${this.now() - started} ms`);
+    this.changed.fire({ full: true, folders: next.map((f) => f.folder), diffs: diffFolders(before, next) });
+  }
+
+  /**
+   * The pipeline every read goes through: the snapshot as read (reconciled), plus the archived jobs,
+   * each job a new object, verified against the process table, then completed from its log where
+   * its record's last word was lost. Nothing shown before is changed.
+   */
+  private async complete(
+    snaps: readonly StateDirSnapshot[],
+    shown?: ReadonlyMap<string, Job>,
+  ): Promise<StateDirSnapshot[]> {
+    const out = snaps.map((s) => {
+      const withArch = this.withArchived(s);
+      return { ...withArch, jobs: withArch.jobs.map((j) => this.withStory(j)) };
+    });
+    // A job read from the same files as the one shown keeps its verdict: the re-verify timer keeps
+    // those of running jobs fresh. Only the jobs an update touched are checked against the OS here.
+    const toVerify = out
+      .flatMap((s) => s.jobs)
+      .filter((j) => {
+        const old = shown?.get(j.id);
+        if (
+          !old ||
+          old.record !== j.record ||
+          old.index !== j.index ||
+          old.log !== j.log ||
+          old.recordedStatus !== j.recordedStatus ||
+          !!old.archived !== !!j.archived
+        )
+          return true;
+        j.verification = old.verification;
+        // An inferred status is re-derived: inference runs again below, from the same log.
+        j.status = old.inferred ? deriveStatus(j, old.verification, this.settings, this.now()) : old.status;
+        return false;
+      });
+    try {
+      await verifyJobs(toVerify, this.opts.table, this.settings, this.now());
+    } catch (err) {
+      // Verification failing must not hide what the files say; statuses stay `unverified`.
+      this.logger.warn(`process verification failed: ${String(err)}`);
+    }
+    // Only stale jobs can be completed from their log; the rest go through as they are.
+    return Promise.all(
+      out.map(async (s) =>
+        s.jobs.some(mayInfer)
+          ? { ...s, jobs: await Promise.all(s.jobs.map((j) => (mayInfer(j) ? this.inferred(j) : j))) }
+          : s,
+      ),
+    );
+  }
+
+  /** A copy of a job with what the archive knows of its story: history, and the flags it gives. */
+  private withStory(j: Job): Job {
+    const e = this.opts.archive?.get(j.stateDir, j.id);
+    // Shallow: verification writes only `verification` and `status`; flags are copied when added to.
+    const copy: Job = { ...j };
+    if (!e) return copy;
+    copy.history = e.history;
+    const story = this.opts.archive!.flagsOf(j.stateDir, j.id).filter((f) => !j.flags.includes(f));
+    if (story.length) copy.flags = [...j.flags, ...story];
+    // Its record is gone but the index still says it runs: the last record the archive read may
+    // have the end (a concurrent writer deleted it a moment after it was written).
+    const kept = e.record && !j.record && !j.archived ? parseJobFields(e.record, 'archive').fields : undefined;
+    if (kept && isTerminalStatus(kept.status) && !isTerminalStatus(j.recordedStatus)) {
+      copy.display = { ...j.display, ...stripUndefined(kept), raw: kept.raw };
+      copy.recordedStatus = kept.status;
+    }
+    return copy;
+  }
+
+  /** The archive's copy of a job's log, when it holds any. */
+  private keptLog(j: Job): { file: string; bytes: number } | undefined {
+    const e = this.opts.archive?.get(j.stateDir, j.id);
+    return e && e.logBytes > 0
+      ? { file: this.opts.archive!.entryPaths(j.stateDir, j.id).log, bytes: e.logBytes }
+      : undefined;
+  }
+
+  private readonly inferCache = new Map<string, InferredEnd | null>();
+
+  /** A stale job whose kept log ends with the companion's completion is shown as it ended. */
+  private async inferred(j: Job): Promise<Job> {
+    // Stale, or known only from its log (no status anywhere): the log may say how it ended.
+    if (j.status !== 'stale' && !(j.status === 'unknown' && !j.recordedStatus)) return j;
+    const kept = j.log.exists ? undefined : this.keptLog(j);
+    const file = j.log.exists ? j.logPath : kept?.file;
+    if (!file) return j;
+    const key = `${file}\u0000${j.log.exists ? `${j.log.size}:${j.log.mtimeMs}` : `a${kept?.bytes}`}`;
+    let end = this.inferCache.get(key);
+    if (end === undefined) {
+      const tail = await readLogTail(file, INFER_TAIL_BYTES).catch(() => undefined);
+      end = (tail?.exists && inferEnd(tail.text)) || null;
+      if (this.inferCache.size > 1000) this.inferCache.clear();
+      this.inferCache.set(key, end);
+    }
+    if (!end) return j;
+    return {
+      ...j,
+      status: end.status,
+      flags: [...j.flags, 'inferred-from-log'],
+      inferred: end,
+      display: { ...j.display, rendered: j.display.rendered ?? end.rendered },
+    };
+  }
+
+  /** A new FolderState from a folder and its completed snapshots. */
+  private folderWith(f: FolderState, snapshots: StateDirSnapshot[]): FolderState {
+    const jobs = snapshots.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a));
+    const warnings = [...(f.readWarnings ?? []), ...snapshots.flatMap((s) => s.warnings)];
+    return { ...f, snapshots, jobs, warnings };
   }
 
   /** The snapshot's jobs plus the archived ones whose files are gone. */
@@ -226,26 +367,99 @@ export class JobsModel {
     return { ...snap, jobs: [...onDisk.filter((j) => !j.flags.includes('log-only') || logOnly.has(j.id)), ...gone] };
   }
 
+  private archiving = 0;
+
   /** Copies what is new into the archive in the background; newly gone jobs then appear as archived. */
   private archiveInBackground(snap: StateDirSnapshot): void {
     const archive = this.opts.archive;
     if (!archive || !snap.exists) return;
-    const onDisk = snap.jobs.filter((j) => !j.archived);
+    // A gone job whose worker still writes its log is shown merged with its archived self; the
+    // archive gets that live log as the log-only job it is.
+    const onDisk = snap.jobs.flatMap((j) =>
+      !j.archived
+        ? [j]
+        : j.flags.includes('log-only')
+          ? [{ ...j, record: undefined, index: undefined, archived: undefined, flags: ['log-only' as const] }]
+          : [],
+    );
     const indexSize = onDisk.filter((j) => j.index).length;
     const goneBefore = archive.gone(snap.stateDir).length;
-    void archive.observe(snap.stateDir, onDisk, indexSize, this.now()).then(() => {
-      if (this.disposed || archive.gone(snap.stateDir).length === goneBefore) return;
-      void this.enqueue(async () => {
-        for (const folder of this.state) {
-          const i = folder.snapshots.findIndex((s) => s.stateDir === snap.stateDir);
-          if (i < 0) continue;
-          const next = this.withArchived(folder.snapshots[i]);
-          await verifyJobs(next.jobs, this.opts.table, this.settings, this.now()).catch(() => undefined);
-          folder.snapshots[i] = next;
-          folder.jobs = folder.snapshots.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a));
-          this.changed.fire({ full: false, folders: [folder.folder], jobs: next.jobs.filter((j) => j.archived) });
-        }
-      });
+    this.archiving++;
+    void archive
+      .observe(snap.stateDir, onDisk, indexSize, this.now())
+      .then(() => {
+        if (this.disposed || archive.gone(snap.stateDir).length === goneBefore) return;
+        void this.enqueue(() => this.replaceSnapshot(snap.stateDir, (s) => s, 'archived'));
+      })
+      .finally(() => this.archiving--);
+  }
+
+  /**
+   * Runs one state dir's current snapshot through the pipeline again (after `read`), and replaces
+   * it in every folder that shows it with new objects. Fires one change with the per-folder diff.
+   */
+  private async replaceSnapshot(
+    stateDir: string,
+    read: (prev: StateDirSnapshot) => StateDirSnapshot | Promise<StateDirSnapshot>,
+    why: 'archived' | 'files',
+    named?: ReadonlySet<string>,
+  ): Promise<void> {
+    const holders = this.state.filter((f) => f.snapshots.some((s) => s.stateDir === stateDir));
+    if (holders.length === 0) return;
+    const prev = holders[0].snapshots.find((s) => s.stateDir === stateDir)!;
+    const fresh = await read(prev);
+    // Nothing the files say has changed (a second look after a burst, mostly): nothing to do.
+    if (fresh === prev && why === 'files') return;
+    const [next] = await this.complete([fresh], new Map(prev.jobs.map((j) => [j.id, j])));
+    if (this.disposed) return;
+    if (why === 'files') this.archiveInBackground(next);
+    const before = new Map(prev.jobs.map((j) => [j.id, j]));
+    // A job whose inputs and verdict are the ones shown keeps its object: the diff sees it unchanged.
+    next.jobs = next.jobs.map((j) => {
+      const old = before.get(j.id);
+      return old && sameJob(old, j) ? old : j;
+    });
+    const changedJobs: Job[] = [];
+    const transitions: StatusTransition[] = [];
+    for (const j of next.jobs) {
+      const old = before.get(j.id);
+      const moved = !!old && old.status !== j.status;
+      if (why === 'archived' ? !old || !!j.archived || moved : !old || named?.has(j.id) || moved) changedJobs.push(j);
+      if (moved) transitions.push({ job: j, from: old.status, to: j.status });
+    }
+    this.commit(
+      (f) =>
+        f.snapshots.some((s) => s.stateDir === stateDir)
+          ? f.snapshots.map((s) => (s.stateDir === stateDir ? next : s))
+          : undefined,
+      { jobs: changedJobs, transitions },
+    );
+  }
+
+  /** Replaces the folders `snapsOf` gives new snapshots for, and fires their diff. */
+  private commit(
+    snapsOf: (f: FolderState) => StateDirSnapshot[] | undefined,
+    extra: { jobs: Job[]; transitions: StatusTransition[] },
+  ): void {
+    const before = this.state;
+    const touched: FolderState[] = [];
+    this.state = this.state.map((f) => {
+      const snaps = snapsOf(f);
+      if (!snaps) return f;
+      const nf = this.folderWith(f, snaps);
+      touched.push(nf);
+      return nf;
+    });
+    if (touched.length === 0) return;
+    this.changed.fire({
+      full: false,
+      folders: touched.map((f) => f.folder),
+      jobs: extra.jobs,
+      transitions: extra.transitions,
+      diffs: diffFolders(
+        before.filter((f) => touched.some((t) => t.folder === f.folder)),
+        touched,
+      ),
     });
   }
 
@@ -255,23 +469,46 @@ export class JobsModel {
       const existing = mapping.candidates.filter((c) => c.exists);
       await this.opts.archive?.load();
       const snapshots = await Promise.all(
-        existing.map(async (c) => {
-          const snap = await loadStateDir(c.root, c.stateDir, this.settings, this.cache);
-          this.archiveInBackground(snap);
-          return this.withArchived(snap);
-        }),
+        existing.map((c) => loadStateDir(c.root, c.stateDir, this.settings, this.cache)),
       );
-      const jobs = snapshots.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a));
-      return { folder, mapping, snapshots, jobs, warnings: snapshots.flatMap((s) => s.warnings) };
+      return { folder, mapping, snapshots, jobs: [], warnings: [] };
     } catch (err) {
       this.logger.error(`reading ${folder.path} failed: ${String(err)}`);
-      return {
-        folder,
-        snapshots: [],
-        jobs: [],
-        warnings: [{ file: folder.path, message: `could not read its job state: ${String(err)}` }],
-      };
+      const readWarnings = [{ file: folder.path, message: `could not read its job state: ${String(err)}` }];
+      return { folder, snapshots: [], jobs: [], warnings: readWarnings, readWarnings };
     }
+  }
+
+  /** Where a job's log is, for the one merged reader and follower (jobLog.ts). */
+  logSource(job: Job): LogSource {
+    const a = this.opts.archive;
+    const e = a?.get(job.stateDir, job.id);
+    return logSourceOf(job, e, e && a!.entryPaths(job.stateDir, job.id).log);
+  }
+
+  /**
+   * Given state dirs (the CLI's `--all`) through the same pipeline as the folders, archive
+   * included. At most `pool` state dirs are read at once, so open files stay bounded.
+   */
+  async readStateDirs(
+    dirs: readonly { root: StateRoot; stateDir: string }[],
+    pool = STATE_DIR_POOL,
+  ): Promise<{ jobs: Job[]; warnings: ReadWarning[] }> {
+    await this.opts.archive?.load();
+    const snaps = await mapLimit(dirs, pool, (d) => loadStateDir(d.root, d.stateDir, this.settings));
+    let done = await this.complete(snaps);
+    const archive = this.opts.archive;
+    if (archive) {
+      const goneBefore = snaps.map((s) => archive.gone(s.stateDir).length);
+      for (const s of done) this.archiveInBackground(s);
+      await this.settled();
+      // Jobs found gone by this look are shown from the archive too.
+      if (snaps.some((s, i) => archive.gone(s.stateDir).length !== goneBefore[i])) done = await this.complete(snaps);
+    }
+    return {
+      jobs: done.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a)),
+      warnings: [...done.flatMap((s) => s.warnings), ...(archive?.warnings ?? [])],
+    };
   }
 
   /** State dirs being shown, and every candidate root (for the watcher's plan). */
@@ -303,38 +540,15 @@ export class JobsModel {
   }
 
   private async applyNow(batch: ChangeBatch): Promise<void> {
-    const touched: FolderState[] = [];
-    const changedJobs: Job[] = [];
-    const transitions: StatusTransition[] = [];
     for (const [stateDir, change] of batch.dirs) {
-      for (const folder of this.state) {
-        const i = folder.snapshots.findIndex((s) => s.stateDir === stateDir);
-        if (i < 0) continue;
-        const before = new Map(folder.snapshots[i].jobs.map((j) => [j.id, j]));
-        const prev = folder.snapshots[i];
-        const read = change.rescan ? await this.reloadWhole(prev) : await this.reloadPartly(prev, change);
-        this.archiveInBackground(read);
-        const next = this.withArchived(read);
-        await verifyJobs(
-          next.jobs.filter((j) => j.archived),
-          this.opts.table,
-          this.settings,
-          this.now(),
-        ).catch(() => undefined);
-        if (this.disposed) return;
-        folder.snapshots[i] = next;
-        folder.jobs = folder.snapshots.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a));
-        folder.warnings = folder.snapshots.flatMap((s) => s.warnings);
-        touched.push(folder);
-        for (const j of next.jobs) {
-          const old = before.get(j.id);
-          if (!old || change.jobs.has(j.id) || old.status !== j.status) changedJobs.push(j);
-          if (old && old.status !== j.status) transitions.push({ job: j, from: old.status, to: j.status });
-        }
-      }
+      await this.replaceSnapshot(
+        stateDir,
+        (prev) => (change.rescan ? this.reloadWhole(prev) : this.reloadPartly(prev, change)),
+        'files',
+        change.jobs,
+      );
+      if (this.disposed) return;
     }
-    if (touched.length === 0) return;
-    this.changed.fire({ full: false, folders: touched.map((f) => f.folder), jobs: changedJobs, transitions });
   }
 
   /** Re-checks every job that claims to be queued or running; fires only when a status moved. */
@@ -345,22 +559,26 @@ export class JobsModel {
   private async reverifyNow(): Promise<void> {
     const active = this.allJobs().filter(claimsActive);
     if (active.length === 0) return;
-    const before = new Map(active.map((j) => [jobKey(j), j.status]));
-    await verifyJobs(active, this.opts.table, this.settings, this.now());
+    // Verified as copies: the jobs shown stay as they were until the new ones replace them.
+    const copies = active.map((j) => ({ ...j }));
+    await verifyJobs(copies, this.opts.table, this.settings, this.now());
+    const fresh = await Promise.all(copies.map((j) => this.inferred(j)));
     if (this.disposed) return;
     const transitions: StatusTransition[] = [];
-    for (const j of active) {
-      const from = before.get(jobKey(j))!;
-      if (from !== j.status) transitions.push({ job: j, from, to: j.status });
-    }
-    if (transitions.length === 0) return;
-    const folders = this.state.filter((f) => transitions.some((t) => f.jobs.includes(t.job)));
-    this.changed.fire({
-      full: false,
-      folders: folders.map((f) => f.folder),
-      jobs: transitions.map((t) => t.job),
-      transitions,
+    const replaced = new Map<Job, Job>();
+    fresh.forEach((j, i) => {
+      if (j.status === active[i].status) return;
+      transitions.push({ job: j, from: active[i].status, to: j.status });
+      replaced.set(active[i], j);
     });
+    if (transitions.length === 0) return;
+    this.commit(
+      (f) =>
+        f.jobs.some((j) => replaced.has(j))
+          ? f.snapshots.map((s) => ({ ...s, jobs: s.jobs.map((j) => replaced.get(j) ?? j) }))
+          : undefined,
+      { jobs: transitions.map((t) => t.job), transitions },
+    );
   }
 
   /** Whether any job claims to run: the re-verify timer runs only then. */
@@ -370,11 +588,7 @@ export class JobsModel {
 
   private async reloadWhole(prev: StateDirSnapshot): Promise<StateDirSnapshot> {
     const root = this.rootList.find((r) => r.path === prev.root) ?? { path: prev.root, source: 'setting' as const };
-    const snap = await loadStateDir(root, prev.stateDir, this.settings, this.cache);
-    await verifyJobs(snap.jobs, this.opts.table, this.settings, this.now()).catch((err) =>
-      this.logger.warn(`process verification failed: ${String(err)}`),
-    );
-    return snap;
+    return loadStateDir(root, prev.stateDir, this.settings, this.cache);
   }
 
   private async reloadPartly(snap: StateDirSnapshot, change: StateDirChange): Promise<StateDirSnapshot> {
@@ -393,6 +607,7 @@ export class JobsModel {
     }
     let broker = snap.broker;
     let config = snap.config;
+    let moved = false;
     if (change.index) {
       const file = path.join(dir, 'state.json');
       const r = await readStateFile(file);
@@ -413,10 +628,22 @@ export class JobsModel {
     await Promise.all(
       [...change.jobs].map(async (id) => {
         const recFile = path.join(jobsDir, `${id}.json`);
+        const known = records.get(id);
+        // Only a log event named it: its record is as it was (a record event of its own re-reads it).
+        const logOnly = change.records && !change.records.has(id) && known && !warnings.some((w) => w.file === recFile);
         const [rec, log] = await Promise.all([
-          readJobRecord(recFile, id),
+          logOnly ? { value: known.fields, mtimeMs: known.mtimeMs, warnings: [] } : readJobRecord(recFile, id),
           readLogPreview(path.join(jobsDir, `${id}.log`), this.settings.logTailBytes, this.settings.progressLines),
         ]);
+        const before = { rec: records.get(id), log: logs.get(id) };
+        if (
+          !rec.warnings.length &&
+          !warnings.some((w) => w.file === recFile) &&
+          sameRecord(before.rec, rec.value, rec.mtimeMs) &&
+          sameLog(before.log, log)
+        )
+          return;
+        moved = true;
         drop(recFile);
         warnings = [...warnings, ...rec.warnings];
         if (rec.value) records.set(id, { fields: rec.value, mtimeMs: rec.mtimeMs });
@@ -425,10 +652,8 @@ export class JobsModel {
         else logs.delete(id);
       }),
     );
+    if (!moved && !change.index && !change.broker) return snap;
     const jobs = reconcile({ stateDir: dir, index, records, logs });
-    await verifyJobs(jobs, this.opts.table, this.settings, this.now()).catch((err) =>
-      this.logger.warn(`process verification failed: ${String(err)}`),
-    );
     return { ...snap, jobs, warnings, broker, config, readAtMs: this.now() };
   }
 
@@ -438,18 +663,121 @@ export class JobsModel {
   }
 }
 
+const INFER_TAIL_BYTES = 64 * 1024;
+/** State dirs read at once by readStateDirs (each reads up to 32 files at once). */
+const STATE_DIR_POOL = 4;
+
+/** What changed from one list of folder states to the next, by job identity and content. */
+function diffFolders(before: readonly FolderState[], after: readonly FolderState[]): FolderDiff[] {
+  return after.map((f) => {
+    const old = before.find((b) => b.folder.path === f.folder.path);
+    const prev = new Map((old?.jobs ?? []).map((j) => [jobKey(j), j]));
+    const added: Job[] = [];
+    const changed: Job[] = [];
+    for (const j of f.jobs) {
+      const k = jobKey(j);
+      const p = prev.get(k);
+      prev.delete(k);
+      if (!p) added.push(j);
+      else if (p !== j && looksOf(p) !== looksOf(j)) changed.push(j);
+    }
+    return {
+      folder: f.folder,
+      added,
+      removed: [...prev.values()],
+      changed,
+      warningsChanged: JSON.stringify(old?.warnings ?? []) !== JSON.stringify(f.warnings),
+    };
+  });
+}
+
+/** Jobs are never changed once made, so what one looks like is worked out once. */
+const looks = new WeakMap<Job, string>();
+
+/** What a view shows of a job, to tell a changed job from a new object with the same content. */
+function looksOf(j: Job): string {
+  const known = looks.get(j);
+  if (known !== undefined) return known;
+  const d = j.display;
+  const look = JSON.stringify([
+    j.status,
+    j.flags,
+    d.status,
+    d.phase,
+    d.title,
+    d.summary,
+    d.pid,
+    d.updatedAt,
+    d.completedAt,
+    j.log.size,
+    j.log.mtimeMs,
+    j.log.progress.length ? j.log.progress[j.log.progress.length - 1] : undefined,
+    j.verification?.outcome,
+    j.verification?.detail,
+    j.archived?.logBytes,
+    j.history?.length,
+    j.recordMtimeMs,
+  ]);
+  looks.set(j, look);
+  return look;
+}
+
 function mergeBatch(into: ChangeBatch, from: ChangeBatch): void {
   into.layout ||= from.layout;
   for (const [dir, c] of from.dirs) {
     const e = into.dirs.get(dir);
-    if (!e) into.dirs.set(dir, { index: c.index, broker: c.broker, jobs: new Set(c.jobs), rescan: c.rescan });
+    if (!e)
+      into.dirs.set(dir, {
+        index: c.index,
+        broker: c.broker,
+        jobs: new Set(c.jobs),
+        records: c.records && new Set(c.records),
+        rescan: c.rescan,
+      });
     else {
       e.rescan ||= c.rescan;
       e.index ||= c.index;
       e.broker ||= c.broker;
       for (const id of c.jobs) e.jobs.add(id);
+      mergeRecords(e, c);
     }
   }
+}
+
+const mayInfer = (j: Job) => j.status === 'stale' || (j.status === 'unknown' && !j.recordedStatus);
+
+function stripUndefined(f: JobFields): Partial<JobFields> {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as Partial<JobFields>;
+}
+
+/** Same files read, same verdict: nothing a view shows can differ. */
+function sameJob(a: Job, b: Job): boolean {
+  return (
+    a.record === b.record &&
+    a.index === b.index &&
+    a.log === b.log &&
+    a.status === b.status &&
+    a.archived?.logBytes === b.archived?.logBytes &&
+    a.history === b.history &&
+    a.verification?.outcome === b.verification?.outcome &&
+    a.verification?.detail === b.verification?.detail &&
+    a.flags.join() === b.flags.join() &&
+    a.display.rendered === b.display.rendered
+  );
+}
+
+function sameRecord(
+  before: { fields: JobFields; mtimeMs?: number } | undefined,
+  now: JobFields | undefined,
+  mtimeMs: number | undefined,
+): boolean {
+  if (!before || !now) return !before && !now;
+  return before.mtimeMs === mtimeMs && JSON.stringify(before.fields.raw) === JSON.stringify(now.raw);
+}
+
+function sameLog(before: LogPreview | undefined, now: LogPreview): boolean {
+  if (!before || !now.exists) return !before && !now.exists;
+  return before.size === now.size && before.mtimeMs === now.mtimeMs && before.fileId === now.fileId;
 }
 
 /** The index as the snapshot last saw it, rebuilt from the jobs' index entries. */

@@ -179,6 +179,16 @@ export const FLAGS: Readonly<Record<JobFlag, FlagInfo>> = {
     text: 'Only its log is in the state dir: a worker still writing after its record and entry were deleted',
     attention: false,
   },
+  recreated: {
+    word: 'recreated',
+    text: 'Its files were deleted and later written again; its history says when',
+    attention: false,
+  },
+  'inferred-from-log': {
+    word: 'inferred from log',
+    text: 'Its record still says running, but its process is gone and its log ends with how it finished',
+    attention: false,
+  },
 };
 
 /** The text of a flag, also for one this build does not know yet. */

@@ -33,7 +33,9 @@ export type JobFlag =
   | 'pruned' // removed by the companion's ordinary pruning of old finished jobs
   | 'deleted-while-running' // its files were deleted while its process still ran
   | 'deleted-by-concurrent-writer' // its files were deleted by a writer that lost it from the index
-  | 'log-only'; // only its log is in the state dir: a worker still writing after its record and entry were deleted
+  | 'log-only' // only its log is in the state dir: a worker still writing after its record and entry were deleted
+  | 'recreated' // its files were deleted and later written again (the worker wrote on); its history says when
+  | 'inferred-from-log'; // its record's last word was lost: the status comes from the completion block its log ends with
 
 /** One job as one file describes it (an index entry or a record), validated field by field. */
 export interface JobFields {
@@ -183,6 +185,10 @@ export interface Job {
   log: LogPreview;
   /** Earliest creation time known for the job, epoch ms (index entries re-added after a lost update get a fresh createdAt). */
   earliestKnownMs?: number;
+  /** What the archive saw happen to the job, oldest first. */
+  history?: JobHistoryEvent[];
+  /** Set when the record says queued/running, its process is gone and its log ends with a completion block. */
+  inferred?: InferredEnd;
   /** Set when the job is shown from the archive because its files are gone. */
   archived?: {
     how: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
@@ -190,6 +196,27 @@ export interface Job {
     logPath: string;
     logBytes: number;
   };
+}
+
+/** One thing the archive saw happen to a job. */
+export interface JobHistoryEvent {
+  atMs: number;
+  what: 'created' | 'status' | 'deleted' | 'recreated' | 'log-recreated' | 'restored';
+  /** The status seen (for `deleted`: the status it had when its files went). */
+  status?: string;
+  /** For `deleted`: which of its files went. */
+  files?: string;
+  /** For `deleted`: who deleted it, as far as can be told. */
+  by?: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
+}
+
+/** How a job ended, read from the end of its log (logInference.ts). */
+export interface InferredEnd {
+  status: 'completed' | 'failed' | 'cancelled';
+  /** The log line or block title it was read from. */
+  evidence: string;
+  /** The `Final output` block's body, when there is one: what Show Result shows. */
+  rendered?: string;
 }
 
 export interface StateDirSnapshot {

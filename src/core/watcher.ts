@@ -16,6 +16,8 @@ export interface StateDirChange {
   broker: boolean;
   /** Jobs whose record or log changed. */
   jobs: Set<string>;
+  /** Of those, the ones whose record had an event (absent: read every named job's record). */
+  records?: Set<string>;
   /** The jobs dir came or went: list it again. */
   rescan: boolean;
 }
@@ -43,6 +45,8 @@ export interface WatcherOptions {
    * that it can be opened before a concurrent writer deletes it a moment later.
    */
   onPossiblyNewLog?: (stateDir: string, id: string) => void;
+  /** Called at once, not batched, when a job's record is created or changes: its version can be kept. */
+  onRecordEvent?: (stateDir: string, id: string) => void;
   /**
    * Given, while catching is on (`setCatching`), every log created in a watched jobs dir is also
    * opened on a thread of its own (see `LogCatcher`) and handed over here; the receiver owns the
@@ -238,11 +242,15 @@ export class StateWatcher {
     const id = m[1];
     if (maybeNewLog && m[2] === 'log') {
       this.lastNewLogMs = Date.now();
+      // The receiver decides whether the catcher thread starts (live.ts: one place for that policy).
       this.opts.onPossiblyNewLog?.(stateDir, id);
-      // Jobs are being launched here: from now on new logs are caught on their own thread.
-      this.setCatching(true);
-    }
-    this.queue((b) => entry(b, stateDir).jobs.add(id));
+    } else if (m[2] === 'json') this.opts.onRecordEvent?.(stateDir, id);
+    this.queue((b) => {
+      const e = entry(b, stateDir);
+      e.jobs.add(id);
+      // A log line does not touch the record: it is not read again for it.
+      if (m[2] === 'json') (e.records ??= new Set()).add(id);
+    });
   }
 
   private dirEvent(p: string, dirs: Set<string>, removed: boolean): void {
@@ -261,11 +269,22 @@ export class StateWatcher {
     if (this.disposed) return;
     if (!this.pending) this.pending = { dirs: new Map(), layout: false };
     mutate(this.pending);
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.debounceMs ?? 30);
+    const now = Date.now();
+    const quiet = now - this.lastEventMs;
+    this.lastEventMs = now;
+    if (this.timer) return;
+    // Leading edge: an isolated change (nothing for a window before it) goes out at once; the
+    // changes of a burst coalesce into one batch per window, as before.
+    const d = this.opts.debounceMs ?? 30;
+    this.timer = setTimeout(() => this.flush(), quiet > d && now - this.lastFlushMs > d ? 0 : d);
   }
+
+  private lastEventMs = -Infinity;
+  private lastFlushMs = -Infinity;
 
   private flush(): void {
     this.timer = undefined;
+    this.lastFlushMs = Date.now();
     const batch = this.pending;
     this.pending = undefined;
     if (!batch || this.disposed) return;
@@ -289,6 +308,7 @@ export class StateWatcher {
       e.broker ||= c.broker;
       e.rescan ||= c.rescan;
       for (const id of c.jobs) e.jobs.add(id);
+      mergeRecords(e, c);
     }
     // Restarted by every batch: the second look comes once a burst has ended.
     if (this.settleTimer) clearTimeout(this.settleTimer);
@@ -381,10 +401,16 @@ export class StateWatcher {
   }
 }
 
+/** Unions `from`'s record ids into `into` (absent on either side: every record is read). */
+export function mergeRecords(into: StateDirChange, from: StateDirChange): void {
+  if (!into.records || !from.records) into.records = undefined;
+  else for (const id of from.records) into.records.add(id);
+}
+
 function entry(b: ChangeBatch, dir: string): StateDirChange {
   let e = b.dirs.get(dir);
   if (!e) {
-    e = { index: false, broker: false, jobs: new Set(), rescan: false };
+    e = { index: false, broker: false, jobs: new Set(), records: new Set(), rescan: false };
     b.dirs.set(dir, e);
   }
   return e;

@@ -61,6 +61,7 @@ export const SETTINGS = {
   brokersExtraRoots: 'brokers.extraRoots',
   archiveMaxAgeDays: 'archive.maxAgeDays',
   archiveMaxSizeMB: 'archive.maxSizeMB',
+  archiveMaxLogMB: 'archive.maxLogMB',
   companionPath: 'companionPath',
   nodePath: 'nodePath',
   pluginDataDir: 'pluginDataDir',

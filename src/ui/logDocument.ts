@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { watch, type FSWatcher } from 'chokidar';
 import type { JobsModel } from '../core/model';
-import { readLogTail } from '../core/reader';
+import { planJobLog, readPlanTail } from '../core/jobLog';
 import { formatBytes } from '../core/format';
 import { LOG_SCHEME, parseJobUri } from './jobUris';
 import { t } from './l10n';
@@ -29,13 +29,15 @@ export class LogDocumentProvider implements vscode.TextDocumentContentProvider, 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const ref = parseJobUri(this.model, uri);
     if (!ref) return t('This log is not part of a known Codex state directory.');
-    // A job whose files the companion deleted is read from the archive.
-    const archived = this.model.findJob(ref.stateDir, ref.id)?.archived;
-    const file = archived?.logPath ?? path.join(ref.stateDir, 'jobs', `${ref.id}.log`);
+    // The one merged view (core/jobLog.ts): the state dir's file, the archive's copy where it holds more.
+    const job = this.model.findJob(ref.stateDir, ref.id);
+    const file = path.join(ref.stateDir, 'jobs', `${ref.id}.log`);
     this.follow(file, uri);
-    const tail = await readLogTail(file, MAX_DOCUMENT_BYTES);
-    if (!tail.exists) return t('The log {0} does not exist (yet). This document updates when it appears.', file);
-    const omitted = tail.size - tail.text.length;
+    if (job?.archived) this.follow(job.archived.logPath, uri);
+    const plan = await planJobLog(job ? this.model.logSource(job) : { file });
+    if (!plan.exists) return t('The log {0} does not exist (yet). This document updates when it appears.', file);
+    const tail = await readPlanTail(plan, MAX_DOCUMENT_BYTES);
+    const omitted = tail.omitted;
     const header = omitted > 0 ? `${t('… {0} omitted; the full log is {1}', formatBytes(omitted), file)}\n` : '';
     return header + tail.text;
   }

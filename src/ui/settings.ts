@@ -44,11 +44,12 @@ export function brokerSettings(): { graceMs: number; extraBrokerRoots: string[] 
   };
 }
 
-export function archiveLimits(): { maxAgeMs: number; maxBytes: number } {
+export function archiveLimits(): { maxAgeMs: number; maxBytes: number; maxLogBytes: number } {
   const c = vscode.workspace.getConfiguration(SECTION);
   return {
     maxAgeMs: clamp(c.get<number>(SETTINGS.archiveMaxAgeDays, 30), 1, 3650) * 24 * 3_600_000,
     maxBytes: clamp(c.get<number>(SETTINGS.archiveMaxSizeMB, 512), 16, 1024 * 1024) * 1024 * 1024,
+    maxLogBytes: clamp(c.get<number>(SETTINGS.archiveMaxLogMB, 32), 1, 4096) * 1024 * 1024,
   };
 }
 

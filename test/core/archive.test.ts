@@ -34,7 +34,7 @@ describe('the job archive', () => {
 
   async function start(opts: LiveOptions = {}): Promise<void> {
     model = modelFor(sb, {}, createProcessTable(), archive);
-    live = new LiveUpdates(model, { debounceMs: 20, ...opts });
+    live = new LiveUpdates(model, { debounceMs: 20, archive, ...opts });
     await live.start();
     await live.watcher.ready();
   }
@@ -137,9 +137,49 @@ describe('the job archive', () => {
     assert.match(copy, /the log was re-created/);
     assert.ok(copy.endsWith(after), 'and the new life after it');
     assert.deepEqual(
-      job(id)!.flags.filter((f) => f !== 'log-only'),
+      job(id)!.flags.filter((f) => f !== 'log-only' && f !== 'recreated'),
       ['archived', 'deleted-while-running'],
     );
+    // Its log was written again after the deletion: the story says recreated too (shown from the next update).
+    assert.ok(archive.flagsOf(sb.stateDir, id).includes('recreated'));
+  });
+
+  test('deleted while running and re-created: the flags stay (plus recreated), the history says when and how', async () => {
+    const id = 'task-mwu2a021-story1';
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
+      { waitReady: true },
+    );
+    const rec = record(id, {
+      status: 'running',
+      pid,
+      completedAt: undefined,
+      createdAt: new Date(Date.now() - 5000).toISOString(),
+    });
+    await writeJob(sb.stateDir, rec, 'Starting Codex Task.\n');
+    await writeIndex(sb.stateDir, [rec]);
+    await start();
+    await waitFor(model, () => job(id)?.status === 'running', 'the running job');
+    await model.settled();
+    await writeIndex(sb.stateDir, []);
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.json`));
+    await fs.rm(path.join(sb.stateDir, 'jobs', `${id}.log`));
+    await waitFor(model, () => !!job(id)?.archived, 'the deletion');
+    // The worker's completion write brings the record back.
+    await writeJob(sb.stateDir, record(id, { status: 'completed', pid }), 'Starting Codex Task.\n');
+    await writeIndex(sb.stateDir, [record(id, { status: 'completed', pid })]);
+    await waitFor(model, () => job(id)?.status === 'completed' && !job(id)?.archived, 'the re-created job');
+    await model.settled();
+    await waitFor(model, () => !!job(id)?.flags.includes('recreated'), 'the recreated flag');
+    const j = job(id)!;
+    assert.ok(j.flags.includes('deleted-while-running'), `flags ${j.flags.join(',')}`);
+    const what = (j.history ?? []).map((h) => h.what);
+    assert.deepEqual(what.slice(0, 1), ['created']);
+    assert.ok(what.includes('deleted') && what.includes('recreated'), what.join(','));
+    const del = j.history!.find((h) => h.what === 'deleted')!;
+    assert.equal(del.status, 'running');
+    assert.equal(del.by, 'deleted-while-running');
   });
 
   test('a job that came and went between two looks is archived from the log opened on its creation', async () => {
@@ -332,7 +372,7 @@ describe('the job archive', () => {
   });
 
   test('limits evict the oldest first; a corrupt entry is skipped with a warning', async () => {
-    const small = new JobArchive(path.join(sb.tmp, 'small'), { maxAgeMs: 3_600_000, maxBytes: 3000 });
+    const small = new JobArchive(path.join(sb.tmp, 'small'), { maxAgeMs: 3_600_000, maxBytes: 3400 });
     const mk = (id: string) =>
       ({
         id,
@@ -358,9 +398,24 @@ describe('the job archive', () => {
       4,
       3000,
     );
-    assert.equal(small.get(sb.stateDir, 'task-old-000001'), undefined, 'the oldest is evicted');
-    assert.ok(small.get(sb.stateDir, 'task-new-000004'));
-    assert.ok(small.totalBytes <= 3000 + 200, `total ${small.totalBytes}`);
+    // The oldest's log bulk goes; its entry stays and remembers how far the log was copied.
+    const old = small.get(sb.stateDir, 'task-old-000001')!;
+    assert.equal(old.logBytes, 0, 'the oldest log is evicted');
+    assert.equal(old.evictedBytes, 1000);
+    assert.equal(old.logOffset, 1000);
+    assert.ok(small.get(sb.stateDir, 'task-new-000004')!.logBytes > 0);
+    assert.ok(small.totalBytes <= 3400, `total ${small.totalBytes}`);
+    // Eviction never causes a re-copy: the same look again copies and writes nothing.
+    const copied = small.bytesCopied;
+    const written = small.entriesWritten;
+    await small.observe(
+      sb.stateDir,
+      [mk('task-old-000001'), mk('task-mid-000002'), mk('task-new-000003'), mk('task-new-000004')],
+      4,
+      4000,
+    );
+    assert.equal(small.bytesCopied, copied, 'nothing copied again');
+    assert.equal(small.entriesWritten, written, 'nothing written again');
     const dir = path.dirname(small.entryPaths(sb.stateDir, 'x').meta);
     await fs.writeFile(path.join(dir, 'task-bad-000009.json'), '{"torn": ');
     const reloaded = new JobArchive(small.dir);

@@ -208,4 +208,35 @@ describe('live updates', () => {
     assert.equal(live.watcher.watching, false);
     assert.equal(live.timer.running, false);
   });
+
+  test('a torn record fixed: the folder state the tree holds is not changed, so its warnings node goes', async () => {
+    const id = 'task-mwu1h001-torn01';
+    await writeIndex(sb.stateDir, []);
+    await fs.mkdir(path.join(sb.stateDir, 'jobs'), { recursive: true });
+    await fs.writeFile(path.join(sb.stateDir, 'jobs', `${id}.json`), '{"id": "task-mwu1h001-torn01", "stat');
+    await start();
+    assert.equal(model.folders[0].warnings.length, 1, 'the torn record is a warning');
+    // What the tree shows: it compares the folder state it holds with the model's next one.
+    const shown = model.folders[0];
+    await writeJob(sb.stateDir, record(id, { status: 'completed' }));
+    await waitFor(model, () => job(id)?.status === 'completed', 'the fixed record');
+    assert.equal(model.folders[0].warnings.length, 0);
+    assert.notEqual(model.folders[0], shown, 'a new folder state');
+    assert.equal(shown.warnings.length, 1, 'the one the tree holds still says what it showed');
+  });
+
+  test('a job whose record still says running, process gone, log ending with its final output: completed, inferred', async () => {
+    const id = 'task-mwu1i001-infer1';
+    const log = await fs.readFile(path.join(__dirname, '../../../test/fixtures/companion-logs/task.ok.log'), 'utf8');
+    await writeJob(sb.stateDir, record(id, { status: 'running', pid: 999_999_99, completedAt: undefined }), log);
+    await writeIndex(sb.stateDir, [record(id, { status: 'running', pid: 999_999_99, completedAt: undefined })]);
+    await start();
+    assert.equal(job(id)?.status, 'completed');
+    assert.ok(job(id)!.flags.includes('inferred-from-log'));
+    assert.equal(job(id)!.display.rendered, 'Handled the requested task.\nTask prompt accepted.\n');
+    // Cut mid-block: it stays stale.
+    await fs.writeFile(path.join(sb.stateDir, 'jobs', `${id}.log`), log.slice(0, -10));
+    await waitFor(model, () => job(id)?.status === 'stale', 'the cut log');
+    assert.ok(!job(id)!.flags.includes('inferred-from-log'));
+  });
 });

@@ -33,6 +33,8 @@ export function jobJson(j: Job) {
     logPath: j.logPath,
     logBytes: j.log.size ?? null,
     archived: j.archived ? { how: j.archived.how, logPath: j.archived.logPath, logBytes: j.archived.logBytes } : null,
+    inferred: j.inferred ? { status: j.inferred.status, evidence: j.inferred.evidence } : null,
+    history: (j.history ?? []).map((h) => ({ ...h, at: new Date(h.atMs).toISOString() })),
   };
 }
 

@@ -3,7 +3,7 @@
 import { LiveUpdates } from '../../core/live';
 import type { Job, ReadWarning } from '../../core/types';
 import type { Args } from '../args';
-import { modelFor, workspaceFolder } from '../jobs';
+import { cliArchive, modelFor, workspaceFolder } from '../jobs';
 import { CLEAR_SCREEN, type Output } from '../output';
 import { untilStopped } from '../signals';
 import { jobsView } from '../table';
@@ -30,7 +30,7 @@ function changeKey(jobs: Job[], warnings: ReadWarning[]): string {
 export async function watchCommand(a: Args, io: Output): Promise<number> {
   const folder = await workspaceFolder(a, a.positional[0]);
   const m = modelFor(a, folder);
-  const live = new LiveUpdates(m);
+  const live = new LiveUpdates(m, { archive: cliArchive() });
   let timer: NodeJS.Timeout | undefined;
   let lastKey: string | undefined;
   const draw = () => {

@@ -1,0 +1,123 @@
+// The archive stays bounded and copies each byte at most once: the per-job cap, a huge sparse log,
+// the CLI's status path, and an archive dir that cannot be used.
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { JobArchive } from '../../src/core/archive';
+import { sandbox, type Sandbox } from './helpers';
+import { until } from './launchHelpers';
+
+describe('a bounded archive', () => {
+  let sb: Sandbox;
+  const archives: JobArchive[] = [];
+  beforeEach(async () => {
+    sb = await sandbox();
+    await fs.mkdir(path.join(sb.stateDir, 'jobs'), { recursive: true });
+  });
+  afterEach(async () => {
+    for (const a of archives.splice(0)) await a.dispose();
+    await sb.cleanup();
+  });
+  const make = (...args: ConstructorParameters<typeof JobArchive>) => {
+    const a = new JobArchive(...args);
+    archives.push(a);
+    return a;
+  };
+  const logOf = (id: string) => path.join(sb.stateDir, 'jobs', `${id}.log`);
+  const finished = async (id: string) => {
+    const st = await fs.stat(logOf(id));
+    return {
+      id,
+      stateDir: sb.stateDir,
+      display: { id, raw: {} },
+      record: { id, status: 'completed', raw: { id, status: 'completed' } },
+      recordMtimeMs: 1,
+      recordedStatus: 'completed',
+      status: 'completed',
+      flags: [],
+      logPath: logOf(id),
+      recordPath: '',
+      log: { exists: true, size: st.size, fileId: `${st.ino}:${st.birthtimeMs}`, progress: [] },
+    } as never;
+  };
+
+  test('a log over the per-job cap keeps its first and last parts with a marked gap, copied once', async () => {
+    const id = 'task-mwu3a001-capped';
+    const lines = Array.from(
+      { length: 4000 },
+      (_, i) => `[2026-12-01T00:00:00.000Z] line ${String(i).padStart(5, '0')}\n`,
+    );
+    await fs.writeFile(logOf(id), lines.join(''));
+    const a = make(path.join(sb.tmp, 'archive'), { maxLogBytes: 8192 });
+    await a.observe(sb.stateDir, [await finished(id)], 1);
+    const text = await fs.readFile(a.entryPaths(sb.stateDir, id).log, 'utf8');
+    assert.ok(text.startsWith(lines[0]), 'the beginning is kept');
+    assert.ok(text.endsWith(lines[3999]), 'the end is kept');
+    assert.match(text, /\[codex-jobs\] \d+ bytes of the log \(bytes \d+ to \d+\) are not kept/);
+    assert.ok(a.bytesCopied <= 8192, `copied ${a.bytesCopied}`);
+    const copied = a.bytesCopied;
+    const written = a.entriesWritten;
+    await a.observe(sb.stateDir, [await finished(id)], 1);
+    assert.equal(a.bytesCopied, copied, 'nothing copied again');
+    assert.equal(a.entriesWritten, written, 'nothing written again');
+  });
+
+  test('a 2 GiB sparse log costs the cap once in the background, and nothing on the CLI status path', async () => {
+    const id = 'task-mwu3a002-sparse';
+    const fh = await fs.open(logOf(id), 'w');
+    await fh.write('Starting Codex Task.\n');
+    await fh.truncate(2 * 1024 * 1024 * 1024);
+    await fh.write('Final line.\n', 2 * 1024 * 1024 * 1024 - 12);
+    await fh.close();
+    const cli = make(path.join(sb.tmp, 'cli'), {}, undefined, { background: false });
+    await cli.observe(sb.stateDir, [await finished(id)], 1);
+    assert.equal(cli.bytesCopied, 0, 'the CLI copies no big log');
+    assert.match(cli.get(sb.stateDir, id)!.logNote ?? '', /not copied yet/);
+    const written = cli.entriesWritten;
+    await cli.observe(sb.stateDir, [await finished(id)], 1);
+    assert.equal(cli.entriesWritten, written, 'the second status writes nothing');
+
+    const ext = make(path.join(sb.tmp, 'ext'), { maxLogBytes: 4 * 1024 * 1024 });
+    await ext.observe(sb.stateDir, [await finished(id)], 1);
+    await until(async () => (!ext.copying ? true : undefined), 'the background copy', 60_000);
+    await ext.flush();
+    assert.ok(ext.bytesCopied <= 4 * 1024 * 1024, `copied ${ext.bytesCopied}`);
+    const text = await fs.readFile(ext.entryPaths(sb.stateDir, id).log, 'utf8');
+    assert.ok(text.startsWith('Starting Codex Task.\n'));
+    assert.ok(text.endsWith('Final line.\n'));
+    const after = ext.bytesCopied;
+    await ext.observe(sb.stateDir, [await finished(id)], 1);
+    assert.equal(ext.bytesCopied, after, 'copied once');
+  });
+
+  test('an archive dir that is a file is "archive unavailable", and observing goes on', async () => {
+    const file = path.join(sb.tmp, 'not-a-dir');
+    await fs.writeFile(file, 'x');
+    const id = 'task-mwu3a003-nodir1';
+    await fs.writeFile(logOf(id), 'hello\n');
+    const a = make(file);
+    await a.observe(sb.stateDir, [await finished(id)], 1);
+    await a.flush();
+    assert.match(a.warnings[0]?.message ?? '', /^archive unavailable: /);
+  });
+
+  test('an entry with bad fields is skipped with a warning; a deep record is kept bounded', async () => {
+    const a = make(path.join(sb.tmp, 'archive'));
+    const id = 'task-mwu3a004-deep01';
+    await fs.writeFile(logOf(id), 'hello\n');
+    const job = (await finished(id)) as { record: { raw: Record<string, unknown> } };
+    let deep: unknown = {};
+    for (let i = 0; i < 100_000; i++) deep = { d: deep };
+    job.record.raw = { id, status: 'completed', result: deep };
+    await a.observe(sb.stateDir, [job as never], 1);
+    await a.flush();
+    const dir = path.dirname(a.entryPaths(sb.stateDir, id).meta);
+    await fs.writeFile(path.join(dir, 'task-mwu3a005-badf01.json'), JSON.stringify({ id: 'x/../y', logOffset: 'no' }));
+    const again = make(a.dir);
+    await again.load();
+    assert.equal(again.get(sb.stateDir, id)?.record?.status, 'completed');
+    assert.equal(again.get(sb.stateDir, id)?.record?.result, undefined, 'the deep part is not kept');
+    assert.match(again.warnings.map((w) => w.message).join('\n'), /archive entry skipped/);
+  });
+});
