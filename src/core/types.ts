@@ -113,6 +113,10 @@ export interface ProcInfo {
   sid?: number;
   uid?: number;
   rssBytes?: number;
+  /** The executable's path (Linux: /proc/<pid>/exe), when readable. */
+  exe?: string;
+  /** The working directory (Linux: /proc/<pid>/cwd), when readable. */
+  cwd?: string;
   /** Why `unknown`, when it is. */
   error?: string;
 }
@@ -207,7 +211,19 @@ export interface StateDirSnapshot {
 /** A candidate state root and where it came from. */
 export interface StateRoot {
   path: string;
-  source: 'plugin-data' | 'tmp' | 'setting' | 'cli';
+  /** `env`: this process's $CLAUDE_PLUGIN_DATA; `process`: learned from a live companion or broker. */
+  source: 'plugin-data' | 'tmp' | 'setting' | 'cli' | 'env' | 'process';
+  /** For `process` roots: which process named it, and how. */
+  learnedFrom?: RootOrigin;
+}
+
+/** The live process a root was learned from. */
+export interface RootOrigin {
+  pid: number;
+  /** `broker`, `task-worker`, or the companion's subcommand. */
+  process: string;
+  /** `CLAUDE_PLUGIN_DATA`, `TMPDIR`, `TEMP`, `TMP`, or `default tmp` (none of them set). */
+  via: string;
 }
 
 /** One workspace folder mapped to its state directories (one per root where it exists). */
@@ -244,4 +260,6 @@ export interface HostEnv {
   homedir: string;
   tmpdir: string;
   platform: NodeJS.Platform;
+  /** Also learn roots from live companion and broker processes (default: when `env` is process.env). */
+  learnRoots?: boolean;
 }

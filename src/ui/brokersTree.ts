@@ -15,7 +15,7 @@ const GROUPS: { group: BrokerGroup; label: string; classes: BrokerClass[]; icon:
   { group: 'orphans', label: 'Orphans', classes: ['orphan-live', 'dead'], icon: 'warning' },
   { group: 'in-use', label: 'In use', classes: ['in-use'], icon: 'plug' },
   { group: 'starting', label: 'Starting', classes: ['starting'], icon: 'loading~spin' },
-  { group: 'foreign', label: 'Not ours (never touched)', classes: ['foreign'], icon: 'lock' },
+  { group: 'foreign', label: 'Not ours (never touched)', classes: ['foreign', 'unknown'], icon: 'lock' },
 ];
 
 const ICON: Record<BrokerClass, [string, string | undefined]> = {
@@ -24,6 +24,7 @@ const ICON: Record<BrokerClass, [string, string | undefined]> = {
   'in-use': ['server-process', 'testing.iconPassed'],
   starting: ['loading~spin', undefined],
   foreign: ['lock', undefined],
+  unknown: ['question', undefined],
 };
 
 export function brokerLabel(e: BrokerEntry): string {
