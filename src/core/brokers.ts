@@ -187,6 +187,17 @@ const isErr = (x: Stats | NodeJS.ErrnoException): x is NodeJS.ErrnoException => 
 const under = (dir: string, roots: readonly string[] | undefined) =>
   !roots || roots.some((w) => dir === w || dir.startsWith(w + path.sep));
 
+/** Paths of the unix sockets bound right now (/proc/net/unix: "Num RefCount Protocol Flags Type St Inode Path"). */
+export async function boundSocketPaths(): Promise<Set<string>> {
+  const out = new Set<string>();
+  const text = await fs.readFile('/proc/net/unix', 'utf8').catch(() => '');
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 8 && f[7].startsWith('/')) out.add(f.slice(7).join(' '));
+  }
+  return out;
+}
+
 export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
   const now = o.now ?? Date.now();
   const uid = o.uid ?? process.getuid?.();
@@ -313,6 +324,8 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
     };
   };
 
+  // Sockets some live process has bound (Linux): a dir whose broker.sock is one of them is not dead.
+  const bound = platform === 'linux' ? await boundSocketPaths() : undefined;
   const scannedDirs = new Set<string>();
   for (const root of brokerRoots) {
     let names: string[];
@@ -401,6 +414,15 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
           pid: namer.pid,
           class: 'unknown',
           reason: `pid ${namer.pid} names this dir but is not a proved broker; never touched`,
+        });
+        continue;
+      }
+      if (bound?.has(path.join(dir, 'broker.sock'))) {
+        entries.push({
+          ...e,
+          pid: pidFile.pid,
+          class: 'unknown',
+          reason: 'its broker.sock is bound by a live process that is not a proved broker; never touched',
         });
         continue;
       }

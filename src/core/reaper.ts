@@ -5,7 +5,7 @@ import * as net from 'net';
 import * as path from 'path';
 import { sameProcess } from './processes';
 import type { ProcInfo, ProcessTable } from './types';
-import { BROKER_FILES, type BrokerEntry, type BrokerScan } from './brokers';
+import { boundSocketPaths, BROKER_FILES, type BrokerEntry, type BrokerScan } from './brokers';
 import { terminate, waitEnded } from './terminate';
 
 export interface ReapPlan {
@@ -94,15 +94,19 @@ async function brokerSocket(e: BrokerEntry, platform: NodeJS.Platform): Promise<
   return undefined;
 }
 
-/** Inodes of the unix sockets bound to `file` (from /proc/net/unix: "... Inode Path"). */
+/**
+ * Inodes of the listening unix sockets bound to `file` (/proc/net/unix: "Num RefCount Protocol Flags
+ * Type St Inode Path"; flag 00010000 is a listener). A path listed twice (the broker's socket file
+ * replaced by another program's) is ambiguous: then nothing is returned.
+ */
 async function listeningInodes(file: string): Promise<Set<string>> {
   const out = new Set<string>();
   const text = await fs.readFile('/proc/net/unix', 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
+  for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
-    if (f.length >= 8 && f.slice(7).join(' ') === file) out.add(f[6]);
+    if (f.length >= 8 && f[3] === '00010000' && f.slice(7).join(' ') === file) out.add(f[6]);
   }
-  return out;
+  return out.size === 1 ? out : new Set();
 }
 
 function askToShutDown(socket: string, ms: number): Promise<boolean> {
@@ -150,9 +154,12 @@ export async function removeKnownFiles(e: BrokerEntry): Promise<string> {
     handle = undefined;
     if (process.platform === 'linux') return `kept ${dir}: it could not be opened as a directory; nothing removed`;
   }
+  // A socket some live process still listens on is that program's, whatever its name: kept.
+  const bound = process.platform === 'linux' ? await boundSocketPaths() : new Set<string>();
   try {
     const viaFd = handle && process.platform === 'linux' ? `/proc/self/fd/${handle.fd}` : undefined;
     for (const f of BROKER_FILES) {
+      if (f === 'broker.sock' && bound.has(path.join(dir, f))) continue;
       const base = viaFd ?? dir;
       if (!viaFd && !(await sameDir(dir, e.dirId))) return `kept ${dir}: it was replaced while files were removed`;
       let st: import('fs').Stats;
