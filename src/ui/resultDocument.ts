@@ -3,6 +3,10 @@ import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model';
 import { parseJobUri } from './jobUris';
 import { jobLabel } from './jobTreeItem';
+import { hasResult } from '../core/classify';
+import { STATUS } from '../core/status';
+import { localTime, parseTime } from '../core/format';
+import { t } from './l10n';
 
 export class ResultDocumentProvider implements vscode.TextDocumentContentProvider {
   constructor(private readonly model: JobsModel) {}
@@ -10,11 +14,12 @@ export class ResultDocumentProvider implements vscode.TextDocumentContentProvide
   provideTextDocumentContent(uri: vscode.Uri): string {
     const ref = parseJobUri(this.model, uri);
     const job = ref && this.model.findJob(ref.stateDir, ref.id);
-    if (!job) return 'This job is no longer known.';
+    if (!job) return t('This job is no longer known.');
     const d = job.display;
-    const head = `# ${jobLabel(job)}\n\n\`${job.id}\` · ${job.status}${d.completedAt ? ` · ${d.completedAt}` : ''}\n\n`;
-    if (typeof d.rendered === 'string' && d.rendered.length > 0) return head + d.rendered;
-    if (d.errorMessage) return `${head}**Error:** ${d.errorMessage}\n`;
-    return `${head}_No result recorded (yet)._\n`;
+    const done = parseTime(d.completedAt);
+    const head = `# ${jobLabel(job)}\n\n\`${job.id}\` · ${t(STATUS[job.status].word)}${done !== undefined ? ` · ${localTime(done)}` : ''}\n\n`;
+    if (hasResult(job)) return head + d.rendered;
+    if (d.errorMessage) return `${head}**${t('Error')}:** ${d.errorMessage}\n`;
+    return `${head}_${t('No result recorded (yet).')}_\n`;
   }
 }
