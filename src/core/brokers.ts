@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { ProcInfo, ProcessTable, ReadWarning, StateRoot } from './types';
 import { enumerateStateDirs, resolveWorkspaceRoot, stateDirName } from './discovery';
 import { isNodeRuntime } from './processes';
-import { learnRoots, stateRootOf, type LearnedProcess } from './roots';
+import { learnRoots, originText, stateRootOf, type LearnedProcess } from './roots';
 import { descendants } from './terminate';
 import { isPluginScriptPath, scriptFileExists, singleOption, START_TOLERANCE_MS } from './verify';
 import { isSafeFsError, readBoundedText, READ_LIMITS } from './safeFs';
@@ -223,7 +223,12 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
   };
   for (const r of learned.stateRoots) addRoot(r);
   for (const t of learned.tmpRoots)
-    addRoot({ path: path.join(t.path, 'codex-companion'), source: 'process', learnedFrom: t.learnedFrom });
+    addRoot({
+      path: path.join(t.path, 'codex-companion'),
+      source: 'process',
+      learnedFrom: originText(t.learnedFrom),
+      origin: t.learnedFrom,
+    });
 
   const refsByPath = new Map<string, string[]>();
   const refsById = new Map<string, string[]>();
@@ -259,8 +264,7 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
   };
   addBrokerRoot(o.tmpdir, 'tmp');
   for (const r of o.extraBrokerRoots ?? []) addBrokerRoot(r, 'setting');
-  for (const t of learned.tmpRoots)
-    addBrokerRoot(t.path, `${t.learnedFrom.via} of ${t.learnedFrom.process} pid ${t.learnedFrom.pid}`);
+  for (const t of learned.tmpRoots) addBrokerRoot(t.path, originText(t.learnedFrom));
   for (const b of brokerProcs) addBrokerRoot(path.dirname(b.broker!.dir), `session dir of broker pid ${b.info.pid}`);
 
   const entries: BrokerEntry[] = [];

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { FolderMapping, HostEnv, ProcessTable, StateRoot } from './types';
 import { createProcessTable } from './processes';
-import { learnRoots } from './roots';
+import { learnRoots, originText } from './roots';
 
 export function defaultHostEnv(): HostEnv {
   return { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform, learnRoots: true };
@@ -33,7 +33,8 @@ export function processRoots(table?: ProcessTable, platform: NodeJS.Platform = p
         ...l.tmpRoots.map((r): StateRoot => ({
           path: path.join(r.path, 'codex-companion'),
           source: 'process',
-          learnedFrom: r.learnedFrom,
+          learnedFrom: originText(r.learnedFrom),
+          origin: r.learnedFrom,
         })),
       ];
     } catch {
@@ -148,9 +149,7 @@ export async function candidateRoots(
     path.join(dataDir, '*', 'state'),
     path.join(host.tmpdir, 'codex-companion'),
     ...allDedup.filter((r) => r.source === 'setting').map((r) => r.path),
-    ...allDedup
-      .filter((r) => r.source === 'process' && r.learnedFrom)
-      .map((r) => `${r.path} (from ${r.learnedFrom!.via} of ${r.learnedFrom!.process} pid ${r.learnedFrom!.pid})`),
+    ...allDedup.filter((r) => r.source === 'process' && r.learnedFrom).map((r) => `${r.path} (from ${r.learnedFrom})`),
   ];
   return { roots, all: allDedup, searched, warnings };
 }

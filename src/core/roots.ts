@@ -34,6 +34,9 @@ export function stateRootOf(
   return { root: path.join(t.dir, 'codex-companion'), via: t.via };
 }
 
+/** "CLAUDE_PLUGIN_DATA of broker pid 4242": where a learned root came from, in words. */
+export const originText = (o: RootOrigin) => `${o.via} of ${o.process} pid ${o.pid}`;
+
 /** A companion process proved so: Node, argv[1] the existing companion script, argv[2] its subcommand. */
 export interface CompanionProcess {
   info: ProcInfo;
@@ -98,7 +101,7 @@ export async function learnRoots(
     const origin: RootOrigin = { pid: p.pid, process: role, via: sr.via };
     if (!seenState.has(sr.root)) {
       seenState.add(sr.root);
-      out.stateRoots.push({ path: sr.root, source: 'process', learnedFrom: origin });
+      out.stateRoots.push({ path: sr.root, source: 'process', learnedFrom: originText(origin), origin });
     }
     const t = tmpdirOf(env.env, platform);
     if (!seenTmp.has(t.dir)) {

@@ -213,8 +213,10 @@ export interface StateRoot {
   path: string;
   /** `env`: this process's $CLAUDE_PLUGIN_DATA; `process`: learned from a live companion or broker. */
   source: 'plugin-data' | 'tmp' | 'setting' | 'cli' | 'env' | 'process';
+  /** For `process` roots, in words: "CLAUDE_PLUGIN_DATA of broker pid 4242". */
+  learnedFrom?: string;
   /** For `process` roots: which process named it, and how. */
-  learnedFrom?: RootOrigin;
+  origin?: RootOrigin;
 }
 
 /** The live process a root was learned from. */

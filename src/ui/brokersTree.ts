@@ -41,6 +41,7 @@ const CLASS_WORD: Record<BrokerClass, string> = {
   'in-use': 'in use',
   starting: 'starting',
   foreign: 'not ours',
+  unknown: 'unknown (never reaped)',
 };
 
 export function brokerLabel(e: BrokerEntry): string {

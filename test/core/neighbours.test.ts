@@ -172,9 +172,9 @@ if (process.env[PIDNS_ENV] !== ME) {
 
   function learnedOf(scan: BrokerScan): string[] {
     // (stateRoots: what the scan searched; older scans did not say.)
-    return ((scan as { stateRoots?: StateRoot[] }).stateRoots ?? [])
+    return ((scan as { stateRoots?: (StateRoot & { origin?: { via: string; process: string } })[] }).stateRoots ?? [])
       .filter((x: StateRoot) => x.source === 'process')
-      .map((x) => `${path.relative(base, x.path)} (${x.learnedFrom?.via} of ${x.learnedFrom?.process})`);
+      .map((x) => `${path.relative(base, x.path)} (${x.origin?.via} of ${x.origin?.process})`);
   }
 
   async function coreReap(env: NodeJS.ProcessEnv, tmpdir: string): Promise<string[]> {
