@@ -4,7 +4,7 @@
 import { watch as fsWatch, type FSWatcher } from 'fs';
 import * as path from 'path';
 import { fileIdOf, isSafeJobId } from '../../core/reader';
-import { isSafeFsError, openRegular, readAt } from '../../core/safeFs';
+import { assertRealDir, isSafeFsError, openRegular, readAt } from '../../core/safeFs';
 import { UsageError, type Args } from '../args';
 import { collect, printWarnings } from '../jobs';
 import type { Output } from '../output';
@@ -21,9 +21,17 @@ interface Position {
 }
 
 /** Prints the bytes of `file` past `pos`; missing is fine for a follower (`missingOk`). */
-async function printFrom(file: string, pos: Position, io: Output, missingOk: boolean): Promise<Position> {
+async function printFrom(
+  file: string,
+  pos: Position,
+  io: Output,
+  missingOk: boolean,
+  root?: string,
+): Promise<Position> {
   let opened;
   try {
+    // No link on the way either: a jobs/ dir that is a link points out of the state dir (issue 13).
+    if (root !== undefined) await assertRealDir(path.dirname(file), root);
     opened = await openRegular(file);
   } catch (err) {
     if (missingOk && isSafeFsError(err, 'missing')) return pos;
@@ -58,7 +66,8 @@ export async function logCommand(a: Args, io: Output): Promise<number> {
     return 1;
   }
   const logPath = job.archived?.logPath ?? job.logPath;
-  let pos = await printFrom(logPath, { offset: 0 }, io, a.follow);
+  const root = job.archived ? undefined : job.stateDir;
+  let pos = await printFrom(logPath, { offset: 0 }, io, a.follow, root);
   if (!a.follow) return 0;
 
   let failure: Error | undefined;
@@ -72,7 +81,7 @@ export async function logCommand(a: Args, io: Output): Promise<number> {
     try {
       do {
         again = false;
-        pos = await printFrom(logPath, pos, io, true);
+        pos = await printFrom(logPath, pos, io, true, root);
       } while (again);
     } catch (err) {
       failure = err as Error;
