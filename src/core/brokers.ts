@@ -84,8 +84,7 @@ export interface BrokerCommand {
 const OPTIONS = ['--endpoint', '--cwd', '--pid-file'];
 
 /** The Windows endpoint the companion makes for a session dir. */
-export const pipeEndpointOf = (dir: string) =>
-  `pipe:\\\\.\\pipe\\${path.win32.basename(dir)}-codex-app-server`;
+export const pipeEndpointOf = (dir: string) => `pipe:\\\\.\\pipe\\${path.win32.basename(dir)}-codex-app-server`;
 
 /**
  * `node <...>/scripts/app-server-broker.mjs serve --endpoint E --cwd C --pid-file P`, exactly: argv[1]
