@@ -22,7 +22,7 @@ export class BrokerMonitor {
   }
 
   counts(): BrokerCounts {
-    const c: BrokerCounts = { 'in-use': 0, 'orphan-live': 0, starting: 0, dead: 0, foreign: 0 };
+    const c: BrokerCounts = { 'in-use': 0, 'orphan-live': 0, unknown: 0, starting: 0, dead: 0, foreign: 0 };
     for (const e of this.last?.entries ?? []) c[e.class]++;
     return c;
   }
@@ -44,6 +44,8 @@ export class BrokerMonitor {
           scan = {
             entries: [],
             warnings: [{ file: '', message: `broker scan failed: ${String(err)}` }],
+            stateRoots: [],
+            brokerRoots: [],
             scannedAtMs: Date.now(),
           };
         }

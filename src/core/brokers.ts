@@ -1,21 +1,28 @@
-// Every app-server broker on this machine, classified by whether anything still uses it. A broker is
-// identified by its command line naming exactly its session dir's socket or pid file, and by having
-// started no earlier than that dir; anything else is never called ours.
-import { promises as fs } from 'fs';
+// Every app-server broker this user runs, classified by whether anything still uses it. A process is
+// a broker only when proved one: Node running an existing `.../scripts/app-server-broker.mjs` as
+// argv[1], `serve` as argv[2], and an endpoint and pid file naming exactly one `cxc-*` session dir.
+// Its session dir and its own workspace's state dir come from the broker itself (its argv, cwd and
+// environment), wherever they are. When anything cannot be checked the class is `unknown`: never reaped.
+import { promises as fs, type Stats } from 'fs';
 import * as path from 'path';
 import type { ProcInfo, ProcessTable, ReadWarning, StateRoot } from './types';
-import { enumerateStateDirs } from './discovery';
-import { readBrokerFile } from './reader';
-import { START_TOLERANCE_MS } from './verify';
+import { enumerateStateDirs, resolveWorkspaceRoot, stateDirName } from './discovery';
+import { isNodeRuntime } from './processes';
+import { learnRoots, originText, stateRootOf, type LearnedProcess } from './roots';
+import { descendants } from './terminate';
+import { isPluginScriptPath, scriptFileExists, singleOption, START_TOLERANCE_MS } from './verify';
+import { isSafeFsError, readBoundedText, READ_LIMITS } from './safeFs';
 
-export type BrokerClass = 'in-use' | 'orphan-live' | 'starting' | 'dead' | 'foreign';
+export type BrokerClass = 'in-use' | 'orphan-live' | 'unknown' | 'starting' | 'dead' | 'foreign';
 
 export const BROKER_FILES = ['broker.pid', 'broker.log', 'broker.sock'] as const;
 
 export interface BrokerEntry {
-  /** Stable key: the session dir, or `pid:<pid>` for a broker process with no dir. */
+  /** Stable key: the session dir, or `pid:<pid>` for a broker process whose dir is gone. */
   key: string;
   dir?: string;
+  /** The session dir's identity when scanned: the reaper removes files only from this very dir. */
+  dirId?: { dev: number; ino: number };
   pid?: number;
   class: BrokerClass;
   /** One sentence: why this class. */
@@ -24,6 +31,8 @@ export interface BrokerEntry {
   endpoint?: string;
   /** State dirs whose broker.json names this broker. */
   referencedBy: string[];
+  /** The broker's own workspace state dir (from its --cwd and environment), when it could be computed. */
+  ownStateDir?: string;
   /** The verified broker process, when alive. */
   process?: ProcInfo;
   /** Its descendants (the `codex app-server` and below). */
@@ -39,6 +48,10 @@ export interface BrokerEntry {
 export interface BrokerScan {
   entries: BrokerEntry[];
   warnings: ReadWarning[];
+  /** Every state root whose broker.json files were read (configured and learned). */
+  stateRoots: StateRoot[];
+  /** Every dir searched for `cxc-*` session dirs, with where it was learned. */
+  brokerRoots: { path: string; source: string }[];
   scannedAtMs: number;
 }
 
@@ -52,36 +65,64 @@ export interface BrokerScanOptions {
   table: ProcessTable;
   uid?: number;
   now?: number;
-  /** Only count dir-less broker processes whose session dir would lie under one of these. */
+  platform?: NodeJS.Platform;
+  /** Learn more roots from live companion and broker processes (default true). */
+  learnRoots?: boolean;
+  /** Only report brokers and dirs that lie under one of these (tests: never a machine's real brokers). */
   dirlessWithin?: string[];
 }
 
 export interface BrokerCommand {
   script: string;
-  endpoint?: string;
-  pidFile?: string;
+  endpoint: string;
+  pidFile: string;
+  cwd?: string;
+  /** The one session dir both the endpoint and the pid file are in. */
+  dir: string;
 }
 
-/** `node .../app-server-broker.mjs serve --endpoint E --cwd C --pid-file P`, from any plugin version. */
+const OPTIONS = ['--endpoint', '--cwd', '--pid-file'];
+
+/** The Windows endpoint the companion makes for a session dir. */
+export const pipeEndpointOf = (dir: string) => `pipe:\\\\.\\pipe\\${path.win32.basename(dir)}-codex-app-server`;
+
+/**
+ * `node <...>/scripts/app-server-broker.mjs serve --endpoint E --cwd C --pid-file P`, exactly: argv[1]
+ * the script, argv[2] `serve`, known options once each, and E and P naming one `cxc-*` dir.
+ */
 export function parseBrokerCommand(argv: readonly string[] | undefined): BrokerCommand | undefined {
-  if (!argv) return undefined;
-  const at = argv.findIndex((a) => path.basename(a.replace(/\\/g, '/')) === 'app-server-broker.mjs');
-  if (at < 0 || argv[at + 1] !== 'serve') return undefined;
-  const rest = argv.slice(at + 2);
-  const opt = (name: string) => {
-    for (let i = 0; i < rest.length; i++) {
-      if (rest[i] === name) return rest[i + 1];
-      if (rest[i].startsWith(`${name}=`)) return rest[i].slice(name.length + 1);
-    }
+  if (!argv || argv.length < 3 || !isPluginScriptPath(argv[1], 'app-server-broker.mjs') || argv[2] !== 'serve')
     return undefined;
-  };
-  return { script: argv[at], endpoint: opt('--endpoint'), pidFile: opt('--pid-file') };
+  const rest = argv.slice(3);
+  for (let i = 0; i < rest.length; i++) {
+    const name = rest[i].split('=')[0];
+    if (!OPTIONS.includes(name)) return undefined;
+    if (!rest[i].includes('=')) i++;
+  }
+  const endpoint = singleOption(rest, '--endpoint');
+  const pidFile = singleOption(rest, '--pid-file');
+  const cwd = singleOption(rest, '--cwd');
+  if (!endpoint || !pidFile || cwd === null) return undefined;
+  const p = pidFile.includes('\\') && !pidFile.includes('/') ? path.win32 : path.posix;
+  if (!p.isAbsolute(pidFile) || p.normalize(pidFile) !== pidFile || p.basename(pidFile) !== 'broker.pid')
+    return undefined;
+  const dir = p.dirname(pidFile);
+  if (!p.basename(dir).startsWith('cxc-')) return undefined;
+  if (endpoint !== `unix:${p.join(dir, 'broker.sock')}` && endpoint !== pipeEndpointOf(dir)) return undefined;
+  return { script: argv[1], endpoint, pidFile, cwd: cwd ?? undefined, dir };
 }
 
-/** The broker of session dir `dir` is the one whose command names its socket or pid file exactly. */
+/** A proved broker: its command line as above, its program Node, its script an existing file. */
+export function identifyBroker(p: ProcInfo, platform: NodeJS.Platform = process.platform): BrokerCommand | undefined {
+  if (p.state !== 'alive') return undefined;
+  const cmd = parseBrokerCommand(p.argv);
+  if (!cmd || !isNodeRuntime(p, platform) || !scriptFileExists(cmd.script)) return undefined;
+  return cmd;
+}
+
+/** The broker of session dir `dir` is the one whose command names its socket and pid file exactly. */
 export function isBrokerOf(cmd: BrokerCommand | undefined, dir: string): boolean {
-  if (!cmd) return false;
-  return cmd.endpoint === `unix:${path.join(dir, 'broker.sock')}` || cmd.pidFile === path.join(dir, 'broker.pid');
+  return !!cmd && cmd.dir === dir;
 }
 
 function sessionDirOf(b: { sessionDir?: string; pidFile?: string; endpoint?: string }): string | undefined {
@@ -93,33 +134,66 @@ function sessionDirOf(b: { sessionDir?: string; pidFile?: string; endpoint?: str
 
 async function readPidFile(file: string): Promise<{ pid?: number; warning?: string }> {
   try {
-    const fh = await fs.open(file, 'r');
-    try {
-      const buf = Buffer.alloc(32);
-      const { bytesRead } = await fh.read(buf, 0, 32, 0);
-      const text = buf.subarray(0, bytesRead).toString('utf8').trim();
-      if (bytesRead === 32 || !/^\d{1,10}$/.test(text)) return { warning: `${file} does not hold a pid` };
-      const pid = Number(text);
-      return pid > 1 ? { pid } : { warning: `${file} holds pid ${pid}` };
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return {};
+    const { text } = await readBoundedText(file, READ_LIMITS.pid);
+    const t = text.trim();
+    if (!/^\d{1,10}$/.test(t)) return { warning: `${file} does not hold a pid` };
+    const pid = Number(t);
+    return pid > 1 ? { pid } : { warning: `${file} holds pid ${pid}` };
+  } catch (err) {
+    if (isSafeFsError(err, 'missing')) return {};
+    return { warning: (err as Error).message };
   }
 }
 
-function descendants(all: readonly ProcInfo[], pid: number): ProcInfo[] {
-  const byParent = new Map<number, ProcInfo[]>();
-  for (const p of all) if (p.ppid !== undefined) byParent.set(p.ppid, [...(byParent.get(p.ppid) ?? []), p]);
-  const out: ProcInfo[] = [];
-  const queue = [pid];
-  while (queue.length) {
-    for (const c of byParent.get(queue.shift()!) ?? []) {
-      if (out.includes(c)) continue;
-      out.push(c);
-      queue.push(c.pid);
-    }
+interface BrokerJson {
+  sessionDir?: string;
+  pidFile?: string;
+  endpoint?: string;
+  pid?: number;
+}
+
+/** broker.json, never through a link: `missing`, the fields, or why it could not be read. */
+async function readBrokerJson(file: string): Promise<{ missing: true } | { value: BrokerJson } | { error: string }> {
+  let text: string;
+  try {
+    text = (await readBoundedText(file, READ_LIMITS.broker)).text;
+  } catch (err) {
+    if (isSafeFsError(err, 'missing')) return { missing: true };
+    return { error: (err as Error).message };
+  }
+  try {
+    const raw = JSON.parse(text) as Record<string, unknown>;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { error: `${file} is not a JSON object` };
+    const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
+    const pid = typeof raw.pid === 'number' && Number.isInteger(raw.pid) && raw.pid > 0 ? raw.pid : undefined;
+    return { value: { sessionDir: str('sessionDir'), pidFile: str('pidFile'), endpoint: str('endpoint'), pid } };
+  } catch {
+    return { error: `${file} is not valid JSON (being written?)` };
+  }
+}
+
+const idOf = (st: Stats) => `${st.dev}:${st.ino}`;
+
+async function lstatOrError(p: string): Promise<Stats | NodeJS.ErrnoException> {
+  try {
+    return await fs.lstat(p);
+  } catch (err) {
+    return err as NodeJS.ErrnoException;
+  }
+}
+
+const isErr = (x: Stats | NodeJS.ErrnoException): x is NodeJS.ErrnoException => x instanceof Error;
+
+const under = (dir: string, roots: readonly string[] | undefined) =>
+  !roots || roots.some((w) => dir === w || dir.startsWith(w + path.sep));
+
+/** Paths of the unix sockets bound right now (/proc/net/unix: "Num RefCount Protocol Flags Type St Inode Path"). */
+export async function boundSocketPaths(): Promise<Set<string>> {
+  const out = new Set<string>();
+  const text = await fs.readFile('/proc/net/unix', 'utf8').catch(() => '');
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 8 && f[7].startsWith('/')) out.add(f.slice(7).join(' '));
   }
   return out;
 }
@@ -127,24 +201,74 @@ function descendants(all: readonly ProcInfo[], pid: number): ProcInfo[] {
 export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
   const now = o.now ?? Date.now();
   const uid = o.uid ?? process.getuid?.();
+  const platform = o.platform ?? process.platform;
   const warnings: ReadWarning[] = [];
 
-  // Who references what: every broker.json of every state dir, open workspace or not.
-  const refs = new Map<string, string[]>();
-  const refPids = new Map<number, string[]>();
-  for (const sd of await enumerateStateDirs(o.stateRoots)) {
-    const r = await readBrokerFile(path.join(sd.stateDir, 'broker.json'));
-    warnings.push(...r.warnings);
-    if (!r.value) continue;
-    const dir = sessionDirOf(r.value);
-    if (dir) refs.set(dir, [...(refs.get(dir) ?? []), sd.stateDir]);
-    if (r.value.pid) refPids.set(r.value.pid, [...(refPids.get(r.value.pid) ?? []), sd.stateDir]);
+  const all = await o.table.list();
+  // Every proved companion and broker, with its environment; with learnRoots off their roots are not searched.
+  const learned = await learnRoots(o.table, all, { uid, platform });
+  const brokerProcs = learned.processes.filter((x) => x.broker);
+  if (o.learnRoots === false) {
+    learned.stateRoots = [];
+    learned.tmpRoots = [];
   }
 
-  const all = await o.table.list();
-  const brokers = all.map((p) => ({ p, cmd: parseBrokerCommand(p.argv) })).filter((x) => x.cmd);
-  const claimed = new Set<number>();
+  // Who references what: every broker.json of every state dir of every root, open workspace or not.
+  const stateRoots: StateRoot[] = [...o.stateRoots];
+  const rootSeen = new Set(stateRoots.map((r) => path.resolve(r.path)));
+  const addRoot = (r: StateRoot) => {
+    if (rootSeen.has(path.resolve(r.path))) return;
+    rootSeen.add(path.resolve(r.path));
+    stateRoots.push(r);
+  };
+  for (const r of learned.stateRoots) addRoot(r);
+  for (const t of learned.tmpRoots)
+    addRoot({
+      path: path.join(t.path, 'codex-companion'),
+      source: 'process',
+      learnedFrom: originText(t.learnedFrom),
+      origin: t.learnedFrom,
+    });
+
+  const refsByPath = new Map<string, string[]>();
+  const refsById = new Map<string, string[]>();
+  const refPids = new Map<number, string[]>();
+  const push = <K>(m: Map<K, string[]>, k: K, v: string) => m.set(k, [...(m.get(k) ?? []), v]);
+  const brokerJsonOf = new Map<string, Awaited<ReturnType<typeof readBrokerJson>>>();
+  for (const sd of await enumerateStateDirs(stateRoots)) {
+    const file = path.join(sd.stateDir, 'broker.json');
+    const r = await readBrokerJson(file);
+    brokerJsonOf.set(path.resolve(sd.stateDir), r);
+    if ('error' in r) warnings.push({ file, message: r.error });
+    if (!('value' in r)) continue;
+    const dir = sessionDirOf(r.value);
+    if (dir) {
+      push(refsByPath, path.resolve(dir), sd.stateDir);
+      const st = await lstatOrError(dir);
+      if (!isErr(st) && st.isDirectory()) push(refsById, idOf(st), sd.stateDir);
+    }
+    if (r.value.pid) push(refPids, r.value.pid, sd.stateDir);
+  }
+  const refsOf = (dir: string, st: Stats | undefined) => [
+    ...new Set([...(refsByPath.get(path.resolve(dir)) ?? []), ...((st && refsById.get(idOf(st))) ?? [])]),
+  ];
+
+  // Where session dirs are: the temp dirs given and learned, and wherever a proved broker's dir is.
+  const brokerRoots: { path: string; source: string }[] = [];
+  const brokerRootSeen = new Set<string>();
+  const addBrokerRoot = (p: string, source: string) => {
+    const k = path.resolve(p);
+    if (brokerRootSeen.has(k)) return;
+    brokerRootSeen.add(k);
+    brokerRoots.push({ path: k, source });
+  };
+  addBrokerRoot(o.tmpdir, 'tmp');
+  for (const r of o.extraBrokerRoots ?? []) addBrokerRoot(r, 'setting');
+  for (const t of learned.tmpRoots) addBrokerRoot(t.path, originText(t.learnedFrom));
+  for (const b of brokerProcs) addBrokerRoot(path.dirname(b.broker!.dir), `session dir of broker pid ${b.info.pid}`);
+
   const entries: BrokerEntry[] = [];
+  const claimed = new Set<number>();
   const withFamily = (e: BrokerEntry, p: ProcInfo) => {
     e.process = p;
     e.pid = p.pid;
@@ -153,107 +277,179 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
     e.ageMs = p.startTimeMs !== undefined ? now - p.startTimeMs : e.ageMs;
   };
 
-  const roots = [o.tmpdir, ...(o.extraBrokerRoots ?? [])];
-  for (const root of roots) {
+  /** A live proved broker: in use, starting, an orphan only when its own state dir was read, else unknown. */
+  const classifyLive = async (e: BrokerEntry, b: LearnedProcess): Promise<BrokerEntry> => {
+    const p = b.info;
+    withFamily(e, p);
+    e.endpoint = b.broker!.endpoint;
+    const referencedBy = e.referencedBy.length ? e.referencedBy : (refPids.get(p.pid) ?? []);
+    if (referencedBy.length)
+      return { ...e, class: 'in-use', reason: `named by ${referencedBy.length} broker.json`, referencedBy };
+    if (p.startTimeMs === undefined)
+      return { ...e, class: 'unknown', reason: 'its start time could not be read; never reaped' };
+    if ((e.ageMs ?? 0) < o.graceMs)
+      return {
+        ...e,
+        class: 'starting',
+        reason: `unreferenced, but only ${Math.round((e.ageMs ?? 0) / 1000)} s old (a starting broker is named only once its socket answers)`,
+      };
+    // Its own workspace's state dir: from its environment and --cwd, as the companion computed it.
+    const envRead = b.env;
+    if (!envRead.ok) return { ...e, class: 'unknown', reason: `${envRead.why}; never reaped` };
+    if (!b.broker!.cwd) return { ...e, class: 'unknown', reason: 'its command line names no --cwd; never reaped' };
+    const root = stateRootOf(envRead.env, platform).root;
+    const own = path.join(root, await stateDirName(await resolveWorkspaceRoot(b.broker!.cwd)));
+    e.ownStateDir = own;
+    const st = await lstatOrError(own);
+    if (isErr(st) || !st.isDirectory() || st.isSymbolicLink())
+      return {
+        ...e,
+        class: 'unknown',
+        reason: `its own state dir ${own} ${isErr(st) ? (st.code === 'ENOENT' ? 'does not exist' : `cannot be read (${st.code})`) : 'is not a directory'}; never reaped`,
+      };
+    try {
+      await fs.readdir(own);
+    } catch (err) {
+      return {
+        ...e,
+        class: 'unknown',
+        reason: `its own state dir ${own} cannot be read (${(err as NodeJS.ErrnoException).code}); never reaped`,
+      };
+    }
+    const bj = brokerJsonOf.get(path.resolve(own)) ?? (await readBrokerJson(path.join(own, 'broker.json')));
+    if ('error' in bj) return { ...e, class: 'unknown', reason: `${bj.error}; never reaped` };
+    const mine = 'value' in bj && sessionDirOf(bj.value);
+    if (mine && e.dir && path.resolve(mine) === path.resolve(e.dir))
+      return { ...e, class: 'in-use', reason: 'named by its own broker.json', referencedBy: [own] };
+    return {
+      ...e,
+      class: 'orphan-live',
+      reason: `running, but neither its own state dir's broker.json (${'value' in bj ? `names ${mine || 'nothing'}` : 'absent'}) nor any other names it`,
+    };
+  };
+
+  // Sockets some live process has bound (Linux): a dir whose broker.sock is one of them is not dead.
+  const bound = platform === 'linux' ? await boundSocketPaths() : undefined;
+  const scannedDirs = new Set<string>();
+  for (const root of brokerRoots) {
     let names: string[];
     try {
-      names = (await fs.readdir(root)).filter((n) => n.startsWith('cxc-'));
+      names = (await fs.readdir(root.path)).filter((n) => n.startsWith('cxc-'));
     } catch {
       continue;
     }
     for (const name of names) {
-      const dir = path.join(root, name);
+      const dir = path.join(root.path, name);
+      if (!under(dir, o.dirlessWithin)) continue;
+      const st0 = await lstatOrError(dir);
+      if (isErr(st0)) continue;
+      if (scannedDirs.has(idOf(st0))) continue;
+      scannedDirs.add(idOf(st0));
       const e: BrokerEntry = {
         key: dir,
         dir,
         class: 'dead',
         reason: '',
-        referencedBy: refs.get(dir) ?? [],
+        referencedBy: refsOf(dir, st0.isDirectory() ? st0 : undefined),
         children: [],
         files: [],
         otherFiles: [],
       };
-      let st: import('fs').Stats;
-      try {
-        st = await fs.lstat(dir);
-      } catch {
-        continue;
-      }
-      if (st.isSymbolicLink()) {
+      if (st0.isSymbolicLink()) {
         entries.push({ ...e, class: 'foreign', reason: 'a symbolic link; not followed' });
         continue;
       }
-      if (!st.isDirectory()) continue;
-      const created = st.birthtimeMs > 0 ? st.birthtimeMs : undefined;
-      e.ageMs = now - (created ?? st.mtimeMs);
-      if (uid !== undefined && st.uid !== uid) {
-        entries.push({ ...e, class: 'foreign', reason: `owned by another user (uid ${st.uid})` });
+      if (!st0.isDirectory()) continue;
+      e.dirId = { dev: st0.dev, ino: st0.ino };
+      const created = st0.birthtimeMs > 0 ? st0.birthtimeMs : undefined;
+      e.ageMs = now - (created ?? st0.mtimeMs);
+      if (uid !== undefined && st0.uid !== uid) {
+        entries.push({ ...e, class: 'foreign', reason: `owned by another user (uid ${st0.uid})` });
         continue;
       }
+      let listed = true;
       try {
         for (const f of await fs.readdir(dir))
           ((BROKER_FILES as readonly string[]).includes(f) ? e.files : e.otherFiles).push(f);
       } catch {
-        // unreadable: treated as holding nothing we know
+        listed = false;
       }
       const pidFile = await readPidFile(path.join(dir, 'broker.pid'));
       if (pidFile.warning) warnings.push({ file: path.join(dir, 'broker.pid'), message: pidFile.warning });
-      // The broker is the process whose command names this dir; the pid file only corroborates.
-      const match = brokers.find(
-        (b) =>
-          isBrokerOf(b.cmd, dir) &&
-          (created === undefined || (b.p.startTimeMs ?? Infinity) >= created - START_TOLERANCE_MS),
-      );
-      if (
-        match &&
-        match.p.state === 'alive' &&
-        (match.p.uid === undefined || uid === undefined || match.p.uid === uid)
-      ) {
-        claimed.add(match.p.pid);
-        withFamily(e, match.p);
-        const referenced = e.referencedBy.length > 0 || (refPids.get(match.p.pid)?.length ?? 0) > 0;
-        if (referenced)
-          entries.push({
-            ...e,
-            class: 'in-use',
-            reason: `named by ${e.referencedBy.length || 1} broker.json`,
-            referencedBy: e.referencedBy.length ? e.referencedBy : refPids.get(match.p.pid)!,
-          });
-        else if ((e.ageMs ?? 0) < o.graceMs)
-          entries.push({
-            ...e,
-            class: 'starting',
-            reason: `unreferenced, but only ${Math.round((e.ageMs ?? 0) / 1000)} s old (a starting broker is named only once its socket answers)`,
-          });
-        else
-          entries.push({ ...e, class: 'orphan-live', reason: 'running, but no broker.json of any workspace names it' });
-        continue;
+      // The broker is the proved process whose command names this very dir (by identity, not spelling).
+      let match: LearnedProcess | undefined;
+      for (const b of brokerProcs) {
+        if (b.broker!.dir !== dir) {
+          const bst = await lstatOrError(b.broker!.dir);
+          if (isErr(bst) || idOf(bst) !== idOf(st0)) continue;
+        }
+        if (created !== undefined && (b.info.startTimeMs ?? Infinity) < created - START_TOLERANCE_MS) continue;
+        match = b;
+        break;
       }
       if (match) {
+        claimed.add(match.info.pid);
+        if (uid !== undefined && match.info.uid !== undefined && match.info.uid !== uid) {
+          entries.push({
+            ...e,
+            pid: match.info.pid,
+            class: 'foreign',
+            reason: `its broker process ${match.info.pid} belongs to another user`,
+          });
+          continue;
+        }
+        entries.push(await classifyLive(e, match));
+        continue;
+      }
+      if (!listed) {
+        entries.push({ ...e, class: 'unknown', reason: 'its contents cannot be read; never touched' });
+        continue;
+      }
+      // A live process that names this dir but is not a proved broker: the dir is not dead.
+      const namer = all.find(
+        (p) =>
+          p.state !== 'gone' &&
+          p.pid !== process.pid &&
+          (p.argv ?? []).some((a) => a.includes(dir) || a.includes(name + path.sep) || a.includes(`${name}-codex`)),
+      );
+      if (namer) {
         entries.push({
           ...e,
-          pid: match.p.pid,
-          class: 'foreign',
-          reason: `its broker process ${match.p.pid} belongs to another user`,
+          pid: namer.pid,
+          class: 'unknown',
+          reason: `pid ${namer.pid} names this dir but is not a proved broker; never touched`,
+        });
+        continue;
+      }
+      if (bound?.has(path.join(dir, 'broker.sock'))) {
+        entries.push({
+          ...e,
+          pid: pidFile.pid,
+          class: 'unknown',
+          reason: 'its broker.sock is bound by a live process that is not a proved broker; never touched',
         });
         continue;
       }
       if (pidFile.pid !== undefined) {
         const info = (await o.table.inspect([pidFile.pid])).get(pidFile.pid);
-        if (info && (info.state === 'alive' || info.state === 'eperm')) {
-          const what = info.argv?.length
+        if (!info || info.state !== 'gone') {
+          const what = info?.argv?.length
             ? `\`${info.argv
                 .map((a) => path.basename(a))
                 .join(' ')
                 .slice(0, 80)}\``
-            : 'not readable';
-          entries.push({
-            ...e,
-            pid: pidFile.pid,
-            class: 'foreign',
-            reason: `pid ${pidFile.pid} from broker.pid is alive but is not this broker (${what}): never touched`,
-          });
-          continue;
+            : info?.state === 'zombie'
+              ? 'a zombie'
+              : 'not readable';
+          if (info?.state !== 'zombie') {
+            entries.push({
+              ...e,
+              pid: pidFile.pid,
+              class: 'foreign',
+              reason: `pid ${pidFile.pid} from broker.pid is alive but is not this broker (${what}): never touched`,
+            });
+            continue;
+          }
         }
       }
       if ((e.ageMs ?? Infinity) < o.graceMs && e.referencedBy.length === 0) {
@@ -274,35 +470,41 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
     }
   }
 
-  // Broker processes whose dir is gone (or elsewhere): found by command line alone.
-  for (const { p, cmd } of brokers) {
-    if (claimed.has(p.pid) || p.state !== 'alive') continue;
-    const dir = cmd!.endpoint?.startsWith('unix:')
-      ? path.dirname(cmd!.endpoint.slice(5))
-      : cmd!.pidFile
-        ? path.dirname(cmd!.pidFile)
-        : undefined;
-    if (o.dirlessWithin && !(dir && o.dirlessWithin.some((w) => dir.startsWith(w + path.sep)))) continue;
+  // Proved brokers whose session dir was not among those scanned: gone (checked), or somewhere odd.
+  for (const b of brokerProcs) {
+    const p = b.info;
+    if (claimed.has(p.pid) || !under(b.broker!.dir, o.dirlessWithin)) continue;
+    const dir = b.broker!.dir;
     const e: BrokerEntry = {
       key: `pid:${p.pid}`,
-      class: 'orphan-live',
+      class: 'unknown',
       reason: '',
-      referencedBy: (dir && refs.get(dir)) || refPids.get(p.pid) || [],
+      referencedBy: refsOf(dir, undefined),
       children: [],
       files: [],
       otherFiles: [],
-      endpoint: cmd!.endpoint,
+      endpoint: b.broker!.endpoint,
     };
-    withFamily(e, p);
-    if (uid !== undefined && p.uid !== undefined && p.uid !== uid)
+    if (uid !== undefined && p.uid !== undefined && p.uid !== uid) {
+      withFamily(e, p);
       entries.push({ ...e, class: 'foreign', reason: `a broker of another user (uid ${p.uid})` });
-    else if (e.referencedBy.length) entries.push({ ...e, class: 'in-use', reason: 'named by a broker.json' });
-    else if ((e.ageMs ?? 0) < o.graceMs) entries.push({ ...e, class: 'starting', reason: 'young and unreferenced' });
-    else
+      continue;
+    }
+    const st = await lstatOrError(dir);
+    if (!isErr(st) || st.code !== 'ENOENT') {
+      withFamily(e, p);
       entries.push({
         ...e,
-        reason: `running with no session dir${dir ? ` (${dir} is gone)` : ''}, and nothing names it`,
+        reason: `its session dir ${dir} ${isErr(st) ? `cannot be checked (${st.code})` : 'is not a plain dir of a scanned temp dir'}; never reaped`,
       });
+      continue;
+    }
+    const c = await classifyLive(e, b);
+    entries.push(
+      c.class === 'orphan-live'
+        ? { ...c, reason: `running with no session dir (${dir} checked: gone), and nothing names it` }
+        : c,
+    );
   }
-  return { entries, warnings, scannedAtMs: now };
+  return { entries, warnings, stateRoots, brokerRoots, scannedAtMs: now };
 }

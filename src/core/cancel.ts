@@ -10,7 +10,8 @@ import * as path from 'path';
 import { resolveWorkspaceRoot, stateDirName } from './discovery';
 import { companionStateRoot } from './launcher';
 import { withWorkspaceLock, type LockOptions } from './lock';
-import { exitingProcess, notYetEnded, sameProcess } from './processes';
+import { sameProcess } from './processes';
+import { descendants, terminate, type SignalSent } from './terminate';
 import { verifyJobProcess } from './verify';
 import type { Job, ProcInfo, ProcessTable, VerifyOutcome } from './types';
 
@@ -35,14 +36,7 @@ export interface CancelOptions {
   log?: (message: string) => void;
 }
 
-export interface SignalSent {
-  pid: number;
-  /** `group`: sent to -pid (the process is its group's leader). */
-  target: 'group' | 'process';
-  signal: NodeJS.Signals;
-  delivered: boolean;
-  error?: string;
-}
+export type { SignalSent };
 
 export interface CompanionCancel {
   ran: boolean;
@@ -82,38 +76,7 @@ const ended = (i: ProcInfo | undefined) => !i || i.state === 'gone' || i.state =
  * the broker view.
  */
 export function descendantsOf(root: number, all: readonly ProcInfo[]): ProcInfo[] {
-  const byParent = new Map<number, ProcInfo[]>();
-  for (const p of all) {
-    if (p.ppid === undefined || p.state !== 'alive') continue;
-    const list = byParent.get(p.ppid) ?? [];
-    list.push(p);
-    byParent.set(p.ppid, list);
-  }
-  const out: ProcInfo[] = [];
-  const seen = new Set<number>([root]);
-  const queue = [root];
-  while (queue.length) {
-    for (const c of byParent.get(queue.shift()!) ?? []) {
-      if (seen.has(c.pid)) continue;
-      seen.add(c.pid);
-      if (c.sid !== undefined && c.sid === c.pid) continue;
-      out.push(c);
-      queue.push(c.pid);
-    }
-  }
-  return out;
-}
-
-/** Our own pid, our ancestors and our process group: never signalled. */
-async function ourselves(
-  table: ProcessTable,
-  all: readonly ProcInfo[] | undefined,
-): Promise<{ pids: Set<number>; pgid?: number }> {
-  const self = (await table.inspect([process.pid])).get(process.pid);
-  const pids = new Set<number>([process.pid]);
-  const byPid = new Map((all ?? []).map((p) => [p.pid, p]));
-  for (let p = self?.ppid; p !== undefined && p > 1 && !pids.has(p); p = byPid.get(p)?.ppid) pids.add(p);
-  return { pids, pgid: self?.pgid };
+  return descendants(all, root, { skipSessionLeaders: true });
 }
 
 /** The CLAUDE_PLUGIN_DATA that makes the companion use this state dir's root (null: unset it). */
@@ -236,7 +199,6 @@ async function cancel(
   const root = v0.outcome === 'verified' ? info0 : undefined;
   const all = root ? await table.list() : undefined;
   const tree = root && all ? descendantsOf(root.pid, all) : [];
-  const self = await ourselves(table, all);
 
   // 1. The companion's own cancel, which also records the job as cancelled.
   if (opts.companion && opts.node && active) {
@@ -265,60 +227,19 @@ async function cancel(
   }
   if (out.companion.ran && sameProcess(root, cur)) out.survivedCompanion = true;
 
-  // 3. End what is left ourselves: SIGTERM, then SIGKILL, re-identifying before each signal.
-  const targets = [root, ...tree];
-  const alive = async () => {
-    const infos = await table.inspect(targets.map((t) => t.pid));
-    return targets.filter((t) => notYetEnded(t, infos.get(t.pid)));
-  };
-  const signal = async (t: ProcInfo, sig: NodeJS.Signals) => {
-    const now = await inspect(t.pid);
-    if (ended(now) || exitingProcess(t, now)) return;
-    if (!sameProcess(t, now)) {
-      out.refused.push(
-        `pid ${t.pid} is no longer the process it was (now \`${(now?.argv ?? []).join(' ').slice(0, 80)}\`); ${sig} not sent`,
-      );
-      return;
-    }
-    if (t.pid <= 1 || self.pids.has(t.pid)) {
-      out.refused.push(`pid ${t.pid} is this process or one of its ancestors; ${sig} not sent`);
-      return;
-    }
-    // Signal the group only when the process leads it and it is not ours.
-    const group = t === root && now!.pgid === t.pid && t.pid !== self.pgid && process.platform !== 'win32';
-    const sent: SignalSent = { pid: t.pid, target: group ? 'group' : 'process', signal: sig, delivered: false };
-    try {
-      process.kill(group ? -t.pid : t.pid, sig);
-      sent.delivered = true;
-    } catch (err) {
-      sent.error = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    }
-    out.signals.push(sent);
-    log(
-      `cancel ${out.jobId}: ${sig} to ${group ? 'group ' : ''}${t.pid}${sent.error ? ` failed (${sent.error})` : ''}`,
-    );
-  };
-  const waitGone = async (ms: number) => {
-    const until = Date.now() + ms;
-    let left = await alive();
-    while (left.length && Date.now() < until) {
-      await sleep(100);
-      left = await alive();
-    }
-    return left;
-  };
-
-  let left = await alive();
-  if (left.length) {
-    for (const t of left) await signal(t, 'SIGTERM');
-    left = await waitGone(opts.termTimeoutMs ?? 3000);
-  }
-  if (left.length) {
-    for (const t of left) await signal(t, 'SIGKILL');
-    left = await waitGone(opts.killTimeoutMs ?? 2000);
-  }
-  out.remaining = left.map((t) => t.pid);
-  out.ok = left.length === 0 && out.refused.length === 0;
+  // 3. End what is left ourselves: SIGTERM, then SIGKILL, re-identifying before each signal. The
+  // group is signalled only through the verified job process leading it.
+  const t = await terminate([root, ...tree], {
+    table,
+    termMs: opts.termTimeoutMs ?? 3000,
+    killMs: opts.killTimeoutMs ?? 2000,
+    groupLeaders: new Set([root.pid]),
+    log: (m) => log(`cancel ${out.jobId}: ${m}`),
+  });
+  out.signals.push(...t.signals);
+  out.refused.push(...t.refused);
+  out.remaining = t.remaining;
+  out.ok = t.remaining.length === 0 && out.refused.length === 0;
 
   const parts: string[] = [];
   if (out.companion.ran)

@@ -5,10 +5,44 @@ import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { FolderMapping, HostEnv, StateRoot } from './types';
+import type { FolderMapping, HostEnv, ProcessTable, StateRoot } from './types';
+import { createProcessTable } from './processes';
+import { learnRoots, originText } from './roots';
 
 export function defaultHostEnv(): HostEnv {
-  return { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
+  return { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform, learnRoots: true };
+}
+
+/** One listing serves every refresh within this long (a refresh can call discovery several times). */
+const LEARN_CACHE_MS = 2000;
+let learnCache: { at: number; roots: Promise<StateRoot[]> } | undefined;
+
+/**
+ * State roots named by live companion, task-worker and broker processes of this user: the
+ * CLAUDE_PLUGIN_DATA (or temp dir) each was started with. Never throws.
+ */
+export function processRoots(table?: ProcessTable, platform: NodeJS.Platform = process.platform): Promise<StateRoot[]> {
+  const now = Date.now();
+  if (!table && learnCache && now - learnCache.at < LEARN_CACHE_MS) return learnCache.roots;
+  const t = table ?? createProcessTable(platform);
+  const roots = (async () => {
+    try {
+      const l = await learnRoots(t, await t.list(), { platform });
+      return [
+        ...l.stateRoots,
+        ...l.tmpRoots.map((r): StateRoot => ({
+          path: path.join(r.path, 'codex-companion'),
+          source: 'process',
+          learnedFrom: originText(r.learnedFrom),
+          origin: r.learnedFrom,
+        })),
+      ];
+    } catch {
+      return [];
+    }
+  })();
+  if (!table) learnCache = { at: now, roots };
+  return roots;
 }
 
 /** The companion's slug: base name, runs of other characters as "-", trimmed, "workspace" if empty. */
@@ -66,9 +100,17 @@ function expandHome(p: string, host: HostEnv): string {
   return p === '~' ? host.homedir : p.startsWith('~/') ? path.join(host.homedir, p.slice(2)) : p;
 }
 
-export async function candidateRoots(host: HostEnv, extraRoots: readonly string[]): Promise<CandidateRoots> {
+export async function candidateRoots(
+  host: HostEnv,
+  extraRoots: readonly string[],
+  opts: { table?: ProcessTable } = {},
+): Promise<CandidateRoots> {
   const all: StateRoot[] = [];
   const warnings: string[] = [];
+  // The companion's own rule: with CLAUDE_PLUGIN_DATA set, its state is there and nowhere else.
+  const pd = host.env.CLAUDE_PLUGIN_DATA;
+  if (pd && path.isAbsolute(pd)) all.push({ path: path.join(pd, 'state'), source: 'env' });
+  else if (pd) warnings.push(`CLAUDE_PLUGIN_DATA "${pd}" is not an absolute path; ignored`);
   const dataDir = path.join(claudeConfigDir(host), 'plugins', 'data');
   try {
     for (const e of await fs.readdir(dataDir, { withFileTypes: true })) {
@@ -83,6 +125,7 @@ export async function candidateRoots(host: HostEnv, extraRoots: readonly string[
     if (!path.isAbsolute(p)) warnings.push(`state root "${r}" is not an absolute path; ignored`);
     else all.push({ path: path.normalize(p), source: 'setting' });
   }
+  if (host.learnRoots ?? host.env === process.env) all.push(...(await processRoots(opts.table, host.platform)));
   const roots: StateRoot[] = [];
   const seen = new Set<string>();
   const allDedup: StateRoot[] = [];
@@ -102,9 +145,11 @@ export async function candidateRoots(host: HostEnv, extraRoots: readonly string[
     }
   }
   const searched = [
+    ...allDedup.filter((r) => r.source === 'env').map((r) => `${r.path} ($CLAUDE_PLUGIN_DATA)`),
     path.join(dataDir, '*', 'state'),
     path.join(host.tmpdir, 'codex-companion'),
     ...allDedup.filter((r) => r.source === 'setting').map((r) => r.path),
+    ...allDedup.filter((r) => r.source === 'process' && r.learnedFrom).map((r) => `${r.path} (from ${r.learnedFrom})`),
   ];
   return { roots, all: allDedup, searched, warnings };
 }

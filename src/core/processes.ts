@@ -1,7 +1,8 @@
 // What the operating system says about pids, in one batch: /proc on Linux, one `ps` elsewhere on
 // unix, one CIM query on Windows. Never throws: what cannot be known is `unknown` or `eperm`.
 import { execFile } from 'child_process';
-import { closeSync, openSync, promises as fs, readSync, statSync } from 'fs';
+import { closeSync, openSync, promises as fs, readlinkSync, readSync, statSync } from 'fs';
+import * as path from 'path';
 import type { ProcInfo, ProcessTable } from './types';
 
 const validPid = (p: number) => Number.isInteger(p) && p > 0 && p < 2 ** 31;
@@ -10,9 +11,36 @@ function sameArgv(a: readonly string[] | undefined, b: readonly string[] | undef
   return !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Is `now` still the very process `snap` described (same command line and start time, not a pid reused since)? */
+/**
+ * Is `now` still the very process `snap` described (same command line and start time, not a pid
+ * reused since)? Without a known start time nothing is the same process: a pid alone proves nothing.
+ */
 export function sameProcess(snap: ProcInfo, now: ProcInfo | undefined): boolean {
-  return !!now && now.state === 'alive' && sameArgv(snap.argv, now.argv) && snap.startTimeMs === now.startTimeMs;
+  return (
+    !!now &&
+    now.state === 'alive' &&
+    sameArgv(snap.argv, now.argv) &&
+    snap.startTimeMs !== undefined &&
+    snap.startTimeMs === now.startTimeMs &&
+    (snap.exe === undefined || now.exe === undefined || snap.exe === now.exe)
+  );
+}
+
+/** A Node runtime's file name: node, nodejs, node20, node.exe (not a script that merely mentions node). */
+const NODE_NAME = /^node(js)?(\d+(\.\d+)*)?(\.exe)?$/i;
+
+/**
+ * Is this process a Node runtime? Linux: its executable (/proc/<pid>/exe; a binary replaced since
+ * it started reads " (deleted)"); elsewhere argv[0], the only evidence there is.
+ */
+export function isNodeRuntime(p: ProcInfo, platform: NodeJS.Platform = process.platform): boolean {
+  const exe = p.exe?.replace(/ \(deleted\)$/, '');
+  if (platform === 'linux') {
+    if (!exe) return false;
+    return NODE_NAME.test(path.basename(exe)) || exe === process.execPath;
+  }
+  const a0 = exe ?? p.argv?.[0];
+  return !!a0 && NODE_NAME.test(path.basename(a0.replace(/\\/g, '/')));
 }
 
 /**
@@ -36,9 +64,33 @@ export function notYetEnded(snap: ProcInfo, now: ProcInfo | undefined): boolean 
 
 // ---------------------------------------------------------------- Linux
 
-/** USER_HZ: 100 on every mainstream Linux; /proc start times are in these ticks. */
-const CLK_TCK = 100;
-const PAGE_SIZE = 4096;
+export interface SystemConstants {
+  /** USER_HZ: /proc start times are in these ticks. */
+  clkTck: number;
+  pageSize: number;
+}
+
+/** The fallbacks when getconf cannot be asked: right on every mainstream Linux. */
+export const FALLBACK_CONSTANTS: SystemConstants = { clkTck: 100, pageSize: 4096 };
+let constantsOnce: Promise<SystemConstants> | undefined;
+
+/** `getconf CLK_TCK` and `getconf PAGESIZE`, asked once and cached. */
+export function systemConstants(): Promise<SystemConstants> {
+  constantsOnce ??= Promise.all([run('getconf', ['CLK_TCK'], 5000), run('getconf', ['PAGESIZE'], 5000)]).then(
+    ([t, p]) => {
+      const num = (s: string, fallback: number) => {
+        const n = Number(s.trim());
+        return Number.isInteger(n) && n > 0 ? n : fallback;
+      };
+      return {
+        clkTck: t.code === 0 ? num(t.stdout, FALLBACK_CONSTANTS.clkTck) : FALLBACK_CONSTANTS.clkTck,
+        pageSize: p.code === 0 ? num(p.stdout, FALLBACK_CONSTANTS.pageSize) : FALLBACK_CONSTANTS.pageSize,
+      };
+    },
+  );
+  return constantsOnce;
+}
+
 let bootTimeMs: Promise<number | undefined> | undefined;
 
 function bootTime(): Promise<number | undefined> {
@@ -53,7 +105,11 @@ function bootTime(): Promise<number | undefined> {
 }
 
 /** Parses /proc/<pid>/stat; the command name is in parentheses and may itself contain ") ". */
-export function parseProcStat(text: string, btimeMs: number | undefined): Partial<ProcInfo> | undefined {
+export function parseProcStat(
+  text: string,
+  btimeMs: number | undefined,
+  k: SystemConstants = FALLBACK_CONSTANTS,
+): Partial<ProcInfo> | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
   const f = text
@@ -67,8 +123,8 @@ export function parseProcStat(text: string, btimeMs: number | undefined): Partia
     ppid: Number(f[1]),
     pgid: Number(f[2]),
     sid: Number(f[3]),
-    startTimeMs: btimeMs !== undefined && Number.isFinite(ticks) ? btimeMs + (ticks * 1000) / CLK_TCK : undefined,
-    rssBytes: Number(f[21]) * PAGE_SIZE,
+    startTimeMs: btimeMs !== undefined && Number.isFinite(ticks) ? btimeMs + (ticks * 1000) / k.clkTck : undefined,
+    rssBytes: Number(f[21]) * k.pageSize,
   };
 }
 
@@ -97,7 +153,15 @@ function readProc(file: string): Buffer {
   }
 }
 
-function inspectLinux(pid: number, btimeMs: number | undefined, withUid: boolean): ProcInfo {
+function readLinkOrUndefined(p: string): string | undefined {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function inspectLinux(pid: number, btimeMs: number | undefined, withUid: boolean, k: SystemConstants): ProcInfo {
   const dir = `/proc/${pid}`;
   let statText: string;
   try {
@@ -108,7 +172,7 @@ function inspectLinux(pid: number, btimeMs: number | undefined, withUid: boolean
     if (code === 'EACCES' || code === 'EPERM') return { pid, state: 'eperm' };
     return { pid, state: 'unknown', error: code ?? String(err) };
   }
-  const parsed = parseProcStat(statText, btimeMs);
+  const parsed = parseProcStat(statText, btimeMs, k);
   if (!parsed) return { pid, state: 'unknown', error: 'unparsable /proc stat' };
   const info: ProcInfo = { pid, ...parsed, state: parsed.state ?? 'alive' };
   try {
@@ -116,6 +180,9 @@ function inspectLinux(pid: number, btimeMs: number | undefined, withUid: boolean
     if (parts.length && parts[parts.length - 1] === '') parts.pop();
     info.argv = parts;
     if (withUid) info.uid = statSync(dir).uid;
+    // Readable for our own processes only: what identity checks need (is it Node? where does it run?).
+    info.exe = readLinkOrUndefined(`${dir}/exe`);
+    info.cwd = readLinkOrUndefined(`${dir}/cwd`);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ESRCH') return { pid, state: 'gone' };
@@ -127,8 +194,8 @@ function inspectLinux(pid: number, btimeMs: number | undefined, withUid: boolean
 class LinuxProcessTable implements ProcessTable {
   async inspect(pids: readonly number[], withUid = false): Promise<Map<number, ProcInfo>> {
     const unique = [...new Set(pids.filter(validPid))];
-    const btime = await bootTime();
-    const infos = unique.map((p) => inspectLinux(p, btime, withUid));
+    const [btime, k] = await Promise.all([bootTime(), systemConstants()]);
+    const infos = unique.map((p) => inspectLinux(p, btime, withUid, k));
     return new Map(infos.map((i) => [i.pid, i]));
   }
 
@@ -150,9 +217,10 @@ function run(
   cmd: string,
   args: string[],
   timeout = 10_000,
+  env?: NodeJS.ProcessEnv,
 ): Promise<{ stdout: string; code: number | null; error?: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout, maxBuffer: 64 * 1024 * 1024, windowsHide: true }, (err, stdout) => {
+    execFile(cmd, args, { timeout, maxBuffer: 64 * 1024 * 1024, windowsHide: true, env }, (err, stdout) => {
       const e = err as (NodeJS.ErrnoException & { code?: unknown }) | null;
       resolve({
         stdout: String(stdout ?? ''),
@@ -163,13 +231,22 @@ function run(
   });
 }
 
-/** `ps -o pid=,ppid=,pgid=,uid=,rss=,stat=,lstart=,command=`: lstart is five words ("Mon Nov 24 00:53:37 2026"). */
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MON = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const PS_LINE = new RegExp(
+  `^\\s*(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)\\s+(${DAY}\\s+${MON}\\s+\\d{1,2}\\s+\\d{1,2}:\\d{2}:\\d{2}\\s+\\d{4})(?:\\s+(.*))?$`,
+);
+
+/**
+ * `ps -o pid=,ppid=,pgid=,uid=,rss=,stat=,lstart=,command=` under LC_ALL=C: lstart is five English
+ * words ("Mon Nov 24 00:53:37 2026"). Anything else (another locale's names, a format we do not
+ * know) is not parsed: undefined, and the caller must call that pid unverifiable, never gone.
+ */
 export function parsePsLine(line: string): ProcInfo | undefined {
-  const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\w{3}\s+\w{3}\s+\d+\s+[\d:]+\s+\d{4})\s+(.*)$/.exec(
-    line,
-  );
+  const m = PS_LINE.exec(line);
   if (!m) return undefined;
-  const start = Date.parse(m[7]);
+  const start = Date.parse(m[7].replace(/\s+/g, ' '));
+  if (Number.isNaN(start)) return undefined;
   return {
     pid: Number(m[1]),
     ppid: Number(m[2]),
@@ -177,61 +254,147 @@ export function parsePsLine(line: string): ProcInfo | undefined {
     uid: Number(m[4]),
     rssBytes: Number(m[5]) * 1024,
     state: m[6].startsWith('Z') ? 'zombie' : 'alive',
-    startTimeMs: Number.isNaN(start) ? undefined : start,
-    argv: m[8].split(/\s+/).filter(Boolean),
+    startTimeMs: start,
+    argv: (m[8] ?? '').split(/\s+/).filter(Boolean),
   };
 }
 
-class PsProcessTable implements ProcessTable {
-  private async ps(args: string[]): Promise<ProcInfo[] | undefined> {
-    const r = await run('ps', [...args, '-o', 'pid=,ppid=,pgid=,uid=,rss=,stat=,lstart=,command=']);
-    if (r.error && !r.stdout) return r.code === 1 ? [] : undefined;
-    return r.stdout
-      .split('\n')
-      .map(parsePsLine)
-      .filter((x): x is ProcInfo => !!x);
+/** The pid a ps line starts with, even when the rest does not parse. */
+function leadingPid(line: string): number | undefined {
+  const m = /^\s*(\d+)\s/.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
+export interface PsRows {
+  rows: ProcInfo[];
+  /** Pids whose lines did not parse; `all` when a line did not even start with a pid. */
+  unparsed: Set<number> | 'all';
+}
+
+export function parsePsOutput(stdout: string): PsRows {
+  const rows: ProcInfo[] = [];
+  let unparsed: Set<number> | 'all' = new Set();
+  for (const line of stdout.split('\n')) {
+    if (!line.trim()) continue;
+    const r = parsePsLine(line);
+    if (r) {
+      rows.push(r);
+      continue;
+    }
+    const pid = leadingPid(line);
+    if (pid === undefined) unparsed = 'all';
+    else if (unparsed !== 'all') unparsed.add(pid);
+  }
+  return { rows, unparsed };
+}
+
+/**
+ * `ps -E -ww -o command= -p <pid>` (macOS) / `ps eww -o command= -p <pid>` prints the command line
+ * followed by the environment as `NAME=value` words. The command line is known from the table
+ * (`argv`); what follows it is split where a word starts like a variable. Values holding a space
+ * followed by `NAME=` are misread: only paths are taken from it, and a doubtful one is never trusted.
+ */
+export function parsePsEnvironment(line: string, argv: readonly string[]): Record<string, string> | undefined {
+  let rest = line.replace(/^\s+/, '');
+  for (const a of argv) {
+    if (!rest.startsWith(a)) return undefined;
+    rest = rest.slice(a.length).replace(/^\s+/, '');
+  }
+  const env: Record<string, string> = {};
+  const re = /(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=/g;
+  const starts: { name: string; at: number; value: number }[] = [];
+  for (let m = re.exec(rest); m; m = re.exec(rest))
+    starts.push({ name: m[1], at: m.index, value: m.index + m[0].length });
+  if (starts.length && rest.slice(0, starts[0].at).trim()) return undefined;
+  starts.forEach((s, i) => {
+    const end = i + 1 < starts.length ? starts[i + 1].at : rest.length;
+    env[s.name] ??= rest.slice(s.value, end).replace(/\s+$/, '');
+  });
+  return env;
+}
+
+const PS_ENV = { ...process.env, LC_ALL: 'C', LANG: 'C' };
+
+export type PsRunner = (args: string[]) => Promise<{ stdout: string; code: number | null; error?: string }>;
+
+export class PsProcessTable implements ProcessTable {
+  constructor(private readonly runPs: PsRunner = (args) => run('ps', args, 10_000, PS_ENV)) {}
+
+  private async ps(args: string[]): Promise<PsRows | undefined> {
+    const r = await this.runPs([...args, '-o', 'pid=,ppid=,pgid=,uid=,rss=,stat=,lstart=,command=']);
+    if (r.error && !r.stdout) return r.code === 1 ? { rows: [], unparsed: new Set() } : undefined;
+    return parsePsOutput(r.stdout);
   }
 
   async inspect(pids: readonly number[]): Promise<Map<number, ProcInfo>> {
     const unique = [...new Set(pids.filter(validPid))];
     const out = new Map<number, ProcInfo>();
     if (unique.length === 0) return out;
-    const rows = await this.ps(['-p', unique.join(',')]);
-    for (const p of unique)
-      out.set(p, rows ? { pid: p, state: 'gone' } : { pid: p, state: 'unknown', error: 'ps failed' });
-    for (const r of rows ?? []) if (out.has(r.pid)) out.set(r.pid, r);
+    const r = await this.ps(['-p', unique.join(',')]);
+    for (const p of unique) {
+      const unparsed = r && (r.unparsed === 'all' || r.unparsed.has(p));
+      out.set(
+        p,
+        r && !unparsed
+          ? { pid: p, state: 'gone' }
+          : { pid: p, state: 'unknown', error: r ? 'unverifiable: its ps line could not be parsed' : 'ps failed' },
+      );
+    }
+    for (const row of r?.rows ?? []) if (out.has(row.pid)) out.set(row.pid, row);
     return out;
   }
 
   async list(): Promise<ProcInfo[]> {
-    return (await this.ps(['-A'])) ?? [];
+    const r = await this.ps(['-A']);
+    return r?.rows ?? [];
   }
 }
 
 // ---------------------------------------------------------------- Windows
 
+/** Splits a Windows command line the way the C runtime does for the common cases (quotes, no escapes). */
+export function splitWindowsCommandLine(c: string): string[] {
+  return (c.match(/"[^"]*"|[^\s"]+(?:"[^"]*"[^\s"]*)*/g) ?? []).map((a) => a.replace(/"/g, ''));
+}
+
+/**
+ * The JSON of `Get-CimInstance Win32_Process | ... | ConvertTo-Json -Compress`: one object when one
+ * process matched, an array otherwise, empty output for none; CommandLine is null for processes we
+ * may not read (then: eperm), CreationDate null for some system processes.
+ */
+export function parseCimJson(stdout: string): ProcInfo[] | undefined {
+  let data: unknown;
+  try {
+    data = stdout.trim() ? JSON.parse(stdout) : [];
+  } catch {
+    return undefined;
+  }
+  const rows = (Array.isArray(data) ? data : [data]) as Record<string, unknown>[];
+  const out: ProcInfo[] = [];
+  for (const x of rows) {
+    if (!x || typeof x !== 'object' || typeof x.p !== 'number') continue;
+    const t = typeof x.t === 'string' ? Date.parse(x.t) : NaN;
+    const c = typeof x.c === 'string' ? x.c : undefined;
+    out.push({
+      pid: x.p,
+      ppid: typeof x.pp === 'number' ? x.pp : undefined,
+      state: c === undefined ? 'eperm' : 'alive',
+      argv: c === undefined ? undefined : splitWindowsCommandLine(c),
+      startTimeMs: Number.isNaN(t) ? undefined : t,
+      rssBytes: typeof x.w === 'number' ? x.w : undefined,
+      exe: typeof x.e === 'string' ? x.e : undefined,
+    });
+  }
+  return out;
+}
+
 class WindowsProcessTable implements ProcessTable {
   private async query(filter: string | undefined): Promise<ProcInfo[] | undefined> {
     const where = filter ? ` -Filter "${filter}"` : '';
-    const script = `Get-CimInstance Win32_Process${where} | ForEach-Object { [pscustomobject]@{ p=$_.ProcessId; pp=$_.ParentProcessId; c=$_.CommandLine; t=$_.CreationDate.ToUniversalTime().ToString('o'); w=$_.WorkingSetSize } } | ConvertTo-Json -Compress`;
+    const script = `Get-CimInstance Win32_Process${where} | ForEach-Object { [pscustomobject]@{ p=$_.ProcessId; pp=$_.ParentProcessId; c=$_.CommandLine; e=$_.ExecutablePath; t=if ($_.CreationDate) { $_.CreationDate.ToUniversalTime().ToString('o') } else { $null }; w=$_.WorkingSetSize } } | ConvertTo-Json -Compress`;
     const r = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], 20_000);
     if (r.error && !r.stdout) return undefined;
-    try {
-      const data = r.stdout.trim() ? JSON.parse(r.stdout) : [];
-      const rows: { p: number; pp: number; c: string | null; t: string; w: number }[] = Array.isArray(data)
-        ? data
-        : [data];
-      return rows.map((x) => ({
-        pid: x.p,
-        ppid: x.pp,
-        state: 'alive' as const,
-        argv: x.c ? (x.c.match(/"[^"]*"|\S+/g) ?? []).map((a) => a.replace(/^"|"$/g, '')) : undefined,
-        startTimeMs: Date.parse(x.t) || undefined,
-        rssBytes: x.w,
-      }));
-    } catch {
-      return undefined;
-    }
+    return parseCimJson(r.stdout);
   }
 
   async inspect(pids: readonly number[]): Promise<Map<number, ProcInfo>> {
@@ -241,13 +404,58 @@ class WindowsProcessTable implements ProcessTable {
     const rows = await this.query(unique.map((p) => `ProcessId=${p}`).join(' OR '));
     for (const p of unique)
       out.set(p, rows ? { pid: p, state: 'gone' } : { pid: p, state: 'unknown', error: 'process query failed' });
-    for (const r of rows ?? []) if (out.has(r.pid)) out.set(r.pid, r.argv ? r : { ...r, state: 'eperm' });
+    for (const r of rows ?? []) if (out.has(r.pid)) out.set(r.pid, r);
     return out;
   }
 
   async list(): Promise<ProcInfo[]> {
     return (await this.query(undefined)) ?? [];
   }
+}
+
+// ---------------------------------------------------------------- environments and working dirs
+
+export type EnvironmentRead = { ok: true; env: Record<string, string> } | { ok: false; why: string };
+
+/** /proc/<pid>/environ: NUL-separated NAME=value (the environment the process was started with). */
+export function parseEnviron(buf: Buffer): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const kv of buf.toString('utf8').split('\0')) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) env[kv.slice(0, eq)] ??= kv.slice(eq + 1);
+  }
+  return env;
+}
+
+/**
+ * The environment a process was started with, for `snap`'s process only (re-identified after the
+ * read: a pid reused meanwhile gives nothing). Linux reads /proc; macOS/BSD ask ps; Windows cannot
+ * read another process's environment without debugging it, so it says so.
+ */
+export async function readEnvironment(
+  table: ProcessTable,
+  snap: ProcInfo,
+  platform: NodeJS.Platform = process.platform,
+): Promise<EnvironmentRead> {
+  let env: Record<string, string> | undefined;
+  if (platform === 'linux') {
+    try {
+      env = parseEnviron(readProc(`/proc/${snap.pid}/environ`));
+    } catch (err) {
+      return { ok: false, why: `its environment could not be read (${(err as NodeJS.ErrnoException).code ?? err})` };
+    }
+  } else if (platform === 'win32') {
+    return { ok: false, why: "Windows does not let one process read another's environment" };
+  } else {
+    const flag = platform === 'darwin' ? ['-E', '-ww'] : ['-ww', '-e'];
+    const r = await run('ps', [...flag, '-o', 'command=', '-p', String(snap.pid)], 10_000, PS_ENV);
+    const line = r.stdout.split('\n').find((l) => l.trim());
+    env = line && snap.argv ? parsePsEnvironment(line, snap.argv) : undefined;
+    if (!env) return { ok: false, why: 'its environment could not be read from ps' };
+  }
+  const again = (await table.inspect([snap.pid])).get(snap.pid);
+  if (!sameProcess(snap, again)) return { ok: false, why: `pid ${snap.pid} changed while its environment was read` };
+  return { ok: true, env };
 }
 
 export function createProcessTable(platform: NodeJS.Platform = process.platform): ProcessTable {

@@ -1,12 +1,12 @@
-// Ends orphan brokers and clears dead session dirs, and nothing else. Every signal is preceded by a
-// fresh identity check (same command line, same start time); only known files are ever removed.
-import { promises as fs } from 'fs';
+// Ends orphan brokers and clears dead session dirs, and nothing else. Signals go through terminate
+// (a fresh identity check before each); only known files are removed, only from the dir scanned.
+import { constants, promises as fs } from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { spawn } from 'child_process';
-import { notYetEnded, sameProcess } from './processes';
+import { sameProcess } from './processes';
 import type { ProcInfo, ProcessTable } from './types';
-import { BROKER_FILES, type BrokerEntry, type BrokerScan } from './brokers';
+import { boundSocketPaths, BROKER_FILES, type BrokerEntry, type BrokerScan } from './brokers';
+import { terminate, waitEnded } from './terminate';
 
 export interface ReapPlan {
   reap: BrokerEntry[];
@@ -53,22 +53,60 @@ export function planReap(scan: BrokerScan): ReapPlan {
   return plan;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Still the very process we identified: alive, same command line, same start time. */
 async function stillSame(table: ProcessTable, p: ProcInfo): Promise<boolean> {
   return sameProcess(p, (await table.inspect([p.pid])).get(p.pid));
 }
 
-async function waitGone(table: ProcessTable, procs: ProcInfo[], ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (procs.length === 0) return true;
-    const infos = await table.inspect(procs.map((p) => p.pid));
-    if (!procs.some((p) => notYetEnded(p, infos.get(p.pid)))) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(100);
+/** Is `dir` still the directory the scan saw (same dev/ino, not a link, a directory)? */
+async function sameDir(dir: string, id: { dev: number; ino: number }): Promise<boolean> {
+  try {
+    const st = await fs.lstat(dir);
+    return st.isDirectory() && !st.isSymbolicLink() && st.dev === id.dev && st.ino === id.ino;
+  } catch {
+    return false;
   }
+}
+
+/**
+ * The socket of a verified broker: a socket (not a link) in its still-same session dir, named by its
+ * own --endpoint. On Linux it must also be one the broker itself listens on (/proc/net/unix inode
+ * among the broker's open fds): another program's socket put there gets not one byte.
+ */
+async function brokerSocket(e: BrokerEntry, platform: NodeJS.Platform): Promise<string | undefined> {
+  if (!e.dir || !e.dirId || !e.process || platform === 'win32') return undefined;
+  const sock = path.join(e.dir, 'broker.sock');
+  if (e.endpoint !== `unix:${sock}` || !(await sameDir(e.dir, e.dirId))) return undefined;
+  try {
+    const st = await fs.lstat(sock);
+    if (!st.isSocket()) return undefined;
+    if (platform !== 'linux') return sock;
+    const inodes = await listeningInodes(sock);
+    if (inodes.size === 0) return undefined;
+    const fds = await fs.readdir(`/proc/${e.process.pid}/fd`);
+    for (const fd of fds) {
+      const m = /^socket:\[(\d+)\]$/.exec(await fs.readlink(`/proc/${e.process.pid}/fd/${fd}`).catch(() => ''));
+      if (m && inodes.has(m[1])) return (await sameDir(e.dir, e.dirId)) ? sock : undefined;
+    }
+  } catch {
+    // not provably the broker's socket
+  }
+  return undefined;
+}
+
+/**
+ * Inodes of the listening unix sockets bound to `file` (/proc/net/unix: "Num RefCount Protocol Flags
+ * Type St Inode Path"; flag 00010000 is a listener). A path listed twice (the broker's socket file
+ * replaced by another program's) is ambiguous: then nothing is returned.
+ */
+async function listeningInodes(file: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  const text = await fs.readFile('/proc/net/unix', 'utf8').catch(() => '');
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 8 && f[3] === '00010000' && f.slice(7).join(' ') === file) out.add(f[6]);
+  }
+  return out.size === 1 ? out : new Set();
 }
 
 function askToShutDown(socket: string, ms: number): Promise<boolean> {
@@ -87,87 +125,100 @@ function askToShutDown(socket: string, ms: number): Promise<boolean> {
   });
 }
 
-/** Signals only a re-verified process; a group only when the broker leads it (brokers are spawned detached). */
-async function signal(
-  table: ProcessTable,
-  p: ProcInfo,
-  sig: NodeJS.Signals,
-  platform: NodeJS.Platform,
-  ownGroup?: number,
-): Promise<void> {
-  if (p.pid <= 1 || p.pid === process.pid || !(await stillSame(table, p))) return;
-  if (platform === 'win32') {
-    await new Promise((r) =>
-      spawn('taskkill', ['/PID', String(p.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true })
-        .once('exit', r)
-        .once('error', r),
-    );
-    return;
-  }
-  try {
-    if (p.pgid === p.pid && p.pgid !== ownGroup) process.kill(-p.pid, sig);
-    else process.kill(p.pid, sig);
-  } catch {
-    // gone between the check and the signal
-  }
-}
-
-async function removeKnownFiles(e: BrokerEntry): Promise<string> {
+/**
+ * Removes the known broker files, and then the dir when empty, only from the very dir the scan saw.
+ * Node has no unlinkat: on Linux each name is unlinked through /proc/self/fd/<fd of the opened dir>,
+ * which resolves to that dir whatever its path now names; elsewhere the dir's dev/ino is compared
+ * again right before each unlink. Only regular files and sockets are removed, never a link's target.
+ */
+export async function removeKnownFiles(e: BrokerEntry): Promise<string> {
   if (!e.dir) return '';
-  for (const f of BROKER_FILES) await fs.rm(path.join(e.dir, f), { force: true }).catch(() => undefined);
+  const dir = e.dir;
+  if (!e.dirId) return `kept ${dir}: it was not checked when scanned`;
+  if (!(await sameDir(dir, e.dirId))) {
+    try {
+      await fs.lstat(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `${dir} was already gone`;
+    }
+    return `kept ${dir}: it is no longer the directory that was scanned (replaced or a link); nothing removed`;
+  }
+  let handle: fs.FileHandle | undefined;
   try {
-    await fs.rmdir(e.dir);
-    return `removed ${e.dir}`;
+    handle = await fs.open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0));
+    const st = await handle.stat();
+    if (st.dev !== e.dirId.dev || st.ino !== e.dirId.ino)
+      return `kept ${dir}: it changed while opened; nothing removed`;
+  } catch {
+    await handle?.close().catch(() => undefined);
+    handle = undefined;
+    if (process.platform === 'linux') return `kept ${dir}: it could not be opened as a directory; nothing removed`;
+  }
+  // A socket some live process still listens on is that program's, whatever its name: kept.
+  const bound = process.platform === 'linux' ? await boundSocketPaths() : new Set<string>();
+  try {
+    const viaFd = handle && process.platform === 'linux' ? `/proc/self/fd/${handle.fd}` : undefined;
+    for (const f of BROKER_FILES) {
+      if (f === 'broker.sock' && bound.has(path.join(dir, f))) continue;
+      const base = viaFd ?? dir;
+      if (!viaFd && !(await sameDir(dir, e.dirId))) return `kept ${dir}: it was replaced while files were removed`;
+      let st: import('fs').Stats;
+      try {
+        st = await fs.lstat(path.join(base, f));
+      } catch {
+        continue;
+      }
+      if (!st.isFile() && !st.isSocket()) continue;
+      await fs.unlink(path.join(base, f)).catch(() => undefined);
+    }
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+  if (!(await sameDir(dir, e.dirId))) return `kept ${dir}: it was replaced while files were removed`;
+  try {
+    await fs.rmdir(dir);
+    return `removed ${dir}`;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return `${e.dir} was already gone`;
-    return `kept ${e.dir}: it holds files that are not the broker's (${code})`;
+    if (code === 'ENOENT') return `${dir} was already gone`;
+    return `kept ${dir}: it holds files that are not the broker's (${code})`;
   }
 }
 
-type Resolved = Required<Pick<ReapOptions, 'politeMs' | 'termMs' | 'killMs'>> & ReapOptions & { ownGroup?: number };
+type Resolved = Required<Pick<ReapOptions, 'politeMs' | 'termMs' | 'killMs'>> & ReapOptions;
 
 async function reapLive(e: BrokerEntry, o: Resolved): Promise<ReapOutcome> {
   const p = e.process!;
-  const family = [p, ...e.children];
   if (!(await stillSame(o.table, p))) {
     const files = await removeKnownFiles(e);
     return { entry: e, result: 'already-gone', detail: `pid ${p.pid} had already exited. ${files}`.trim() };
   }
   const platform = o.platform ?? process.platform;
   let step: ReapStep | undefined;
-  const socket = e.dir
-    ? path.join(e.dir, 'broker.sock')
-    : e.endpoint?.startsWith('unix:')
-      ? e.endpoint.slice(5)
-      : undefined;
-  if (
-    socket &&
-    platform !== 'win32' &&
-    (await askToShutDown(socket, 500)) &&
-    (await waitGone(o.table, [p], o.politeMs))
-  )
+  const socket = await brokerSocket(e, platform);
+  if (socket && (await askToShutDown(socket, 500)) && (await waitEnded(o.table, [p], o.politeMs)).length === 0)
     step = 'shutdown';
-  if (!step) {
-    await signal(o.table, p, 'SIGTERM', platform, o.ownGroup);
-    if (await waitGone(o.table, [p], o.termMs)) step = 'sigterm';
-  }
-  if (!step) {
-    await signal(o.table, p, 'SIGKILL', platform, o.ownGroup);
-    if (await waitGone(o.table, [p], o.killMs)) step = 'sigkill';
-  }
-  if (!step) return { entry: e, result: 'failed', detail: `pid ${p.pid} survived SIGKILL` };
-  // Children that left the group (or outlived it) go too, each re-verified first.
-  for (const c of e.children) await signal(o.table, c, 'SIGTERM', platform, o.ownGroup);
-  if (!(await waitGone(o.table, e.children, o.termMs))) {
-    for (const c of e.children) await signal(o.table, c, 'SIGKILL', platform, o.ownGroup);
-    await waitGone(o.table, e.children, o.killMs);
-  }
-  const left = [];
-  for (const c of family) if (await stillSame(o.table, c)) left.push(c.pid);
+  // The broker leads its group (spawned detached): the group goes with it; stragglers one by one.
+  const t = await terminate([p, ...e.children], {
+    table: o.table,
+    termMs: o.termMs,
+    killMs: o.killMs,
+    groupLeaders: new Set([p.pid]),
+    platform,
+  });
+  const root = t.targets.find((x) => x.pid === p.pid);
+  step ??= root?.endedBy === 'SIGKILL' ? 'sigkill' : root?.endedBy === 'SIGTERM' ? 'sigterm' : undefined;
   const files = await removeKnownFiles(e);
-  if (left.length)
-    return { entry: e, result: 'failed', step, detail: `ended by ${step}, but ${left.join(', ')} still run. ${files}` };
+  if (t.remaining.includes(p.pid))
+    return { entry: e, result: 'failed', detail: `pid ${p.pid} survived SIGKILL. ${files}`.trim() };
+  if (!step) return { entry: e, result: 'already-gone', detail: `pid ${p.pid} ended by itself. ${files}`.trim() };
+  if (t.remaining.length)
+    return {
+      entry: e,
+      result: 'failed',
+      step,
+      detail: `ended by ${step}, but ${t.remaining.join(', ')} still run. ${files}`,
+    };
   return {
     entry: e,
     result: 'reaped',
@@ -179,9 +230,7 @@ async function reapLive(e: BrokerEntry, o: Resolved): Promise<ReapOutcome> {
 
 export async function reap(plan: ReapPlan, opts: ReapOptions): Promise<ReapSummary> {
   const t0 = Date.now();
-  // Our own process group is never signalled, whatever a pid file says.
-  const ownGroup = (await opts.table.inspect([process.pid])).get(process.pid)?.pgid;
-  const o: Resolved = { politeMs: 1500, termMs: 3000, killMs: 2000, ...opts, ownGroup };
+  const o: Resolved = { politeMs: 1500, termMs: 3000, killMs: 2000, ...opts };
   const outcomes: ReapOutcome[] = plan.skip.map((s) => ({ entry: s.entry, result: 'skipped' as const, detail: s.why }));
   let done = 0;
   // A few at a time: each may wait seconds for an exit, and signals must not wait on each other.

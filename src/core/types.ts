@@ -115,6 +115,10 @@ export interface ProcInfo {
   sid?: number;
   uid?: number;
   rssBytes?: number;
+  /** The executable's path (Linux: /proc/<pid>/exe), when readable. */
+  exe?: string;
+  /** The working directory (Linux: /proc/<pid>/cwd), when readable. */
+  cwd?: string;
   /** Why `unknown`, when it is. */
   error?: string;
 }
@@ -234,7 +238,21 @@ export interface StateDirSnapshot {
 /** A candidate state root and where it came from. */
 export interface StateRoot {
   path: string;
-  source: 'plugin-data' | 'tmp' | 'setting' | 'cli';
+  /** `env`: this process's $CLAUDE_PLUGIN_DATA; `process`: learned from a live companion or broker. */
+  source: 'plugin-data' | 'tmp' | 'setting' | 'cli' | 'env' | 'process';
+  /** For `process` roots, in words: "CLAUDE_PLUGIN_DATA of broker pid 4242". */
+  learnedFrom?: string;
+  /** For `process` roots: which process named it, and how. */
+  origin?: RootOrigin;
+}
+
+/** The live process a root was learned from. */
+export interface RootOrigin {
+  pid: number;
+  /** `broker`, `task-worker`, or the companion's subcommand. */
+  process: string;
+  /** `CLAUDE_PLUGIN_DATA`, `TMPDIR`, `TEMP`, `TMP`, or `default tmp` (none of them set). */
+  via: string;
 }
 
 /** One workspace folder mapped to its state directories (one per root where it exists). */
@@ -271,4 +289,6 @@ export interface HostEnv {
   homedir: string;
   tmpdir: string;
   platform: NodeJS.Platform;
+  /** Also learn roots from live companion and broker processes (default: when `env` is process.env). */
+  learnRoots?: boolean;
 }

@@ -1,12 +1,48 @@
 // A pid names a job's process only if that process is alive, is the companion running that job,
 // and started no earlier than the job existed. Everything else is said plainly.
+import { statSync } from 'fs';
 import * as path from 'path';
 import type { CoreSettings, DerivedStatus, Job, ProcInfo, ProcessTable, Verification } from './types';
 import { TERMINAL_STATUSES } from './types';
 import { parseTime } from './format';
+import { isNodeRuntime } from './processes';
 
 /** /proc start times have tick resolution and boot time whole seconds. */
 export const START_TOLERANCE_MS = 1500;
+
+/**
+ * How long before recording its job a foreground review may have started: its git work before
+ * createJobRecord takes seconds on a large repo, never a quarter of an hour.
+ */
+export const FOREGROUND_LEAD_MS = 15 * 60_000;
+
+const isAbsoluteAnywhere = (p: string) => path.posix.isAbsolute(p) || path.win32.isAbsolute(p);
+const baseName = (p: string) => path.posix.basename(p.replace(/\\/g, '/'));
+
+/** `<...>/scripts/<name>` given as an absolute path: the shape a plugin script is run by. */
+export function isPluginScriptPath(p: string | undefined, name: string): p is string {
+  if (!p || !isAbsoluteAnywhere(p) || baseName(p) !== name) return false;
+  return baseName(path.posix.dirname(p.replace(/\\/g, '/'))) === 'scripts';
+}
+
+const scriptSeen = new Map<string, { ok: boolean; at: number }>();
+/**
+ * Does this script file exist as a regular file? One stat per path per 30 s (the plugin cache does
+ * not move under a running job), so the re-verify timer costs no disk access.
+ */
+export function scriptFileExists(p: string, now = Date.now()): boolean {
+  const hit = scriptSeen.get(p);
+  if (hit && now - hit.at < 30_000) return hit.ok;
+  let ok: boolean;
+  try {
+    ok = statSync(p).isFile();
+  } catch {
+    ok = false;
+  }
+  if (scriptSeen.size > 256) scriptSeen.clear();
+  scriptSeen.set(p, { ok, at: now });
+  return ok;
+}
 
 export interface CommandMatch {
   ok: boolean;
@@ -19,30 +55,41 @@ function short(argv: readonly string[]): string {
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
-function optionValue(args: readonly string[], name: string): string | undefined {
+/** The one value of `--name v` / `--name=v`; undefined when absent, null when given twice (ambiguous). */
+export function singleOption(args: readonly string[], name: string): string | null | undefined {
+  let found: string | undefined;
+  let count = 0;
   for (let i = 0; i < args.length; i++) {
-    if (args[i] === name) return args[i + 1];
-    if (args[i].startsWith(`${name}=`)) return args[i].slice(name.length + 1);
+    let v: string | undefined;
+    if (args[i] === name) v = args[++i];
+    else if (args[i].startsWith(`${name}=`)) v = args[i].slice(name.length + 1);
+    else continue;
+    count++;
+    found = v;
   }
-  return undefined;
+  return count > 1 || (count === 1 && found === undefined) ? null : found;
 }
 
-/** Is this command line the companion running this job (any plugin version's script path)? */
+/**
+ * Is this command line the companion running this job? argv[1] must BE the companion script (any
+ * plugin version's `.../scripts/codex-companion.mjs`) and argv[2] the subcommand: a word anywhere
+ * else in another program's arguments proves nothing. (That argv[0] is Node is checked on the process.)
+ */
 export function matchCompanionCommand(
   argv: readonly string[] | undefined,
   job: { id: string; kind?: string },
 ): CommandMatch {
   if (!argv || argv.length === 0)
     return { ok: false, why: 'its command line is empty (a kernel thread or an exited process)' };
-  const at = argv.findIndex((a) => path.basename(a.replace(/\\/g, '/')) === 'codex-companion.mjs');
-  if (at < 0) return { ok: false, why: `it is \`${short(argv)}\`, not the companion` };
-  const sub = argv[at + 1];
-  const rest = argv.slice(at + 2);
+  if (!isPluginScriptPath(argv[1], 'codex-companion.mjs'))
+    return { ok: false, why: `it is \`${short(argv)}\`, not the companion` };
+  const sub = argv[2];
+  const rest = argv.slice(3);
   if (sub === 'task-worker') {
-    const id = optionValue(rest, '--job-id');
+    const id = singleOption(rest, '--job-id');
     return id === job.id
       ? { ok: true, role: 'task-worker', why: `it is \`codex-companion.mjs task-worker --job-id ${id}\`` }
-      : { ok: false, why: `it is the task-worker of another job (${id ?? 'no --job-id'})` };
+      : { ok: false, why: `it is the task-worker of another job (${id ?? 'no single --job-id'})` };
   }
   const kind = job.kind ?? (job.id.startsWith('review-') ? 'review' : 'task');
   if (sub === kind) {
@@ -53,6 +100,12 @@ export function matchCompanionCommand(
     };
   }
   return { ok: false, why: `it is \`codex-companion.mjs ${sub ?? ''}\`, not a ${kind} for this job` };
+}
+
+/** Is `dir` the workspace or inside it (the foreground companion runs where the user called it)? */
+function within(dir: string, workspace: string): boolean {
+  const rel = path.relative(workspace, dir);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 export function earliestKnownMs(job: Job): number | undefined {
@@ -97,7 +150,27 @@ export function verifyJobProcess(job: Job, info: ProcInfo | undefined, now: numb
   const seen = { argv: info.argv, startTimeMs: info.startTimeMs };
   const m = matchCompanionCommand(info.argv, { id: job.id, kind: job.display.kind });
   if (!m.ok) return { ...base, ...seen, outcome: 'reused', detail: `pid ${pid} is alive, but ${m.why}.` };
+  if (!isNodeRuntime(info)) {
+    // Our own process whose executable cannot be read is doubt, not proof of another program.
+    if (process.platform === 'linux' && info.exe === undefined)
+      return { ...base, ...seen, outcome: 'unsupported', detail: `pid ${pid}: its executable could not be read.` };
+    return {
+      ...base,
+      ...seen,
+      outcome: 'reused',
+      detail: `pid ${pid} names the companion, but its program is ${info.exe ?? info.argv?.[0] ?? 'unknown'}, not Node.`,
+    };
+  }
+  if (!scriptFileExists(info.argv![1]))
+    return {
+      ...base,
+      ...seen,
+      outcome: 'reused',
+      detail: `pid ${pid} names ${info.argv![1]}, which is not a file: not the companion.`,
+    };
   const start = info.startTimeMs;
+  if (start === undefined)
+    return { ...base, ...seen, outcome: 'unsupported', detail: `pid ${pid}: its start time could not be read.` };
   const created = earliestKnownMs(job);
   // A task-worker is spawned after its job is created. A foreground review or task creates its own
   // job, after git work that can take seconds on a large repo, and records its pid at startedAt: it
@@ -116,7 +189,33 @@ export function verifyJobProcess(job: Job, info: ProcInfo | undefined, now: numb
     };
   }
   const recorded = m.role === 'foreground' ? latestStartedMs(job) : undefined;
-  if (recorded !== undefined && start !== undefined && start > recorded + START_TOLERANCE_MS) {
+  if (m.role === 'foreground') {
+    // Nothing in its command line names the job: where it runs and when it started must.
+    const ws = job.display.workspaceRoot;
+    if (recorded === undefined && created === undefined)
+      return { ...base, ...seen, outcome: 'unsupported', detail: `pid ${pid}: the job records no start time.` };
+    const first = created ?? recorded!;
+    if (start < first - FOREGROUND_LEAD_MS)
+      return {
+        ...base,
+        ...seen,
+        outcome: 'reused',
+        detail: `pid ${pid} is a companion ${m.role} process, but it started at ${clock(start)}, long before the job (${clock(first)}).`,
+      };
+    if (info.cwd !== undefined || process.platform === 'linux') {
+      if (!ws) return { ...base, ...seen, outcome: 'unsupported', detail: `pid ${pid}: the job records no workspace.` };
+      if (info.cwd === undefined)
+        return { ...base, ...seen, outcome: 'unsupported', detail: `pid ${pid}: its working dir could not be read.` };
+      if (!within(info.cwd.replace(/ \(deleted\)$/, ''), ws))
+        return {
+          ...base,
+          ...seen,
+          outcome: 'reused',
+          detail: `pid ${pid} is a companion ${job.display.kind ?? ''} process, but it runs in ${info.cwd}, not in ${ws}.`,
+        };
+    }
+  }
+  if (recorded !== undefined && start > recorded + START_TOLERANCE_MS) {
     return {
       ...base,
       ...seen,
@@ -164,23 +263,42 @@ export function deriveStatus(
   }
 }
 
-/** One process-table batch for every job that claims to run; every job gets its derived status. */
+export interface JobCheck {
+  verification: Verification | undefined;
+  status: DerivedStatus;
+}
+
+/** One process-table batch for every job that claims to run: each job's verification and derived status. */
+export async function checkJobs(
+  jobs: readonly Job[],
+  table: ProcessTable,
+  settings: Pick<CoreSettings, 'stalledAfterMs'>,
+  now = Date.now(),
+): Promise<Map<Job, JobCheck>> {
+  const active = jobs.filter((j) => j.recordedStatus === 'queued' || j.recordedStatus === 'running');
+  const pids = active.map((j) => j.display.pid).filter((p): p is number => typeof p === 'number');
+  const infos = pids.length ? await table.inspect(pids) : new Map<number, ProcInfo>();
+  const out = new Map<Job, JobCheck>();
+  for (const j of jobs) {
+    const pid = j.display.pid;
+    const verification =
+      j.recordedStatus === 'queued' || j.recordedStatus === 'running'
+        ? verifyJobProcess(j, typeof pid === 'number' ? infos.get(pid) : undefined, now)
+        : undefined;
+    out.set(j, { verification, status: deriveStatus(j, verification, settings, now) });
+  }
+  return out;
+}
+
+/** checkJobs, written into the jobs (the model's in-place form). */
 export async function verifyJobs(
   jobs: readonly Job[],
   table: ProcessTable,
   settings: Pick<CoreSettings, 'stalledAfterMs'>,
   now = Date.now(),
 ): Promise<void> {
-  const active = jobs.filter((j) => j.recordedStatus === 'queued' || j.recordedStatus === 'running');
-  const pids = active.map((j) => j.display.pid).filter((p): p is number => typeof p === 'number');
-  const infos = pids.length ? await table.inspect(pids) : new Map<number, ProcInfo>();
-  for (const j of jobs) {
-    if (j.recordedStatus === 'queued' || j.recordedStatus === 'running') {
-      const pid = j.display.pid;
-      j.verification = verifyJobProcess(j, typeof pid === 'number' ? infos.get(pid) : undefined, now);
-    } else {
-      j.verification = undefined;
-    }
-    j.status = deriveStatus(j, j.verification, settings, now);
+  for (const [j, c] of await checkJobs(jobs, table, settings, now)) {
+    j.verification = c.verification;
+    j.status = c.status;
   }
 }

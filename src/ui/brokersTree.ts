@@ -17,7 +17,7 @@ const GROUPS: { group: BrokerGroup; label: string; classes: BrokerClass[]; icon:
   { group: 'orphans', label: 'Orphans', classes: ['orphan-live', 'dead'], icon: 'warning' },
   { group: 'in-use', label: 'In use', classes: ['in-use'], icon: 'plug' },
   { group: 'starting', label: 'Starting', classes: ['starting'], icon: 'loading~spin' },
-  { group: 'foreign', label: 'Not ours (never touched)', classes: ['foreign'], icon: 'lock' },
+  { group: 'foreign', label: 'Not ours (never touched)', classes: ['foreign', 'unknown'], icon: 'lock' },
 ];
 
 /** The last group also takes any class no group names (a class added later is never hidden). */
@@ -32,6 +32,7 @@ const ICON: Record<BrokerClass, [string, string | undefined]> = {
   'in-use': ['server-process', 'testing.iconPassed'],
   starting: ['loading~spin', undefined],
   foreign: ['lock', undefined],
+  unknown: ['question', undefined],
 };
 
 const CLASS_WORD: Record<BrokerClass, string> = {
@@ -40,6 +41,7 @@ const CLASS_WORD: Record<BrokerClass, string> = {
   'in-use': 'in use',
   starting: 'starting',
   foreign: 'not ours',
+  unknown: 'unknown (never reaped)',
 };
 
 export function brokerLabel(e: BrokerEntry): string {

@@ -434,6 +434,8 @@ const ROOT_SOURCE: Record<StateRoot['source'], string> = {
   tmp: 'temp dir fallback',
   setting: 'codexJobs.stateRoots',
   cli: 'command line',
+  env: '$CLAUDE_PLUGIN_DATA',
+  process: 'a live companion or broker',
 };
 
 export function rootSourceText(root: StateRoot): string {

@@ -13,6 +13,11 @@ import {
   slugOf,
   stateDirName,
 } from '../../src/core/discovery';
+import { JobsModel } from '../../src/core/model';
+import { createProcessTable } from '../../src/core/processes';
+import { DEFAULT_SETTINGS } from '../../src/core/types';
+import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
+import { record, writeIndex, writeJob } from './helpers';
 
 const sha16 = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 
@@ -108,5 +113,84 @@ describe('workspace roots and state dirs', () => {
       [],
     );
     assert.equal(viaEnv.roots[0].path, pluginState);
+  });
+});
+
+describe('roots from the environment and from live processes', () => {
+  let tmp: string;
+  before(async () => {
+    tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'roots-')));
+  });
+  after(() => fs.rm(tmp, { recursive: true, force: true }));
+
+  test('with only CLAUDE_PLUGIN_DATA set (no setting, no default root), the workspace and its jobs are found', async () => {
+    const ws = path.join(tmp, 'ws');
+    await fs.mkdir(ws);
+    const pd = path.join(tmp, 'pd');
+    const sd = path.join(pd, 'state', await stateDirName(await resolveWorkspaceRoot(ws)));
+    const ids = ['task-mwe0a001-env001', 'task-mwe0a002-env002', 'review-mwe0a003-env003', 'task-mwe0a004-env004'];
+    for (const id of ids) await writeJob(sd, record(id, { kind: id.startsWith('review') ? 'review' : 'task' }));
+    await writeIndex(
+      sd,
+      ids.map((id) => record(id)),
+    );
+    const host = {
+      env: { CLAUDE_PLUGIN_DATA: pd },
+      homedir: path.join(tmp, 'home'),
+      tmpdir: path.join(tmp, 'none'),
+      platform: process.platform,
+      learnRoots: false,
+    };
+    const found = await candidateRoots(host, []);
+    assert.deepEqual(
+      found.roots.map((r) => [r.path, r.source]),
+      [[path.join(pd, 'state'), 'env']],
+    );
+    assert.match(found.searched[0], /CLAUDE_PLUGIN_DATA/);
+    const m = new JobsModel({ host, table: createProcessTable(), settings: DEFAULT_SETTINGS });
+    m.setFolders([{ path: ws, name: 'ws' }]);
+    await m.refresh();
+    const jobs = m.folders.flatMap((f) => f.jobs);
+    assert.deepEqual(jobs.map((j) => j.id).sort(), [...ids].sort());
+    m.dispose();
+  });
+
+  test("a live companion's CLAUDE_PLUGIN_DATA and TMPDIR become roots, with the process they came from", async () => {
+    const pd = path.join(tmp, 'worker-pd');
+    const t = path.join(tmp, 'worker-tmp');
+    await fs.mkdir(path.join(pd, 'state'), { recursive: true });
+    await fs.mkdir(path.join(t, 'codex-companion'), { recursive: true });
+    const procs = new ProcessGroup();
+    try {
+      const pid = await procs.start(
+        process.execPath,
+        [FAKE_COMPANION, 'task-worker', '--cwd', tmp, '--job-id', 'task-mwe0a009-lrn009'],
+        {
+          waitReady: true,
+          env: { ...process.env, CLAUDE_PLUGIN_DATA: pd, TMPDIR: t },
+        },
+      );
+      const found = await candidateRoots(
+        {
+          env: {},
+          homedir: path.join(tmp, 'home'),
+          tmpdir: path.join(tmp, 'none'),
+          platform: process.platform,
+          learnRoots: true,
+        },
+        [],
+      );
+      const learned = found.roots.filter((r) => r.origin?.pid === pid);
+      assert.deepEqual(
+        learned.map((r) => [r.path, r.source, r.learnedFrom]).sort(),
+        [
+          [path.join(pd, 'state'), 'process', `CLAUDE_PLUGIN_DATA of task-worker pid ${pid}`],
+          [path.join(t, 'codex-companion'), 'process', `TMPDIR of task-worker pid ${pid}`],
+        ].sort(),
+      );
+      assert.ok(found.searched.some((s) => s.includes(`task-worker pid ${pid}`)));
+    } finally {
+      await procs.stopAll();
+    }
   });
 });

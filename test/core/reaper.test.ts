@@ -8,6 +8,7 @@ import * as path from 'path';
 import { scanBrokers, type BrokerScan } from '../../src/core/brokers';
 import { planReap, reap } from '../../src/core/reaper';
 import { createProcessTable } from '../../src/core/processes';
+import { stateDirName } from '../../src/core/discovery';
 import type { ProcInfo } from '../../src/core/types';
 
 const BROKER = path.resolve(
@@ -48,7 +49,13 @@ async function broker(tmp: string, mode: 'polite' | 'deaf' | 'stubborn', child =
     {
       detached: true,
       stdio: ['ignore', 'pipe', 'ignore'],
-      env: { ...process.env, FAKE_BROKER_MODE: mode, FAKE_BROKER_CHILD: child ? '1' : '0' },
+      // Its own workspace's state dir (tmp's, under <tmp>/pd/state) exists: an unreferenced one is an orphan.
+      env: {
+        ...process.env,
+        CLAUDE_PLUGIN_DATA: path.join(tmp, 'pd'),
+        FAKE_BROKER_MODE: mode,
+        FAKE_BROKER_CHILD: child ? '1' : '0',
+      },
     },
   );
   await new Promise<void>((resolve, reject) => {
@@ -97,6 +104,7 @@ describe('brokers and the reaper', () => {
   beforeEach(async () => {
     tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'brokers-')));
     stateRoot = path.join(tmp, 'state');
+    await fs.mkdir(path.join(tmp, 'pd', 'state', await stateDirName(tmp)), { recursive: true });
   });
   afterEach(() => fs.rm(tmp, { recursive: true, force: true }));
 

@@ -161,19 +161,24 @@ describe('identity of job processes', () => {
     const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'review', '--json'], { waitReady: true });
     // The companion's git work before createJobRecord can take many seconds on a large repo.
     const later = new Date(Date.now() + 30_000).toISOString();
-    const slow = await verified(job('review-f-000003', 'running', pid, { createdAt: later, startedAt: later }));
+    const slow = await verified(
+      job('review-f-000003', 'running', pid, { createdAt: later, startedAt: later, workspaceRoot: process.cwd() }),
+    );
     assert.equal(slow.status, 'running', slow.verification?.detail);
     const earlier = new Date(Date.now() - 60_000).toISOString();
-    const reused = await verified(job('review-f-000004', 'running', pid, { createdAt: earlier, startedAt: earlier }));
+    const reused = await verified(
+      job('review-f-000004', 'running', pid, { createdAt: earlier, startedAt: earlier, workspaceRoot: process.cwd() }),
+    );
     assert.equal(reused.status, 'pid-reused');
     assert.match(reused.verification!.detail, /after the job recorded that pid/);
   });
 
   test('foreground reviews match by subcommand; the wrong kind does not', async () => {
     const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'review', '--json'], { waitReady: true });
-    assert.equal((await verified(job('review-f-000001', 'running', pid))).status, 'running');
+    const ws = { workspaceRoot: process.cwd() };
+    assert.equal((await verified(job('review-f-000001', 'running', pid, ws))).status, 'running');
     assert.equal(
-      (await verified(job('review-f-000002', 'running', pid, { kind: 'adversarial-review' }))).status,
+      (await verified(job('review-f-000002', 'running', pid, { ...ws, kind: 'adversarial-review' }))).status,
       'pid-reused',
     );
     assert.equal(

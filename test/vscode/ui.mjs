@@ -75,7 +75,13 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     {
       detached: true,
       stdio: 'ignore',
-      env: { ...process.env, FAKE_BROKER_MODE: 'deaf', FAKE_BROKER_CHILD: '1' },
+      // Started by the workspace's companion: its own state dir (the showcase's) is found and read.
+      env: {
+        ...process.env,
+        CLAUDE_PLUGIN_DATA: path.dirname(path.dirname(stateDir)),
+        FAKE_BROKER_MODE: 'deaf',
+        FAKE_BROKER_CHILD: '1',
+      },
     },
   );
   cleanups.push(async () => {

@@ -2,7 +2,9 @@
 // dir's file where it is whole, the archive's copy where it holds more), and with --follow what is
 // appended. A log that is a link, a FIFO or anything but a regular file is refused, never followed
 // or blocked on. Following waits on file events (with a slow fallback timer), never a busy loop.
+import * as path from 'path';
 import { isSafeJobId } from '../../core/reader';
+import { assertRealDir, isSafeFsError } from '../../core/safeFs';
 import { LogFollower, planJobLog, readParts, refusedLog } from '../../core/jobLog';
 import { UsageError, type Args } from '../args';
 import { collect, printWarnings } from '../jobs';
@@ -22,7 +24,13 @@ export async function logCommand(a: Args, io: Output): Promise<number> {
     io.error(`codex-jobs: no job ${id} in ${r.stateDirs.join(', ') || 'any state dir'}`);
     return 1;
   }
-  const refused = await refusedLog(job.logPath);
+  // No link on the way either: a jobs/ dir that is a link points out of the state dir.
+  const dirRefused = await assertRealDir(path.dirname(job.logPath), job.stateDir).then(
+    () => undefined,
+    (err) =>
+      isSafeFsError(err, 'missing') ? undefined : isSafeFsError(err) ? `${err.file}: ${err.what}` : String(err),
+  );
+  const refused = dirRefused ?? (await refusedLog(job.logPath));
   if (refused) {
     io.error(`codex-jobs: ${refused}`);
     return 1;

@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CodexJobsApi } from '../../../src/extension';
 import type { BrokersNode } from '../../../src/ui/brokersTree';
+import { stateDirName } from '../../../src/core/discovery';
 
 suite('Brokers view', function () {
   this.timeout(60_000);
@@ -21,7 +22,10 @@ suite('Brokers view', function () {
     const tmp = os.tmpdir();
     const live = await fs.mkdtemp(path.join(tmp, 'cxc-'));
     const dead = await fs.mkdtemp(path.join(tmp, 'cxc-'));
-    dirs.push(live, dead);
+    // The broker's own workspace state dir exists (an orphan is only called so once it was read).
+    const pd = await fs.mkdtemp(path.join(tmp, 'codex-jobs-pd-'));
+    await fs.mkdir(path.join(pd, 'state', await stateDirName(tmp)), { recursive: true });
+    dirs.push(live, dead, pd);
     await fs.writeFile(path.join(dead, 'broker.pid'), '999999999\n');
     await fs.writeFile(path.join(dead, 'broker.log'), 'old log\n');
     const script = path.join(
@@ -35,7 +39,11 @@ suite('Brokers view', function () {
     broker = spawn(
       process.execPath,
       [script, 'serve', '--endpoint', `unix:${live}/broker.sock`, '--cwd', tmp, '--pid-file', `${live}/broker.pid`],
-      { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, FAKE_BROKER_MODE: 'deaf' } },
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: { ...process.env, CLAUDE_PLUGIN_DATA: pd, FAKE_BROKER_MODE: 'deaf' },
+      },
     );
     await new Promise<void>((resolve) =>
       broker.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()),
