@@ -26,6 +26,91 @@ export const READ_LIMITS = {
   archiveEntry: 16 * 1024 * 1024,
 } as const;
 
+/**
+ * Limits on the structure of what is read. JSON.parse itself copes with any depth, but JSON.stringify,
+ * structured cloning and every recursive walk do not: what is deeper is cut when parsed, so nothing
+ * downstream ever holds it. Counts bound how many jobs one file or directory can make us hold.
+ */
+export const STRUCTURE_LIMITS = {
+  /** Levels of nesting kept; the companion writes at most a handful. */
+  jsonDepth: 64,
+  /** Entries of state.json's `jobs` read (the companion keeps 50); the rest are reported, not loaded. */
+  indexEntries: 10_000,
+  /** Names of jobs/ looked at (a record and a log per job). */
+  jobsDirEntries: 20_000,
+} as const;
+
+/** What stands in for a value nested deeper than the limit. */
+export const TOO_DEEP = `[nested deeper than ${STRUCTURE_LIMITS.jsonDepth} levels; dropped]`;
+
+export interface BoundedJson {
+  value: unknown;
+  /** Subtrees replaced by TOO_DEEP. */
+  cut: number;
+}
+
+/**
+ * `value` with every subtree below `maxDepth` levels replaced by TOO_DEEP. Iterative (no recursion
+ * to overflow); returns `value` itself when nothing is that deep, a copy otherwise. A `__proto__` key
+ * (an own property after JSON.parse) stays an own property of the copy.
+ */
+export function boundJson(value: unknown, maxDepth: number = STRUCTURE_LIMITS.jsonDepth): BoundedJson {
+  if (!tooDeep(value, maxDepth)) return { value, cut: 0 };
+  let cut = 0;
+  const copyOf = (v: unknown): unknown => (Array.isArray(v) ? new Array(v.length) : {});
+  const root = isContainer(value) ? copyOf(value) : value;
+  const stack: [unknown, Record<string, unknown>, number][] = isContainer(value)
+    ? [[value, root as Record<string, unknown>, 1]]
+    : [];
+  while (stack.length) {
+    const [src, dst, depth] = stack.pop()!;
+    for (const k of Object.keys(src as object)) {
+      const v = (src as Record<string, unknown>)[k];
+      let out: unknown = v;
+      if (isContainer(v)) {
+        if (depth >= maxDepth) {
+          out = TOO_DEEP;
+          cut++;
+        } else {
+          out = copyOf(v);
+          stack.push([v, out as Record<string, unknown>, depth + 1]);
+        }
+      }
+      Object.defineProperty(dst, k, { value: out, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return { value: root, cut };
+}
+
+function isContainer(v: unknown): v is object {
+  return typeof v === 'object' && v !== null;
+}
+
+function tooDeep(value: unknown, maxDepth: number): boolean {
+  if (!isContainer(value)) return false;
+  const stack: [object, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    for (const k of Object.keys(v)) {
+      const c = (v as Record<string, unknown>)[k];
+      if (!isContainer(c)) continue;
+      if (depth >= maxDepth) return true;
+      stack.push([c, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** JSON.parse, then boundJson: throws a SyntaxError on bad JSON like JSON.parse. */
+export function parseJsonBounded(text: string, maxDepth: number = STRUCTURE_LIMITS.jsonDepth): BoundedJson {
+  return boundJson(JSON.parse(text) as unknown, maxDepth);
+}
+
+/** JSON.stringify of the bounded value: never throws on depth (a cycle or BigInt still throws). */
+export function stringifyBounded(value: unknown, space?: number): string {
+  return JSON.stringify(boundJson(value).value, null, space);
+}
+
 export type SafeFsReason = 'missing' | 'link' | 'not-regular' | 'not-dir' | 'too-large' | 'denied' | 'io';
 
 export class SafeFsError extends Error {
@@ -57,7 +142,7 @@ export function fileTypeName(st: Stats): string {
 }
 
 /** Turns an fs error on `file` into a SafeFsError with a plain message. */
-export function toSafeFsError(file: string, err: unknown): SafeFsError {
+export function toSafeFsError(file: string, err: unknown, doing: 'read' | 'written' = 'read'): SafeFsError {
   if (err instanceof SafeFsError) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
   switch (code) {
@@ -73,10 +158,18 @@ export function toSafeFsError(file: string, err: unknown): SafeFsError {
       return new SafeFsError(file, 'not-regular', 'not a regular file (directory)', code);
     case 'ENOTDIR':
       return new SafeFsError(file, 'not-dir', 'a directory on its path is not a directory', code);
-    case 'ENXIO': // opening a FIFO for writing with no reader, or a socket
-      return new SafeFsError(file, 'not-regular', 'not a regular file', code);
+    case 'ENXIO': // opening a socket, or a FIFO for writing with no reader
+    case 'EOPNOTSUPP':
+      return new SafeFsError(file, 'not-regular', 'not a regular file (socket or FIFO)', code);
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new SafeFsError(file, 'io', 'could not be written (no space left on the device)', code);
+    case 'EROFS':
+      return new SafeFsError(file, 'denied', 'could not be written (read-only file system)', code);
+    case 'ENAMETOOLONG':
+      return new SafeFsError(file, 'io', 'its path is too long', code);
     default:
-      return new SafeFsError(file, 'io', `could not be read (${code ?? String(err)})`, code);
+      return new SafeFsError(file, 'io', `could not be ${doing} (${code ?? String(err)})`, code);
   }
 }
 
@@ -85,17 +178,44 @@ export interface OpenedFile {
   stats: Stats;
 }
 
-/** Opens a regular file for reading without following a link or blocking; the caller closes `fh`. */
+/** The type of what is at `file` itself (a link is a link), for a message; undefined when unknown. */
+async function typeAt(file: string): Promise<string | undefined> {
+  try {
+    return fileTypeName(await fs.lstat(file));
+  } catch {
+    return undefined;
+  }
+}
+
+function notRegular(file: string, st: Stats, done = ''): SafeFsError {
+  if (st.isSymbolicLink()) return new SafeFsError(file, 'link', `is a symbolic link${done || '; not followed'}`);
+  return new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(st)})${done}`);
+}
+
+/**
+ * Opens a regular file for reading without following a link or blocking; the caller closes `fh`.
+ * What is not a regular file is refused from an lstat, before any open (opening a device can have
+ * effects of its own); the open handle is checked again, as the path may have changed in between.
+ */
 export async function openRegular(file: string): Promise<OpenedFile> {
+  let before: Stats;
+  try {
+    before = await fs.lstat(file);
+  } catch (err) {
+    throw toSafeFsError(file, err);
+  }
+  if (!before.isFile()) throw notRegular(file, before);
   let fh: fs.FileHandle;
   try {
     fh = await fs.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (err) {
-    throw toSafeFsError(file, err);
+    const e = toSafeFsError(file, err);
+    const what = e.reason === 'not-regular' ? await typeAt(file) : undefined;
+    throw what ? new SafeFsError(file, 'not-regular', `not a regular file (${what})`, e.code) : e;
   }
   try {
     const stats = await fh.stat();
-    if (!stats.isFile()) throw new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(stats)})`);
+    if (!stats.isFile()) throw notRegular(file, stats);
     return { fh, stats };
   } catch (err) {
     await fh.close().catch(() => undefined);
@@ -185,15 +305,23 @@ export async function assertRealDir(dir: string, root?: string): Promise<Stats> 
  * The caller closes `fh`.
  */
 export async function openForAppend(file: string): Promise<OpenedFile> {
+  try {
+    const before = await fs.lstat(file);
+    if (!before.isFile()) throw notRegular(file, before, '; not written');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err, 'written');
+  }
   let fh: fs.FileHandle;
   try {
     fh = await fs.open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o644);
   } catch (err) {
-    throw toSafeFsError(file, err);
+    const e = toSafeFsError(file, err);
+    const what = e.reason === 'not-regular' ? await typeAt(file) : undefined;
+    throw what ? new SafeFsError(file, 'not-regular', `not a regular file (${what}); not written`, e.code) : e;
   }
   try {
     const stats = await fh.stat();
-    if (!stats.isFile()) throw new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(stats)})`);
+    if (!stats.isFile()) throw notRegular(file, stats, '; not written');
     return { fh, stats };
   } catch (err) {
     await fh.close().catch(() => undefined);
@@ -207,7 +335,7 @@ export async function appendSafe(file: string, data: string | Buffer): Promise<v
   try {
     await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
   } catch (err) {
-    throw toSafeFsError(file, err);
+    throw toSafeFsError(file, err, 'written');
   } finally {
     await fh.close().catch(() => undefined);
   }
@@ -217,41 +345,85 @@ export function tempPathFor(file: string): string {
   return `${file}.codex-jobs-${process.pid}.tmp`;
 }
 
+/** Creates `file`, which must not exist yet (O_EXCL: never through a planted link), and writes `data`. */
+export async function writeNewFile(file: string, data: string | Buffer): Promise<void> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
+  } catch (err) {
+    throw toSafeFsError(file, err, 'written');
+  }
+  try {
+    await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await fs.rm(file, { force: true }).catch(() => undefined);
+    throw toSafeFsError(file, err, 'written');
+  }
+  await fh.close();
+}
+
 /**
  * Replaces `file` as a whole: a fresh temp file beside it (O_EXCL, so never through a planted link),
  * then a rename. Refuses when the target exists and is not a regular file, or when its directory is
- * not a real directory (below `root`, when given).
+ * not a real directory (below `root`, when given). A failed write leaves the target as it was.
  */
 export async function writeFileAtomic(file: string, data: string | Buffer, root?: string): Promise<void> {
   const dir = path.dirname(file);
   await assertRealDir(dir, root);
   try {
     const st = await fs.lstat(file);
-    if (!st.isFile())
-      throw new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(st)}); not replaced`);
+    if (!st.isFile()) throw notRegular(file, st, '; not replaced');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err, 'written');
   }
   const tmp = tempPathFor(file);
   await fs.rm(tmp, { force: true }).catch(() => undefined); // a crash's leftover; rm never follows a link
-  let fh: fs.FileHandle;
-  try {
-    fh = await fs.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
-  } catch (err) {
-    throw toSafeFsError(tmp, err);
-  }
-  try {
-    await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw toSafeFsError(tmp, err);
-  }
-  await fh.close();
+  await writeNewFile(tmp, data);
   try {
     await fs.rename(tmp, file);
   } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw toSafeFsError(file, err);
+    throw toSafeFsError(file, err, 'written');
+  }
+}
+
+/**
+ * Copies the regular file `from` to `to`, which must not exist yet, in bounded chunks: neither end
+ * is followed through a link, and nothing is read past `maxBytes`.
+ */
+export async function copyRegular(from: string, to: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<number> {
+  const { fh: src, stats } = await openRegular(from);
+  let dst: fs.FileHandle | undefined;
+  try {
+    if (stats.size > maxBytes) throw tooLarge(from, stats.size, maxBytes);
+    try {
+      dst = await fs.open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
+    } catch (err) {
+      throw toSafeFsError(to, err, 'written');
+    }
+    let pos = 0;
+    const chunk = 1024 * 1024;
+    while (pos < maxBytes) {
+      const buf = await readAt(src, pos, Math.min(chunk, maxBytes - pos));
+      if (buf.length === 0) break;
+      try {
+        await dst.write(buf);
+      } catch (err) {
+        throw toSafeFsError(to, err, 'written');
+      }
+      pos += buf.length;
+    }
+    return pos;
+  } catch (err) {
+    if (dst) {
+      await dst.close().catch(() => undefined);
+      dst = undefined;
+      await fs.rm(to, { force: true }).catch(() => undefined);
+    }
+    throw err;
+  } finally {
+    await dst?.close().catch(() => undefined);
+    await src.close().catch(() => undefined);
   }
 }

@@ -5,6 +5,7 @@ import type { CoreSettings, JobFields, LogPreview, ReadWarning, StateDirSnapshot
 import { listJobsDir, readBrokerFile, readJobRecord, readLogPreview, readStateFile } from './reader';
 import { reconcile } from './reconcile';
 import { promises as fs } from 'fs';
+import { assertRealDir, toSafeFsError } from './safeFs';
 
 /** Enough parallel reads to hide latency, few enough not to exhaust file descriptors. */
 const CONCURRENCY = 32;
@@ -32,7 +33,8 @@ export class FileCache {
   async read<T>(file: string, load: () => Promise<T>, key = file): Promise<T> {
     let st: import('fs').Stats;
     try {
-      st = await fs.stat(file);
+      // lstat: a link is its own entry (refused by the load), never the stats of what it points at.
+      st = await fs.lstat(file);
     } catch {
       this.entries.delete(key);
       return load();
@@ -62,14 +64,18 @@ export async function loadStateDir(
 ): Promise<StateDirSnapshot> {
   const readAtMs = Date.now();
   try {
-    if (!(await fs.stat(stateDir)).isDirectory()) throw new Error('not a directory');
-  } catch {
-    return { stateDir, root: root.path, exists: false, jobs: [], warnings: [], readAtMs };
+    // A state dir (and anything between it and its root) that is a link is not followed: one linked
+    // to `/` would have us read /state.json and list /jobs.
+    await assertRealDir(stateDir, root.path);
+  } catch (err) {
+    const e = toSafeFsError(stateDir, err);
+    const warnings = e.reason === 'missing' ? [] : [{ file: e.file, message: `${e.message}; not read` }];
+    return { stateDir, root: root.path, exists: false, jobs: [], warnings, readAtMs };
   }
   const jobsDir = path.join(stateDir, 'jobs');
   const [state, listing, broker] = await Promise.all([
     readStateFile(path.join(stateDir, 'state.json')),
-    listJobsDir(jobsDir),
+    listJobsDir(jobsDir, root.path),
     readBrokerFile(path.join(stateDir, 'broker.json')),
   ]);
   const warnings: ReadWarning[] = [...state.warnings, ...listing.warnings, ...broker.warnings];
@@ -84,14 +90,13 @@ export async function loadStateDir(
   });
   const tail = `${settings.logTailBytes}:${settings.progressLines}`;
   await mapLimit([...listing.logs], CONCURRENCY, async ([id, file]) => {
-    logs.set(
-      id,
-      await cached(
-        file,
-        () => readLogPreview(file, settings.logTailBytes, settings.progressLines),
-        `${file}\u0000${tail}`,
-      ),
+    const preview = await cached(
+      file,
+      () => readLogPreview(file, settings.logTailBytes, settings.progressLines),
+      `${file}\u0000${tail}`,
     );
+    if (preview.problem) warnings.push({ file, message: preview.problem });
+    logs.set(id, preview);
   });
   cache?.retain(
     jobsDir,

@@ -74,7 +74,7 @@ describe('state.json', () => {
       assert.equal(r.warnings.length, 1, text);
     }
     await write('s.json', '{"jobs":{"id":"x"}}');
-    assert.match((await readStateFile(file('s.json'))).warnings[0].message, /"jobs" is object/);
+    assert.match((await readStateFile(file('s.json'))).warnings[0].message, /"jobs" is an object, not a list/);
   });
 
   test('wrong-typed fields are dropped with a warning; unknown fields are kept', async () => {

@@ -73,7 +73,7 @@ describe('safeFs', () => {
   test('writeFileAtomic refuses to replace a link and writes nothing through it', async () => {
     await assert.rejects(
       writeFileAtomic(p('root', 'dir', 'link.json'), 'pwned'),
-      /not a regular file \(symbolic link\)/,
+      /link\.json: is a symbolic link; not replaced/,
     );
     assert.equal(await fs.readFile(p('outside.txt'), 'utf8'), 'secret\n');
     await assert.rejects(writeFileAtomic(p('root', 'linkdir', 'new.json'), 'x', p('root')), (e) =>
