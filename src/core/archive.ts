@@ -7,7 +7,7 @@ import type { FileHandle } from 'fs/promises';
 import * as path from 'path';
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
-import { writeFileAtomic } from './safeFs';
+import { openRegular, readBoundedText, READ_LIMITS, writeFileAtomic } from './safeFs';
 import { isVerifiedLive } from './classify';
 import type { CaughtLog } from './logCatcher';
 import { fileIdOf, isSafeJobId, parseJobFields, readJobRecord } from './reader';
@@ -113,7 +113,7 @@ export class JobArchive {
       for (const f of files.filter((n) => n.endsWith('.json'))) {
         const file = path.join(this.dir, d, f);
         try {
-          const e = JSON.parse(await fs.readFile(file, 'utf8')) as ArchiveEntry;
+          const e = JSON.parse((await readBoundedText(file, READ_LIMITS.archiveEntry)).text) as ArchiveEntry;
           if (!isSafeJobId(e.id) || typeof e.stateDir !== 'string' || typeof e.logOffset !== 'number')
             throw new Error('not an archive entry');
           this.entries.set(this.key(e.stateDir, e.id), e);
@@ -301,7 +301,7 @@ export class JobArchive {
     let cur: FileHandle | undefined;
     let curId: string | undefined;
     try {
-      cur = await fs.open(job.logPath, 'r');
+      cur = (await openRegular(job.logPath)).fh;
       curId = fileIdOf(await cur.stat());
     } catch {
       await cur?.close().catch(() => undefined);
@@ -342,7 +342,7 @@ export class JobArchive {
     if (!this.mayTake(id)) return;
     let fh: FileHandle | undefined;
     try {
-      fh = await fs.open(path.join(stateDir, 'jobs', `${id}.log`), 'r');
+      fh = (await openRegular(path.join(stateDir, 'jobs', `${id}.log`))).fh;
       await this.take(stateDir, id, fh, fileIdOf(await fh.stat()));
     } catch {
       // gone already, or unreadable: nothing to keep

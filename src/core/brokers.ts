@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { ProcInfo, ProcessTable, ReadWarning, StateRoot } from './types';
 import { enumerateStateDirs } from './discovery';
 import { readBrokerFile } from './reader';
+import { openRegular } from './safeFs';
 import { START_TOLERANCE_MS } from './verify';
 
 export type BrokerClass = 'in-use' | 'orphan-live' | 'starting' | 'dead' | 'foreign';
@@ -93,7 +94,7 @@ function sessionDirOf(b: { sessionDir?: string; pidFile?: string; endpoint?: str
 
 async function readPidFile(file: string): Promise<{ pid?: number; warning?: string }> {
   try {
-    const fh = await fs.open(file, 'r');
+    const { fh } = await openRegular(file);
     try {
       const buf = Buffer.alloc(32);
       const { bytesRead } = await fh.read(buf, 0, 32, 0);

@@ -36,7 +36,7 @@ let pidLimitRead: Promise<void> | undefined;
 export function loadPidLimit(): Promise<void> {
   pidLimitRead ??=
     process.platform === 'linux'
-      ? readBoundedText('/proc/sys/kernel/pid_max', READ_LIMITS.pid)
+      ? readBoundedText('/proc/sys/kernel/pid_max', READ_LIMITS.pid, '/')
           .then(({ text }) => {
             const n = Number(text.trim());
             if (Number.isSafeInteger(n) && n > 1) pidLimit = n;
@@ -163,8 +163,12 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
 }
 
 /** Reads and parses a JSON file, reading it again once when it is caught empty or half written. */
-export async function readJsonFile(file: string, kind: JsonKind = 'record'): Promise<ReadResult<unknown>> {
-  const r = await readJsonText(file, 2, kind);
+export async function readJsonFile(
+  file: string,
+  kind: JsonKind = 'record',
+  root?: string,
+): Promise<ReadResult<unknown>> {
+  const r = await readJsonText(file, 2, kind, root);
   delete r.text; // what the views keep should not hold every file's text too
   return r;
 }
@@ -183,6 +187,7 @@ export async function readJsonText(
   file: string,
   attempts = 2,
   kind: JsonKind = 'record',
+  root?: string,
 ): Promise<ReadResult<unknown> & { text?: string }> {
   const name = path.basename(file);
   const limit = READ_LIMITS[kind];
@@ -191,7 +196,7 @@ export async function readJsonText(
     let mtimeMs: number | undefined;
     let size: number | undefined;
     try {
-      const r = await readBoundedText(file, limit);
+      const r = await readBoundedText(file, limit, root);
       text = r.text;
       mtimeMs = r.stats.mtimeMs;
       size = r.stats.size;
@@ -237,8 +242,9 @@ export async function readJsonText(
   }
 }
 
-export async function readStateFile(file: string): Promise<ReadResult<ParsedState>> {
-  const [r] = await Promise.all([readJsonFile(file, 'state'), loadPidLimit()]);
+/** `root`: the state root; every directory between it and the file must be real (default: its own dir). */
+export async function readStateFile(file: string, root?: string): Promise<ReadResult<ParsedState>> {
+  const [r] = await Promise.all([readJsonFile(file, 'state', root), loadPidLimit()]);
   const warnings = [...r.warnings];
   if (r.value === undefined) return { ...r, value: undefined, warnings };
   if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) {
@@ -293,8 +299,8 @@ function capWarnings(warnings: ReadWarning[], file: string): ReadWarning[] {
   ];
 }
 
-export async function readJobRecord(file: string, expectedId: string): Promise<ReadResult<JobFields>> {
-  const [r] = await Promise.all([readJsonFile(file, 'record'), loadPidLimit()]);
+export async function readJobRecord(file: string, expectedId: string, root?: string): Promise<ReadResult<JobFields>> {
+  const [r] = await Promise.all([readJsonFile(file, 'record', root), loadPidLimit()]);
   if (r.value === undefined) return { ...r, value: undefined };
   const warnings = [...r.warnings];
   const obj = r.value;
@@ -311,8 +317,8 @@ export async function readJobRecord(file: string, expectedId: string): Promise<R
   return { ...r, value: p.fields, warnings: capWarnings([...warnings, ...p.warnings], file) };
 }
 
-export async function readBrokerFile(file: string): Promise<ReadResult<BrokerFile>> {
-  const [r] = await Promise.all([readJsonFile(file, 'broker'), loadPidLimit()]);
+export async function readBrokerFile(file: string, root?: string): Promise<ReadResult<BrokerFile>> {
+  const [r] = await Promise.all([readJsonFile(file, 'broker', root), loadPidLimit()]);
   if (r.value === undefined) return { ...r, value: undefined };
   const warnings = [...r.warnings];
   if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) {
@@ -433,10 +439,14 @@ export interface LogTail {
  * opened (never through a link, never a FIFO or device); when it cannot be, `exists` is false and
  * `problem` says why, unless it is simply missing.
  */
-export async function readLogTail(file: string, maxBytes: number): Promise<LogTail & { problem?: string }> {
+export async function readLogTail(
+  file: string,
+  maxBytes: number,
+  root?: string,
+): Promise<LogTail & { problem?: string }> {
   let opened: Awaited<ReturnType<typeof openRegular>>;
   try {
-    opened = await openRegular(file);
+    opened = await openRegular(file, root);
   } catch (err) {
     const e = toSafeFsError(file, err);
     return { exists: false, size: 0, text: '', ...(e.reason === 'missing' ? {} : { problem: skipped(e.message) }) };
@@ -472,14 +482,15 @@ export async function readLogPreview(
   file: string,
   tailBytes: number,
   maxLines: number,
+  root?: string,
 ): Promise<LogPreview & { problem?: string }> {
   // The last few lines are almost always within a few KB: look there first, further only if needed.
   const first = Math.min(tailBytes, 4096);
-  let t = await readLogTail(file, first);
+  let t = await readLogTail(file, first, root);
   if (!t.exists)
     return t.problem ? { exists: false, progress: [], problem: t.problem } : { exists: false, progress: [] };
   if (t.size > first && first < tailBytes && countProgress(t.text, maxLines) < maxLines)
-    t = await readLogTail(file, tailBytes);
+    t = await readLogTail(file, tailBytes, root);
   const progress: LogLine[] = [];
   const lines = t.text.split('\n');
   for (let i = lines.length - 1; i >= 0 && progress.length < maxLines; i--) {

@@ -78,6 +78,12 @@ async function preflight(stateDir: string, targets: string[]): Promise<string | 
     } catch (err) {
       if (!(err instanceof SafeFsError && err.reason === 'missing')) throw err;
     }
+    // A lock that is a link (or a file) is no lock we can take or tell stale: refused at once, not
+    // waited for until the lock's retries run out.
+    for (const l of ['state.json.lock', 'launch.lock']) {
+      const st = await fs.lstat(path.join(stateDir, l)).catch(() => undefined);
+      if (st?.isSymbolicLink()) throw new SafeFsError(path.join(stateDir, l), 'link', 'is a symbolic link, not a lock');
+    }
     for (const t of targets) {
       const st = await fs.lstat(t).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') return undefined;

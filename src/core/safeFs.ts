@@ -11,6 +11,8 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = constants;
 // Windows has neither; there a link or FIFO cannot be made by an unprivileged companion anyway.
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
+/** Where the kernel names what a descriptor is open on. */
+const PROC_FD = process.platform === 'linux' ? '/proc/self/fd' : undefined;
 
 /** Byte limits per kind of file; a file over its limit is skipped with a warning, never read. */
 export const READ_LIMITS = {
@@ -197,9 +199,13 @@ function notRegular(file: string, st: Stats, done = ''): SafeFsError {
  * What is not a regular file is refused from an lstat, before any open (opening a device can have
  * effects of its own); the open handle is checked again, as the path may have changed in between.
  */
-export async function openRegular(file: string): Promise<OpenedFile> {
+export async function openRegular(file: string, root: string = path.dirname(path.dirname(file))): Promise<OpenedFile> {
   let before: Stats;
+  let expectedDir: string | undefined;
   try {
+    // Every directory below `root` must be real: a jobs/ (or state dir) that is a link is not entered.
+    await assertRealDir(path.dirname(file), root);
+    if (PROC_FD) expectedDir = path.join(await fs.realpath(root), path.relative(root, path.dirname(file)));
     before = await fs.lstat(file);
   } catch (err) {
     throw toSafeFsError(file, err);
@@ -216,6 +222,13 @@ export async function openRegular(file: string): Promise<OpenedFile> {
   try {
     const stats = await fh.stat();
     if (!stats.isFile()) throw notRegular(file, stats);
+    // A directory swapped for a link between the check and the open: where the kernel says the
+    // open file is must be where the checked directories are.
+    if (expectedDir !== undefined) {
+      const actual = await fs.readlink(`${PROC_FD}/${fh.fd}`).catch(() => undefined);
+      if (actual !== undefined && path.dirname(actual) !== expectedDir)
+        throw new SafeFsError(file, 'link', 'a directory on its path was replaced by a link; not followed');
+    }
     return { fh, stats };
   } catch (err) {
     await fh.close().catch(() => undefined);
@@ -244,8 +257,8 @@ export interface BoundedText {
  * A whole small file as text, refused when larger than `maxBytes`. The size is checked on the open
  * handle and again by reading one byte more than allowed: a file growing while it is read is refused too.
  */
-export async function readBoundedText(file: string, maxBytes: number): Promise<BoundedText> {
-  const { fh, stats } = await openRegular(file);
+export async function readBoundedText(file: string, maxBytes: number, root?: string): Promise<BoundedText> {
+  const { fh, stats } = await openRegular(file, root);
   try {
     if (stats.size > maxBytes) throw tooLarge(file, stats.size, maxBytes);
     const buf = await readAt(fh, 0, maxBytes + 1);

@@ -74,9 +74,9 @@ export async function loadStateDir(
   }
   const jobsDir = path.join(stateDir, 'jobs');
   const [state, listing, broker] = await Promise.all([
-    readStateFile(path.join(stateDir, 'state.json')),
+    readStateFile(path.join(stateDir, 'state.json'), root.path),
     listJobsDir(jobsDir, root.path),
-    readBrokerFile(path.join(stateDir, 'broker.json')),
+    readBrokerFile(path.join(stateDir, 'broker.json'), root.path),
   ]);
   const warnings: ReadWarning[] = [...state.warnings, ...listing.warnings, ...broker.warnings];
   const records = new Map<string, { fields: JobFields; mtimeMs?: number }>();
@@ -84,7 +84,7 @@ export async function loadStateDir(
   const cached = <T>(file: string, load: () => Promise<T>, key = file) =>
     cache ? cache.read(file, load, key) : load();
   await mapLimit([...listing.records], CONCURRENCY, async ([id, file]) => {
-    const r = await cached(file, () => readJobRecord(file, id));
+    const r = await cached(file, () => readJobRecord(file, id, root.path));
     warnings.push(...r.warnings);
     if (r.value) records.set(id, { fields: r.value, mtimeMs: r.mtimeMs });
   });
@@ -92,7 +92,7 @@ export async function loadStateDir(
   await mapLimit([...listing.logs], CONCURRENCY, async ([id, file]) => {
     const preview = await cached(
       file,
-      () => readLogPreview(file, settings.logTailBytes, settings.progressLines),
+      () => readLogPreview(file, settings.logTailBytes, settings.progressLines, root.path),
       `${file}\u0000${tail}`,
     );
     if (preview.problem) warnings.push({ file, message: preview.problem });
