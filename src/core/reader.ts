@@ -3,8 +3,8 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import {
-  assertRealDir,
   boundJson,
+  openRealDir,
   openRegular,
   parseJsonBounded,
   readAt,
@@ -368,10 +368,12 @@ function direntTypeName(e: import('fs').Dirent): string {
 export async function listJobsDir(jobsDir: string, root?: string): Promise<JobsDirListing> {
   const out: JobsDirListing = { records: new Map(), logs: new Map(), warnings: [], exists: true };
   let dir: import('fs').Dir;
+  let pin: Awaited<ReturnType<typeof openRealDir>> | undefined;
   try {
-    await assertRealDir(jobsDir, root);
-    dir = await fs.opendir(jobsDir, { bufferSize: 256 });
+    pin = await openRealDir(jobsDir, root);
+    dir = await fs.opendir(pin.listPath, { bufferSize: 256 });
   } catch (err) {
+    await pin?.fh.close().catch(() => undefined);
     const e = toSafeFsError(jobsDir, err);
     out.exists = false;
     if (e.reason !== 'missing') out.warnings.push({ file: e.file, message: `${e.message}; its jobs are not read` });
@@ -413,6 +415,7 @@ export async function listJobsDir(jobsDir: string, root?: string): Promise<JobsD
   } finally {
     // Breaking out of the loop closes the dir already; a second close rejects.
     await dir.close().catch(() => undefined);
+    await pin.fh.close().catch(() => undefined);
   }
   if (problems > 50) out.warnings.push({ file: jobsDir, message: `jobs: ${problems - 50} more problems not listed` });
   return out;

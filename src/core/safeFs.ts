@@ -36,10 +36,10 @@ export const READ_LIMITS = {
 export const STRUCTURE_LIMITS = {
   /** Levels of nesting kept; the companion writes at most a handful. */
   jsonDepth: 64,
-  /** Entries of state.json's `jobs` read (the companion keeps 50); the rest are reported, not loaded. */
-  indexEntries: 10_000,
+  /** Entries of state.json's `jobs` read (the companion keeps 50: twenty times that); the rest are reported, not loaded. */
+  indexEntries: 1_000,
   /** Names of jobs/ looked at (a record and a log per job). */
-  jobsDirEntries: 20_000,
+  jobsDirEntries: 5_000,
 } as const;
 
 /** What stands in for a value nested deeper than the limit. */
@@ -311,6 +311,36 @@ export async function assertRealDir(dir: string, root?: string): Promise<Stats> 
     first ??= st;
   }
   return first!;
+}
+
+/**
+ * Opens `dir` for listing without following a link at any level below `root`: the handle is taken
+ * with O_NOFOLLOW|O_DIRECTORY and checked to be where the real directories are, and on Linux the
+ * listing goes through that handle (`/proc/self/fd/N`), so a dir swapped for a link after the check
+ * is never listed. `listPath` is what to give opendir/readdir; the caller closes `fh` after listing.
+ */
+export async function openRealDir(dir: string, root?: string): Promise<{ fh: fs.FileHandle; listPath: string }> {
+  await assertRealDir(dir, root);
+  const top = root ?? path.dirname(dir);
+  const expected = PROC_FD ? path.join(await fs.realpath(top), path.relative(top, dir)) : undefined;
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(dir, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | (constants.O_DIRECTORY ?? 0));
+  } catch (err) {
+    throw toSafeFsError(dir, err);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isDirectory()) throw new SafeFsError(dir, 'not-dir', `not a directory (${fileTypeName(st)})`);
+    if (!PROC_FD) return { fh, listPath: dir };
+    const actual = await fs.readlink(`${PROC_FD}/${fh.fd}`);
+    if (actual !== expected)
+      throw new SafeFsError(dir, 'link', 'a directory on its path was replaced by a link; not followed');
+    return { fh, listPath: `${PROC_FD}/${fh.fd}` };
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw toSafeFsError(dir, err);
+  }
 }
 
 /**

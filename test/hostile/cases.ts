@@ -197,11 +197,13 @@ const brokerCases: HostileCase[] = [
     name: 'broker.pid is a link to outside',
     setup: (c) => brokerDir(c, { 'broker.pid': (p) => linkTo(path.join(c.outside, 'secret.txt'), p) }).then(),
     brokerWarn: 'broker.pid',
+    todo: { 'brokers --json': `${TODO_BROKERS}: readPidFile gives no warning` },
   },
   {
     name: 'broker.pid is a link to /dev/zero',
     setup: (c) => brokerDir(c, { 'broker.pid': (p) => linkTo('/dev/zero', p) }).then(),
     brokerWarn: 'broker.pid',
+    todo: { 'brokers --json': `${TODO_BROKERS}: readPidFile gives no warning` },
   },
   {
     name: 'broker.pid is a directory',
@@ -343,12 +345,12 @@ const sizeCases: HostileCase[] = [
       );
       await writeIndexText(c, `[${goodEntries()},${many.join(',')}]`);
     },
-    warn: 'only the first 10000',
+    warn: 'only the first 1000',
     timeoutMs: 60_000,
   },
   {
     name: 'state.json is 22 MB of 100,000 entries',
-    slow: true,
+
     setup: async (c) => {
       const pad = 'p'.repeat(150);
       const many = Array.from(

@@ -5,7 +5,7 @@
 // Environment: CODEX_JOBS_HOSTILE_CLI (the cli.js to run; default dist/cli.js),
 // CODEX_JOBS_HOSTILE_CORE (the compiled core the driver loads; default out/src/core),
 // CODEX_JOBS_HOSTILE_SLOW=1 (the slow cases too), CODEX_JOBS_HOSTILE_REPORT (write counts as JSON).
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as os from 'os';
@@ -228,10 +228,14 @@ export function runIsolated(
   argv: string[],
   timeoutMs: number,
   env: NodeJS.ProcessEnv = {},
+  traceFile?: string,
 ): Promise<RunResult> {
-  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const quoted = argv.map(q).join(' ');
   const drop = c.dropDac ? 'setpriv --bounding-set -dac_override,-dac_read_search ' : '';
-  const script = [...c.prelude, `exec ${drop}/usr/bin/time -f 'HOSTILE-MAXRSS %M' ${quoted}`].join('\n');
+  // -y: every descriptor returned is printed with the path it is really open on (links resolved).
+  const trace = traceFile ? `strace -f -y -qq -e trace=open,openat,openat2,creat -o ${q(traceFile)} ` : '';
+  const script = [...c.prelude, `exec ${drop}/usr/bin/time -f 'HOSTILE-MAXRSS %M' ${trace}${quoted}`].join('\n');
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', 'sh', '-c', script], {
@@ -297,6 +301,53 @@ export function crashText(s: string): string | undefined {
     ) ??
     /node:internal/.exec(s);
   return m?.[0];
+}
+
+export const STRACE = (() => {
+  try {
+    return spawnSync('strace', ['-V']).status === 0;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Files a traced command really opened (the kernel's path, after every link) that lie outside what
+ * it may touch: the case's own dirs (but not its decoy), the code being run, and the system's
+ * libraries, locales, /proc, /sys and /dev/null.
+ */
+export async function opensOutside(c: Ctx, traceFile: string): Promise<string[]> {
+  const text = await fs.readFile(traceFile, 'utf8').catch(() => '');
+  const allowed = [
+    `${c.dir}/`,
+    '/usr/',
+    '/lib/',
+    '/lib64/',
+    '/proc/',
+    '/sys/',
+    '/etc/ld.so.cache',
+    // Read by Node's OpenSSL and by `git rev-parse` (which discovery runs) at start.
+    '/etc/ssl/',
+    '/etc/locale.alias',
+    '/etc/gitconfig',
+    '/etc/localtime',
+    '/dev/null',
+    `${REPO}/`,
+    `${path.dirname(path.dirname(CLI))}/`,
+    `${path.dirname(process.execPath)}/`,
+  ];
+  const bad = new Set<string>();
+  for (const m of text.matchAll(/= \d+<([^>\n]*)>\s*$/gm)) {
+    const p = m[1].replace(/ \(deleted\)$/, '');
+    if (!p.startsWith('/')) continue; // pipes, sockets, anon inodes
+    if (
+      p.startsWith(`${c.outside}/`) ||
+      p === c.outside ||
+      !allowed.some((a) => p.startsWith(a) || p === a.slice(0, -1))
+    )
+      bad.add(p);
+  }
+  return [...bad];
 }
 
 export async function exists(p: string): Promise<boolean> {

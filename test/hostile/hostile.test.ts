@@ -18,10 +18,12 @@ import {
   GOOD_A,
   GOOD_B,
   makeCtx,
+  opensOutside,
   outsideDiff,
   type RunResult,
   runIsolated,
   SECRET,
+  STRACE,
   tmpBase,
 } from './harness';
 
@@ -59,6 +61,8 @@ after(async () => {
 });
 
 const DEFAULT_TIMEOUT = 12_000;
+const TRACE_ALL = process.env.CODEX_JOBS_HOSTILE_STRACE === '1';
+const TRACED: CommandName[] = ['status --json', 'log bad', 'brokers --json', 'core'];
 
 function cliArgs(c: Ctx, cmd: CommandName): string[] {
   const roots = ['--state-root', c.rootA, '--state-root', c.rootB];
@@ -161,10 +165,14 @@ async function runCase(k: HostileCase): Promise<Map<CommandName, Judged>> {
   const c = await makeCtx(base, k.name);
   c.dropDac = !!k.dropDac;
   const timeout = k.timeoutMs ?? DEFAULT_TIMEOUT;
-  const core = (mode: string) =>
-    runIsolated(c, [process.execPath, DRIVER, c.rootA, c.stateA, c.archive, mode], timeout, {
-      CODEX_JOBS_HOSTILE_CORE: CORE,
-    });
+  const core = (mode: string, traceFile?: string) =>
+    runIsolated(
+      c,
+      [process.execPath, DRIVER, c.rootA, c.stateA, c.archive, mode],
+      timeout,
+      { CODEX_JOBS_HOSTILE_CORE: CORE },
+      traceFile,
+    );
   if (k.prime) await core('prime');
   await k.setup(c);
   await fingerprint(c.outside); // arms it
@@ -174,17 +182,22 @@ async function runCase(k: HostileCase): Promise<Map<CommandName, Judged>> {
   try {
     for (const cmd of COMMANDS) {
       if (cmd === 'log bad' && !k.logBad) continue;
+      // An fs-level observer where strace is there: every command under CODEX_JOBS_HOSTILE_STRACE=1,
+      // else the ones that read the most (status --json, log of the bad job, brokers --json, the core).
+      const traced = STRACE && (TRACE_ALL || TRACED.includes(cmd));
+      const traceFile = traced ? path.join(c.dir, `trace-${cmd.replace(/\W+/g, '-')}.txt`) : undefined;
       const r =
         cmd === 'core'
-          ? await core('repair')
-          : await runIsolated(c, [process.execPath, CLI, ...cliArgs(c, cmd)], timeout);
+          ? await core('repair', traceFile)
+          : await runIsolated(c, [process.execPath, CLI, ...cliArgs(c, cmd)], timeout, {}, traceFile);
+      const opened = traceFile ? (await opensOutside(c, traceFile)).map((f) => `opened ${f}`) : [];
       if (r.maxRssKb && r.maxRssKb > maxRssKb) {
         maxRssKb = r.maxRssKb;
         maxRssWhere = `${k.name}: ${cmd}`;
       }
       const { diff, now } = await outsideDiff(c.outside, before);
       before = now;
-      const j = judge(k, c, cmd, r, diff);
+      const j = judge(k, c, cmd, r, [...opened, ...diff]);
       out.set(cmd, j);
       tally.push({ case: k.name, command: cmd, verdict: j.verdict, detail: j.detail, control: !!k.control });
     }
