@@ -411,7 +411,7 @@ export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResul
           path.dirname(job.stateDir),
         );
       // A log that became a link or FIFO since the check is refused here; the index is marked already.
-      const logNote = await appendSafe(logFile, `[${now}] ${message}\n`).then(
+      const logNote = await appendSafe(logFile, `[${now}] ${message}\n`, path.dirname(job.stateDir)).then(
         () => '',
         (err) => `; the log line was not written: ${toSafeFsError(logFile, err).message}`,
       );

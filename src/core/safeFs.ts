@@ -180,6 +180,22 @@ export interface OpenedFile {
   stats: Stats;
 }
 
+/** Where a descriptor on `file` must be if no directory below `root` is a link (Linux only). */
+async function expectedDirOf(file: string, root: string): Promise<string | undefined> {
+  await assertRealDir(path.dirname(file), root);
+  return PROC_FD ? path.join(await fs.realpath(root), path.relative(root, path.dirname(file))) : undefined;
+}
+
+/** The real path of what `fh` is open on, if it is not inside `expectedDir`; undefined when it is. */
+async function misplaced(fh: fs.FileHandle, expectedDir: string | undefined): Promise<string | undefined> {
+  if (expectedDir === undefined) return undefined;
+  const actual = await fs.readlink(`${PROC_FD}/${fh.fd}`).catch(() => undefined);
+  return actual !== undefined && path.dirname(actual) !== expectedDir ? actual : undefined;
+}
+
+const swapped = (file: string) =>
+  new SafeFsError(file, 'link', 'a directory on its path was replaced by a link; not followed');
+
 /** The type of what is at `file` itself (a link is a link), for a message; undefined when unknown. */
 async function typeAt(file: string): Promise<string | undefined> {
   try {
@@ -204,8 +220,7 @@ export async function openRegular(file: string, root: string = path.dirname(path
   let expectedDir: string | undefined;
   try {
     // Every directory below `root` must be real: a jobs/ (or state dir) that is a link is not entered.
-    await assertRealDir(path.dirname(file), root);
-    if (PROC_FD) expectedDir = path.join(await fs.realpath(root), path.relative(root, path.dirname(file)));
+    expectedDir = await expectedDirOf(file, root);
     before = await fs.lstat(file);
   } catch (err) {
     throw toSafeFsError(file, err);
@@ -224,11 +239,7 @@ export async function openRegular(file: string, root: string = path.dirname(path
     if (!stats.isFile()) throw notRegular(file, stats);
     // A directory swapped for a link between the check and the open: where the kernel says the
     // open file is must be where the checked directories are.
-    if (expectedDir !== undefined) {
-      const actual = await fs.readlink(`${PROC_FD}/${fh.fd}`).catch(() => undefined);
-      if (actual !== undefined && path.dirname(actual) !== expectedDir)
-        throw new SafeFsError(file, 'link', 'a directory on its path was replaced by a link; not followed');
-    }
+    if (await misplaced(fh, expectedDir)) throw swapped(file);
     return { fh, stats };
   } catch (err) {
     await fh.close().catch(() => undefined);
@@ -347,8 +358,13 @@ export async function openRealDir(dir: string, root?: string): Promise<{ fh: fs.
  * Opens a file for appending: created when missing, never through a link, never a FIFO or device.
  * The caller closes `fh`.
  */
-export async function openForAppend(file: string): Promise<OpenedFile> {
+export async function openForAppend(
+  file: string,
+  root: string = path.dirname(path.dirname(file)),
+): Promise<OpenedFile> {
+  let expectedDir: string | undefined;
   try {
+    expectedDir = await expectedDirOf(file, root);
     const before = await fs.lstat(file);
     if (!before.isFile()) throw notRegular(file, before, '; not written');
   } catch (err) {
@@ -365,6 +381,7 @@ export async function openForAppend(file: string): Promise<OpenedFile> {
   try {
     const stats = await fh.stat();
     if (!stats.isFile()) throw notRegular(file, stats, '; not written');
+    if (await misplaced(fh, expectedDir)) throw swapped(file);
     return { fh, stats };
   } catch (err) {
     await fh.close().catch(() => undefined);
@@ -373,8 +390,8 @@ export async function openForAppend(file: string): Promise<OpenedFile> {
 }
 
 /** Appends `data` to a regular file (see openForAppend). */
-export async function appendSafe(file: string, data: string | Buffer): Promise<void> {
-  const { fh } = await openForAppend(file);
+export async function appendSafe(file: string, data: string | Buffer, root?: string): Promise<void> {
+  const { fh } = await openForAppend(file, root);
   try {
     await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
   } catch (err) {
@@ -389,12 +406,25 @@ export function tempPathFor(file: string): string {
 }
 
 /** Creates `file`, which must not exist yet (O_EXCL: never through a planted link), and writes `data`. */
-export async function writeNewFile(file: string, data: string | Buffer): Promise<void> {
+export async function writeNewFile(
+  file: string,
+  data: string | Buffer,
+  root: string = path.dirname(path.dirname(file)),
+): Promise<void> {
   let fh: fs.FileHandle;
+  let expectedDir: string | undefined;
   try {
+    expectedDir = await expectedDirOf(file, root);
     fh = await fs.open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
   } catch (err) {
     throw toSafeFsError(file, err, 'written');
+  }
+  // Created through a directory swapped for a link: the new, empty file is removed again, unwritten.
+  const elsewhere = await misplaced(fh, expectedDir);
+  if (elsewhere) {
+    await fh.close().catch(() => undefined);
+    await fs.rm(elsewhere, { force: true }).catch(() => undefined);
+    throw swapped(file);
   }
   try {
     await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
@@ -422,7 +452,7 @@ export async function writeFileAtomic(file: string, data: string | Buffer, root?
   }
   const tmp = tempPathFor(file);
   await fs.rm(tmp, { force: true }).catch(() => undefined); // a crash's leftover; rm never follows a link
-  await writeNewFile(tmp, data);
+  await writeNewFile(tmp, data, root);
   try {
     await fs.rename(tmp, file);
   } catch (err) {
@@ -440,10 +470,19 @@ export async function copyRegular(from: string, to: string, maxBytes = Number.MA
   let dst: fs.FileHandle | undefined;
   try {
     if (stats.size > maxBytes) throw tooLarge(from, stats.size, maxBytes);
+    let expectedDir: string | undefined;
     try {
+      expectedDir = await expectedDirOf(to, path.dirname(path.dirname(to)));
       dst = await fs.open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
     } catch (err) {
       throw toSafeFsError(to, err, 'written');
+    }
+    const elsewhere = await misplaced(dst, expectedDir);
+    if (elsewhere) {
+      await dst.close().catch(() => undefined);
+      dst = undefined;
+      await fs.rm(elsewhere, { force: true }).catch(() => undefined);
+      throw swapped(to);
     }
     let pos = 0;
     const chunk = 1024 * 1024;

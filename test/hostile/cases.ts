@@ -432,7 +432,6 @@ const sizeCases: HostileCase[] = [
     setup: badRecordWith({ title: 't'.repeat(5 << 20) }),
     // The CLI exits 50 ms after writing: a large output into a pipe is cut.
     todo: { 'status --json': TODO_CLI, 'status --all': TODO_CLI, status: TODO_CLI },
-    control: true,
   },
 ];
 
@@ -593,7 +592,6 @@ const archiveCases: HostileCase[] = [
     setup: async (c) => {
       await fs.symlink(path.join(c.outside, 'dir'), path.join(c.stateA, 'state.json.lock'));
     },
-    control: true,
   },
 ];
 
@@ -671,6 +669,44 @@ const ALL_ARCHIVE: Partial<Record<CommandName, string>> = Object.fromEntries(
 );
 for (const k of archiveCases) if (k.todo) k.todo = ALL_ARCHIVE;
 
+/**
+ * Cases the code before the hostile-input work (main at f5da676) already passed, measured by running
+ * this suite against it: kept as controls, so that behaviour stays. Every other case failed there.
+ */
+const CONTROLS = new Set([
+  'broker.json is a character device (zero)',
+  'broker.json is a directory',
+  'broker.json is a link loop',
+  'broker.json is a socket',
+  'broker.json names a session dir outside',
+  'broker.pid holds 1e308',
+  'broker.pid is 1 MB of binary',
+  'broker.sock is a regular file and broker.log a FIFO',
+  'mark failed: the record is a dangling link to outside',
+  'pid -1',
+  'pid as a string',
+  'race: state.json is swapped for a FIFO while read',
+  'race: the state dir is swapped for a link to outside',
+  'record is a dangling link',
+  'record is a link loop',
+  'state.json is a character device (zero)',
+  'state.json is a directory',
+  'state.json is a link loop',
+  'state.json is a socket',
+  'state.json is an array nested 100,000 deep',
+  'state.json is sparse, 20 GB',
+  'the log is 1 MB of binary',
+  'the log is one 10 MB line',
+  'the record has NUL bytes and bad UTF-8 in strings',
+  'the record has a __proto__ key',
+  'the record is binary',
+  'the record is sparse, 20 GB',
+  'the state dir is a FIFO',
+  'the state dir is a dangling link',
+  'the state dir is a link loop',
+  'the state dir is a regular file',
+]);
+
 export const CASES: HostileCase[] = [
   ...fileTypeCases,
   ...dirCases,
@@ -679,6 +715,8 @@ export const CASES: HostileCase[] = [
   ...permissionCases,
   ...archiveCases,
   ...raceCases,
-].map((k) => (k.slow && !SLOW ? { ...k, skip: 'slow: set CODEX_JOBS_HOSTILE_SLOW=1' } : k));
+]
+  .map((k) => (CONTROLS.has(k.name) ? { ...k, control: true } : k))
+  .map((k) => (k.slow && !SLOW ? { ...k, skip: 'slow: set CODEX_JOBS_HOSTILE_SLOW=1' } : k));
 
 export { TODO_ARCHIVE, TODO_BROKERS, TODO_CLI };
