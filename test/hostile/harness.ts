@@ -7,7 +7,7 @@
 // CODEX_JOBS_HOSTILE_SLOW=1 (the slow cases too), CODEX_JOBS_HOSTILE_REPORT (write counts as JSON).
 import { spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
-import { promises as fs } from 'fs';
+import { promises as fs, realpathSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -303,6 +303,14 @@ export function crashText(s: string): string | undefined {
   return m?.[0];
 }
 
+function realOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 export const STRACE = (() => {
   try {
     return spawnSync('strace', ['-V']).status === 0;
@@ -333,6 +341,7 @@ export async function opensOutside(c: Ctx, traceFile: string): Promise<string[]>
     '/etc/localtime',
     '/dev/null',
     `${REPO}/`,
+    `${realOr(path.join(REPO, 'node_modules'))}/`,
     `${path.dirname(path.dirname(CLI))}/`,
     `${path.dirname(process.execPath)}/`,
   ];

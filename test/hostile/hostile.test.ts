@@ -126,11 +126,14 @@ function judge(k: HostileCase, c: Ctx, cmd: CommandName, r: RunResult, outside: 
       return { verdict: 'wrong', detail: `no warning names "${warn}"` };
   }
   if (cmd === 'status' || cmd === 'status --all') {
-    const line = (id: string) => r.stdout.split('\n').find((l) => l.includes(id)) ?? '';
-    if (!/^completed/.test(line(GOOD_B))) return { verdict: 'wrong', detail: `${GOOD_B}: "${line(GOOD_B)}"` };
-    if (goodA && !/^completed/.test(line(GOOD_A))) return { verdict: 'wrong', detail: `${GOOD_A}: "${line(GOOD_A)}"` };
+    // Only what the text is documented to say: a row names the job and its status; a warning line
+    // (on stdout or stderr) says "warning" and names the file. Column layout is not assumed.
+    const lines = all.split('\n');
+    const row = (id: string) => lines.find((l) => l.includes(id) && !/warning/i.test(l)) ?? '';
+    if (!/\bcompleted\b/.test(row(GOOD_B))) return { verdict: 'wrong', detail: `${GOOD_B}: "${row(GOOD_B)}"` };
+    if (goodA && !/\bcompleted\b/.test(row(GOOD_A))) return { verdict: 'wrong', detail: `${GOOD_A}: "${row(GOOD_A)}"` };
     const wantWarn = cmd === 'status' || !k.noWarnAll;
-    if (wantWarn && warn && !r.stdout.split('\n').some((l) => l.startsWith('warning:') && l.includes(warn)))
+    if (wantWarn && warn && !lines.some((l) => /warning/i.test(l) && l.includes(warn)))
       return { verdict: 'wrong', detail: `no warning line names "${warn}"` };
   }
   if (cmd === 'log good' && !r.stdout.includes(`progress of ${GOOD_B}`))
