@@ -12,6 +12,7 @@ import { learnRoots, originText, stateRootOf, type LearnedProcess } from './root
 import { descendants } from './terminate';
 import { isPluginScriptPath, scriptFileExists, singleOption, START_TOLERANCE_MS } from './verify';
 import { isSafeFsError, readBoundedText, READ_LIMITS } from './safeFs';
+import { isValidPid } from './reader';
 
 export type BrokerClass = 'in-use' | 'orphan-live' | 'unknown' | 'starting' | 'dead' | 'foreign';
 
@@ -138,7 +139,7 @@ async function readPidFile(file: string): Promise<{ pid?: number; warning?: stri
     const t = text.trim();
     if (!/^\d{1,10}$/.test(t)) return { warning: `${file} does not hold a pid` };
     const pid = Number(t);
-    return pid > 1 ? { pid } : { warning: `${file} holds pid ${pid}` };
+    return pid > 1 && isValidPid(pid) ? { pid } : { warning: `${file} holds pid ${pid}` };
   } catch (err) {
     if (isSafeFsError(err, 'missing')) return {};
     return { warning: (err as Error).message };

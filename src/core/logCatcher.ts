@@ -6,7 +6,7 @@
 // The thread's descriptor only pins the file: Node closes a worker's descriptors when it ends, so
 // the main thread opens the file again through the pin (`/proc/self/fd/N`, `/dev/fd/N`; this works
 // for a deleted file too) and then lets the thread close its own.
-import { promises as fs } from 'fs';
+import { constants as fsConstants, promises as fs } from 'fs';
 import type { FileHandle } from 'fs/promises';
 import { Worker } from 'worker_threads';
 import type { Logger } from './emitter';
@@ -43,13 +43,19 @@ parentPort.on('message', (m) => {
   watches.delete(m.stateDir);
   if (m.type !== 'watch') return;
   const jobs = path.join(m.stateDir, 'jobs');
+  // Never through a link, never blocking in open() on a FIFO, and only a regular file is kept.
+  const flags = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW || 0) | (fs.constants.O_NONBLOCK || 0);
   try {
+    // A jobs/ that is a link (or not a directory) is not watched: its logs are not this state dir's.
+    if (!fs.lstatSync(jobs).isDirectory()) return;
     const w = fs.watch(jobs, { persistent: false }, (event, name) => {
       if (event !== 'rename' || typeof name !== 'string' || !name.endsWith('.log')) return;
+      if (name.includes('/') || name.startsWith('.')) return;
       let fd = -1;
       try {
-        fd = fs.openSync(path.join(jobs, name), 'r');
+        fd = fs.openSync(path.join(jobs, name), flags);
         const st = fs.fstatSync(fd);
+        if (!st.isFile()) throw new Error('not a regular file');
         parentPort.postMessage({ stateDir: m.stateDir, id: name.slice(0, -4), fd, ino: st.ino, birthtimeMs: st.birthtimeMs });
       } catch {
         if (fd >= 0) fs.closeSync(fd);
@@ -130,10 +136,13 @@ export class LogCatcher {
     let fh: FileHandle | undefined;
     try {
       if (!this.disposed) {
-        fh = await fs.open(`${PIN_DIR[process.platform]}/${m.fd}`, 'r');
+        fh = await fs.open(
+          `${PIN_DIR[process.platform]}/${m.fd}`,
+          fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0),
+        );
         // The thread still holds the pin, so the number is still that file; checked all the same.
         const st = await fh.stat();
-        if (st.ino !== m.ino) throw new Error('not the pinned file');
+        if (st.ino !== m.ino || !st.isFile()) throw new Error('not the pinned file');
       }
     } catch {
       await fh?.close().catch(() => undefined);

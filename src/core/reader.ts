@@ -2,6 +2,17 @@
 // problem becomes a warning next to the best partial result.
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import {
+  boundJson,
+  openRealDir,
+  openRegular,
+  parseJsonBounded,
+  readAt,
+  readBoundedText,
+  READ_LIMITS,
+  STRUCTURE_LIMITS,
+  toSafeFsError,
+} from './safeFs';
 import type {
   BrokerFile,
   JobFields,
@@ -16,8 +27,40 @@ import type {
 const STATUSES: ReadonlySet<string> = new Set(['queued', 'running', 'completed', 'failed', 'cancelled']);
 /** The companion truncates and rewrites in place: a reader catching that moment retries once after this. */
 export const TORN_RETRY_MS = 25;
-/** No companion file is this large; a bigger one is not read into memory. */
-const MAX_JSON_BYTES = 32 * 1024 * 1024;
+
+/** The largest pid the system hands out, plus one (Linux's pid_max); a fallback until it has been read. */
+let pidLimit = process.platform === 'linux' ? 2 ** 22 : 99_999;
+let pidLimitRead: Promise<void> | undefined;
+
+/** Reads /proc/sys/kernel/pid_max once (later calls share the read). */
+export function loadPidLimit(): Promise<void> {
+  pidLimitRead ??=
+    process.platform === 'linux'
+      ? readBoundedText('/proc/sys/kernel/pid_max', READ_LIMITS.pid, '/')
+          .then(({ text }) => {
+            const n = Number(text.trim());
+            if (Number.isSafeInteger(n) && n > 1) pidLimit = n;
+          })
+          .catch(() => undefined)
+      : Promise.resolve();
+  return pidLimitRead;
+}
+
+/** A pid is a positive integer below the system's maximum; anything else names no process. */
+export function isValidPid(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v < pidLimit;
+}
+
+/** "null", "an array", "a string": what a JSON value is, for a message. */
+export function jsonTypeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  const t = typeof v;
+  return t === 'object' ? 'an object' : `a ${t}`;
+}
+
+/** Byte limit per kind of JSON file read here. */
+export type JsonKind = 'state' | 'record' | 'broker';
 
 /** A job id usable as a file name: never a path, never empty, never a dot name. */
 export function isSafeJobId(id: unknown): id is string {
@@ -32,7 +75,17 @@ export function isSafeJobId(id: unknown): id is string {
 }
 
 function describeId(id: unknown): string {
-  return JSON.stringify(typeof id === 'string' ? id.replace(/\0/g, '\\0') : id);
+  return describeValue(id);
+}
+
+/** A short, printable rendering of any value read from disk (never the whole of a big or deep one). */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') {
+    const s = JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+    return s.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  }
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return jsonTypeOf(v);
 }
 
 const STRING_FIELDS = [
@@ -60,17 +113,26 @@ const STRING_FIELDS = [
 export function parseJobFields(obj: unknown, where: string): { fields?: JobFields; warnings: ReadWarning[] } {
   const warnings: ReadWarning[] = [];
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
-    return { warnings: [{ file: where, message: `a job entry is not an object (${typeof obj})` }] };
+    return { warnings: [{ file: where, message: `a job entry is ${jsonTypeOf(obj)}, not an object; ignored` }] };
   }
-  const raw = obj as Record<string, unknown>;
+  // Only a bounded copy is kept: `raw` is serialised again (archive, record view, repairs).
+  const bounded = boundJson(obj);
+  const raw = bounded.value as Record<string, unknown>;
   if (!isSafeJobId(raw.id)) {
-    return { warnings: [{ file: where, message: `job id ${describeId(raw.id)} is not a plain file name; ignored` }] };
+    return {
+      warnings: [{ file: where, message: `job id ${describeValue(raw.id)} is not a plain file name; ignored` }],
+    };
   }
+  if (bounded.cut > 0)
+    warnings.push({
+      file: where,
+      message: `${raw.id}: nested deeper than ${STRUCTURE_LIMITS.jsonDepth} levels; the deeper parts are dropped`,
+    });
   const f: JobFields = { id: raw.id, raw };
   const bad = (field: string, v: unknown) =>
     warnings.push({
       file: where,
-      message: `${raw.id}: field "${field}" has a bad value (${JSON.stringify(v)?.slice(0, 40)}); ignored`,
+      message: `${raw.id}: field "${field}" has a bad value (${describeValue(v)}); ignored`,
     });
   for (const k of STRING_FIELDS) {
     const v = raw[k];
@@ -84,7 +146,7 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
   }
   if (raw.pid === null) f.pid = null;
   else if (raw.pid !== undefined) {
-    if (typeof raw.pid === 'number' && Number.isInteger(raw.pid) && raw.pid > 0) f.pid = raw.pid;
+    if (isValidPid(raw.pid)) f.pid = raw.pid;
     else bad('pid', raw.pid);
   }
   if (raw.write !== undefined && raw.write !== null) {
@@ -101,54 +163,62 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
 }
 
 /** Reads and parses a JSON file, reading it again once when it is caught empty or half written. */
-export async function readJsonFile(file: string): Promise<ReadResult<unknown>> {
-  const r = await readJsonText(file);
+export async function readJsonFile(
+  file: string,
+  kind: JsonKind = 'record',
+  root?: string,
+): Promise<ReadResult<unknown>> {
+  const r = await readJsonText(file, 2, kind, root);
   delete r.text; // what the views keep should not hold every file's text too
   return r;
 }
 
-/** readJsonFile with the text that parsed, for callers that compare against it later. */
-export async function readJsonText(file: string, attempts = 2): Promise<ReadResult<unknown> & { text?: string }> {
+/** What was done with a file that could not be used, appended to what it is. */
+function skipped(message: string): string {
+  return message.includes(';') ? message : `${message}; skipped`;
+}
+
+/**
+ * readJsonFile with the text that parsed, for callers that compare against it later. Only a regular
+ * file is opened (never a link, FIFO or device), no more than its kind's byte limit is read, and the
+ * value is cut at STRUCTURE_LIMITS.jsonDepth.
+ */
+export async function readJsonText(
+  file: string,
+  attempts = 2,
+  kind: JsonKind = 'record',
+  root?: string,
+): Promise<ReadResult<unknown> & { text?: string }> {
   const name = path.basename(file);
+  const limit = READ_LIMITS[kind];
   for (let attempt = 1; ; attempt++) {
     let text: string;
     let mtimeMs: number | undefined;
     let size: number | undefined;
     try {
-      const fh = await fs.open(file, 'r');
-      try {
-        const st = await fh.stat();
-        if (!st.isFile())
-          return { value: undefined, missing: false, warnings: [{ file, message: `${name} is not a regular file` }] };
-        mtimeMs = st.mtimeMs;
-        size = st.size;
-        if (st.size > MAX_JSON_BYTES)
-          return {
-            value: undefined,
-            missing: false,
-            mtimeMs,
-            size,
-            warnings: [{ file, message: `${name} is ${st.size} bytes, too large to be a companion file; not read` }],
-          };
-        text = await fh.readFile('utf8');
-      } finally {
-        await fh.close();
-      }
+      const r = await readBoundedText(file, limit, root);
+      text = r.text;
+      mtimeMs = r.stats.mtimeMs;
+      size = r.stats.size;
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return { value: undefined, missing: true, warnings: [] };
-      if (code === 'EISDIR')
-        return { value: undefined, missing: false, warnings: [{ file, message: `${name} is a directory` }] };
-      return {
-        value: undefined,
-        missing: false,
-        warnings: [{ file, message: `${name} could not be read (${code ?? String(err)})` }],
-      };
+      const e = toSafeFsError(file, err);
+      if (e.reason === 'missing') return { value: undefined, missing: true, warnings: [] };
+      return { value: undefined, missing: false, warnings: [{ file, message: skipped(e.message) }] };
     }
     const empty = text.trim().length === 0;
     if (!empty) {
       try {
-        return { value: JSON.parse(text), text, missing: false, warnings: [], mtimeMs, size };
+        const parsed = parseJsonBounded(text);
+        const warnings: ReadWarning[] =
+          parsed.cut > 0
+            ? [
+                {
+                  file,
+                  message: `${name}: nested deeper than ${STRUCTURE_LIMITS.jsonDepth} levels; the deeper parts are dropped`,
+                },
+              ]
+            : [];
+        return { value: parsed.value, text, missing: false, warnings, mtimeMs, size };
       } catch (err) {
         if (attempt >= attempts)
           return {
@@ -172,15 +242,13 @@ export async function readJsonText(file: string, attempts = 2): Promise<ReadResu
   }
 }
 
-export async function readStateFile(file: string): Promise<ReadResult<ParsedState>> {
-  const r = await readJsonFile(file);
+/** `root`: the state root; every directory between it and the file must be real (default: its own dir). */
+export async function readStateFile(file: string, root?: string): Promise<ReadResult<ParsedState>> {
+  const [r] = await Promise.all([readJsonFile(file, 'state', root), loadPidLimit()]);
   const warnings = [...r.warnings];
   if (r.value === undefined) return { ...r, value: undefined, warnings };
   if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) {
-    warnings.push({
-      file,
-      message: `state.json holds ${Array.isArray(r.value) ? 'an array' : typeof r.value}, not an object`,
-    });
+    warnings.push({ file, message: `state.json holds ${jsonTypeOf(r.value)}, not an object; its jobs are not read` });
     return { ...r, value: { entries: [] }, warnings };
   }
   const raw = r.value as Record<string, unknown>;
@@ -189,29 +257,55 @@ export async function readStateFile(file: string): Promise<ReadResult<ParsedStat
   if (raw.config && typeof raw.config === 'object' && !Array.isArray(raw.config))
     state.config = raw.config as Record<string, unknown>;
   if (raw.jobs !== undefined && !Array.isArray(raw.jobs))
-    warnings.push({ file, message: `state.json "jobs" is ${typeof raw.jobs}, not a list` });
+    warnings.push({ file, message: `state.json "jobs" is ${jsonTypeOf(raw.jobs)}, not a list; not read` });
   const seen = new Set<string>();
-  for (const e of Array.isArray(raw.jobs) ? raw.jobs : []) {
+  let list: unknown[] = Array.isArray(raw.jobs) ? raw.jobs : [];
+  const max = STRUCTURE_LIMITS.indexEntries;
+  if (list.length > max) {
+    warnings.push({
+      file,
+      message: `state.json lists ${list.length} jobs; only the first ${max} are read, the other ${list.length - max} are not loaded`,
+    });
+    list = list.slice(0, max);
+    // The dropped entries are not kept in `raw` either.
+    state.raw = { ...raw, jobs: list };
+  }
+  let twice = 0;
+  for (const e of list) {
     const p = parseJobFields(e, file);
     warnings.push(...p.warnings);
     if (!p.fields) continue;
     if (seen.has(p.fields.id)) {
-      warnings.push({ file, message: `${p.fields.id} is listed twice; the first entry is used` });
+      if (++twice <= 20) warnings.push({ file, message: `${p.fields.id} is listed twice; the first entry is used` });
       continue;
     }
     seen.add(p.fields.id);
     state.entries.push(p.fields);
   }
-  return { ...r, value: state, warnings };
+  return { ...r, value: state, warnings: capWarnings(warnings, file) };
 }
 
-export async function readJobRecord(file: string, expectedId: string): Promise<ReadResult<JobFields>> {
-  const r = await readJsonFile(file);
+/** One file can make thousands of warnings; the first ones are shown, the rest counted. */
+const MAX_WARNINGS_PER_FILE = 50;
+
+function capWarnings(warnings: ReadWarning[], file: string): ReadWarning[] {
+  if (warnings.length <= MAX_WARNINGS_PER_FILE) return warnings;
+  return [
+    ...warnings.slice(0, MAX_WARNINGS_PER_FILE),
+    {
+      file,
+      message: `${path.basename(file)}: ${warnings.length - MAX_WARNINGS_PER_FILE} more problems not listed`,
+    },
+  ];
+}
+
+export async function readJobRecord(file: string, expectedId: string, root?: string): Promise<ReadResult<JobFields>> {
+  const [r] = await Promise.all([readJsonFile(file, 'record', root), loadPidLimit()]);
   if (r.value === undefined) return { ...r, value: undefined };
   const warnings = [...r.warnings];
   const obj = r.value;
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
-    warnings.push({ file, message: `${path.basename(file)} is not a JSON object` });
+    warnings.push({ file, message: `${path.basename(file)} holds ${jsonTypeOf(obj)}, not a JSON object; skipped` });
     return { ...r, value: undefined, warnings };
   }
   const o = obj as Record<string, unknown>;
@@ -220,26 +314,32 @@ export async function readJobRecord(file: string, expectedId: string): Promise<R
   }
   const p = parseJobFields({ ...o, id: expectedId }, file);
   if (p.fields) p.fields.raw = o;
-  return { ...r, value: p.fields, warnings: [...warnings, ...p.warnings] };
+  return { ...r, value: p.fields, warnings: capWarnings([...warnings, ...p.warnings], file) };
 }
 
-export async function readBrokerFile(file: string): Promise<ReadResult<BrokerFile>> {
-  const r = await readJsonFile(file);
+export async function readBrokerFile(file: string, root?: string): Promise<ReadResult<BrokerFile>> {
+  const [r] = await Promise.all([readJsonFile(file, 'broker', root), loadPidLimit()]);
   if (r.value === undefined) return { ...r, value: undefined };
   const warnings = [...r.warnings];
   if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) {
-    warnings.push({ file, message: 'broker.json is not a JSON object' });
+    warnings.push({ file, message: `broker.json holds ${jsonTypeOf(r.value)}, not a JSON object; skipped` });
     return { ...r, value: undefined, warnings };
   }
   const raw = r.value as Record<string, unknown>;
   const b: BrokerFile = { raw };
   for (const k of ['endpoint', 'pidFile', 'logFile', 'sessionDir'] as const) {
-    if (typeof raw[k] === 'string') b[k] = raw[k] as string;
-    else if (raw[k] !== undefined) warnings.push({ file, message: `broker.json "${k}" is not a string` });
+    const v = raw[k];
+    // A path with a NUL byte cannot be opened (and would throw from every fs call); a huge one is no path.
+    if (typeof v === 'string' && !v.includes('\0') && v.length <= 4096) b[k] = v;
+    else if (v !== undefined)
+      warnings.push({ file, message: `broker.json "${k}" is not a usable path (${describeValue(v)}); ignored` });
   }
-  if (typeof raw.pid === 'number' && Number.isInteger(raw.pid) && raw.pid > 0) b.pid = raw.pid;
+  if (isValidPid(raw.pid)) b.pid = raw.pid;
   else if (raw.pid !== undefined && raw.pid !== null)
-    warnings.push({ file, message: 'broker.json "pid" is not a positive integer' });
+    warnings.push({
+      file,
+      message: `broker.json "pid" is not a valid pid (${describeValue(raw.pid)}: a positive integer below ${pidLimit}); ignored`,
+    });
   return { ...r, value: b, warnings };
 }
 
@@ -250,34 +350,74 @@ export interface JobsDirListing {
   exists: boolean;
 }
 
-/** One readdir of jobs/: records and logs by id; unsafe names and links are reported, not followed. */
-export async function listJobsDir(jobsDir: string): Promise<JobsDirListing> {
+function direntTypeName(e: import('fs').Dirent): string {
+  if (e.isDirectory()) return 'directory';
+  if (e.isFIFO()) return 'FIFO';
+  if (e.isSocket()) return 'socket';
+  if (e.isCharacterDevice()) return 'character device';
+  if (e.isBlockDevice()) return 'block device';
+  return 'special file';
+}
+
+/**
+ * One pass over jobs/: records and logs by id; unsafe names, links and anything not a regular file
+ * are reported, not followed. jobs/ itself (and, given `root`, every directory between it and
+ * `root`) must be a real directory: a jobs/ that is a link to elsewhere is not listed. At most
+ * STRUCTURE_LIMITS.jobsDirEntries names are looked at.
+ */
+export async function listJobsDir(jobsDir: string, root?: string): Promise<JobsDirListing> {
   const out: JobsDirListing = { records: new Map(), logs: new Map(), warnings: [], exists: true };
-  let entries: import('fs').Dirent[];
+  let dir: import('fs').Dir;
+  let pin: Awaited<ReturnType<typeof openRealDir>> | undefined;
   try {
-    entries = await fs.readdir(jobsDir, { withFileTypes: true });
+    pin = await openRealDir(jobsDir, root);
+    dir = await fs.opendir(pin.listPath, { bufferSize: 256 });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    await pin?.fh.close().catch(() => undefined);
+    const e = toSafeFsError(jobsDir, err);
     out.exists = false;
-    if (code !== 'ENOENT')
-      out.warnings.push({ file: jobsDir, message: `jobs directory could not be read (${code ?? String(err)})` });
+    if (e.reason !== 'missing') out.warnings.push({ file: e.file, message: `${e.message}; its jobs are not read` });
     return out;
   }
-  for (const e of entries) {
-    const m = /^(.*)\.(json|log)$/.exec(e.name);
-    if (!m) continue;
-    const full = path.join(jobsDir, e.name);
-    if (!isSafeJobId(m[1])) {
-      out.warnings.push({ file: full, message: `file name ${describeId(e.name)} is not a job id; ignored` });
-      continue;
+  let seen = 0;
+  let problems = 0;
+  const warn = (file: string, message: string) => {
+    if (++problems <= 50) out.warnings.push({ file, message });
+  };
+  try {
+    for await (const e of dir) {
+      if (++seen > STRUCTURE_LIMITS.jobsDirEntries) {
+        out.warnings.push({
+          file: jobsDir,
+          message: `jobs holds more than ${STRUCTURE_LIMITS.jobsDirEntries} entries; the rest are not read`,
+        });
+        break;
+      }
+      const m = /^(.*)\.(json|log)$/.exec(e.name);
+      if (!m) continue;
+      const full = path.join(jobsDir, e.name);
+      if (!isSafeJobId(m[1])) {
+        warn(full, `file name ${describeId(e.name)} is not a job id; ignored`);
+        continue;
+      }
+      if (e.isSymbolicLink()) {
+        warn(full, `${e.name}: is a symbolic link; not followed`);
+        continue;
+      }
+      if (!e.isFile()) {
+        warn(full, `${e.name}: not a regular file (${direntTypeName(e)}); skipped`);
+        continue;
+      }
+      (m[2] === 'json' ? out.records : out.logs).set(m[1], full);
     }
-    if (e.isSymbolicLink()) {
-      out.warnings.push({ file: full, message: `${e.name} is a symbolic link; not followed` });
-      continue;
-    }
-    if (!e.isFile()) continue;
-    (m[2] === 'json' ? out.records : out.logs).set(m[1], full);
+  } catch (err) {
+    out.warnings.push({ file: jobsDir, message: `${toSafeFsError(jobsDir, err).message}; listing stopped` });
+  } finally {
+    // Breaking out of the loop closes the dir already; a second close rejects.
+    await dir.close().catch(() => undefined);
+    await pin.fh.close().catch(() => undefined);
   }
+  if (problems > 50) out.warnings.push({ file: jobsDir, message: `jobs: ${problems - 50} more problems not listed` });
   return out;
 }
 
@@ -297,29 +437,38 @@ export interface LogTail {
   text: string;
 }
 
-/** Reads at most `maxBytes` from the end of a file: logs can be hundreds of MB. */
-export async function readLogTail(file: string, maxBytes: number): Promise<LogTail> {
-  let fh: import('fs/promises').FileHandle;
+/**
+ * Reads at most `maxBytes` from the end of a file: logs can be hundreds of MB. Only a regular file is
+ * opened (never through a link, never a FIFO or device); when it cannot be, `exists` is false and
+ * `problem` says why, unless it is simply missing.
+ */
+export async function readLogTail(
+  file: string,
+  maxBytes: number,
+  root?: string,
+): Promise<LogTail & { problem?: string }> {
+  let opened: Awaited<ReturnType<typeof openRegular>>;
   try {
-    fh = await fs.open(file, 'r');
-  } catch {
-    return { exists: false, size: 0, text: '' };
+    opened = await openRegular(file, root);
+  } catch (err) {
+    const e = toSafeFsError(file, err);
+    return { exists: false, size: 0, text: '', ...(e.reason === 'missing' ? {} : { problem: skipped(e.message) }) };
   }
+  const { fh, stats: st } = opened;
   try {
-    const st = await fh.stat();
-    if (!st.isFile()) return { exists: false, size: 0, text: '' };
-    const len = Math.min(st.size, Math.max(0, maxBytes));
-    const buf = Buffer.alloc(len);
-    const { bytesRead } = await fh.read(buf, 0, len, st.size - len);
-    let text = buf.subarray(0, bytesRead).toString('utf8');
+    const len = Math.min(st.size, Math.max(0, Math.floor(maxBytes) || 0));
+    const buf = await readAt(fh, st.size - len, len);
+    let text = buf.toString('utf8');
     if (st.size > len) {
       // Started mid-file: drop the partial first line.
       const nl = text.indexOf('\n');
       text = nl >= 0 ? text.slice(nl + 1) : '';
     }
     return { exists: true, size: st.size, mtimeMs: st.mtimeMs, fileId: fileIdOf(st), text };
+  } catch (err) {
+    return { exists: false, size: 0, text: '', problem: skipped(toSafeFsError(file, err).message) };
   } finally {
-    await fh.close();
+    await fh.close().catch(() => undefined);
   }
 }
 
@@ -332,13 +481,19 @@ function countProgress(text: string, enough: number): number {
 }
 
 /** The last progress lines (`[ISO] message`) of a log, from a bounded tail. */
-export async function readLogPreview(file: string, tailBytes: number, maxLines: number): Promise<LogPreview> {
+export async function readLogPreview(
+  file: string,
+  tailBytes: number,
+  maxLines: number,
+  root?: string,
+): Promise<LogPreview & { problem?: string }> {
   // The last few lines are almost always within a few KB: look there first, further only if needed.
   const first = Math.min(tailBytes, 4096);
-  let t = await readLogTail(file, first);
-  if (!t.exists) return { exists: false, progress: [] };
+  let t = await readLogTail(file, first, root);
+  if (!t.exists)
+    return t.problem ? { exists: false, progress: [], problem: t.problem } : { exists: false, progress: [] };
   if (t.size > first && first < tailBytes && countProgress(t.text, maxLines) < maxLines)
-    t = await readLogTail(file, tailBytes);
+    t = await readLogTail(file, tailBytes, root);
   const progress: LogLine[] = [];
   const lines = t.text.split('\n');
   for (let i = lines.length - 1; i >= 0 && progress.length < maxLines; i--) {

@@ -2,10 +2,25 @@
 // record back from the archive, mark a job whose process is gone as failed. Each runs under the
 // workspace launch lock and the `state.json.lock` convention of lock-aware companions, changes the
 // least it can, keeps every other field as it was, and checks its own write.
-import { constants as fsConstants, promises as fs } from 'fs';
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
-import { tempPathFor, writeFileAtomic } from './safeFs';
+import {
+  appendSafe,
+  assertRealDir,
+  copyRegular,
+  fileTypeName,
+  openRegular,
+  parseJsonBounded,
+  readAt,
+  READ_LIMITS,
+  SafeFsError,
+  stringifyBounded,
+  tempPathFor,
+  toSafeFsError,
+  writeFileAtomic,
+  writeNewFile,
+} from './safeFs';
 import { withWorkspaceLock } from './lock';
 import { isSafeJobId, readJsonFile, readJsonText } from './reader';
 import { verifyJobProcess } from './verify';
@@ -49,6 +64,55 @@ export interface RepairOptions {
   log?: (m: string) => void;
 }
 
+/**
+ * The files a repair may write: the state dir and jobs/ real directories (jobs/ may be missing),
+ * and each target missing or a regular file. Checked before any lock is taken and anything written,
+ * so a hostile file makes the repair refuse at once instead of half-applying (or blocking in open()
+ * while holding the locks). The writes check again on their own, for what changes in between.
+ */
+async function preflight(stateDir: string, targets: string[]): Promise<string | undefined> {
+  try {
+    await assertRealDir(stateDir);
+    try {
+      await assertRealDir(path.join(stateDir, 'jobs'), stateDir);
+    } catch (err) {
+      if (!(err instanceof SafeFsError && err.reason === 'missing')) throw err;
+    }
+    // A lock that is a link (or a file) is no lock we can take or tell stale: refused at once, not
+    // waited for until the lock's retries run out.
+    for (const l of ['state.json.lock', 'launch.lock']) {
+      const st = await fs.lstat(path.join(stateDir, l)).catch(() => undefined);
+      if (st?.isSymbolicLink()) throw new SafeFsError(path.join(stateDir, l), 'link', 'is a symbolic link, not a lock');
+    }
+    for (const t of targets) {
+      const st = await fs.lstat(t).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw toSafeFsError(t, err);
+      });
+      if (st && !st.isFile())
+        throw new SafeFsError(
+          t,
+          st.isSymbolicLink() ? 'link' : 'not-regular',
+          st.isSymbolicLink() ? 'is a symbolic link' : `not a regular file (${fileTypeName(st)})`,
+        );
+    }
+    return undefined;
+  } catch (err) {
+    const e = toSafeFsError(stateDir, err);
+    return `${e.file}: ${e.what}; nothing was changed`;
+  }
+}
+
+/** A repair never throws: an unexpected failure is a refusal with its reason. */
+async function guarded(what: string, fn: () => Promise<RepairResult>): Promise<RepairResult> {
+  try {
+    return await fn();
+  } catch (err) {
+    const msg = err instanceof SafeFsError ? `${err.file}: ${err.what}` : ((err as Error)?.message ?? String(err));
+    return { ok: false, message: `${what} failed: ${msg}` };
+  }
+}
+
 /** Holds both locks: ours, then the companion convention's, so a lock-aware companion waits for us. */
 async function underLocks(stateDir: string, fn: () => Promise<RepairResult>): Promise<RepairResult> {
   const r = await withWorkspaceLock(stateDir, async () => {
@@ -80,7 +144,7 @@ interface StateDoc {
 /** Parses exactly the text it returns, so a later comparison against that text means something. */
 async function readState(stateFile: string): Promise<StateDoc | string> {
   // More patient than a view's read: a writer mid-truncate is read again up to three times.
-  const r = await readJsonText(stateFile, 4);
+  const r = await readJsonText(stateFile, 4, 'state');
   if (r.missing) return { raw: { version: 1, config: { stopReviewGate: false }, jobs: [] }, text: '' };
   if (r.value === undefined || r.text === undefined)
     return `state.json cannot be repaired safely: ${r.warnings[0]?.message ?? 'it could not be read'}`;
@@ -113,8 +177,12 @@ async function editIndex(
     const refused = edit(jobs, attempt > 0);
     if (refused) return { ok: false, message: refused };
     const tmp = tempPathFor(stateFile);
-    await fs.writeFile(tmp, `${JSON.stringify({ ...base.raw, jobs }, null, 2)}\n`);
-    const old = await fs.open(stateFile, 'r').catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined); // a crash's leftover; rm never follows a link
+    await writeNewFile(tmp, `${stringifyBounded({ ...base.raw, jobs }, 2)}\n`);
+    const old = await openRegular(stateFile).then(
+      (o) => o.fh,
+      () => undefined,
+    );
     try {
       if (old && (await readHandle(old)) !== base.text) {
         await fs.rm(tmp, { force: true });
@@ -161,11 +229,9 @@ async function editIndex(
   };
 }
 
+/** The old file's current content, as far as an index may be long (more is no index: it differs). */
 async function readHandle(fh: fs.FileHandle): Promise<string> {
-  const { size } = await fh.stat();
-  const buf = Buffer.alloc(size);
-  const { bytesRead } = await fh.read(buf, 0, size, 0);
-  return buf.subarray(0, bytesRead).toString('utf8');
+  return (await readAt(fh, 0, READ_LIMITS.state + 1)).toString('utf8');
 }
 
 type Entry = Record<string, unknown>;
@@ -209,7 +275,7 @@ function afterLateWrite(
 async function lateState(old: fs.FileHandle, text: string, stateFile: string): Promise<StateDoc | string> {
   for (let i = 0; i < 6; i++) {
     try {
-      const raw = JSON.parse(text) as unknown;
+      const raw = parseJsonBounded(text).value;
       if (raw && typeof raw === 'object' && !Array.isArray(raw) && Array.isArray((raw as { jobs?: unknown }).jobs))
         return { raw: raw as Record<string, unknown>, text };
     } catch {
@@ -228,103 +294,128 @@ function entryFrom(record: Record<string, unknown>, updatedAt: string): Record<s
 }
 
 /** Race 1's loser: its record is on disk, the index lost it. Its files are archived first. */
-export async function restoreToIndex(job: Job, o: RepairOptions): Promise<RepairResult> {
-  if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
-  if (!job.record) return { ok: false, message: `${job.id} has no record on disk to restore from` };
-  if (o.archive) {
-    // An unlocked companion may delete the files again (race 2): the archive must have them first.
-    await o.archive.keep(job, (o.now ?? Date.now)());
-    if (!o.archive.get(job.stateDir, job.id)?.record)
-      return { ok: false, message: `${job.id} could not be archived first; not restored` };
-  }
-  const record = job.record.raw;
-  const t =
-    (['completedAt', 'startedAt', 'createdAt'] as const)
-      .map((k) => record[k])
-      .find((v): v is string => typeof v === 'string') ?? new Date((o.now ?? Date.now)()).toISOString();
-  return underLocks(job.stateDir, () =>
-    editIndex(
-      job.stateDir,
-      (jobs, redo) => {
-        if (jobs.some((e) => e?.id === job.id)) return redo ? undefined : `${job.id} is already in state.json`;
-        jobs.push(entryFrom(record, t));
-        // The companion keeps its index newest first.
-        jobs.sort((a, b) => String(b?.updatedAt ?? '').localeCompare(String(a?.updatedAt ?? '')));
-        return undefined;
-      },
-      (jobs) => jobs.some((e) => e?.id === job.id),
-    ),
-  );
+export function restoreToIndex(job: Job, o: RepairOptions): Promise<RepairResult> {
+  return guarded(`restoring ${job.id} to the index`, async () => {
+    if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
+    if (!job.record) return { ok: false, message: `${job.id} has no record on disk to restore from` };
+    const refused = await preflight(job.stateDir, [path.join(job.stateDir, 'state.json')]);
+    if (refused) return { ok: false, message: refused };
+    if (o.archive) {
+      // An unlocked companion may delete the files again (race 2): the archive must have them first.
+      await o.archive.keep(job, (o.now ?? Date.now)());
+      if (!o.archive.get(job.stateDir, job.id)?.record)
+        return { ok: false, message: `${job.id} could not be archived first; not restored` };
+    }
+    const record = job.record.raw;
+    const t =
+      (['completedAt', 'startedAt', 'createdAt'] as const)
+        .map((k) => record[k])
+        .find((v): v is string => typeof v === 'string') ?? new Date((o.now ?? Date.now)()).toISOString();
+    return underLocks(job.stateDir, () =>
+      editIndex(
+        job.stateDir,
+        (jobs, redo) => {
+          if (jobs.some((e) => e?.id === job.id)) return redo ? undefined : `${job.id} is already in state.json`;
+          jobs.push(entryFrom(record, t));
+          // The companion keeps its index newest first.
+          jobs.sort((a, b) => String(b?.updatedAt ?? '').localeCompare(String(a?.updatedAt ?? '')));
+          return undefined;
+        },
+        (jobs) => jobs.some((e) => e?.id === job.id),
+      ),
+    );
+  });
 }
 
 /**
  * Race 2's victim: its record (and maybe its log) deleted while the index, or only our archive, still
- * knows it. The archive's copies go back; nothing that exists again is overwritten.
+ * knows it. The archive's copies go back; nothing that exists again is overwritten, nothing is
+ * written through a link, and the archive's log is copied only from a regular file.
  */
-export async function restoreRecord(job: Job, o: RepairOptions): Promise<RepairResult> {
-  if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
-  const kept = o.archive?.get(job.stateDir, job.id);
-  if (!kept?.record) return { ok: false, message: `the archive has no record of ${job.id} to restore` };
-  const jobsDir = path.join(job.stateDir, 'jobs');
-  const file = path.join(jobsDir, `${job.id}.json`);
-  return underLocks(job.stateDir, async () => {
-    try {
-      await fs.stat(file);
-      return { ok: false, message: `${job.id} has a record again; not overwritten` };
-    } catch {
-      // still missing: restore it
-    }
-    await fs.mkdir(jobsDir, { recursive: true });
-    await writeFileAtomic(file, `${JSON.stringify(kept.record, null, 2)}\n`);
-    const back = await readJsonFile(file);
-    if (!back.value) return { ok: false, message: 'the restored record could not be read back' };
-    let logNote = '';
-    if (kept.logBytes > 0) {
-      try {
-        await fs.copyFile(
-          o.archive!.entryPaths(job.stateDir, job.id).log,
-          path.join(jobsDir, `${job.id}.log`),
-          fsConstants.COPYFILE_EXCL,
-        );
-        logNote = ` and its log (${kept.logBytes} bytes)`;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
-          logNote = `; the log could not be restored: ${(err as Error).message}`;
+export function restoreRecord(job: Job, o: RepairOptions): Promise<RepairResult> {
+  return guarded(`restoring the record of ${job.id}`, async () => {
+    if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
+    const kept = o.archive?.get(job.stateDir, job.id);
+    if (!kept?.record) return { ok: false, message: `the archive has no record of ${job.id} to restore` };
+    const jobsDir = path.join(job.stateDir, 'jobs');
+    const file = path.join(jobsDir, `${job.id}.json`);
+    const logFile = path.join(jobsDir, `${job.id}.log`);
+    const refused = await preflight(job.stateDir, [file, logFile]);
+    if (refused) return { ok: false, message: refused };
+    const text = `${stringifyBounded(kept.record, 2)}\n`;
+    return underLocks(job.stateDir, async () => {
+      if (
+        await fs.lstat(file).then(
+          () => true,
+          () => false,
+        )
+      )
+        return { ok: false, message: `${job.id} has a record again; not overwritten` };
+      // Not recursive: only jobs/ itself is made, in a state dir checked to be real.
+      await fs.mkdir(jobsDir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw toSafeFsError(jobsDir, err, 'written');
+      });
+      await writeFileAtomic(file, text, path.dirname(job.stateDir));
+      const back = await readJsonFile(file);
+      if (!back.value) return { ok: false, message: 'the restored record could not be read back' };
+      let logNote = '';
+      const logBytes = typeof kept.logBytes === 'number' && kept.logBytes > 0 ? kept.logBytes : 0;
+      if (logBytes > 0) {
+        try {
+          const n = await copyRegular(o.archive!.entryPaths(job.stateDir, job.id).log, logFile, logBytes);
+          logNote = ` and its log (${n} bytes)`;
+        } catch (err) {
+          const e = toSafeFsError(logFile, err);
+          if (e.code !== 'EEXIST') logNote = `; the log could not be restored: ${e.file}: ${e.what}`;
+        }
       }
-    }
-    return { ok: true, message: `restored the record of ${job.id}${logNote} from the archive` };
+      return { ok: true, message: `restored the record of ${job.id}${logNote} from the archive` };
+    });
   });
 }
 
 /** A job recorded running whose process is gone: failed, in the index and the record, with a log line. */
-export async function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResult> {
-  if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
-  return underLocks(job.stateDir, async () => {
-    // Checked again under the locks: the process must still be gone.
-    const pid = job.display.pid;
-    const info = typeof pid === 'number' ? (await o.table.inspect([pid])).get(pid) : undefined;
-    const v = verifyJobProcess(job, info, (o.now ?? Date.now)());
-    if (v.outcome !== 'gone' && v.outcome !== 'zombie' && v.outcome !== 'reused')
-      return { ok: false, message: `${job.id} is not stale now: ${v.detail}` };
-    const now = new Date((o.now ?? Date.now)()).toISOString();
-    const message = `The job's process${pid ? ` (pid ${pid})` : ''} was gone; marked failed by Codex Jobs.`;
-    const patch = { status: 'failed', phase: 'failed', pid: null, completedAt: now, errorMessage: message };
-    const result = await editIndex(
-      job.stateDir,
-      (jobs) => {
-        const i = jobs.findIndex((e) => e?.id === job.id);
-        if (i < 0) return undefined; // not indexed: the record alone is marked
-        jobs[i] = { ...jobs[i], ...patch, updatedAt: now };
-        return undefined;
-      },
-      (jobs) => !jobs.some((e) => e?.id === job.id && e.status !== 'failed'),
-    );
-    if (!result.ok) return result;
+export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResult> {
+  return guarded(`marking ${job.id} failed`, async () => {
+    if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
     const recordFile = path.join(job.stateDir, 'jobs', `${job.id}.json`);
-    const rec = await readJsonFile(recordFile);
-    if (rec.value && typeof rec.value === 'object')
-      await writeFileAtomic(recordFile, `${JSON.stringify({ ...(rec.value as object), ...patch }, null, 2)}\n`);
-    await fs.appendFile(path.join(job.stateDir, 'jobs', `${job.id}.log`), `[${now}] ${message}\n`);
-    return { ok: true, message: `${job.id} marked failed`, retries: result.retries };
+    const logFile = path.join(job.stateDir, 'jobs', `${job.id}.log`);
+    const refused = await preflight(job.stateDir, [path.join(job.stateDir, 'state.json'), recordFile, logFile]);
+    if (refused) return { ok: false, message: refused };
+    return underLocks(job.stateDir, async () => {
+      // Checked again under the locks: the process must still be gone.
+      const pid = job.display.pid;
+      const info = typeof pid === 'number' ? (await o.table.inspect([pid])).get(pid) : undefined;
+      const v = verifyJobProcess(job, info, (o.now ?? Date.now)());
+      if (v.outcome !== 'gone' && v.outcome !== 'zombie' && v.outcome !== 'reused')
+        return { ok: false, message: `${job.id} is not stale now: ${v.detail}` };
+      const now = new Date((o.now ?? Date.now)()).toISOString();
+      const message = `The job's process${pid ? ` (pid ${pid})` : ''} was gone; marked failed by Codex Jobs.`;
+      const patch = { status: 'failed', phase: 'failed', pid: null, completedAt: now, errorMessage: message };
+      const result = await editIndex(
+        job.stateDir,
+        (jobs) => {
+          const i = jobs.findIndex((e) => e?.id === job.id);
+          if (i < 0) return undefined; // not indexed: the record alone is marked
+          jobs[i] = { ...jobs[i], ...patch, updatedAt: now };
+          return undefined;
+        },
+        (jobs) => !jobs.some((e) => e?.id === job.id && e.status !== 'failed'),
+      );
+      if (!result.ok) return result;
+      const rec = await readJsonFile(recordFile);
+      if (rec.value && typeof rec.value === 'object' && !Array.isArray(rec.value))
+        await writeFileAtomic(
+          recordFile,
+          `${stringifyBounded({ ...(rec.value as object), ...patch }, 2)}\n`,
+          path.dirname(job.stateDir),
+        );
+      // A log that became a link or FIFO since the check is refused here; the index is marked already.
+      const logNote = await appendSafe(logFile, `[${now}] ${message}\n`, path.dirname(job.stateDir)).then(
+        () => '',
+        (err) => `; the log line was not written: ${toSafeFsError(logFile, err).message}`,
+      );
+      return { ok: true, message: `${job.id} marked failed${logNote}`, retries: result.retries };
+    });
   });
 }

@@ -11,6 +11,8 @@ const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = constants;
 // Windows has neither; there a link or FIFO cannot be made by an unprivileged companion anyway.
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
+/** Where the kernel names what a descriptor is open on. */
+const PROC_FD = process.platform === 'linux' ? '/proc/self/fd' : undefined;
 
 /** Byte limits per kind of file; a file over its limit is skipped with a warning, never read. */
 export const READ_LIMITS = {
@@ -25,6 +27,91 @@ export const READ_LIMITS = {
   /** One archive entry (a record, its history and bookkeeping). */
   archiveEntry: 16 * 1024 * 1024,
 } as const;
+
+/**
+ * Limits on the structure of what is read. JSON.parse itself copes with any depth, but JSON.stringify,
+ * structured cloning and every recursive walk do not: what is deeper is cut when parsed, so nothing
+ * downstream ever holds it. Counts bound how many jobs one file or directory can make us hold.
+ */
+export const STRUCTURE_LIMITS = {
+  /** Levels of nesting kept; the companion writes at most a handful. */
+  jsonDepth: 64,
+  /** Entries of state.json's `jobs` read (the companion keeps 50: twenty times that); the rest are reported, not loaded. */
+  indexEntries: 1_000,
+  /** Names of jobs/ looked at (a record and a log per job). */
+  jobsDirEntries: 5_000,
+} as const;
+
+/** What stands in for a value nested deeper than the limit. */
+export const TOO_DEEP = `[nested deeper than ${STRUCTURE_LIMITS.jsonDepth} levels; dropped]`;
+
+export interface BoundedJson {
+  value: unknown;
+  /** Subtrees replaced by TOO_DEEP. */
+  cut: number;
+}
+
+/**
+ * `value` with every subtree below `maxDepth` levels replaced by TOO_DEEP. Iterative (no recursion
+ * to overflow); returns `value` itself when nothing is that deep, a copy otherwise. A `__proto__` key
+ * (an own property after JSON.parse) stays an own property of the copy.
+ */
+export function boundJson(value: unknown, maxDepth: number = STRUCTURE_LIMITS.jsonDepth): BoundedJson {
+  if (!tooDeep(value, maxDepth)) return { value, cut: 0 };
+  let cut = 0;
+  const copyOf = (v: unknown): unknown => (Array.isArray(v) ? new Array(v.length) : {});
+  const root = isContainer(value) ? copyOf(value) : value;
+  const stack: [unknown, Record<string, unknown>, number][] = isContainer(value)
+    ? [[value, root as Record<string, unknown>, 1]]
+    : [];
+  while (stack.length) {
+    const [src, dst, depth] = stack.pop()!;
+    for (const k of Object.keys(src as object)) {
+      const v = (src as Record<string, unknown>)[k];
+      let out: unknown = v;
+      if (isContainer(v)) {
+        if (depth >= maxDepth) {
+          out = TOO_DEEP;
+          cut++;
+        } else {
+          out = copyOf(v);
+          stack.push([v, out as Record<string, unknown>, depth + 1]);
+        }
+      }
+      Object.defineProperty(dst, k, { value: out, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return { value: root, cut };
+}
+
+function isContainer(v: unknown): v is object {
+  return typeof v === 'object' && v !== null;
+}
+
+function tooDeep(value: unknown, maxDepth: number): boolean {
+  if (!isContainer(value)) return false;
+  const stack: [object, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    for (const k of Object.keys(v)) {
+      const c = (v as Record<string, unknown>)[k];
+      if (!isContainer(c)) continue;
+      if (depth >= maxDepth) return true;
+      stack.push([c, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/** JSON.parse, then boundJson: throws a SyntaxError on bad JSON like JSON.parse. */
+export function parseJsonBounded(text: string, maxDepth: number = STRUCTURE_LIMITS.jsonDepth): BoundedJson {
+  return boundJson(JSON.parse(text) as unknown, maxDepth);
+}
+
+/** JSON.stringify of the bounded value: never throws on depth (a cycle or BigInt still throws). */
+export function stringifyBounded(value: unknown, space?: number): string {
+  return JSON.stringify(boundJson(value).value, null, space);
+}
 
 export type SafeFsReason = 'missing' | 'link' | 'not-regular' | 'not-dir' | 'too-large' | 'denied' | 'io';
 
@@ -57,7 +144,7 @@ export function fileTypeName(st: Stats): string {
 }
 
 /** Turns an fs error on `file` into a SafeFsError with a plain message. */
-export function toSafeFsError(file: string, err: unknown): SafeFsError {
+export function toSafeFsError(file: string, err: unknown, doing: 'read' | 'written' = 'read'): SafeFsError {
   if (err instanceof SafeFsError) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
   switch (code) {
@@ -73,10 +160,18 @@ export function toSafeFsError(file: string, err: unknown): SafeFsError {
       return new SafeFsError(file, 'not-regular', 'not a regular file (directory)', code);
     case 'ENOTDIR':
       return new SafeFsError(file, 'not-dir', 'a directory on its path is not a directory', code);
-    case 'ENXIO': // opening a FIFO for writing with no reader, or a socket
-      return new SafeFsError(file, 'not-regular', 'not a regular file', code);
+    case 'ENXIO': // opening a socket, or a FIFO for writing with no reader
+    case 'EOPNOTSUPP':
+      return new SafeFsError(file, 'not-regular', 'not a regular file (socket or FIFO)', code);
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new SafeFsError(file, 'io', 'could not be written (no space left on the device)', code);
+    case 'EROFS':
+      return new SafeFsError(file, 'denied', 'could not be written (read-only file system)', code);
+    case 'ENAMETOOLONG':
+      return new SafeFsError(file, 'io', 'its path is too long', code);
     default:
-      return new SafeFsError(file, 'io', `could not be read (${code ?? String(err)})`, code);
+      return new SafeFsError(file, 'io', `could not be ${doing} (${code ?? String(err)})`, code);
   }
 }
 
@@ -85,17 +180,66 @@ export interface OpenedFile {
   stats: Stats;
 }
 
-/** Opens a regular file for reading without following a link or blocking; the caller closes `fh`. */
-export async function openRegular(file: string): Promise<OpenedFile> {
+/** Where a descriptor on `file` must be if no directory below `root` is a link (Linux only). */
+async function expectedDirOf(file: string, root: string): Promise<string | undefined> {
+  await assertRealDir(path.dirname(file), root);
+  return PROC_FD ? path.join(await fs.realpath(root), path.relative(root, path.dirname(file))) : undefined;
+}
+
+/** The real path of what `fh` is open on, if it is not inside `expectedDir`; undefined when it is. */
+async function misplaced(fh: fs.FileHandle, expectedDir: string | undefined): Promise<string | undefined> {
+  if (expectedDir === undefined) return undefined;
+  const actual = await fs.readlink(`${PROC_FD}/${fh.fd}`).catch(() => undefined);
+  return actual !== undefined && path.dirname(actual) !== expectedDir ? actual : undefined;
+}
+
+const swapped = (file: string) =>
+  new SafeFsError(file, 'link', 'a directory on its path was replaced by a link; not followed');
+
+/** The type of what is at `file` itself (a link is a link), for a message; undefined when unknown. */
+async function typeAt(file: string): Promise<string | undefined> {
+  try {
+    return fileTypeName(await fs.lstat(file));
+  } catch {
+    return undefined;
+  }
+}
+
+function notRegular(file: string, st: Stats, done = ''): SafeFsError {
+  if (st.isSymbolicLink()) return new SafeFsError(file, 'link', `is a symbolic link${done || '; not followed'}`);
+  return new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(st)})${done}`);
+}
+
+/**
+ * Opens a regular file for reading without following a link or blocking; the caller closes `fh`.
+ * What is not a regular file is refused from an lstat, before any open (opening a device can have
+ * effects of its own); the open handle is checked again, as the path may have changed in between.
+ */
+export async function openRegular(file: string, root: string = path.dirname(path.dirname(file))): Promise<OpenedFile> {
+  let before: Stats;
+  let expectedDir: string | undefined;
+  try {
+    // Every directory below `root` must be real: a jobs/ (or state dir) that is a link is not entered.
+    expectedDir = await expectedDirOf(file, root);
+    before = await fs.lstat(file);
+  } catch (err) {
+    throw toSafeFsError(file, err);
+  }
+  if (!before.isFile()) throw notRegular(file, before);
   let fh: fs.FileHandle;
   try {
     fh = await fs.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   } catch (err) {
-    throw toSafeFsError(file, err);
+    const e = toSafeFsError(file, err);
+    const what = e.reason === 'not-regular' ? await typeAt(file) : undefined;
+    throw what ? new SafeFsError(file, 'not-regular', `not a regular file (${what})`, e.code) : e;
   }
   try {
     const stats = await fh.stat();
-    if (!stats.isFile()) throw new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(stats)})`);
+    if (!stats.isFile()) throw notRegular(file, stats);
+    // A directory swapped for a link between the check and the open: where the kernel says the
+    // open file is must be where the checked directories are.
+    if (await misplaced(fh, expectedDir)) throw swapped(file);
     return { fh, stats };
   } catch (err) {
     await fh.close().catch(() => undefined);
@@ -124,8 +268,8 @@ export interface BoundedText {
  * A whole small file as text, refused when larger than `maxBytes`. The size is checked on the open
  * handle and again by reading one byte more than allowed: a file growing while it is read is refused too.
  */
-export async function readBoundedText(file: string, maxBytes: number): Promise<BoundedText> {
-  const { fh, stats } = await openRegular(file);
+export async function readBoundedText(file: string, maxBytes: number, root?: string): Promise<BoundedText> {
+  const { fh, stats } = await openRegular(file, root);
   try {
     if (stats.size > maxBytes) throw tooLarge(file, stats.size, maxBytes);
     const buf = await readAt(fh, 0, maxBytes + 1);
@@ -181,19 +325,63 @@ export async function assertRealDir(dir: string, root?: string): Promise<Stats> 
 }
 
 /**
+ * Opens `dir` for listing without following a link at any level below `root`: the handle is taken
+ * with O_NOFOLLOW|O_DIRECTORY and checked to be where the real directories are, and on Linux the
+ * listing goes through that handle (`/proc/self/fd/N`), so a dir swapped for a link after the check
+ * is never listed. `listPath` is what to give opendir/readdir; the caller closes `fh` after listing.
+ */
+export async function openRealDir(dir: string, root?: string): Promise<{ fh: fs.FileHandle; listPath: string }> {
+  await assertRealDir(dir, root);
+  const top = root ?? path.dirname(dir);
+  const expected = PROC_FD ? path.join(await fs.realpath(top), path.relative(top, dir)) : undefined;
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(dir, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | (constants.O_DIRECTORY ?? 0));
+  } catch (err) {
+    throw toSafeFsError(dir, err);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isDirectory()) throw new SafeFsError(dir, 'not-dir', `not a directory (${fileTypeName(st)})`);
+    if (!PROC_FD) return { fh, listPath: dir };
+    const actual = await fs.readlink(`${PROC_FD}/${fh.fd}`);
+    if (actual !== expected)
+      throw new SafeFsError(dir, 'link', 'a directory on its path was replaced by a link; not followed');
+    return { fh, listPath: `${PROC_FD}/${fh.fd}` };
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw toSafeFsError(dir, err);
+  }
+}
+
+/**
  * Opens a file for appending: created when missing, never through a link, never a FIFO or device.
  * The caller closes `fh`.
  */
-export async function openForAppend(file: string): Promise<OpenedFile> {
+export async function openForAppend(
+  file: string,
+  root: string = path.dirname(path.dirname(file)),
+): Promise<OpenedFile> {
+  let expectedDir: string | undefined;
+  try {
+    expectedDir = await expectedDirOf(file, root);
+    const before = await fs.lstat(file);
+    if (!before.isFile()) throw notRegular(file, before, '; not written');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err, 'written');
+  }
   let fh: fs.FileHandle;
   try {
     fh = await fs.open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o644);
   } catch (err) {
-    throw toSafeFsError(file, err);
+    const e = toSafeFsError(file, err);
+    const what = e.reason === 'not-regular' ? await typeAt(file) : undefined;
+    throw what ? new SafeFsError(file, 'not-regular', `not a regular file (${what}); not written`, e.code) : e;
   }
   try {
     const stats = await fh.stat();
-    if (!stats.isFile()) throw new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(stats)})`);
+    if (!stats.isFile()) throw notRegular(file, stats, '; not written');
+    if (await misplaced(fh, expectedDir)) throw swapped(file);
     return { fh, stats };
   } catch (err) {
     await fh.close().catch(() => undefined);
@@ -202,12 +390,12 @@ export async function openForAppend(file: string): Promise<OpenedFile> {
 }
 
 /** Appends `data` to a regular file (see openForAppend). */
-export async function appendSafe(file: string, data: string | Buffer): Promise<void> {
-  const { fh } = await openForAppend(file);
+export async function appendSafe(file: string, data: string | Buffer, root?: string): Promise<void> {
+  const { fh } = await openForAppend(file, root);
   try {
     await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
   } catch (err) {
-    throw toSafeFsError(file, err);
+    throw toSafeFsError(file, err, 'written');
   } finally {
     await fh.close().catch(() => undefined);
   }
@@ -217,41 +405,107 @@ export function tempPathFor(file: string): string {
   return `${file}.codex-jobs-${process.pid}.tmp`;
 }
 
+/** Creates `file`, which must not exist yet (O_EXCL: never through a planted link), and writes `data`. */
+export async function writeNewFile(
+  file: string,
+  data: string | Buffer,
+  root: string = path.dirname(path.dirname(file)),
+): Promise<void> {
+  let fh: fs.FileHandle;
+  let expectedDir: string | undefined;
+  try {
+    expectedDir = await expectedDirOf(file, root);
+    fh = await fs.open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
+  } catch (err) {
+    throw toSafeFsError(file, err, 'written');
+  }
+  // Created through a directory swapped for a link: the new, empty file is removed again, unwritten.
+  const elsewhere = await misplaced(fh, expectedDir);
+  if (elsewhere) {
+    await fh.close().catch(() => undefined);
+    await fs.rm(elsewhere, { force: true }).catch(() => undefined);
+    throw swapped(file);
+  }
+  try {
+    await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await fs.rm(file, { force: true }).catch(() => undefined);
+    throw toSafeFsError(file, err, 'written');
+  }
+  await fh.close();
+}
+
 /**
  * Replaces `file` as a whole: a fresh temp file beside it (O_EXCL, so never through a planted link),
  * then a rename. Refuses when the target exists and is not a regular file, or when its directory is
- * not a real directory (below `root`, when given).
+ * not a real directory (below `root`, when given). A failed write leaves the target as it was.
  */
 export async function writeFileAtomic(file: string, data: string | Buffer, root?: string): Promise<void> {
   const dir = path.dirname(file);
   await assertRealDir(dir, root);
   try {
     const st = await fs.lstat(file);
-    if (!st.isFile())
-      throw new SafeFsError(file, 'not-regular', `not a regular file (${fileTypeName(st)}); not replaced`);
+    if (!st.isFile()) throw notRegular(file, st, '; not replaced');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err, 'written');
   }
   const tmp = tempPathFor(file);
   await fs.rm(tmp, { force: true }).catch(() => undefined); // a crash's leftover; rm never follows a link
-  let fh: fs.FileHandle;
-  try {
-    fh = await fs.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
-  } catch (err) {
-    throw toSafeFsError(tmp, err);
-  }
-  try {
-    await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw toSafeFsError(tmp, err);
-  }
-  await fh.close();
+  await writeNewFile(tmp, data, root);
   try {
     await fs.rename(tmp, file);
   } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw toSafeFsError(file, err);
+    throw toSafeFsError(file, err, 'written');
+  }
+}
+
+/**
+ * Copies the regular file `from` to `to`, which must not exist yet, in bounded chunks: neither end
+ * is followed through a link, and nothing is read past `maxBytes`.
+ */
+export async function copyRegular(from: string, to: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<number> {
+  const { fh: src, stats } = await openRegular(from);
+  let dst: fs.FileHandle | undefined;
+  try {
+    if (stats.size > maxBytes) throw tooLarge(from, stats.size, maxBytes);
+    let expectedDir: string | undefined;
+    try {
+      expectedDir = await expectedDirOf(to, path.dirname(path.dirname(to)));
+      dst = await fs.open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
+    } catch (err) {
+      throw toSafeFsError(to, err, 'written');
+    }
+    const elsewhere = await misplaced(dst, expectedDir);
+    if (elsewhere) {
+      await dst.close().catch(() => undefined);
+      dst = undefined;
+      await fs.rm(elsewhere, { force: true }).catch(() => undefined);
+      throw swapped(to);
+    }
+    let pos = 0;
+    const chunk = 1024 * 1024;
+    while (pos < maxBytes) {
+      const buf = await readAt(src, pos, Math.min(chunk, maxBytes - pos));
+      if (buf.length === 0) break;
+      try {
+        await dst.write(buf);
+      } catch (err) {
+        throw toSafeFsError(to, err, 'written');
+      }
+      pos += buf.length;
+    }
+    return pos;
+  } catch (err) {
+    if (dst) {
+      await dst.close().catch(() => undefined);
+      dst = undefined;
+      await fs.rm(to, { force: true }).catch(() => undefined);
+    }
+    throw err;
+  } finally {
+    await dst?.close().catch(() => undefined);
+    await src.close().catch(() => undefined);
   }
 }

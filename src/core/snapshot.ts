@@ -5,6 +5,7 @@ import type { CoreSettings, JobFields, LogPreview, ReadWarning, StateDirSnapshot
 import { listJobsDir, readBrokerFile, readJobRecord, readLogPreview, readStateFile } from './reader';
 import { reconcile } from './reconcile';
 import { promises as fs } from 'fs';
+import { assertRealDir, toSafeFsError } from './safeFs';
 
 /** Enough parallel reads to hide latency, few enough not to exhaust file descriptors. */
 const CONCURRENCY = 32;
@@ -32,7 +33,8 @@ export class FileCache {
   async read<T>(file: string, load: () => Promise<T>, key = file): Promise<T> {
     let st: import('fs').Stats;
     try {
-      st = await fs.stat(file);
+      // lstat: a link is its own entry (refused by the load), never the stats of what it points at.
+      st = await fs.lstat(file);
     } catch {
       this.entries.delete(key);
       return load();
@@ -62,15 +64,19 @@ export async function loadStateDir(
 ): Promise<StateDirSnapshot> {
   const readAtMs = Date.now();
   try {
-    if (!(await fs.stat(stateDir)).isDirectory()) throw new Error('not a directory');
-  } catch {
-    return { stateDir, root: root.path, exists: false, jobs: [], warnings: [], readAtMs };
+    // A state dir (and anything between it and its root) that is a link is not followed: one linked
+    // to `/` would have us read /state.json and list /jobs.
+    await assertRealDir(stateDir, root.path);
+  } catch (err) {
+    const e = toSafeFsError(stateDir, err);
+    const warnings = e.reason === 'missing' ? [] : [{ file: e.file, message: `${e.message}; not read` }];
+    return { stateDir, root: root.path, exists: false, jobs: [], warnings, readAtMs };
   }
   const jobsDir = path.join(stateDir, 'jobs');
   const [state, listing, broker] = await Promise.all([
-    readStateFile(path.join(stateDir, 'state.json')),
-    listJobsDir(jobsDir),
-    readBrokerFile(path.join(stateDir, 'broker.json')),
+    readStateFile(path.join(stateDir, 'state.json'), root.path),
+    listJobsDir(jobsDir, root.path),
+    readBrokerFile(path.join(stateDir, 'broker.json'), root.path),
   ]);
   const warnings: ReadWarning[] = [...state.warnings, ...listing.warnings, ...broker.warnings];
   const records = new Map<string, { fields: JobFields; mtimeMs?: number }>();
@@ -78,20 +84,19 @@ export async function loadStateDir(
   const cached = <T>(file: string, load: () => Promise<T>, key = file) =>
     cache ? cache.read(file, load, key) : load();
   await mapLimit([...listing.records], CONCURRENCY, async ([id, file]) => {
-    const r = await cached(file, () => readJobRecord(file, id));
+    const r = await cached(file, () => readJobRecord(file, id, root.path));
     warnings.push(...r.warnings);
     if (r.value) records.set(id, { fields: r.value, mtimeMs: r.mtimeMs });
   });
   const tail = `${settings.logTailBytes}:${settings.progressLines}`;
   await mapLimit([...listing.logs], CONCURRENCY, async ([id, file]) => {
-    logs.set(
-      id,
-      await cached(
-        file,
-        () => readLogPreview(file, settings.logTailBytes, settings.progressLines),
-        `${file}\u0000${tail}`,
-      ),
+    const preview = await cached(
+      file,
+      () => readLogPreview(file, settings.logTailBytes, settings.progressLines, root.path),
+      `${file}\u0000${tail}`,
     );
+    if (preview.problem) warnings.push({ file, message: preview.problem });
+    logs.set(id, preview);
   });
   cache?.retain(
     jobsDir,

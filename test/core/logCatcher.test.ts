@@ -2,6 +2,7 @@
 // logs, which still read after the log is deleted.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { LogCatcher, type CaughtLog } from '../../src/core/logCatcher';
@@ -94,5 +95,22 @@ describe('the log catcher', () => {
     fs.writeFileSync(path.join(other, 'jobs', 'task-mwu9a006-catch6.log'), 'x');
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(caught.length, 2);
+  });
+
+  test('a FIFO or a link named like a log is never opened; the next real log still is', async () => {
+    catcher.watch(sb.stateDir);
+    await catcher.whenArmed(sb.stateDir);
+    const jobs = path.join(sb.stateDir, 'jobs');
+    const outside = path.join(sb.tmp, 'outside.log');
+    fs.writeFileSync(outside, 'outside\n');
+    execFileSync('mkfifo', [path.join(jobs, 'task-mwu9a003-fifo03.log')]);
+    fs.symlinkSync(outside, path.join(jobs, 'task-mwu9a004-link04.log'));
+    fs.writeFileSync(path.join(jobs, 'task-mwu9a005-real05.log'), 'real\n');
+    await next(1);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(
+      caught.map((c) => c.id),
+      ['task-mwu9a005-real05'],
+    );
   });
 });

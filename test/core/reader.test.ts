@@ -3,9 +3,13 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { execFileSync } from 'child_process';
 import {
   isSafeJobId,
+  isValidPid,
   listJobsDir,
+  loadPidLimit,
+  readLogTail,
   readJobRecord,
   readJsonFile,
   readJsonText,
@@ -74,7 +78,7 @@ describe('state.json', () => {
       assert.equal(r.warnings.length, 1, text);
     }
     await write('s.json', '{"jobs":{"id":"x"}}');
-    assert.match((await readStateFile(file('s.json'))).warnings[0].message, /"jobs" is object/);
+    assert.match((await readStateFile(file('s.json'))).warnings[0].message, /"jobs" is an object, not a list/);
   });
 
   test('wrong-typed fields are dropped with a warning; unknown fields are kept', async () => {
@@ -241,5 +245,65 @@ describe('reconciliation', () => {
     assert.equal(jobs[0].display.phase, 'editing');
     assert.ok(jobs[0].flags.includes('partial-index'));
     assert.equal(jobs[0].earliestKnownMs, Date.parse('2026-11-24T00:00:00.000Z'));
+  });
+});
+
+describe('hostile files', () => {
+  test('a FIFO record, log or index is skipped at once with a message saying what it is', async () => {
+    const d = file('fifo-dir');
+    await fs.mkdir(path.join(d, 'jobs'), { recursive: true });
+    execFileSync('mkfifo', [path.join(d, 'state.json')]);
+    execFileSync('mkfifo', [path.join(d, 'jobs', 'task-a-000001.log')]);
+    const s = await readStateFile(path.join(d, 'state.json'));
+    assert.match(s.warnings[0].message, /not a regular file \(FIFO\); skipped/);
+    const l = await listJobsDir(path.join(d, 'jobs'));
+    assert.equal(l.logs.size, 0);
+    assert.match(l.warnings[0].message, /not a regular file \(FIFO\); skipped/);
+    const t = await readLogTail(path.join(d, 'jobs', 'task-a-000001.log'), 100);
+    assert.equal(t.exists, false);
+    assert.match(t.problem ?? '', /FIFO/);
+  });
+
+  test('null is "null", not "object"; pids must be below the system maximum', async () => {
+    await write('null.json', 'null');
+    assert.match((await readStateFile(file('null.json'))).warnings[0].message, /holds null, not an object/);
+    await loadPidLimit();
+    for (const pid of [2 ** 31, 2 ** 53, 1e308, 0, -1, 1.5]) assert.equal(isValidPid(pid), false, String(pid));
+    assert.equal(isValidPid(process.pid), true);
+    await write('job.json', JSON.stringify({ id: 'task-a-000001', status: 'running', pid: 2 ** 53 }));
+    const r = await readJobRecord(file('job.json'), 'task-a-000001');
+    assert.equal(r.value?.pid, undefined);
+    assert.match(r.warnings[0].message, /"pid" has a bad value/);
+  });
+
+  test('a deep unknown field is cut, so the raw value can be serialised again', async () => {
+    const n = 100_000;
+    await write('deep.json', `{"id":"task-a-000001","status":"completed","x":${'['.repeat(n)}${']'.repeat(n)}}`);
+    const r = await readJobRecord(file('deep.json'), 'task-a-000001');
+    assert.equal(r.value?.status, 'completed');
+    assert.ok(JSON.stringify(r.value?.raw).length < 1000);
+    assert.ok(r.warnings.some((w) => /nested deeper than 64 levels/.test(w.message)));
+  });
+
+  test('index entries past the limit are reported, not loaded', async () => {
+    const many = Array.from({ length: 1500 }, (_, i) => ({ id: `task-m${i}-zzzzzz` }));
+    await write('many.json', JSON.stringify({ jobs: many }));
+    const r = await readStateFile(file('many.json'));
+    assert.equal(r.value?.entries.length, 1000);
+    assert.match(r.warnings[0].message, /lists 1500 jobs; only the first 1000 are read/);
+  });
+
+  test('a jobs/ that is a link is not listed; a record in a linked dir is not read', async () => {
+    const real = file('real-jobs');
+    await fs.mkdir(real, { recursive: true });
+    await fs.writeFile(path.join(real, 'task-a-000001.json'), '{"id":"task-a-000001"}');
+    await fs.mkdir(file('sd'), { recursive: true });
+    await fs.symlink(real, file('sd/jobs'));
+    const l = await listJobsDir(file('sd/jobs'), tmp);
+    assert.equal(l.records.size, 0);
+    assert.match(l.warnings[0].message, /symbolic link; not followed/);
+    const r = await readJobRecord(file('sd/jobs/task-a-000001.json'), 'task-a-000001');
+    assert.equal(r.value, undefined);
+    assert.match(r.warnings[0].message, /symbolic link/);
   });
 });

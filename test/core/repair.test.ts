@@ -2,7 +2,7 @@
 // jobs never dropped by our writes.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive';
@@ -130,6 +130,30 @@ describe('repairs', () => {
       assert.match(r.message, /unsafe job id/);
     }
     await assert.rejects(fs.stat(path.join(sb.stateDir, 'state.json')));
+  });
+
+  test('Mark as Failed on a job whose log is a FIFO or a link: refused at once, nothing written, locks free', async () => {
+    const id = 'task-mwu3c009-fifo09';
+    const dead = await procs.deadPid();
+    const rec = record(id, { status: 'running', phase: 'editing', pid: dead, completedAt: undefined });
+    await writeJob(sb.stateDir, rec);
+    await writeIndex(sb.stateDir, [rec]);
+    const log = path.join(sb.stateDir, 'jobs', `${id}.log`);
+    const outside = path.join(sb.tmp, 'outside.log');
+    await fs.writeFile(outside, 'outside\n');
+    for (const make of [() => execFileSync('mkfifo', [log]), () => fs.symlink(outside, log)]) {
+      await fs.rm(log, { force: true });
+      await make();
+      const before = await fs.readFile(path.join(sb.stateDir, 'state.json'), 'utf8');
+      await load();
+      const r = await markStaleFailed(job(id), { table });
+      assert.equal(r.ok, false);
+      assert.match(r.message, /(not a regular file \(FIFO\)|symbolic link); nothing was changed/);
+      assert.equal(await fs.readFile(path.join(sb.stateDir, 'state.json'), 'utf8'), before);
+      assert.equal(await fs.readFile(outside, 'utf8'), 'outside\n');
+      await assert.rejects(fs.stat(path.join(sb.stateDir, 'launch.lock')));
+      await assert.rejects(fs.stat(path.join(sb.stateDir, 'state.json.lock')));
+    }
   });
 
   test('Mark Stale Job as Failed: index, record and log; refused while the process lives', async () => {

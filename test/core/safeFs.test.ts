@@ -8,6 +8,9 @@ import * as path from 'path';
 import {
   appendSafe,
   assertRealDir,
+  parseJsonBounded,
+  stringifyBounded,
+  TOO_DEEP,
   isSafeFsError,
   openRegular,
   readBoundedText,
@@ -73,7 +76,7 @@ describe('safeFs', () => {
   test('writeFileAtomic refuses to replace a link and writes nothing through it', async () => {
     await assert.rejects(
       writeFileAtomic(p('root', 'dir', 'link.json'), 'pwned'),
-      /not a regular file \(symbolic link\)/,
+      /link\.json: is a symbolic link; not replaced/,
     );
     assert.equal(await fs.readFile(p('outside.txt'), 'utf8'), 'secret\n');
     await assert.rejects(writeFileAtomic(p('root', 'linkdir', 'new.json'), 'x', p('root')), (e) =>
@@ -86,5 +89,19 @@ describe('safeFs', () => {
   test('appendSafe never appends through a link', async () => {
     await assert.rejects(appendSafe(p('root', 'dir', 'link.json'), 'x'), (e) => isSafeFsError(e, 'link'));
     assert.equal(await fs.readFile(p('outside.txt'), 'utf8'), 'secret\n');
+  });
+
+  test('JSON nested 100,000 deep is cut at the limit and can be serialised again', () => {
+    const n = 100_000;
+    const { value, cut } = parseJsonBounded(`{"keep":1,"deep":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`);
+    assert.equal(cut, 1);
+    assert.equal((value as { keep: number }).keep, 1);
+    assert.ok(stringifyBounded(value).includes(TOO_DEEP));
+    assert.equal(parseJsonBounded('{"a":[1,{"b":2}]}').cut, 0);
+  });
+
+  test('a file whose directory is a link is refused (the directory is checked, not only the file)', async () => {
+    await assert.rejects(readBoundedText(p('root', 'linkdir', 'ok.json'), 100), (e) => isSafeFsError(e, 'link'));
+    assert.equal((await readBoundedText(p('root', 'dir', 'ok.json'), 100)).text, '{"a":1}');
   });
 });
