@@ -95,7 +95,16 @@ export async function startServer(cs, { workspace, tmp, env }) {
     workspace,
   ];
   const server = spawn(cs.node, args, {
-    env: { ...process.env, ...env, PATH: `${path.dirname(cs.node)}:${process.env.PATH}` },
+    // code-server keeps its own config and state under XDG_CONFIG_HOME/XDG_DATA_HOME/code-server:
+    // inside `tmp`, so nothing lands in ~/.config or ~/.local/share.
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+      XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
+      XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+      ...env,
+      PATH: `${path.dirname(cs.node)}:${process.env.PATH}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -137,7 +146,8 @@ export async function startServer(cs, { workspace, tmp, env }) {
       reject(new Error(`VS Code server exited (${code}) before it listened:\n${out.slice(-2000)}`));
     });
   });
-  return { port, stop, output: () => out };
+  const exited = new Promise((r) => server.once('exit', (code, signal) => r(code ?? signal)));
+  return { port, stop, exited, output: () => out };
 }
 
 export async function launchBrowser(tmp) {
@@ -287,6 +297,13 @@ function runInPidNamespace() {
       killTimer ??= setTimeout(() => child.kill('SIGKILL'), 15_000);
     });
   }
+  // npm passes SIGTERM to the `sh -c` it runs scripts in, and sh dies without passing it on.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid === parent) return;
+    child.kill('SIGTERM');
+    killTimer ??= setTimeout(() => child.kill('SIGKILL'), 15_000);
+  }, 500).unref();
   child.once('exit', (code, signal) => {
     clearTimeout(killTimer);
     process.exit(code ?? (signal ? 128 + 15 : 1));
