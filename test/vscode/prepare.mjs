@@ -46,15 +46,31 @@ function step(what, fn) {
   return v;
 }
 
+/** npm settings a user may rely on to reach a registry at all: kept even from an outer npm. */
+const KEPT_NPM_CONFIG = new Set([
+  'npm_config_registry',
+  'npm_config_proxy',
+  'npm_config_https_proxy',
+  'npm_config_noproxy',
+  'npm_config_cafile',
+  'npm_config_strict_ssl',
+  'npm_config_cache',
+  'npm_config_userconfig',
+  'npm_config_globalconfig',
+  'npm_config_fetch_retries',
+]);
+
 /**
  * This process's environment without what an outer `npm run` put there: its npm_config_* (user
- * agent, prefix, script policy, ...), npm_lifecycle_*, npm_package_* and the project's
- * node_modules/.bin on the PATH. A nested npm then behaves as if started from a plain shell.
+ * agent, node version, prefix, script policy, ...; only the registry and proxy settings are kept),
+ * npm_lifecycle_*, npm_package_* and the project's node_modules/.bin on the PATH. A nested npm then
+ * behaves as if started from a plain shell. Outside npm the environment is left as it is.
  */
 export function cleanEnv(env = process.env) {
+  if (!env.npm_lifecycle_event && !env.npm_config_user_agent) return { ...env };
   const out = {};
   for (const [k, v] of Object.entries(env)) {
-    if (/^npm_(config|lifecycle|package)_/i.test(k)) continue;
+    if (/^npm_(config|lifecycle|package)_/i.test(k) && !KEPT_NPM_CONFIG.has(k.toLowerCase())) continue;
     if (['npm_command', 'npm_execpath', 'npm_node_execpath', 'INIT_CWD', 'NODE'].includes(k)) continue;
     out[k] = v;
   }
