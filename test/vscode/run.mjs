@@ -30,6 +30,7 @@ const NOISE =
   /^\[(AgentHost|ChatModelSelection|AccountPolicyGate)[^\]]*\]|^Creating a socket|authentication provider 'github'|workbench\.js:\d|^Creation of workbench contribution|connection token|grace time|Service Worker|builtin extensions cache|open-vsx|Started local extension host|Loading development extension|\[ExtensionService\]/;
 
 const cleanups = [];
+let armDeadline = () => undefined;
 async function cleanupAll() {
   while (cleanups.length) {
     try {
@@ -231,6 +232,7 @@ async function runSuites(cs, tmp) {
 
 async function main() {
   const cs = prepare();
+  armDeadline();
   const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-vscode-')));
   cleanups.push(() => fs.rm(tmp, { recursive: true, force: true }));
   const only = process.env.CODEX_JOBS_VSCODE_ONLY; // "suites" or "ui"
@@ -337,10 +339,14 @@ if (isEntry() && inner) {
       void cleanupAll().finally(() => process.exit(130));
     });
   }
-  const killer = setTimeout(() => {
-    log(`timed out after ${(TIMEOUT_MS * 2) / 1000} s`);
-    void cleanupAll().finally(() => process.exit(1));
-  }, TIMEOUT_MS * 2);
+  // The overall deadline counts from when VS Code is ready: a first preparation takes minutes more.
+  let killer;
+  armDeadline = () => {
+    killer = setTimeout(() => {
+      log(`timed out after ${(TIMEOUT_MS * 2) / 1000} s`);
+      void cleanupAll().finally(() => process.exit(1));
+    }, TIMEOUT_MS * 2);
+  };
   main()
     .then(async (code) => {
       clearTimeout(killer);
