@@ -187,13 +187,26 @@ function installInto(work) {
   if (!existsSync(vscodeModules) || readdirSync(vscodeModules).length < 10) {
     throw new Error(`code-server's postinstall did not install VS Code's own modules into ${vscodeModules}`);
   }
-  // Smoke check: the server's version answers with the Node it will run on.
-  const version = step('checking that code-server starts', () =>
+  // Smoke check: the server's version answers with the Node it will run on. Its config and data
+  // dirs point into a scratch dir, or it would write ~/.config/code-server/config.yaml.
+  const scratch = path.join(work, '.smoke');
+  const output = step('checking that code-server starts', () =>
     execFileSync(node, [entry, '--version'], {
       encoding: 'utf8',
-      env: { ...cleanEnv(), PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}` },
-    }).trim(),
+      env: {
+        ...cleanEnv(),
+        PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`,
+        XDG_CONFIG_HOME: path.join(scratch, 'config'),
+        XDG_DATA_HOME: path.join(scratch, 'data'),
+      },
+    }),
   );
+  rmSync(scratch, { recursive: true, force: true });
+  const version =
+    output
+      .split('\n')
+      .find((l) => /^\d+\.\d+\.\d+/.test(l.trim()))
+      ?.trim() ?? output.trim();
   writeFileSync(marker, `${version}\n`);
   return version;
 }
@@ -240,7 +253,7 @@ export function prepare() {
     rmSync(work, { recursive: true, force: true });
     throw err;
   }
-  log(`prepared ${dir} in ${secs(Date.now() - started)}: ${version.split('\n')[0]}`);
+  log(`prepared ${dir} in ${secs(Date.now() - started)}: code-server ${version}`);
   return ready();
 }
 

@@ -155,6 +155,8 @@ export async function launchBrowser(tmp) {
   const ctx = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
+    // Its crash reports and dconf cache go under `tmp` too, not ~/.config/chromium or ~/.cache.
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_CACHE_HOME: path.join(tmp, 'xdg-cache') },
     viewport: { width: 1280, height: 800 },
     args: [
       '--headless',
