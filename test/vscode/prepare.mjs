@@ -177,6 +177,7 @@ function installInto(work) {
         ...npmEnv,
         PATH: `${path.dirname(node)}${path.delimiter}${npmEnv.PATH ?? ''}`,
         npm_config_nodedir: nodeDir,
+        npm_config_devdir: path.join(work, '.node-gyp'), // not ~/.cache/node-gyp
         npm_config_ignore_scripts: 'false',
         npm_config_dangerously_allow_all_scripts: 'true',
       },
