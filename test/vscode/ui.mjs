@@ -41,13 +41,7 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
   const stateDir = path.join(claude, 'plugins', 'data', 'codex-openai-codex', 'state', await stateDirName(workspace));
   const procs = new ProcessGroup();
   cleanups.push(() => procs.stopAll());
-  // Dated 30 s back: running jobs started 89.7 s ago, far from the 60 s where "59s" becomes "1m 00s".
-  await writeScenario(
-    stateDir,
-    workspace,
-    await startScenarioProcesses(procs, workspace, SCENARIO_IDS),
-    Date.now() - 30_000,
-  );
+  await writeScenario(stateDir, workspace, await startScenarioProcesses(procs, workspace, SCENARIO_IDS));
   // An orphan broker (a real process on a real socket) and a dead session dir, for the Brokers view.
   const brokerDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));
   const deadDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));
