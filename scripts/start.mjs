@@ -1,7 +1,12 @@
-// `npm start`: builds the extension and opens it in a real VS Code on the current folder: the desktop
-// `code` when it is on the PATH, otherwise the local VS Code in the browser (its URL is printed).
+// `npm start [-- <folder>]` / `npm start -- --sample`: builds the extension and opens it in a real
+// VS Code on a folder (default: the folder npm was started from): the desktop `code` when it is on
+// the PATH, otherwise the local VS Code server in the browser (its URL is printed).
+// Everything it makes (the server's config, user data, extensions and temp files, a sample state)
+// lives in one temp dir, removed on Ctrl-C, SIGTERM or SIGHUP, as is the server's process group.
 import { spawnSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, promises as fs, readdirSync, realpathSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,33 +14,130 @@ import { prepare } from '../test/vscode/prepare.mjs';
 import { startServer, workbenchUrl } from '../test/vscode/run.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const folder = path.resolve(process.argv[2] ?? process.env.INIT_CWD ?? process.cwd());
-
-const build = spawnSync('npm', ['run', 'build'], { cwd: repo, stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
-
-const code = spawnSync(process.platform === 'win32' ? 'where' : 'which', ['code'], { encoding: 'utf8' });
-if (code.status === 0 && code.stdout.trim() && !process.env.CODEX_JOBS_BROWSER) {
-  console.log(`Opening ${folder} in VS Code with the extension under development.`);
-  const r = spawnSync(code.stdout.trim().split('\n')[0], ['--extensionDevelopmentPath', repo, folder], {
-    stdio: 'inherit',
-  });
-  process.exit(r.status ?? 0);
+const userCwd = process.env.INIT_CWD ?? process.cwd(); // npm runs scripts in the package root
+const args = process.argv.slice(2);
+const sample = args.includes('--sample');
+const rest = args.filter((a) => a !== '--sample');
+if (rest.some((a) => a.startsWith('-')) || rest.length > 1) {
+  console.error('usage: npm start [-- <folder>]   or   npm start -- --sample');
+  process.exit(2);
 }
 
-const cs = prepare();
-const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-start-'));
-const server = await startServer(cs, { workspace: folder, tmp, env: {} });
-const url = workbenchUrl(server.port, folder, [['extensionDevelopmentPath', repo]]);
-console.log(
-  `\nVS Code with Codex Jobs is running on this machine only (127.0.0.1). Open:\n\n  ${url}\n\nPress Ctrl-C to stop.`,
-);
-const stop = async () => {
-  await server.stop();
-  await fs.rm(tmp, { recursive: true, force: true });
-  process.exit(0);
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
-// Keep running until stopped; the server is in its own process group.
-setInterval(() => {}, 1 << 30);
+function run(cmd, cmdArgs) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: repo, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+/** The companion's state dir name for a folder (see the README's "Where state is found"). */
+function stateDirName(folder) {
+  const git = spawnSync('git', ['rev-parse', '--show-toplevel'], { cwd: folder, encoding: 'utf8' });
+  const root = git.status === 0 && git.stdout.trim() ? git.stdout.trim() : folder;
+  const slug =
+    (path.basename(root) || 'workspace').replace(/[^a-zA-Z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'workspace';
+  return `${slug}-${createHash('sha256').update(realpathSync.native(root)).digest('hex').slice(0, 16)}`;
+}
+
+/** Does any place the extension looks hold a state dir for this folder? (only for the hint) */
+function hasState(folder) {
+  const name = stateDirName(folder);
+  const config = process.env.CLAUDE_CONFIG_DIR ?? path.join(os.homedir(), '.claude');
+  const dataRoot = path.join(config, 'plugins', 'data');
+  const roots = [path.join(os.tmpdir(), 'codex-companion')];
+  try {
+    for (const d of readdirSync(dataRoot)) roots.push(path.join(dataRoot, d, 'state'));
+  } catch {
+    // no plugin data dir
+  }
+  if (process.env.CLAUDE_PLUGIN_DATA) roots.push(path.join(process.env.CLAUDE_PLUGIN_DATA, 'state'));
+  return roots.some((r) => existsSync(path.join(r, name)));
+}
+
+const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-start-')));
+const cleanups = [() => fs.rm(tmp, { recursive: true, force: true })];
+let stopping;
+function stop(code) {
+  stopping ??= (async () => {
+    while (cleanups.length) {
+      try {
+        await cleanups.pop()();
+      } catch (err) {
+        console.error(`cleanup: ${err.message}`);
+      }
+    }
+  })().finally(() => process.exit(code));
+  return stopping;
+}
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    console.log(`\n${sig}: stopping the VS Code server and removing ${tmp}`);
+    void stop(0);
+  });
+}
+// npm passes SIGTERM to the `sh -c` it runs scripts in, and sh dies without passing it on: so a
+// parent that went away counts as a SIGTERM too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid === parent) return;
+  console.log(`\nnpm went away: stopping the VS Code server and removing ${tmp}`);
+  void stop(0);
+}, 500).unref();
+
+try {
+  let folder = path.resolve(userCwd, rest[0] ?? '.');
+  const env = {};
+  run('npm', ['run', 'build']);
+  if (sample) {
+    // One job of every status, with live processes behind the running ones (the tests' fixture).
+    run('npx', ['tsc', '-p', '.']);
+    const require = createRequire(import.meta.url);
+    const { writeScenario, SCENARIO_IDS } = require(path.join(repo, 'out', 'test', 'fixtures', 'scenario.js'));
+    const { ProcessGroup, startScenarioProcesses } = require(path.join(repo, 'out', 'test', 'fixtures', 'spawn.js'));
+    folder = path.join(tmp, 'sample-project');
+    await fs.mkdir(folder, { recursive: true });
+    env.CLAUDE_CONFIG_DIR = path.join(tmp, 'claude');
+    const stateDir = path.join(
+      env.CLAUDE_CONFIG_DIR,
+      'plugins',
+      'data',
+      'codex-openai-codex',
+      'state',
+      stateDirName(folder),
+    );
+    const procs = new ProcessGroup();
+    cleanups.push(() => procs.stopAll());
+    await writeScenario(stateDir, folder, await startScenarioProcesses(procs, folder, SCENARIO_IDS));
+    console.log(`Sample state (one job of every status) written to ${stateDir}`);
+  } else {
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+      console.error(`npm start: ${folder} is not a folder`);
+      await stop(1);
+    }
+    if (!hasState(folder))
+      console.log(`No Codex state for ${folder} yet. To look at sample jobs instead: npm start -- --sample`);
+  }
+
+  const code = spawnSync(process.platform === 'win32' ? 'where' : 'which', ['code'], { encoding: 'utf8' });
+  if (code.status === 0 && code.stdout.trim() && !process.env.CODEX_JOBS_BROWSER && !sample) {
+    console.log(`Opening ${folder} in VS Code with the extension under development.`);
+    const r = spawnSync(code.stdout.trim().split('\n')[0], ['--extensionDevelopmentPath', repo, folder], {
+      stdio: 'inherit',
+    });
+    await stop(r.status ?? 0);
+  }
+
+  const cs = prepare();
+  const server = await startServer(cs, { workspace: folder, tmp: path.join(tmp, 'server'), env });
+  cleanups.push(server.stop);
+  const url = workbenchUrl(server.port, folder, [['extensionDevelopmentPath', repo]]);
+  console.log(
+    `\nVS Code with Codex Jobs is running on this machine only (127.0.0.1). Open:\n\n  ${url}\n\nPress Ctrl-C to stop.`,
+  );
+  void server.exited.then((c) => {
+    if (stopping) return;
+    console.log(`The VS Code server exited (${c}).`);
+    void stop(1);
+  });
+} catch (err) {
+  console.error(`npm start: ${err?.message ?? err}`);
+  await stop(1);
+}

@@ -9,16 +9,19 @@
 // which is what keeps two launches from starting from the same state.json baseline.
 //
 // proper-lockfile refreshes the directory's mtime every `update` ms; a holder that died (SIGKILL,
-// crash, power loss) stops refreshing and its lock is taken over once older than `stale` ms.
+// crash, power loss) stops refreshing and its lock is taken over once older than `stale` ms. A
+// holder that is alive but starved (a loaded machine, a blocked event loop) past `stale` loses it the
+// same way: the stale time is 6 refresh periods so that takes a starvation of 25 s, and then the
+// holder is told (`compromised`) and never removes the lock it no longer owns.
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
 
 export const LAUNCH_LOCK_NAME = 'launch.lock';
-export const DEFAULT_STALE_MS = 15_000;
+export const DEFAULT_STALE_MS = 30_000;
 export const DEFAULT_UPDATE_MS = 5_000;
 /** Longer than a launch may hold the lock (its registration timeout) plus a stale takeover. */
-export const DEFAULT_LOCK_TIMEOUT_MS = 45_000;
+export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 
 export interface LockOptions {
   /** A lock not refreshed for this long belongs to a dead holder (proper-lockfile's minimum is 2000). */
@@ -60,6 +63,16 @@ export function launchLockPath(stateDir: string): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Which directory this is: a takeover removes the lock and makes a new one (a new inode and birth). */
+async function dirIdentity(dir: string): Promise<string | undefined> {
+  try {
+    const st = await fs.stat(dir, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.birthtimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * One turn at a time per state dir inside this process, so concurrent launches from one window do
@@ -180,6 +193,10 @@ export async function withWorkspaceLock<T>(
       }
     }
     ctx.lockWaitMs = Date.now() - start;
+    // proper-lockfile's release removes the directory unconditionally, so after a stale takeover it
+    // would remove the new holder's lock and let a third launcher in; its refresh notices a takeover
+    // only on its next tick. So the directory we made is remembered and looked at before release.
+    const ours = await dirIdentity(lockPath);
     const heldAt = Date.now();
     let releaseError: string | undefined;
     let value: T;
@@ -189,11 +206,22 @@ export async function withWorkspaceLock<T>(
       // Released before the result is looked at, so a slow caller never keeps others waiting.
       const r = release;
       release = undefined;
-      try {
-        await r();
-      } catch (err) {
-        // ERELEASED after a compromise: the lock is no longer ours to remove.
-        releaseError = (err as Error).message;
+      if (!ctx.compromised && (ours === undefined || (await dirIdentity(lockPath)) !== ours)) {
+        ctx.compromised = true;
+        ctx.compromisedReason = `${lockPath} was removed or taken over by another launcher while held`;
+        log(`launch lock ${lockPath} compromised: ${ctx.compromisedReason}`);
+      }
+      if (ctx.compromised) {
+        // Not ours any more: leave whatever is there now. proper-lockfile stops refreshing on its
+        // next tick, when it finds the mtime is not the one it set.
+        releaseError = 'the lock was not ours any more, so it was left in place';
+      } else {
+        try {
+          await r();
+        } catch (err) {
+          // ERELEASED after a compromise: the lock is no longer ours to remove.
+          releaseError = (err as Error).message;
+        }
       }
     }
     return {

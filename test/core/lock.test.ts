@@ -126,6 +126,22 @@ describe('the workspace launch lock', () => {
     );
   });
 
+  test("a holder whose lock was taken over never removes the new holder's lock", async () => {
+    const sb = await sandbox();
+    const r = await withWorkspaceLock(sb.stateDir, async (ctx) => {
+      // Another launcher found it stale (this holder starved) and took it: remove, make anew.
+      await fs.rmdir(ctx.lockPath);
+      await fs.mkdir(ctx.lockPath);
+      const t = new Date(Date.now() + 5000);
+      await fs.utimes(ctx.lockPath, t, t);
+    });
+    assert.ok(r.ok);
+    assert.ok((await fs.stat(launchLockPath(sb.stateDir))).isDirectory(), "the new holder's lock is still there");
+    assert.ok(r.ok && r.compromised, 'the takeover is reported');
+    assert.match(r.ok ? (r.releaseError ?? '') : '', /not ours/);
+    await fs.rmdir(launchLockPath(sb.stateDir));
+  });
+
   test('a lock lost while held is reported, never thrown', async () => {
     const sb = await sandbox();
     const logged: string[] = [];

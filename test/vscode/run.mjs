@@ -1,7 +1,15 @@
 // Runs the extension's mocha suites inside a real VS Code (the web workbench of a local VS Code
 // server, driven by headless Chromium), then checks the UI itself through the workbench.
 // Exit code: 0 when everything passed. Stops everything it started, on every path.
-import { spawn } from 'node:child_process';
+//
+// Hermetic: the run re-executes itself as the first process of its own pid namespace (`unshare
+// --pid --fork --mount-proc`, with a /proc of its own), so the extension host sees only the
+// processes the tests start, never another broker or companion on the machine, and when the run
+// ends the kernel ends whatever it left. Everything it makes lives under one temp dir, which is also
+// the VS Code server's TMPDIR (where the broker scan looks for cxc-* dirs). Where unshare is not
+// permitted it runs in the shared namespace and says so; the assertions that count every broker
+// on the machine are then skipped (CODEX_JOBS_TEST_SHARED_PIDS=1).
+import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -22,6 +30,7 @@ const NOISE =
   /^\[(AgentHost|ChatModelSelection|AccountPolicyGate)[^\]]*\]|^Creating a socket|authentication provider 'github'|workbench\.js:\d|^Creation of workbench contribution|connection token|grace time|Service Worker|builtin extensions cache|open-vsx|Started local extension host|Loading development extension|\[ExtensionService\]/;
 
 const cleanups = [];
+let armDeadline = () => undefined;
 async function cleanupAll() {
   while (cleanups.length) {
     try {
@@ -30,12 +39,6 @@ async function cleanupAll() {
       // best effort: keep cleaning the rest
     }
   }
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    log(`${sig}: stopping`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
 }
 
 function freePort() {
@@ -93,7 +96,16 @@ export async function startServer(cs, { workspace, tmp, env }) {
     workspace,
   ];
   const server = spawn(cs.node, args, {
-    env: { ...process.env, ...env, PATH: `${path.dirname(cs.node)}:${process.env.PATH}` },
+    // code-server keeps its own config and state under XDG_CONFIG_HOME/XDG_DATA_HOME/code-server:
+    // inside `tmp`, so nothing lands in ~/.config or ~/.local/share.
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'),
+      XDG_DATA_HOME: path.join(tmp, 'xdg-data'),
+      XDG_CACHE_HOME: path.join(tmp, 'xdg-cache'),
+      ...env,
+      PATH: `${path.dirname(cs.node)}:${process.env.PATH}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -135,13 +147,16 @@ export async function startServer(cs, { workspace, tmp, env }) {
       reject(new Error(`VS Code server exited (${code}) before it listened:\n${out.slice(-2000)}`));
     });
   });
-  return { port, stop, output: () => out };
+  const exited = new Promise((r) => server.once('exit', (code, signal) => r(code ?? signal)));
+  return { port, stop, exited, output: () => out };
 }
 
 export async function launchBrowser(tmp) {
   const ctx = await chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
+    // Its crash reports and dconf cache go under `tmp` too, not ~/.config/chromium or ~/.cache.
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_CACHE_HOME: path.join(tmp, 'xdg-cache') },
     viewport: { width: 1280, height: 800 },
     args: [
       '--headless',
@@ -191,7 +206,14 @@ async function runSuites(cs, tmp) {
   const url = workbenchUrl(server.port, workspace, [
     ['extensionDevelopmentPath', repo],
     ['extensionTestsPath', path.join(repo, 'out', 'test', 'vscode', 'suite', 'index.js')],
-    ['extensionEnvironment', JSON.stringify({ CODEX_JOBS_TEST_WORKSPACE: workspace, CODEX_JOBS_TEST_TMP: hostTmp })],
+    [
+      'extensionEnvironment',
+      JSON.stringify({
+        CODEX_JOBS_TEST_WORKSPACE: workspace,
+        CODEX_JOBS_TEST_TMP: hostTmp,
+        ...(process.env.CODEX_JOBS_TEST_SHARED_PIDS ? { CODEX_JOBS_TEST_SHARED_PIDS: '1' } : {}),
+      }),
+    ],
     ['skipWelcome', 'true'],
     ['skipReleaseNotes', 'true'],
   ]);
@@ -212,6 +234,7 @@ async function runSuites(cs, tmp) {
 
 async function main() {
   const cs = prepare();
+  armDeadline();
   const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-vscode-')));
   cleanups.push(() => fs.rm(tmp, { recursive: true, force: true }));
   const only = process.env.CODEX_JOBS_VSCODE_ONLY; // "suites" or "ui"
@@ -240,11 +263,92 @@ async function main() {
   return total.failed === 0 && total.passed > 0 ? 0 : 1;
 }
 
-if (fileURLToPath(import.meta.url) === path.resolve(process.argv[1] ?? '')) {
-  const killer = setTimeout(() => {
-    log(`timed out after ${(TIMEOUT_MS * 2) / 1000} s`);
-    void cleanupAll().finally(() => process.exit(1));
-  }, TIMEOUT_MS * 2);
+/** Can this process make a pid namespace? (root, or user namespaces allowed, and unshare installed) */
+function canUnshare() {
+  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', 'true'], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : (r.error?.message ?? r.stderr.trim()) || `exit ${r.status}`;
+}
+
+/** Runs this same script as pid 1 of a new pid namespace and passes its exit code on. */
+function runInPidNamespace() {
+  // --kill-child: if unshare dies for any reason, the kernel signals the namespace's first process.
+  // That is a bash that passes signals on to the run and reaps the orphans re-parented to it (a
+  // task-worker whose launcher exited), which Node as pid 1 would leave as zombies.
+  const init =
+    '"$@" & c=$!; trap "kill -TERM $c 2>/dev/null" TERM INT HUP; ' +
+    'while :; do wait $c; r=$?; kill -0 $c 2>/dev/null || exit $r; done';
+  const child = spawn(
+    'unshare',
+    [
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      '--kill-child=SIGTERM',
+      'bash',
+      '-c',
+      init,
+      'bash',
+      process.execPath,
+      ...process.execArgv,
+      ...process.argv.slice(1),
+    ],
+    { stdio: 'inherit', env: { ...process.env, CODEX_JOBS_IN_PID_NAMESPACE: '1' } },
+  );
+  let killTimer;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      child.kill('SIGTERM');
+      killTimer ??= setTimeout(() => child.kill('SIGKILL'), 15_000);
+    });
+  }
+  // npm passes SIGTERM to the `sh -c` it runs scripts in, and sh dies without passing it on.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid === parent) return;
+    child.kill('SIGTERM');
+    killTimer ??= setTimeout(() => child.kill('SIGKILL'), 15_000);
+  }, 500).unref();
+  child.once('exit', (code, signal) => {
+    clearTimeout(killTimer);
+    process.exit(code ?? (signal ? 128 + 15 : 1));
+  });
+}
+
+function isEntry() {
+  return fileURLToPath(import.meta.url) === path.resolve(process.argv[1] ?? '');
+}
+
+let inner = true;
+if (isEntry() && !process.env.CODEX_JOBS_IN_PID_NAMESPACE && !process.env.CODEX_JOBS_TEST_SHARED_PIDS) {
+  const why = process.platform === 'linux' ? canUnshare() : 'not Linux';
+  if (why === undefined) {
+    inner = false;
+    runInPidNamespace();
+  } else {
+    console.log(
+      `[vscode] SKIPPING hermetic mode: cannot make a pid namespace (unshare --pid --fork --mount-proc: ${why}). ` +
+        'The extension host will see every process on this machine; the assertions that count all brokers are skipped.',
+    );
+    process.env.CODEX_JOBS_TEST_SHARED_PIDS = '1';
+  }
+}
+
+if (isEntry() && inner) {
+  if (process.env.CODEX_JOBS_IN_PID_NAMESPACE) log(`in its own pid namespace (pid ${process.pid})`);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.once(sig, () => {
+      log(`${sig}: stopping`);
+      void cleanupAll().finally(() => process.exit(130));
+    });
+  }
+  // The overall deadline counts from when VS Code is ready: a first preparation takes minutes more.
+  let killer;
+  armDeadline = () => {
+    killer = setTimeout(() => {
+      log(`timed out after ${(TIMEOUT_MS * 2) / 1000} s`);
+      void cleanupAll().finally(() => process.exit(1));
+    }, TIMEOUT_MS * 2);
+  };
   main()
     .then(async (code) => {
       clearTimeout(killer);

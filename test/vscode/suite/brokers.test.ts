@@ -62,7 +62,9 @@ suite('Brokers view', function () {
     for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
   });
 
-  test('orphans are listed with pid and age; the status bar mentions them', async () => {
+  test('orphans are listed with pid and age; the status bar mentions them', async function () {
+    // It counts every broker the host can see: only meaningful in the run's own pid namespace.
+    if (process.env.CODEX_JOBS_TEST_SHARED_PIDS) this.skip();
     await api.brokers.rescan();
     const groups = api.brokersTree.getChildren() as BrokersNode[];
     const orphans = groups.find((g) => g.type === 'group' && g.group === 'orphans');

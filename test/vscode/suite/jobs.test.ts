@@ -66,7 +66,9 @@ suite('Jobs view', function () {
     assert.ok(ws, 'a workspace folder is open');
     root = await fs.mkdtemp(path.join(process.env.CODEX_JOBS_TEST_TMP ?? os.tmpdir(), 'state-root-'));
     stateDir = path.join(root, await stateDirName(await resolveWorkspaceRoot(ws.uri.fsPath)));
-    await writeScenario(stateDir, ws.uri.fsPath, await startScenarioProcesses(procs, ws.uri.fsPath, SCENARIO_IDS));
+    const pids = await startScenarioProcesses(procs, ws.uri.fsPath, SCENARIO_IDS);
+    // Dated 30 s back: running jobs started 89.7 s ago, far from the 60 s where "59s" becomes "1m 00s".
+    await writeScenario(stateDir, ws.uri.fsPath, pids, Date.now() - 30_000);
     await vscode.workspace
       .getConfiguration('codexJobs')
       .update('stateRoots', [root], vscode.ConfigurationTarget.Global);
