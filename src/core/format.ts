@@ -80,5 +80,6 @@ export const FLAG_TEXT: Record<string, string> = {
   archived: 'Its files are gone from the state dir; shown from the Codex Jobs archive, with its log',
   pruned: 'Removed by the companion pruning old finished jobs',
   'deleted-while-running': 'Its files were deleted while its process still ran (a concurrent writer lost it)',
+  'blocks-stop': "Still queued/running in state.json with its process gone: the companion's Stop hook nags about it",
   'deleted-by-concurrent-writer': 'Its files were deleted by a concurrent writer that dropped it from state.json',
 };
