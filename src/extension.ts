@@ -36,6 +36,18 @@ import { registerRestoreRecord } from './ui/commands/restoreRecord';
 import { registerMarkStaleFailed } from './ui/commands/markStaleFailed';
 import { BrokerMonitor } from './core/brokerMonitor';
 import { BrokersTreeProvider } from './ui/brokersTree';
+import { FindingsDiagnostics } from './ui/diagnostics';
+import { ReviewGateMonitor } from './ui/reviewGateView';
+import { registerEnableReviewGate } from './ui/commands/enableReviewGate';
+import { registerDisableReviewGate } from './ui/commands/disableReviewGate';
+import { registerResumeRescueTask } from './ui/commands/resumeRescueTask';
+import { registerRerunJob } from './ui/commands/rerunJob';
+import { registerCopyResumeCommand } from './ui/commands/copyResumeCommand';
+import { registerClearFindings } from './ui/commands/clearFindings';
+import { registerRemindAtReset, ResetReminders } from './ui/commands/remindAtReset';
+import { registerOpenFinding } from './ui/commands/openFinding';
+import { registerRunCodexLogin } from './ui/commands/runCodexLogin';
+import { registerInstallCodexCli } from './ui/commands/installCodexCli';
 
 export interface CodexJobsApi {
   model: JobsModel;
@@ -49,6 +61,9 @@ export interface CodexJobsApi {
   brokers: BrokerMonitor;
   brokersTree: BrokersTreeProvider;
   archive: JobArchive;
+  findings: FindingsDiagnostics;
+  reviewGate: ReviewGateMonitor;
+  reminders: ResetReminders;
 }
 
 export function activate(context: vscode.ExtensionContext): CodexJobsApi {
@@ -81,6 +96,9 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const deps: CommandDeps = { model, output, brokers, table, archive };
   const live = new LiveUpdates(model, { ...liveSettings(), logger: outputLogger(output) });
   const notifications = new JobNotifications(model);
+  const findings = new FindingsDiagnostics(model, (m) => output.info(m));
+  const reviewGate = new ReviewGateMonitor(model);
+  const reminders = new ResetReminders();
   // With no folder open there is nothing to show: no watcher, no timer.
   const follow = () => void (workspaceFolderRefs().length > 0 ? live.start() : live.stop());
   const refresh = () => void model.refresh();
@@ -121,6 +139,19 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     registerRestoreToIndex(deps),
     registerRestoreRecord(deps),
     registerMarkStaleFailed(deps),
+    findings,
+    reviewGate,
+    reminders,
+    registerEnableReviewGate(deps),
+    registerDisableReviewGate(deps),
+    registerResumeRescueTask(deps),
+    registerRerunJob(deps),
+    registerCopyResumeCommand(deps),
+    registerClearFindings(deps, findings),
+    registerRemindAtReset(deps, reminders),
+    registerOpenFinding(deps),
+    registerRunCodexLogin(deps),
+    registerInstallCodexCli(deps),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       model.setFolders(workspaceFolderRefs());
       follow();
@@ -137,7 +168,21 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   follow();
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms`);
-  return { model, jobsTree, statusBar, logs, brokers, brokersTree, live, notifications, archive, activationMs };
+  return {
+    model,
+    jobsTree,
+    statusBar,
+    logs,
+    brokers,
+    brokersTree,
+    live,
+    notifications,
+    archive,
+    activationMs,
+    findings,
+    reviewGate,
+    reminders,
+  };
 }
 
 export function deactivate(): void {}

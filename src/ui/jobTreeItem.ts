@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { DerivedStatus, Job } from '../core/types';
 import { isVerifiedLive, needsAttention } from '../core/classify';
+import { featureDescription, featureTooltip, featureWords } from './jobFeatures';
 import { elapsedMs, FLAG_TEXT, formatBytes, formatDuration, kindLabelOf, STATUS_TEXT, titleOf } from '../core/format';
 
 const ICONS: Record<DerivedStatus, [string, string | undefined]> = {
@@ -35,6 +36,7 @@ export function jobDescription(job: Job, now: number): string {
   if (job.flags.includes('unindexed')) parts.push('unindexed');
   if (job.flags.includes('record-missing')) parts.push('record missing');
   if (job.archived) parts.push(job.archived.how);
+  parts.push(...featureDescription(job));
   return parts.join(' · ');
 }
 
@@ -48,6 +50,7 @@ export function jobContextValue(job: Job): string {
   if (typeof job.display.rendered === 'string' && job.display.rendered.length > 0) words.push('hasResult');
   if (needsAttention(job)) words.push('attention');
   words.push(...job.flags);
+  words.push(...featureWords(job));
   return words.join(' ');
 }
 
@@ -81,6 +84,7 @@ export function jobTooltip(job: Job): vscode.MarkdownString {
       `**state.json says:** \`${job.index.status ?? '—'}\`, **record says:** \`${job.record.status ?? '—'}\`  \n`,
     );
   }
+  featureTooltip(md, job);
   if (job.flags.length) {
     md.appendMarkdown('\n');
     for (const f of job.flags) md.appendMarkdown(`$(warning) ${esc(FLAG_TEXT[f] ?? f)}  \n`);

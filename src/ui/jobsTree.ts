@@ -6,8 +6,11 @@ import type { FolderState, JobsModel, ModelChange } from '../core/model';
 import type { Job, LogLine, ReadWarning } from '../core/types';
 import { groupOf, jobKey, type JobGroup } from '../core/classify';
 import { jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
+import { FindingNode, findingNodes, findingTreeItem, hasFindingRows } from './findingNodes';
+import { featureIcon } from './jobFeatures';
+import { decorateFolderItem } from './reviewGateView';
 
-export type JobsNode = FolderNode | GroupNode | JobNode | LogLineNode | WarningsNode | WarningNode;
+export type JobsNode = FolderNode | GroupNode | JobNode | LogLineNode | WarningsNode | WarningNode | FindingNode;
 
 export class FolderNode {
   readonly type = 'folder';
@@ -132,7 +135,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
       case 'group':
         return node.jobs.map((j) => this.keep(new JobNode(j, node)));
       case 'job':
-        return node.job.log.progress.map((l, i) => this.keep(new LogLineNode(l, i, node)));
+        return [
+          ...findingNodes(node).map((f) => this.keep(f)),
+          ...node.job.log.progress.map((l, i) => this.keep(new LogLineNode(l, i, node))),
+        ];
       case 'warnings':
         return node.folder.warnings.map((w, i) => this.keep(new WarningNode(w, i, node)));
       default:
@@ -150,7 +156,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
       case 'job':
       case 'logLine':
       case 'warning':
-        return node.parent;
+      case 'finding':
+        return node.parent as JobsNode;
       default:
         return undefined;
     }
@@ -199,6 +206,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         item.contextValue = 'warning';
         return item;
       }
+      case 'finding':
+        return findingTreeItem(node);
     }
   }
 
@@ -241,18 +250,21 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
           `${f.jobs.length} jobs`;
     item.tooltip = [f.folder.path, ...f.snapshots.map((s) => `state: ${s.stateDir}`)].join('\n');
     item.contextValue = 'folder';
+    decorateFolderItem(item, f);
     return item;
   }
 
   private jobItem(job: Job): vscode.TreeItem {
     const item = new vscode.TreeItem(
       jobLabel(job),
-      job.log.progress.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      job.log.progress.length > 0 || hasFindingRows(job)
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
     );
     item.id = `job:${job.stateDir}:${job.id}`;
     item.description = jobDescription(job, this.now());
     item.tooltip = jobTooltip(job);
-    item.iconPath = statusIcon(job.status);
+    item.iconPath = featureIcon(job) ?? statusIcon(job.status);
     item.contextValue = jobContextValue(job);
     const hasResult = typeof job.display.rendered === 'string' && job.display.rendered.length > 0;
     item.command = hasResult

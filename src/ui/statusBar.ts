@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model';
 import type { BrokerMonitor } from '../core/brokerMonitor';
 import { statusBarAlwaysShown } from './settings';
+import { gateStatusText } from './reviewGateView';
 
 export class JobsStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('codexJobs.status', vscode.StatusBarAlignment.Left, 50);
@@ -50,7 +51,7 @@ export class JobsStatusBar implements vscode.Disposable {
     this.item.text = `${icon} Codex ${parts.length ? parts.join(', ') : 'idle'}`;
     this.item.backgroundColor =
       c.attention || orphans ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.tooltip = `Codex jobs: ${c.total} known, ${c.running} running, ${c.queued} queued, ${c.attention} needing attention${orphans ? `; ${orphans} orphan brokers (Reap Orphan Brokers ends them)` : ''}. Click to show them.`;
+    this.item.tooltip = `Codex jobs: ${c.total} known, ${c.running} running, ${c.queued} queued, ${c.attention} needing attention${orphans ? `; ${orphans} orphan brokers (Reap Orphan Brokers ends them)` : ''}. Click to show them.${gateStatusText(this.model)}`;
     this.visible = true;
     this.item.show();
   }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { pickFolder, runLaunch, type LaunchArgs } from '../launchFlow';
 
-const EFFORTS = ['default', 'minimal', 'low', 'medium', 'high'];
+const EFFORTS = ['default', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 
 export function registerStartRescueTask(deps: CommandDeps): vscode.Disposable {
   return vscode.commands.registerCommand('codexJobs.startRescueTask', async (args?: LaunchArgs) => {

@@ -1,0 +1,78 @@
+// Show Result as Markdown: a review's verdict, summary, findings (linked to file:line when the file
+// is in the workspace) and next steps; a task's output and its touched files, linked; a failed job's
+// error kind. Text from the record is escaped: a finding cannot inject markup or links.
+import * as vscode from 'vscode';
+import type { Job } from '../core/types';
+import { findingLocation, locateFinding, touchedFiles, type ReviewResult } from '../core/findings';
+import { modelEffortOf, resumeCommand } from '../core/resume';
+import { errorOf } from './jobFeatures';
+import { reviewOf } from './findingNodes';
+
+/** How many findings Show Result lists; the rest are counted. */
+export const MAX_RESULT_FINDINGS = 500;
+
+export async function renderResult(job: Job, head: string, root: string | undefined): Promise<string> {
+  const d = job.display;
+  const out: string[] = [head];
+  const { model, effort } = modelEffortOf(job);
+  if (model || effort) out.push(`Model: ${esc([model, effort].filter(Boolean).join(', effort '))}\n`);
+  const e = errorOf(job);
+  if (e && job.status !== 'completed') out.push(`**${esc(e.label)}:** ${esc(e.description)}\n`);
+  const review = reviewOf(job);
+  if (review) out.push(await renderReview(review, root));
+  else if (typeof d.rendered === 'string' && d.rendered.length > 0) out.push(d.rendered);
+  else if (d.errorMessage) out.push(`**Error:** ${esc(d.errorMessage)}\n`);
+  else out.push('_No result recorded (yet)._\n');
+  const touched = touchedFiles(d.result);
+  if (touched.total > 0) {
+    out.push('\n## Touched files\n');
+    for (const f of touched.files) out.push(`- ${await fileLink(root, f, undefined, f)}`);
+    if (touched.total > touched.files.length) out.push(`- … and ${touched.total - touched.files.length} more`);
+  }
+  const rc = resumeCommand(job);
+  if (rc) out.push(`\nResume in a terminal: \`${rc}\`\n`);
+  return out.join('\n');
+}
+
+async function renderReview(r: ReviewResult, root: string | undefined): Promise<string> {
+  const out: string[] = [];
+  if (r.verdict) out.push(`**Verdict:** ${esc(r.verdict)}\n`);
+  if (r.summary) out.push(`${esc(r.summary)}\n`);
+  for (const w of r.warnings) out.push(`> ⚠ ${esc(w)}\n`);
+  out.push(`## Findings (${r.total})\n`);
+  if (r.total === 0) out.push('_None._\n');
+  const shown = r.findings.slice(0, MAX_RESULT_FINDINGS);
+  for (const f of shown) {
+    const loc = await fileLink(root, f.file, f.lineStart, findingLocation(f));
+    out.push(`- **[${esc(f.severity)}] ${esc(f.title)}** (${loc})`);
+    if (f.body) out.push(`  ${esc(f.body).replace(/\n/g, '\n  ')}`);
+    if (f.recommendation) out.push(`  Recommendation: ${esc(f.recommendation)}`);
+    if (f.confidence !== undefined) out.push(`  Confidence: ${f.confidence}`);
+  }
+  const more = r.total - shown.length;
+  if (more > 0) out.push(`\n_… and ${more} more finding(s) not listed._`);
+  if (r.nextSteps.length) {
+    out.push('\n## Next steps\n');
+    for (const s of r.nextSteps) out.push(`- ${esc(s)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** A link that opens the file at the line, or plain text saying why it is not opened. */
+async function fileLink(
+  root: string | undefined,
+  file: string | undefined,
+  line: number | undefined,
+  label: string,
+): Promise<string> {
+  if (!root || !file) return esc(label);
+  const loc = await locateFinding(root, file);
+  if (!loc.ok)
+    return `${esc(label)} — _${esc(loc.reason === 'outside' ? 'outside the workspace, not linked' : loc.reason === 'missing' ? 'file not found' : 'not a file')}_`;
+  const uri = vscode.Uri.file(loc.path).with({ fragment: line ? `L${line}` : '' });
+  return `[${esc(label)}](${uri.toString()})`;
+}
+
+function esc(s: string): string {
+  return s.replace(/[\\`*_[\]<>|$#()!~]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,130 @@
+// The stop review gate in the editor: per state dir in the folder row and the status bar tooltip,
+// a warning when a write turns it off or two state dirs disagree, and the Enable/Disable commands'
+// shared flow (the companion's own setup, under the launch lock, verified on disk).
+import * as os from 'os';
+import * as vscode from 'vscode';
+import type { FolderState, JobsModel } from '../core/model';
+import { folderGate, GateHistory, gateValue, type FolderGate } from '../core/reviewGate';
+import { toggleReviewGate, type ToggleResult } from '../core/reviewGate';
+import { resolveLaunchEnvironment } from '../core/companion';
+import { launchSettings, pickFolder, type LaunchArgs } from './launchFlow';
+import type { CommandDeps } from './commands/deps';
+
+const time = (ms: number) => new Date(ms).toLocaleString();
+
+/** The one monitor of this window (set by extension.ts), read by the tree and status bar hooks. */
+let active: ReviewGateMonitor | undefined;
+function setActive(m: ReviewGateMonitor | undefined): void {
+  active = m;
+}
+
+export class ReviewGateMonitor implements vscode.Disposable {
+  readonly history = new GateHistory();
+  private readonly sub: { dispose(): void };
+  private readonly warned = new Set<string>();
+
+  constructor(
+    private readonly model: JobsModel,
+    private readonly warn: (message: string, ...actions: string[]) => Thenable<string | undefined> = (m, ...a) =>
+      vscode.window.showWarningMessage(m, ...a),
+  ) {
+    setActive(this);
+    this.sub = model.onDidChange(() => this.observe());
+    this.observe();
+  }
+
+  gateOf(folder: FolderState): FolderGate {
+    return folderGate(folder.snapshots, this.history, time);
+  }
+
+  private observe(): void {
+    for (const f of this.model.folders) {
+      for (const s of f.snapshots) {
+        if (!s.exists) continue;
+        const change = this.history.observe(s.stateDir, gateValue(s.config), s.readAtMs || Date.now());
+        if (change && change.from === 'on' && change.to !== 'on' && !change.ours) {
+          void this.warn(
+            `Codex Jobs: the stop review gate of ${f.folder.name} was turned off at ${time(s.readAtMs || Date.now())} by a write to ${s.stateDir}/state.json that was not Codex Jobs (a concurrent writer's lost update writes the default config).`,
+            'Enable Again',
+          ).then((pick) => {
+            if (pick === 'Enable Again')
+              void vscode.commands.executeCommand('codexJobs.enableReviewGate', { folder: f.folder.path });
+          });
+        }
+      }
+      const g = this.gateOf(f);
+      const key = `${f.folder.path}\u0000${g.dirs.map((d) => d.value).join(',')}`;
+      if (g.disagree && !this.warned.has(key)) {
+        this.warned.add(key);
+        void this.warn(`Codex Jobs: ${g.warnings[0]}`);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    if (active === this) setActive(undefined);
+  }
+}
+
+/** Folder row: "gate on" in the description, each state dir's gate in the tooltip. */
+export function decorateFolderItem(item: vscode.TreeItem, folder: FolderState): void {
+  if (folder.snapshots.length === 0) return;
+  const g = active?.gateOf(folder) ?? folderGate(folder.snapshots);
+  item.description = `${item.description ?? ''} · stop gate ${g.summary}${g.disagree || g.warnings.length ? ' ⚠' : ''}`;
+  const lines = g.dirs.map((d) => `stop review gate ${d.value === 'on' ? 'on' : 'off'}: ${d.stateDir}`);
+  item.tooltip = [typeof item.tooltip === 'string' ? item.tooltip : '', ...lines, ...g.warnings]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** Status bar tooltip lines. */
+export function gateStatusText(model: JobsModel): string {
+  const lines: string[] = [];
+  for (const f of model.folders) {
+    if (f.snapshots.length === 0) continue;
+    const g = active?.gateOf(f) ?? folderGate(f.snapshots);
+    lines.push(`Stop review gate of ${f.folder.name}: ${g.summary}`);
+    lines.push(...g.warnings);
+  }
+  return lines.length ? `\n${lines.join('\n')}` : '';
+}
+
+/** Enable/Disable Stop Review Gate: the companion's `setup --enable-review-gate|--disable-review-gate --json`. */
+export async function runToggle(
+  deps: CommandDeps,
+  enable: boolean,
+  args?: LaunchArgs,
+): Promise<ToggleResult | undefined> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('Codex Jobs: changing the review gate needs a trusted workspace.');
+    return undefined;
+  }
+  const folder = await pickFolder(args);
+  if (!folder) return undefined;
+  const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
+  const env = await resolveLaunchEnvironment(host, launchSettings());
+  if (!env.ok) {
+    void vscode.window.showErrorMessage(`Codex Jobs: ${env.message}`);
+    return undefined;
+  }
+  const what = enable ? 'Enabling' : 'Disabling';
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `${what} the Codex stop review gate` },
+    () =>
+      toggleReviewGate({
+        companion: env.companion.script,
+        node: env.node.node,
+        cwd: folder,
+        pluginData: env.pluginData.dir,
+        enable,
+        history: active?.history,
+        log: (m) => deps.output.info(m),
+      }),
+  );
+  deps.output.info(`review gate: ${result.message}`);
+  if (result.ok) void vscode.window.showInformationMessage(`Codex Jobs: ${result.message}`);
+  else void vscode.window.showErrorMessage(`Codex Jobs: ${result.message}`);
+  void deps.model.refresh();
+  return result;
+}
