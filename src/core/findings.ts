@@ -31,6 +31,8 @@ export interface ReviewResult {
   findings: Finding[];
   /** How many the record holds (findings.length may be less: the rest are not shown). */
   total: number;
+  /** Entries left out because they are not findings (not objects, or neither title nor body). */
+  dropped: number;
   nextSteps: string[];
   /** What was wrong with the record's result (never thrown). */
   warnings: string[];
@@ -77,6 +79,7 @@ export function parseReviewResult(result: unknown, limit = MAX_FINDINGS): Review
     summary: text(s.summary),
     findings: [],
     total: 0,
+    dropped: 0,
     nextSteps: [],
     warnings,
   };
@@ -90,6 +93,7 @@ export function parseReviewResult(result: unknown, limit = MAX_FINDINGS): Review
       if (f) out.findings.push(f);
       else bad++;
     }
+    out.dropped = bad;
     if (bad) warnings.push(`${bad} finding(s) are not objects with a title or body and are left out.`);
     if (out.total > out.findings.length + bad)
       warnings.push(`${out.total - out.findings.length - bad} more finding(s) are not shown (at most ${limit}).`);
@@ -209,4 +213,35 @@ export function latestReview(jobs: readonly Job[]): Job | undefined {
     }
   }
   return best;
+}
+
+/** A review job's findings as parsed, for `status --json`; null for a job with no structured review result. */
+export function findingsJson(job: Job): {
+  verdict: string | null;
+  total: number;
+  findings: {
+    severity: string;
+    title: string;
+    file: string | null;
+    lineStart: number | null;
+    lineEnd: number | null;
+    recommendation: string | null;
+  }[];
+  warnings: string[];
+} | null {
+  const r = parseReviewResult(job.display.result);
+  if (!r) return null;
+  return {
+    verdict: r.verdict ?? null,
+    total: r.total,
+    findings: r.findings.map((f) => ({
+      severity: f.severity,
+      title: f.title,
+      file: f.file ?? null,
+      lineStart: f.lineStart ?? null,
+      lineEnd: f.lineEnd ?? null,
+      recommendation: f.recommendation ?? null,
+    })),
+    warnings: r.warnings,
+  };
 }

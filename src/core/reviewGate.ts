@@ -252,3 +252,13 @@ export async function toggleReviewGate(req: ToggleRequest): Promise<ToggleResult
   if (locked.compromised) message += ' Warning: the launch lock was lost while held.';
   return { ...v, stateDir, lockWaitMs: locked.lockWaitMs, message };
 }
+
+/** Each state dir's `config.stopReviewGate` as state.json says (null: unreadable or not set), for `status --json`. */
+export async function readStopReviewGates(stateDirs: readonly string[]): Promise<Record<string, boolean | null>> {
+  const out: Record<string, boolean | null> = {};
+  for (const d of stateDirs) {
+    const v = await readGate(d);
+    out[d] = v === 'on' ? true : v === 'off' ? false : null;
+  }
+  return out;
+}

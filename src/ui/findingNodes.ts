@@ -44,7 +44,7 @@ export function findingNodes(parent: FindingNode['parent']): FindingNode[] {
   if (!r) return [];
   const shown = r.findings.slice(0, MAX_FINDING_ROWS);
   const nodes = shown.map((f, i) => new FindingNode(f, 0, i, parent));
-  const more = r.total - shown.length;
+  const more = r.total - r.dropped - shown.length;
   if (more > 0 || r.warnings.length) nodes.push(new FindingNode(undefined, more, shown.length, parent));
   return nodes;
 }

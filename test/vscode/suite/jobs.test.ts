@@ -122,7 +122,7 @@ suite('Jobs view', function () {
     assert.strictEqual(icon(SCENARIO_IDS.stale), 'debug-disconnect');
     assert.strictEqual(icon(SCENARIO_IDS.pidReused), 'arrow-swap');
     assert.strictEqual(icon(SCENARIO_IDS.completed), 'pass');
-    assert.strictEqual(icon(SCENARIO_IDS.failed), 'error');
+    assert.strictEqual(icon(SCENARIO_IDS.failed), 'dashboard', 'its error ("rate limited") is a usage limit');
     const run = byId.get(SCENARIO_IDS.running)!;
     assert.strictEqual(run.item.label, 'rescue · Codex Task');
     assert.match(String(run.item.description), /^investigating · \d+m \d\ds$/);
