@@ -1,16 +1,18 @@
 // The built `codex-jobs` bin, run as users run it, against golden outputs.
 // UPDATE_GOLDEN=1 rewrites the golden files (review the diff before committing them).
+// CODEX_JOBS_TEST_BIN runs another build instead (e.g. an older one, to see a test fail on it).
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile, spawn } from 'child_process';
+import { execFile, execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { writeScenario, SCENARIO_IDS } from '../fixtures/scenario';
 import { ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
+import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
 import { sandbox, type Sandbox } from './helpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
-const BIN = path.join(repo, 'dist', 'cli.js');
+const BIN = process.env.CODEX_JOBS_TEST_BIN ?? path.join(repo, 'dist', 'cli.js');
 const GOLDEN = path.join(repo, 'test', 'golden');
 let archiveDir = '';
 
@@ -168,5 +170,410 @@ describe('codex-jobs CLI', () => {
     const r = await cli(['frobnicate']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unknown command "frobnicate"/);
+  });
+});
+
+/** A state dir of its own for a workspace under `sb.root`, with `jobs` in its index. */
+async function extraWorkspace(sb: Sandbox, name: string, jobs: Record<string, unknown>[]): Promise<Sandbox> {
+  const workspace = path.join(sb.tmp, name);
+  await fs.mkdir(workspace, { recursive: true });
+  const stateDir = path.join(sb.root, await stateDirName(await resolveWorkspaceRoot(workspace)));
+  await fs.mkdir(path.join(stateDir, 'jobs'), { recursive: true });
+  await fs.writeFile(path.join(stateDir, 'state.json'), JSON.stringify({ version: 1, jobs }));
+  return { ...sb, workspace, stateDir, cleanup: () => fs.rm(stateDir, { recursive: true, force: true }) };
+}
+
+/** Runs `command` in a shell; resolves with its exit code and what it wrote. */
+function sh(command: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'sh',
+      ['-c', command],
+      { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        resolve({
+          code: err ? ((err as { code?: number }).code ?? 1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        }),
+    );
+  });
+}
+
+/** Starts every terminal control sequence (color, clear screen). */
+const ESC = '\u001b';
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('codex-jobs as a command line tool', () => {
+  let sb: Sandbox;
+  before(async () => {
+    sb = await sandbox('cli-tool-ws');
+    archiveDir = path.join(sb.tmp, 'archive');
+    await fs.mkdir(sb.root, { recursive: true });
+  });
+  after(() => sb.cleanup());
+
+  test('--help, -h, help <command> and <command> --help say what every option does; --version', async () => {
+    const pkg = JSON.parse(await fs.readFile(path.join(repo, 'package.json'), 'utf8')) as { version: string };
+    const v = await cli(['--version']);
+    assert.equal(v.code, 0, v.stderr);
+    assert.equal(v.stdout, `codex-jobs ${pkg.version}\n`);
+    const texts: Record<string, string> = {};
+    for (const args of [['--help'], ['-h'], ['help']]) {
+      const r = await cli(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, '');
+      for (const c of ['status', 'watch', 'log', 'brokers', 'reap'])
+        assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+      texts.tool = r.stdout;
+    }
+    const options: Record<string, string[]> = {
+      status: ['--json', '--all', '--state-root <dir>', '--help'],
+      watch: ['--state-root <dir>', '--help'],
+      log: ['--follow', '--state-root <dir>', '--help'],
+      brokers: ['--json', '--grace-seconds <seconds>', '--state-root <dir>', '--help'],
+      reap: ['--dry-run', '--yes', '--grace-seconds <seconds>', '--state-root <dir>', '--help'],
+    };
+    for (const [c, opts] of Object.entries(options)) {
+      const r = await cli([c, '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^usage: codex-jobs ${c} `));
+      // Every option on a line of its own, followed by what it does.
+      for (const o of opts) assert.match(r.stdout, new RegExp(`${o.replace(/[<>]/g, '.')}\\s{2,}\\S`), `${c}: ${o}`);
+      assert.equal((await cli(['help', c])).stdout, r.stdout);
+      assert.equal((await cli([c, '-h'])).stdout, r.stdout);
+      texts[c] = r.stdout;
+    }
+    await golden('help', texts);
+  });
+
+  test('usage errors exit 2, name what is wrong on stderr and point to --help', async () => {
+    const cases: [string[], RegExp][] = [
+      [['status', '--bogus'], /unknown option "--bogus"/],
+      [['status', '-x'], /unknown option "-x"/],
+      [['--bogus'], /unknown option "--bogus"/],
+      [['brokers', '--grace-seconds', 'abc'], /--grace-seconds needs a number of seconds, got "abc"/],
+      [['brokers', '--grace-seconds=abc'], /--grace-seconds needs a number of seconds, got "abc"/],
+      [['brokers', '--grace-seconds=-5'], /--grace-seconds needs a number of seconds, got "-5"/],
+      [['brokers', '--grace-seconds'], /"--grace-seconds" needs a value/],
+      [['status', '--json=yes'], /"--json" takes no value/],
+      [['status', 'a', 'b'], /too many arguments: "b"/],
+      [['reap', 'extra'], /reap takes no arguments, got "extra"/],
+      [['log'], /log needs <id>/],
+      [['status', '--all', sb.workspace], /--all .* takes no path/],
+      [['frobnicate'], /unknown command "frobnicate"/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(args);
+      const what = `codex-jobs ${args.join(' ')}`;
+      assert.equal(r.code, 2, `${what}: exit ${r.code}, stderr ${r.stderr}`);
+      assert.match(r.stderr, message, what);
+      assert.match(r.stderr, /codex-jobs (\w+ )?--help/, `${what} points to --help`);
+      assert.equal(r.stdout, '', what);
+    }
+  });
+
+  test('--grace-seconds=N and --grace-seconds N both work', async () => {
+    // A fresh session dir with no broker: "starting" within the grace period, "dead" past it.
+    const tmp = path.join(sb.tmp, 'grace-tmp');
+    await fs.mkdir(path.join(tmp, 'cxc-gracecli'), { recursive: true });
+    const env = { TMPDIR: tmp };
+    for (const [args, cls] of [
+      [['--grace-seconds=0'], 'dead'],
+      [['--grace-seconds', '0'], 'dead'],
+      [['--grace-seconds=3600'], 'starting'],
+      [['--grace-seconds', '3600.5'], 'starting'],
+    ] as [string[], string][]) {
+      const r = await cli(['brokers', '--json', ...args, '--state-root', sb.root], env);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      const mine = JSON.parse(r.stdout).brokers.filter((b: { dir: string | null }) => b.dir?.startsWith(tmp));
+      assert.deepEqual(
+        mine.map((b: { class: string }) => b.class),
+        [cls],
+        args.join(' '),
+      );
+    }
+  });
+
+  test('a path or state root that does not exist is an error: exit 1, on stderr', async () => {
+    const missing = path.join(sb.tmp, 'does', 'not', 'exist');
+    for (const args of [
+      ['status', '--state-root', sb.root, missing],
+      ['status', '--json', '--state-root', sb.root, missing],
+      ['status', '--state-root', missing, sb.workspace],
+      ['log', 'task-mwu0a001-run001', '--state-root', sb.root, missing],
+      ['brokers', '--state-root', missing],
+    ]) {
+      const r = await cli(args);
+      assert.equal(r.code, 1, `${args.join(' ')}: exit ${r.code}`);
+      assert.ok(r.stderr.includes(missing) && /does not exist/.test(r.stderr), r.stderr);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  test('status --json of a large state into a pipe read late loses no byte; a reader that leaves early is no error', async () => {
+    const ws = await extraWorkspace(
+      sb,
+      'big-ws',
+      Array.from({ length: 200 }, (_, i) => ({
+        id: `task-mwu0c${String(i).padStart(3, '0')}-big${String(i).padStart(3, '0')}`,
+        kind: 'task',
+        status: 'completed',
+        summary: `job ${i} `.padEnd(2000, 'x'),
+        createdAt: new Date(Date.now() - 60_000).toISOString(),
+        completedAt: new Date().toISOString(),
+      })),
+    );
+    const cmd = `${q(process.execPath)} ${q(BIN)} status --json --state-root ${q(sb.root)} ${q(ws.workspace)}`;
+    const env = { CODEX_JOBS_ARCHIVE_DIR: archiveDir };
+    const whole = await cli(['status', '--json', '--state-root', sb.root, ws.workspace]);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.ok(whole.stdout.length > 4 * 65_536, `large enough: ${whole.stdout.length} bytes`);
+    // The reader starts a second late: the CLI has long finished and must wait for it.
+    const out = path.join(sb.tmp, 'late.json');
+    const late = await sh(`${cmd} | { sleep 1; cat > ${q(out)}; }`, env);
+    assert.equal(late.stderr, '');
+    const got = await fs.readFile(out, 'utf8');
+    assert.equal(got.length, whole.stdout.length, 'every byte arrived');
+    assert.equal(JSON.parse(got).jobs.length, 200);
+    // `| head -c 100`: the pipe closes early; no stack trace, no message, exit 0 (like ripgrep).
+    const early = await sh(`${cmd} | head -c 100 > /dev/null; exit 0`, env);
+    assert.equal(early.stderr, '', 'nothing said when the reader leaves');
+    const code = await sh(`${cmd} | head -c 100 > /dev/null`, env);
+    assert.equal(code.code, 0);
+    await ws.cleanup();
+  });
+
+  test('log never follows a link and never opens a FIFO: exit 1 naming the file', async () => {
+    const ws = await extraWorkspace(sb, 'links-ws', [
+      { id: 'task-mwu0d001-lnk001', status: 'completed' },
+      { id: 'task-mwu0d002-ffo002', status: 'completed' },
+    ]);
+    const secret = path.join(sb.tmp, 'secret.txt');
+    await fs.writeFile(secret, 'SECRET CONTENT\n');
+    const link = path.join(ws.stateDir, 'jobs', 'task-mwu0d001-lnk001.log');
+    const fifo = path.join(ws.stateDir, 'jobs', 'task-mwu0d002-ffo002.log');
+    await fs.symlink(secret, link);
+    execFileSync('mkfifo', [fifo]);
+    const l = await cli(['log', 'task-mwu0d001-lnk001', '--state-root', sb.root, ws.workspace]);
+    assert.equal(l.code, 1, l.stderr);
+    assert.equal(l.stdout, '', 'nothing of the link target is printed');
+    assert.ok(l.stderr.includes(link) && /symbolic link/.test(l.stderr), l.stderr);
+    const f = await cli(['log', 'task-mwu0d002-ffo002', '--state-root', sb.root, ws.workspace]);
+    assert.equal(f.code, 1, f.stderr);
+    assert.ok(f.stderr.includes(fifo) && /not a regular file \(FIFO\)/.test(f.stderr), f.stderr);
+    const ff = await cli(['log', '--follow', 'task-mwu0d001-lnk001', '--state-root', sb.root, ws.workspace]);
+    assert.equal(ff.code, 1, ff.stderr);
+    assert.equal(ff.stdout, '');
+    await ws.cleanup();
+  });
+
+  test("warnings go to stderr in text mode (exit 0), and into --json's warnings, the archive's too", async () => {
+    const ws = await extraWorkspace(sb, 'warn-ws', [
+      { id: 'task-mwu0e001-wrn001', status: 'completed' },
+      { id: '../escape', status: 'completed' },
+    ]);
+    const archive = path.join(sb.tmp, 'warn-archive');
+    await fs.mkdir(path.join(archive, '0123456789abcdef'), { recursive: true });
+    await fs.writeFile(path.join(archive, '0123456789abcdef', 'task-mwu0e009-bad009.json'), '{ torn');
+    const env = { CODEX_JOBS_ARCHIVE_DIR: archive };
+    const t = await cli(['status', '--state-root', sb.root, ws.workspace], env);
+    assert.equal(t.code, 0, t.stderr);
+    assert.ok(!t.stdout.includes('../escape'), `no warning on stdout: ${t.stdout}`);
+    assert.match(t.stderr, /warning: .*state\.json: .*"\.\.\/escape"/);
+    assert.match(t.stderr, /warning: .*task-mwu0e009-bad009\.json: archive entry skipped/);
+    const j = await cli(['status', '--json', '--state-root', sb.root, ws.workspace], env);
+    assert.equal(j.code, 0, j.stderr);
+    const warnings = JSON.parse(j.stdout).warnings as { file: string; message: string }[];
+    assert.ok(warnings.some((w) => w.message.includes('"../escape"')));
+    assert.ok(
+      warnings.some((w) => w.file.endsWith('task-mwu0e009-bad009.json')),
+      JSON.stringify(warnings),
+    );
+    await ws.cleanup();
+  });
+
+  test(
+    'on a terminal: a header, rows cut to its width, color unless NO_COLOR; into a pipe: whole rows, no color',
+    { skip: !hasScript && 'needs script(1) for a terminal' },
+    async () => {
+      const long = 'Fix the flaky reader test on CI '.repeat(6).trim();
+      const ws = await extraWorkspace(sb, 'tty-ws', [
+        {
+          id: 'task-mwu0f001-tty001',
+          kind: 'task',
+          status: 'failed',
+          summary: long,
+          errorMessage: 'turn/start failed: rate limited',
+          createdAt: new Date(Date.now() - 120_000).toISOString(),
+          completedAt: new Date().toISOString(),
+        },
+      ]);
+      const cmd = `${q(process.execPath)} ${q(BIN)} status --state-root ${q(sb.root)} ${q(ws.workspace)}`;
+      const env = { CODEX_JOBS_ARCHIVE_DIR: archiveDir };
+      const onTerminal = (extra: string) => sh(`script -qec ${q(`stty cols 70; ${extra}${cmd}`)} /dev/null`, env);
+      const colored = await onTerminal('');
+      assert.equal(colored.code, 0, colored.stderr);
+      assert.ok(colored.stdout.includes(ESC), 'colored on a terminal');
+      const plain = await onTerminal('NO_COLOR=1 ');
+      assert.ok(!plain.stdout.includes(ESC), 'no color with NO_COLOR');
+      const lines = plain.stdout.replace(/\r/g, '').split('\n').filter(Boolean);
+      assert.match(lines[0], /^ID\s+JOB$/);
+      for (const l of lines) assert.ok(l.length <= 70, `cut to 70 columns: ${l.length}: ${l}`);
+      // The summary is shortened first: the status stays visible.
+      assert.match(lines[1], /^task-mwu0f001-tty001\s+Fix the f\S*… · failed · /);
+      const piped = await sh(cmd, env);
+      assert.ok(!piped.stdout.includes(ESC), 'no color into a pipe');
+      assert.ok(piped.stdout.includes(long), 'whole rows into a pipe');
+      assert.match(piped.stdout, /^ID\s+KIND\s+JOB$/m);
+      await ws.cleanup();
+    },
+  );
+
+  test('watch on a terminal redraws in place', { skip: !hasScript && 'needs script(1) for a terminal' }, async () => {
+    const ws = await extraWorkspace(sb, 'watch-tty-ws', [{ id: 'task-mwu0g101-wat101', status: 'completed' }]);
+    const cmd = `${q(process.execPath)} ${q(BIN)} watch --state-root ${q(sb.root)} ${q(ws.workspace)}`;
+    // Ctrl-C after a few seconds: the exit status is the CLI's own.
+    const r = await sh(`script -qec ${q(`timeout --preserve-status -s INT 5 ${cmd}`)} /dev/null`, {
+      CODEX_JOBS_ARCHIVE_DIR: archiveDir,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.ok(r.stdout.includes(`${ESC}[H${ESC}[2J`), 'cleared and redrawn');
+    assert.match(r.stdout, /task-mwu0g101-wat101/);
+    await ws.cleanup();
+  });
+
+  test('watch into a pipe prints a plain snapshot per change, no control codes; Ctrl-C ends it with exit 0', async () => {
+    const ws = await extraWorkspace(sb, 'watch-ws', [{ id: 'task-mwu0g001-wat001', status: 'completed' }]);
+    const child = spawn(process.execPath, [BIN, 'watch', '--state-root', sb.root, ws.workspace], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const until = async (ok: () => boolean, what: string) => {
+      for (let waited = 0; !ok(); waited += 50) {
+        if (waited > 15_000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(out)} ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await until(() => /1 jobs: /.test(out), 'the first snapshot');
+      await fs.writeFile(
+        path.join(ws.stateDir, 'state.json'),
+        JSON.stringify({
+          version: 1,
+          jobs: [
+            { id: 'task-mwu0g001-wat001', status: 'completed' },
+            { id: 'task-mwu0g002-wat002', status: 'completed' },
+          ],
+        }),
+      );
+      await until(() => out.includes('task-mwu0g002-wat002') && /2 jobs: /.test(out), 'a second snapshot');
+      assert.ok(!out.includes(ESC), 'no control codes into a pipe');
+      assert.equal(out.match(/^== /gm)?.length, 2, `one snapshot per change: ${out}`);
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, err);
+    await ws.cleanup();
+  });
+});
+
+describe('codex-jobs log --follow', () => {
+  let sb: Sandbox;
+  before(async () => {
+    sb = await sandbox('cli-follow-ws');
+    archiveDir = path.join(sb.tmp, 'archive');
+  });
+  after(() => sb.cleanup());
+
+  function follow(ws: Sandbox, id: string) {
+    const child = spawn(process.execPath, [BIN, 'log', '--follow', id, '--state-root', sb.root, ws.workspace], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
+    });
+    const io = { out: '', err: '' };
+    child.stdout!.on('data', (d: Buffer) => (io.out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (io.err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const until = async (ok: () => boolean, what: string) => {
+      for (let waited = 0; !ok(); waited += 50) {
+        if (waited > 15_000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(io)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    return { child, io, exited, until };
+  }
+
+  /** CPU seconds a process has used (Linux /proc), or undefined elsewhere. */
+  async function cpuSeconds(pid: number): Promise<number | undefined> {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    if (!stat) return undefined;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  }
+
+  test('prints what is appended and a re-created log from its start, without busy polling; Ctrl-C exits 0', async () => {
+    const id = 'task-mwu0h001-fol001';
+    const ws = await extraWorkspace(sb, 'follow-ws', [{ id, status: 'running' }]);
+    const log = path.join(ws.stateDir, 'jobs', `${id}.log`);
+    await fs.writeFile(log, 'first line\n');
+    const f = follow(ws, id);
+    try {
+      await f.until(() => f.io.out.includes('first line\n'), 'the log so far');
+      await fs.appendFile(log, 'second line\n');
+      await f.until(() => f.io.out.includes('second line\n'), 'the appended line');
+      // Idle, a follower sleeps: well under half a CPU over two seconds (a busy loop takes all of one).
+      const before = await cpuSeconds(f.child.pid!);
+      await new Promise((r) => setTimeout(r, 2000));
+      const after = await cpuSeconds(f.child.pid!);
+      if (before !== undefined && after !== undefined) assert.ok(after - before < 1, `CPU ${after - before} s idle`);
+      await fs.rm(log);
+      await fs.writeFile(log, 'a new life\n');
+      await f.until(() => f.io.out.includes('a new life\n'), 'the re-created log');
+      assert.equal(f.io.out, 'first line\nsecond line\na new life\n');
+    } finally {
+      f.child.kill('SIGINT');
+    }
+    assert.equal(await f.exited, 0, f.io.err);
+    assert.equal(f.io.err, '');
+    await ws.cleanup();
+  });
+
+  test('a log swapped for a symbolic link while followed is refused: exit 1 naming it, the target never printed', async () => {
+    const id = 'task-mwu0h002-fol002';
+    const ws = await extraWorkspace(sb, 'follow-link-ws', [{ id, status: 'running' }]);
+    const log = path.join(ws.stateDir, 'jobs', `${id}.log`);
+    const secret = path.join(sb.tmp, 'secret.txt');
+    await fs.writeFile(secret, 'SECRET CONTENT\n');
+    await fs.writeFile(log, 'first line\n');
+    const f = follow(ws, id);
+    try {
+      await f.until(() => f.io.out.includes('first line\n'), 'the log so far');
+      await fs.rm(log);
+      await fs.symlink(secret, log);
+      const code = await Promise.race([
+        f.exited,
+        new Promise((_, rej) => setTimeout(() => rej(new Error(`still following: ${JSON.stringify(f.io)}`)), 15_000)),
+      ]);
+      assert.equal(code, 1);
+      assert.ok(f.io.err.includes(log) && /symbolic link/.test(f.io.err), f.io.err);
+      assert.ok(!f.io.out.includes('SECRET'), f.io.out);
+    } finally {
+      f.child.kill('SIGKILL');
+    }
+    await ws.cleanup();
   });
 });

@@ -1,0 +1,319 @@
+// The command line's grammar: every command, its options and what they do, parsed by Node's strict
+// util.parseArgs. A usage error names what was wrong and where --help is; help text is made from the
+// same specs, so an option cannot exist without being documented.
+import * as path from 'path';
+import { parseArgs as nodeParseArgs } from 'util';
+
+/** Wrong use of the command line: exit 2, message on stderr. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command whose --help explains it, when known. */
+    readonly command?: CommandName,
+  ) {
+    super(message);
+  }
+}
+
+export type CommandName = 'status' | 'watch' | 'log' | 'brokers' | 'reap';
+
+interface OptionSpec {
+  type: 'boolean' | 'string';
+  short?: string;
+  multiple?: boolean;
+  /** The value's name in help, for string options. */
+  value?: string;
+  help: string;
+}
+
+interface PositionalSpec {
+  name: string;
+  required: boolean;
+  help: string;
+}
+
+interface CommandSpec {
+  summary: string;
+  positionals: PositionalSpec[];
+  options: Record<string, OptionSpec>;
+  /** Extra lines at the end of its help. */
+  notes?: string[];
+}
+
+const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'Show this help and exit.' };
+const STATE_ROOT: OptionSpec = {
+  type: 'string',
+  multiple: true,
+  value: 'dir',
+  help: 'Look for state dirs only under <dir> (repeatable); replaces the default roots.',
+};
+const GRACE: OptionSpec = {
+  type: 'string',
+  value: 'seconds',
+  help: 'An unreferenced broker younger than this is "starting", not an orphan (default 30).',
+};
+const JSON_OUT: OptionSpec = { type: 'boolean', help: 'Print one JSON object instead of text.' };
+const PATH_ARG: PositionalSpec = {
+  name: 'path',
+  required: false,
+  help: 'A folder of the workspace (default: the current directory).',
+};
+
+export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
+  status: {
+    summary: 'The jobs of a workspace, with statuses verified against the running processes.',
+    positionals: [PATH_ARG],
+    options: {
+      json: JSON_OUT,
+      all: { type: 'boolean', help: 'Every workspace under the roots, not one path.' },
+      'state-root': STATE_ROOT,
+      help: HELP,
+    },
+    notes: ['On a terminal, rows are cut to its width; into a pipe or file they are printed whole.'],
+  },
+  watch: {
+    summary: 'A live view of the jobs of a workspace, until Ctrl-C.',
+    positionals: [PATH_ARG],
+    options: { 'state-root': STATE_ROOT, help: HELP },
+    notes: ['On a terminal the view is redrawn in place; otherwise a new snapshot is printed after each change.'],
+  },
+  log: {
+    summary: "Print a job's log.",
+    positionals: [{ name: 'id', required: true, help: 'The job id, e.g. task-mwu0a001-run001.' }, PATH_ARG],
+    options: {
+      follow: { type: 'boolean', short: 'f', help: 'Keep printing what is appended, until Ctrl-C.' },
+      'state-root': STATE_ROOT,
+      help: HELP,
+    },
+    notes: ['A log that is a symbolic link, a FIFO or anything but a regular file is refused (exit 1).'],
+  },
+  brokers: {
+    summary: 'Every app-server broker and leftover broker session dir, and its class.',
+    positionals: [],
+    options: { json: JSON_OUT, 'grace-seconds': GRACE, 'state-root': STATE_ROOT, help: HELP },
+  },
+  reap: {
+    summary: 'End orphan brokers and clear dead broker session dirs.',
+    positionals: [],
+    options: {
+      'dry-run': { type: 'boolean', short: 'n', help: 'Only say what would be done.' },
+      yes: { type: 'boolean', short: 'y', help: 'Do not ask first (needed when not run from a terminal).' },
+      'grace-seconds': GRACE,
+      'state-root': STATE_ROOT,
+      help: HELP,
+    },
+  },
+};
+
+export const COMMAND_NAMES = Object.keys(COMMAND_SPECS) as CommandName[];
+
+/** A parsed command line, with every option of every command (false/empty where not given). */
+export interface Args {
+  command: CommandName;
+  positional: string[];
+  json: boolean;
+  all: boolean;
+  follow: boolean;
+  dryRun: boolean;
+  yes: boolean;
+  /** Absolute paths. */
+  stateRoots: string[];
+  graceMs: number;
+}
+
+export type Parsed =
+  | { kind: 'run'; args: Args }
+  | { kind: 'help'; text: string }
+  | { kind: 'version' }
+  | { kind: 'usage-error'; error: UsageError };
+
+const TOOL_OPTIONS: Record<string, OptionSpec> = {
+  help: HELP,
+  version: { type: 'boolean', help: 'Print the version and exit.' },
+};
+
+/** Parses argv (without node and the script). Never throws: a usage error is a result. */
+export function parseCommandLine(argv: string[]): Parsed {
+  try {
+    return parseOrThrow(argv);
+  } catch (err) {
+    if (err instanceof UsageError) return { kind: 'usage-error', error: err };
+    throw err;
+  }
+}
+
+function parseOrThrow(argv: string[]): Parsed {
+  const first = argv[0];
+  if (first === undefined) return { kind: 'run', args: toArgs('status', {}, []) };
+  if (first.startsWith('-')) {
+    const { values, positionals } = strictParseWithPositionals(argv, TOOL_OPTIONS, undefined);
+    const topic = positionals[0];
+    if (values.version && !values.help) return { kind: 'version' };
+    // `codex-jobs --help status` helps with status, as `codex-jobs help status` does.
+    if (topic !== undefined && !(values.help && isCommand(topic) && positionals.length === 1))
+      throw new UsageError(`unexpected "${topic}" (the command comes first: codex-jobs <command> [options])`);
+    return { kind: 'help', text: topic ? commandHelp(topic as CommandName) : toolHelp() };
+  }
+  if (first === 'help') {
+    const topic = argv[1];
+    if (topic === undefined) return { kind: 'help', text: toolHelp() };
+    if (!isCommand(topic)) throw new UsageError(`unknown command "${topic}"`);
+    if (argv.length > 2) throw new UsageError(`help takes one command name, got "${argv[2]}" too`);
+    return { kind: 'help', text: commandHelp(topic) };
+  }
+  if (!isCommand(first)) throw new UsageError(`unknown command "${first}"`);
+  const spec = COMMAND_SPECS[first];
+  const rest = argv.slice(1);
+  const { values, positionals } = strictParseWithPositionals(rest, spec.options, first);
+  if (values.help) return { kind: 'help', text: commandHelp(first) };
+  const max = spec.positionals.length;
+  const required = spec.positionals.filter((p) => p.required);
+  if (positionals.length > max)
+    throw new UsageError(
+      max === 0
+        ? `${first} takes no arguments, got "${positionals[0]}"`
+        : `too many arguments: "${positionals[max]}" (${first} takes ${spec.positionals.map(positionalUsage).join(' ')})`,
+      first,
+    );
+  if (positionals.length < required.length)
+    throw new UsageError(`${first} needs <${required[positionals.length].name}>`, first);
+  if (values.all && positionals.length > 0)
+    throw new UsageError(`--all covers every workspace; it takes no path (got "${positionals[0]}")`, first);
+  return { kind: 'run', args: toArgs(first, values, positionals) };
+}
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+function toArgs(command: CommandName, values: Values, positional: string[]): Args {
+  const roots = (values['state-root'] as string[] | undefined) ?? [];
+  for (const r of roots) if (r === '') throw new UsageError('--state-root needs a directory, got ""', command);
+  return {
+    command,
+    positional,
+    json: values.json === true,
+    all: values.all === true,
+    follow: values.follow === true,
+    dryRun: values['dry-run'] === true,
+    yes: values.yes === true,
+    stateRoots: roots.map((r) => path.resolve(r)),
+    graceMs: values['grace-seconds'] === undefined ? 30_000 : seconds(values['grace-seconds'] as string, command),
+  };
+}
+
+/** A non-negative number of seconds ("5", "0.5"); anything else is a usage error. */
+function seconds(text: string, command: CommandName): number {
+  if (!/^\d+(\.\d+)?$/.test(text.trim()))
+    throw new UsageError(`--grace-seconds needs a number of seconds, got "${text}"`, command);
+  return Number(text) * 1000;
+}
+
+function isCommand(name: string): name is CommandName {
+  return Object.prototype.hasOwnProperty.call(COMMAND_SPECS, name);
+}
+
+function nodeOptions(options: Record<string, OptionSpec>) {
+  return Object.fromEntries(
+    // Node validates every key given, so only the ones set are passed.
+    Object.entries(options).map(([name, o]) => [
+      name,
+      { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+    ]),
+  );
+}
+
+function strictParseWithPositionals(
+  argv: string[],
+  options: Record<string, OptionSpec>,
+  command: CommandName | undefined,
+): { values: Values; positionals: string[] } {
+  try {
+    const r = nodeParseArgs({ args: argv, options: nodeOptions(options), allowPositionals: true, strict: true });
+    return { values: r.values as Values, positionals: r.positionals };
+  } catch (err) {
+    throw new UsageError(explain(argv, options, err), command);
+  }
+}
+
+/**
+ * Node's strict errors, said plainly: a second, lenient pass over the tokens finds the culprit
+ * (Node's own message is the fallback).
+ */
+function explain(argv: string[], options: Record<string, OptionSpec>, err: unknown): string {
+  const { tokens } = nodeParseArgs({
+    args: argv,
+    options: nodeOptions(options),
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const o = options[t.name];
+    if (!o) return `unknown option "${t.rawName}"`;
+    if (o.type === 'boolean' && t.value !== undefined) return `option "${t.rawName}" takes no value (got "${t.value}")`;
+    if (o.type === 'string' && t.value === undefined)
+      return `option "${t.rawName}" needs a value: ${t.rawName} <${o.value}>`;
+    if (o.type === 'string' && !t.inlineValue && t.value?.startsWith('-'))
+      return `option "${t.rawName}" needs a value, got the option "${t.value}" (use ${t.rawName}=${t.value} if that is the value)`;
+  }
+  return (err as Error).message;
+}
+
+function positionalUsage(p: PositionalSpec): string {
+  return p.required ? `<${p.name}>` : `[${p.name}]`;
+}
+
+function optionUsage(name: string, o: OptionSpec): string {
+  const long = `--${name}${o.type === 'string' ? ` <${o.value}>` : ''}`;
+  return o.short ? `-${o.short}, ${long}` : `    ${long}`;
+}
+
+function table(rows: [string, string][]): string[] {
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`);
+}
+
+export function commandUsage(name: CommandName): string {
+  const spec = COMMAND_SPECS[name];
+  return ['codex-jobs', name, '[options]', ...spec.positionals.map(positionalUsage)].join(' ');
+}
+
+export function commandHelp(name: CommandName): string {
+  const spec = COMMAND_SPECS[name];
+  const lines = [`usage: ${commandUsage(name)}`, '', spec.summary];
+  if (spec.positionals.length) lines.push('', 'Arguments:', ...table(spec.positionals.map((p) => [p.name, p.help])));
+  lines.push(
+    '',
+    'Options:',
+    ...table(Object.entries(spec.options).map(([n, o]) => [optionUsage(n, o), o.help] as [string, string])),
+  );
+  if (spec.notes) lines.push('', ...spec.notes);
+  lines.push('', EXIT_CODES);
+  return lines.join('\n');
+}
+
+const EXIT_CODES = 'Exit status: 0 done (warnings included), 1 failed or declined, 2 usage error.';
+
+export function toolHelp(): string {
+  return [
+    'usage: codex-jobs <command> [options] [arguments]',
+    '',
+    'See, follow and clean up Codex companion jobs, with statuses verified against the OS.',
+    '',
+    'Commands:',
+    ...table(COMMAND_NAMES.map((n) => [n, COMMAND_SPECS[n].summary])),
+    '',
+    'Options:',
+    ...table(Object.entries(TOOL_OPTIONS).map(([n, o]) => [optionUsage(n, o), o.help])),
+    '',
+    'With no command, `status` runs. `codex-jobs <command> --help` (or `codex-jobs help <command>`)',
+    'says what each option of a command does.',
+    '',
+    EXIT_CODES,
+  ].join('\n');
+}
+
+/** Where a usage error points the user. */
+export function helpHint(command?: CommandName): string {
+  return command ? `Try 'codex-jobs ${command} --help'.` : "Try 'codex-jobs --help'.";
+}

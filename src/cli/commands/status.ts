@@ -1,0 +1,58 @@
+// `codex-jobs status`: the jobs of a workspace (or of every workspace with --all), as a table or JSON.
+import { countJobs } from '../../core/classify';
+import { kindLabelOf, titleOf } from '../../core/format';
+import type { Job } from '../../core/types';
+import type { Args } from '../args';
+import { collect, printWarnings } from '../jobs';
+import type { Output } from '../output';
+import { jobsTable, totalsLine } from '../table';
+
+/** One job in `status --json`; fields may be added, never renamed or removed. */
+export function jobJson(j: Job) {
+  const d = j.display;
+  return {
+    id: j.id,
+    status: j.status,
+    recordedStatus: j.recordedStatus ?? null,
+    flags: j.flags,
+    kind: d.kind ?? null,
+    kindLabel: kindLabelOf(j),
+    title: titleOf(j),
+    phase: d.phase ?? null,
+    pid: d.pid ?? null,
+    verification: j.verification ? { outcome: j.verification.outcome, detail: j.verification.detail } : null,
+    summary: d.summary ?? null,
+    errorMessage: d.errorMessage ?? null,
+    createdAt: d.createdAt ?? null,
+    startedAt: d.startedAt ?? null,
+    updatedAt: d.updatedAt ?? null,
+    completedAt: d.completedAt ?? null,
+    threadId: d.threadId ?? null,
+    stateDir: j.stateDir,
+    recordPath: j.recordPath,
+    logPath: j.logPath,
+    logBytes: j.log.size ?? null,
+    archived: j.archived ? { how: j.archived.how, logPath: j.archived.logPath, logBytes: j.archived.logBytes } : null,
+  };
+}
+
+export async function statusCommand(a: Args, io: Output): Promise<number> {
+  const r = await collect(a);
+  if (a.json) {
+    const body = {
+      workspace: r.workspace,
+      stateDirs: r.stateDirs,
+      counts: countJobs(r.jobs),
+      jobs: r.jobs.map(jobJson),
+      warnings: r.warnings,
+    };
+    await io.line(JSON.stringify(body, null, 2));
+    return 0;
+  }
+  if (r.stateDirs.length === 0) await io.line(`No Codex companion state for ${r.workspace ?? 'any workspace'}.`);
+  const opts = { now: Date.now(), width: io.width, paint: io.paint.bind(io) };
+  if (r.jobs.length) await io.line(jobsTable(r.jobs, opts).join('\n'));
+  await io.line(totalsLine(r.jobs));
+  printWarnings(r.warnings, (l) => io.error(l));
+  return 0;
+}

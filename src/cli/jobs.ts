@@ -1,0 +1,116 @@
+// What the commands read: the state roots, a model of one workspace (or every state dir under the
+// roots), the process table and the CLI's own archive. Paths the user names must exist.
+import * as os from 'os';
+import * as path from 'path';
+import { promises as fs } from 'fs';
+import { JobsModel } from '../core/model';
+import { createProcessTable } from '../core/processes';
+import { candidateRoots, defaultHostEnv, enumerateStateDirs } from '../core/discovery';
+import { loadStateDir } from '../core/snapshot';
+import { verifyJobs } from '../core/verify';
+import { JobArchive } from '../core/archive';
+import { DEFAULT_SETTINGS, type Job, type ProcessTable, type ReadWarning, type StateRoot } from '../core/types';
+import type { Args } from './args';
+
+let sharedTable: ProcessTable | undefined;
+export const processTable = (): ProcessTable => (sharedTable ??= createProcessTable());
+
+let sharedArchive: JobArchive | undefined;
+
+/** The CLI keeps what it sees too, in a per-user dir (CODEX_JOBS_ARCHIVE_DIR overrides it). */
+export function cliArchive(): JobArchive {
+  const base =
+    process.env.CODEX_JOBS_ARCHIVE_DIR ??
+    path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'codex-jobs', 'archive');
+  return (sharedArchive ??= new JobArchive(base));
+}
+
+/** A directory the user named: missing or not a directory is an error (exit 1), said plainly. */
+export async function requireDir(dir: string, what: string): Promise<void> {
+  let st;
+  try {
+    st = await fs.stat(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `${what} ${dir} does not exist` : `${what} ${dir} cannot be read (${code})`, {
+      cause: err,
+    });
+  }
+  if (!st.isDirectory()) throw new Error(`${what} ${dir} is not a directory`);
+}
+
+export async function checkStateRoots(a: Args): Promise<void> {
+  for (const r of a.stateRoots) await requireDir(r, 'state root');
+}
+
+export async function roots(a: Args): Promise<StateRoot[]> {
+  if (a.stateRoots.length) return a.stateRoots.map((p) => ({ path: p, source: 'cli' as const }));
+  return (await candidateRoots(defaultHostEnv(), [])).roots;
+}
+
+/** The workspace folder of a command: its path argument, or the current directory. */
+export async function workspaceFolder(a: Args, positional: string | undefined): Promise<string> {
+  const folder = path.resolve(positional ?? process.cwd());
+  await requireDir(folder, 'workspace');
+  await checkStateRoots(a);
+  return folder;
+}
+
+export function modelFor(a: Args, folder: string): JobsModel {
+  const host = defaultHostEnv();
+  // With --state-root, discovery looks nowhere else: no home, no temp dir.
+  const none = path.join(os.tmpdir(), '.codex-jobs-none');
+  const m = new JobsModel({
+    host: a.stateRoots.length ? { ...host, env: {}, homedir: none, tmpdir: none } : host,
+    table: processTable(),
+    archive: cliArchive(),
+    settings: { ...DEFAULT_SETTINGS, extraRoots: a.stateRoots },
+  });
+  m.setFolders([{ path: folder, name: path.basename(folder) }]);
+  return m;
+}
+
+export interface Collected {
+  workspace: string | null;
+  stateDirs: string[];
+  jobs: Job[];
+  /** The core's read warnings, and the archive's when it was opened. */
+  warnings: ReadWarning[];
+}
+
+/** One workspace's jobs (the path argument), or with --all those of every state dir under the roots. */
+export async function collect(a: Args, positional: string | undefined = a.positional[0]): Promise<Collected> {
+  if (a.all) {
+    await checkStateRoots(a);
+    const table = processTable();
+    const dirs = await enumerateStateDirs(await roots(a));
+    const snaps = await Promise.all(dirs.map((d) => loadStateDir(d.root, d.stateDir, DEFAULT_SETTINGS)));
+    const jobs = snaps.flatMap((s) => s.jobs);
+    await verifyJobs(jobs, table, DEFAULT_SETTINGS);
+    return {
+      workspace: null,
+      stateDirs: dirs.map((d) => d.stateDir),
+      jobs,
+      warnings: snaps.flatMap((s) => s.warnings),
+    };
+  }
+  const folder = await workspaceFolder(a, positional);
+  const m = modelFor(a, folder);
+  const archive = cliArchive();
+  await m.refresh();
+  // Jobs whose files are gone appear once the archive has compared what it kept.
+  await archive.flush();
+  await m.idle();
+  const f = m.folders[0];
+  m.dispose();
+  return {
+    workspace: folder,
+    stateDirs: f.snapshots.map((s) => s.stateDir),
+    jobs: f.jobs,
+    warnings: [...f.warnings, ...archive.warnings],
+  };
+}
+
+export function printWarnings(warnings: ReadWarning[], error: (line: string) => void): void {
+  for (const w of warnings) error(`codex-jobs: warning: ${w.file}: ${w.message}`);
+}
