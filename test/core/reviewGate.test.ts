@@ -2,7 +2,7 @@
 // toggle through the stand-in companion's `setup` under the launch lock with an unlocked writer racing it.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'child_process';
+import { execFile, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { blocksStop, folderGate, GateHistory, gateValue, toggleReviewGate } from '../../src/core/reviewGate';
@@ -172,4 +172,40 @@ test('toggle waits for the launch lock and gives up honestly when it is held', a
   assert.equal(r.ok, false);
   assert.match(r.message, /Not changed/);
   await assert.rejects(fs.stat(path.join(sb.stateDir, 'state.json')), 'setup never ran');
+});
+
+test('status --json reports each state dir stopReviewGate and a review job findings as parsed', async () => {
+  const sb = await launchSandbox();
+  sandboxes.push(sb);
+  const rec = exampleRecord('adversarial-review.ok.completed');
+  await fs.mkdir(path.join(sb.stateDir, 'jobs'), { recursive: true });
+  await fs.writeFile(path.join(sb.stateDir, 'jobs', `${String(rec.id)}.json`), JSON.stringify(rec));
+  await fs.writeFile(
+    path.join(sb.stateDir, 'state.json'),
+    JSON.stringify({ version: 1, config: { stopReviewGate: true }, jobs: [{ id: rec.id, status: 'completed' }] }),
+  );
+  const bin = path.resolve(__dirname, '..', '..', '..', 'dist', 'cli.js');
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [bin, 'status', '--json', '--state-root', path.dirname(sb.stateDir), sb.workspace],
+      { env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: path.join(sb.tmp, 'archive') } },
+      (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
+    ),
+  );
+  const json = JSON.parse(out) as {
+    stopReviewGate: Record<string, boolean | null>;
+    jobs: { id: string; findings: { total: number; findings: Record<string, unknown>[] } | null }[];
+  };
+  assert.deepEqual(json.stopReviewGate, { [sb.stateDir]: true });
+  const job = json.jobs.find((j) => j.id === rec.id)!;
+  assert.equal(job.findings?.total, 1);
+  assert.deepEqual(job.findings?.findings[0], {
+    severity: 'high',
+    title: 'Missing empty-state guard',
+    file: 'src/app.js',
+    lineStart: 4,
+    lineEnd: 6,
+    recommendation: 'Handle empty collections before indexing.',
+  });
 });

@@ -2,6 +2,10 @@
 import { countJobs } from '../../core/classify';
 import { kindLabelOf, titleOf } from '../../core/format';
 import type { Job } from '../../core/types';
+import { findingsJson } from '../../core/findings';
+import { readStopReviewGates } from '../../core/reviewGate';
+import { classifyJobError } from '../../core/errorKinds';
+import { modelEffortOf } from '../../core/resume';
 import type { Args } from '../args';
 import { collect, printWarnings } from '../jobs';
 import type { Output } from '../output';
@@ -33,6 +37,21 @@ export function jobJson(j: Job) {
     logPath: j.logPath,
     logBytes: j.log.size ?? null,
     archived: j.archived ? { how: j.archived.how, logPath: j.archived.logPath, logBytes: j.archived.logBytes } : null,
+    ...featureJson(j),
+  };
+}
+
+/** Review findings as parsed, the error kind of a failed job, model and effort (issue #17). */
+function featureJson(j: Job) {
+  const e = classifyJobError(j);
+  const { model, effort } = modelEffortOf(j);
+  return {
+    findings: findingsJson(j),
+    error: e
+      ? { kind: e.kind, description: e.description, resetAt: e.resetAtMs ? new Date(e.resetAtMs).toISOString() : null }
+      : null,
+    model: model ?? null,
+    effort: effort ?? null,
   };
 }
 
@@ -42,6 +61,7 @@ export async function statusCommand(a: Args, io: Output): Promise<number> {
     const body = {
       workspace: r.workspace,
       stateDirs: r.stateDirs,
+      stopReviewGate: await readStopReviewGates(r.stateDirs),
       counts: countJobs(r.jobs),
       jobs: r.jobs.map(jobJson),
       warnings: r.warnings,
