@@ -150,7 +150,7 @@ export class FindingsDiagnostics implements vscode.Disposable {
       }
       const uri = vscode.Uri.file(loc.path).toString();
       const list = byFile.get(uri) ?? [];
-      list.push(toDiagnostic(f, job, vscode.Uri.file(loc.path)));
+      list.push(toDiagnostic(f, job));
       byFile.set(uri, list);
       placed++;
     }
@@ -165,7 +165,7 @@ export class FindingsDiagnostics implements vscode.Disposable {
   }
 }
 
-export function toDiagnostic(f: Finding, job: Job, uri: vscode.Uri): vscode.Diagnostic {
+export function toDiagnostic(f: Finding, job: Job): vscode.Diagnostic {
   const start = Math.max(0, (f.lineStart ?? 1) - 1);
   const end = Math.max(start, (f.lineEnd ?? f.lineStart ?? 1) - 1);
   // Lines past the end of the file are fine: the editor clamps the range to the document.
@@ -175,10 +175,7 @@ export function toDiagnostic(f: Finding, job: Job, uri: vscode.Uri): vscode.Diag
   if (f.recommendation) parts.push(`Recommendation: ${f.recommendation}`);
   const d = new vscode.Diagnostic(range, parts.join('\n'), SEVERITY[f.severity]);
   d.source = DIAGNOSTIC_SOURCE;
+  // The job id, so a finding can be traced to its review (the recommendation is in the message).
   d.code = job.id;
-  if (f.recommendation)
-    d.relatedInformation = [
-      new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, range), `Recommendation: ${f.recommendation}`),
-    ];
   return d;
 }

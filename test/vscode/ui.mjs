@@ -138,7 +138,8 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     find((x) => /codicon-arrow-swap/.test(x.icon) && x.description.startsWith('pid-reused'), 'pid-reused');
     find((x) => /codicon-watch/.test(x.icon), 'stalled');
     find((x) => /codicon-pass/.test(x.icon) && x.label === 'rescue · Codex Task', 'completed');
-    find((x) => /codicon-error/.test(x.icon) && x.label === 'review · Codex Review', 'failed');
+    // Its error ("turn/start failed: rate limited") is a usage limit: the row shows that kind's icon.
+    find((x) => /codicon-dashboard/.test(x.icon) && x.label === 'review · Codex Review', 'failed');
     find(
       (x) => /codicon-circle-slash/.test(x.icon) && x.label === 'adversarial-review · Codex Adversarial Review',
       'cancelled',

@@ -155,7 +155,7 @@ suite('Review gate, errors and findings', function () {
     assert.strictEqual(byTitle('Missing empty-state guard').range.start.line, 3);
     assert.strictEqual(byTitle('Missing empty-state guard').range.end.line, 5);
     assert.match(byTitle('Missing empty-state guard').message, /Recommendation: Handle empty collections/);
-    assert.strictEqual(byTitle('Missing empty-state guard').relatedInformation?.length, 1);
+    assert.strictEqual(byTitle('Missing empty-state guard').code, 'review-feat01-aaaaaa');
     assert.strictEqual(byTitle('Beyond the end').severity, vscode.DiagnosticSeverity.Warning);
     assert.strictEqual(byTitle('Low one').severity, vscode.DiagnosticSeverity.Information);
 
