@@ -339,4 +339,62 @@ suite('Review gate, errors and findings', function () {
     assert.match(g.warnings[0], /differs between state dirs/);
     await fs.rm(pluginData, { recursive: true, force: true });
   });
+  test('Re-run and Resume Rescue Task through the stand-in companion: same request, the thread the companion names', async () => {
+    const pluginData = await fs.mkdtemp(
+      path.join(process.env.CODEX_JOBS_TEST_TMP ?? os.tmpdir(), 'resume-plugin-data-'),
+    );
+    const ext = vscode.extensions.getExtension(EXT)!;
+    await config().update(
+      'companionPath',
+      path.join(ext.extensionPath, 'test', 'fixtures', 'fake-plugin', 'scripts', 'codex-companion.mjs'),
+      vscode.ConfigurationTarget.Global,
+    );
+    await config().update('nodePath', process.execPath, vscode.ConfigurationTarget.Global);
+    await config().update('pluginDataDir', pluginData, vscode.ConfigurationTarget.Global);
+    await config().update('stateRoots', [root, path.join(pluginData, 'state')], vscode.ConfigurationTarget.Global);
+    // The stand-in's jobs end by themselves after a moment.
+    const before = process.env.FAKE_COMPANION_MODE;
+    process.env.FAKE_COMPANION_MODE = 'exit-after-ms:300';
+    try {
+      type R = { ok: boolean; jobId?: string; stateDir?: string; message: string };
+      const first = await vscode.commands.executeCommand<R>('codexJobs.startRescueTask', {
+        folder: ws,
+        prompt: 'tidy the parser',
+        write: true,
+        effort: 'xhigh',
+      });
+      assert.ok(first?.ok, first?.message);
+      const rec = async (id: string) =>
+        JSON.parse(await fs.readFile(path.join(first.stateDir!, 'jobs', `${id}.json`), 'utf8'));
+      await until('the first task to end', async () => (await rec(first.jobId!)).status === 'completed');
+      await a.model.refresh();
+      const job = a.model.findJob(first.stateDir!, first.jobId!)!;
+      assert.ok(job, 'the model knows the task');
+      const again = await vscode.commands.executeCommand<R>('codexJobs.rerunJob', job);
+      assert.ok(again?.ok, again?.message);
+      const r2 = await rec(again.jobId!);
+      assert.deepStrictEqual(
+        [r2.request.prompt, r2.request.write, r2.request.effort],
+        ['tidy the parser', true, 'xhigh'],
+      );
+      await until('the re-run to end', async () => (await rec(again.jobId!)).status === 'completed');
+      await a.model.refresh();
+      const resumed = await vscode.commands.executeCommand<R>(
+        'codexJobs.resumeRescueTask',
+        a.model.findJob(first.stateDir!, first.jobId!),
+        { confirmed: true },
+      );
+      assert.ok(resumed?.ok, resumed?.message);
+      const r3 = await rec(resumed.jobId!);
+      assert.strictEqual(r3.request.resumeLast, true);
+      // The companion resumes the latest task thread: the re-run's, not the first job's.
+      assert.strictEqual(r3.threadId, (await rec(again.jobId!)).threadId);
+      await until('the resumed task to end', async () => (await rec(resumed.jobId!)).status === 'completed');
+    } finally {
+      if (before === undefined) delete process.env.FAKE_COMPANION_MODE;
+      else process.env.FAKE_COMPANION_MODE = before;
+      await config().update('stateRoots', [root], vscode.ConfigurationTarget.Global);
+      await fs.rm(pluginData, { recursive: true, force: true });
+    }
+  });
 });
