@@ -49,9 +49,10 @@ export const KIND_LOOKS: Record<ErrorKind, { icon: string; label: string }> = {
   unknown: { icon: 'error', label: 'failed' },
 };
 
-const USAGE = /usage limit|rate[ _-]?limit|too many requests|\b429\b|quota (?:exceeded|exhausted)|insufficient_quota/i;
+const USAGE =
+  /usage limit|rate[ _-]?limit|too many requests|status:? 429\b|quota (?:exceeded|exhausted)|insufficient_quota/i;
 const AUTH =
-  /not logged in|codex login|\b401\b|unauthori[sz]ed|authentication (?:failed|required)|login required|refresh token|sign in again|log out and sign in|invalid api key|incorrect api key|OPENAI_API_KEY/i;
+  /not logged in|codex login|\b401 Unauthori[sz]ed|status:? 401\b|unauthori[sz]ed|authentication (?:failed|required)|login required|refresh token|sign in again|log out and sign in|invalid api key|incorrect api key|OPENAI_API_KEY/i;
 // The companion's ensureCodexAvailable / getCodexAvailability texts, and a CLI too old for app-server.
 const CLI =
   /Codex CLI is not installed|missing required runtime support|advanced runtime unavailable|spawn codex ENOENT|codex: (?:command )?not found|unknown variant|unrecognized subcommand '?app-server|upgrade (?:the )?codex/i;
@@ -85,11 +86,15 @@ export function classifyJobError(job: Job, now = Date.now()): ErrorInfo | undefi
   const texts = errorTexts(job);
   const base = Date.parse(job.display.completedAt ?? job.display.updatedAt ?? '') || now;
   if (job.status === 'cancelled')
-    return make(
-      'cancelled',
-      'Cancelled by the user.',
-      texts.find((t) => CANCELLED.test(t)),
-    );
+    return {
+      ...make(
+        'cancelled',
+        'Cancelled by the user.',
+        texts.find((t) => CANCELLED.test(t)),
+      ),
+      action: 'rerun',
+      actionTitle: 'Re-run',
+    };
   return classifyErrorText(texts, base) ?? fallback(job, texts);
 }
 

@@ -49,9 +49,19 @@ const text = (v: unknown): string | undefined =>
 const line = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v >= 1 ? Math.min(Math.floor(v), MAX_LINE) : undefined;
 
+/** Parsed once per result object: the model re-renders unchanged jobs often. */
+const structuredCache = new WeakMap<object, unknown>();
+
 /** The structured review payload of a record: `result.result`, or `result.rawOutput` parsed when that is missing. */
 function structuredOf(result: unknown): unknown {
   if (!isObj(result)) return undefined;
+  if (structuredCache.has(result)) return structuredCache.get(result);
+  const v = structuredUncached(result);
+  structuredCache.set(result, v);
+  return v;
+}
+
+function structuredUncached(result: Record<string, unknown>): unknown {
   if (isObj(result.result)) return result.result;
   const raw = result.rawOutput;
   if (typeof raw === 'string' && raw.trimStart().startsWith('{') && raw.length <= 8 * 1024 * 1024) {
@@ -66,7 +76,10 @@ function structuredOf(result: unknown): unknown {
 
 /** Is this job a review whose record has a structured result to show? */
 export function hasReviewResult(job: Job): boolean {
-  return isObj(structuredOf(job.display.result));
+  // Only reviews: a task's rawOutput is free text and never parsed for findings.
+  const d = job.display;
+  const review = d.kind === 'review' || d.kind === 'adversarial-review' || d.jobClass === 'review';
+  return review && isObj(structuredOf(d.result));
 }
 
 /** Parses a record's `result` into a review result; undefined when it holds no structured review. */
