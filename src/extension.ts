@@ -119,7 +119,9 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     model.onDidChange((e) => e.full && void brokers.rescan()),
     { dispose: () => void live.dispose() },
     { dispose: () => void archive.dispose() },
-    vscode.window.createTreeView('codexJobs.jobs', { treeDataProvider: jobsTree, showCollapseAll: true }),
+    reviewGate.showIn(
+      vscode.window.createTreeView('codexJobs.jobs', { treeDataProvider: jobsTree, showCollapseAll: true }),
+    ),
     vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
     vscode.workspace.registerTextDocumentContentProvider(RESULT_SCHEME, new ResultDocumentProvider(model)),
     vscode.workspace.registerTextDocumentContentProvider(RECORD_SCHEME, new RecordDocumentProvider(model)),

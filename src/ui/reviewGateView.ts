@@ -33,6 +33,26 @@ export class ReviewGateMonitor implements vscode.Disposable {
     this.observe();
   }
 
+  private view?: vscode.TreeView<unknown>;
+
+  /** With one folder there is no folder row: the Jobs view's own description says the gate. */
+  showIn<T>(view: vscode.TreeView<T>): vscode.TreeView<T> {
+    this.view = view as vscode.TreeView<unknown>;
+    this.render();
+    return view;
+  }
+
+  private render(): void {
+    if (!this.view) return;
+    const folders = this.model.folders.filter((f) => f.snapshots.length > 0);
+    if (this.model.folders.length !== 1 || folders.length !== 1) {
+      this.view.description = undefined;
+      return;
+    }
+    const g = this.gateOf(folders[0]);
+    this.view.description = `stop gate ${g.summary}${g.warnings.length ? ' ⚠' : ''}`;
+  }
+
   gateOf(folder: FolderState): FolderGate {
     return folderGate(folder.snapshots, this.history, time);
   }
@@ -59,6 +79,7 @@ export class ReviewGateMonitor implements vscode.Disposable {
         void this.warn(`Codex Jobs: ${g.warnings[0]}`);
       }
     }
+    this.render();
   }
 
   dispose(): void {
