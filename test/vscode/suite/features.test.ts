@@ -397,4 +397,20 @@ suite('Review gate, errors and findings', function () {
       await fs.rm(pluginData, { recursive: true, force: true });
     }
   });
+  test('a write that turns the gate off (a lost update writing the default config) is seen and dated', async () => {
+    await writeState({ stopReviewGate: true });
+    await until('the gate on', () =>
+      a.reviewGate.gateOf(a.model.folders[0]).dirs.some((d) => d.stateDir === stateDir && d.value === 'on'),
+    );
+    await writeState({});
+    await until('the gate off', () =>
+      a.reviewGate.gateOf(a.model.folders[0]).dirs.some((d) => d.stateDir === stateDir && d.value === 'default'),
+    );
+    const g = a.reviewGate.gateOf(a.model.folders[0]);
+    assert.ok(a.reviewGate.history.turnedOffAt(stateDir), 'dated');
+    assert.ok(
+      g.warnings.some((w) => /turned off by a write at .* \(not by Codex Jobs/.test(w)),
+      g.warnings.join(' | '),
+    );
+  });
 });
