@@ -3,7 +3,7 @@ import { countJobs } from '../../core/classify';
 import { kindLabelOf, titleOf } from '../../core/format';
 import type { Job } from '../../core/types';
 import { findingsJson } from '../../core/findings';
-import { readStopReviewGates } from '../../core/reviewGate';
+import { blocksStop, readStopReviewGates } from '../../core/reviewGate';
 import { classifyJobError } from '../../core/errorKinds';
 import { modelEffortOf } from '../../core/resume';
 import type { Args } from '../args';
@@ -47,6 +47,7 @@ function featureJson(j: Job) {
   const { model, effort } = modelEffortOf(j);
   return {
     findings: findingsJson(j),
+    blocksStop: blocksStop(j),
     error: e
       ? { kind: e.kind, description: e.description, resetAt: e.resetAtMs ? new Date(e.resetAtMs).toISOString() : null }
       : null,
