@@ -1,53 +1,43 @@
-// Registrations only: the core does the work, src/ui renders it.
+// Registrations only: the core does the work, src/ui renders it, the RefreshManager decides when.
 import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { JobsModel } from './core/model';
 import { createProcessTable } from './core/processes';
+import { JobArchive } from './core/archive';
+import { LiveUpdates } from './core/live';
+import { BrokerMonitor } from './core/brokerMonitor';
 import { JobsTreeProvider } from './ui/jobsTree';
+import { JobsView } from './ui/jobsView';
+import { JobDecorations } from './ui/jobDecorations';
 import { JobsStatusBar } from './ui/statusBar';
 import { ContextKeys } from './ui/contextKeys';
 import { LogDocumentProvider } from './ui/logDocument';
 import { ResultDocumentProvider } from './ui/resultDocument';
 import { RecordDocumentProvider } from './ui/recordDocument';
 import { LOG_SCHEME, RECORD_SCHEME, RESULT_SCHEME } from './ui/jobUris';
-import { archiveLimits, brokerSettings, liveSettings, readCoreSettings, SECTION } from './ui/settings';
-import { JobArchive } from './core/archive';
-import * as path from 'path';
-import { LiveUpdates } from './core/live';
+import {
+  archiveLimits,
+  brokerSettings,
+  liveSettings,
+  readCoreSettings,
+  SECTION,
+  showOtherWorkspaces,
+} from './ui/settings';
 import { JobNotifications } from './ui/notifications';
 import { workspaceFolderRefs } from './ui/folders';
 import { outputLogger } from './ui/outputLogger';
 import type { CommandDeps } from './ui/commands/deps';
-import { registerRefresh } from './ui/commands/refresh';
-import { registerOpenLog } from './ui/commands/openLog';
-import { registerShowResult } from './ui/commands/showResult';
-import { registerShowJobRecord } from './ui/commands/showJobRecord';
-import { registerCopyJobId } from './ui/commands/copyJobId';
-import { registerRevealStateDir } from './ui/commands/revealStateDir';
-import { registerShowSearchedLocations } from './ui/commands/showSearchedLocations';
-import { registerReapOrphanBrokers } from './ui/commands/reapOrphanBrokers';
-import { registerStopBroker } from './ui/commands/stopBroker';
-import { registerStartReview } from './ui/commands/startReview';
-import { registerStartAdversarialReview } from './ui/commands/startAdversarialReview';
-import { registerStartRescueTask } from './ui/commands/startRescueTask';
-import { registerCancelJob } from './ui/commands/cancelJob';
-import { registerRestoreToIndex } from './ui/commands/restoreToIndex';
-import { registerRestoreRecord } from './ui/commands/restoreRecord';
-import { registerMarkStaleFailed } from './ui/commands/markStaleFailed';
-import { BrokerMonitor } from './core/brokerMonitor';
+import { registerCommands } from './ui/commands';
 import { BrokersTreeProvider } from './ui/brokersTree';
+import { RefreshManager } from './ui/refreshManager';
+import { FilterState } from './ui/jobFilter';
+import { OtherWorkspaces } from './ui/otherWorkspaces';
+import { SETTINGS, VIEWS } from './ui/ids';
+import { t } from './ui/l10n';
 import { FindingsDiagnostics } from './ui/diagnostics';
 import { ReviewGateMonitor } from './ui/reviewGateView';
-import { registerEnableReviewGate } from './ui/commands/enableReviewGate';
-import { registerDisableReviewGate } from './ui/commands/disableReviewGate';
-import { registerResumeRescueTask } from './ui/commands/resumeRescueTask';
-import { registerRerunJob } from './ui/commands/rerunJob';
-import { registerCopyResumeCommand } from './ui/commands/copyResumeCommand';
-import { registerClearFindings } from './ui/commands/clearFindings';
-import { registerRemindAtReset, ResetReminders } from './ui/commands/remindAtReset';
-import { registerOpenFinding } from './ui/commands/openFinding';
-import { registerRunCodexLogin } from './ui/commands/runCodexLogin';
-import { registerInstallCodexCli } from './ui/commands/installCodexCli';
+import { ResetReminders } from './ui/resetReminders';
 
 export interface CodexJobsApi {
   model: JobsModel;
@@ -56,11 +46,15 @@ export interface CodexJobsApi {
   /** How long activate() took, in ms. */
   activationMs: number;
   jobsTree: JobsTreeProvider;
+  jobsView: JobsView;
   statusBar: JobsStatusBar;
   logs: LogDocumentProvider;
   brokers: BrokerMonitor;
   brokersTree: BrokersTreeProvider;
   archive: JobArchive;
+  refresh: RefreshManager;
+  filter: FilterState;
+  others: OtherWorkspaces;
   findings: FindingsDiagnostics;
   reviewGate: ReviewGateMonitor;
   reminders: ResetReminders;
@@ -68,102 +62,112 @@ export interface CodexJobsApi {
 
 export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const started = performance.now();
-  const output = vscode.window.createOutputChannel('Codex Jobs', { log: true });
+  const output = vscode.window.createOutputChannel(t('Codex Jobs'), { log: true });
+  const logger = outputLogger(output);
   const table = createProcessTable();
-  const archive = new JobArchive(
-    path.join(context.globalStorageUri.fsPath, 'archive'),
-    archiveLimits(),
-    outputLogger(output),
-  );
-  const model = new JobsModel({
-    archive,
-    host: { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform },
-    table,
-    settings: readCoreSettings(),
-    logger: outputLogger(output),
-  });
+  const archive = new JobArchive(path.join(context.globalStorageUri.fsPath, 'archive'), archiveLimits(), logger);
+  const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
+  const model = new JobsModel({ archive, host, table, settings: readCoreSettings(), logger });
   model.setFolders(workspaceFolderRefs());
-  const jobsTree = new JobsTreeProvider(model);
   const brokers = new BrokerMonitor(
     () => ({ ...brokerSettings(), tmpdir: os.tmpdir(), stateRoots: [...model.roots], table }),
-    outputLogger(output),
+    logger,
   );
+  const others = new OtherWorkspaces(model, table);
+  const filter = new FilterState(context.workspaceState);
+  const jobsTree = new JobsTreeProvider(model, { filter, others, showOthers: showOtherWorkspaces });
+  const jobsView = new JobsView(model, jobsTree, filter);
+  const decorations = new JobDecorations(model, others);
+  decorations.setVisible(jobsView.view.visible);
   const brokersTree = new BrokersTreeProvider(brokers);
-  const brokersView = vscode.window.createTreeView('codexJobs.brokers', { treeDataProvider: brokersTree });
-  const statusBar = new JobsStatusBar(model, brokers);
-  const contextKeys = new ContextKeys(model);
-  const logs = new LogDocumentProvider(model);
-  const deps: CommandDeps = { model, output, brokers, table, archive };
-  const live = new LiveUpdates(model, { ...liveSettings(), logger: outputLogger(output) });
-  const notifications = new JobNotifications(model);
+  const brokersView = vscode.window.createTreeView(VIEWS.brokers, { treeDataProvider: brokersTree });
+  const refresh = new RefreshManager(
+    {
+      run: {
+        jobs: () => model.refresh(),
+        verify: () => model.reverify(),
+        brokers: () => brokers.rescan(),
+        others: () => (showOtherWorkspaces() && others.workspaces ? others.reload() : Promise.resolve()),
+      },
+      // Other workspaces are read only while the Jobs view is shown. Brokers are not gated: the status
+      // bar counts orphans; they are scanned on a rebuild or when their view opens, never on a timer.
+      visible: { others: () => jobsView.view.visible },
+    },
+    (m) => output.debug(m),
+  );
+  const live = new LiveUpdates(model, { ...liveSettings(), logger });
   const findings = new FindingsDiagnostics(model, (m) => output.info(m));
   const reviewGate = new ReviewGateMonitor(model);
+  // With one folder there is no folder row: the Jobs view's description says the gate.
+  reviewGate.showIn(jobsView.view);
   const reminders = new ResetReminders();
+  const deps: CommandDeps = {
+    model,
+    output,
+    brokers,
+    table,
+    archive,
+    refresh,
+    filter,
+    others,
+    findings,
+    reminders,
+    reveal: (job) => jobsView.reveal(job),
+  };
+  const statusBar = new JobsStatusBar(model, brokers);
+  const contextKeys = new ContextKeys(model);
+  const notifications = new JobNotifications(model);
+  const logs = new LogDocumentProvider(model);
   // With no folder open there is nothing to show: no watcher, no timer.
   const follow = () => void (workspaceFolderRefs().length > 0 ? live.start() : live.stop());
-  const refresh = () => void model.refresh();
 
   context.subscriptions.push(
     output,
     model,
     jobsTree,
+    jobsView,
+    filter,
+    others,
+    refresh,
     statusBar,
     contextKeys,
-    logs,
     notifications,
+    logs,
     brokers,
     brokersTree,
     brokersView,
-    // Brokers are scanned when someone looks, and whenever the jobs model is rebuilt; never on a timer.
-    brokersView.onDidChangeVisibility((e) => e.visible && void brokers.rescan()),
-    model.onDidChange((e) => e.full && void brokers.rescan()),
-    { dispose: () => void live.dispose() },
-    { dispose: () => void archive.dispose() },
-    reviewGate.showIn(
-      vscode.window.createTreeView('codexJobs.jobs', { treeDataProvider: jobsTree, showCollapseAll: true }),
-    ),
-    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
-    vscode.workspace.registerTextDocumentContentProvider(RESULT_SCHEME, new ResultDocumentProvider(model)),
-    vscode.workspace.registerTextDocumentContentProvider(RECORD_SCHEME, new RecordDocumentProvider(model)),
-    registerRefresh(deps),
-    registerOpenLog(deps),
-    registerShowResult(deps),
-    registerShowJobRecord(deps),
-    registerCopyJobId(deps),
-    registerRevealStateDir(deps),
-    registerShowSearchedLocations(deps),
-    registerReapOrphanBrokers(deps),
-    registerStopBroker(deps),
-    registerStartReview(deps),
-    registerStartAdversarialReview(deps),
-    registerStartRescueTask(deps),
-    registerCancelJob(deps),
-    registerRestoreToIndex(deps),
-    registerRestoreRecord(deps),
-    registerMarkStaleFailed(deps),
+    brokersView.onDidChangeVisibility((e) => e.visible && refresh.request('brokers', 'Brokers view shown')),
+    decorations,
     findings,
     reviewGate,
     reminders,
-    registerEnableReviewGate(deps),
-    registerDisableReviewGate(deps),
-    registerResumeRescueTask(deps),
-    registerRerunJob(deps),
-    registerCopyResumeCommand(deps),
-    registerClearFindings(deps, findings),
-    registerRemindAtReset(deps, reminders),
-    registerOpenFinding(deps),
-    registerRunCodexLogin(deps),
-    registerInstallCodexCli(deps),
+    jobsView.view.onDidChangeVisibility((e) => {
+      decorations.setVisible(e.visible);
+      if (e.visible) refresh.shown('others');
+    }),
+    model.onDidChange((e) => {
+      if (!e.full) return;
+      refresh.request('brokers', 'jobs model rebuilt');
+      refresh.request('others', 'jobs model rebuilt');
+    }),
+    { dispose: () => void live.dispose() },
+    { dispose: () => void archive.dispose() },
+    vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
+    vscode.workspace.registerTextDocumentContentProvider(RESULT_SCHEME, new ResultDocumentProvider(model)),
+    vscode.workspace.registerTextDocumentContentProvider(RECORD_SCHEME, new RecordDocumentProvider(model)),
+    ...registerCommands(deps),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       model.setFolders(workspaceFolderRefs());
       follow();
+      refresh.request('jobs', 'workspace folders changed');
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       model.setSettings(readCoreSettings());
       live.setOptions(liveSettings());
       archive.setLimits(archiveLimits());
-      refresh();
+      if (e.affectsConfiguration(`${SECTION}.${SETTINGS.showAllWorkspaces}`)) jobsTree.refreshAll();
+      refresh.request('jobs', 'settings changed');
     }),
   );
   contextKeys.update();
@@ -173,6 +177,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   return {
     model,
     jobsTree,
+    jobsView,
     statusBar,
     logs,
     brokers,
@@ -181,6 +186,9 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     notifications,
     archive,
     activationMs,
+    refresh,
+    filter,
+    others,
     findings,
     reviewGate,
     reminders,

@@ -1,10 +1,9 @@
 // The text table of `status` and `watch`: a header row, one row per job. On a terminal each row is
 // cut to its width by shortening the job's summary first, so its status, time and duration stay.
 import { countJobs } from '../core/classify';
-import { kindLabelOf } from '../core/format';
+import { kindLabelOf, rowText } from '../core/format';
 import type { Job, ReadWarning } from '../core/types';
 import type { Style } from './output';
-import { rowText } from './rowText';
 
 const SEP = ' · ';
 const GAP = '  ';
@@ -32,9 +31,15 @@ const STATUS_STYLE: Partial<Record<Job['status'], Style>> = {
   cancelled: 'dim',
 };
 
+/** The tree's label and description on one line: the CLI says what the tree says. */
+function rowLine(job: Job, now: number): string {
+  const r = rowText(job, now);
+  return `${r.label}${SEP}${r.description}`;
+}
+
 export function jobsTable(jobs: Job[], opts: TableOptions): string[] {
   const paint = opts.paint ?? ((t: string) => t);
-  const rows = jobs.map((j) => ({ job: j, id: j.id, kind: kindLabelOf(j), text: rowText(j, opts.now) }));
+  const rows = jobs.map((j) => ({ job: j, id: j.id, kind: kindLabelOf(j), text: rowLine(j, opts.now) }));
   const idW = Math.max(2, ...rows.map((r) => r.id.length));
   const showKind = opts.width === undefined || opts.width >= KIND_MIN_WIDTH;
   const kindW = showKind ? Math.max(4, ...rows.map((r) => r.kind.length)) : 0;

@@ -1,34 +1,32 @@
-// How a job is grouped and counted, shared by the tree, the status bar and the CLI.
-import type { DerivedStatus, Job, JobFlag } from './types';
+// How a job is grouped and counted, shared by the tree, the status bar and the CLI. What each status
+// means lives in status.ts; this file only combines those answers per job.
+import type { Job } from './types';
+import { isActiveRecorded, isAttentionFlag, STATUS } from './status';
 
 export type JobGroup = 'attention' | 'running' | 'recent';
 
-const ATTENTION_STATUSES: ReadonlySet<DerivedStatus> = new Set(['stale', 'pid-reused', 'stalled', 'unknown']);
-const ATTENTION_FLAGS: ReadonlySet<JobFlag> = new Set([
-  'unindexed',
-  'record-missing',
-  'deleted-while-running',
-  'deleted-by-concurrent-writer',
-]);
-const LIVE_STATUSES: ReadonlySet<DerivedStatus> = new Set(['running', 'queued', 'stalled', 'unverified']);
-
 export function needsAttention(job: Job): boolean {
-  return ATTENTION_STATUSES.has(job.status) || job.flags.some((f) => ATTENTION_FLAGS.has(f));
+  return STATUS[job.status].attention || job.flags.some(isAttentionFlag);
 }
 
 /** A process may still be doing work for this job. */
 export function isLive(job: Job): boolean {
-  return LIVE_STATUSES.has(job.status);
+  return STATUS[job.status].live;
 }
 
 /** Its process was verified running (or queued): what a cancel can end. */
 export function isVerifiedLive(job: Job): boolean {
-  return job.status === 'running' || job.status === 'queued' || job.status === 'stalled';
+  return STATUS[job.status].verifiedLive;
 }
 
 /** Recorded queued/running: the only jobs whose pids are worth re-verifying. */
 export function claimsActive(job: Job): boolean {
-  return job.recordedStatus === 'queued' || job.recordedStatus === 'running';
+  return isActiveRecorded(job.recordedStatus);
+}
+
+/** Finished with a result to show (the companion's `rendered` text). */
+export function hasResult(job: Job): boolean {
+  return typeof job.display.rendered === 'string' && job.display.rendered.length > 0;
 }
 
 export function groupOf(job: Job): JobGroup {
@@ -48,8 +46,8 @@ export function countJobs(jobs: Iterable<Job>): JobCounts {
   const c: JobCounts = { total: 0, running: 0, queued: 0, attention: 0 };
   for (const j of jobs) {
     c.total++;
-    if (j.status === 'running' || j.status === 'stalled' || j.status === 'unverified') c.running++;
     if (j.status === 'queued') c.queued++;
+    else if (isLive(j)) c.running++;
     if (needsAttention(j)) c.attention++;
   }
   return c;

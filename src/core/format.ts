@@ -1,5 +1,13 @@
-// Human-readable figures shared by the tree, the status bar and the CLI.
+// Human-readable figures and row texts shared by the tree, the status bar and the CLI. Texts a person
+// reads go through a `Translate` function: the editor passes `vscode.l10n.t`, the CLI the English default.
 import type { Job } from './types';
+import { FLAGS, flagWord, STATUS } from './status';
+
+/** `vscode.l10n.t`'s shape: a message with `{0}`-style placeholders. */
+export type Translate = (message: string, ...args: (string | number)[]) => string;
+
+export const english: Translate = (message, ...args) =>
+  message.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m));
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '';
@@ -18,14 +26,19 @@ export function parseTime(iso: string | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** When the job started (or, not started yet, was created), epoch ms. */
+export function startedMs(job: Job): number | undefined {
+  return parseTime(job.display.startedAt) ?? parseTime(job.display.createdAt);
+}
+
 /** Running: time since start. Finished: how long it ran. Unknown: undefined. */
 export function elapsedMs(job: Job, now: number): number | undefined {
   const d = job.display;
-  const start = parseTime(d.startedAt) ?? parseTime(d.createdAt);
+  const start = startedMs(job);
   if (start === undefined) return undefined;
   const end = parseTime(d.completedAt) ?? parseTime(d.cancelledAt);
   if (end !== undefined) return Math.max(0, end - start);
-  if (job.recordedStatus === 'queued' || job.recordedStatus === 'running') return Math.max(0, now - start);
+  if (STATUS[job.status].live) return Math.max(0, now - start);
   return undefined;
 }
 
@@ -43,6 +56,12 @@ export function kindLabelOf(job: Job): string {
   return d.kindLabel ?? (d.kind === 'task' ? 'rescue' : d.kind) ?? (job.id.startsWith('review-') ? 'review' : 'rescue');
 }
 
+/** The kind as a row prefix: short, so the summary gets the width. */
+export function kindPrefixOf(job: Job): string {
+  const k = kindLabelOf(job);
+  return k === 'adversarial-review' ? 'adversarial' : k;
+}
+
 export function titleOf(job: Job): string {
   const d = job.display;
   return (
@@ -57,29 +76,136 @@ export function titleOf(job: Job): string {
   );
 }
 
-/** What a status means, in a few words, for tooltips and the CLI. */
-export const STATUS_TEXT: Record<Job['status'], string> = {
-  running: 'Running (process verified)',
-  queued: 'Queued',
-  stalled: 'Stalled: process alive, log silent',
-  stale: 'Stale: recorded as running, but its process is gone',
-  'pid-reused': 'PID reused: the recorded pid now belongs to another program',
-  unverified: 'Unverified: its process could not be checked',
-  completed: 'Completed',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-  unknown: 'Unknown: no usable status in its files',
-};
+/** The first non-empty line of a text, cut to `max` characters. */
+export function firstLine(text: unknown, max = 120): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const line = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l.length > 0);
+  if (!line) return undefined;
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
 
-export const FLAG_TEXT: Record<string, string> = {
-  unindexed: 'Missing from state.json (dropped by a concurrent writer); its record is still on disk',
-  'record-missing': 'Listed in state.json, but jobs/<id>.json is gone (deleted by a concurrent writer)',
-  'log-missing': 'No log file',
-  disagreement: 'state.json and the job record disagree on its status; the newer one is shown',
-  'partial-index': 'Its state.json entry is partial; the rest comes from the record',
-  archived: 'Its files are gone from the state dir; shown from the Codex Jobs archive, with its log',
-  pruned: 'Removed by the companion pruning old finished jobs',
-  'deleted-while-running': 'Its files were deleted while its process still ran (a concurrent writer lost it)',
-  'blocks-stop': "Still queued/running in state.json with its process gone: the companion's Stop hook nags about it",
-  'deleted-by-concurrent-writer': 'Its files were deleted by a concurrent writer that dropped it from state.json',
-};
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
+
+/**
+ * What the job is about: a task's prompt (first line), a review's target ("working tree diff",
+ * "branch main…HEAD") with an adversarial review's focus. The record's summary is preferred over the
+ * index's: the companion replaces the index's with the first line of the output on completion.
+ */
+export function summaryOf(job: Job): string {
+  const rec = job.record ?? job.display;
+  const request = (job.record?.request ?? job.display.request) as Record<string, unknown> | undefined;
+  const kind = job.display.kind ?? (job.id.startsWith('review-') ? 'review' : 'task');
+  if (kind === 'task') {
+    const s = firstLine(str(request?.prompt)) ?? firstLine(rec.summary) ?? firstLine(job.display.summary);
+    return s ?? titleOf(job);
+  }
+  const result = (job.record?.result ?? job.display.result) as { target?: { label?: unknown } } | undefined;
+  const focus = firstLine(str(request?.focus) ?? str(request?.focusText), 80);
+  // "Adversarial Review working tree diff" → "working tree diff"
+  const fromSummary = firstLine(rec.summary ?? job.display.summary)?.replace(/^(adversarial\s+)?review\b[:\s]*/i, '');
+  const target = firstLine(str(result?.target?.label)) ?? (fromSummary || undefined);
+  const text = [target, focus && `focus: ${focus}`].filter(Boolean).join(' — ');
+  return text || titleOf(job);
+}
+
+/** The first line of a failed job's error (only failures: a cancel's "Cancelled by user." is no error). */
+export function errorLineOf(job: Job): string | undefined {
+  return job.status === 'failed' ? firstLine(job.display.errorMessage, 80) : undefined;
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+const hhmm = (d: Date) => `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Local wall-clock time, "2026-11-24 14:05:09". */
+export function localTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${hhmm(d)}:${pad2(d.getSeconds())}`;
+}
+
+/** Short and relative: "just now", "3 min ago", "today 14:05", "yesterday 14:05", "Mon 14:05", "Nov 24". */
+export function relativeTime(ms: number, now: number, t: Translate = english): string {
+  const ago = now - ms;
+  if (ago < 60_000 && ago > -60_000) return t('just now');
+  if (ago > 0 && ago < 3_600_000) return t('{0} min ago', Math.floor(ago / 60_000));
+  const d = new Date(ms);
+  const midnight = new Date(now);
+  midnight.setHours(0, 0, 0, 0);
+  const day = 86_400_000;
+  if (ms >= midnight.getTime() && ms < midnight.getTime() + day) return t('today {0}', hhmm(d));
+  if (ms >= midnight.getTime() - day && ms < midnight.getTime()) return t('yesterday {0}', hhmm(d));
+  if (ms >= midnight.getTime() - 6 * day && ms < midnight.getTime()) return t(`${DAYS[d.getDay()]} {0}`, hhmm(d));
+  const date = `${MONTHS[d.getMonth()]} ${d.getDate()}`;
+  return d.getFullYear() === new Date(now).getFullYear() ? date : `${date} ${d.getFullYear()}`;
+}
+
+/**
+ * How long ago, in at most two characters ("4m", "1h", "9h", "2d", "3w"), for the row's decoration
+ * badge: it stays visible at any sidebar width, where the description is cut first.
+ */
+export function ageBadge(ms: number, now: number): string {
+  const min = Math.max(0, now - ms) / 60_000;
+  if (min < 10) return `${Math.max(1, Math.floor(min))}m`;
+  const h = min / 60;
+  if (h < 9.5) return `${Math.max(1, Math.round(h))}h`;
+  const d = h / 24;
+  if (d < 9.5) return `${Math.max(1, Math.round(d))}d`;
+  // "9w" also stands for anything older (the tooltip has the date).
+  return `${Math.min(9, Math.round(d / 7))}w`;
+}
+
+/** "2026-11-24 14:05:09 (yesterday 14:05)", for tooltips. */
+export function timeWithRelative(iso: string | undefined, now: number, t: Translate = english): string | undefined {
+  const ms = parseTime(iso);
+  return ms === undefined ? undefined : `${localTime(ms)} (${relativeTime(ms, now, t)})`;
+}
+
+export interface RowText {
+  /** What the job is about, with its kind as a prefix: "review: working tree diff". */
+  label: string;
+  /** Status · started · duration (or a failure's error): "failed · yesterday 14:05 · rate limited". */
+  description: string;
+  /** The same for a screen reader, in a sentence. */
+  accessibility: string;
+}
+
+/** One job's row, the same in the Jobs view, the job pickers and the CLI's `status`/`watch`. */
+export function rowText(job: Job, now: number, t: Translate = english): RowText {
+  const label = `${kindPrefixOf(job)}: ${summaryOf(job)}`;
+  const status = t(STATUS[job.status].word);
+  const start = startedMs(job);
+  const when = start !== undefined ? relativeTime(start, now, t) : undefined;
+  const el = elapsedMs(job, now);
+  const error = errorLineOf(job);
+  const tail = error ?? (el !== undefined ? formatDuration(el) : undefined);
+  const flags = job.flags.map(flagWord).filter(Boolean);
+  if (job.archived && !flags.includes(job.archived.how)) flags.push(flagWord(job.archived.how));
+  const description = [status, when, tail, ...flags.map((f) => t(f))].filter(Boolean).join(' · ');
+  const accessibility = [
+    t('{0} {1} job: {2}', status, kindLabelOf(job), summaryOf(job)),
+    when ? t('started {0}', when) : undefined,
+    error
+      ? t('error: {0}', error)
+      : el !== undefined
+        ? STATUS[job.status].live
+          ? t('running for {0}', formatDuration(el))
+          : t('ran {0}', formatDuration(el))
+        : undefined,
+    ...flags.map((f) => t(f)),
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return { label, description, accessibility };
+}
+
+/** What a status means, in a few words, for tooltips and the CLI (from status.ts). */
+export const STATUS_TEXT: Record<Job['status'], string> = Object.fromEntries(
+  Object.entries(STATUS).map(([k, v]) => [k, v.text]),
+) as Record<Job['status'], string>;
+
+/** Flag texts by flag (from status.ts); `flagText` also reads a flag this build does not know. */
+export const FLAG_TEXT: Record<string, string> = Object.fromEntries(Object.entries(FLAGS).map(([k, v]) => [k, v.text]));

@@ -3,6 +3,7 @@
 import { runCompanionCommand, type CompanionCommand } from './companionCommand';
 import type { LaunchKind, LaunchRequest } from './launcher';
 import type { Job } from './types';
+import { isFinishedStatus } from './status';
 
 export interface ResumeCandidate {
   available: boolean;
@@ -111,7 +112,7 @@ export function rerunRequest(job: Job): { fields?: RerunFields; missing: string[
 
 /** A finished task whose thread the companion can resume. */
 export function canResume(job: Job): boolean {
-  return kindOf(job) === 'task' && ['completed', 'failed', 'cancelled'].includes(job.status) && !!threadIdOf(job);
+  return kindOf(job) === 'task' && isFinishedStatus(job.status) && !!threadIdOf(job);
 }
 
 /** What will happen, in one sentence, given the candidate and the job the user picked. */

@@ -6,6 +6,7 @@ import { withWorkspaceLock, type LockOptions } from './lock';
 import { readStateFile } from './reader';
 import { commandStateDir, runCompanionCommand, type CompanionCommand } from './companionCommand';
 import type { Job, StateDirSnapshot } from './types';
+import { isActiveRecorded, isFoundDeadStatus } from './status';
 
 /** on/off as state.json says; `default` when it says nothing (the companion's default is off). */
 export type GateValue = 'on' | 'off' | 'default';
@@ -123,9 +124,7 @@ export function rootLabel(stateDir: string): string {
  * `queued`/`running`: a job whose process is gone keeps that status forever.
  */
 export function blocksStop(job: Job): boolean {
-  const indexed = job.index?.status;
-  const claims = indexed === 'queued' || indexed === 'running';
-  return claims && (job.status === 'stale' || job.status === 'pid-reused');
+  return isActiveRecorded(job.index?.status) && isFoundDeadStatus(job.status);
 }
 
 export const BLOCKS_STOP_TEXT =

@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import type { BrokerMonitor } from '../core/brokerMonitor';
 import type { BrokerClass, BrokerEntry } from '../core/brokers';
 import { formatBytes, formatDuration } from '../core/format';
+import { NODE } from './ids';
+import { t } from './l10n';
 
 export type BrokersNode =
   { type: 'group'; group: BrokerGroup; entries: BrokerEntry[] } | { type: 'broker'; entry: BrokerEntry };
@@ -18,6 +20,12 @@ const GROUPS: { group: BrokerGroup; label: string; classes: BrokerClass[]; icon:
   { group: 'foreign', label: 'Not ours (never touched)', classes: ['foreign'], icon: 'lock' },
 ];
 
+/** The last group also takes any class no group names (a class added later is never hidden). */
+function groupOfClass(c: BrokerClass): BrokerGroup {
+  return (GROUPS.find((g) => g.classes.includes(c)) ?? GROUPS[GROUPS.length - 1]).group;
+}
+
+/** Per class: its icon and colour, and its word for rows and screen readers. */
 const ICON: Record<BrokerClass, [string, string | undefined]> = {
   'orphan-live': ['server-process', 'list.warningForeground'],
   dead: ['trash', 'disabledForeground'],
@@ -26,14 +34,23 @@ const ICON: Record<BrokerClass, [string, string | undefined]> = {
   foreign: ['lock', undefined],
 };
 
+const CLASS_WORD: Record<BrokerClass, string> = {
+  'orphan-live': 'orphan',
+  dead: 'dead',
+  'in-use': 'in use',
+  starting: 'starting',
+  foreign: 'not ours',
+};
+
 export function brokerLabel(e: BrokerEntry): string {
-  return e.dir ? path.basename(e.dir) : `pid ${e.pid}`;
+  return e.dir ? path.basename(e.dir) : t('pid {0}', e.pid ?? '?');
 }
 
+/** Age, children, memory; the pid only when the label is not already the pid. */
 export function brokerDescription(e: BrokerEntry): string {
-  const parts = [e.class === 'dead' ? 'dead' : e.pid ? `pid ${e.pid}` : ''];
+  const parts = [e.class === 'dead' ? t('dead') : e.pid && e.dir ? t('pid {0}', e.pid) : ''];
   if (e.ageMs !== undefined) parts.push(formatDuration(e.ageMs));
-  if (e.children.length) parts.push(`${e.children.length} child${e.children.length === 1 ? '' : 'ren'}`);
+  if (e.children.length) parts.push(e.children.length === 1 ? t('1 child') : t('{0} children', e.children.length));
   if (e.rssBytes) parts.push(formatBytes(e.rssBytes));
   return parts.filter(Boolean).join(' · ');
 }
@@ -54,7 +71,7 @@ export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>
     return GROUPS.map((g) => ({
       type: 'group' as const,
       group: g.group,
-      entries: entries.filter((e) => g.classes.includes(e.class)),
+      entries: entries.filter((e) => groupOfClass(e.class) === g.group),
     })).filter((g) => g.entries.length > 0);
   }
 
@@ -62,41 +79,45 @@ export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>
     if (node.type === 'group') {
       const g = GROUPS.find((x) => x.group === node.group)!;
       const item = new vscode.TreeItem(
-        g.label,
+        t(g.label),
         node.group === 'foreign' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
       );
-      item.id = `brokers:${g.group}`;
+      item.id = NODE.brokerGroup(g.group);
       item.description = String(node.entries.length);
       item.iconPath = new vscode.ThemeIcon(
         g.icon,
         g.group === 'orphans' ? new vscode.ThemeColor('list.warningForeground') : undefined,
       );
       item.contextValue = `brokerGroup ${g.group}`;
+      item.accessibilityInformation = { label: t('{0}: {1} brokers', t(g.label), node.entries.length) };
       return item;
     }
     const e = node.entry;
     const item = new vscode.TreeItem(brokerLabel(e), vscode.TreeItemCollapsibleState.None);
-    item.id = `broker:${e.key}`;
+    item.id = NODE.broker(e.key);
     item.description = brokerDescription(e);
-    const [icon, color] = ICON[e.class];
+    const [icon, color] = ICON[e.class] ?? ['question', undefined];
+    item.accessibilityInformation = {
+      label: `${t(CLASS_WORD[e.class] ?? e.class)} ${t('broker')} ${brokerLabel(e)}, ${item.description}`,
+    };
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.contextValue = ['broker', e.class, e.class === 'orphan-live' || e.class === 'dead' ? 'reapable' : '']
       .filter(Boolean)
       .join(' ');
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${e.class}**: ${e.reason}\n\n`);
-    if (e.dir) md.appendMarkdown(`**Session dir:** \`${e.dir}\`  \n`);
-    if (e.pid) md.appendMarkdown(`**PID:** ${e.pid}  \n`);
-    if (e.endpoint) md.appendMarkdown(`**Endpoint:** \`${e.endpoint}\`  \n`);
+    md.appendMarkdown(`**${t(CLASS_WORD[e.class] ?? e.class)}**: ${e.reason}\n\n`);
+    if (e.dir) md.appendMarkdown(`**${t('Session dir')}:** \`${e.dir}\`  \n`);
+    if (e.pid) md.appendMarkdown(`**${t('PID')}:** ${e.pid}  \n`);
+    if (e.endpoint) md.appendMarkdown(`**${t('Endpoint')}:** \`${e.endpoint}\`  \n`);
     if (e.referencedBy.length)
-      md.appendMarkdown(`**Named by:** ${e.referencedBy.map((r) => `\`${r}/broker.json\``).join(', ')}  \n`);
+      md.appendMarkdown(`**${t('Named by')}:** ${e.referencedBy.map((r) => `\`${r}/broker.json\``).join(', ')}  \n`);
     if (e.files.length)
       md.appendMarkdown(
-        `**Files:** ${e.files.join(', ')}${e.otherFiles.length ? `, and ${e.otherFiles.length} other file(s)` : ''}  \n`,
+        `**${t('Files')}:** ${e.files.join(', ')}${e.otherFiles.length ? t(', and {0} other file(s)', e.otherFiles.length) : ''}  \n`,
       );
     for (const c of e.children)
       md.appendMarkdown(
-        `**Child ${c.pid}:** \`${(c.argv ?? [])
+        `**${t('Child {0}', c.pid)}:** \`${(c.argv ?? [])
           .map((a) => path.basename(a))
           .join(' ')
           .slice(0, 80)}\`  \n`,

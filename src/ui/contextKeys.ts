@@ -1,6 +1,7 @@
 // Context keys that pick the welcome text and enable menus.
 import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model';
+import { CONTEXT } from './ids';
 
 export class ContextKeys implements vscode.Disposable {
   private readonly subscription: { dispose(): void };
@@ -12,10 +13,10 @@ export class ContextKeys implements vscode.Disposable {
 
   update(): void {
     const keys = {
-      'codexJobs.loaded': true,
-      'codexJobs.hasFolders': (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
-      'codexJobs.hasStateDirs': this.model.hasStateDirs,
-      'codexJobs.hasJobs': this.model.allJobs().length > 0,
+      [CONTEXT.loaded]: true,
+      [CONTEXT.hasFolders]: (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
+      [CONTEXT.hasStateDirs]: this.model.hasStateDirs,
+      [CONTEXT.hasJobs]: this.model.allJobs().length > 0,
     };
     // setContext round-trips to the renderer: skip it when nothing changed.
     const sig = JSON.stringify(keys);

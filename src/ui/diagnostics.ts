@@ -9,7 +9,10 @@ import { latestReview, locateFinding, type Finding } from '../core/findings';
 import { jobKey } from '../core/classify';
 import { findingRoot, reviewOf } from './findingNodes';
 import { SECTION } from './settings';
+import { SETTINGS } from './ids';
+import { t } from './l10n';
 
+/** A name (the Problems panel's filter matches it), not a sentence: not translated. */
 export const DIAGNOSTIC_SOURCE = 'Codex review';
 /** At most this many diagnostics per review: the Problems panel is for reading, not for 10,000 rows. */
 export const MAX_DIAGNOSTICS = 1000;
@@ -23,7 +26,7 @@ const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
 };
 
 export function problemsEnabled(): boolean {
-  return vscode.workspace.getConfiguration(SECTION).get<boolean>('findings.problems', true);
+  return vscode.workspace.getConfiguration(SECTION).get<boolean>(SETTINGS.findingsProblems, true);
 }
 
 interface Shown {
@@ -51,7 +54,7 @@ export class FindingsDiagnostics implements vscode.Disposable {
     this.subs.push(
       model.onDidChange(() => this.schedule()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SECTION}.findings.problems`)) this.schedule();
+        if (e.affectsConfiguration(`${SECTION}.${SETTINGS.findingsProblems}`)) this.schedule();
       }),
     );
     this.schedule();
@@ -172,7 +175,7 @@ export function toDiagnostic(f: Finding, job: Job): vscode.Diagnostic {
   const range = new vscode.Range(start, 0, end, 10_000);
   const parts = [`[${f.severity}] ${f.title}`];
   if (f.body && f.body !== f.title) parts.push(f.body);
-  if (f.recommendation) parts.push(`Recommendation: ${f.recommendation}`);
+  if (f.recommendation) parts.push(t('Recommendation: {0}', f.recommendation));
   const d = new vscode.Diagnostic(range, parts.join('\n'), SEVERITY[f.severity]);
   d.source = DIAGNOSTIC_SOURCE;
   // The job id, so a finding can be traced to its review (the recommendation is in the message).

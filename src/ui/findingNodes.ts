@@ -6,8 +6,16 @@ import * as vscode from 'vscode';
 import type { FolderState } from '../core/model';
 import type { Job } from '../core/types';
 import { findingLocation, parseReviewResult, type Finding, type ReviewResult } from '../core/findings';
+import { COMMANDS, NODE } from './ids';
+import { t } from './l10n';
 
 export const MAX_FINDING_ROWS = 200;
+
+/** The job row a finding hangs under (a JobNode of an open folder). */
+export interface FindingParent {
+  id: string;
+  job: Job;
+}
 
 export class FindingNode {
   readonly type = 'finding';
@@ -16,10 +24,12 @@ export class FindingNode {
     /** For the "more" row: how many are not shown. */
     public more: number,
     public index: number,
-    public parent: { id: string; job: Job; parent: { folder: FolderState } },
+    public parent: FindingParent,
+    /** The open folder whose root the finding's path is relative to. */
+    public folder: FolderState,
   ) {}
   get id(): string {
-    return `${this.parent.id}:finding:${this.index}`;
+    return NODE.finding(this.parent.id, this.index);
   }
 }
 
@@ -39,13 +49,13 @@ export function hasFindingRows(job: Job): boolean {
 }
 
 /** The finding rows under a job's row (none for a job without a structured review result). */
-export function findingNodes(parent: FindingNode['parent']): FindingNode[] {
+export function findingNodes(parent: FindingParent, folder: FolderState): FindingNode[] {
   const r = reviewOf(parent.job);
   if (!r) return [];
   const shown = r.findings.slice(0, MAX_FINDING_ROWS);
-  const nodes = shown.map((f, i) => new FindingNode(f, 0, i, parent));
+  const nodes = shown.map((f, i) => new FindingNode(f, 0, i, parent, folder));
   const more = r.total - r.dropped - shown.length;
-  if (more > 0 || r.warnings.length) nodes.push(new FindingNode(undefined, more, shown.length, parent));
+  if (more > 0 || r.warnings.length) nodes.push(new FindingNode(undefined, more, shown.length, parent, folder));
   return nodes;
 }
 
@@ -72,34 +82,39 @@ export function findingTreeItem(node: FindingNode): vscode.TreeItem {
   const f = node.finding;
   if (!f) {
     const r = reviewOf(node.parent.job);
-    const label = node.more > 0 ? `${node.more} more finding(s) not shown` : 'Some findings could not be read';
+    const label = node.more > 0 ? t('{0} more finding(s) not shown', node.more) : t('Some findings could not be read');
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
     item.iconPath = new vscode.ThemeIcon('ellipsis');
-    item.tooltip = [...(r?.warnings ?? []), 'Show Result lists them.'].join('\n');
+    item.tooltip = [...(r?.warnings ?? []), t('Show Result lists them.')].join('\n');
     item.contextValue = 'findingMore';
-    item.command = { command: 'codexJobs.showResult', title: 'Show Result', arguments: [node.parent.job] };
+    item.accessibilityInformation = { label };
+    item.command = { command: COMMANDS.showResult, title: t('Show Result'), arguments: [node.parent.job] };
     return item;
   }
   const item = new vscode.TreeItem(f.title, vscode.TreeItemCollapsibleState.None);
   item.id = node.id;
   const [icon, color] = SEVERITY_ICON[f.severity];
   item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-  const root = findingRoot(node.parent.parent.folder);
+  const root = findingRoot(node.folder);
   const inside = !!f.file && lexicallyInside(root, f.file);
-  item.description = `${f.severity} · ${findingLocation(f)}${f.file && !inside ? ' · outside the workspace' : ''}`;
+  const severity = t(f.severity);
+  item.description = `${severity} · ${findingLocation(f)}${f.file && !inside ? ` · ${t('outside the workspace')}` : ''}`;
   const md = new vscode.MarkdownString();
-  md.appendText(`[${f.severity}] ${f.title} (${findingLocation(f)})\n\n`);
+  md.appendText(`[${severity}] ${f.title} (${findingLocation(f)})\n\n`);
   if (f.body) md.appendText(`${f.body}\n\n`);
-  if (f.recommendation) md.appendText(`Recommendation: ${f.recommendation}\n\n`);
-  if (f.confidence !== undefined) md.appendText(`Confidence: ${f.confidence}\n`);
-  if (f.file && !inside) md.appendText(`\nNot opened: ${f.file} is outside ${root}.`);
+  if (f.recommendation) md.appendText(`${t('Recommendation: {0}', f.recommendation)}\n\n`);
+  if (f.confidence !== undefined) md.appendText(`${t('Confidence: {0}', f.confidence)}\n`);
+  if (f.file && !inside) md.appendText(`\n${t('Not opened: {0} is outside {1}.', f.file, root)}`);
   item.tooltip = md;
   item.contextValue = `finding ${f.severity}${inside ? ' openable' : ''}`;
+  item.accessibilityInformation = {
+    label: t('{0} finding: {1}, {2}', severity, f.title, findingLocation(f)),
+  };
   if (inside)
     item.command = {
-      command: 'codexJobs.openFinding',
-      title: 'Open Finding',
+      command: COMMANDS.openFinding,
+      title: t('Open Finding'),
       arguments: [{ stateDir: node.parent.job.stateDir, id: node.parent.job.id, index: f.index }],
     };
   return item;

@@ -7,8 +7,8 @@ import { classifyJobError, formatLocal, type ErrorInfo } from '../core/errorKind
 import { BLOCKS_STOP_TEXT, blocksStop } from '../core/reviewGate';
 import { canResume, kindOf, modelEffortOf, resumeCommand } from '../core/resume';
 import { hasReviewResult } from '../core/findings';
-
-const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+import { flagWord, isFinishedStatus } from '../core/status';
+import { t } from './l10n';
 
 /** Memoised per job object: rows are rendered often and jobs are immutable values. */
 const errors = new WeakMap<Job, ErrorInfo | null>();
@@ -21,11 +21,16 @@ export function errorOf(job: Job): ErrorInfo | undefined {
   return e ?? undefined;
 }
 
+/** A finished job Codex Jobs knows how to start again. */
+export function isRerunnable(job: Job): boolean {
+  return isFinishedStatus(job.status) && !!kindOf(job);
+}
+
 /** Extra words for `viewItem =~ /\bword\b/`. */
 export function featureWords(job: Job): string[] {
   const w: string[] = [];
   if (blocksStop(job)) w.push('blocks-stop');
-  if (FINISHED.has(job.status) && kindOf(job)) w.push('rerunnable');
+  if (isRerunnable(job)) w.push('rerunnable');
   if (canResume(job)) w.push('resumable');
   if (resumeCommand(job)) w.push('hasThread');
   if (hasReviewResult(job)) w.push('hasFindings');
@@ -44,26 +49,29 @@ export function featureIcon(job: Job): vscode.ThemeIcon | undefined {
   return new vscode.ThemeIcon(e.icon, new vscode.ThemeColor('testing.iconFailed'));
 }
 
+/** After the row's status · when · duration: blocks stop, the error's kind (with its reset time), model and effort. */
 export function featureDescription(job: Job): string[] {
   const parts: string[] = [];
-  if (blocksStop(job)) parts.push('blocks stop');
+  if (blocksStop(job)) parts.push(t(flagWord('blocks-stop')));
   const e = job.status === 'failed' ? errorOf(job) : undefined;
   if (e && e.kind !== 'unknown')
-    parts.push(e.resetAtMs !== undefined ? `${e.label}, retry at ${formatLocal(e.resetAtMs, Date.now())}` : e.label);
+    parts.push(
+      e.resetAtMs !== undefined ? t('{0}, retry at {1}', t(e.label), formatLocal(e.resetAtMs, Date.now())) : t(e.label),
+    );
   const { model, effort } = modelEffortOf(job);
   if (model || effort) parts.push([model, effort].filter(Boolean).join(' '));
   return parts;
 }
 
+/** Tooltip lines (the model and effort are rows of the tooltip itself). */
 export function featureTooltip(md: vscode.MarkdownString, job: Job): void {
-  const { model, effort } = modelEffortOf(job);
-  if (model) md.appendMarkdown(`**Model:** ${esc(model)}  \n`);
-  if (effort) md.appendMarkdown(`**Effort:** ${esc(effort)}  \n`);
   const e = errorOf(job);
-  if (e) md.appendMarkdown(`$(${e.icon}) ${esc(e.description)}${e.actionTitle ? ` (${esc(e.actionTitle)})` : ''}  \n`);
-  if (blocksStop(job)) md.appendMarkdown(`$(warning) ${esc(BLOCKS_STOP_TEXT)}  \n`);
+  // The description is the core's sentence, often with the error's own text in it: not a catalog string.
+  if (e)
+    md.appendMarkdown(`$(${e.icon}) ${esc(e.description)}${e.actionTitle ? ` (${esc(t(e.actionTitle))})` : ''}  \n`);
+  if (blocksStop(job)) md.appendMarkdown(`$(warning) ${esc(t(BLOCKS_STOP_TEXT))}  \n`);
   const rc = resumeCommand(job);
-  if (rc) md.appendMarkdown(`**Resume in a terminal:** \`${rc}\`  \n`);
+  if (rc) md.appendMarkdown(`**${t('Resume in a terminal')}:** \`${rc}\`  \n`);
 }
 
 function esc(s: string): string {

@@ -1,22 +1,38 @@
-// The Jobs view: workspace folder (when several) → Needs attention / Running / Recent → job → log lines.
-// It only renders the model; every decision about status lives in the core.
+// The Jobs view: workspace folder (when several) → Needs attention / Running / Recent → job → log lines;
+// then, when the setting is on, All Workspaces → workspace → job. It only renders the model (and the
+// filter); every decision about status lives in the core. Node kinds are open: a feature adds a class
+// to JobsNode and a case to getChildren/getTreeItem.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel, ModelChange } from '../core/model';
-import type { Job, LogLine, ReadWarning } from '../core/types';
-import { groupOf, jobKey, type JobGroup } from '../core/classify';
-import { jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
+import type { Job, LogLine, ReadWarning, StateRoot } from '../core/types';
+import { groupOf, hasResult, isLive, needsAttention, type JobGroup } from '../core/classify';
+import { jobAccessibility, jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
+import { isFiltering, latestSessionOf, matchesFilter, type FilterState } from './jobFilter';
+import type { OtherWorkspace, OtherWorkspaces } from './otherWorkspaces';
+import { COMMANDS, NODE } from './ids';
+import { jobResourceUri } from './jobDecorations';
+import { t } from './l10n';
 import { FindingNode, findingNodes, findingTreeItem, hasFindingRows } from './findingNodes';
 import { featureIcon } from './jobFeatures';
 import { decorateFolderItem } from './reviewGateView';
 
-export type JobsNode = FolderNode | GroupNode | JobNode | LogLineNode | WarningsNode | WarningNode | FindingNode;
+export type JobsNode =
+  | FolderNode
+  | GroupNode
+  | JobNode
+  | LogLineNode
+  | WarningsNode
+  | WarningNode
+  | AllWorkspacesNode
+  | OtherWorkspaceNode
+  | FindingNode;
 
 export class FolderNode {
   readonly type = 'folder';
   constructor(public state: FolderState) {}
   get id(): string {
-    return `folder:${this.state.folder.path}`;
+    return NODE.folder(this.state.folder.path);
   }
 }
 
@@ -28,7 +44,7 @@ export class GroupNode {
     public jobs: Job[],
   ) {}
   get id(): string {
-    return `group:${this.folder.folder.path}:${this.group}`;
+    return NODE.group(this.folder.folder.path, this.group);
   }
 }
 
@@ -36,10 +52,12 @@ export class JobNode {
   readonly type = 'job';
   constructor(
     public job: Job,
-    public parent: GroupNode,
+    public parent: GroupNode | OtherWorkspaceNode,
   ) {}
   get id(): string {
-    return `job:${jobKey(this.job).replace('\u0000', ':')}`;
+    return this.parent.type === 'otherWorkspace'
+      ? NODE.otherJob(this.job.stateDir, this.job.id)
+      : NODE.job(this.job.stateDir, this.job.id);
   }
 }
 
@@ -51,7 +69,7 @@ export class LogLineNode {
     public parent: JobNode,
   ) {}
   get id(): string {
-    return `${this.parent.id}:line:${this.index}`;
+    return NODE.logLine(this.parent.id, this.index);
   }
 }
 
@@ -59,7 +77,7 @@ export class WarningsNode {
   readonly type = 'warnings';
   constructor(public folder: FolderState) {}
   get id(): string {
-    return `warnings:${this.folder.folder.path}`;
+    return NODE.warnings(this.folder.folder.path);
   }
 }
 
@@ -71,7 +89,25 @@ export class WarningNode {
     public parent: WarningsNode,
   ) {}
   get id(): string {
-    return `${this.parent.id}:${this.index}`;
+    return NODE.warning(this.parent.id, this.index);
+  }
+}
+
+export class AllWorkspacesNode {
+  readonly type = 'allWorkspaces';
+  get id(): string {
+    return NODE.allWorkspaces();
+  }
+}
+
+export class OtherWorkspaceNode {
+  readonly type = 'otherWorkspace';
+  constructor(
+    public workspace: OtherWorkspace,
+    public parent: AllWorkspacesNode,
+  ) {}
+  get id(): string {
+    return NODE.otherWorkspace(this.workspace.key);
   }
 }
 
@@ -81,18 +117,47 @@ const GROUPS: { group: JobGroup; label: string; icon: string }[] = [
   { group: 'recent', label: 'Recent', icon: 'history' },
 ];
 
+export function groupLabel(group: JobGroup): string {
+  return t(GROUPS.find((g) => g.group === group)!.label);
+}
+
+export interface JobsTreeOptions {
+  filter?: FilterState;
+  others?: OtherWorkspaces;
+  /** The All Workspaces setting. */
+  showOthers?: () => boolean;
+  now?: () => number;
+}
+
 export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<JobsNode | JobsNode[] | undefined | void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: { dispose(): void };
+  private readonly subscriptions: { dispose(): void }[] = [];
   /** Nodes are kept by id so that VS Code sees the same element across refreshes. */
   private nodes = new Map<string, JobsNode>();
+  /** Jobs of each folder at the last render (before filtering), to tell in-place changes from moves. */
+  private renderedTotals = new Map<string, number>();
+  private readonly now: () => number;
 
   constructor(
     private readonly model: JobsModel,
-    private readonly now: () => number = Date.now,
+    private readonly opts: JobsTreeOptions = {},
   ) {
-    this.subscription = model.onDidChange((e) => this.onModelChange(e));
+    this.now = opts.now ?? Date.now;
+    this.subscriptions.push(model.onDidChange((e) => this.onModelChange(e)));
+    if (opts.filter) this.subscriptions.push(opts.filter.onDidChange(() => this.changed.fire()));
+    if (opts.others)
+      this.subscriptions.push(
+        opts.others.onDidChange(() => {
+          const n = this.nodes.get(NODE.allWorkspaces());
+          this.changed.fire(n);
+        }),
+      );
+  }
+
+  /** Re-renders everything (the All Workspaces setting changed). */
+  refreshAll(): void {
+    this.changed.fire();
   }
 
   /** Updates only the rows of jobs that changed in place; anything that moves rebuilds the tree. */
@@ -100,47 +165,52 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     if (e.full || !e.jobs) return this.changed.fire();
     const nodes: JobNode[] = [];
     for (const job of e.jobs) {
-      const node = this.nodes.get(`job:${job.stateDir}:${job.id}`);
-      if (node?.type !== 'job' || groupOf(job) !== node.parent.group) return this.changed.fire();
+      const node = this.nodes.get(NODE.job(job.stateDir, job.id));
+      if (node?.type !== 'job' || node.parent.type !== 'group' || groupOf(job) !== node.parent.group)
+        return this.changed.fire();
       nodes.push(node);
     }
     for (const f of e.folders) {
       const state = this.model.folders.find((x) => x.folder.path === f.path);
-      const shown = this.nodes.get(`warnings:${f.path}`);
+      const shown = this.nodes.get(NODE.warnings(f.path));
       const before = shown?.type === 'warnings' ? shown.folder.warnings.length : 0;
-      if (!state || state.warnings.length !== before || state.jobs.length !== this.shownJobCount(f.path))
+      if (!state || state.warnings.length !== before || state.jobs.length !== this.renderedTotals.get(f.path))
         return this.changed.fire();
     }
     for (const node of nodes) {
       const fresh = e.jobs.find((j) => j.id === node.job.id && j.stateDir === node.job.stateDir)!;
-      const list = node.parent.jobs;
-      list[list.indexOf(node.job)] = fresh;
+      if (node.parent.type === 'group') {
+        const list = node.parent.jobs;
+        list[list.indexOf(node.job)] = fresh;
+      }
       node.job = fresh;
     }
     if (nodes.length) this.changed.fire(nodes);
   }
 
-  private shownJobCount(folderPath: string): number {
-    let n = 0;
-    for (const node of this.nodes.values())
-      if (node.type === 'group' && node.folder.folder.path === folderPath) n += node.jobs.length;
-    return n;
-  }
-
-  getChildren(node?: JobsNode): JobsNode[] {
+  getChildren(node?: JobsNode): JobsNode[] | Promise<JobsNode[]> {
     if (!node) return this.roots();
     switch (node.type) {
       case 'folder':
         return this.folderChildren(node.state);
       case 'group':
         return node.jobs.map((j) => this.keep(new JobNode(j, node)));
-      case 'job':
+      case 'job': {
+        // A review's findings first (only in open folders: their paths are relative to the folder), then log lines.
+        const folder = node.parent.type === 'group' ? node.parent.folder : undefined;
         return [
-          ...findingNodes(node).map((f) => this.keep(f)),
+          ...(folder ? findingNodes(node, folder).map((f) => this.keep(f)) : []),
           ...node.job.log.progress.map((l, i) => this.keep(new LogLineNode(l, i, node))),
         ];
+      }
       case 'warnings':
         return node.folder.warnings.map((w, i) => this.keep(new WarningNode(w, i, node)));
+      case 'allWorkspaces':
+        return (this.opts.others?.ensure() ?? Promise.resolve([])).then((list) =>
+          list.map((w) => this.keep(new OtherWorkspaceNode(w, node))),
+        );
+      case 'otherWorkspace':
+        return node.workspace.jobs.map((j) => this.keep(new JobNode(j, node)));
       default:
         return [];
     }
@@ -149,15 +219,18 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   getParent(node: JobsNode): JobsNode | undefined {
     switch (node.type) {
       case 'group':
-      case 'warnings': {
-        const folder = node.type === 'group' ? node.folder : node.folder;
-        return this.model.folders.length > 1 ? this.nodes.get(`folder:${folder.folder.path}`) : undefined;
-      }
+      case 'warnings':
+        return this.model.folders.length > 1
+          ? this.keep(new FolderNode(node.type === 'group' ? node.folder : node.folder))
+          : undefined;
       case 'job':
       case 'logLine':
       case 'warning':
+      case 'otherWorkspace':
+        return node.parent;
       case 'finding':
-        return node.parent as JobsNode;
+        // Finding rows are made only under job rows (see getChildren).
+        return node.parent as JobNode;
       default:
         return undefined;
     }
@@ -169,7 +242,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         return this.folderItem(node);
       case 'group': {
         const g = GROUPS.find((x) => x.group === node.group)!;
-        const item = new vscode.TreeItem(g.label, vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(t(g.label), vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.id;
         item.description = String(node.jobs.length);
         item.iconPath = new vscode.ThemeIcon(
@@ -177,24 +250,30 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
           node.group === 'attention' ? new vscode.ThemeColor('list.warningForeground') : undefined,
         );
         item.contextValue = `group ${node.group}`;
+        item.accessibilityInformation = { label: t('{0}: {1} jobs', t(g.label), node.jobs.length) };
         return item;
       }
       case 'job':
-        return this.jobItem(node.job);
+        return this.jobItem(node);
       case 'logLine': {
         const item = new vscode.TreeItem(node.line.text, vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
         item.description = node.line.time ? shortTime(node.line.time) : undefined;
         item.tooltip = node.line.time ? `${node.line.time}\n${node.line.text}` : node.line.text;
         item.contextValue = 'logLine';
+        item.accessibilityInformation = {
+          label: node.line.time ? t('log line at {0}: {1}', shortTime(node.line.time), node.line.text) : node.line.text,
+        };
         return item;
       }
       case 'warnings': {
-        const item = new vscode.TreeItem('Problems reading job files', vscode.TreeItemCollapsibleState.Collapsed);
+        const label = t('Problems reading job files');
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         item.description = String(node.folder.warnings.length);
         item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
         item.contextValue = 'warnings';
+        item.accessibilityInformation = { label: `${label}: ${node.folder.warnings.length}` };
         return item;
       }
       case 'warning': {
@@ -204,6 +283,35 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         item.tooltip = `${node.warning.file}\n${node.warning.message}`;
         item.iconPath = new vscode.ThemeIcon('info');
         item.contextValue = 'warning';
+        item.accessibilityInformation = { label: `${node.warning.message} (${path.basename(node.warning.file)})` };
+        return item;
+      }
+      case 'allWorkspaces': {
+        const label = t('All Workspaces');
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.iconPath = new vscode.ThemeIcon('globe');
+        const list = this.opts.others?.workspaces;
+        item.description = list ? t('{0} other workspaces', list.length) : undefined;
+        item.tooltip = t('Every Codex state dir under every root searched, for workspaces not open in this window.');
+        item.contextValue = 'allWorkspaces';
+        item.accessibilityInformation = { label: item.description ? `${label}, ${item.description}` : label };
+        return item;
+      }
+      case 'otherWorkspace': {
+        const w = node.workspace;
+        const item = new vscode.TreeItem(w.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = node.id;
+        item.iconPath = vscode.ThemeIcon.Folder;
+        const live = w.jobs.filter(isLive).length;
+        const attention = w.jobs.filter(needsAttention).length;
+        item.description = folderSummary(w.jobs.length, live, attention);
+        item.tooltip = [
+          w.workspaceRoot ?? w.key,
+          ...w.stateDirs.map((s) => t('state: {0} ({1})', s.stateDir, rootSourceText(s.root))),
+        ].join('\n');
+        item.contextValue = 'otherWorkspace';
+        item.accessibilityInformation = { label: `${w.name}, ${item.description}` };
         return item;
       }
       case 'finding':
@@ -213,23 +321,77 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
 
   /** The node currently shown for a job, if any (for reveal and tests). */
   findJobNode(stateDir: string, id: string): JobNode | undefined {
-    const n = this.nodes.get(`job:${stateDir}:${id}`);
+    const n = this.nodes.get(NODE.job(stateDir, id)) ?? this.nodes.get(NODE.otherJob(stateDir, id));
     return n?.type === 'job' ? n : undefined;
+  }
+
+  /**
+   * The node a job has (or would have) in the tree, with its parents kept, so TreeView.reveal can walk
+   * up through getParent. Undefined when the filter hides it or no folder shows it.
+   */
+  nodeForJob(job: Job): JobNode | undefined {
+    const shown = this.findJobNode(job.stateDir, job.id);
+    if (shown) return shown;
+    const folder = this.model.folders.find((f) => f.jobs.some((j) => j.id === job.id && j.stateDir === job.stateDir));
+    if (folder) {
+      const visible = this.visibleJobs(folder);
+      if (!visible.some((j) => j.id === job.id && j.stateDir === job.stateDir)) return undefined;
+      const group = groupOf(job);
+      const g = this.keep(
+        new GroupNode(
+          folder,
+          group,
+          visible.filter((j) => groupOf(j) === group),
+        ),
+      );
+      return this.keep(new JobNode(job, g));
+    }
+    const w = this.opts.others?.workspaces?.find((x) =>
+      x.jobs.some((j) => j.id === job.id && j.stateDir === job.stateDir),
+    );
+    if (w && this.opts.showOthers?.()) {
+      const all = this.keep(new AllWorkspacesNode());
+      return this.keep(new JobNode(job, this.keep(new OtherWorkspaceNode(w, all))));
+    }
+    return undefined;
+  }
+
+  /** Jobs of the open folders the filter lets through, and all of them, now (not as last rendered). */
+  countShown(): { shown: number; total: number } {
+    let shown = 0;
+    let total = 0;
+    for (const f of this.model.folders) {
+      shown += this.visibleJobs(f).length;
+      total += f.jobs.length;
+    }
+    return { shown, total };
+  }
+
+  private visibleJobs(folder: FolderState): Job[] {
+    const f = this.opts.filter?.current;
+    if (!f || !isFiltering(f)) return folder.jobs;
+    const session = latestSessionOf(folder.jobs);
+    return folder.jobs.filter((j) => matchesFilter(f, j, session));
   }
 
   private roots(): JobsNode[] {
     this.nodes.clear();
+    this.renderedTotals.clear();
+    const others = this.opts.showOthers?.() ? [this.keep(new AllWorkspacesNode())] : [];
     const folders = this.model.folders.filter((f) => f.snapshots.length > 0 || f.warnings.length > 0);
     // Nothing found anywhere: an empty tree lets the welcome view explain where we looked.
-    if (folders.length === 0) return [];
-    if (this.model.folders.length === 1) return this.folderChildren(folders[0]);
-    return this.model.folders.map((f) => this.keep(new FolderNode(f)));
+    if (folders.length === 0) return others;
+    if (this.model.folders.length === 1) return [...this.folderChildren(folders[0]), ...others];
+    for (const f of this.model.folders) this.folderChildren(f);
+    return [...this.model.folders.map((f) => this.keep(new FolderNode(f))), ...others];
   }
 
   private folderChildren(folder: FolderState): JobsNode[] {
     const out: JobsNode[] = [];
+    const visible = this.visibleJobs(folder);
+    this.renderedTotals.set(folder.folder.path, folder.jobs.length);
     for (const g of GROUPS) {
-      const jobs = folder.jobs.filter((j) => groupOf(j) === g.group);
+      const jobs = visible.filter((j) => groupOf(j) === g.group);
       if (jobs.length > 0) out.push(this.keep(new GroupNode(folder, g.group, jobs)));
     }
     if (folder.warnings.length > 0) out.push(this.keep(new WarningsNode(folder)));
@@ -243,34 +405,42 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     item.iconPath = vscode.ThemeIcon.Folder;
     const live = f.jobs.filter((j) => groupOf(j) === 'running').length;
     const attention = f.jobs.filter((j) => groupOf(j) === 'attention').length;
-    item.description =
-      f.snapshots.length === 0
-        ? 'no Codex state'
-        : [live ? `${live} running` : '', attention ? `${attention} need attention` : ''].filter(Boolean).join(', ') ||
-          `${f.jobs.length} jobs`;
-    item.tooltip = [f.folder.path, ...f.snapshots.map((s) => `state: ${s.stateDir}`)].join('\n');
+    item.description = f.snapshots.length === 0 ? t('no Codex state') : folderSummary(f.jobs.length, live, attention);
+    item.tooltip = [f.folder.path, ...f.snapshots.map((s) => t('state: {0}', s.stateDir))].join('\n');
     item.contextValue = 'folder';
+    // The stop review gate per state dir (description and tooltip).
     decorateFolderItem(item, f);
+    item.accessibilityInformation = { label: `${f.folder.name}, ${item.description}` };
     return item;
   }
 
-  private jobItem(job: Job): vscode.TreeItem {
+  private jobItem(node: JobNode): vscode.TreeItem {
+    const job = node.job;
+    const now = this.now();
+    const findings = node.parent.type === 'group' && hasFindingRows(job);
     const item = new vscode.TreeItem(
       jobLabel(job),
-      job.log.progress.length > 0 || hasFindingRows(job)
+      job.log.progress.length > 0 || findings
         ? vscode.TreeItemCollapsibleState.Collapsed
         : vscode.TreeItemCollapsibleState.None,
     );
-    item.id = `job:${job.stateDir}:${job.id}`;
-    item.description = jobDescription(job, this.now());
-    item.tooltip = jobTooltip(job);
+    item.id = node.id;
+    item.description = jobDescription(job, now);
+    item.tooltip = jobTooltip(job, now);
+    // A failed job's icon says why it failed (its error kind); otherwise the status icon.
     item.iconPath = featureIcon(job) ?? statusIcon(job.status);
-    item.contextValue = jobContextValue(job);
-    const hasResult = typeof job.display.rendered === 'string' && job.display.rendered.length > 0;
-    item.command = hasResult
-      ? { command: 'codexJobs.showResult', title: 'Show Result', arguments: [job] }
+    // The age badge (jobDecorations.ts) hangs on this URI; iconPath keeps the status icon.
+    item.resourceUri = jobResourceUri(job);
+    // A job of a workspace not open here is only looked at: no cancel, no repair words.
+    item.contextValue =
+      node.parent.type === 'otherWorkspace'
+        ? ['job', 'otherWorkspace', job.status, ...(hasResult(job) ? ['hasResult'] : [])].join(' ')
+        : jobContextValue(job);
+    item.accessibilityInformation = jobAccessibility(job, now);
+    item.command = hasResult(job)
+      ? { command: COMMANDS.showResult, title: t('Show Result'), arguments: [job] }
       : job.log.exists
-        ? { command: 'codexJobs.openLog', title: 'Open Log', arguments: [job] }
+        ? { command: COMMANDS.openLog, title: t('Open Log'), arguments: [job] }
         : undefined;
     return item;
   }
@@ -281,9 +451,28 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }
+}
+
+/** Where a state root came from, in words; a source added later reads as itself until it has a row. */
+const ROOT_SOURCE: Record<StateRoot['source'], string> = {
+  'plugin-data': 'Claude plugin data',
+  tmp: 'temp dir fallback',
+  setting: 'codexJobs.stateRoots',
+  cli: 'command line',
+};
+
+export function rootSourceText(root: StateRoot): string {
+  const where = (root as StateRoot & { learnedFrom?: string }).learnedFrom;
+  const text = t((ROOT_SOURCE as Record<string, string | undefined>)[root.source] ?? root.source);
+  return where ? t('{0}, learned from {1}', text, where) : text;
+}
+
+function folderSummary(total: number, live: number, attention: number): string {
+  const parts = [live ? t('{0} running', live) : '', attention ? t('{0} need attention', attention) : ''];
+  return parts.filter(Boolean).join(', ') || t('{0} jobs', total);
 }
 
 function shortTime(iso: string): string {

@@ -6,10 +6,12 @@ import { resolveLaunchEnvironment, type LaunchSettings } from '../core/companion
 import { launchJob, type LaunchRequest, type LaunchResult } from '../core/launcher';
 import type { CommandDeps } from './commands/deps';
 import { SECTION } from './settings';
+import { t } from './l10n';
 
 export function launchSettings(): LaunchSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
   const s = (k: string) => (c.get<string>(k) || undefined)?.trim() || undefined;
+  // Keys as in ids.SETTINGS (companionPath, nodePath, pluginDataDir).
   return { companionPath: s('companionPath'), nodePath: s('nodePath'), pluginDataDir: s('pluginDataDir') };
 }
 
@@ -27,39 +29,36 @@ export async function pickFolder(args?: LaunchArgs): Promise<string | undefined>
   if (args?.folder) return args.folder;
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
   if (folders.length === 0) {
-    void vscode.window.showWarningMessage('Codex Jobs: open a folder to start a Codex job in it.');
+    void vscode.window.showWarningMessage(t('Codex Jobs: open a folder to start a Codex job in it.'));
     return undefined;
   }
   if (folders.length === 1) return folders[0].uri.fsPath;
-  return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Start the Codex job in which folder?' }))?.uri
+  return (await vscode.window.showWorkspaceFolderPick({ placeHolder: t('Start the Codex job in which folder?') }))?.uri
     .fsPath;
 }
 
 export async function runLaunch(
   deps: CommandDeps,
   folder: string,
-  req: Pick<LaunchRequest, 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort'>,
+  req: Pick<
+    LaunchRequest,
+    'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope' | 'resumeLast'
+  >,
 ): Promise<LaunchResult | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Codex Jobs: starting jobs needs a trusted workspace.');
-    return undefined;
-  }
   const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
   const env = await resolveLaunchEnvironment(host, launchSettings());
   if (!env.ok) {
     deps.output.warn(`cannot launch: ${env.message}; searched: ${env.searched.join(', ')}`);
-    const pick = await vscode.window.showErrorMessage(
-      `Codex Jobs: ${env.message}`,
-      'Open Settings',
-      'Show Where It Looked',
-    );
-    if (pick === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', env.setting);
-    if (pick === 'Show Where It Looked') deps.output.show(true);
+    const openSettings = t('Open Settings');
+    const showWhere = t('Show Where It Looked');
+    const pick = await vscode.window.showErrorMessage(t('Codex Jobs: {0}', env.message), openSettings, showWhere);
+    if (pick === openSettings) await vscode.commands.executeCommand('workbench.action.openSettings', env.setting);
+    if (pick === showWhere) deps.output.show(true);
     return undefined;
   }
-  const label = req.kind === 'task' ? 'rescue task' : req.kind;
+  const label = req.kind === 'task' ? t('rescue task') : req.kind === 'review' ? t('review') : t('adversarial review');
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Starting Codex ${label}` },
+    { location: vscode.ProgressLocation.Notification, title: t('Starting Codex {0}', label) },
     (progress) =>
       launchJob({
         ...req,
@@ -79,11 +78,16 @@ export async function runLaunch(
   );
   if (result.vanished.length) {
     void vscode.window.showWarningMessage(
-      `Codex Jobs: while launching, ${result.vanished.length} job(s) vanished from state.json (a concurrent companion writer): ${result.vanished.join(', ')}. They stay visible from their records and the archive.`,
+      t(
+        'Codex Jobs: while launching, {0} job(s) vanished from state.json (a concurrent companion writer): {1}. They stay visible from their records and the archive.',
+        result.vanished.length,
+        result.vanished.join(', '),
+      ),
     );
   }
-  if (result.ok) void vscode.window.setStatusBarMessage(`$(check) Codex ${label} started: ${result.jobId}`, 5000);
-  else void vscode.window.showErrorMessage(`Codex Jobs: ${result.message}`);
-  void deps.model.refresh();
+  if (result.ok)
+    void vscode.window.setStatusBarMessage(`$(check) ${t('Codex {0} started: {1}', label, result.jobId ?? '')}`, 5000);
+  else void vscode.window.showErrorMessage(t('Codex Jobs: {0}', result.message));
+  deps.refresh.request('jobs', `launched ${req.kind}`);
   return result;
 }

@@ -7,6 +7,7 @@ import type { JobsModel } from '../core/model';
 import { readLogTail } from '../core/reader';
 import { formatBytes } from '../core/format';
 import { LOG_SCHEME, parseJobUri } from './jobUris';
+import { t } from './l10n';
 
 /** Logs can reach hundreds of MB: a document shows at most this much of the end. */
 const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
@@ -27,15 +28,15 @@ export class LogDocumentProvider implements vscode.TextDocumentContentProvider, 
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const ref = parseJobUri(this.model, uri);
-    if (!ref) return 'This log is not part of a known Codex state directory.';
+    if (!ref) return t('This log is not part of a known Codex state directory.');
     // A job whose files the companion deleted is read from the archive.
     const archived = this.model.findJob(ref.stateDir, ref.id)?.archived;
     const file = archived?.logPath ?? path.join(ref.stateDir, 'jobs', `${ref.id}.log`);
     this.follow(file, uri);
     const tail = await readLogTail(file, MAX_DOCUMENT_BYTES);
-    if (!tail.exists) return `The log ${file} does not exist (yet). This document updates when it appears.`;
+    if (!tail.exists) return t('The log {0} does not exist (yet). This document updates when it appears.', file);
     const omitted = tail.size - tail.text.length;
-    const header = omitted > 0 ? `… ${formatBytes(omitted)} omitted; the full log is ${file}\n` : '';
+    const header = omitted > 0 ? `${t('… {0} omitted; the full log is {1}', formatBytes(omitted), file)}\n` : '';
     return header + tail.text;
   }
 

@@ -1,29 +1,21 @@
 // Tells the user when a job they may be waiting on stops running: finished, failed, or found dead.
 import * as vscode from 'vscode';
 import type { JobsModel, StatusTransition } from '../core/model';
-import type { DerivedStatus } from '../core/types';
+import { isEndedStatus, isFailureStatus, isLiveStatus, STATUS } from '../core/status';
+import { hasResult } from '../core/classify';
+import { firstLine } from '../core/format';
 import { jobLabel } from './jobTreeItem';
-import { SECTION } from './settings';
-
-const LIVE: ReadonlySet<DerivedStatus> = new Set(['running', 'queued', 'stalled', 'unverified']);
-const FAILURES: ReadonlySet<DerivedStatus> = new Set(['failed', 'stale', 'pid-reused']);
-const ENDS: ReadonlySet<DerivedStatus> = new Set(['completed', 'failed', 'cancelled', 'stale', 'pid-reused']);
+import { notifyLevel } from './settings';
+import { COMMANDS } from './ids';
+import { t } from './l10n';
 
 export type NotifyLevel = 'off' | 'failures' | 'all';
 
 /** Which transitions are worth a notification at a level (exported for tests). */
 export function worthNotifying(t: Pick<StatusTransition, 'from' | 'to'>, level: NotifyLevel): boolean {
-  if (level === 'off' || !LIVE.has(t.from) || !ENDS.has(t.to)) return false;
-  return level === 'all' || FAILURES.has(t.to);
+  if (level === 'off' || !isLiveStatus(t.from) || !isEndedStatus(t.to)) return false;
+  return level === 'all' || isFailureStatus(t.to);
 }
-
-const VERB: Partial<Record<DerivedStatus, string>> = {
-  completed: 'completed',
-  failed: 'failed',
-  cancelled: 'was cancelled',
-  stale: 'stopped: its process is gone',
-  'pid-reused': 'stopped: its pid now belongs to another program',
-};
 
 export class JobNotifications implements vscode.Disposable {
   private readonly subscription: { dispose(): void };
@@ -32,21 +24,26 @@ export class JobNotifications implements vscode.Disposable {
 
   constructor(model: JobsModel) {
     this.subscription = model.onDidChange((e) => {
-      const level = vscode.workspace.getConfiguration(SECTION).get<NotifyLevel>('notifications', 'failures');
-      for (const t of e.transitions ?? []) if (worthNotifying(t, level)) void this.show(t);
+      const level = notifyLevel();
+      for (const tr of e.transitions ?? []) if (worthNotifying(tr, level)) void this.show(tr);
     });
   }
 
-  private async show(t: StatusTransition): Promise<void> {
-    const summary = t.job.display.errorMessage ?? t.job.display.summary ?? '';
-    const text = `Codex ${jobLabel(t.job)} ${VERB[t.to] ?? t.to}${summary ? `: ${summary.slice(0, 120)}` : ''}`;
+  private async show(tr: StatusTransition): Promise<void> {
+    const detail = firstLine(tr.job.display.errorMessage ?? tr.job.display.summary ?? '', 120);
+    const verb = t(STATUS[tr.to].verb);
+    const text = detail
+      ? t('Codex {0} {1}: {2}', jobLabel(tr.job), verb, detail)
+      : t('Codex {0} {1}', jobLabel(tr.job), verb);
     this.shown.push(text);
-    const actions = t.job.display.rendered ? ['Show Result', 'Open Log'] : ['Open Log'];
-    const pick = FAILURES.has(t.to)
+    const showResult = t('Show Result');
+    const openLog = t('Open Log');
+    const actions = hasResult(tr.job) ? [showResult, openLog] : [openLog];
+    const pick = isFailureStatus(tr.to)
       ? await vscode.window.showWarningMessage(text, ...actions)
       : await vscode.window.showInformationMessage(text, ...actions);
-    if (pick === 'Show Result') await vscode.commands.executeCommand('codexJobs.showResult', t.job);
-    if (pick === 'Open Log') await vscode.commands.executeCommand('codexJobs.openLog', t.job);
+    if (pick === showResult) await vscode.commands.executeCommand(COMMANDS.showResult, tr.job);
+    if (pick === openLog) await vscode.commands.executeCommand(COMMANDS.openLog, tr.job);
   }
 
   dispose(): void {

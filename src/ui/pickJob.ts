@@ -2,7 +2,9 @@
 import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model';
 import type { Job } from '../core/types';
-import { jobDescription, jobLabel } from './jobTreeItem';
+import { rowText } from '../core/format';
+import { statusIcon } from './jobTreeItem';
+import { t } from './l10n';
 
 function isJob(x: unknown): x is Job {
   return (
@@ -28,17 +30,20 @@ export async function resolveJob(
   if (candidate) return model.findJob(candidate.stateDir, candidate.id) ?? candidate;
   const jobs = model.allJobs().filter(opts.filter ?? (() => true));
   if (jobs.length === 0) {
-    void vscode.window.showInformationMessage('Codex Jobs: no job to choose from.');
+    void vscode.window.showInformationMessage(t('Codex Jobs: no job to choose from.'));
     return undefined;
   }
   const now = Date.now();
   const picked = await vscode.window.showQuickPick(
-    jobs.map((job) => ({
-      label: jobLabel(job),
-      description: jobDescription(job, now),
-      detail: `${job.id} · ${job.display.summary ?? ''}`,
-      job,
-    })),
+    jobs.map((job) => {
+      const row = rowText(job, now, t);
+      return {
+        label: `$(${statusIcon(job.status).id}) ${row.label}`,
+        description: row.description,
+        detail: job.id,
+        job,
+      };
+    }),
     { placeHolder: opts.placeHolder, matchOnDescription: true, matchOnDetail: true },
   );
   return picked?.job;

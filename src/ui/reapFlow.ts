@@ -4,21 +4,20 @@ import * as vscode from 'vscode';
 import { reap, type ReapPlan, type ReapSummary } from '../core/reaper';
 import type { CommandDeps } from './commands/deps';
 import { brokerLabel } from './brokersTree';
+import { t } from './l10n';
 
 export async function confirmAndReap(
   deps: CommandDeps,
   plan: ReapPlan,
   what: string,
 ): Promise<ReapSummary | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Codex Jobs: stopping brokers needs a trusted workspace.');
-    return undefined;
-  }
   const live = plan.reap.filter((e) => e.class === 'orphan-live').length;
   const dead = plan.reap.length - live;
   if (plan.reap.length === 0) {
     void vscode.window.showInformationMessage(
-      `Codex Jobs: no orphan brokers to reap${plan.skip.length ? ` (${plan.skip.length} left alone: in use, starting or not ours)` : ''}.`,
+      plan.skip.length
+        ? t('Codex Jobs: no orphan brokers to reap ({0} left alone: in use, starting or not ours).', plan.skip.length)
+        : t('Codex Jobs: no orphan brokers to reap.'),
     );
     return undefined;
   }
@@ -27,28 +26,31 @@ export async function confirmAndReap(
   for (const s of plan.skip) deps.output.info(`  would leave ${brokerLabel(s.entry)}: ${s.why}`);
   const detail = [
     live
-      ? `${live} live orphan broker${live === 1 ? '' : 's'} will be asked to shut down, then sent SIGTERM, then SIGKILL (each re-verified first), with their app-server children.`
+      ? t(
+          '{0} live orphan broker(s) will be asked to shut down, then sent SIGTERM, then SIGKILL (each re-verified first), with their app-server children.',
+          live,
+        )
       : '',
-    dead
-      ? `${dead} dead session dir${dead === 1 ? '' : 's'} will have their broker.pid, broker.log and broker.sock removed.`
-      : '',
-    plan.skip.length ? `${plan.skip.length} left alone (in use, starting, or not ours).` : '',
+    dead ? t('{0} dead session dir(s) will have their broker.pid, broker.log and broker.sock removed.', dead) : '',
+    plan.skip.length ? t('{0} left alone (in use, starting, or not ours).', plan.skip.length) : '',
   ]
     .filter(Boolean)
     .join('\n');
+  const reapButton = t('Reap');
+  const dryRun = t('Show Dry Run');
   const pick = await vscode.window.showWarningMessage(
-    `${what}: reap ${plan.reap.length}?`,
+    t('{0}: reap {1}?', what, plan.reap.length),
     { modal: true, detail },
-    'Reap',
-    'Show Dry Run',
+    reapButton,
+    dryRun,
   );
-  if (pick === 'Show Dry Run') {
+  if (pick === dryRun) {
     deps.output.show(true);
     return undefined;
   }
-  if (pick !== 'Reap') return undefined;
+  if (pick !== reapButton) return undefined;
   const summary = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Reaping orphan brokers', cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: t('Reaping orphan brokers'), cancellable: true },
     (progress, token) =>
       reap(plan, {
         table: deps.table,
@@ -58,10 +60,17 @@ export async function confirmAndReap(
       }),
   );
   for (const o of summary.outcomes) deps.output.info(`${o.result}: ${brokerLabel(o.entry)}: ${o.detail}`);
-  const text = `Codex Jobs: reaped ${summary.reaped}, already gone ${summary.alreadyGone}, skipped ${summary.skipped}, failed ${summary.failed} (${(summary.ms / 1000).toFixed(1)} s).`;
+  const text = t(
+    'Codex Jobs: reaped {0}, already gone {1}, skipped {2}, failed {3} ({4} s).',
+    summary.reaped,
+    summary.alreadyGone,
+    summary.skipped,
+    summary.failed,
+    (summary.ms / 1000).toFixed(1),
+  );
   if (summary.failed)
-    void vscode.window.showWarningMessage(text, 'Show Details').then((c) => c && deps.output.show(true));
+    void vscode.window.showWarningMessage(text, t('Show Details')).then((c) => c && deps.output.show(true));
   else void vscode.window.showInformationMessage(text);
-  void deps.brokers.rescan();
+  void deps.refresh.now('brokers', 'after reaping');
   return summary;
 }

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model';
 import { parseJobUri } from './jobUris';
+import { t } from './l10n';
 
 export class RecordDocumentProvider implements vscode.TextDocumentContentProvider {
   constructor(private readonly model: JobsModel) {}
@@ -9,11 +10,13 @@ export class RecordDocumentProvider implements vscode.TextDocumentContentProvide
   provideTextDocumentContent(uri: vscode.Uri): string {
     const ref = parseJobUri(this.model, uri);
     const job = ref && this.model.findJob(ref.stateDir, ref.id);
-    if (!job) return '// This job is no longer known.\n';
+    if (!job) return `// ${t('This job is no longer known.')}\n`;
     if (job.record) {
-      const note = job.index ? '' : '// Not listed in state.json: this record is all that is left of it there.\n';
+      const note = job.index
+        ? ''
+        : `// ${t('Not listed in state.json: this record is all that is left of it there.')}\n`;
       return `// ${job.recordPath}\n${note}${JSON.stringify(job.record.raw, null, 2)}\n`;
     }
-    return `// ${job.recordPath} is missing; this is the job's entry in state.json.\n${JSON.stringify(job.index?.raw ?? {}, null, 2)}\n`;
+    return `// ${t("{0} is missing; this is the job's entry in state.json.", job.recordPath)}\n${JSON.stringify(job.index?.raw ?? {}, null, 2)}\n`;
   }
 }

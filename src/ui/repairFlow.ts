@@ -6,6 +6,7 @@ import type { Job } from '../core/types';
 import type { CommandDeps } from './commands/deps';
 import { resolveJob } from './pickJob';
 import { jobLabel } from './jobTreeItem';
+import { t } from './l10n';
 
 export interface RepairSpec {
   /** The button and progress title, e.g. "Restore Job to Index". */
@@ -24,35 +25,36 @@ export async function confirmAndRepair(
   arg: unknown,
   opts?: { confirmed?: boolean },
 ): Promise<RepairResult | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage(`Codex Jobs: "${spec.action}" needs a trusted workspace.`);
-    return undefined;
-  }
   const job = await resolveJob(deps.model, arg, { placeHolder: spec.placeHolder, filter: spec.applies });
   if (!job) return undefined;
   if (!spec.applies(job)) {
     void vscode.window.showInformationMessage(
-      `Codex Jobs: "${spec.action}" does not apply to ${jobLabel(job)} any more (${job.status}${job.flags.length ? `, ${job.flags.join(', ')}` : ''}).`,
+      t(
+        'Codex Jobs: "{0}" does not apply to {1} any more ({2}).',
+        spec.action,
+        jobLabel(job),
+        [job.status, ...job.flags].join(', '),
+      ),
     );
     return undefined;
   }
   if (!opts?.confirmed) {
     const pick = await vscode.window.showWarningMessage(
-      `${spec.action}: ${jobLabel(job)}?`,
-      { modal: true, detail: `${spec.detail(job)}\n\nState dir: ${job.stateDir}` },
+      t('{0}: {1}?', spec.action, jobLabel(job)),
+      { modal: true, detail: `${spec.detail(job)}\n\n${t('State dir: {0}', job.stateDir)}` },
       spec.action,
     );
     if (pick !== spec.action) return undefined;
   }
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `${spec.action}: ${jobLabel(job)}` },
+    { location: vscode.ProgressLocation.Notification, title: t('{0}: {1}', spec.action, jobLabel(job)) },
     () => spec.run(job, { table: deps.table, archive: deps.archive, log: (m) => deps.output.info(m) }),
   );
   deps.output.info(
     `${spec.action} ${job.id}: ${result.ok ? 'done' : 'not done'}: ${result.message}${result.retries ? ` (redone ${result.retries}× after concurrent writes)` : ''}`,
   );
-  if (result.ok) void vscode.window.showInformationMessage(`Codex Jobs: ${result.message}.`);
-  else void vscode.window.showWarningMessage(`Codex Jobs: ${spec.action} did not happen: ${result.message}`);
-  void deps.model.refresh();
+  if (result.ok) void vscode.window.showInformationMessage(t('Codex Jobs: {0}.', result.message));
+  else void vscode.window.showWarningMessage(t('Codex Jobs: {0} did not happen: {1}', spec.action, result.message));
+  deps.refresh.request('jobs', `${spec.action} ${job.id}`);
   return result;
 }

@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model';
 import { parseJobUri } from './jobUris';
 import { jobLabel } from './jobTreeItem';
+import { STATUS } from '../core/status';
+import { localTime, parseTime } from '../core/format';
+import { t } from './l10n';
 import { renderResult } from './resultView';
 import { findingRoot } from './findingNodes';
 
@@ -13,9 +16,9 @@ export class ResultDocumentProvider implements vscode.TextDocumentContentProvide
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const ref = parseJobUri(this.model, uri);
     const job = ref && this.model.findJob(ref.stateDir, ref.id);
-    if (!job) return 'This job is no longer known.';
-    const d = job.display;
-    const head = `# ${jobLabel(job)}\n\n\`${job.id}\` · ${job.status}${d.completedAt ? ` · ${d.completedAt}` : ''}\n`;
+    if (!job) return t('This job is no longer known.');
+    const done = parseTime(job.display.completedAt);
+    const head = `# ${jobLabel(job)}\n\n\`${job.id}\` · ${t(STATUS[job.status].word)}${done !== undefined ? ` · ${localTime(done)}` : ''}\n`;
     const folder = this.model.folders.find((f) => f.snapshots.some((s) => s.stateDir === job.stateDir));
     return renderResult(job, head, folder ? findingRoot(folder) : undefined);
   }

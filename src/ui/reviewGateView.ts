@@ -9,6 +9,8 @@ import { toggleReviewGate, type ToggleResult } from '../core/reviewGate';
 import { resolveLaunchEnvironment } from '../core/companion';
 import { launchSettings, pickFolder, type LaunchArgs } from './launchFlow';
 import type { CommandDeps } from './commands/deps';
+import { COMMANDS } from './ids';
+import { t } from './l10n';
 
 const time = (ms: number) => new Date(ms).toLocaleString();
 
@@ -50,7 +52,7 @@ export class ReviewGateMonitor implements vscode.Disposable {
       return;
     }
     const g = this.gateOf(folders[0]);
-    this.view.description = `stop gate ${g.summary}${g.warnings.length ? ' ⚠' : ''}`;
+    this.view.description = `${t('stop gate {0}', g.summary)}${g.warnings.length ? ' ⚠' : ''}`;
   }
 
   gateOf(folder: FolderState): FolderGate {
@@ -63,12 +65,18 @@ export class ReviewGateMonitor implements vscode.Disposable {
         if (!s.exists) continue;
         const change = this.history.observe(s.stateDir, gateValue(s.config), s.readAtMs || Date.now());
         if (change && change.from === 'on' && change.to !== 'on' && !change.ours) {
+          const again = t('Enable Again');
           void this.warn(
-            `Codex Jobs: the stop review gate of ${f.folder.name} was turned off at ${time(s.readAtMs || Date.now())} by a write to ${s.stateDir}/state.json that was not Codex Jobs (a concurrent writer's lost update writes the default config).`,
-            'Enable Again',
+            t(
+              "Codex Jobs: the stop review gate of {0} was turned off at {1} by a write to {2} that was not Codex Jobs (a concurrent writer's lost update writes the default config).",
+              f.folder.name,
+              time(s.readAtMs || Date.now()),
+              `${s.stateDir}/state.json`,
+            ),
+            again,
           ).then((pick) => {
-            if (pick === 'Enable Again')
-              void vscode.commands.executeCommand('codexJobs.enableReviewGate', { folder: f.folder.path });
+            if (pick === again)
+              void vscode.commands.executeCommand(COMMANDS.enableReviewGate, { folder: f.folder.path });
           });
         }
       }
@@ -76,7 +84,7 @@ export class ReviewGateMonitor implements vscode.Disposable {
       const key = `${f.folder.path}\u0000${g.dirs.map((d) => d.value).join(',')}`;
       if (g.disagree && !this.warned.has(key)) {
         this.warned.add(key);
-        void this.warn(`Codex Jobs: ${g.warnings[0]}`);
+        void this.warn(t('Codex Jobs: {0}', g.warnings[0]));
       }
     }
     this.render();
@@ -92,8 +100,10 @@ export class ReviewGateMonitor implements vscode.Disposable {
 export function decorateFolderItem(item: vscode.TreeItem, folder: FolderState): void {
   if (folder.snapshots.length === 0) return;
   const g = active?.gateOf(folder) ?? folderGate(folder.snapshots);
-  item.description = `${item.description ?? ''} · stop gate ${g.summary}${g.disagree || g.warnings.length ? ' ⚠' : ''}`;
-  const lines = g.dirs.map((d) => `stop review gate ${d.value === 'on' ? 'on' : 'off'}: ${d.stateDir}`);
+  item.description = `${item.description ?? ''} · ${t('stop gate {0}', g.summary)}${g.disagree || g.warnings.length ? ' ⚠' : ''}`;
+  const lines = g.dirs.map((d) =>
+    d.value === 'on' ? t('stop review gate on: {0}', d.stateDir) : t('stop review gate off: {0}', d.stateDir),
+  );
   item.tooltip = [typeof item.tooltip === 'string' ? item.tooltip : '', ...lines, ...g.warnings]
     .filter(Boolean)
     .join('\n');
@@ -105,47 +115,44 @@ export function gateStatusText(model: JobsModel): string {
   for (const f of model.folders) {
     if (f.snapshots.length === 0) continue;
     const g = active?.gateOf(f) ?? folderGate(f.snapshots);
-    lines.push(`Stop review gate of ${f.folder.name}: ${g.summary}`);
+    lines.push(t('Stop review gate of {0}: {1}', f.folder.name, g.summary));
     lines.push(...g.warnings);
   }
   return lines.length ? `\n${lines.join('\n')}` : '';
 }
 
-/** Enable/Disable Stop Review Gate: the companion's `setup --enable-review-gate|--disable-review-gate --json`. */
+/**
+ * Enable/Disable Stop Review Gate: the companion's `setup --enable-review-gate|--disable-review-gate --json`.
+ * Registered through registerTrustedCommand (the trust check is there).
+ */
 export async function runToggle(
   deps: CommandDeps,
   enable: boolean,
   args?: LaunchArgs,
 ): Promise<ToggleResult | undefined> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Codex Jobs: changing the review gate needs a trusted workspace.');
-    return undefined;
-  }
   const folder = await pickFolder(args);
   if (!folder) return undefined;
   const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
   const env = await resolveLaunchEnvironment(host, launchSettings());
   if (!env.ok) {
-    void vscode.window.showErrorMessage(`Codex Jobs: ${env.message}`);
+    void vscode.window.showErrorMessage(t('Codex Jobs: {0}', env.message));
     return undefined;
   }
-  const what = enable ? 'Enabling' : 'Disabling';
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `${what} the Codex stop review gate` },
-    () =>
-      toggleReviewGate({
-        companion: env.companion.script,
-        node: env.node.node,
-        cwd: folder,
-        pluginData: env.pluginData.dir,
-        enable,
-        history: active?.history,
-        log: (m) => deps.output.info(m),
-      }),
+  const title = enable ? t('Enabling the Codex stop review gate') : t('Disabling the Codex stop review gate');
+  const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () =>
+    toggleReviewGate({
+      companion: env.companion.script,
+      node: env.node.node,
+      cwd: folder,
+      pluginData: env.pluginData.dir,
+      enable,
+      history: active?.history,
+      log: (m) => deps.output.info(m),
+    }),
   );
   deps.output.info(`review gate: ${result.message}`);
-  if (result.ok) void vscode.window.showInformationMessage(`Codex Jobs: ${result.message}`);
-  else void vscode.window.showErrorMessage(`Codex Jobs: ${result.message}`);
-  void deps.model.refresh();
+  if (result.ok) void vscode.window.showInformationMessage(t('Codex Jobs: {0}', result.message));
+  else void vscode.window.showErrorMessage(t('Codex Jobs: {0}', result.message));
+  deps.refresh.request('jobs', enable ? 'stop review gate enabled' : 'stop review gate disabled');
   return result;
 }

@@ -3,23 +3,25 @@ import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model';
 import type { BrokerMonitor } from '../core/brokerMonitor';
 import { statusBarAlwaysShown } from './settings';
+import { FOCUS_JOBS, SECTION, SETTINGS, STATUS_BAR_ITEM } from './ids';
+import { t } from './l10n';
 import { gateStatusText } from './reviewGateView';
 
 export class JobsStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('codexJobs.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly item = vscode.window.createStatusBarItem(STATUS_BAR_ITEM, vscode.StatusBarAlignment.Left, 50);
   private readonly subscriptions: { dispose(): void }[] = [];
 
   constructor(
     private readonly model: JobsModel,
     private readonly brokers?: BrokerMonitor,
   ) {
-    this.item.name = 'Codex Jobs';
-    this.item.command = 'codexJobs.jobs.focus';
+    this.item.name = t('Codex Jobs');
+    this.item.command = FOCUS_JOBS;
     this.subscriptions.push(
       model.onDidChange(() => this.update()),
       ...(brokers ? [brokers.onDidChange(() => this.update())] : []),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('codexJobs.statusBar')) this.update();
+        if (e.affectsConfiguration(`${SECTION}.${SETTINGS.statusBarAlwaysShow}`)) this.update();
       }),
     );
     this.update();
@@ -36,22 +38,33 @@ export class JobsStatusBar implements vscode.Disposable {
     const c = this.model.counts();
     const live = c.running + c.queued;
     const parts: string[] = [];
-    if (c.running) parts.push(`${c.running} running`);
-    if (c.queued) parts.push(`${c.queued} queued`);
-    if (c.attention) parts.push(`${c.attention} need${c.attention === 1 ? 's' : ''} attention`);
+    if (c.running) parts.push(t('{0} running', c.running));
+    if (c.queued) parts.push(t('{0} queued', c.queued));
+    if (c.attention) parts.push(c.attention === 1 ? t('1 needs attention') : t('{0} need attention', c.attention));
     const b = this.brokers?.counts();
     const orphans = b ? b['orphan-live'] + b.dead : 0;
-    if (orphans) parts.push(`${orphans} orphan broker${orphans === 1 ? '' : 's'}`);
+    if (orphans) parts.push(orphans === 1 ? t('1 orphan broker') : t('{0} orphan brokers', orphans));
     if (parts.length === 0 && !statusBarAlwaysShown()) {
       this.visible = false;
       this.item.hide();
       return;
     }
     const icon = c.attention || orphans ? '$(warning)' : live ? '$(sync~spin)' : '$(check)';
-    this.item.text = `${icon} Codex ${parts.length ? parts.join(', ') : 'idle'}`;
+    this.item.text = `${icon} ${t('Codex {0}', parts.length ? parts.join(', ') : t('idle'))}`;
     this.item.backgroundColor =
       c.attention || orphans ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.tooltip = `Codex jobs: ${c.total} known, ${c.running} running, ${c.queued} queued, ${c.attention} needing attention${orphans ? `; ${orphans} orphan brokers (Reap Orphan Brokers ends them)` : ''}. Click to show them.${gateStatusText(this.model)}`;
+    this.item.tooltip =
+      t(
+        'Codex jobs: {0} known, {1} running, {2} queued, {3} needing attention.',
+        c.total,
+        c.running,
+        c.queued,
+        c.attention,
+      ) +
+      (orphans ? ` ${t('{0} orphan brokers (Reap Orphan Brokers ends them).', orphans)}` : '') +
+      ` ${t('Click to show them.')}` +
+      gateStatusText(this.model);
+    this.item.accessibilityInformation = { label: this.item.text.replace(/\$\([^)]*\)\s*/g, '') };
     this.visible = true;
     this.item.show();
   }

@@ -301,6 +301,10 @@ describe('codex-jobs as a command line tool', () => {
         args.join(' '),
       );
     }
+    const text = await cli(['brokers', '--grace-seconds=0', '--state-root', sb.root], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^CLASS\s+DIR\s+PID\s+AGE\s+CHILDREN\s+RSS\s+REASON$/m);
+    assert.match(text.stdout, /^dead\s+\S*cxc-gracecli\s+-\s/m);
   });
 
   test('a path or state root that does not exist is an error: exit 1, on stderr', async () => {
@@ -429,10 +433,12 @@ describe('codex-jobs as a command line tool', () => {
       assert.match(lines[0], /^ID\s+JOB$/);
       for (const l of lines) assert.ok(l.length <= 70, `cut to 70 columns: ${l.length}: ${l}`);
       // The summary is shortened first: the status stays visible.
-      assert.match(lines[1], /^task-mwu0f001-tty001\s+Fix the f\S*… · failed · /);
+      assert.match(lines[1], /^task-mwu0f001-tty001\s+rescue: Fix[^·]*… · failed · /);
       const piped = await sh(cmd, env);
       assert.ok(!piped.stdout.includes(ESC), 'no color into a pipe');
-      assert.ok(piped.stdout.includes(long), 'whole rows into a pipe');
+      // Into a pipe rows are not cut to a width (the summary itself is its first 120 characters, as in the tree).
+      assert.ok(piped.stdout.includes(long.slice(0, 110)), 'whole rows into a pipe');
+      assert.match(piped.stdout, / · failed · .* · turn\/start failed: rate limited/);
       assert.match(piped.stdout, /^ID\s+KIND\s+JOB$/m);
       await ws.cleanup();
     },

@@ -160,7 +160,8 @@ try {
   const icon = page.locator('.part.activitybar [aria-label^="Codex Jobs"]').first();
   await icon.waitFor({ timeout: 60_000 });
   await icon.click();
-  const row = page.locator('.pane-body .monaco-list-row', { hasText: 'Codex Adversarial Review' }).first();
+  // The row's label says what the review was about (its target), kind first.
+  const row = page.locator('.pane-body .monaco-list-row', { hasText: 'adversarial: working tree diff' }).first();
   await row.waitFor({ timeout: 60_000 });
   // The machine's other brokers are not the subject: fold the Brokers view; widen the sidebar.
   const brokers = page.locator('.pane-header', { hasText: 'Brokers' }).first();

@@ -9,8 +9,8 @@ const require = createRequire(import.meta.url);
 
 export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, launchBrowser, workbenchUrl }) {
   const { stateDirName } = require(path.join(repo, 'out', 'src', 'core', 'discovery.js'));
-  const { writeScenario, SCENARIO_IDS } = require(path.join(repo, 'out', 'test', 'fixtures', 'scenario.js'));
-  const { ProcessGroup, startScenarioProcesses } = require(path.join(repo, 'out', 'test', 'fixtures', 'spawn.js'));
+  const { writeShowcase, SHOWCASE_IDS } = require(path.join(repo, 'out', 'test', 'fixtures', 'showcase.js'));
+  const { ProcessGroup, FAKE_COMPANION } = require(path.join(repo, 'out', 'test', 'fixtures', 'spawn.js'));
   const shots = path.join(repo, 'test-results', 'screenshots');
   await fs.mkdir(shots, { recursive: true });
   const results = { passed: 0, failed: 0 };
@@ -25,7 +25,8 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     }
   };
 
-  // A workspace whose state dir holds one job of every status, with real processes behind them.
+  // A workspace whose state dir holds eight ordinary jobs in the companion's shapes (the README's
+  // screenshot), with real processes behind the running and pid-reused ones.
   const workspace = path.join(tmp, 'ws', 'sample-project');
   const empty = path.join(tmp, 'ws', 'fresh-project');
   const claude = path.join(tmp, 'claude');
@@ -41,7 +42,19 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
   const stateDir = path.join(claude, 'plugins', 'data', 'codex-openai-codex', 'state', await stateDirName(workspace));
   const procs = new ProcessGroup();
   cleanups.push(() => procs.stopAll());
-  await writeScenario(stateDir, workspace, await startScenarioProcesses(procs, workspace, SCENARIO_IDS));
+  const [running, decoy, dead] = await Promise.all([
+    procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', workspace, '--job-id', SHOWCASE_IDS.running],
+      {
+        waitReady: true,
+      },
+    ),
+    procs.start('sleep', ['600']),
+    procs.deadPid(),
+  ]);
+  // Written after the worker started: a process older than its job would be a reused pid.
+  await writeShowcase(stateDir, workspace, { running, decoy, dead });
   // An orphan broker (a real process on a real socket) and a dead session dir, for the Brokers view.
   const brokerDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));
   const deadDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));
@@ -119,48 +132,156 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
       if (!labels.includes(g)) throw new Error(`no "${g}" group in ${JSON.stringify(labels)}`);
   });
 
-  await check('job rows carry the status icon and phase · elapsed', async () => {
+  // What each of the eight rows must say: what it is about (label) and status · when (description),
+  // then what the review gate and error kinds add: "blocks stop" on the jobs state.json still calls
+  // running, a failure's kind (its icon too: a rate limit is a usage limit), the effort when recorded.
+  const EXPECTED_ROWS = [
+    ['sync', 'rescue: Migrate the archive to one file per job', /^running · \d+ min ago · \d+m \d\ds · high$/],
+    ['debug-disconnect', 'adversarial: working tree diff', /^stale · \d+ min ago · blocks stop$/],
+    [
+      'arrow-swap',
+      'rescue: Bump chokidar and fix the watcher tests',
+      /^pid reused · (today|yesterday) \d\d:\d\d · blocks stop$/,
+    ],
+    ['pass', 'rescue: Fix the flaky reader test on CI', /^completed · (today|yesterday) \d\d:\d\d · 6m 41s$/],
+    ['error', 'rescue: Add a --json flag to the status command', /^failed · \d+ min ago · 2m 14s · turn failed$/],
+    ['pass', 'review: working tree diff', /^completed · (yesterday|\w{3}) 16:40 · 2m 05s$/],
+    [
+      'dashboard',
+      'adversarial: branch main…HEAD',
+      /^failed · (yesterday|\w{3}) 11:05 · turn\/start failed: rate limited .* · usage limit$/,
+    ],
+    ['circle-slash', 'review: commit 4f1c2ab', /^cancelled · (\w{3}|\w{3} \d+) 09:12 · 48s$/],
+  ];
+  const itemTexts = [];
+  await check('every job row says what it is about, its status and when', async () => {
+    await page
+      .locator('.pane-body .monaco-list-row', { hasText: 'Migrate the archive' })
+      .first()
+      .waitFor({ timeout: 20_000 });
     const r = await rows();
-    const find = (pred, what) => {
-      const x = r.find(pred);
-      if (!x) throw new Error(`no row that is ${what}: ${JSON.stringify(r.slice(0, 20))}`);
-      return x;
-    };
-    const running = find(
-      (x) => /codicon-sync/.test(x.icon) && x.description.startsWith('investigating'),
-      'running (sync icon, investigating)',
-    );
-    if (!/modifier-spin|sync~spin/.test(running.icon)) throw new Error(`running icon does not spin: ${running.icon}`);
-    if (running.label !== 'rescue · Codex Task') throw new Error(`running label is "${running.label}"`);
-    if (!/^investigating · \d+m \d\ds$/.test(running.description))
-      throw new Error(`running description is "${running.description}"`);
-    find((x) => /codicon-debug-disconnect/.test(x.icon) && x.description.startsWith('stale'), 'stale');
-    find((x) => /codicon-arrow-swap/.test(x.icon) && x.description.startsWith('pid-reused'), 'pid-reused');
-    find((x) => /codicon-watch/.test(x.icon), 'stalled');
-    find((x) => /codicon-pass/.test(x.icon) && x.label === 'rescue · Codex Task', 'completed');
-    // Its error ("turn/start failed: rate limited") is a usage limit: the row shows that kind's icon.
-    find((x) => /codicon-dashboard/.test(x.icon) && x.label === 'review · Codex Review', 'failed');
-    find(
-      (x) => /codicon-circle-slash/.test(x.icon) && x.label === 'adversarial-review · Codex Adversarial Review',
-      'cancelled',
-    );
+    for (const [icon, label, description] of EXPECTED_ROWS) {
+      const x = r.find((row) => row.label === label && new RegExp(`codicon-${icon}`).test(row.icon));
+      if (!x) throw new Error(`no ${icon} row "${label}" in ${JSON.stringify(r.map((y) => y.label))}`);
+      if (!description.test(x.description)) throw new Error(`"${label}": description is "${x.description}"`);
+      itemTexts.push(`${label} | ${x.description}`);
+    }
+    if (new Set(EXPECTED_ROWS.map((e) => e[1])).size !== EXPECTED_ROWS.length) throw new Error('labels repeat');
+    log(`  item texts:\n    ${itemTexts.join('\n    ')}`);
   });
 
-  await check('the status bar counts running jobs and those needing attention', async () => {
+  await check('every job row carries an age badge that stays visible at the default width', async () => {
+    // Decoration badges are drawn by CSS (::after); read what the rows show.
+    // Decorations arrive after the rows: poll.
+    const read = () =>
+      page.locator('.pane-body .monaco-list-row').evaluateAll((rowEls) =>
+        rowEls.flatMap((row) =>
+          [row, ...row.querySelectorAll('*')]
+            .map((el) => el.ownerDocument.defaultView.getComputedStyle(el, '::after').content)
+            .filter((c) => c && c !== 'none' && c !== 'normal' && c !== '""')
+            .map((c) => c.replace(/^"|"$/g, '')),
+        ),
+      );
+    let badges = [];
+    for (let i = 0; i < 40; i++) {
+      badges = await read();
+      if (badges.filter((b) => /^\d[mhdw]$/.test(b)).length >= EXPECTED_ROWS.length) break;
+      await page.waitForTimeout(250);
+    }
+    if (badges.filter((b) => /^\d[mhdw]$/.test(b)).length < EXPECTED_ROWS.length)
+      throw new Error(`age badges: ${JSON.stringify(badges)}`);
+    log(`  age badges: ${badges.join(' ')}`);
+  });
+
+  await check('every job row has an accessible name with status, what and when', async () => {
+    const names = await page
+      .locator('.pane-body .monaco-list-row')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('aria-label') ?? ''));
+    for (const [, label] of EXPECTED_ROWS) {
+      const what = label.split(': ')[1];
+      const name = names.find((n) => n.includes(what));
+      if (!name || !/started /.test(name))
+        throw new Error(`no accessible name for "${what}" in ${JSON.stringify(names)}`);
+    }
+  });
+
+  await check('the status bar and the view badge count the running job and those needing attention', async () => {
     const item = page.locator('.statusbar-item', { hasText: 'Codex' }).first();
     await item.waitFor({ timeout: 10_000 });
     const text = (await item.innerText()).trim();
-    if (!text.includes('Codex 3 running, 1 queued, 5 need attention')) throw new Error(`status bar says "${text}"`);
+    if (!text.includes('Codex 1 running, 2 need attention')) throw new Error(`status bar says "${text}"`);
+    const badge = page.locator('.part.activitybar [aria-label^="Codex Jobs"] .badge-content').first();
+    let value = '';
+    for (let i = 0; i < 40 && value !== '1'; i++) {
+      value = (await badge.textContent({ timeout: 10_000 }).catch(() => ''))?.trim() ?? '';
+      if (value !== '1') await page.waitForTimeout(250);
+    }
+    if (value !== '1') throw new Error(`badge says "${value}"`);
   });
 
-  // A wider sidebar and no hover tooltip make a readable picture.
-  await page.mouse.move(349, 420);
-  await page.mouse.down();
-  await page.mouse.move(620, 420, { steps: 5 });
-  await page.mouse.up();
+  // The default sidebar width (no resizing), no hover tooltip: what a user sees first. The Brokers
+  // view is collapsed so the Jobs view has the height (it is shown on its own below).
+  const brokersHeader = page.locator('.pane-header', { hasText: 'Brokers' }).first();
+  if ((await brokersHeader.getAttribute('aria-expanded')) === 'true') await brokersHeader.click();
   await page.mouse.move(900, 650);
   await page.waitForTimeout(600);
   await page.screenshot({ path: path.join(shots, 'jobs.png') });
+  // The same, with the sidebar dragged wider: the descriptions (status · started · duration) in full.
+  const sash = await page.locator('.part.sidebar').first().boundingBox();
+  const edge = sash.x + sash.width;
+  await page.mouse.move(edge + 1, 420);
+  await page.mouse.down();
+  await page.mouse.move(660, 420, { steps: 5 });
+  await page.mouse.up();
+  await page.mouse.move(900, 650);
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: path.join(shots, 'jobs-wide.png') });
+
+  await check('the filter in the title bar narrows the view, and Clear Filter restores it', async () => {
+    await page.locator('.pane-header', { hasText: 'Jobs' }).first().hover();
+    await page.locator('.pane-header .action-label[aria-label^="Filter Jobs"]').first().click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10_000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Running' }).first().click();
+    const checked = page.locator('.quick-input-list .monaco-list-row[aria-checked="true"]', { hasText: 'Running' });
+    await checked.first().waitFor({ timeout: 5_000 });
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.pane-body .monaco-list-row', { hasText: 'Fix the flaky' })
+      .first()
+      .waitFor({ state: 'detached', timeout: 10_000 });
+    const labels = (await rows()).map((x) => x.label);
+    if (!labels.some((l) => l.includes('Migrate the archive')))
+      throw new Error(`filtered rows: ${JSON.stringify(labels)}`);
+    const message = 'Filtered (Running): 1 of 8 jobs shown.';
+    await page.getByText(message).first().waitFor({ timeout: 10_000 });
+    await page.mouse.move(900, 650);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(shots, 'filter.png') });
+    await page.locator('.pane-header', { hasText: 'Jobs' }).first().hover();
+    await page.locator('.pane-header .action-label[aria-label^="Clear Filter"]').first().click();
+    await page
+      .locator('.pane-body .monaco-list-row', { hasText: 'Fix the flaky' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+  });
+
+  await check('Find Job… from the title bar finds a job by its prompt and reveals it in the tree', async () => {
+    await page.locator('.pane-header', { hasText: 'Jobs' }).first().hover();
+    await page.locator('.pane-header .action-label[aria-label^="Find Job"]').first().click();
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 10_000 });
+    await input.fill('chokidar');
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: SHOWCASE_IDS.pidReused })
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    await page
+      .locator('.pane-body .monaco-list-row.selected', { hasText: 'Bump chokidar' })
+      .first()
+      .waitFor({ timeout: 10_000 });
+  });
 
   await check('a command from the palette: Show Job Record (JSON)', async () => {
     await page.keyboard.press('F1');
@@ -173,10 +294,10 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
       .waitFor({ timeout: 10_000 });
     await page.keyboard.press('Enter');
     await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: SCENARIO_IDS.failed })
+      .locator('.quick-input-list .monaco-list-row', { hasText: SHOWCASE_IDS.failedAdversarial })
       .first()
       .waitFor({ timeout: 10_000 });
-    await input.fill(SCENARIO_IDS.failed);
+    await input.fill(SHOWCASE_IDS.failedAdversarial);
     await page.waitForTimeout(300);
     await page.keyboard.press('Enter');
     await page.locator('.monaco-editor .view-lines', { hasText: 'rate limited' }).first().waitFor({ timeout: 15_000 });
@@ -225,8 +346,17 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     await fs
       .copyFile(path.join(shots, 'welcome.png'), path.join(repo, 'media', 'screenshot-welcome.png'))
       .catch(() => {});
+    // The Brokers view lists every broker on the machine: refreshed only when set to, on a machine
+    // where nothing else runs brokers (CODEX_JOBS_UPDATE_BROKERS_MEDIA=1).
+    if (process.env.CODEX_JOBS_UPDATE_BROKERS_MEDIA === '1')
+      await fs
+        .copyFile(path.join(shots, 'brokers.png'), path.join(repo, 'media', 'screenshot-brokers.png'))
+        .catch(() => {});
     await fs
-      .copyFile(path.join(shots, 'brokers.png'), path.join(repo, 'media', 'screenshot-brokers.png'))
+      .copyFile(path.join(shots, 'jobs-wide.png'), path.join(repo, 'media', 'screenshot-jobs-wide.png'))
+      .catch(() => {});
+    await fs
+      .copyFile(path.join(shots, 'filter.png'), path.join(repo, 'media', 'screenshot-filter.png'))
       .catch(() => {});
     log('screenshots copied into media/');
   }

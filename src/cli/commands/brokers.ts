@@ -1,6 +1,6 @@
 // `codex-jobs brokers`: every app-server broker and leftover session dir, and its class.
 import * as os from 'os';
-import { scanBrokers } from '../../core/brokers';
+import { scanBrokers, type BrokerEntry } from '../../core/brokers';
 import { formatBytes, formatDuration } from '../../core/format';
 import type { Args } from '../args';
 import { checkStateRoots, printWarnings, processTable, roots } from '../jobs';
@@ -33,11 +33,29 @@ export async function brokersCommand(a: Args, io: Output): Promise<number> {
     await io.line(JSON.stringify(body, null, 2));
     return 0;
   }
-  for (const e of scan.entries)
-    await io.line(
-      `${e.class.padEnd(12)} ${(e.dir ?? `pid ${e.pid}`).padEnd(40)} ${e.pid ? `pid ${e.pid}` : ''} ${e.ageMs !== undefined ? formatDuration(e.ageMs) : ''} ${e.children.length ? `${e.children.length} children` : ''} ${formatBytes(e.rssBytes)}  ${e.reason}`,
-    );
+  if (scan.entries.length) await io.line(brokersTable(scan.entries, io.width).join('\n'));
   if (scan.entries.length === 0) await io.line('No brokers and no broker session dirs.');
   printWarnings(scan.warnings, (l) => io.error(l));
   return 0;
+}
+
+/** A header and one row per broker; the reason comes last, so a terminal's width cuts it first. */
+function brokersTable(entries: BrokerEntry[], width: number | undefined): string[] {
+  const rows = [
+    ['CLASS', 'DIR', 'PID', 'AGE', 'CHILDREN', 'RSS', 'REASON'],
+    ...entries.map((e) => [
+      e.class,
+      e.dir ?? '-',
+      e.pid ? String(e.pid) : '-',
+      e.ageMs !== undefined ? formatDuration(e.ageMs) : '-',
+      String(e.children.length),
+      formatBytes(e.rssBytes) || '-',
+      e.reason,
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => {
+    const line = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+    return width === undefined || line.length <= width ? line : `${line.slice(0, width - 1)}…`;
+  });
 }

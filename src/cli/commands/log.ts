@@ -3,7 +3,7 @@
 // blocked on. Following waits on file events (with a slow fallback timer), never a busy loop.
 import { watch as fsWatch, type FSWatcher } from 'fs';
 import * as path from 'path';
-import { isSafeJobId } from '../../core/reader';
+import { fileIdOf, isSafeJobId } from '../../core/reader';
 import { isSafeFsError, openRegular, readAt } from '../../core/safeFs';
 import { UsageError, type Args } from '../args';
 import { collect, printWarnings } from '../jobs';
@@ -16,7 +16,7 @@ const FALLBACK_MS = 2000;
 
 interface Position {
   offset: number;
-  /** dev:ino of the file read; a log deleted and re-created is printed again from its start. */
+  /** Which file was read (inode and birth time): a log deleted and re-created is printed from its start. */
   file?: string;
 }
 
@@ -32,7 +32,7 @@ async function printFrom(file: string, pos: Position, io: Output, missingOk: boo
   }
   const { fh, stats } = opened;
   try {
-    const id = `${stats.dev}:${stats.ino}`;
+    const id = fileIdOf(stats);
     let offset = id === pos.file && stats.size >= pos.offset ? pos.offset : 0;
     // Up to the size seen at open: what is appended meanwhile comes with the next event.
     while (offset < stats.size && !io.stdoutClosed) {
@@ -93,6 +93,7 @@ export async function logCommand(a: Args, io: Output): Promise<number> {
     watcher = undefined; // no events here: the fallback timer carries on alone
   }
   const fallback = setInterval(() => void pump(), FALLBACK_MS);
+  void pump(); // what was appended before the watcher started
   await Promise.race([untilStopped(io), failed]);
   clearInterval(fallback);
   watcher?.close();

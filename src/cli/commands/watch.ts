@@ -54,7 +54,9 @@ export async function watchCommand(a: Args, io: Output): Promise<number> {
   await live.start();
   draw();
   const tick = io.isTTY ? setInterval(draw, TICK_MS) : undefined;
+  if (io.isTTY) process.stdout.on('resize', draw);
   await untilStopped(io);
+  process.stdout.off('resize', draw);
   if (tick) clearInterval(tick);
   if (timer) clearTimeout(timer);
   sub.dispose();

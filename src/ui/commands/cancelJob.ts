@@ -3,19 +3,19 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { resolveJob } from '../pickJob';
 import { cancelJob } from '../../core/cancel';
+import { claimsActive } from '../../core/classify';
 import { resolveLaunchEnvironment } from '../../core/companion';
 import { launchSettings } from '../launchFlow';
 import { jobLabel } from '../jobTreeItem';
+import { registerTrustedCommand } from '../trustedCommand';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 
 export function registerCancelJob(deps: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('codexJobs.cancelJob', async (arg?: unknown) => {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('Codex Jobs: cancelling jobs needs a trusted workspace.');
-      return undefined;
-    }
+  return registerTrustedCommand(COMMANDS.cancelJob, t('cancelling jobs'), async (arg?: unknown) => {
     const job = await resolveJob(deps.model, arg, {
-      placeHolder: 'Cancel which running Codex job?',
-      filter: (j) => j.recordedStatus === 'queued' || j.recordedStatus === 'running',
+      placeHolder: t('Cancel which running Codex job?'),
+      filter: claimsActive,
     });
     if (!job) return undefined;
     // The companion's own cancel is preferred when it can be found; otherwise the verified process is signalled.
@@ -24,7 +24,7 @@ export function registerCancelJob(deps: CommandDeps): vscode.Disposable {
       launchSettings(),
     );
     const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Cancelling ${jobLabel(job)}` },
+      { location: vscode.ProgressLocation.Notification, title: t('Cancelling {0}', jobLabel(job)) },
       () =>
         cancelJob(job, {
           table: deps.table,
@@ -35,10 +35,11 @@ export function registerCancelJob(deps: CommandDeps): vscode.Disposable {
         }),
     );
     deps.output.info(`cancel ${job.id}: ${outcome.message}`);
-    if (outcome.refused.length) void vscode.window.showErrorMessage(`Codex Jobs: ${outcome.message}`);
-    else if (outcome.ok) void vscode.window.showInformationMessage(`Codex Jobs: ${outcome.message}`);
-    else void vscode.window.showWarningMessage(`Codex Jobs: ${outcome.message}`);
-    void deps.model.reverify();
+    const text = t('Codex Jobs: {0}', outcome.message);
+    if (outcome.refused.length) void vscode.window.showErrorMessage(text);
+    else if (outcome.ok) void vscode.window.showInformationMessage(text);
+    else void vscode.window.showWarningMessage(text);
+    await deps.refresh.now('verify', `after cancelling ${job.id}`);
     return outcome;
   });
 }

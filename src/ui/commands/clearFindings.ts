@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
-import type { FindingsDiagnostics } from '../diagnostics';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 
-export function registerClearFindings(_deps: CommandDeps, diagnostics: FindingsDiagnostics): vscode.Disposable {
-  return vscode.commands.registerCommand('codexJobs.clearFindings', () => {
-    const n = diagnostics.clear();
-    vscode.window.setStatusBarMessage(`Cleared ${n} Codex review finding(s) from the Problems panel`, 3000);
+/** Clears the Codex review findings from the Problems panel (until a newer review completes). */
+export function registerClearFindings({ findings }: CommandDeps): vscode.Disposable {
+  return vscode.commands.registerCommand(COMMANDS.clearFindings, () => {
+    const n = findings.clear();
+    vscode.window.setStatusBarMessage(t('Cleared {0} Codex review finding(s) from the Problems panel', n), 3000);
     return n;
   });
 }

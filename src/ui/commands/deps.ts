@@ -4,6 +4,11 @@ import type { JobsModel } from '../../core/model';
 import type { BrokerMonitor } from '../../core/brokerMonitor';
 import type { ProcessTable } from '../../core/types';
 import type { JobArchive } from '../../core/archive';
+import type { RefreshManager } from '../refreshManager';
+import type { FilterState } from '../jobFilter';
+import type { OtherWorkspaces } from '../otherWorkspaces';
+import type { FindingsDiagnostics } from '../diagnostics';
+import type { ResetReminders } from '../resetReminders';
 
 export interface CommandDeps {
   model: JobsModel;
@@ -11,4 +16,14 @@ export interface CommandDeps {
   table: ProcessTable;
   output: vscode.LogOutputChannel;
   archive: JobArchive;
+  /** Every refresh goes through it, with its reason. */
+  refresh: RefreshManager;
+  filter: FilterState;
+  others: OtherWorkspaces;
+  /** The Problems panel's review findings (Clear Review Findings). */
+  findings: FindingsDiagnostics;
+  /** Usage-limit reset reminders (Re-run at Reset). */
+  reminders: ResetReminders;
+  /** Shows a job in the Jobs view (set once the view exists). */
+  reveal: (job: import('../../core/types').Job) => Promise<boolean>;
 }

@@ -1,18 +1,27 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { confirmAndRepair } from '../repairFlow';
 import { markStaleFailed } from '../../core/repair';
+import { registerTrustedCommand } from '../trustedCommand';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 
 export function registerMarkStaleFailed(deps: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('codexJobs.markStaleFailed', (arg?: unknown, opts?: { confirmed?: boolean }) =>
+  const action = t('Mark Stale Job as Failed');
+  return registerTrustedCommand(COMMANDS.markStaleFailed, action, (arg?: unknown, opts?: { confirmed?: boolean }) =>
     confirmAndRepair(
       deps,
       {
-        action: 'Mark Stale Job as Failed',
-        placeHolder: 'Mark which stale job as failed?',
+        action,
+        placeHolder: t('Mark which stale job as failed?'),
         applies: (j) => j.status === 'stale' || j.status === 'pid-reused',
         detail: (j) =>
-          `${j.id} is recorded ${j.recordedStatus} but its process${j.display.pid ? ` (pid ${j.display.pid})` : ''} is gone. Its state.json entry and record get status "failed", phase "failed", pid null, completedAt now and an errorMessage; a line is appended to its log. The process is checked again first.`,
+          t(
+            '{0} is recorded {1} but its process{2} is gone. Its state.json entry and record get status "failed", phase "failed", pid null, completedAt now and an errorMessage; a line is appended to its log. The process is checked again first.',
+            j.id,
+            j.recordedStatus ?? '',
+            j.display.pid ? ` (pid ${j.display.pid})` : '',
+          ),
         run: markStaleFailed,
       },
       arg,

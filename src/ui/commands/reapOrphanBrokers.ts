@@ -1,12 +1,15 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { planReap } from '../../core/reaper';
 import { confirmAndReap } from '../reapFlow';
+import { registerTrustedCommand } from '../trustedCommand';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 
 export function registerReapOrphanBrokers(deps: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('codexJobs.reapOrphanBrokers', async () => {
+  return registerTrustedCommand(COMMANDS.reapOrphanBrokers, t('stopping brokers'), async () => {
     // A fresh scan: the plan must describe the machine as it is now, not as the view last showed it.
     const scan = await deps.brokers.rescan();
-    return confirmAndReap(deps, planReap(scan), 'Codex Jobs');
+    return confirmAndReap(deps, planReap(scan), t('Codex Jobs'));
   });
 }

@@ -1,8 +1,13 @@
 import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
+import { COMMANDS, VIEWS } from '../ids';
 
-export function registerRefresh({ model }: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('codexJobs.refresh', () =>
-    vscode.window.withProgress({ location: { viewId: 'codexJobs.jobs' } }, () => model.refresh()),
+/** The user's Refresh: everything now (brokers and All Workspaces only if someone can see them). */
+export function registerRefresh({ refresh }: CommandDeps): vscode.Disposable {
+  return vscode.commands.registerCommand(COMMANDS.refresh, () =>
+    vscode.window.withProgress({ location: { viewId: VIEWS.jobs } }, async () => {
+      refresh.request('others', 'Refresh command');
+      await refresh.now('jobs', 'Refresh command');
+    }),
   );
 }

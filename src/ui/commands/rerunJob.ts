@@ -2,26 +2,28 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { resolveJob } from '../pickJob';
 import { runLaunch } from '../launchFlow';
-import { kindOf, rerunRequest } from '../../core/resume';
-import { folderPathOf } from '../jobFeatures';
-
-const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+import { rerunRequest } from '../../core/resume';
+import { folderPathOf, isRerunnable } from '../jobFeatures';
+import { registerTrustedCommand } from '../trustedCommand';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 
 /** Re-run: the same kind with the same request (prompt, write, model, effort, focus) from the record. */
 export function registerRerunJob(deps: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand(
-    'codexJobs.rerunJob',
+  return registerTrustedCommand(
+    COMMANDS.rerunJob,
+    t('starting jobs'),
     async (arg?: unknown, given?: { prompt?: string; focus?: string }) => {
       const job = await resolveJob(deps.model, arg, {
-        placeHolder: 'Re-run which finished Codex job?',
-        filter: (j) => FINISHED.has(j.status) && !!kindOf(j),
+        placeHolder: t('Re-run which finished Codex job?'),
+        filter: isRerunnable,
       });
       if (!job) return undefined;
       const folder = folderPathOf(deps.model, job);
       const { fields, missing, why } = rerunRequest(job);
       if (!fields || !folder) {
         void vscode.window.showWarningMessage(
-          `Codex Jobs: cannot re-run ${job.id}: ${why ?? 'its folder is not open'}`,
+          t('Codex Jobs: cannot re-run {0}: {1}', job.id, why ?? t('its folder is not open')),
         );
         return undefined;
       }
@@ -30,9 +32,10 @@ export function registerRerunJob(deps: CommandDeps): vscode.Disposable {
         const prompt =
           given?.prompt ??
           (await vscode.window.showInputBox({
-            title: `Re-run ${job.id}`,
-            prompt:
+            title: t('Re-run {0}', job.id),
+            prompt: t(
               'Its record keeps no prompt (only the index summary, which the output replaces). What should Codex do?',
+            ),
             value: job.display.summary ?? '',
             ignoreFocusOut: true,
           }));
@@ -43,8 +46,8 @@ export function registerRerunJob(deps: CommandDeps): vscode.Disposable {
         const focus =
           given?.focus ??
           (await vscode.window.showInputBox({
-            title: `Re-run ${job.id}`,
-            prompt: 'The companion does not record an adversarial review’s focus. Focus (empty for none):',
+            title: t('Re-run {0}', job.id),
+            prompt: t('The companion does not record an adversarial review’s focus. Focus (empty for none):'),
             ignoreFocusOut: true,
           }));
         if (focus === undefined) return undefined;

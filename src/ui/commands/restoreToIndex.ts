@@ -1,18 +1,25 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { confirmAndRepair } from '../repairFlow';
 import { restoreToIndex } from '../../core/repair';
+import { registerTrustedCommand } from '../trustedCommand';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 
 export function registerRestoreToIndex(deps: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('codexJobs.restoreToIndex', (arg?: unknown, opts?: { confirmed?: boolean }) =>
+  const action = t('Restore Job to Index');
+  return registerTrustedCommand(COMMANDS.restoreToIndex, action, (arg?: unknown, opts?: { confirmed?: boolean }) =>
     confirmAndRepair(
       deps,
       {
-        action: 'Restore Job to Index',
-        placeHolder: 'Put which lost job back into state.json?',
+        action,
+        placeHolder: t('Put which lost job back into state.json?'),
         applies: (j) => j.flags.includes('unindexed') && !!j.record,
         detail: (j) =>
-          `Adds ${j.id} back to state.json from its record, so /codex:status and the companion see it again. Its record and log are copied into the Codex Jobs archive first. Nothing else in state.json changes.`,
+          t(
+            'Adds {0} back to state.json from its record, so /codex:status and the companion see it again. Its record and log are copied into the Codex Jobs archive first. Nothing else in state.json changes.',
+            j.id,
+          ),
         run: restoreToIndex,
       },
       arg,

@@ -6,17 +6,21 @@ import { launchSettings, runLaunch } from '../launchFlow';
 import { resolveLaunchEnvironment } from '../../core/companion';
 import { canResume, describeResume, modelEffortOf, readResumeCandidate } from '../../core/resume';
 import { folderPathOf } from '../jobFeatures';
+import { registerTrustedCommand } from '../trustedCommand';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 
 /**
  * Resume Rescue Task: asks the companion which thread `task --resume-last` will resume, says so,
  * then continues it (or sends a new prompt to it) under the launch lock like any launch.
  */
 export function registerResumeRescueTask(deps: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand(
-    'codexJobs.resumeRescueTask',
+  return registerTrustedCommand(
+    COMMANDS.resumeRescueTask,
+    t('starting jobs'),
     async (arg?: unknown, given?: { prompt?: string; confirmed?: boolean }) => {
       const job = await resolveJob(deps.model, arg, {
-        placeHolder: 'Resume the thread of which finished rescue task?',
+        placeHolder: t('Resume the thread of which finished rescue task?'),
         filter: canResume,
       });
       if (!job) return undefined;
@@ -25,7 +29,7 @@ export function registerResumeRescueTask(deps: CommandDeps): vscode.Disposable {
       const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
       const env = await resolveLaunchEnvironment(host, launchSettings());
       if (!env.ok) {
-        void vscode.window.showErrorMessage(`Codex Jobs: ${env.message}`);
+        void vscode.window.showErrorMessage(t('Codex Jobs: {0}', env.message));
         return undefined;
       }
       const c = await readResumeCandidate({
@@ -36,24 +40,25 @@ export function registerResumeRescueTask(deps: CommandDeps): vscode.Disposable {
       });
       if (!c.ok) {
         void vscode.window.showErrorMessage(
-          `Codex Jobs: could not ask the companion what it would resume: ${c.message}`,
+          t('Codex Jobs: could not ask the companion what it would resume: {0}', c.message),
         );
         return undefined;
       }
+      // The core's sentence names the thread and the job: said as it is.
       const said = describeResume(job, c.candidate);
       deps.output.info(`resume ${job.id}: ${said}`);
       if (!c.candidate.available) {
-        void vscode.window.showWarningMessage(`Codex Jobs: ${said}`);
+        void vscode.window.showWarningMessage(t('Codex Jobs: {0}', said));
         return undefined;
       }
       let prompt = given?.prompt;
       if (!given?.confirmed) {
         const pick = await vscode.window.showQuickPick(
           [
-            { label: 'Continue', description: 'Codex continues the thread where it left off', prompt: false },
+            { label: t('Continue'), description: t('Codex continues the thread where it left off'), prompt: false },
             {
-              label: 'New prompt for this thread…',
-              description: 'Send Codex a follow-up in the same thread',
+              label: t('New prompt for this thread…'),
+              description: t('Send Codex a follow-up in the same thread'),
               prompt: true,
             },
           ],
@@ -63,7 +68,7 @@ export function registerResumeRescueTask(deps: CommandDeps): vscode.Disposable {
         if (pick.prompt) {
           prompt = await vscode.window.showInputBox({
             title: said,
-            prompt: 'What should Codex do next in this thread?',
+            prompt: t('What should Codex do next in this thread?'),
             ignoreFocusOut: true,
           });
           if (!prompt?.trim()) return undefined;

@@ -2,12 +2,15 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { resolveJob } from '../pickJob';
 import { jobUri, RESULT_SCHEME } from '../jobUris';
+import { hasResult } from '../../core/classify';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 
 export function registerShowResult({ model }: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('codexJobs.showResult', async (arg?: unknown) => {
+  return vscode.commands.registerCommand(COMMANDS.showResult, async (arg?: unknown) => {
     const job = await resolveJob(model, arg, {
-      placeHolder: 'Show the result of which Codex job?',
-      filter: (j) => !!j.display.rendered || !!j.display.errorMessage,
+      placeHolder: t('Show the result of which Codex job?'),
+      filter: (j) => hasResult(j) || !!j.display.errorMessage,
     });
     if (!job) return undefined;
     const uri = jobUri(RESULT_SCHEME, job);

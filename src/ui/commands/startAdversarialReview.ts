@@ -1,17 +1,20 @@
 import * as vscode from 'vscode';
+import { registerTrustedCommand } from '../trustedCommand';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 import type { CommandDeps } from './deps';
 import { pickFolder, runLaunch, type LaunchArgs } from '../launchFlow';
 
 export function registerStartAdversarialReview(deps: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('codexJobs.startAdversarialReview', async (args?: LaunchArgs) => {
+  return registerTrustedCommand(COMMANDS.startAdversarialReview, t('starting jobs'), async (args?: LaunchArgs) => {
     const folder = await pickFolder(args);
     if (!folder) return undefined;
     const focus =
       args?.focus ??
       (await vscode.window.showInputBox({
-        title: 'Codex Adversarial Review',
-        prompt: 'What should it focus on? (optional)',
-        placeHolder: 'e.g. error handling in the new parser',
+        title: t('Codex Adversarial Review'),
+        prompt: t('What should it focus on? (optional)'),
+        placeHolder: t('e.g. error handling in the new parser'),
       }));
     if (focus === undefined) return undefined;
     return runLaunch(deps, folder, { kind: 'adversarial-review', focus: focus.trim() || undefined });

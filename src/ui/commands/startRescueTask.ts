@@ -1,42 +1,45 @@
 import * as vscode from 'vscode';
+import { registerTrustedCommand } from '../trustedCommand';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 import type { CommandDeps } from './deps';
 import { pickFolder, runLaunch, type LaunchArgs } from '../launchFlow';
 
 const EFFORTS = ['default', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 
 export function registerStartRescueTask(deps: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('codexJobs.startRescueTask', async (args?: LaunchArgs) => {
+  return registerTrustedCommand(COMMANDS.startRescueTask, t('starting jobs'), async (args?: LaunchArgs) => {
     const folder = await pickFolder(args);
     if (!folder) return undefined;
     const prompt =
       args?.prompt ??
       (await vscode.window.showInputBox({
-        title: 'Codex Rescue Task (1/3)',
-        prompt: 'What should Codex do?',
+        title: t('Codex Rescue Task ({0}/{1})', 1, 3),
+        prompt: t('What should Codex do?'),
         ignoreFocusOut: true,
-        validateInput: (v) => (v.trim() ? undefined : 'A task needs a prompt.'),
+        validateInput: (v) => (v.trim() ? undefined : t('A task needs a prompt.')),
       }));
     if (!prompt?.trim()) return undefined;
     let write = args?.write;
     if (write === undefined) {
       const pick = await vscode.window.showQuickPick(
         [
-          { label: 'Read only', description: 'Codex may read and run commands, not edit files', write: false },
-          { label: 'Write access', description: 'Codex may edit files in the workspace', write: true },
+          { label: t('Read only'), description: t('Codex may read and run commands, not edit files'), write: false },
+          { label: t('Write access'), description: t('Codex may edit files in the workspace'), write: true },
         ],
-        { title: 'Codex Rescue Task (2/3)', placeHolder: 'File access' },
+        { title: t('Codex Rescue Task ({0}/{1})', 2, 3), placeHolder: t('File access') },
       );
       if (!pick) return undefined;
       write = pick.write;
     }
     let effort = args?.effort;
     if (effort === undefined && !args?.prompt) {
-      const pick = await vscode.window.showQuickPick(EFFORTS, {
-        title: 'Codex Rescue Task (3/3)',
-        placeHolder: 'Reasoning effort',
-      });
+      const pick = await vscode.window.showQuickPick(
+        EFFORTS.map((e) => ({ label: e === 'default' ? t('default') : e, effort: e })),
+        { title: t('Codex Rescue Task ({0}/{1})', 3, 3), placeHolder: t('Reasoning effort') },
+      );
       if (!pick) return undefined;
-      effort = pick === 'default' ? undefined : pick;
+      effort = pick.effort === 'default' ? undefined : pick.effort;
     }
     return runLaunch(deps, folder, { kind: 'task', prompt: prompt.trim(), write, model: args?.model, effort });
   });

@@ -1,20 +1,25 @@
 import * as vscode from 'vscode';
+import { registerTrustedCommand } from '../trustedCommand';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
 import type { CommandDeps } from './deps';
 import type { BrokersNode } from '../brokersTree';
 import { brokerLabel } from '../brokersTree';
 import { confirmAndReap } from '../reapFlow';
 
 export function registerStopBroker(deps: CommandDeps): vscode.Disposable {
-  return vscode.commands.registerCommand('codexJobs.stopBroker', async (node?: BrokersNode) => {
+  return registerTrustedCommand(COMMANDS.stopBroker, t('stopping brokers'), async (node?: BrokersNode) => {
     if (node?.type !== 'broker') return undefined;
     const scan = await deps.brokers.rescan();
     const entry = scan.entries.find((e) => e.key === node.entry.key);
     if (!entry || (entry.class !== 'orphan-live' && entry.class !== 'dead')) {
       void vscode.window.showInformationMessage(
-        `Codex Jobs: ${brokerLabel(node.entry)} is ${entry ? `${entry.class} (${entry.reason})` : 'gone'}; nothing to stop.`,
+        entry
+          ? t('Codex Jobs: {0} is {1} ({2}); nothing to stop.', brokerLabel(node.entry), entry.class, entry.reason)
+          : t('Codex Jobs: {0} is gone; nothing to stop.', brokerLabel(node.entry)),
       );
       return undefined;
     }
-    return confirmAndReap(deps, { reap: [entry], skip: [] }, `Stop broker ${brokerLabel(entry)}`);
+    return confirmAndReap(deps, { reap: [entry], skip: [] }, t('Stop broker {0}', brokerLabel(entry)));
   });
 }

@@ -74,6 +74,7 @@ suite('Jobs view', function () {
   });
 
   suiteTeardown(async () => {
+    await vscode.commands.executeCommand('codexJobs.clearFilter');
     await vscode.workspace
       .getConfiguration('codexJobs')
       .update('stateRoots', undefined, vscode.ConfigurationTarget.Global);
@@ -124,19 +125,151 @@ suite('Jobs view', function () {
     assert.strictEqual(icon(SCENARIO_IDS.completed), 'pass');
     assert.strictEqual(icon(SCENARIO_IDS.failed), 'dashboard', 'its error ("rate limited") is a usage limit');
     const run = byId.get(SCENARIO_IDS.running)!;
-    assert.strictEqual(run.item.label, 'rescue · Codex Task');
-    // The scenario's job started 59.7 s before it was written: a fast load can still show "59s".
-    assert.match(String(run.item.description), /^investigating · (\d+m \d\ds|59s)$/);
+    assert.strictEqual(run.item.label, `rescue: scenario task ${SCENARIO_IDS.running}`);
+    assert.match(String(run.item.description), /^running · (just now|\d+ min ago) · (\d+m \d\d|\d+)s$/);
     // The id must stay the same as time passes (a temp dir name may contain "3m", so match exactly).
     assert.strictEqual(run.item.id, `job:${run.job.stateDir}:${run.job.id}`, 'elapsed time never in the id');
     const tip = (run.item.tooltip as vscode.MarkdownString).value;
     assert.match(tip, /task-worker/);
     assert.match(tip, new RegExp(String(run.job.display.pid)));
+    assert.match(tip, /\*\*Session:\*\* `ae66e01d-afa4-452e-9b61-b0d0412ac382`/);
+    assert.match(
+      tip,
+      /\*\*Started:\*\* \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \((just now|\d+ min ago)\)/,
+      'local time, relative beside',
+    );
     const reused = (byId.get(SCENARIO_IDS.pidReused)!.item.tooltip as vscode.MarkdownString).value;
     assert.match(reused, /sleep 600/, 'the tooltip says what the pid really is');
     // Children: the latest progress lines of the log.
     const lines = tree(a, run.node).map((n) => a.jobsTree.getTreeItem(n).label);
     assert.ok(lines.includes('Running command: npm test'), `progress lines: ${lines.join(' | ')}`);
+  });
+
+  test('every status: label says what, description says status · when · duration or error', () => {
+    // After those: "blocks stop" where state.json still says running with the process gone (the
+    // companion's Stop hook nags about it), and a failure's error kind.
+    const byId = new Map(allJobNodes(a).map((n) => [n.job.id, n]));
+    const I = SCENARIO_IDS;
+    const recent = '(just now|\\d+ min ago)';
+    const earlier = '(today|yesterday) \\d\\d:\\d\\d';
+    const rows: [string, string, string][] = [
+      [I.running, `rescue: scenario task ${I.running}`, `^running · ${recent} · (\\d+m \\d\\d|\\d+)s$`],
+      [I.queued, 'rescue: scenario queued', `^queued · ${recent} · (\\d+m \\d\\d|\\d+)s$`],
+      [I.stalled, `rescue: scenario task ${I.stalled}`, `^stalled · ${recent} · (\\d+m \\d\\d|\\d+)s$`],
+      [I.stale, `rescue: scenario task ${I.stale}`, `^stale · ${recent} · blocks stop$`],
+      [I.pidReused, 'review: working tree diff', `^pid reused · ${recent} · blocks stop$`],
+      [I.unverified, `rescue: scenario task ${I.unverified}`, `^unverified · ${recent} · (\\d+m \\d\\d|\\d+)s$`],
+      [I.completed, `rescue: scenario task ${I.completed}`, `^completed · ${earlier} · 1m 39s$`],
+      [I.failed, 'review: working tree diff', `^failed · ${earlier} · turn/start failed: rate limited · usage limit$`],
+      [I.cancelled, 'adversarial: working tree diff', `^cancelled · ${earlier} · 1m 39s$`],
+      [I.unindexed, `rescue: scenario task ${I.unindexed}`, `^completed · ${earlier} · 1m 39s · unindexed$`],
+      [
+        I.recordMissing,
+        `rescue: scenario task ${I.recordMissing}`,
+        `^stale · ${recent} · record missing · blocks stop$`,
+      ],
+    ];
+    const seen: string[] = [];
+    for (const [id, label, description] of rows) {
+      const n = byId.get(id)!;
+      assert.strictEqual(n.item.label, label, id);
+      assert.match(String(n.item.description), new RegExp(description), id);
+      const ax = n.item.accessibilityInformation;
+      assert.ok(ax, `${id}: accessibility information`);
+      const word = String(n.item.description).split(' · ')[0];
+      assert.ok(ax.label.startsWith(`${word} `), `${id}: accessibility starts with the status: ${ax.label}`);
+      assert.ok(ax.label.includes(label.split(': ')[1]), `${id}: accessibility says what: ${ax.label}`);
+      assert.match(ax.label, /started /, `${id}: accessibility says when: ${ax.label}`);
+      seen.push(`${n.job.status}\t${n.item.label}\t${n.item.description}`);
+    }
+    // The item texts per status, for the report.
+    console.log(seen.join('\n'));
+  });
+
+  test('inline actions only where they do something: context words per status', () => {
+    const byId = new Map(allJobNodes(a).map((n) => [n.job.id, String(n.item.contextValue).split(' ')]));
+    const I = SCENARIO_IDS;
+    for (const id of [I.running, I.queued, I.stalled]) assert.ok(byId.get(id)!.includes('cancellable'), id);
+    for (const id of [I.stale, I.pidReused, I.unverified, I.completed, I.failed, I.cancelled])
+      assert.ok(!byId.get(id)!.includes('cancellable'), `${id} is not cancellable`);
+    for (const id of [I.stale, I.pidReused]) assert.ok(byId.get(id)!.includes('markable'), id);
+    assert.ok(!byId.get(I.running)!.includes('markable'));
+    assert.ok(byId.get(I.completed)!.includes('hasResult') && byId.get(I.completed)!.includes('ended'));
+    assert.ok(!byId.get(I.failed)!.includes('hasResult'), 'no result to show for the failed review');
+  });
+
+  test('the view badge counts running jobs; its tooltip says what needs attention', () => {
+    assert.deepStrictEqual(a.jobsView.badge, { value: 4, tooltip: '4 running, 5 need attention' });
+  });
+
+  test('the filter narrows the tree, is remembered, and Find Job reveals a job it hid', async () => {
+    await vscode.commands.executeCommand('codexJobs.filterJobs', { groups: ['running'] });
+    assert.deepStrictEqual(
+      tree(a).map((n) => (n.type === 'group' ? n.group : n.type)),
+      ['running', 'warnings'],
+    );
+    assert.deepStrictEqual(a.filter.current.groups, ['running']);
+    await vscode.commands.executeCommand('codexJobs.filterJobs', { kinds: ['review'] });
+    const reviews = allJobNodes(a).map((n) => n.job.id);
+    assert.ok(reviews.length > 0 && reviews.every((id) => id.startsWith('review-')), reviews.join(', '));
+    // Reveal through the view: the filter hides the completed task, so it is cleared first.
+    await vscode.commands.executeCommand('codexJobs.jobs.focus');
+    const job = a.model.findJob(stateDir, SCENARIO_IDS.completed)!;
+    assert.ok(await a.jobsView.reveal(job), 'revealed');
+    assert.strictEqual(a.filter.current.kinds.length, 0, 'the filter was cleared to show it');
+    const sel = a.jobsView.view.selection as JobsNode[];
+    assert.ok(
+      sel.some((n) => n.type === 'job' && n.job.id === SCENARIO_IDS.completed),
+      'selected',
+    );
+  });
+
+  test('All Workspaces lists other workspaces of the same roots', async () => {
+    const otherDir = path.join(root, 'other-project-0123456789abcdef');
+    await fs.mkdir(path.join(otherDir, 'jobs'), { recursive: true });
+    const rec = {
+      id: 'task-mwu0b001-oth001',
+      kind: 'task',
+      kindLabel: 'rescue',
+      title: 'Codex Task',
+      summary: 'Tidy the other project',
+      workspaceRoot: '/somewhere/other-project',
+      status: 'completed',
+      phase: 'done',
+      pid: null,
+      createdAt: new Date(Date.now() - 120_000).toISOString(),
+      startedAt: new Date(Date.now() - 120_000).toISOString(),
+      completedAt: new Date(Date.now() - 60_000).toISOString(),
+    };
+    await fs.writeFile(path.join(otherDir, 'jobs', `${rec.id}.json`), JSON.stringify(rec));
+    await fs.writeFile(path.join(otherDir, 'state.json'), JSON.stringify({ version: 1, jobs: [rec] }));
+    await vscode.workspace
+      .getConfiguration('codexJobs')
+      .update('allWorkspaces.show', true, vscode.ConfigurationTarget.Global);
+    try {
+      const all = tree(a).find((n) => n.type === 'allWorkspaces');
+      assert.ok(all, 'an All Workspaces node');
+      const workspaces = await a.jobsTree.getChildren(all);
+      const other = workspaces.find((n) => n.type === 'otherWorkspace' && n.workspace.name === 'other-project');
+      assert.ok(other, `other-project listed: ${workspaces.map((w) => a.jobsTree.getTreeItem(w).label).join(', ')}`);
+      const jobs = (await a.jobsTree.getChildren(other)).map((n) => a.jobsTree.getTreeItem(n));
+      assert.deepStrictEqual(
+        jobs.map((i) => i.label),
+        ['rescue: Tidy the other project'],
+      );
+      assert.match(String(jobs[0].description), /^completed · \d+ min ago · 1m 00s$/);
+      assert.ok(
+        !workspaces.some(
+          (n) => n.type === 'otherWorkspace' && n.workspace.stateDirs.some((d) => d.stateDir === stateDir),
+        ),
+        'the open folder is not repeated',
+      );
+    } finally {
+      await vscode.workspace
+        .getConfiguration('codexJobs')
+        .update('allWorkspaces.show', undefined, vscode.ConfigurationTarget.Global);
+      await fs.rm(otherDir, { recursive: true, force: true });
+    }
   });
 
   test('bad input is shown as warnings, not hidden and not fatal', () => {
@@ -162,6 +295,9 @@ suite('Jobs view', function () {
   test('commands are registered', async () => {
     const all = await vscode.commands.getCommands(true);
     for (const c of [
+      'filterJobs',
+      'clearFilter',
+      'findJob',
       'refresh',
       'openLog',
       'showResult',

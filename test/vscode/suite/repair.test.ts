@@ -21,16 +21,18 @@ async function until(ok: () => boolean | Promise<boolean>, what: string, ms = 15
 }
 
 /** The commands a job's context menu shows, by evaluating the manifest's `viewItem =~` clauses. */
-function menuCommands(contextValue: string): string[] {
+function menuCommands(contextValue: string, inline = false): string[] {
   const manifest = vscode.extensions.getExtension('codex-jobs.codex-jobs')!.packageJSON as {
-    contributes: { menus: Record<string, { command: string; when: string }[]> };
+    contributes: { menus: Record<string, { command: string; when: string; group?: string }[]> };
   };
-  return manifest.contributes.menus['view/item/context']
+  const found = manifest.contributes.menus['view/item/context']
     .filter((m) => m.when.includes('view == codexJobs.jobs'))
+    .filter((m) => !inline || m.group?.startsWith('inline'))
     .filter((m) =>
       [...m.when.matchAll(/viewItem =~ \/(.+?)\/(?= |$)/g)].every((c) => new RegExp(c[1]).test(contextValue)),
     )
     .map((m) => m.command);
+  return [...new Set(found)];
 }
 
 suite('Repairs', function () {
@@ -92,6 +94,18 @@ suite('Repairs', function () {
     ]);
     assert.deepStrictEqual(offered(SCENARIO_IDS.running), []);
     assert.deepStrictEqual(offered(SCENARIO_IDS.completed), []);
+  });
+
+  test('inline actions only where they do something', () => {
+    const inline = (id: string) => menuCommands(String(itemFor(id)?.contextValue), true).sort();
+    const I = SCENARIO_IDS;
+    assert.deepStrictEqual(inline(I.running), ['codexJobs.cancelJob', 'codexJobs.openLog']);
+    assert.deepStrictEqual(inline(I.stale), ['codexJobs.markStaleFailed']);
+    assert.deepStrictEqual(inline(I.pidReused), ['codexJobs.markStaleFailed']);
+    assert.deepStrictEqual(inline(I.completed), ['codexJobs.showResult']);
+    assert.deepStrictEqual(inline(I.failed), []);
+    assert.deepStrictEqual(inline(I.cancelled), []);
+    assert.deepStrictEqual(inline(I.unverified), ['codexJobs.openLog'], 'unverified: nothing to cancel');
   });
 
   test('Mark Stale Job as Failed writes the index and the record; the tree shows it failed', async () => {

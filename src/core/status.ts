@@ -1,0 +1,226 @@
+// The one status vocabulary: for every derived status what it means (live, needs attention,
+// terminal, failure), its word, its sentence and its verb; for every flag its text. The tree, the
+// status bar, notifications and the CLI read these tables and predicates instead of comparing
+// strings inline. A new status or flag is one row here (the tables are keyed by the unions, so
+// the compiler asks for it).
+import type { DerivedStatus, JobFlag, RecordedStatus } from './types';
+
+export interface StatusInfo {
+  /** A process may still be doing work for the job. */
+  live: boolean;
+  /** Its process was verified (running, queued, stalled): what a cancel can end. */
+  verifiedLive: boolean;
+  /** Something is wrong the user may want to act on. */
+  attention: boolean;
+  /** It has ended, for good or bad (finished, or found dead). */
+  ended: boolean;
+  /** It ended badly (a notification at level "failures"). */
+  failure: boolean;
+  /** The companion recorded how it ended (completed, failed, cancelled): what Re-run and Resume start from. */
+  finished: boolean;
+  /** The status in one or two words, for rows: "running", "pid reused". */
+  word: string;
+  /** What it means, in a sentence fragment, for tooltips and the CLI. */
+  text: string;
+  /** How a notification says it: "Codex rescue · … <verb>". */
+  verb: string;
+}
+
+export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
+  running: {
+    live: true,
+    verifiedLive: true,
+    attention: false,
+    ended: false,
+    finished: false,
+    failure: false,
+    word: 'running',
+    text: 'Running (process verified)',
+    verb: 'is running',
+  },
+  queued: {
+    live: true,
+    verifiedLive: true,
+    attention: false,
+    ended: false,
+    finished: false,
+    failure: false,
+    word: 'queued',
+    text: 'Queued',
+    verb: 'is queued',
+  },
+  stalled: {
+    live: true,
+    verifiedLive: true,
+    attention: true,
+    ended: false,
+    finished: false,
+    failure: false,
+    word: 'stalled',
+    text: 'Stalled: process alive, log silent',
+    verb: 'has stalled',
+  },
+  unverified: {
+    live: true,
+    verifiedLive: false,
+    attention: false,
+    ended: false,
+    finished: false,
+    failure: false,
+    word: 'unverified',
+    text: 'Unverified: its process could not be checked',
+    verb: 'could not be checked',
+  },
+  stale: {
+    live: false,
+    verifiedLive: false,
+    attention: true,
+    ended: true,
+    finished: false,
+    failure: true,
+    word: 'stale',
+    text: 'Stale: recorded as running, but its process is gone',
+    verb: 'stopped: its process is gone',
+  },
+  'pid-reused': {
+    live: false,
+    verifiedLive: false,
+    attention: true,
+    ended: true,
+    finished: false,
+    failure: true,
+    word: 'pid reused',
+    text: 'PID reused: the recorded pid now belongs to another program',
+    verb: 'stopped: its pid now belongs to another program',
+  },
+  completed: {
+    live: false,
+    verifiedLive: false,
+    attention: false,
+    ended: true,
+    finished: true,
+    failure: false,
+    word: 'completed',
+    text: 'Completed',
+    verb: 'completed',
+  },
+  failed: {
+    live: false,
+    verifiedLive: false,
+    attention: false,
+    ended: true,
+    finished: true,
+    failure: true,
+    word: 'failed',
+    text: 'Failed',
+    verb: 'failed',
+  },
+  cancelled: {
+    live: false,
+    verifiedLive: false,
+    attention: false,
+    ended: true,
+    finished: true,
+    failure: false,
+    word: 'cancelled',
+    text: 'Cancelled',
+    verb: 'was cancelled',
+  },
+  unknown: {
+    live: false,
+    verifiedLive: false,
+    attention: true,
+    ended: false,
+    finished: false,
+    failure: false,
+    word: 'unknown',
+    text: 'Unknown: no usable status in its files',
+    verb: 'has an unknown status',
+  },
+};
+
+export interface FlagInfo {
+  /** A short word for rows ("unindexed"); empty when the row says nothing about it. */
+  word: string;
+  /** What it means, for tooltips and the CLI. */
+  text: string;
+  /** Something the user may want to repair. */
+  attention: boolean;
+}
+
+export const FLAGS: Readonly<Record<JobFlag, FlagInfo>> = {
+  unindexed: {
+    word: 'unindexed',
+    text: 'Missing from state.json (dropped by a concurrent writer); its record is still on disk',
+    attention: true,
+  },
+  'record-missing': {
+    word: 'record missing',
+    text: 'Listed in state.json, but jobs/<id>.json is gone (deleted by a concurrent writer)',
+    attention: true,
+  },
+  'log-missing': { word: '', text: 'No log file', attention: false },
+  disagreement: {
+    word: '',
+    text: 'state.json and the job record disagree on its status; the newer one is shown',
+    attention: false,
+  },
+  'partial-index': {
+    word: '',
+    text: 'Its state.json entry is partial; the rest comes from the record',
+    attention: false,
+  },
+  archived: {
+    word: 'archived',
+    text: 'Its files are gone from the state dir; shown from the Codex Jobs archive, with its log',
+    attention: false,
+  },
+  pruned: { word: 'pruned', text: 'Removed by the companion pruning old finished jobs', attention: false },
+  'deleted-while-running': {
+    word: 'deleted while running',
+    text: 'Its files were deleted while its process still ran (a concurrent writer lost it)',
+    attention: true,
+  },
+  'deleted-by-concurrent-writer': {
+    word: 'deleted by a concurrent writer',
+    text: 'Its files were deleted by a concurrent writer that dropped it from state.json',
+    attention: true,
+  },
+  'blocks-stop': {
+    word: 'blocks stop',
+    text: "Still queued/running in state.json with its process gone: the companion's Stop hook nags about it",
+    attention: true,
+  },
+  'log-only': {
+    word: 'log only',
+    text: 'Only its log is in the state dir: a worker still writing after its record and entry were deleted',
+    attention: false,
+  },
+};
+
+/** The text of a flag, also for one this build does not know yet. */
+export function flagText(flag: string): string {
+  return (FLAGS as Record<string, FlagInfo | undefined>)[flag]?.text ?? flag;
+}
+
+export function flagWord(flag: string): string {
+  return (FLAGS as Record<string, FlagInfo | undefined>)[flag]?.word ?? flag;
+}
+
+export const isLiveStatus = (s: DerivedStatus): boolean => STATUS[s].live;
+export const isVerifiedLiveStatus = (s: DerivedStatus): boolean => STATUS[s].verifiedLive;
+export const isAttentionStatus = (s: DerivedStatus): boolean => STATUS[s].attention;
+export const isEndedStatus = (s: DerivedStatus): boolean => STATUS[s].ended;
+export const isFailureStatus = (s: DerivedStatus): boolean => STATUS[s].failure;
+export const isFinishedStatus = (s: DerivedStatus): boolean => STATUS[s].finished;
+/** Recorded as queued/running, its process found gone or replaced (stale, pid reused). */
+export const isFoundDeadStatus = (s: DerivedStatus): boolean => STATUS[s].ended && !STATUS[s].finished;
+export const isAttentionFlag = (f: JobFlag): boolean => FLAGS[f]?.attention ?? false;
+
+/** The files claim queued or running: the only jobs whose pids are worth checking. */
+export function isActiveRecorded(s: RecordedStatus | undefined): boolean {
+  return s === 'queued' || s === 'running';
+}
+
+/** Every derived status, in the order filters and tests list them. */
+export const ALL_STATUSES = Object.keys(STATUS) as DerivedStatus[];

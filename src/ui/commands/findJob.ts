@@ -1,0 +1,69 @@
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { CommandDeps } from './deps';
+import type { Job } from '../../core/types';
+import { rowText } from '../../core/format';
+import { statusIcon } from '../jobTreeItem';
+import { showOtherWorkspaces } from '../settings';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
+
+type JobItem = vscode.QuickPickItem & { job: Job };
+
+/**
+ * A quick pick over every job known: the open folders', and (read now if need be) every other
+ * workspace's. Picking one reveals it in the Jobs view; a job the view cannot show opens its record.
+ */
+export function registerFindJob(deps: CommandDeps): vscode.Disposable {
+  return vscode.commands.registerCommand(COMMANDS.findJob, async (query?: string) => {
+    const qp = vscode.window.createQuickPick<JobItem>();
+    qp.title = t('Find Codex Job');
+    qp.placeholder = t('Search by id, prompt, review target, status or time');
+    qp.matchOnDescription = true;
+    qp.matchOnDetail = true;
+    qp.busy = true;
+    if (typeof query === 'string') qp.value = query;
+    const now = Date.now();
+    const item = (job: Job, where: string): JobItem => {
+      const row = rowText(job, now, t);
+      return {
+        label: `$(${statusIcon(job.status).id}) ${row.label}`,
+        description: row.description,
+        detail: `${job.id} · ${where}`,
+        job,
+      };
+    };
+    const open = deps.model.folders.flatMap((f) => f.jobs.map((j) => item(j, f.folder.name)));
+    qp.items = open;
+    qp.show();
+    // Other workspaces are read from disk: the open folders' jobs are listed meanwhile.
+    void deps.others
+      .ensure()
+      .then((list) => {
+        qp.items = [
+          ...open,
+          ...list.flatMap((w) => w.jobs.map((j) => item(j, `${w.name} (${path.basename(w.stateDirs[0].stateDir)})`))),
+        ];
+      })
+      .finally(() => (qp.busy = false));
+    const picked = await new Promise<JobItem | undefined>((resolve) => {
+      qp.onDidAccept(() => resolve(qp.selectedItems[0]));
+      qp.onDidHide(() => resolve(undefined));
+    });
+    qp.dispose();
+    if (!picked) return undefined;
+    const job = picked.job;
+    const inOpenFolder = !!deps.model.findJob(job.stateDir, job.id);
+    if (inOpenFolder || showOtherWorkspaces()) {
+      if (await deps.reveal(job)) return job;
+    }
+    void vscode.window.showInformationMessage(
+      t(
+        'Codex Jobs: {0} ({1}) is in a workspace not open here; turn on "All Workspaces" to see it in the tree.',
+        job.id,
+        rowText(job, now, t).label,
+      ),
+    );
+    return job;
+  });
+}

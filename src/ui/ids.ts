@@ -1,0 +1,98 @@
+// Every id the extension shares with package.json and with itself: commands, views, context keys,
+// settings and tree node ids. Written once here; package.json must match (a test reads both).
+
+export const COMMANDS = {
+  refresh: 'codexJobs.refresh',
+  openLog: 'codexJobs.openLog',
+  showResult: 'codexJobs.showResult',
+  copyJobId: 'codexJobs.copyJobId',
+  revealStateDir: 'codexJobs.revealStateDir',
+  showJobRecord: 'codexJobs.showJobRecord',
+  showSearchedLocations: 'codexJobs.showSearchedLocations',
+  reapOrphanBrokers: 'codexJobs.reapOrphanBrokers',
+  stopBroker: 'codexJobs.stopBroker',
+  startReview: 'codexJobs.startReview',
+  startAdversarialReview: 'codexJobs.startAdversarialReview',
+  startRescueTask: 'codexJobs.startRescueTask',
+  cancelJob: 'codexJobs.cancelJob',
+  restoreToIndex: 'codexJobs.restoreToIndex',
+  restoreRecord: 'codexJobs.restoreRecord',
+  markStaleFailed: 'codexJobs.markStaleFailed',
+  filterJobs: 'codexJobs.filterJobs',
+  clearFilter: 'codexJobs.clearFilter',
+  findJob: 'codexJobs.findJob',
+  enableReviewGate: 'codexJobs.enableReviewGate',
+  disableReviewGate: 'codexJobs.disableReviewGate',
+  resumeRescueTask: 'codexJobs.resumeRescueTask',
+  rerunJob: 'codexJobs.rerunJob',
+  copyResumeCommand: 'codexJobs.copyResumeCommand',
+  clearFindings: 'codexJobs.clearFindings',
+  remindAtReset: 'codexJobs.remindAtReset',
+  openFinding: 'codexJobs.openFinding',
+  runCodexLogin: 'codexJobs.runCodexLogin',
+  installCodexCli: 'codexJobs.installCodexCli',
+} as const;
+
+export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
+
+export const VIEWS = {
+  container: 'codexJobs',
+  jobs: 'codexJobs.jobs',
+  brokers: 'codexJobs.brokers',
+} as const;
+
+/** The status bar item's id (users can hide it by this id). */
+export const STATUS_BAR_ITEM = 'codexJobs.status';
+
+/** `<view id>.focus` is the workbench's own command for showing a view. */
+export const FOCUS_JOBS = `${VIEWS.jobs}.focus`;
+
+export const CONTEXT = {
+  loaded: 'codexJobs.loaded',
+  hasFolders: 'codexJobs.hasFolders',
+  hasStateDirs: 'codexJobs.hasStateDirs',
+  hasJobs: 'codexJobs.hasJobs',
+  filtered: 'codexJobs.filtered',
+} as const;
+
+export const SECTION = 'codexJobs';
+
+/** Setting keys under `codexJobs.`. */
+export const SETTINGS = {
+  stateRoots: 'stateRoots',
+  stalledAfterMinutes: 'stalledAfterMinutes',
+  logTailKilobytes: 'logTailKilobytes',
+  progressLines: 'progressLines',
+  statusBarAlwaysShow: 'statusBar.alwaysShow',
+  reverifyIntervalSeconds: 'reverifyIntervalSeconds',
+  watchUsePolling: 'watch.usePolling',
+  notifications: 'notifications',
+  brokersGracePeriodSeconds: 'brokers.gracePeriodSeconds',
+  brokersExtraRoots: 'brokers.extraRoots',
+  archiveMaxAgeDays: 'archive.maxAgeDays',
+  archiveMaxSizeMB: 'archive.maxSizeMB',
+  companionPath: 'companionPath',
+  nodePath: 'nodePath',
+  pluginDataDir: 'pluginDataDir',
+  showAllWorkspaces: 'allWorkspaces.show',
+  findingsProblems: 'findings.problems',
+} as const;
+
+/** Where the filter is remembered (workspaceState). */
+export const FILTER_STATE_KEY = 'codexJobs.filter';
+
+/** Tree node ids: stable across refreshes (never a time or a count in them). */
+export const NODE = {
+  folder: (folderPath: string) => `folder:${folderPath}`,
+  group: (folderPath: string, group: string) => `group:${folderPath}:${group}`,
+  job: (stateDir: string, id: string) => `job:${stateDir}:${id}`,
+  logLine: (jobNodeId: string, index: number) => `${jobNodeId}:line:${index}`,
+  finding: (jobNodeId: string, index: number) => `${jobNodeId}:finding:${index}`,
+  warnings: (folderPath: string) => `warnings:${folderPath}`,
+  warning: (warningsNodeId: string, index: number) => `${warningsNodeId}:${index}`,
+  allWorkspaces: () => 'all-workspaces',
+  otherWorkspace: (key: string) => `all-workspaces:${key}`,
+  otherJob: (stateDir: string, id: string) => `all-workspaces:job:${stateDir}:${id}`,
+  brokerGroup: (group: string) => `brokers:${group}`,
+  broker: (key: string) => `broker:${key}`,
+} as const;

@@ -1,0 +1,68 @@
+// A two-character age badge ("4m", "2h", "1d") at the right end of every job row. Tree rows cut the
+// description first: at the default sidebar width (300 px) only the label fits, and the badge is what
+// still says when a job ran. Decorations are keyed by a job's resource URI (scheme codex-jobs-job).
+import * as vscode from 'vscode';
+import type { JobsModel } from '../core/model';
+import type { Job } from '../core/types';
+import { ageBadge, relativeTime, startedMs } from '../core/format';
+import type { OtherWorkspaces } from './otherWorkspaces';
+import { t } from './l10n';
+
+export const JOB_SCHEME = 'codex-jobs-job';
+/** Ages move on without any file changing: the badges are re-asked this often while the view shows. */
+const TICK_MS = 60_000;
+
+export function jobResourceUri(job: Pick<Job, 'stateDir' | 'id'>): vscode.Uri {
+  return vscode.Uri.from({
+    scheme: JOB_SCHEME,
+    path: `/${job.id}`,
+    query: new URLSearchParams({ dir: job.stateDir }).toString(),
+  });
+}
+
+export class JobDecorations implements vscode.FileDecorationProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeFileDecorations = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly model: JobsModel,
+    private readonly others?: OtherWorkspaces,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.subscriptions.push(
+      vscode.window.registerFileDecorationProvider(this),
+      model.onDidChange(() => this.changed.fire(undefined)),
+    );
+    if (others) this.subscriptions.push(others.onDidChange(() => this.changed.fire(undefined)));
+  }
+
+  /** The view's visibility turns the minute tick on and off (no timer while nobody looks). */
+  setVisible(visible: boolean): void {
+    if (visible && !this.timer) {
+      this.timer = setInterval(() => this.changed.fire(undefined), TICK_MS);
+      this.changed.fire(undefined);
+    } else if (!visible && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
+    if (uri.scheme !== JOB_SCHEME) return undefined;
+    const dir = new URLSearchParams(uri.query).get('dir') ?? '';
+    const id = uri.path.replace(/^\//, '');
+    const job = this.model.findJob(dir, id) ?? this.others?.allJobs().find((j) => j.id === id && j.stateDir === dir);
+    const start = job && startedMs(job);
+    if (start === undefined) return undefined;
+    const now = this.now();
+    return new vscode.FileDecoration(ageBadge(start, now), t('started {0}', relativeTime(start, now, t)));
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}

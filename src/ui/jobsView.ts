@@ -1,0 +1,82 @@
+// The Jobs TreeView around its provider: the badge (running jobs; attention in its tooltip), the
+// message that says a filter is on, the filter context key, and reveal for Find Job.
+import * as vscode from 'vscode';
+import type { JobsModel } from '../core/model';
+import type { Job } from '../core/types';
+import { isFiltering, NO_FILTER, type FilterState, type JobFilter } from './jobFilter';
+import type { JobsTreeProvider } from './jobsTree';
+import { groupLabel } from './jobsTree';
+import { CONTEXT, VIEWS } from './ids';
+import { t } from './l10n';
+
+export class JobsView implements vscode.Disposable {
+  readonly view: vscode.TreeView<unknown>;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly model: JobsModel,
+    readonly tree: JobsTreeProvider,
+    private readonly filter: FilterState,
+  ) {
+    this.view = vscode.window.createTreeView(VIEWS.jobs, {
+      treeDataProvider: tree as vscode.TreeDataProvider<unknown>,
+      showCollapseAll: true,
+    });
+    this.subscriptions.push(
+      this.view,
+      model.onDidChange(() => this.update()),
+      filter.onDidChange(() => this.update()),
+    );
+    this.update();
+  }
+
+  /** The badge as set last (for tests). */
+  get badge(): vscode.ViewBadge | undefined {
+    return this.view.badge;
+  }
+
+  private update(): void {
+    const c = this.model.counts();
+    const live = c.running + c.queued;
+    const parts = [live ? t('{0} running', live) : '', c.attention ? t('{0} need attention', c.attention) : ''].filter(
+      Boolean,
+    );
+    this.view.badge = live > 0 ? { value: live, tooltip: parts.join(', ') } : undefined;
+    void vscode.commands.executeCommand('setContext', CONTEXT.filtered, isFiltering(this.filter.current));
+    this.updateMessage();
+  }
+
+  private updateMessage(): void {
+    const f = this.filter.current;
+    if (!isFiltering(f)) {
+      this.view.message = undefined;
+      return;
+    }
+    const { shown, total } = this.tree.countShown();
+    this.view.message = t('Filtered ({0}): {1} of {2} jobs shown.', describeFilter(f), shown, total);
+  }
+
+  /** Shows a job in the tree, selected and focused; a filter that hides it is cleared first. */
+  async reveal(job: Job): Promise<boolean> {
+    let node = this.tree.nodeForJob(job);
+    if (!node && isFiltering(this.filter.current)) {
+      await this.filter.set(NO_FILTER);
+      void vscode.window.setStatusBarMessage(t('Codex Jobs: filter cleared to show {0}', job.id), 4000);
+      node = this.tree.nodeForJob(job);
+    }
+    if (!node) return false;
+    await this.view.reveal(node, { select: true, focus: true, expand: false });
+    return true;
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+export function describeFilter(f: JobFilter): string {
+  const kind = (k: string) => (k === 'adversarial-review' ? t('adversarial review') : t(k));
+  return [...f.groups.map(groupLabel), ...f.kinds.map(kind), ...(f.latestSession ? [t('latest session')] : [])].join(
+    ', ',
+  );
+}
