@@ -35,6 +35,9 @@ import { FilterState } from './ui/jobFilter';
 import { OtherWorkspaces } from './ui/otherWorkspaces';
 import { SETTINGS, VIEWS } from './ui/ids';
 import { t } from './ui/l10n';
+import { FindingsDiagnostics } from './ui/diagnostics';
+import { ReviewGateMonitor } from './ui/reviewGateView';
+import { ResetReminders } from './ui/resetReminders';
 
 export interface CodexJobsApi {
   model: JobsModel;
@@ -52,6 +55,9 @@ export interface CodexJobsApi {
   refresh: RefreshManager;
   filter: FilterState;
   others: OtherWorkspaces;
+  findings: FindingsDiagnostics;
+  reviewGate: ReviewGateMonitor;
+  reminders: ResetReminders;
 }
 
 export function activate(context: vscode.ExtensionContext): CodexJobsApi {
@@ -90,6 +96,11 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     (m) => output.debug(m),
   );
   const live = new LiveUpdates(model, { ...liveSettings(), logger, archive });
+  const findings = new FindingsDiagnostics(model, (m) => output.info(m));
+  const reviewGate = new ReviewGateMonitor(model);
+  // With one folder there is no folder row: the Jobs view's description says the gate.
+  reviewGate.showIn(jobsView.view);
+  const reminders = new ResetReminders();
   const deps: CommandDeps = {
     model,
     output,
@@ -99,6 +110,8 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     refresh,
     filter,
     others,
+    findings,
+    reminders,
     reveal: (job) => jobsView.reveal(job),
   };
   const statusBar = new JobsStatusBar(model, brokers);
@@ -125,6 +138,9 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     brokersView,
     brokersView.onDidChangeVisibility((e) => e.visible && refresh.request('brokers', 'Brokers view shown')),
     decorations,
+    findings,
+    reviewGate,
+    reminders,
     jobsView.view.onDidChangeVisibility((e) => {
       decorations.setVisible(e.visible);
       if (e.visible) refresh.shown('others');
@@ -173,6 +189,9 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     refresh,
     filter,
     others,
+    findings,
+    reviewGate,
+    reminders,
   };
 }
 

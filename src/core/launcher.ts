@@ -33,6 +33,8 @@ export interface LaunchRequest {
   model?: string;
   /** task only: reasoning effort (the companion validates it). */
   effort?: string;
+  /** task only: `--resume-last` (the companion resumes the workspace's latest task thread; the prompt may be empty). */
+  resumeLast?: boolean;
   /** reviews: `--base <ref>` and `--scope`. */
   base?: string;
   scope?: 'auto' | 'working-tree' | 'branch';
@@ -80,7 +82,10 @@ const OUTPUT_LIMIT = 64 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function companionArgs(
-  req: Pick<LaunchRequest, 'companion' | 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope'>,
+  req: Pick<
+    LaunchRequest,
+    'companion' | 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope' | 'resumeLast'
+  >,
 ): string[] {
   const opt = (name: string, v: string | undefined) => (v ? [name, v] : []);
   if (req.kind === 'task') {
@@ -93,8 +98,8 @@ export function companionArgs(
       ...(req.write ? ['--write'] : []),
       ...opt('--model', req.model),
       ...opt('--effort', req.effort),
-      '--',
-      req.prompt ?? '',
+      ...(req.resumeLast ? ['--resume-last'] : []),
+      ...(req.resumeLast && !req.prompt?.trim() ? [] : ['--', req.prompt ?? '']),
     ];
   }
   const args = [
@@ -335,7 +340,7 @@ async function spawnCompanion(req: LaunchRequest, env: NodeJS.ProcessEnv, args: 
 
 function validate(req: LaunchRequest): string | undefined {
   if (!['review', 'adversarial-review', 'task'].includes(req.kind)) return `Unknown job kind "${String(req.kind)}".`;
-  if (req.kind === 'task' && !req.prompt?.trim()) return 'A rescue task needs a prompt.';
+  if (req.kind === 'task' && !req.prompt?.trim() && !req.resumeLast) return 'A rescue task needs a prompt.';
   if (!path.isAbsolute(req.companion)) return `The companion path ${req.companion} is not absolute.`;
   return undefined;
 }

@@ -16,6 +16,8 @@ export interface StatusInfo {
   ended: boolean;
   /** It ended badly (a notification at level "failures"). */
   failure: boolean;
+  /** The companion recorded how it ended (completed, failed, cancelled): what Re-run and Resume start from. */
+  finished: boolean;
   /** The status in one or two words, for rows: "running", "pid reused". */
   word: string;
   /** What it means, in a sentence fragment, for tooltips and the CLI. */
@@ -30,6 +32,7 @@ export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
     verifiedLive: true,
     attention: false,
     ended: false,
+    finished: false,
     failure: false,
     word: 'running',
     text: 'Running (process verified)',
@@ -40,6 +43,7 @@ export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
     verifiedLive: true,
     attention: false,
     ended: false,
+    finished: false,
     failure: false,
     word: 'queued',
     text: 'Queued',
@@ -50,6 +54,7 @@ export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
     verifiedLive: true,
     attention: true,
     ended: false,
+    finished: false,
     failure: false,
     word: 'stalled',
     text: 'Stalled: process alive, log silent',
@@ -60,6 +65,7 @@ export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
     verifiedLive: false,
     attention: false,
     ended: false,
+    finished: false,
     failure: false,
     word: 'unverified',
     text: 'Unverified: its process could not be checked',
@@ -70,6 +76,7 @@ export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
     verifiedLive: false,
     attention: true,
     ended: true,
+    finished: false,
     failure: true,
     word: 'stale',
     text: 'Stale: recorded as running, but its process is gone',
@@ -80,6 +87,7 @@ export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
     verifiedLive: false,
     attention: true,
     ended: true,
+    finished: false,
     failure: true,
     word: 'pid reused',
     text: 'PID reused: the recorded pid now belongs to another program',
@@ -90,6 +98,7 @@ export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
     verifiedLive: false,
     attention: false,
     ended: true,
+    finished: true,
     failure: false,
     word: 'completed',
     text: 'Completed',
@@ -100,6 +109,7 @@ export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
     verifiedLive: false,
     attention: false,
     ended: true,
+    finished: true,
     failure: true,
     word: 'failed',
     text: 'Failed',
@@ -110,6 +120,7 @@ export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
     verifiedLive: false,
     attention: false,
     ended: true,
+    finished: true,
     failure: false,
     word: 'cancelled',
     text: 'Cancelled',
@@ -120,6 +131,7 @@ export const STATUS: Readonly<Record<DerivedStatus, StatusInfo>> = {
     verifiedLive: false,
     attention: true,
     ended: false,
+    finished: false,
     failure: false,
     word: 'unknown',
     text: 'Unknown: no usable status in its files',
@@ -174,6 +186,11 @@ export const FLAGS: Readonly<Record<JobFlag, FlagInfo>> = {
     text: 'Its files were deleted by a concurrent writer that dropped it from state.json',
     attention: true,
   },
+  'blocks-stop': {
+    word: 'blocks stop',
+    text: "Still queued/running in state.json with its process gone: the companion's Stop hook nags about it",
+    attention: true,
+  },
   'log-only': {
     word: 'log only',
     text: 'Only its log is in the state dir: a worker still writing after its record and entry were deleted',
@@ -205,6 +222,9 @@ export const isVerifiedLiveStatus = (s: DerivedStatus): boolean => STATUS[s].ver
 export const isAttentionStatus = (s: DerivedStatus): boolean => STATUS[s].attention;
 export const isEndedStatus = (s: DerivedStatus): boolean => STATUS[s].ended;
 export const isFailureStatus = (s: DerivedStatus): boolean => STATUS[s].failure;
+export const isFinishedStatus = (s: DerivedStatus): boolean => STATUS[s].finished;
+/** Recorded as queued/running, its process found gone or replaced (stale, pid reused). */
+export const isFoundDeadStatus = (s: DerivedStatus): boolean => STATUS[s].ended && !STATUS[s].finished;
 export const isAttentionFlag = (f: JobFlag): boolean => FLAGS[f]?.attention ?? false;
 
 /** The files claim queued or running: the only jobs whose pids are worth checking. */

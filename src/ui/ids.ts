@@ -21,6 +21,16 @@ export const COMMANDS = {
   filterJobs: 'codexJobs.filterJobs',
   clearFilter: 'codexJobs.clearFilter',
   findJob: 'codexJobs.findJob',
+  enableReviewGate: 'codexJobs.enableReviewGate',
+  disableReviewGate: 'codexJobs.disableReviewGate',
+  resumeRescueTask: 'codexJobs.resumeRescueTask',
+  rerunJob: 'codexJobs.rerunJob',
+  copyResumeCommand: 'codexJobs.copyResumeCommand',
+  clearFindings: 'codexJobs.clearFindings',
+  remindAtReset: 'codexJobs.remindAtReset',
+  openFinding: 'codexJobs.openFinding',
+  runCodexLogin: 'codexJobs.runCodexLogin',
+  installCodexCli: 'codexJobs.installCodexCli',
 } as const;
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
@@ -66,6 +76,7 @@ export const SETTINGS = {
   nodePath: 'nodePath',
   pluginDataDir: 'pluginDataDir',
   showAllWorkspaces: 'allWorkspaces.show',
+  findingsProblems: 'findings.problems',
 } as const;
 
 /** Where the filter is remembered (workspaceState). */
@@ -77,6 +88,7 @@ export const NODE = {
   group: (folderPath: string, group: string) => `group:${folderPath}:${group}`,
   job: (stateDir: string, id: string) => `job:${stateDir}:${id}`,
   logLine: (jobNodeId: string, index: number) => `${jobNodeId}:line:${index}`,
+  finding: (jobNodeId: string, index: number) => `${jobNodeId}:finding:${index}`,
   warnings: (folderPath: string) => `warnings:${folderPath}`,
   warning: (warningsNodeId: string, index: number) => `${warningsNodeId}:${index}`,
   allWorkspaces: () => 'all-workspaces',

@@ -15,6 +15,8 @@ import {
 } from '../core/format';
 import { flagText, STATUS } from '../core/status';
 import { t } from './l10n';
+import { featureDescription, featureTooltip, featureWords } from './jobFeatures';
+import { modelEffortOf } from '../core/resume';
 
 const ICONS: Record<DerivedStatus, [string, string | undefined]> = {
   running: ['sync~spin', undefined],
@@ -39,9 +41,12 @@ export function jobLabel(job: Job): string {
   return rowText(job, Date.now(), t).label;
 }
 
-/** "completed · yesterday 14:05 · 3s", or the error's first line for a failed job. */
+/**
+ * "completed · yesterday 14:05 · 3s", or the error's first line for a failed job; then what the
+ * review gate, error kinds and resume add (blocks stop, the error's kind, model and effort).
+ */
 export function jobDescription(job: Job, now: number): string {
-  return rowText(job, now, t).description;
+  return [rowText(job, now, t).description, ...featureDescription(job)].join(' · ');
 }
 
 /** Words for `viewItem =~ /\bword\b/` in package.json menus. Other features append their own words. */
@@ -57,11 +62,12 @@ export function jobContextValue(job: Job): string {
   if (STATUS[job.status].ended) words.push('ended');
   if (needsAttention(job)) words.push('attention');
   words.push(...job.flags);
+  words.push(...featureWords(job));
   return words.join(' ');
 }
 
 export function jobAccessibility(job: Job, now: number): vscode.AccessibilityInformation {
-  return { label: rowText(job, now, t).accessibility, role: 'treeitem' };
+  return { label: [rowText(job, now, t).accessibility, ...featureDescription(job)].join(', '), role: 'treeitem' };
 }
 
 export function jobTooltip(job: Job, now = Date.now()): vscode.MarkdownString {
@@ -73,14 +79,13 @@ export function jobTooltip(job: Job, now = Date.now()): vscode.MarkdownString {
   if (job.recordedStatus && job.recordedStatus !== job.status)
     md.appendMarkdown(` ${t('(recorded: {0})', `\`${job.recordedStatus}\``)}`);
   md.appendMarkdown('\n\n');
-  const request = (job.record?.request ?? d.request) as Record<string, unknown> | undefined;
-  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const { model, effort } = modelEffortOf(job);
   const el = elapsedMs(job, now);
   const rows: [string, string | undefined, boolean?][] = [
     // [label, value, value is our own markup (code spans) rather than text from the files]
     [t('Session'), d.sessionId ? code(d.sessionId) : undefined, true],
-    [t('Model'), str(request?.model)],
-    [t('Effort'), str(request?.effort)],
+    [t('Model'), model],
+    [t('Effort'), effort],
     [t('Write access'), d.write === undefined ? undefined : d.write ? t('yes') : t('no')],
     [t('Phase'), d.phase],
     [t('PID'), d.pid ? String(d.pid) : undefined],
@@ -102,6 +107,7 @@ export function jobTooltip(job: Job, now = Date.now()): vscode.MarkdownString {
       `${t('**state.json says:** {0}, **record says:** {1}', code(job.index.status ?? '—'), code(job.record.status ?? '—'))}  \n`,
     );
   }
+  featureTooltip(md, job);
   if (job.flags.length) {
     md.appendMarkdown('\n');
     for (const f of job.flags) md.appendMarkdown(`$(warning) ${esc(t(flagText(f)))}  \n`);

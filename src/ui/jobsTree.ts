@@ -13,9 +13,20 @@ import type { OtherWorkspace, OtherWorkspaces } from './otherWorkspaces';
 import { COMMANDS, NODE } from './ids';
 import { jobResourceUri } from './jobDecorations';
 import { t } from './l10n';
+import { FindingNode, findingNodes, findingTreeItem, hasFindingRows } from './findingNodes';
+import { featureIcon } from './jobFeatures';
+import { decorateFolderItem } from './reviewGateView';
 
 export type JobsNode =
-  FolderNode | GroupNode | JobNode | LogLineNode | WarningsNode | WarningNode | AllWorkspacesNode | OtherWorkspaceNode;
+  | FolderNode
+  | GroupNode
+  | JobNode
+  | LogLineNode
+  | WarningsNode
+  | WarningNode
+  | AllWorkspacesNode
+  | OtherWorkspaceNode
+  | FindingNode;
 
 export class FolderNode {
   readonly type = 'folder';
@@ -184,8 +195,14 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         return this.folderChildren(node.state);
       case 'group':
         return node.jobs.map((j) => this.keep(new JobNode(j, node)));
-      case 'job':
-        return node.job.log.progress.map((l, i) => this.keep(new LogLineNode(l, i, node)));
+      case 'job': {
+        // A review's findings first (only in open folders: their paths are relative to the folder), then log lines.
+        const folder = node.parent.type === 'group' ? node.parent.folder : undefined;
+        return [
+          ...(folder ? findingNodes(node, folder).map((f) => this.keep(f)) : []),
+          ...node.job.log.progress.map((l, i) => this.keep(new LogLineNode(l, i, node))),
+        ];
+      }
       case 'warnings':
         return node.folder.warnings.map((w, i) => this.keep(new WarningNode(w, i, node)));
       case 'allWorkspaces':
@@ -211,6 +228,9 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
       case 'warning':
       case 'otherWorkspace':
         return node.parent;
+      case 'finding':
+        // Finding rows are made only under job rows (see getChildren).
+        return node.parent as JobNode;
       default:
         return undefined;
     }
@@ -294,6 +314,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         item.accessibilityInformation = { label: `${w.name}, ${item.description}` };
         return item;
       }
+      case 'finding':
+        return findingTreeItem(node);
     }
   }
 
@@ -386,6 +408,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     item.description = f.snapshots.length === 0 ? t('no Codex state') : folderSummary(f.jobs.length, live, attention);
     item.tooltip = [f.folder.path, ...f.snapshots.map((s) => t('state: {0}', s.stateDir))].join('\n');
     item.contextValue = 'folder';
+    // The stop review gate per state dir (description and tooltip).
+    decorateFolderItem(item, f);
     item.accessibilityInformation = { label: `${f.folder.name}, ${item.description}` };
     return item;
   }
@@ -393,14 +417,18 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   private jobItem(node: JobNode): vscode.TreeItem {
     const job = node.job;
     const now = this.now();
+    const findings = node.parent.type === 'group' && hasFindingRows(job);
     const item = new vscode.TreeItem(
       jobLabel(job),
-      job.log.progress.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      job.log.progress.length > 0 || findings
+        ? vscode.TreeItemCollapsibleState.Collapsed
+        : vscode.TreeItemCollapsibleState.None,
     );
     item.id = node.id;
     item.description = jobDescription(job, now);
     item.tooltip = jobTooltip(job, now);
-    item.iconPath = statusIcon(job.status);
+    // A failed job's icon says why it failed (its error kind); otherwise the status icon.
+    item.iconPath = featureIcon(job) ?? statusIcon(job.status);
     // The age badge (jobDecorations.ts) hangs on this URI; iconPath keeps the status icon.
     item.resourceUri = jobResourceUri(job);
     // A job of a workspace not open here is only looked at: no cancel, no repair words.

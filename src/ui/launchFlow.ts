@@ -40,7 +40,10 @@ export async function pickFolder(args?: LaunchArgs): Promise<string | undefined>
 export async function runLaunch(
   deps: CommandDeps,
   folder: string,
-  req: Pick<LaunchRequest, 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort'>,
+  req: Pick<
+    LaunchRequest,
+    'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope' | 'resumeLast'
+  >,
 ): Promise<LaunchResult | undefined> {
   const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
   const env = await resolveLaunchEnvironment(host, launchSettings());

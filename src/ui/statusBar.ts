@@ -5,6 +5,7 @@ import type { BrokerMonitor } from '../core/brokerMonitor';
 import { statusBarAlwaysShown } from './settings';
 import { FOCUS_JOBS, SECTION, SETTINGS, STATUS_BAR_ITEM } from './ids';
 import { t } from './l10n';
+import { gateStatusText } from './reviewGateView';
 
 export class JobsStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(STATUS_BAR_ITEM, vscode.StatusBarAlignment.Left, 50);
@@ -61,7 +62,8 @@ export class JobsStatusBar implements vscode.Disposable {
         c.attention,
       ) +
       (orphans ? ` ${t('{0} orphan brokers (Reap Orphan Brokers ends them).', orphans)}` : '') +
-      ` ${t('Click to show them.')}`;
+      ` ${t('Click to show them.')}` +
+      gateStatusText(this.model);
     this.item.accessibilityInformation = { label: this.item.text.replace(/\$\([^)]*\)\s*/g, '') };
     this.visible = true;
     this.item.show();

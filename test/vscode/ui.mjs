@@ -138,15 +138,25 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
       if (!labels.includes(g)) throw new Error(`no "${g}" group in ${JSON.stringify(labels)}`);
   });
 
-  // What each of the eight rows must say: what it is about (label) and status · when (description).
+  // What each of the eight rows must say: what it is about (label) and status · when (description),
+  // then what the review gate and error kinds add: "blocks stop" on the jobs state.json still calls
+  // running, a failure's kind (its icon too: a rate limit is a usage limit), the effort when recorded.
   const EXPECTED_ROWS = [
-    ['sync', 'rescue: Migrate the archive to one file per job', /^running · \d+ min ago · \d+m \d\ds$/],
-    ['debug-disconnect', 'adversarial: working tree diff', /^stale · \d+ min ago$/],
-    ['arrow-swap', 'rescue: Bump chokidar and fix the watcher tests', /^pid reused · (today|yesterday) \d\d:\d\d$/],
+    ['sync', 'rescue: Migrate the archive to one file per job', /^running · \d+ min ago · \d+m \d\ds · high$/],
+    ['debug-disconnect', 'adversarial: working tree diff', /^stale · \d+ min ago · blocks stop$/],
+    [
+      'arrow-swap',
+      'rescue: Bump chokidar and fix the watcher tests',
+      /^pid reused · (today|yesterday) \d\d:\d\d · blocks stop$/,
+    ],
     ['pass', 'rescue: Fix the flaky reader test on CI', /^completed · (today|yesterday) \d\d:\d\d · 6m 41s$/],
-    ['error', 'rescue: Add a --json flag to the status command', /^failed · \d+ min ago · 2m 14s$/],
+    ['error', 'rescue: Add a --json flag to the status command', /^failed · \d+ min ago · 2m 14s · turn failed$/],
     ['pass', 'review: working tree diff', /^completed · (yesterday|\w{3}) 16:40 · 2m 05s$/],
-    ['error', 'adversarial: branch main…HEAD', /^failed · (yesterday|\w{3}) 11:05 · turn\/start failed: rate limited/],
+    [
+      'dashboard',
+      'adversarial: branch main…HEAD',
+      /^failed · (yesterday|\w{3}) 11:05 · turn\/start failed: rate limited .* · usage limit$/,
+    ],
     ['circle-slash', 'review: commit 4f1c2ab', /^cancelled · (\w{3}|\w{3} \d+) 09:12 · 48s$/],
   ];
   const itemTexts = [];

@@ -2,6 +2,10 @@
 import { countJobs } from '../../core/classify';
 import { kindLabelOf, titleOf } from '../../core/format';
 import type { Job } from '../../core/types';
+import { findingsJson } from '../../core/findings';
+import { blocksStop, readStopReviewGates } from '../../core/reviewGate';
+import { classifyJobError } from '../../core/errorKinds';
+import { modelEffortOf } from '../../core/resume';
 import type { Args } from '../args';
 import { collect, printWarnings } from '../jobs';
 import type { Output } from '../output';
@@ -35,6 +39,22 @@ export function jobJson(j: Job) {
     archived: j.archived ? { how: j.archived.how, logPath: j.archived.logPath, logBytes: j.archived.logBytes } : null,
     inferred: j.inferred ? { status: j.inferred.status, evidence: j.inferred.evidence } : null,
     history: (j.history ?? []).map((h) => ({ ...h, at: new Date(h.atMs).toISOString() })),
+    ...featureJson(j),
+  };
+}
+
+/** Review findings as parsed, the error kind of a failed job, model and effort (issue #17). */
+function featureJson(j: Job) {
+  const e = classifyJobError(j);
+  const { model, effort } = modelEffortOf(j);
+  return {
+    findings: findingsJson(j),
+    blocksStop: blocksStop(j),
+    error: e
+      ? { kind: e.kind, description: e.description, resetAt: e.resetAtMs ? new Date(e.resetAtMs).toISOString() : null }
+      : null,
+    model: model ?? null,
+    effort: effort ?? null,
   };
 }
 
@@ -44,6 +64,7 @@ export async function statusCommand(a: Args, io: Output): Promise<number> {
     const body = {
       workspace: r.workspace,
       stateDirs: r.stateDirs,
+      stopReviewGate: await readStopReviewGates(r.stateDirs),
       counts: countJobs(r.jobs),
       jobs: r.jobs.map(jobJson),
       warnings: r.warnings,

@@ -7,6 +7,8 @@ import type { JobArchive } from '../../core/archive';
 import type { RefreshManager } from '../refreshManager';
 import type { FilterState } from '../jobFilter';
 import type { OtherWorkspaces } from '../otherWorkspaces';
+import type { FindingsDiagnostics } from '../diagnostics';
+import type { ResetReminders } from '../resetReminders';
 
 export interface CommandDeps {
   model: JobsModel;
@@ -18,6 +20,10 @@ export interface CommandDeps {
   refresh: RefreshManager;
   filter: FilterState;
   others: OtherWorkspaces;
+  /** The Problems panel's review findings (Clear Review Findings). */
+  findings: FindingsDiagnostics;
+  /** Usage-limit reset reminders (Re-run at Reset). */
+  reminders: ResetReminders;
   /** Shows a job in the Jobs view (set once the view exists). */
   reveal: (job: import('../../core/types').Job) => Promise<boolean>;
 }

@@ -1,4 +1,5 @@
-// Every command, one file each; the 16 original ids are kept (see ids.ts).
+// Every command, one file each; the 16 original ids are kept (see ids.ts). Trusted ones register
+// through registerTrustedCommand.
 import type * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { registerRefresh } from './refresh';
@@ -20,6 +21,16 @@ import { registerMarkStaleFailed } from './markStaleFailed';
 import { registerFilterJobs } from './filterJobs';
 import { registerClearFilter } from './clearFilter';
 import { registerFindJob } from './findJob';
+import { registerEnableReviewGate } from './enableReviewGate';
+import { registerDisableReviewGate } from './disableReviewGate';
+import { registerResumeRescueTask } from './resumeRescueTask';
+import { registerRerunJob } from './rerunJob';
+import { registerCopyResumeCommand } from './copyResumeCommand';
+import { registerClearFindings } from './clearFindings';
+import { registerRemindAtReset } from './remindAtReset';
+import { registerOpenFinding } from './openFinding';
+import { registerRunCodexLogin } from './runCodexLogin';
+import { registerInstallCodexCli } from './installCodexCli';
 
 const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerRefresh,
@@ -41,6 +52,16 @@ const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerFilterJobs,
   registerClearFilter,
   registerFindJob,
+  registerEnableReviewGate,
+  registerDisableReviewGate,
+  registerResumeRescueTask,
+  registerRerunJob,
+  registerCopyResumeCommand,
+  registerClearFindings,
+  registerRemindAtReset,
+  registerOpenFinding,
+  registerRunCodexLogin,
+  registerInstallCodexCli,
 ];
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {

@@ -5,7 +5,7 @@ import { t } from '../l10n';
 import type { CommandDeps } from './deps';
 import { pickFolder, runLaunch, type LaunchArgs } from '../launchFlow';
 
-const EFFORTS = ['default', 'minimal', 'low', 'medium', 'high'];
+const EFFORTS = ['default', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 
 export function registerStartRescueTask(deps: CommandDeps): vscode.Disposable {
   return registerTrustedCommand(COMMANDS.startRescueTask, t('starting jobs'), async (args?: LaunchArgs) => {

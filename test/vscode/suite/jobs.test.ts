@@ -125,7 +125,7 @@ suite('Jobs view', function () {
     assert.strictEqual(icon(SCENARIO_IDS.stale), 'debug-disconnect');
     assert.strictEqual(icon(SCENARIO_IDS.pidReused), 'arrow-swap');
     assert.strictEqual(icon(SCENARIO_IDS.completed), 'pass');
-    assert.strictEqual(icon(SCENARIO_IDS.failed), 'error');
+    assert.strictEqual(icon(SCENARIO_IDS.failed), 'dashboard', 'its error ("rate limited") is a usage limit');
     const run = byId.get(SCENARIO_IDS.running)!;
     assert.strictEqual(run.item.label, `rescue: scenario task ${SCENARIO_IDS.running}`);
     assert.match(String(run.item.description), /^running · (just now|\d+ min ago) · (\d+m \d\d|\d+)s$/);
@@ -148,6 +148,8 @@ suite('Jobs view', function () {
   });
 
   test('every status: label says what, description says status · when · duration or error', () => {
+    // After those: "blocks stop" where state.json still says running with the process gone (the
+    // companion's Stop hook nags about it), and a failure's error kind.
     const byId = new Map(allJobNodes(a).map((n) => [n.job.id, n]));
     const I = SCENARIO_IDS;
     const recent = '(just now|\\d+ min ago)';
@@ -156,14 +158,18 @@ suite('Jobs view', function () {
       [I.running, `rescue: scenario task ${I.running}`, `^running · ${recent} · (\\d+m \\d\\d|\\d+)s$`],
       [I.queued, 'rescue: scenario queued', `^queued · ${recent} · (\\d+m \\d\\d|\\d+)s$`],
       [I.stalled, `rescue: scenario task ${I.stalled}`, `^stalled · ${recent} · (\\d+m \\d\\d|\\d+)s$`],
-      [I.stale, `rescue: scenario task ${I.stale}`, `^stale · ${recent}$`],
-      [I.pidReused, 'review: working tree diff', `^pid reused · ${recent}$`],
+      [I.stale, `rescue: scenario task ${I.stale}`, `^stale · ${recent} · blocks stop$`],
+      [I.pidReused, 'review: working tree diff', `^pid reused · ${recent} · blocks stop$`],
       [I.unverified, `rescue: scenario task ${I.unverified}`, `^unverified · ${recent} · (\\d+m \\d\\d|\\d+)s$`],
       [I.completed, `rescue: scenario task ${I.completed}`, `^completed · ${earlier} · 1m 39s$`],
-      [I.failed, 'review: working tree diff', `^failed · ${earlier} · turn/start failed: rate limited$`],
+      [I.failed, 'review: working tree diff', `^failed · ${earlier} · turn/start failed: rate limited · usage limit$`],
       [I.cancelled, 'adversarial: working tree diff', `^cancelled · ${earlier} · 1m 39s$`],
       [I.unindexed, `rescue: scenario task ${I.unindexed}`, `^completed · ${earlier} · 1m 39s · unindexed$`],
-      [I.recordMissing, `rescue: scenario task ${I.recordMissing}`, `^stale · ${recent} · record missing$`],
+      [
+        I.recordMissing,
+        `rescue: scenario task ${I.recordMissing}`,
+        `^stale · ${recent} · record missing · blocks stop$`,
+      ],
     ];
     const seen: string[] = [];
     for (const [id, label, description] of rows) {

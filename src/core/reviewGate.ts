@@ -1,0 +1,263 @@
+// The companion's stop-time review gate (`state.json` → `config.stopReviewGate`): what each state
+// dir says, when two state dirs of one folder disagree, when a write turned it off, which jobs make
+// the Stop hook nag, and turning it on or off through the companion's own `setup` under the launch lock.
+import * as path from 'path';
+import { withWorkspaceLock, type LockOptions } from './lock';
+import { readStateFile } from './reader';
+import { commandStateDir, runCompanionCommand, type CompanionCommand } from './companionCommand';
+import type { Job, StateDirSnapshot } from './types';
+import { isActiveRecorded, isFoundDeadStatus } from './status';
+
+/** on/off as state.json says; `default` when it says nothing (the companion's default is off). */
+export type GateValue = 'on' | 'off' | 'default';
+
+export interface DirGate {
+  stateDir: string;
+  root: string;
+  value: GateValue;
+  /** The last time a read saw it go from on to off, epoch ms. */
+  turnedOffAtMs?: number;
+}
+
+export interface FolderGate {
+  dirs: DirGate[];
+  /** Two state dirs of this folder say different things. */
+  disagree: boolean;
+  /** One line: "on", "off", "on in plugin data, off in tmp". */
+  summary: string;
+  warnings: string[];
+}
+
+export function gateValue(config: Record<string, unknown> | undefined): GateValue {
+  const v = config?.stopReviewGate;
+  return v === true ? 'on' : v === false ? 'off' : 'default';
+}
+
+const isOn = (v: GateValue) => v === 'on';
+
+/**
+ * Remembers each state dir's gate between reads, so a change made by some write (a concurrent
+ * writer's lost update writes the default config back) is seen and dated.
+ */
+export class GateHistory {
+  private readonly last = new Map<string, { value: GateValue; offAt?: number }>();
+  /** Changes we made ourselves, so they are not reported as surprises. */
+  private readonly expected = new Map<string, { value: GateValue; untilMs: number }>();
+
+  /** Records what a read saw; returns the change, when there was one. */
+  observe(
+    stateDir: string,
+    value: GateValue,
+    atMs: number,
+  ): { from: GateValue; to: GateValue; ours: boolean } | undefined {
+    const prev = this.last.get(stateDir);
+    const exp = this.expected.get(stateDir);
+    const ours = !!exp && exp.value === value && atMs <= exp.untilMs;
+    if (!prev) {
+      this.last.set(stateDir, { value });
+      return undefined;
+    }
+    if (prev.value === value) return undefined;
+    const offAt = isOn(prev.value) && !isOn(value) && !ours ? atMs : isOn(value) ? undefined : prev.offAt;
+    this.last.set(stateDir, { value, offAt });
+    return { from: prev.value, to: value, ours };
+  }
+
+  /** Marks a value we are about to write, for `forMs`. */
+  expect(stateDir: string, value: GateValue, forMs = 30_000, now = Date.now()): void {
+    this.expected.set(stateDir, { value, untilMs: now + forMs });
+  }
+
+  turnedOffAt(stateDir: string): number | undefined {
+    return this.last.get(stateDir)?.offAt;
+  }
+}
+
+/** The gate of every state dir of one folder, with the warnings users need. */
+export function folderGate(
+  snapshots: readonly StateDirSnapshot[],
+  history?: GateHistory,
+  formatTime: (ms: number) => string = (ms) => new Date(ms).toLocaleString(),
+): FolderGate {
+  const dirs: DirGate[] = snapshots
+    .filter((s) => s.exists)
+    .map((s) => ({
+      stateDir: s.stateDir,
+      root: s.root,
+      value: gateValue(s.config),
+      turnedOffAtMs: history?.turnedOffAt(s.stateDir),
+    }));
+  const values = new Set(dirs.map((d) => isOn(d.value)));
+  const disagree = values.size > 1;
+  const warnings: string[] = [];
+  if (disagree) {
+    warnings.push(
+      `The stop review gate differs between state dirs: ${dirs.map((d) => `${isOn(d.value) ? 'on' : 'off'} in ${d.stateDir}`).join(', ')}. Claude Code uses the one under its CLAUDE_PLUGIN_DATA.`,
+    );
+  }
+  for (const d of dirs) {
+    if (d.turnedOffAtMs !== undefined && !isOn(d.value))
+      warnings.push(
+        `The stop review gate of ${d.stateDir} was turned off by a write at ${formatTime(d.turnedOffAtMs)} (not by Codex Jobs; a concurrent writer's lost update writes the default config).`,
+      );
+  }
+  const word = (v: GateValue) => (isOn(v) ? 'on' : 'off');
+  const summary =
+    dirs.length === 0
+      ? 'no state dir'
+      : disagree
+        ? dirs.map((d) => `${word(d.value)} in ${rootLabel(d.stateDir)}`).join(', ')
+        : word(dirs[0].value);
+  return { dirs, disagree, summary, warnings };
+}
+
+/** A short name for the root a state dir is under: the plugin data dir's name, or "temp dir". */
+export function rootLabel(stateDir: string): string {
+  const parent = path.dirname(stateDir);
+  if (path.basename(parent) === 'codex-companion') return 'temp dir';
+  if (path.basename(parent) === 'state') return path.basename(path.dirname(parent));
+  return parent;
+}
+
+/**
+ * Would this job make the Stop hook nag? It lists state.json's jobs and stops at the first one
+ * `queued`/`running`: a job whose process is gone keeps that status forever.
+ */
+export function blocksStop(job: Job): boolean {
+  return isActiveRecorded(job.index?.status) && isFoundDeadStatus(job.status);
+}
+
+export const BLOCKS_STOP_TEXT =
+  "Its state.json entry still says queued/running, but its process is gone: the companion's Stop hook reports it as still running at every stop. Mark it as failed to end that.";
+
+export interface ToggleRequest extends CompanionCommand {
+  enable: boolean;
+  lock?: LockOptions;
+  /** After `setup` exits, how long the value must stay on disk (a concurrent writer's lost update lands within its read-modify-write). */
+  verifyMs?: number;
+  /** How many times `setup` is run when a concurrent writer resets the value. */
+  attempts?: number;
+  pollMs?: number;
+  history?: GateHistory;
+  log?: (m: string) => void;
+}
+
+export interface ToggleResult {
+  ok: boolean;
+  stateDir?: string;
+  /** What state.json said at the end of the verification. */
+  onDisk?: GateValue;
+  /** What setup's own report said (`reviewGateEnabled`). */
+  reported?: boolean;
+  attempts: number;
+  /** How many times a write reset the value while we verified. */
+  resets: number;
+  lockWaitMs: number;
+  message: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readGate(stateDir: string): Promise<GateValue | undefined> {
+  // A torn read (0 bytes, half a file) is retried: the companion rewrites state.json in place.
+  for (let i = 0; i < 5; i++) {
+    const r = await readStateFile(path.join(stateDir, 'state.json'));
+    if (r.value) return gateValue(r.value.config);
+    if (r.missing) return 'default';
+    await sleep(30);
+  }
+  return undefined;
+}
+
+/** Runs `setup --enable-review-gate|--disable-review-gate --json` under the launch lock, then verifies state.json. */
+export async function toggleReviewGate(req: ToggleRequest): Promise<ToggleResult> {
+  const flag = req.enable ? '--enable-review-gate' : '--disable-review-gate';
+  const want: GateValue = req.enable ? 'on' : 'off';
+  const log = req.log ?? (() => undefined);
+  if (!path.isAbsolute(req.companion))
+    return {
+      ok: false,
+      attempts: 0,
+      resets: 0,
+      lockWaitMs: 0,
+      message: `The companion path ${req.companion} is not absolute.`,
+    };
+  const stateDir = await commandStateDir(req);
+  const verifyMs = req.verifyMs ?? 1500;
+  const pollMs = req.pollMs ?? 50;
+  const maxAttempts = Math.max(1, req.attempts ?? 3);
+  const locked = await withWorkspaceLock(
+    stateDir,
+    async () => {
+      let attempts = 0;
+      let resets = 0;
+      let reported: boolean | undefined;
+      let onDisk: GateValue | undefined;
+      while (attempts < maxAttempts) {
+        attempts++;
+        req.history?.expect(stateDir, want);
+        const out = await runCompanionCommand(req, ['setup', flag, '--json']);
+        log(`setup ${flag}: ${out.message} (${out.ms} ms)`);
+        if (!out.ok)
+          return {
+            ok: false,
+            attempts,
+            resets,
+            reported,
+            onDisk,
+            message: `The companion's setup failed: ${out.message}`,
+          };
+        const j = out.json as { reviewGateEnabled?: unknown } | undefined;
+        reported = typeof j?.reviewGateEnabled === 'boolean' ? j.reviewGateEnabled : undefined;
+        // Watch the file for a while: a writer that loaded state.json before setup wrote it saves the old config back.
+        const until = Date.now() + verifyMs;
+        let held = true;
+        for (;;) {
+          onDisk = await readGate(stateDir);
+          if (onDisk !== undefined && (onDisk === want || (want === 'off' && onDisk === 'default')) === false) {
+            held = false;
+            break;
+          }
+          if (Date.now() >= until) break;
+          await sleep(pollMs);
+        }
+        if (held) return { ok: true, attempts, resets, reported, onDisk, message: '' };
+        resets++;
+        log(`setup ${flag}: state.json says ${onDisk} again; a concurrent writer reset it (attempt ${attempts})`);
+      }
+      return { ok: false, attempts, resets, reported, onDisk, message: '' };
+    },
+    req.lock,
+  );
+  if (!locked.ok)
+    return {
+      ok: false,
+      stateDir,
+      attempts: 0,
+      resets: 0,
+      lockWaitMs: locked.lockWaitMs,
+      message: `Not changed: ${locked.message}`,
+    };
+  const v = locked.value;
+  const what = req.enable ? 'on' : 'off';
+  let message = v.message;
+  if (!message) {
+    message = v.ok
+      ? `The stop review gate is ${what} in ${stateDir} (verified on disk${v.resets ? ` after ${v.resets} reset(s) by a concurrent writer` : ''}).`
+      : `The stop review gate did not stay ${what} in ${stateDir}: a concurrent writer reset it ${v.resets} time(s); state.json says ${v.onDisk ?? 'nothing readable'}.`;
+  }
+  if (v.ok && v.reported !== undefined && v.reported !== req.enable)
+    message += ` (setup's own report said ${v.reported ? 'enabled' : 'disabled'}.)`;
+  if (locked.compromised) message += ' Warning: the launch lock was lost while held.';
+  return { ...v, stateDir, lockWaitMs: locked.lockWaitMs, message };
+}
+
+/** Each state dir's `config.stopReviewGate` as state.json says (null: unreadable or not set), for `status --json`. */
+export async function readStopReviewGates(stateDirs: readonly string[]): Promise<Record<string, boolean | null>> {
+  const out: Record<string, boolean | null> = {};
+  for (const d of stateDirs) {
+    const v = await readGate(d);
+    out[d] = v === 'on' ? true : v === 'off' ? false : null;
+  }
+  return out;
+}

@@ -1,0 +1,13 @@
+import type * as vscode from 'vscode';
+import type { CommandDeps } from './deps';
+import type { LaunchArgs } from '../launchFlow';
+import { runToggle } from '../reviewGateView';
+import { registerTrustedCommand } from '../trustedCommand';
+import { COMMANDS } from '../ids';
+import { t } from '../l10n';
+
+export function registerEnableReviewGate(deps: CommandDeps): vscode.Disposable {
+  return registerTrustedCommand(COMMANDS.enableReviewGate, t('changing the stop review gate'), (args?: LaunchArgs) =>
+    runToggle(deps, true, args),
+  );
+}

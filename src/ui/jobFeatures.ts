@@ -1,0 +1,84 @@
+// What the review gate, error kinds, resume and findings add to a job's row: context words, icon,
+// description and tooltip lines. jobTreeItem.ts calls these; all decisions live in the core.
+import * as vscode from 'vscode';
+import type { Job } from '../core/types';
+import type { JobsModel } from '../core/model';
+import { classifyJobError, formatLocal, type ErrorInfo } from '../core/errorKinds';
+import { BLOCKS_STOP_TEXT, blocksStop } from '../core/reviewGate';
+import { canResume, kindOf, modelEffortOf, resumeCommand } from '../core/resume';
+import { hasReviewResult } from '../core/findings';
+import { flagWord, isFinishedStatus } from '../core/status';
+import { t } from './l10n';
+
+/** Memoised per job object: rows are rendered often and jobs are immutable values. */
+const errors = new WeakMap<Job, ErrorInfo | null>();
+export function errorOf(job: Job): ErrorInfo | undefined {
+  let e = errors.get(job);
+  if (e === undefined) {
+    e = classifyJobError(job) ?? null;
+    errors.set(job, e);
+  }
+  return e ?? undefined;
+}
+
+/** A finished job Codex Jobs knows how to start again. */
+export function isRerunnable(job: Job): boolean {
+  return isFinishedStatus(job.status) && !!kindOf(job);
+}
+
+/** Extra words for `viewItem =~ /\bword\b/`. */
+export function featureWords(job: Job): string[] {
+  const w: string[] = [];
+  if (blocksStop(job)) w.push('blocks-stop');
+  if (isRerunnable(job)) w.push('rerunnable');
+  if (canResume(job)) w.push('resumable');
+  if (resumeCommand(job)) w.push('hasThread');
+  if (hasReviewResult(job)) w.push('hasFindings');
+  const e = errorOf(job);
+  if (e) {
+    w.push(`err-${e.kind}`);
+    if (e.resetAtMs !== undefined) w.push('resetKnown');
+  }
+  return w;
+}
+
+/** A failed job's icon says why it failed. */
+export function featureIcon(job: Job): vscode.ThemeIcon | undefined {
+  const e = job.status === 'failed' ? errorOf(job) : undefined;
+  if (!e || e.kind === 'unknown') return undefined;
+  return new vscode.ThemeIcon(e.icon, new vscode.ThemeColor('testing.iconFailed'));
+}
+
+/** After the row's status · when · duration: blocks stop, the error's kind (with its reset time), model and effort. */
+export function featureDescription(job: Job): string[] {
+  const parts: string[] = [];
+  if (blocksStop(job)) parts.push(t(flagWord('blocks-stop')));
+  const e = job.status === 'failed' ? errorOf(job) : undefined;
+  if (e && e.kind !== 'unknown')
+    parts.push(
+      e.resetAtMs !== undefined ? t('{0}, retry at {1}', t(e.label), formatLocal(e.resetAtMs, Date.now())) : t(e.label),
+    );
+  const { model, effort } = modelEffortOf(job);
+  if (model || effort) parts.push([model, effort].filter(Boolean).join(' '));
+  return parts;
+}
+
+/** Tooltip lines (the model and effort are rows of the tooltip itself). */
+export function featureTooltip(md: vscode.MarkdownString, job: Job): void {
+  const e = errorOf(job);
+  // The description is the core's sentence, often with the error's own text in it: not a catalog string.
+  if (e)
+    md.appendMarkdown(`$(${e.icon}) ${esc(e.description)}${e.actionTitle ? ` (${esc(t(e.actionTitle))})` : ''}  \n`);
+  if (blocksStop(job)) md.appendMarkdown(`$(warning) ${esc(t(BLOCKS_STOP_TEXT))}  \n`);
+  const rc = resumeCommand(job);
+  if (rc) md.appendMarkdown(`**${t('Resume in a terminal')}:** \`${rc}\`  \n`);
+}
+
+function esc(s: string): string {
+  return s.replace(/[\\`*_[\]<>|$]/g, (c) => `\\${c}`);
+}
+
+/** The workspace folder a job's state dir belongs to (where a re-run or resume is started). */
+export function folderPathOf(model: JobsModel, job: Job): string | undefined {
+  return model.folders.find((f) => f.snapshots.some((s) => s.stateDir === job.stateDir))?.folder.path;
+}

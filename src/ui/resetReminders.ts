@@ -1,0 +1,41 @@
+// Reminders at a usage limit's reset: a notification only, nothing is started. Timers are unref'd
+// and disposed with the window.
+import type * as vscode from 'vscode';
+import type { Job } from '../core/types';
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class ResetReminders implements vscode.Disposable {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+
+  get count(): number {
+    return this.timers.size;
+  }
+
+  schedule(job: Job, atMs: number, notify: (job: Job) => void): void {
+    const key = `${job.stateDir}\u0000${job.id}`;
+    this.cancel(key);
+    const arm = () => {
+      const left = atMs - Date.now();
+      // Long waits are chained: a timer cannot wait longer than about 24.8 days.
+      const timer = setTimeout(
+        () => (left > MAX_TIMER_MS ? arm() : (this.timers.delete(key), notify(job))),
+        Math.max(0, Math.min(left, MAX_TIMER_MS)),
+      );
+      timer.unref();
+      this.timers.set(key, timer);
+    };
+    arm();
+  }
+
+  cancel(key: string): void {
+    const timer = this.timers.get(key);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(key);
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

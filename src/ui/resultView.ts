@@ -1,0 +1,90 @@
+// Show Result as Markdown: a review's verdict, summary, findings (linked to file:line when the file
+// is in the workspace) and next steps; a task's output and its touched files, linked; a failed job's
+// error kind. Text from the record is escaped: a finding cannot inject markup or links.
+import * as vscode from 'vscode';
+import type { Job } from '../core/types';
+import { findingLocation, locateFinding, touchedFiles, type ReviewResult } from '../core/findings';
+import { modelEffortOf, resumeCommand } from '../core/resume';
+import { errorOf } from './jobFeatures';
+import { reviewOf } from './findingNodes';
+import { t } from './l10n';
+
+/** How many findings Show Result lists; the rest are counted. */
+export const MAX_RESULT_FINDINGS = 500;
+
+export async function renderResult(job: Job, head: string, root: string | undefined): Promise<string> {
+  const d = job.display;
+  const out: string[] = [head];
+  const { model, effort } = modelEffortOf(job);
+  if (model && effort) out.push(`${t('Model: {0}, effort {1}', esc(model), esc(effort))}\n`);
+  else if (model) out.push(`${t('Model: {0}', esc(model))}\n`);
+  else if (effort) out.push(`${t('Effort: {0}', esc(effort))}\n`);
+  // errorOf only answers for failed and cancelled jobs.
+  const e = errorOf(job);
+  if (e) out.push(`**${esc(t(e.label))}:** ${esc(e.description)}\n`);
+  const review = reviewOf(job);
+  if (review) out.push(await renderReview(review, root));
+  else if (typeof d.rendered === 'string' && d.rendered.length > 0) out.push(d.rendered);
+  else if (d.errorMessage) out.push(`**${t('Error')}:** ${esc(d.errorMessage)}\n`);
+  else out.push(`_${t('No result recorded (yet).')}_\n`);
+  const touched = touchedFiles(d.result);
+  if (touched.total > 0) {
+    out.push(`\n## ${t('Touched files')}\n`);
+    for (const f of touched.files) out.push(`- ${await fileLink(root, f, undefined, f)}`);
+    if (touched.total > touched.files.length)
+      out.push(`- ${t('… and {0} more', touched.total - touched.files.length)}`);
+  }
+  const rc = resumeCommand(job);
+  if (rc) out.push(`\n${t('Resume in a terminal')}: \`${rc}\`\n`);
+  return out.join('\n');
+}
+
+async function renderReview(r: ReviewResult, root: string | undefined): Promise<string> {
+  const out: string[] = [];
+  if (r.verdict) out.push(`**${t('Verdict')}:** ${esc(r.verdict)}\n`);
+  if (r.summary) out.push(`${esc(r.summary)}\n`);
+  for (const w of r.warnings) out.push(`> ⚠ ${esc(w)}\n`);
+  out.push(`## ${t('Findings ({0})', r.total)}\n`);
+  if (r.total === 0) out.push(`_${t('None.')}_\n`);
+  const shown = r.findings.slice(0, MAX_RESULT_FINDINGS);
+  for (const f of shown) {
+    const loc = await fileLink(root, f.file, f.lineStart, findingLocation(f));
+    out.push(`- **[${esc(f.severity)}] ${esc(f.title)}** (${loc})`);
+    if (f.body) out.push(`  ${esc(f.body).replace(/\n/g, '\n  ')}`);
+    if (f.recommendation) out.push(`  ${t('Recommendation: {0}', esc(f.recommendation))}`);
+    if (f.confidence !== undefined) out.push(`  ${t('Confidence: {0}', f.confidence)}`);
+  }
+  const more = r.total - shown.length;
+  if (more > 0) out.push(`\n_${t('… and {0} more finding(s) not listed.', more)}_`);
+  if (r.nextSteps.length) {
+    out.push(`\n## ${t('Next steps')}\n`);
+    for (const s of r.nextSteps) out.push(`- ${esc(s)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** A link that opens the file at the line, or plain text saying why it is not opened. */
+async function fileLink(
+  root: string | undefined,
+  file: string | undefined,
+  line: number | undefined,
+  label: string,
+): Promise<string> {
+  if (!root || !file) return esc(label);
+  const loc = await locateFinding(root, file);
+  if (!loc.ok) {
+    const why =
+      loc.reason === 'outside'
+        ? t('outside the workspace, not linked')
+        : loc.reason === 'missing'
+          ? t('file not found')
+          : t('not a file');
+    return `${esc(label)} — _${esc(why)}_`;
+  }
+  const uri = vscode.Uri.file(loc.path).with({ fragment: line ? `L${line}` : '' });
+  return `[${esc(label)}](${uri.toString()})`;
+}
+
+function esc(s: string): string {
+  return s.replace(/[\\`*_[\]<>|$#()!~]/g, (c) => `\\${c}`);
+}

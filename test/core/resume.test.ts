@@ -1,0 +1,128 @@
+// Resume, re-run and the resume command: from real records, and against the stand-in companion.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { companionArgs, launchJob } from '../../src/core/launcher';
+import {
+  canResume,
+  describeResume,
+  modelEffortOf,
+  parseResumeCandidate,
+  readResumeCandidate,
+  rerunRequest,
+  resumeCommand,
+} from '../../src/core/resume';
+import { FAKE_COMPANION, launchSandbox, table, until, type LaunchSandbox } from './launchHelpers';
+import { exampleRecord, jobOf } from './featureHelpers';
+
+const sandboxes: LaunchSandbox[] = [];
+after(async () => Promise.all(sandboxes.map((s) => s.cleanup())));
+
+test('resumeCommand and canResume from the real task record; unsafe thread ids are refused', () => {
+  const job = jobOf(exampleRecord('task.ok.completed'));
+  assert.equal(resumeCommand(job), 'codex resume thr_24148001');
+  assert.equal(canResume(job), true);
+  assert.equal(canResume(jobOf(exampleRecord('adversarial-review.ok.completed'))), false);
+  assert.equal(canResume(jobOf(exampleRecord('task.ok.queued'))), false);
+  const evil = jobOf({ ...exampleRecord('task.ok.completed'), threadId: 'thr; rm -rf ~', result: {} });
+  assert.equal(resumeCommand(evil), undefined);
+});
+
+test('rerunRequest: a task keeps prompt, write, model, effort; reviews keep their target', () => {
+  const rec = exampleRecord('task.ok.completed');
+  const task = jobOf({
+    ...rec,
+    request: { ...(rec.request as object), model: 'gpt-5.4', effort: 'xhigh', write: true },
+    summary: 'first line of the output',
+  });
+  assert.deepEqual(rerunRequest(task), {
+    fields: {
+      kind: 'task',
+      prompt: 'catalog task ok',
+      write: true,
+      model: 'gpt-5.4',
+      effort: 'xhigh',
+      resumeLast: undefined,
+    },
+    missing: [],
+  });
+  assert.deepEqual(modelEffortOf(task), { model: 'gpt-5.4', effort: 'xhigh' });
+  const noRequest = jobOf({ ...rec, request: undefined });
+  assert.deepEqual(rerunRequest(noRequest).missing, ['prompt']);
+  const review = rerunRequest(jobOf(exampleRecord('review.ok.completed')));
+  assert.deepEqual(review.fields, {
+    kind: 'review',
+    model: undefined,
+    base: undefined,
+    scope: 'working-tree',
+    focus: undefined,
+  });
+  const adv = rerunRequest(jobOf(exampleRecord('adversarial-review.ok.completed')));
+  assert.deepEqual(adv.missing, ['focus']);
+  const branch = jobOf({
+    ...exampleRecord('review.ok.completed'),
+    result: { target: { mode: 'branch', label: 'branch diff against main', baseRef: 'main' } },
+  });
+  assert.equal(rerunRequest(branch).fields?.base, 'main');
+  assert.match(rerunRequest(jobOf({ id: 'x-1', kind: 'weird' })).why ?? '', /no kind/);
+});
+
+test('companionArgs: --resume-last with or without a prompt', () => {
+  const base = { companion: '/c.mjs', kind: 'task' as const };
+  assert.deepEqual(companionArgs({ ...base, resumeLast: true }), [
+    '/c.mjs',
+    'task',
+    '--background',
+    '--json',
+    '--resume-last',
+  ]);
+  assert.deepEqual(companionArgs({ ...base, resumeLast: true, prompt: 'more' }).slice(-3), [
+    '--resume-last',
+    '--',
+    'more',
+  ]);
+  assert.deepEqual(companionArgs({ ...base, prompt: '-x' }).slice(-2), ['--', '-x']);
+});
+
+test('parseResumeCandidate: the payload, none, and junk', () => {
+  const c = parseResumeCandidate({
+    available: true,
+    sessionId: null,
+    candidate: { id: 'task-a-1', status: 'completed', threadId: 'thr_1', summary: 's' },
+  })!;
+  assert.equal(c.threadId, 'thr_1');
+  assert.equal(parseResumeCandidate({ available: false, candidate: null })?.available, false);
+  assert.equal(parseResumeCandidate('x'), undefined);
+  assert.equal(parseResumeCandidate({ available: true, candidate: 'x' })?.available, false);
+  const job = jobOf(exampleRecord('task.ok.completed'));
+  assert.match(describeResume(job, c), /latest task thread, thread thr_1 .* not this job's thread thr_24148001/);
+  assert.match(describeResume(job, { available: false }), /no task thread/);
+});
+
+test('against the stand-in: a task ends, the candidate names its thread, --resume-last runs on it', async () => {
+  const sb = await launchSandbox();
+  sandboxes.push(sb);
+  const env = { ...sb.env, FAKE_COMPANION_MODE: 'exit-after-ms:300' };
+  const cmd = { companion: FAKE_COMPANION, node: process.execPath, cwd: sb.workspace, env };
+  const none = await readResumeCandidate(cmd);
+  assert.equal(none.ok && none.candidate.available, false);
+  const first = await launchJob({ ...cmd, workspaceFolder: sb.workspace, kind: 'task', prompt: 'first', table });
+  assert.equal(first.ok, true, first.message);
+  const recordOf = async (id: string) =>
+    JSON.parse(await fs.readFile(path.join(sb.stateDir, 'jobs', `${id}.json`), 'utf8')) as Record<string, string>;
+  await until(
+    async () => ((await recordOf(first.jobId!)).status === 'completed' ? true : undefined),
+    'first task ends',
+  );
+  const thread = (await recordOf(first.jobId!)).threadId;
+  const c = await readResumeCandidate(cmd);
+  assert.ok(c.ok);
+  assert.equal(c.candidate.id, first.jobId);
+  assert.equal(c.candidate.threadId, thread);
+  const resumed = await launchJob({ ...cmd, workspaceFolder: sb.workspace, kind: 'task', resumeLast: true, table });
+  assert.equal(resumed.ok, true, resumed.message);
+  const rec = await recordOf(resumed.jobId!);
+  assert.equal(rec.threadId, thread);
+  assert.equal((rec.request as unknown as { resumeLast: boolean }).resumeLast, true);
+});
