@@ -1,5 +1,6 @@
 // Registrations only: the core does the work, src/ui renders it, the RefreshManager decides when.
 import * as os from 'os';
+import { defaultHostEnv } from './core/discovery';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { JobsModel } from './core/model';
@@ -66,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const logger = outputLogger(output);
   const table = createProcessTable();
   const archive = new JobArchive(path.join(context.globalStorageUri.fsPath, 'archive'), archiveLimits(), logger);
-  const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
+  const host = defaultHostEnv();
   const model = new JobsModel({ archive, host, table, settings: readCoreSettings(), logger });
   model.setFolders(workspaceFolderRefs());
   const brokers = new BrokerMonitor(

@@ -1,8 +1,8 @@
 // Launching from the editor: find the companion and Node (or say exactly what to set), launch under
 // the workspace lock, and report what the launch found, including jobs that vanished meanwhile.
-import * as os from 'os';
 import * as vscode from 'vscode';
-import { resolveLaunchEnvironment, type LaunchSettings } from '../core/companion';
+import { resolveLaunchEnvironment, type LaunchEnvironment, type LaunchSettings } from '../core/companion';
+import { defaultHostEnv } from '../core/discovery';
 import { launchJob, type LaunchRequest, type LaunchResult } from '../core/launcher';
 import type { CommandDeps } from './commands/deps';
 import { SECTION } from './settings';
@@ -37,6 +37,21 @@ export async function pickFolder(args?: LaunchArgs): Promise<string | undefined>
     .fsPath;
 }
 
+/** The companion, Node and plugin data dir to run; when one cannot be found, says what to set and gives nothing. */
+export async function launchEnvironment(
+  deps: Pick<CommandDeps, 'output'>,
+): Promise<Extract<LaunchEnvironment, { ok: true }> | undefined> {
+  const env = await resolveLaunchEnvironment(defaultHostEnv(), launchSettings());
+  if (env.ok) return env;
+  deps.output.warn(`cannot launch: ${env.message}; searched: ${env.searched.join(', ')}`);
+  const openSettings = t('Open Settings');
+  const showWhere = t('Show Where It Looked');
+  const pick = await vscode.window.showErrorMessage(t('Codex Jobs: {0}', env.message), openSettings, showWhere);
+  if (pick === openSettings) await vscode.commands.executeCommand('workbench.action.openSettings', env.setting);
+  if (pick === showWhere) deps.output.show(true);
+  return undefined;
+}
+
 export async function runLaunch(
   deps: CommandDeps,
   folder: string,
@@ -45,17 +60,8 @@ export async function runLaunch(
     'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope' | 'resumeLast'
   >,
 ): Promise<LaunchResult | undefined> {
-  const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
-  const env = await resolveLaunchEnvironment(host, launchSettings());
-  if (!env.ok) {
-    deps.output.warn(`cannot launch: ${env.message}; searched: ${env.searched.join(', ')}`);
-    const openSettings = t('Open Settings');
-    const showWhere = t('Show Where It Looked');
-    const pick = await vscode.window.showErrorMessage(t('Codex Jobs: {0}', env.message), openSettings, showWhere);
-    if (pick === openSettings) await vscode.commands.executeCommand('workbench.action.openSettings', env.setting);
-    if (pick === showWhere) deps.output.show(true);
-    return undefined;
-  }
+  const env = await launchEnvironment(deps);
+  if (!env) return undefined;
   const label = req.kind === 'task' ? t('rescue task') : req.kind === 'review' ? t('review') : t('adversarial review');
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: t('Starting Codex {0}', label) },

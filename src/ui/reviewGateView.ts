@@ -1,13 +1,11 @@
 // The stop review gate in the editor: per state dir in the folder row and the status bar tooltip,
 // a warning when a write turns it off or two state dirs disagree, and the Enable/Disable commands'
 // shared flow (the companion's own setup, under the launch lock, verified on disk).
-import * as os from 'os';
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel } from '../core/model';
 import { folderGate, GateHistory, gateValue, type FolderGate } from '../core/reviewGate';
 import { toggleReviewGate, type ToggleResult } from '../core/reviewGate';
-import { resolveLaunchEnvironment } from '../core/companion';
-import { launchSettings, pickFolder, type LaunchArgs } from './launchFlow';
+import { launchEnvironment, pickFolder, type LaunchArgs } from './launchFlow';
 import type { CommandDeps } from './commands/deps';
 import { COMMANDS } from './ids';
 import { t } from './l10n';
@@ -132,12 +130,8 @@ export async function runToggle(
 ): Promise<ToggleResult | undefined> {
   const folder = await pickFolder(args);
   if (!folder) return undefined;
-  const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
-  const env = await resolveLaunchEnvironment(host, launchSettings());
-  if (!env.ok) {
-    void vscode.window.showErrorMessage(t('Codex Jobs: {0}', env.message));
-    return undefined;
-  }
+  const env = await launchEnvironment(deps);
+  if (!env) return undefined;
   const title = enable ? t('Enabling the Codex stop review gate') : t('Disabling the Codex stop review gate');
   const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, () =>
     toggleReviewGate({

@@ -1,10 +1,10 @@
-import * as os from 'os';
 import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { resolveJob } from '../pickJob';
 import { cancelJob } from '../../core/cancel';
 import { claimsActive } from '../../core/classify';
 import { resolveLaunchEnvironment } from '../../core/companion';
+import { defaultHostEnv } from '../../core/discovery';
 import { launchSettings } from '../launchFlow';
 import { jobLabel } from '../jobTreeItem';
 import { registerTrustedCommand } from '../trustedCommand';
@@ -19,10 +19,7 @@ export function registerCancelJob(deps: CommandDeps): vscode.Disposable {
     });
     if (!job) return undefined;
     // The companion's own cancel is preferred when it can be found; otherwise the verified process is signalled.
-    const env = await resolveLaunchEnvironment(
-      { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform },
-      launchSettings(),
-    );
+    const env = await resolveLaunchEnvironment(defaultHostEnv(), launchSettings());
     const outcome = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: t('Cancelling {0}', jobLabel(job)) },
       () =>

@@ -1,9 +1,7 @@
-import * as os from 'os';
 import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { resolveJob } from '../pickJob';
-import { launchSettings, runLaunch } from '../launchFlow';
-import { resolveLaunchEnvironment } from '../../core/companion';
+import { launchEnvironment, runLaunch } from '../launchFlow';
 import { canResume, describeResume, modelEffortOf, readResumeCandidate } from '../../core/resume';
 import { folderPathOf } from '../jobFeatures';
 import { registerTrustedCommand } from '../trustedCommand';
@@ -26,12 +24,8 @@ export function registerResumeRescueTask(deps: CommandDeps): vscode.Disposable {
       if (!job) return undefined;
       const folder = folderPathOf(deps.model, job);
       if (!folder) return undefined;
-      const host = { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform };
-      const env = await resolveLaunchEnvironment(host, launchSettings());
-      if (!env.ok) {
-        void vscode.window.showErrorMessage(t('Codex Jobs: {0}', env.message));
-        return undefined;
-      }
+      const env = await launchEnvironment(deps);
+      if (!env) return undefined;
       const c = await readResumeCandidate({
         companion: env.companion.script,
         node: env.node.node,
