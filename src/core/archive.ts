@@ -143,7 +143,11 @@ export class JobArchive {
   /** Archive work runs one piece at a time; a failure is logged and does not stop what follows. */
   private enqueue(fn: () => Promise<void>): Promise<void> {
     const run = this.serial.then(fn);
-    this.serial = run.catch((err) => this.logger.warn(`archiving failed: ${String(err)}`));
+    this.serial = run.catch((err) => {
+      // A failed copy (disk full, dir gone) is the archive's problem, said once as "archive unavailable".
+      this.store.fail(err);
+      this.logger.warn(`archiving failed: ${String(err)}`);
+    });
     return this.serial;
   }
 
@@ -324,6 +328,7 @@ export class JobArchive {
   }
 
   private async drainOne(h: Held, e: ArchiveEntry, now: number, final: boolean, budget: number) {
+    await this.store.checkRoot();
     const r = await drainLife(h.fh, h.id, e, {
       target: this.store.paths(e.stateDir, e.id).log,
       maxLogBytes: this.limits.maxLogBytes,

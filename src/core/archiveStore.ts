@@ -125,10 +125,22 @@ export class ArchiveStore {
         const file = path.join(sub, f);
         try {
           const { text } = await readBoundedText(file, READ_LIMITS.archiveEntry);
-          const e = validateEntry(JSON.parse(text));
+          const problems: string[] = [];
+          const e = validateEntry(JSON.parse(text), problems);
           if (`${e.id}.json` !== f || this.dirOf(e.stateDir) !== sub) throw new Error('not where its fields say');
-          this.entries.set(keyOf(e.stateDir, e.id), e);
-          this.metaBytes.set(keyOf(e.stateDir, e.id), text.length);
+          const k = keyOf(e.stateDir, e.id);
+          this.entries.set(k, e);
+          this.metaBytes.set(k, text.length);
+          if (problems.length) {
+            // Kept with what could be read; the archived log's real size stands in for a bad count.
+            if (problems.some((p) => p.startsWith('logBytes')))
+              e.logBytes = await fs.lstat(this.paths(e.stateDir, e.id).log).then(
+                (st) => (st.isFile() ? st.size : 0),
+                () => 0,
+              );
+            // Said on every load until the entry is next written (the file on disk is still bad).
+            this.warn(file, `archive entry partly unreadable: ${problems.join('; ')}`);
+          }
         } catch (err) {
           this.warn(file, `archive entry skipped: ${reasonOf(err)}`);
         }
@@ -182,7 +194,17 @@ export class ArchiveStore {
     // Checked once; a write into it checks the dir again (writeFileAtomic), and a failure re-checks here.
     if (this.ready.has(stateDir) && !this.unavailable) return true;
     try {
-      await fs.mkdir(this.dirOf(stateDir), { recursive: true });
+      await fs.mkdir(this.dir, { recursive: true });
+      await this.checkRoot();
+      await fs.mkdir(this.dirOf(stateDir));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException)?.code !== 'EEXIST') {
+        this.ready.delete(stateDir);
+        this.fail(err);
+        return false;
+      }
+    }
+    try {
       await assertRealDir(this.dirOf(stateDir), this.dir);
       this.ready.add(stateDir);
       return true;
@@ -193,11 +215,20 @@ export class ArchiveStore {
     }
   }
 
+  /**
+   * Throws unless the archive dir itself is a real dir: a link to elsewhere is never written through
+   * (the checks below it start at the archive dir, and would follow it).
+   */
+  async checkRoot(): Promise<void> {
+    await assertRealDir(this.dir);
+  }
+
   /** Writes an entry's meta file; a failure becomes a warning (the archive is unavailable, not the model). */
   async write(e: ArchiveEntry): Promise<boolean> {
     const k = keyOf(e.stateDir, e.id);
     const text = serialise(e);
     try {
+      await this.checkRoot();
       await writeFileAtomic(this.paths(e.stateDir, e.id).meta, text, this.dir);
       this.metaBytes.set(k, text.length);
       this.unavailable = undefined;
@@ -330,12 +361,15 @@ const optStr = (v: unknown, max = 4096): string | undefined =>
   typeof v === 'string' && v.length <= max ? v : undefined;
 
 /** Builds an entry from parsed JSON, field by field; throws when a required field is unusable. */
-export function validateEntry(v: unknown): ArchiveEntry {
+export function validateEntry(v: unknown, problems: string[] = []): ArchiveEntry {
   if (!isObj(v)) throw new Error('not an object');
   if (!isSafeJobId(v.id)) throw new Error('no valid id');
   if (typeof v.stateDir !== 'string' || !path.isAbsolute(v.stateDir) || v.stateDir.length > 4096)
     throw new Error('no valid stateDir');
   if (!isCount(v.logOffset)) throw new Error('no valid logOffset');
+  // An optional field that is there but unusable is dropped, and said (it is not the writer's).
+  for (const k of COUNT_FIELDS)
+    if (v[k] !== undefined && !isCount(v[k])) problems.push(`${k} ${describe(v[k])} is not a count`);
   const now = Date.now();
   const e = newEntry(v.stateDir, v.id, optCount(v.firstSeenMs) ?? now);
   e.logOffset = v.logOffset;
@@ -351,8 +385,17 @@ export function validateEntry(v: unknown): ArchiveEntry {
   e.skippedBytes = optCount(v.skippedBytes) ?? 0;
   e.lifeBytes = optCount(v.lifeBytes) ?? e.logBytes;
   e.logNote = optStr(v.logNote, 1024);
-  if (isObj(v.record)) e.record = bounded(v.record);
-  if (isObj(v.index)) e.index = bounded(v.index);
+  for (const k of ['record', 'index'] as const) {
+    const raw = v[k];
+    if (raw === undefined) continue;
+    if (!isObj(raw)) {
+      problems.push(`${k} is not an object`);
+      continue;
+    }
+    // Our writer never writes one this deep or large: it is not an entry of ours, and is left as it is.
+    if (bounded(raw) !== raw) throw new Error(`its ${k} is nested too deep or too large`);
+    e[k] = raw;
+  }
   if (Array.isArray(v.history))
     for (const h of v.history.slice(0, MAX_HISTORY)) {
       if (!isObj(h) || !isCount(h.atMs) || !EVENT_KINDS.includes(h.what as never)) continue;
@@ -365,6 +408,23 @@ export function validateEntry(v: unknown): ArchiveEntry {
       e.history.push(ev);
     }
   return e;
+}
+
+const COUNT_FIELDS = [
+  'logBytes',
+  'firstSeenMs',
+  'lastSeenMs',
+  'recordMtimeMs',
+  'goneAtMs',
+  'evictedBytes',
+  'skippedBytes',
+  'lifeBytes',
+] as const;
+
+/** A short, bounded picture of a bad value for a warning. */
+function describe(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v === 'object' ? typeof v : String(v);
+  return s.length > 48 ? `${s.slice(0, 45)}...` : s;
 }
 
 const MAX_DEPTH = 32;

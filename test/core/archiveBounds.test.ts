@@ -120,4 +120,34 @@ describe('a bounded archive', () => {
     assert.equal(again.get(sb.stateDir, id)?.record?.result, undefined, 'the deep part is not kept');
     assert.match(again.warnings.map((w) => w.message).join('\n'), /archive entry skipped/);
   });
+
+  test('an archive dir that is a link to elsewhere is never written through', async () => {
+    const id = 'task-mwu3a006-linked';
+    await fs.writeFile(logOf(id), 'hello\n');
+    const elsewhere = path.join(sb.tmp, 'elsewhere');
+    await fs.mkdir(elsewhere);
+    await fs.symlink(elsewhere, path.join(sb.tmp, 'archive'));
+    const a = make(path.join(sb.tmp, 'archive'));
+    await a.observe(sb.stateDir, [await finished(id)], 1);
+    await a.keep(await finished(id));
+    await a.flush();
+    await a.dispose();
+    assert.deepEqual(await fs.readdir(elsewhere), []);
+    assert.match(a.warnings[0]?.message ?? '', /^archive unavailable: .*symbolic link/);
+  });
+
+  test('an entry whose logBytes is not a count is kept, warned about, its size taken from its log', async () => {
+    const id = 'task-mwu3a007-badcnt';
+    await fs.writeFile(logOf(id), 'hello\n');
+    const a = make(path.join(sb.tmp, 'archive'));
+    await a.observe(sb.stateDir, [await finished(id)], 1);
+    await a.flush();
+    const meta = a.entryPaths(sb.stateDir, id).meta;
+    await fs.writeFile(meta, JSON.stringify({ ...JSON.parse(await fs.readFile(meta, 'utf8')), logBytes: 'abc' }));
+    const again = make(a.dir);
+    await again.load();
+    assert.equal(again.get(sb.stateDir, id)?.logBytes, 6);
+    assert.equal(again.get(sb.stateDir, id)?.record?.status, 'completed');
+    assert.ok(again.warnings.some((w) => w.file === meta && /logBytes "abc" is not a count/.test(w.message)));
+  });
 });
