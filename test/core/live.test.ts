@@ -228,8 +228,10 @@ describe('live updates', () => {
   test('a job whose record still says running, process gone, log ending with its final output: completed, inferred', async () => {
     const id = 'task-mwu1i001-infer1';
     const log = await fs.readFile(path.join(__dirname, '../../../test/fixtures/companion-logs/task.ok.log'), 'utf8');
-    await writeJob(sb.stateDir, record(id, { status: 'running', pid: 999_999_99, completedAt: undefined }), log);
-    await writeIndex(sb.stateDir, [record(id, { status: 'running', pid: 999_999_99, completedAt: undefined })]);
+    // A pid that ran and ended: one above pid_max is no pid at all (unverified), not a gone process.
+    const dead = await procs.deadPid();
+    await writeJob(sb.stateDir, record(id, { status: 'running', pid: dead, completedAt: undefined }), log);
+    await writeIndex(sb.stateDir, [record(id, { status: 'running', pid: dead, completedAt: undefined })]);
     await start();
     assert.equal(job(id)?.status, 'completed');
     assert.ok(job(id)!.flags.includes('inferred-from-log'));
