@@ -159,7 +159,13 @@ export async function removeKnownFiles(e: BrokerEntry): Promise<string> {
     if (process.platform === 'linux') return `kept ${dir}: it could not be opened as a directory; nothing removed`;
   }
   // A socket some live process still listens on is that program's, whatever its name: kept.
-  const bound = process.platform === 'linux' ? await boundSocketPaths() : new Set<string>();
+  let bound = process.platform === 'linux' ? await boundSocketPaths() : new Set<string>();
+  // A broker just ended (or its last child, which shares the socket) releases it a moment later on
+  // a loaded machine: look again for a while before keeping the dir for a socket still held.
+  for (let i = 0; i < 10 && bound.has(path.join(dir, 'broker.sock')); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    bound = await boundSocketPaths();
+  }
   try {
     const viaFd = handle && process.platform === 'linux' ? `/proc/self/fd/${handle.fd}` : undefined;
     for (const f of BROKER_FILES) {
