@@ -112,15 +112,19 @@ async function listeningInodes(file: string): Promise<Set<string>> {
 function askToShutDown(socket: string, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const c = net.connect(socket);
+    // Once written, the request may reach the broker even if this side gives up waiting (a loaded
+    // machine runs our callbacks late): the broker then ends because we asked, so it counts as asked.
+    let written = false;
     const done = (ok: boolean) => {
       clearTimeout(timer);
       c.destroy();
-      resolve(ok);
+      resolve(ok || written);
     };
     const timer = setTimeout(() => done(false), ms);
-    c.once('connect', () =>
-      c.write(`${JSON.stringify({ id: 1, method: 'broker/shutdown', params: {} })}\n`, () => done(true)),
-    );
+    c.once('connect', () => {
+      c.write(`${JSON.stringify({ id: 1, method: 'broker/shutdown', params: {} })}\n`, () => done(true));
+      written = true;
+    });
     c.once('error', () => done(false));
   });
 }
@@ -155,7 +159,13 @@ export async function removeKnownFiles(e: BrokerEntry): Promise<string> {
     if (process.platform === 'linux') return `kept ${dir}: it could not be opened as a directory; nothing removed`;
   }
   // A socket some live process still listens on is that program's, whatever its name: kept.
-  const bound = process.platform === 'linux' ? await boundSocketPaths() : new Set<string>();
+  let bound = process.platform === 'linux' ? await boundSocketPaths() : new Set<string>();
+  // A broker just ended (or its last child, which shares the socket) releases it a moment later on
+  // a loaded machine: look again for a while before keeping the dir for a socket still held.
+  for (let i = 0; i < 10 && bound.has(path.join(dir, 'broker.sock')); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    bound = await boundSocketPaths();
+  }
   try {
     const viaFd = handle && process.platform === 'linux' ? `/proc/self/fd/${handle.fd}` : undefined;
     for (const f of BROKER_FILES) {
@@ -196,8 +206,8 @@ async function reapLive(e: BrokerEntry, o: Resolved): Promise<ReapOutcome> {
   const platform = o.platform ?? process.platform;
   let step: ReapStep | undefined;
   const socket = await brokerSocket(e, platform);
-  if (socket && (await askToShutDown(socket, 500)) && (await waitEnded(o.table, [p], o.politeMs)).length === 0)
-    step = 'shutdown';
+  const asked = !!socket && (await askToShutDown(socket, 500));
+  if (asked && (await waitEnded(o.table, [p], o.politeMs)).length === 0) step = 'shutdown';
   // The broker leads its group (spawned detached): the group goes with it; stragglers one by one.
   const t = await terminate([p, ...e.children], {
     table: o.table,
@@ -208,6 +218,9 @@ async function reapLive(e: BrokerEntry, o: Resolved): Promise<ReapOutcome> {
   });
   const root = t.targets.find((x) => x.pid === p.pid);
   step ??= root?.endedBy === 'SIGKILL' ? 'sigkill' : root?.endedBy === 'SIGTERM' ? 'sigterm' : undefined;
+  // Asked to shut down, it ended later than politeMs but before any signal was needed (a slow exit
+  // on a loaded machine): it ended because we asked, not by itself.
+  if (!step && asked && (root?.result === 'ended' || root?.result === 'already-gone')) step = 'shutdown';
   const files = await removeKnownFiles(e);
   if (t.remaining.includes(p.pid))
     return { entry: e, result: 'failed', detail: `pid ${p.pid} survived SIGKILL. ${files}`.trim() };

@@ -155,6 +155,9 @@ async function readState(stateFile: string): Promise<StateDoc | string> {
   return { raw: doc, text: r.text };
 }
 
+/** How long an edit keeps being redone while a concurrent writer keeps undoing it. */
+const EDIT_PATIENCE_MS = 15_000;
+
 /**
  * Read, change, and write state.json through a temp file and a rename. The companion writes the file
  * in place (truncate, then write), so a handle opened before the rename still sees any write an
@@ -171,7 +174,10 @@ async function editIndex(
   let base = await readState(stateFile);
   // Jobs another writer added to the file we replaced: our rename hid them, so they must be in the end result.
   const rescued = new Map<string, Entry>();
-  for (let attempt = 0; attempt < 8; attempt++) {
+  // A busy writer can undo an edit many times in a row, more so on a loaded machine where its
+  // writes stretch out: tries go on for a while, not a fixed number of times.
+  const giveUpAt = Date.now() + EDIT_PATIENCE_MS;
+  for (let attempt = 0; attempt < 8 || (attempt < 200 && Date.now() < giveUpAt); attempt++) {
     if (typeof base === 'string') return { ok: false, message: base };
     const jobs = [...((base.raw.jobs as Record<string, unknown>[] | undefined) ?? [])];
     const refused = edit(jobs, attempt > 0);
@@ -205,7 +211,9 @@ async function editIndex(
     let after: StateDoc | string = '';
     let missing: Entry[] = [];
     let held = true;
-    for (const wait of [0, 60]) {
+    // After a rescue a writer may hold a copy of ours without the rescued jobs for as long as the
+    // scheduler keeps it waiting: watch longer then.
+    for (const wait of rescued.size ? [0, 60, 250, 1000] : [0, 60]) {
       await new Promise((r) => setTimeout(r, wait));
       after = await readState(stateFile);
       if (typeof after === 'string') return { ok: false, message: after };
@@ -271,9 +279,13 @@ function afterLateWrite(
   return { raw: { ...current.raw, jobs }, text: current.text };
 }
 
-/** A late write caught mid-way (truncated, half written) is read again until it parses. */
+/**
+ * A late write caught mid-way (truncated, half written) is read again until it parses. Patient: a
+ * writer that truncated the old file may be kept from writing it for seconds on a loaded machine, and
+ * what it then writes there would be lost if this gave up first.
+ */
 async function lateState(old: fs.FileHandle, text: string, stateFile: string): Promise<StateDoc | string> {
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 120; i++) {
     try {
       const raw = parseJsonBounded(text).value;
       if (raw && typeof raw === 'object' && !Array.isArray(raw) && Array.isArray((raw as { jobs?: unknown }).jobs))

@@ -42,25 +42,32 @@ export function modelFor(
   return m;
 }
 
-/** Resolves at the first model change after which `ok()` holds. */
+/**
+ * Resolves at the first model change after which `ok()` holds, or once it holds without one: what the
+ * archive copies in the background may settle after the model's last change (under load it often
+ * does), so `ok()` is also looked at every 50 ms. The deadline is generous: a loaded machine is slow.
+ */
 export function waitFor(
   model: JobsModel,
   ok: () => boolean,
   what: string,
-  ms = 10_000,
+  ms = 30_000,
 ): Promise<ModelChange | undefined> {
   if (ok()) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
+    const done = (e: ModelChange | undefined) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      sub.dispose();
+      resolve(e);
+    };
     const timer = setTimeout(() => {
+      clearInterval(poll);
       sub.dispose();
       reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
     }, ms);
-    const sub = model.onDidChange((e) => {
-      if (!ok()) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(e);
-    });
+    const poll = setInterval(() => ok() && done(undefined), 50);
+    const sub = model.onDidChange((e) => ok() && done(e));
   });
 }
 

@@ -236,9 +236,14 @@ describe('repairs', () => {
     const exited = new Promise((r) => writer.once('exit', r));
     let repaired = 0;
     let restored = 0;
+    const refusals: string[] = [];
     for (const [i, id] of ids.entries()) {
-      if ((await markStaleFailed(job(id), { table })).ok) repaired++;
-      if (lost[i] && (await restoreToIndex(job(lost[i]), { table, archive })).ok) restored++;
+      const m = await markStaleFailed(job(id), { table });
+      if (m.ok) repaired++;
+      else refusals.push(`${id}: ${m.message}`);
+      const r = lost[i] ? await restoreToIndex(job(lost[i]), { table, archive }) : undefined;
+      if (r?.ok) restored++;
+      else if (r) refusals.push(`${lost[i]}: ${r.message}`);
     }
     await exited;
     const s = await state();
@@ -251,7 +256,7 @@ describe('repairs', () => {
       `writer jobs kept: ${writerJobs}/40; marked failed: ${repaired}/12 (${stillFailed} still failed after the writer's own unlocked writes); restored: ${restored}/6 (${restoredKept} still indexed)`,
     );
     assert.equal(writerJobs, 40, "none of the other writer's jobs was dropped");
-    assert.equal(repaired, 12);
-    assert.equal(restored, 6);
+    assert.equal(repaired, 12, refusals.join('\n'));
+    assert.equal(restored, 6, refusals.join('\n'));
   });
 });

@@ -110,7 +110,8 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
       ]),
     );
     await page.waitForSelector('.part.activitybar .action-item', { timeout: 90_000 });
-    const icon = page.locator('.part.activitybar [aria-label^="Codex Jobs"]').first();
+    // The item holding the icon: its badge (running/attention counts) lies over the icon's centre.
+    const icon = page.locator('.part.activitybar .action-item:has([aria-label^="Codex Jobs"])').first();
     await icon.waitFor({ timeout: 60_000 });
     await icon.click();
   };

@@ -1,6 +1,7 @@
 // The review gate, error kinds, resume and findings in a real VS Code: the Problems panel, the
 // finding rows under a review, Show Result, and the gate toggle through the stand-in companion.
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -277,7 +278,8 @@ suite('Review gate, errors and findings', function () {
         id: 'task-feat06-ffffff',
         status: 'running',
         phase: 'running',
-        pid: 999_999_999,
+        // A pid that ran and ended (one above pid_max is no pid at all: unverified, not gone).
+        pid: spawnSync(process.execPath, ['-e', '']).pid,
         startedAt: '2026-11-24T10:00:01.000Z',
         updatedAt: '2026-11-24T10:07:00.000Z',
       },
@@ -366,7 +368,18 @@ suite('Review gate, errors and findings', function () {
       assert.ok(first?.ok, first?.message);
       const rec = async (id: string) =>
         JSON.parse(await fs.readFile(path.join(first.stateDir!, 'jobs', `${id}.json`), 'utf8'));
-      await until('the first task to end', async () => (await rec(first.jobId!)).status === 'completed');
+      // Ended in its record and in the index: the companion picks the thread to resume from the index,
+      // which the worker updates a moment after its record (later still on a loaded machine).
+      const ended = async (id: string) => {
+        try {
+          const index = JSON.parse(await fs.readFile(path.join(first.stateDir!, 'state.json'), 'utf8'));
+          const entry = index.jobs.find((e: { id: string }) => e.id === id);
+          return (await rec(id)).status === 'completed' && entry?.status === 'completed';
+        } catch {
+          return false; // read mid-write: look again
+        }
+      };
+      await until('the first task to end', () => ended(first.jobId!));
       await a.model.refresh();
       const job = a.model.findJob(first.stateDir!, first.jobId!)!;
       assert.ok(job, 'the model knows the task');
@@ -377,7 +390,7 @@ suite('Review gate, errors and findings', function () {
         [r2.request.prompt, r2.request.write, r2.request.effort],
         ['tidy the parser', true, 'xhigh'],
       );
-      await until('the re-run to end', async () => (await rec(again.jobId!)).status === 'completed');
+      await until('the re-run to end', () => ended(again.jobId!));
       await a.model.refresh();
       const resumed = await vscode.commands.executeCommand<R>(
         'codexJobs.resumeRescueTask',
