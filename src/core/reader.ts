@@ -5,6 +5,7 @@ import * as path from 'path';
 import {
   boundJson,
   openRealDir,
+  fileTypeName,
   openRegular,
   parseJsonBounded,
   readAt,
@@ -350,15 +351,6 @@ export interface JobsDirListing {
   exists: boolean;
 }
 
-function direntTypeName(e: import('fs').Dirent): string {
-  if (e.isDirectory()) return 'directory';
-  if (e.isFIFO()) return 'FIFO';
-  if (e.isSocket()) return 'socket';
-  if (e.isCharacterDevice()) return 'character device';
-  if (e.isBlockDevice()) return 'block device';
-  return 'special file';
-}
-
 /**
  * One pass over jobs/: records and logs by id; unsafe names, links and anything not a regular file
  * are reported, not followed. jobs/ itself (and, given `root`, every directory between it and
@@ -405,7 +397,7 @@ export async function listJobsDir(jobsDir: string, root?: string): Promise<JobsD
         continue;
       }
       if (!e.isFile()) {
-        warn(full, `${e.name}: not a regular file (${direntTypeName(e)}); skipped`);
+        warn(full, `${e.name}: not a regular file (${fileTypeName(e)}); skipped`);
         continue;
       }
       (m[2] === 'json' ? out.records : out.logs).set(m[1], full);

@@ -131,8 +131,13 @@ export function isSafeFsError(err: unknown, reason?: SafeFsReason): err is SafeF
   return err instanceof SafeFsError && (reason === undefined || err.reason === reason);
 }
 
-/** The name a person knows a file type by. */
-export function fileTypeName(st: Stats): string {
+/** The name a person knows a file type by (of a Stats or a Dirent: both answer the same questions). */
+export function fileTypeName(
+  st: Pick<
+    Stats,
+    'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'
+  >,
+): string {
   if (st.isFile()) return 'regular file';
   if (st.isDirectory()) return 'directory';
   if (st.isSymbolicLink()) return 'symbolic link';
