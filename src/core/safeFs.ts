@@ -8,6 +8,7 @@ import { constants, type Stats, promises as fs } from 'fs';
 import * as path from 'path';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = constants;
+const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
 // Windows has neither; there a link or FIFO cannot be made by an unprivileged companion anyway.
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
@@ -185,21 +186,73 @@ export interface OpenedFile {
   stats: Stats;
 }
 
-/** Where a descriptor on `file` must be if no directory below `root` is a link (Linux only). */
-async function expectedDirOf(file: string, root: string): Promise<string | undefined> {
-  await assertRealDir(path.dirname(file), root);
-  return PROC_FD ? path.join(await fs.realpath(root), path.relative(root, path.dirname(file))) : undefined;
+/**
+ * Opens `dir` without following a link at any level below `root` (`root` itself may be a link: a
+ * user's configured path, macOS's /tmp; `dir` may not, even when it is `root`). On Linux each
+ * directory is opened with O_NOFOLLOW through the descriptor of the one above it
+ * (`/proc/self/fd/N/<name>`: Node has no openat), so a directory swapped for a link at any moment is
+ * never entered, not even between a check and an open. Elsewhere the chain is checked with lstat and
+ * `dir` opened by its path. Returns the open directory and the path through which to reach its
+ * entries; the caller closes `fh`.
+ */
+async function openDirBeneath(dir: string, root: string): Promise<{ fh: fs.FileHandle; via: string }> {
+  const rel = path.relative(root, dir);
+  if (rel.startsWith('..') || path.isAbsolute(rel))
+    throw new SafeFsError(dir, 'not-dir', `is not inside ${root}; refused`);
+  if (!PROC_FD) {
+    await assertRealDir(dir, root);
+    return { fh: await openOneDir(dir, dir, true), via: dir };
+  }
+  const names = rel === '' ? [] : rel.split(path.sep);
+  // With nothing below the root, the root is the directory itself, and is not followed either.
+  let fh = await openOneDir(root, root, names.length === 0);
+  let at = root;
+  for (const name of names) {
+    at = path.join(at, name);
+    try {
+      const next = await openOneDir(`${PROC_FD}/${fh.fd}/${name}`, at, true);
+      await fh.close().catch(() => undefined);
+      fh = next;
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  return { fh, via: `${PROC_FD}/${fh.fd}` };
 }
 
-/** The real path of what `fh` is open on, if it is not inside `expectedDir`; undefined when it is. */
-async function misplaced(fh: fs.FileHandle, expectedDir: string | undefined): Promise<string | undefined> {
-  if (expectedDir === undefined) return undefined;
-  const actual = await fs.readlink(`${PROC_FD}/${fh.fd}`).catch(() => undefined);
-  return actual !== undefined && path.dirname(actual) !== expectedDir ? actual : undefined;
+/** Opens one directory (`where` names it in messages); with `noFollow`, a link there is refused. */
+async function openOneDir(open: string, where: string, noFollow: boolean): Promise<fs.FileHandle> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(open, O_RDONLY | O_NONBLOCK | O_DIRECTORY | (noFollow ? O_NOFOLLOW : 0));
+  } catch (err) {
+    const e = toSafeFsError(where, err);
+    if (e.code !== 'ELOOP' && e.code !== 'ENOTDIR' && e.code !== 'EMLINK') throw e;
+    const what = await typeAt(open);
+    if (what === 'symbolic link' || what === undefined)
+      throw new SafeFsError(where, 'link', 'is a symbolic link; not followed', e.code);
+    throw new SafeFsError(where, 'not-dir', `not a directory (${what})`, e.code);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isDirectory()) throw new SafeFsError(where, 'not-dir', `not a directory (${fileTypeName(st)})`);
+    return fh;
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    throw toSafeFsError(where, err);
+  }
 }
 
-const swapped = (file: string) =>
-  new SafeFsError(file, 'link', 'a directory on its path was replaced by a link; not followed');
+/** Runs `fn` with the path through which the entry `file` is reached beneath `root` (see openDirBeneath). */
+async function beneath<T>(file: string, root: string, fn: (at: string) => Promise<T>): Promise<T> {
+  const { fh, via } = await openDirBeneath(path.dirname(file), root);
+  try {
+    return await fn(path.join(via, path.basename(file)));
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
 
 /** The type of what is at `file` itself (a link is a link), for a message; undefined when unknown. */
 async function typeAt(file: string): Promise<string | undefined> {
@@ -221,35 +274,31 @@ function notRegular(file: string, st: Stats, done = ''): SafeFsError {
  * effects of its own); the open handle is checked again, as the path may have changed in between.
  */
 export async function openRegular(file: string, root: string = path.dirname(path.dirname(file))): Promise<OpenedFile> {
-  let before: Stats;
-  let expectedDir: string | undefined;
-  try {
-    // Every directory below `root` must be real: a jobs/ (or state dir) that is a link is not entered.
-    expectedDir = await expectedDirOf(file, root);
-    before = await fs.lstat(file);
-  } catch (err) {
-    throw toSafeFsError(file, err);
-  }
-  if (!before.isFile()) throw notRegular(file, before);
-  let fh: fs.FileHandle;
-  try {
-    fh = await fs.open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-  } catch (err) {
-    const e = toSafeFsError(file, err);
-    const what = e.reason === 'not-regular' ? await typeAt(file) : undefined;
-    throw what ? new SafeFsError(file, 'not-regular', `not a regular file (${what})`, e.code) : e;
-  }
-  try {
-    const stats = await fh.stat();
-    if (!stats.isFile()) throw notRegular(file, stats);
-    // A directory swapped for a link between the check and the open: where the kernel says the
-    // open file is must be where the checked directories are.
-    if (await misplaced(fh, expectedDir)) throw swapped(file);
-    return { fh, stats };
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    throw toSafeFsError(file, err);
-  }
+  return beneath(file, root, async (at) => {
+    let before: Stats;
+    try {
+      before = await fs.lstat(at);
+    } catch (err) {
+      throw toSafeFsError(file, err);
+    }
+    if (!before.isFile()) throw notRegular(file, before);
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(at, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (err) {
+      const e = toSafeFsError(file, err);
+      const what = e.reason === 'not-regular' ? await typeAt(at) : undefined;
+      throw what ? new SafeFsError(file, 'not-regular', `not a regular file (${what})`, e.code) : e;
+    }
+    try {
+      const stats = await fh.stat();
+      if (!stats.isFile()) throw notRegular(file, stats);
+      return { fh, stats };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw toSafeFsError(file, err);
+    }
+  });
 }
 
 /** Reads `length` bytes at `position` (fewer at the end of the file). */
@@ -330,33 +379,13 @@ export async function assertRealDir(dir: string, root?: string): Promise<Stats> 
 }
 
 /**
- * Opens `dir` for listing without following a link at any level below `root`: the handle is taken
- * with O_NOFOLLOW|O_DIRECTORY and checked to be where the real directories are, and on Linux the
- * listing goes through that handle (`/proc/self/fd/N`), so a dir swapped for a link after the check
- * is never listed. `listPath` is what to give opendir/readdir; the caller closes `fh` after listing.
+ * Opens `dir` for listing without following a link at any level below `root` (see openDirBeneath);
+ * on Linux the listing goes through that handle (`/proc/self/fd/N`), so a dir swapped for a link
+ * after the open is never listed. `listPath` is what to give opendir/readdir; the caller closes `fh`.
  */
 export async function openRealDir(dir: string, root?: string): Promise<{ fh: fs.FileHandle; listPath: string }> {
-  await assertRealDir(dir, root);
-  const top = root ?? path.dirname(dir);
-  const expected = PROC_FD ? path.join(await fs.realpath(top), path.relative(top, dir)) : undefined;
-  let fh: fs.FileHandle;
-  try {
-    fh = await fs.open(dir, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | (constants.O_DIRECTORY ?? 0));
-  } catch (err) {
-    throw toSafeFsError(dir, err);
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isDirectory()) throw new SafeFsError(dir, 'not-dir', `not a directory (${fileTypeName(st)})`);
-    if (!PROC_FD) return { fh, listPath: dir };
-    const actual = await fs.readlink(`${PROC_FD}/${fh.fd}`);
-    if (actual !== expected)
-      throw new SafeFsError(dir, 'link', 'a directory on its path was replaced by a link; not followed');
-    return { fh, listPath: `${PROC_FD}/${fh.fd}` };
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    throw toSafeFsError(dir, err);
-  }
+  const { fh, via } = await openDirBeneath(dir, root ?? path.dirname(dir));
+  return { fh, listPath: via };
 }
 
 /**
@@ -367,31 +396,30 @@ export async function openForAppend(
   file: string,
   root: string = path.dirname(path.dirname(file)),
 ): Promise<OpenedFile> {
-  let expectedDir: string | undefined;
-  try {
-    expectedDir = await expectedDirOf(file, root);
-    const before = await fs.lstat(file);
-    if (!before.isFile()) throw notRegular(file, before, '; not written');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err, 'written');
-  }
-  let fh: fs.FileHandle;
-  try {
-    fh = await fs.open(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o644);
-  } catch (err) {
-    const e = toSafeFsError(file, err);
-    const what = e.reason === 'not-regular' ? await typeAt(file) : undefined;
-    throw what ? new SafeFsError(file, 'not-regular', `not a regular file (${what}); not written`, e.code) : e;
-  }
-  try {
-    const stats = await fh.stat();
-    if (!stats.isFile()) throw notRegular(file, stats, '; not written');
-    if (await misplaced(fh, expectedDir)) throw swapped(file);
-    return { fh, stats };
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    throw toSafeFsError(file, err);
-  }
+  return beneath(file, root, async (at) => {
+    try {
+      const before = await fs.lstat(at);
+      if (!before.isFile()) throw notRegular(file, before, '; not written');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err, 'written');
+    }
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(at, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o644);
+    } catch (err) {
+      const e = toSafeFsError(file, err);
+      const what = e.reason === 'not-regular' ? await typeAt(at) : undefined;
+      throw what ? new SafeFsError(file, 'not-regular', `not a regular file (${what}); not written`, e.code) : e;
+    }
+    try {
+      const stats = await fh.stat();
+      if (!stats.isFile()) throw notRegular(file, stats, '; not written');
+      return { fh, stats };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw toSafeFsError(file, err);
+    }
+  });
 }
 
 /** Appends `data` to a regular file (see openForAppend). */
@@ -416,26 +444,22 @@ export async function writeNewFile(
   data: string | Buffer,
   root: string = path.dirname(path.dirname(file)),
 ): Promise<void> {
+  await beneath(file, root, (at) => createAt(at, file, data));
+}
+
+/** Creates the entry `at` (a path beneath an open directory) exclusively and writes `data`; `file` names it. */
+async function createAt(at: string, file: string, data: string | Buffer): Promise<void> {
   let fh: fs.FileHandle;
-  let expectedDir: string | undefined;
   try {
-    expectedDir = await expectedDirOf(file, root);
-    fh = await fs.open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
+    fh = await fs.open(at, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
   } catch (err) {
     throw toSafeFsError(file, err, 'written');
-  }
-  // Created through a directory swapped for a link: the new, empty file is removed again, unwritten.
-  const elsewhere = await misplaced(fh, expectedDir);
-  if (elsewhere) {
-    await fh.close().catch(() => undefined);
-    await fs.rm(elsewhere, { force: true }).catch(() => undefined);
-    throw swapped(file);
   }
   try {
     await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
   } catch (err) {
     await fh.close().catch(() => undefined);
-    await fs.rm(file, { force: true }).catch(() => undefined);
+    await fs.rm(at, { force: true }).catch(() => undefined);
     throw toSafeFsError(file, err, 'written');
   }
   await fh.close();
@@ -448,21 +472,27 @@ export async function writeNewFile(
  */
 export async function writeFileAtomic(file: string, data: string | Buffer, root?: string): Promise<void> {
   const dir = path.dirname(file);
-  await assertRealDir(dir, root);
+  const { fh: dirFh, via } = await openDirBeneath(dir, root ?? path.dirname(dir));
   try {
-    const st = await fs.lstat(file);
-    if (!st.isFile()) throw notRegular(file, st, '; not replaced');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err, 'written');
-  }
-  const tmp = tempPathFor(file);
-  await fs.rm(tmp, { force: true }).catch(() => undefined); // a crash's leftover; rm never follows a link
-  await writeNewFile(tmp, data, root);
-  try {
-    await fs.rename(tmp, file);
-  } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw toSafeFsError(file, err, 'written');
+    const at = path.join(via, path.basename(file));
+    try {
+      const st = await fs.lstat(at);
+      if (!st.isFile()) throw notRegular(file, st, '; not replaced');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err, 'written');
+    }
+    const tmp = path.join(via, path.basename(tempPathFor(file)));
+    await fs.rm(tmp, { force: true }).catch(() => undefined); // a crash's leftover; rm never follows a link
+    await createAt(tmp, tempPathFor(file), data);
+    try {
+      // Both names through the same open directory: the rename cannot land anywhere else.
+      await fs.rename(tmp, at);
+    } catch (err) {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw toSafeFsError(file, err, 'written');
+    }
+  } finally {
+    await dirFh.close().catch(() => undefined);
   }
 }
 
@@ -472,45 +502,38 @@ export async function writeFileAtomic(file: string, data: string | Buffer, root?
  */
 export async function copyRegular(from: string, to: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<number> {
   const { fh: src, stats } = await openRegular(from);
-  let dst: fs.FileHandle | undefined;
   try {
     if (stats.size > maxBytes) throw tooLarge(from, stats.size, maxBytes);
-    let expectedDir: string | undefined;
-    try {
-      expectedDir = await expectedDirOf(to, path.dirname(path.dirname(to)));
-      dst = await fs.open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
-    } catch (err) {
-      throw toSafeFsError(to, err, 'written');
-    }
-    const elsewhere = await misplaced(dst, expectedDir);
-    if (elsewhere) {
-      await dst.close().catch(() => undefined);
-      dst = undefined;
-      await fs.rm(elsewhere, { force: true }).catch(() => undefined);
-      throw swapped(to);
-    }
-    let pos = 0;
-    const chunk = 1024 * 1024;
-    while (pos < maxBytes) {
-      const buf = await readAt(src, pos, Math.min(chunk, maxBytes - pos));
-      if (buf.length === 0) break;
+    return await beneath(to, path.dirname(path.dirname(to)), async (at) => {
+      let dst: fs.FileHandle;
       try {
-        await dst.write(buf);
+        dst = await fs.open(at, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
       } catch (err) {
         throw toSafeFsError(to, err, 'written');
       }
-      pos += buf.length;
-    }
-    return pos;
-  } catch (err) {
-    if (dst) {
-      await dst.close().catch(() => undefined);
-      dst = undefined;
-      await fs.rm(to, { force: true }).catch(() => undefined);
-    }
-    throw err;
+      try {
+        let pos = 0;
+        const chunk = 1024 * 1024;
+        while (pos < maxBytes) {
+          const buf = await readAt(src, pos, Math.min(chunk, maxBytes - pos));
+          if (buf.length === 0) break;
+          try {
+            await dst.write(buf);
+          } catch (err) {
+            throw toSafeFsError(to, err, 'written');
+          }
+          pos += buf.length;
+        }
+        await dst.close();
+        return pos;
+      } catch (err) {
+        await dst.close().catch(() => undefined);
+        // Through the same open directory as the create: never a file of the same name elsewhere.
+        await fs.rm(at, { force: true }).catch(() => undefined);
+        throw err;
+      }
+    });
   } finally {
-    await dst?.close().catch(() => undefined);
     await src.close().catch(() => undefined);
   }
 }

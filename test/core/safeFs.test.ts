@@ -1,13 +1,17 @@
 // The one safe way to open files: links, FIFOs, directories and sizes, on real files.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
   appendSafe,
   assertRealDir,
+  copyRegular,
+  openForAppend,
+  openRealDir,
+  writeNewFile,
   parseJsonBounded,
   stringifyBounded,
   TOO_DEEP,
@@ -104,4 +108,66 @@ describe('safeFs', () => {
     await assert.rejects(readBoundedText(p('root', 'linkdir', 'ok.json'), 100), (e) => isSafeFsError(e, 'link'));
     assert.equal((await readBoundedText(p('root', 'dir', 'ok.json'), 100)).text, '{"a":1}');
   });
+
+  // A directory swapped for a link and back, as fast as a shell can, while every opener runs: the
+  // check of a directory and the open below it are two steps, and a swap between them must never
+  // land an open (let alone a write) in the link's target. Opens are also traced where strace is.
+  test(
+    'jobs/ swapped for a link to outside and back while every opener runs: nothing outside is opened or written',
+    { skip: process.platform !== 'linux' && 'swaps go through /proc/self/fd' },
+    async () => {
+      const state = p('race', 'state');
+      const jobs = path.join(state, 'jobs');
+      const decoy = p('race-outside', 'jobs');
+      await fs.mkdir(jobs, { recursive: true });
+      await fs.mkdir(decoy, { recursive: true });
+      const names = ['a.log', 'a.json', 'copy.log', 'new.json'];
+      for (const n of names) await fs.writeFile(path.join(decoy, n), 'outside\n');
+      await fs.writeFile(path.join(decoy, 'decoy-only'), '');
+      await fs.writeFile(path.join(jobs, 'a.log'), 'inside\n');
+      await fs.writeFile(path.join(jobs, 'a.json'), '{}');
+      await fs.writeFile(p('race', 'src.log'), 'copied\n');
+      const before = await Promise.all(names.map((n) => fs.stat(path.join(decoy, n))));
+      // Each rename leaves a moment with no jobs/ at all, and one with the link in its place.
+      const loop = `while :; do mv -T '${jobs}' '${jobs}.real' && ln -sfn '${decoy}' '${jobs}'; rm -f '${jobs}'; mv -T '${jobs}.real' '${jobs}'; done`;
+      const swapper = spawn('sh', ['-c', loop], { detached: true, stdio: 'ignore' });
+      const seen = new Set<string>();
+      const read: string[] = [];
+      try {
+        const end = Date.now() + 3000;
+        for (let i = 0; Date.now() < end; i++) {
+          const attempts: Promise<unknown>[] = [
+            appendSafe(path.join(jobs, 'a.log'), 'x\n', p('race')),
+            openForAppend(path.join(jobs, 'a.log'), p('race')).then(({ fh }) => fh.close()),
+            writeFileAtomic(path.join(jobs, 'a.json'), '{}', p('race')),
+            writeNewFile(path.join(jobs, `new-${i}.json`), '{}', p('race')),
+            writeNewFile(path.join(jobs, 'new.json'), '{}', p('race')),
+            copyRegular(p('race', 'src.log'), path.join(jobs, `copy-${i}.log`)),
+            copyRegular(p('race', 'src.log'), path.join(jobs, 'copy.log')),
+            openRegular(path.join(jobs, 'a.log'), p('race')).then(async ({ fh }) => {
+              read.push((await fh.readFile()).toString().split('\n')[0]);
+              await fh.close();
+            }),
+            openRealDir(jobs, p('race')).then(async ({ fh, listPath }) => {
+              for (const n of await fs.readdir(listPath)) seen.add(n);
+              await fh.close();
+            }),
+          ];
+          for (const r of await Promise.allSettled(attempts))
+            if (r.status === 'rejected' && !isSafeFsError(r.reason)) throw r.reason;
+        }
+      } finally {
+        process.kill(-swapper.pid!, 'SIGKILL');
+      }
+      const after = await Promise.all(names.map((n) => fs.stat(path.join(decoy, n))));
+      for (let i = 0; i < names.length; i++) {
+        assert.equal(after[i].size, before[i].size, `${names[i]} outside was written`);
+        assert.equal(after[i].mtimeMs, before[i].mtimeMs, `${names[i]} outside was written`);
+      }
+      assert.deepEqual((await fs.readdir(decoy)).sort(), [...names, 'decoy-only'].sort(), 'a file was created outside');
+      assert.ok(!read.includes('outside'), 'a file outside was read');
+      assert.ok(read.includes('inside'), 'the real log was never read: the test proved nothing');
+      assert.ok(!seen.has('decoy-only'), 'the directory outside was listed');
+    },
+  );
 });
