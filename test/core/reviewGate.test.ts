@@ -95,6 +95,7 @@ const LOST_UPDATE = `
 const fs = require('fs');
 const file = process.argv[1];
 const stale = fs.readFileSync(file, 'utf8');
+process.stdout.write('ready\\n');
 const end = Date.now() + 20000;
 (function poll() {
   let now = '';
@@ -112,12 +113,19 @@ test('toggle with a concurrent unlocked writer: the lost update is seen, setup i
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let said = '';
-  writer.stdout.on('data', (d: Buffer) => (said += d));
+  // Its stale copy must be read before setup writes (a loaded machine starts a node slowly).
+  const ready = new Promise<void>((r) =>
+    writer.stdout.on('data', (d: Buffer) => {
+      said += d;
+      if (said.includes('ready\n')) r();
+    }),
+  );
   const exited = new Promise((r) => writer.once('exit', r));
+  await ready;
   const logs: string[] = [];
   const r = await toggleReviewGate({ ...base, enable: true, verifyMs: 1500, log: (m) => logs.push(m) });
   await exited;
-  assert.equal(said.trim(), 'reset', 'the writer did its lost update');
+  assert.equal(said.trim(), 'ready\nreset', 'the writer did its lost update');
   assert.equal(r.ok, true, r.message);
   assert.equal(r.resets, 1, logs.join('\n'));
   assert.equal(r.attempts, 2);
