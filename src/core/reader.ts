@@ -37,7 +37,7 @@ let pidLimitRead: Promise<void> | undefined;
 export function loadPidLimit(): Promise<void> {
   pidLimitRead ??=
     process.platform === 'linux'
-      ? readBoundedText('/proc/sys/kernel/pid_max', READ_LIMITS.pid, '/')
+      ? readBoundedText('/proc/sys/kernel/pid_max', READ_LIMITS.pid, '/proc/sys/kernel')
           .then(({ text }) => {
             const n = Number(text.trim());
             if (Number.isSafeInteger(n) && n > 1) pidLimit = n;
