@@ -17,6 +17,7 @@ import { LogDocumentProvider } from './ui/logDocument';
 import { ResultDocumentProvider } from './ui/resultDocument';
 import { RecordDocumentProvider } from './ui/recordDocument';
 import { LOG_SCHEME, RECORD_SCHEME, RESULT_SCHEME } from './ui/jobUris';
+import { jobLookup } from './ui/jobLookup';
 import {
   archiveLimits,
   brokerSettings,
@@ -118,7 +119,8 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const statusBar = new JobsStatusBar(model, brokers);
   const contextKeys = new ContextKeys(model);
   const notifications = new JobNotifications(model);
-  const logs = new LogDocumentProvider(model);
+  const jobs = jobLookup(model, others);
+  const logs = new LogDocumentProvider(model, jobs);
   // With no folder open there is nothing to show: no watcher, no timer.
   const follow = () => void (workspaceFolderRefs().length > 0 ? live.start() : live.stop());
 
@@ -154,8 +156,8 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     { dispose: () => void live.dispose() },
     { dispose: () => void archive.dispose() },
     vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
-    vscode.workspace.registerTextDocumentContentProvider(RESULT_SCHEME, new ResultDocumentProvider(model)),
-    vscode.workspace.registerTextDocumentContentProvider(RECORD_SCHEME, new RecordDocumentProvider(model)),
+    vscode.workspace.registerTextDocumentContentProvider(RESULT_SCHEME, new ResultDocumentProvider(model, jobs)),
+    vscode.workspace.registerTextDocumentContentProvider(RECORD_SCHEME, new RecordDocumentProvider(jobs)),
     ...registerCommands(deps),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       model.setFolders(workspaceFolderRefs());

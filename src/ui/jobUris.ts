@@ -1,7 +1,7 @@
 // Virtual documents name a job by (state dir, id). A URI is only honoured for a state dir the model
 // knows and a safe id, so a crafted link can never make us read an arbitrary file.
 import * as vscode from 'vscode';
-import type { JobsModel } from '../core/model';
+import type { JobLookup } from './jobLookup';
 import { isSafeJobId } from '../core/reader';
 
 export const LOG_SCHEME = 'codex-jobs-log';
@@ -18,12 +18,11 @@ export function jobUri(scheme: string, ref: { stateDir: string; id: string }): v
   });
 }
 
-export function parseJobUri(model: JobsModel, uri: vscode.Uri): { stateDir: string; id: string } | undefined {
+export function parseJobUri(jobs: JobLookup, uri: vscode.Uri): { stateDir: string; id: string } | undefined {
   const stateDir = new URLSearchParams(uri.query).get('dir') ?? '';
   const ext = EXT[uri.scheme] ?? '';
   const base = uri.path.replace(/^\//, '');
   const id = ext && base.endsWith(ext) ? base.slice(0, -ext.length) : base;
   if (!isSafeJobId(id)) return undefined;
-  const known = model.folders.some((f) => f.snapshots.some((s) => s.stateDir === stateDir));
-  return known ? { stateDir, id } : undefined;
+  return jobs.knows(stateDir) ? { stateDir, id } : undefined;
 }

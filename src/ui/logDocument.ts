@@ -7,6 +7,7 @@ import type { JobsModel } from '../core/model';
 import { planJobLog, readPlanTail } from '../core/jobLog';
 import { formatBytes } from '../core/format';
 import { LOG_SCHEME, parseJobUri } from './jobUris';
+import type { JobLookup } from './jobLookup';
 import { t } from './l10n';
 
 /** Logs can reach hundreds of MB: a document shows at most this much of the end. */
@@ -22,15 +23,18 @@ export class LogDocumentProvider implements vscode.TextDocumentContentProvider, 
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly model: JobsModel) {
+  constructor(
+    private readonly model: JobsModel,
+    private readonly jobs: JobLookup,
+  ) {
     this.subscriptions.push(vscode.workspace.onDidCloseTextDocument((d) => this.unfollow(d.uri)));
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const ref = parseJobUri(this.model, uri);
+    const ref = parseJobUri(this.jobs, uri);
     if (!ref) return t('This log is not part of a known Codex state directory.');
     // The one merged view (core/jobLog.ts): the state dir's file, the archive's copy where it holds more.
-    const job = this.model.findJob(ref.stateDir, ref.id);
+    const job = this.jobs.find(ref.stateDir, ref.id);
     const file = path.join(ref.stateDir, 'jobs', `${ref.id}.log`);
     this.follow(file, uri);
     if (job?.archived) this.follow(job.archived.logPath, uri);

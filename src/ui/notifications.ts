@@ -6,7 +6,8 @@ import { hasResult } from '../core/classify';
 import { firstLine } from '../core/format';
 import { jobLabel } from './jobTreeItem';
 import { notifyLevel } from './settings';
-import { COMMANDS } from './ids';
+import { COMMANDS, ERROR_ACTION_COMMANDS } from './ids';
+import { errorOf, isRerunnable } from './jobFeatures';
 import { t } from './l10n';
 
 export type NotifyLevel = 'off' | 'failures' | 'all';
@@ -19,8 +20,8 @@ export function worthNotifying(t: Pick<StatusTransition, 'from' | 'to'>, level: 
 
 export class JobNotifications implements vscode.Disposable {
   private readonly subscription: { dispose(): void };
-  /** Notifications shown so far; for tests. */
-  shown: string[] = [];
+  /** Notifications shown so far, with their buttons; for tests. */
+  shown: { text: string; actions: string[] }[] = [];
 
   constructor(model: JobsModel) {
     this.subscription = model.onDidChange((e) => {
@@ -32,18 +33,24 @@ export class JobNotifications implements vscode.Disposable {
   private async show(tr: StatusTransition): Promise<void> {
     const detail = firstLine(tr.job.display.errorMessage ?? tr.job.display.summary ?? '', 120);
     const verb = t(STATUS[tr.to].verb);
+    // A failure the core recognises (usage limit, login, CLI missing…) says so and offers its remedy first.
+    const error = isFailureStatus(tr.to) ? errorOf(tr.job) : undefined;
+    const kind = error && error.kind !== 'unknown' && error.kind !== 'cancelled' ? ` (${t(error.label)})` : '';
     const text = detail
-      ? t('Codex {0} {1}: {2}', jobLabel(tr.job), verb, detail)
-      : t('Codex {0} {1}', jobLabel(tr.job), verb);
-    this.shown.push(text);
-    const showResult = t('Show Result');
-    const openLog = t('Open Log');
-    const actions = hasResult(tr.job) ? [showResult, openLog] : [openLog];
+      ? t('Codex {0} {1}: {2}', jobLabel(tr.job), `${verb}${kind}`, detail)
+      : t('Codex {0} {1}', jobLabel(tr.job), `${verb}${kind}`);
+    const buttons = new Map<string, string>();
+    if (error?.action && error.actionTitle && (error.action !== 'rerun' || isRerunnable(tr.job)))
+      buttons.set(t(error.actionTitle), ERROR_ACTION_COMMANDS[error.action]);
+    if (hasResult(tr.job)) buttons.set(t('Show Result'), COMMANDS.showResult);
+    buttons.set(t('Open Log'), COMMANDS.openLog);
+    const actions = [...buttons.keys()];
+    this.shown.push({ text, actions });
     const pick = isFailureStatus(tr.to)
       ? await vscode.window.showWarningMessage(text, ...actions)
       : await vscode.window.showInformationMessage(text, ...actions);
-    if (pick === showResult) await vscode.commands.executeCommand(COMMANDS.showResult, tr.job);
-    if (pick === openLog) await vscode.commands.executeCommand(COMMANDS.openLog, tr.job);
+    const command = pick && buttons.get(pick);
+    if (command) await vscode.commands.executeCommand(command, tr.job);
   }
 
   dispose(): void {

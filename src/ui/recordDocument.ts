@@ -1,15 +1,15 @@
 // The raw JSON the companion wrote for a job: its record, or its state.json entry when the record is gone.
 import * as vscode from 'vscode';
-import type { JobsModel } from '../core/model';
 import { parseJobUri } from './jobUris';
+import type { JobLookup } from './jobLookup';
 import { t } from './l10n';
 
 export class RecordDocumentProvider implements vscode.TextDocumentContentProvider {
-  constructor(private readonly model: JobsModel) {}
+  constructor(private readonly jobs: JobLookup) {}
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    const ref = parseJobUri(this.model, uri);
-    const job = ref && this.model.findJob(ref.stateDir, ref.id);
+    const ref = parseJobUri(this.jobs, uri);
+    const job = ref && this.jobs.find(ref.stateDir, ref.id);
     if (!job) return `// ${t('This job is no longer known.')}\n`;
     if (job.record) {
       const note = job.index

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model';
 import { parseJobUri } from './jobUris';
+import type { JobLookup } from './jobLookup';
 import { jobLabel } from './jobTreeItem';
 import { STATUS } from '../core/status';
 import { localTime, parseTime } from '../core/format';
@@ -11,11 +12,14 @@ import { renderResult } from './resultView';
 import { findingRoot } from './findingNodes';
 
 export class ResultDocumentProvider implements vscode.TextDocumentContentProvider {
-  constructor(private readonly model: JobsModel) {}
+  constructor(
+    private readonly model: JobsModel,
+    private readonly jobs: JobLookup,
+  ) {}
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const ref = parseJobUri(this.model, uri);
-    const job = ref && this.model.findJob(ref.stateDir, ref.id);
+    const ref = parseJobUri(this.jobs, uri);
+    const job = ref && this.jobs.find(ref.stateDir, ref.id);
     if (!job) return t('This job is no longer known.');
     const done = parseTime(job.display.completedAt);
     const head = `# ${jobLabel(job)}\n\n\`${job.id}\` · ${t(STATUS[job.status].word)}${done !== undefined ? ` · ${localTime(done)}` : ''}\n`;

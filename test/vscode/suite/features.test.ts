@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { CodexJobsApi } from '../../../src/extension';
 import type { JobsNode } from '../../../src/ui/jobsTree';
 import { resolveWorkspaceRoot, stateDirName } from '../../../src/core/discovery';
+import { FAKE_COMPANION, ProcessGroup } from '../../fixtures/spawn';
 
 const EXT = 'codex-jobs.codex-jobs';
 const SOURCE = 'Codex review';
@@ -306,6 +307,52 @@ suite('Review gate, errors and findings', function () {
     await vscode.commands.executeCommand('codexJobs.remindAtReset', jobNode('task-feat04-dddddd'));
     // The reset (2 h after 2026-11-24T10:05) is past: it reminds at once and schedules nothing.
     assert.strictEqual(a.reminders.count, 0);
+  });
+
+  test('a failure Codex Jobs recognises: its notification names the kind and offers the remedy first', async () => {
+    const procs = new ProcessGroup();
+    const id = 'task-feat07-gggggg';
+    try {
+      const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', ws, '--job-id', id], {
+        waitReady: true,
+      });
+      const now = new Date().toISOString();
+      const job: Record<string, unknown> = {
+        id,
+        kind: 'task',
+        jobClass: 'task',
+        title: 'Codex Task',
+        workspaceRoot: ws,
+        summary: 'Log in first',
+        status: 'running',
+        phase: 'running',
+        pid,
+        createdAt: now,
+        startedAt: now,
+        updatedAt: now,
+      };
+      jobs.push(job);
+      await writeState({ stopReviewGate: true });
+      await until('the job verified running', () => a.model.findJob(stateDir, id)?.status === 'running');
+      const before = a.notifications.shown.length;
+      const done = new Date().toISOString();
+      Object.assign(job, {
+        status: 'failed',
+        phase: 'failed',
+        pid: null,
+        completedAt: done,
+        updatedAt: done,
+        errorMessage: 'Not logged in. Run `codex login`.',
+      });
+      await writeState({ stopReviewGate: true });
+      await until('its notification', () => a.notifications.shown.length > before);
+      const shown = a.notifications.shown.slice(before);
+      assert.strictEqual(shown.length, 1, JSON.stringify(shown));
+      assert.match(shown[0].text, /failed \(login required\): Not logged in/);
+      assert.deepStrictEqual(shown[0].actions, ['Run codex login', 'Open Log']);
+    } finally {
+      await procs.stopAll();
+    }
   });
 
   test('the gate per state dir, and Enable/Disable through the stand-in companion verified on disk', async () => {

@@ -243,7 +243,14 @@ suite('Jobs view', function () {
       startedAt: new Date(Date.now() - 120_000).toISOString(),
       completedAt: new Date(Date.now() - 60_000).toISOString(),
     };
-    await fs.writeFile(path.join(otherDir, 'jobs', `${rec.id}.json`), JSON.stringify(rec));
+    await fs.writeFile(
+      path.join(otherDir, 'jobs', `${rec.id}.json`),
+      JSON.stringify({ ...rec, rendered: 'Tidied the other project.\n' }),
+    );
+    await fs.writeFile(
+      path.join(otherDir, 'jobs', `${rec.id}.log`),
+      '[t] Starting Codex Task.\n[t] other project log\n',
+    );
     await fs.writeFile(path.join(otherDir, 'state.json'), JSON.stringify({ version: 1, jobs: [rec] }));
     await vscode.workspace
       .getConfiguration('codexJobs')
@@ -266,6 +273,17 @@ suite('Jobs view', function () {
         ),
         'the open folder is not repeated',
       );
+      // Its log, record and result open like an open folder's job's (the URI's state dir is known).
+      const job = (other && (await a.jobsTree.getChildren(other)).find((n) => n.type === 'job'))!;
+      const text = async (command: string) =>
+        (
+          await vscode.workspace.openTextDocument(
+            await vscode.commands.executeCommand<vscode.Uri>(command, (job as { job: Job }).job),
+          )
+        ).getText();
+      assert.match(await text('codexJobs.openLog'), /other project log/);
+      assert.match(await text('codexJobs.showJobRecord'), /Tidy the other project/);
+      assert.match(await text('codexJobs.showResult'), /Tidied the other project\./);
     } finally {
       await vscode.workspace
         .getConfiguration('codexJobs')
