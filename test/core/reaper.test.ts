@@ -10,18 +10,8 @@ import { planReap, reap } from '../../src/core/reaper';
 import { createProcessTable } from '../../src/core/processes';
 import { stateDirName } from '../../src/core/discovery';
 import type { ProcInfo } from '../../src/core/types';
+import { startBroker } from '../fixtures/spawn';
 
-const BROKER = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'test',
-  'fixtures',
-  'fake-plugin',
-  'scripts',
-  'app-server-broker.mjs',
-);
 const table = createProcessTable();
 const started: number[] = [];
 
@@ -31,41 +21,13 @@ interface Started {
   startTimeMs: number;
 }
 
-/** A detached broker in a fresh `cxc-*` dir, as the companion makes them. */
+/** A detached broker in a fresh `cxc-*` dir, as the companion makes them, with its start time. */
 async function broker(tmp: string, mode: 'polite' | 'deaf' | 'stubborn', child = false): Promise<Started> {
-  const dir = await fs.mkdtemp(path.join(tmp, 'cxc-'));
-  const c = spawn(
-    process.execPath,
-    [
-      BROKER,
-      'serve',
-      '--endpoint',
-      `unix:${path.join(dir, 'broker.sock')}`,
-      '--cwd',
-      tmp,
-      '--pid-file',
-      path.join(dir, 'broker.pid'),
-    ],
-    {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'ignore'],
-      // Its own workspace's state dir (tmp's, under <tmp>/pd/state) exists: an unreferenced one is an orphan.
-      env: {
-        ...process.env,
-        CLAUDE_PLUGIN_DATA: path.join(tmp, 'pd'),
-        FAKE_BROKER_MODE: mode,
-        FAKE_BROKER_CHILD: child ? '1' : '0',
-      },
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    c.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-    c.once('exit', (code) => reject(new Error(`broker exited ${code}`)));
-  });
-  c.unref();
-  started.push(c.pid!);
-  const info = (await table.inspect([c.pid!])).get(c.pid!)!;
-  return { pid: c.pid!, dir, startTimeMs: info.startTimeMs! };
+  // Its own workspace's state dir (tmp's, under <tmp>/pd/state) exists: an unreferenced one is an orphan.
+  const b = await startBroker(tmp, tmp, { ...process.env, CLAUDE_PLUGIN_DATA: path.join(tmp, 'pd') }, { mode, child });
+  started.push(b.pid);
+  const info = (await table.inspect([b.pid])).get(b.pid)!;
+  return { pid: b.pid, dir: b.dir, startTimeMs: info.startTimeMs! };
 }
 
 async function alive(p: { pid: number; startTimeMs?: number }): Promise<boolean> {

@@ -9,7 +9,7 @@
 // the VS Code server's TMPDIR (where the broker scan looks for cxc-* dirs). Where unshare is not
 // permitted it runs in the shared namespace and says so; the assertions that count every broker
 // on the machine are then skipped (CODEX_JOBS_TEST_SHARED_PIDS=1).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { prepare } from './prepare.mjs';
 import { runUiChecks } from './ui.mjs';
+import { canUnshare, IN_PID_NAMESPACE, runInOwnPidNamespace } from '../pidns.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TIMEOUT_MS = Number(process.env.CODEX_JOBS_VSCODE_TIMEOUT_MS ?? 10 * 60_000);
@@ -263,67 +264,16 @@ async function main() {
   return total.failed === 0 && total.passed > 0 ? 0 : 1;
 }
 
-/** Can this process make a pid namespace? (root, or user namespaces allowed, and unshare installed) */
-function canUnshare() {
-  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', 'true'], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : (r.error?.message ?? r.stderr.trim()) || `exit ${r.status}`;
-}
-
-/** Runs this same script as pid 1 of a new pid namespace and passes its exit code on. */
-function runInPidNamespace() {
-  // --kill-child: if unshare dies for any reason, the kernel signals the namespace's first process.
-  // That is a bash that passes signals on to the run and reaps the orphans re-parented to it (a
-  // task-worker whose launcher exited), which Node as pid 1 would leave as zombies.
-  const init =
-    '"$@" & c=$!; trap "kill -TERM $c 2>/dev/null" TERM INT HUP; ' +
-    'while :; do wait $c; r=$?; kill -0 $c 2>/dev/null || exit $r; done';
-  const child = spawn(
-    'unshare',
-    [
-      '--pid',
-      '--fork',
-      '--mount-proc',
-      '--kill-child=SIGTERM',
-      'bash',
-      '-c',
-      init,
-      'bash',
-      process.execPath,
-      ...process.execArgv,
-      ...process.argv.slice(1),
-    ],
-    { stdio: 'inherit', env: { ...process.env, CODEX_JOBS_IN_PID_NAMESPACE: '1' } },
-  );
-  let killTimer;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(sig, () => {
-      child.kill('SIGTERM');
-      killTimer ??= setTimeout(() => child.kill('SIGKILL'), 15_000);
-    });
-  }
-  // npm passes SIGTERM to the `sh -c` it runs scripts in, and sh dies without passing it on.
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid === parent) return;
-    child.kill('SIGTERM');
-    killTimer ??= setTimeout(() => child.kill('SIGKILL'), 15_000);
-  }, 500).unref();
-  child.once('exit', (code, signal) => {
-    clearTimeout(killTimer);
-    process.exit(code ?? (signal ? 128 + 15 : 1));
-  });
-}
-
 function isEntry() {
   return fileURLToPath(import.meta.url) === path.resolve(process.argv[1] ?? '');
 }
 
 let inner = true;
-if (isEntry() && !process.env.CODEX_JOBS_IN_PID_NAMESPACE && !process.env.CODEX_JOBS_TEST_SHARED_PIDS) {
-  const why = process.platform === 'linux' ? canUnshare() : 'not Linux';
+if (isEntry() && !process.env[IN_PID_NAMESPACE] && !process.env.CODEX_JOBS_TEST_SHARED_PIDS) {
+  const why = canUnshare();
   if (why === undefined) {
     inner = false;
-    runInPidNamespace();
+    runInOwnPidNamespace([process.execPath, ...process.execArgv, ...process.argv.slice(1)]);
   } else {
     console.log(
       `[vscode] SKIPPING hermetic mode: cannot make a pid namespace (unshare --pid --fork --mount-proc: ${why}). ` +
@@ -334,7 +284,7 @@ if (isEntry() && !process.env.CODEX_JOBS_IN_PID_NAMESPACE && !process.env.CODEX_
 }
 
 if (isEntry() && inner) {
-  if (process.env.CODEX_JOBS_IN_PID_NAMESPACE) log(`in its own pid namespace (pid ${process.pid})`);
+  if (process.env[IN_PID_NAMESPACE]) log(`in its own pid namespace (pid ${process.pid})`);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(sig, () => {
       log(`${sig}: stopping`);

@@ -78,6 +78,9 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
       // Started by the workspace's companion: its own state dir (the showcase's) is found and read.
       env: {
         ...process.env,
+        // Its own temp dir: the extension learns roots from a broker's TMPDIR, and the machine's /tmp
+        // holds whatever else runs here.
+        TMPDIR: hostTmp,
         CLAUDE_PLUGIN_DATA: path.dirname(path.dirname(stateDir)),
         FAKE_BROKER_MODE: 'deaf',
         FAKE_BROKER_CHILD: '1',
