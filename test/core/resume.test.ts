@@ -109,8 +109,15 @@ test('against the stand-in: a task ends, the candidate names its thread, --resum
   assert.equal(none.ok && none.candidate.available, false);
   const first = await launchJob({ ...cmd, workspaceFolder: sb.workspace, kind: 'task', prompt: 'first', table });
   assert.equal(first.ok, true, first.message);
-  const recordOf = async (id: string) =>
-    JSON.parse(await fs.readFile(path.join(sb.stateDir, 'jobs', `${id}.json`), 'utf8')) as Record<string, string>;
+  // Read while the companion rewrites it in place, a record can be empty or torn for a moment.
+  const recordOf = async (id: string): Promise<Record<string, string>> => {
+    const text = await fs.readFile(path.join(sb.stateDir, 'jobs', `${id}.json`), 'utf8').catch(() => '');
+    try {
+      return JSON.parse(text) as Record<string, string>;
+    } catch {
+      return {};
+    }
+  };
   await until(
     async () => ((await recordOf(first.jobId!)).status === 'completed' ? true : undefined),
     'first task ends',
@@ -122,7 +129,12 @@ test('against the stand-in: a task ends, the candidate names its thread, --resum
   assert.equal(c.candidate.threadId, thread);
   const resumed = await launchJob({ ...cmd, workspaceFolder: sb.workspace, kind: 'task', resumeLast: true, table });
   assert.equal(resumed.ok, true, resumed.message);
-  const rec = await recordOf(resumed.jobId!);
+  // The launch counts as registered at the worker's running write, which the companion's own queued
+  // write can overwrite a moment later (its fourth race); the worker's next write says the thread again.
+  const rec = await until(async () => {
+    const r = await recordOf(resumed.jobId!);
+    return r.threadId ? r : undefined;
+  }, 'the resumed record names its thread');
   assert.equal(rec.threadId, thread);
   assert.equal((rec.request as unknown as { resumeLast: boolean }).resumeLast, true);
 });
