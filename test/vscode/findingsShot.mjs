@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepare } from './prepare.mjs';
-import { launchBrowser, startServer, workbenchUrl } from './run.mjs';
+import { launchBrowser, openJobsView, startServer } from './run.mjs';
 
 const require = createRequire(import.meta.url);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -149,17 +149,7 @@ try {
   cleanups.push(() => browser.close());
   const page = browser.pages()[0] ?? (await browser.newPage());
   await page.setViewportSize({ width: 1400, height: 860 }).catch(() => {});
-  await page.goto(
-    workbenchUrl(server.port, ws, [
-      ['extensionDevelopmentPath', repo],
-      ['skipWelcome', 'true'],
-      ['skipReleaseNotes', 'true'],
-    ]),
-  );
-  await page.waitForSelector('.part.activitybar .action-item', { timeout: 90_000 });
-  const icon = page.locator('.part.activitybar [aria-label^="Codex Jobs"]').first();
-  await icon.waitFor({ timeout: 60_000 });
-  await icon.click();
+  await openJobsView(page, server.port, ws);
   // The row's label says what the review was about (its target), kind first.
   const row = page.locator('.pane-body .monaco-list-row', { hasText: 'adversarial: working tree diff' }).first();
   await row.waitFor({ timeout: 60_000 });

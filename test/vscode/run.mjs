@@ -179,6 +179,22 @@ export function workbenchUrl(port, folder, payload) {
   return `http://${auth}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(p))}`;
 }
 
+/** Opens the workbench on `folder` with this extension in development and shows the Codex Jobs view. */
+export async function openJobsView(page, port, folder) {
+  await page.goto(
+    workbenchUrl(port, folder, [
+      ['extensionDevelopmentPath', repo],
+      ['skipWelcome', 'true'],
+      ['skipReleaseNotes', 'true'],
+    ]),
+  );
+  await page.waitForSelector('.part.activitybar .action-item', { timeout: 90_000 });
+  // The item holding the icon: its badge (running/attention counts) lies over the icon's centre.
+  const icon = page.locator('.part.activitybar .action-item:has([aria-label^="Codex Jobs"])').first();
+  await icon.waitFor({ timeout: 60_000 });
+  await icon.click();
+}
+
 async function runSuites(cs, tmp) {
   const workspace = path.join(tmp, 'workspace', 'sample-project');
   await fs.mkdir(workspace, { recursive: true });
@@ -254,7 +270,7 @@ async function main() {
       cleanups,
       startServer,
       launchBrowser,
-      workbenchUrl,
+      openJobsView,
     });
     total.passed += r.passed;
     total.failed += r.failed;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, launchBrowser, workbenchUrl }) {
+export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, launchBrowser, openJobsView }) {
   const { stateDirName } = require(path.join(repo, 'out', 'src', 'core', 'discovery.js'));
   const { writeShowcase, SHOWCASE_IDS } = require(path.join(repo, 'out', 'test', 'fixtures', 'showcase.js'));
   const { ProcessGroup, FAKE_COMPANION } = require(path.join(repo, 'out', 'test', 'fixtures', 'spawn.js'));
@@ -46,9 +46,8 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
     procs.start(
       process.execPath,
       [FAKE_COMPANION, 'task-worker', '--cwd', workspace, '--job-id', SHOWCASE_IDS.running],
-      {
-        waitReady: true,
-      },
+      // The run's own temp dir: the broker scan also looks in a live companion's TMPDIR.
+      { waitReady: true, env: { ...process.env, TMPDIR: hostTmp } },
     ),
     procs.start('sleep', ['600']),
     procs.deadPid(),
@@ -104,20 +103,7 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
   const browser = await launchBrowser(path.join(tmp, 'browser'));
   cleanups.push(() => browser.close());
   const page = browser.pages()[0] ?? (await browser.newPage());
-  const open = async (folder) => {
-    await page.goto(
-      workbenchUrl(server.port, folder, [
-        ['extensionDevelopmentPath', repo],
-        ['skipWelcome', 'true'],
-        ['skipReleaseNotes', 'true'],
-      ]),
-    );
-    await page.waitForSelector('.part.activitybar .action-item', { timeout: 90_000 });
-    // The item holding the icon: its badge (running/attention counts) lies over the icon's centre.
-    const icon = page.locator('.part.activitybar .action-item:has([aria-label^="Codex Jobs"])').first();
-    await icon.waitFor({ timeout: 60_000 });
-    await icon.click();
-  };
+  const open = (folder) => openJobsView(page, server.port, folder);
   const t = Date.now();
   await open(workspace);
   log(`workbench ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
@@ -336,6 +322,11 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
       .locator('.pane-body .monaco-list-row', { hasText: path.basename(deadDir) })
       .first()
       .waitFor({ timeout: 10_000 });
+    // Only what this run made: no session dir of the machine's temp dir is learned from its processes.
+    if (!process.env.CODEX_JOBS_TEST_SHARED_PIDS) {
+      const label = (await orphans.textContent()) ?? '';
+      if (!/Orphans\s*2\b/.test(label)) throw new Error(`expected 2 orphans (this run's), the view says "${label}"`);
+    }
     await page.mouse.move(900, 650);
     await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(shots, 'brokers.png') });
