@@ -11,6 +11,7 @@ import { resolveWorkspaceRoot, stateDirName } from './discovery';
 import { companionStateRoot } from './launcher';
 import { withWorkspaceLock, type LockOptions } from './lock';
 import { sameProcess } from './processes';
+import { isActiveRecorded } from './status';
 import { descendants, terminate, type SignalSent } from './terminate';
 import { verifyJobProcess } from './verify';
 import type { Job, ProcInfo, ProcessTable, VerifyOutcome } from './types';
@@ -175,7 +176,7 @@ async function cancel(
 ): Promise<CancelOutcome> {
   const { table } = opts;
   const pid = out.pid;
-  const active = job.recordedStatus === 'queued' || job.recordedStatus === 'running';
+  const active = isActiveRecorded(job.recordedStatus);
   const inspect = async (p: number) => (await table.inspect([p])).get(p);
 
   const info0 = pid !== undefined ? await inspect(pid) : undefined;
