@@ -135,8 +135,6 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   private readonly subscriptions: { dispose(): void }[] = [];
   /** Nodes are kept by id so that VS Code sees the same element across refreshes. */
   private nodes = new Map<string, JobsNode>();
-  /** Jobs of each folder at the last render (before filtering), to tell in-place changes from moves. */
-  private renderedTotals = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(
@@ -160,32 +158,31 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     this.changed.fire();
   }
 
-  /** Updates only the rows of jobs that changed in place; anything that moves rebuilds the tree. */
+  /**
+   * Maps the model's per-folder diff to nodes: rows of jobs that changed in place are updated alone;
+   * a job added, removed or moved to another group, or a change of warnings, re-renders the tree.
+   */
   private onModelChange(e: ModelChange): void {
-    if (e.full || !e.jobs) return this.changed.fire();
-    const nodes: JobNode[] = [];
-    for (const job of e.jobs) {
-      const node = this.nodes.get(NODE.job(job.stateDir, job.id));
-      if (node?.type !== 'job' || node.parent.type !== 'group' || groupOf(job) !== node.parent.group)
-        return this.changed.fire();
-      nodes.push(node);
+    if (e.full || !e.diffs) return this.changed.fire();
+    const updates: [JobNode, Job][] = [];
+    for (const d of e.diffs) {
+      if (d.added.length > 0 || d.removed.length > 0 || d.warningsChanged) return this.changed.fire();
+      for (const job of d.changed) {
+        const node = this.nodes.get(NODE.job(job.stateDir, job.id));
+        if (node?.type !== 'job' || node.parent.type !== 'group' || groupOf(job) !== node.parent.group)
+          return this.changed.fire();
+        updates.push([node, job]);
+      }
     }
-    for (const f of e.folders) {
-      const state = this.model.folders.find((x) => x.folder.path === f.path);
-      const shown = this.nodes.get(NODE.warnings(f.path));
-      const before = shown?.type === 'warnings' ? shown.folder.warnings.length : 0;
-      if (!state || state.warnings.length !== before || state.jobs.length !== this.renderedTotals.get(f.path))
-        return this.changed.fire();
-    }
-    for (const node of nodes) {
-      const fresh = e.jobs.find((j) => j.id === node.job.id && j.stateDir === node.job.stateDir)!;
+    // VS Code knows a row by its element object: the node stays, it shows the new job.
+    for (const [node, fresh] of updates) {
       if (node.parent.type === 'group') {
         const list = node.parent.jobs;
         list[list.indexOf(node.job)] = fresh;
       }
       node.job = fresh;
     }
-    if (nodes.length) this.changed.fire(nodes);
+    if (updates.length) this.changed.fire(updates.map(([node]) => node));
   }
 
   getChildren(node?: JobsNode): JobsNode[] | Promise<JobsNode[]> {
@@ -376,7 +373,6 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
 
   private roots(): JobsNode[] {
     this.nodes.clear();
-    this.renderedTotals.clear();
     const others = this.opts.showOthers?.() ? [this.keep(new AllWorkspacesNode())] : [];
     const folders = this.model.folders.filter((f) => f.snapshots.length > 0 || f.warnings.length > 0);
     // Nothing found anywhere: an empty tree lets the welcome view explain where we looked.
@@ -389,7 +385,6 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   private folderChildren(folder: FolderState): JobsNode[] {
     const out: JobsNode[] = [];
     const visible = this.visibleJobs(folder);
-    this.renderedTotals.set(folder.folder.path, folder.jobs.length);
     for (const g of GROUPS) {
       const jobs = visible.filter((j) => groupOf(j) === g.group);
       if (jobs.length > 0) out.push(this.keep(new GroupNode(folder, g.group, jobs)));

@@ -226,6 +226,52 @@ suite('Jobs view', function () {
     );
   });
 
+  test("a job that changes in place refreshes its own row only (the model's diff, mapped to its node)", async () => {
+    allJobNodes(a); // render every row, as an expanded view has
+    const job = a.model.allJobs().find((j) => j.id === SCENARIO_IDS.running)!;
+    const events: (JobsNode | JobsNode[] | undefined | void)[] = [];
+    const sub = a.jobsTree.onDidChangeTreeData((e) => events.push(e));
+    const changes: string[] = [];
+    const sub2 = a.model.onDidChange((e) =>
+      changes.push(
+        `full=${e.full} ` +
+          (e.diffs ?? [])
+            .map((d) => `+${d.added.length} -${d.removed.length} ~${d.changed.length} w=${d.warningsChanged}`)
+            .join(';'),
+      ),
+    );
+    try {
+      const rec = JSON.parse(await fs.readFile(job.recordPath, 'utf8')) as Record<string, unknown>;
+      await fs.writeFile(job.recordPath, JSON.stringify({ ...rec, summary: 'renamed in place' }));
+      const deadline = Date.now() + 20_000;
+      while (!a.model.allJobs().some((j) => j.id === job.id && j.display.summary === 'renamed in place')) {
+        if (Date.now() > deadline) throw new Error('the model never saw the change');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      const rows = events.filter((e): e is JobsNode[] => Array.isArray(e)).flat();
+      assert.ok(
+        rows.some((n) => n.type === 'job' && n.job.id === job.id),
+        `its row was refreshed alone (events: ${events.map((e) => (Array.isArray(e) ? e.length : String(e))).join(', ')}; model: ${changes.join(' | ')})`,
+      );
+      assert.ok(!events.some((e) => e === undefined), 'no whole-tree refresh for an in-place change');
+      const node = rows.find((n) => n.type === 'job' && n.job.id === job.id)!;
+      assert.strictEqual(
+        node.type === 'job' && node.job.display.summary,
+        'renamed in place',
+        'the row shows the new job',
+      );
+      await fs.writeFile(job.recordPath, JSON.stringify(rec));
+      while (!a.model.allJobs().some((j) => j.id === job.id && j.display.summary === rec.summary)) {
+        if (Date.now() > deadline) throw new Error('the model never saw the change back');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      sub.dispose();
+      sub2.dispose();
+    }
+  });
+
   test('All Workspaces lists other workspaces of the same roots', async () => {
     const otherDir = path.join(root, 'other-project-0123456789abcdef');
     await fs.mkdir(path.join(otherDir, 'jobs'), { recursive: true });
