@@ -413,8 +413,17 @@ suite('Review gate, errors and findings', function () {
         effort: 'xhigh',
       });
       assert.ok(first?.ok, first?.message);
-      const rec = async (id: string) =>
-        JSON.parse(await fs.readFile(path.join(first.stateDir!, 'jobs', `${id}.json`), 'utf8'));
+      // The companion rewrites records in place: one read mid-write is empty or torn, so read again.
+      const rec = async (id: string) => {
+        for (let i = 0; ; i++) {
+          try {
+            return JSON.parse(await fs.readFile(path.join(first.stateDir!, 'jobs', `${id}.json`), 'utf8'));
+          } catch (err) {
+            if (i >= 100) throw err;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      };
       // Ended in its record and in the index: the companion picks the thread to resume from the index,
       // which the worker updates a moment after its record (later still on a loaded machine).
       const ended = async (id: string) => {
@@ -445,6 +454,9 @@ suite('Review gate, errors and findings', function () {
         { confirmed: true },
       );
       assert.ok(resumed?.ok, resumed?.message);
+      // Registered at the worker's running write, which the companion's own queued write can overwrite
+      // a moment later (its fourth race); the worker's next write names the thread again.
+      await until('the resumed record to name its thread', async () => !!(await rec(resumed.jobId!)).threadId);
       const r3 = await rec(resumed.jobId!);
       assert.strictEqual(r3.request.resumeLast, true);
       // The companion resumes the latest task thread: the re-run's, not the first job's.
