@@ -52,9 +52,18 @@ suite('Launch and cancel', function () {
     assert.ok(result?.ok, `launched: ${result?.message}`);
     assert.deepStrictEqual(result.vanished, []);
     const stateFile = path.join(result.stateDir!, 'state.json');
-    const state = JSON.parse(await fs.readFile(stateFile, 'utf8'));
+    // The companion writes state.json in place, perhaps still now (its queued write): read it whole.
+    let state: { jobs: { id: string }[] } | undefined;
+    for (let i = 0; !state; i++) {
+      try {
+        state = JSON.parse(await fs.readFile(stateFile, 'utf8'));
+      } catch (err) {
+        if (i >= 100) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     assert.ok(
-      state.jobs.some((j: { id: string }) => j.id === result.jobId),
+      state.jobs.some((j) => j.id === result.jobId),
       'the job is in state.json',
     );
     await fs.stat(path.join(result.stateDir!, 'jobs', `${result.jobId}.json`));
