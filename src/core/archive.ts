@@ -9,7 +9,8 @@ import { silentLogger } from './emitter';
 import { isVerifiedLive } from './classify';
 import type { CaughtLog } from './logCatcher';
 import { fileIdOf, isSafeJobId, parseJobFields, readJobRecord } from './reader';
-import { openRegular } from './safeFs';
+import { openRegular, readAt } from './safeFs';
+import { beginningLost } from './logInference';
 import { isTerminalStatus, type Job, type JobFields, type ReadWarning } from './types';
 import {
   addEvent,
@@ -329,6 +330,7 @@ export class JobArchive {
 
   private async drainOne(h: Held, e: ArchiveEntry, now: number, final: boolean, budget: number) {
     await this.store.checkRoot();
+    const first = e.logOffset === 0 && e.logBytes === 0 && e.evictedBytes === 0 && e.skippedBytes === 0;
     const r = await drainLife(h.fh, h.id, e, {
       target: this.store.paths(e.stateDir, e.id).log,
       maxLogBytes: this.limits.maxLogBytes,
@@ -337,7 +339,28 @@ export class JobArchive {
       now,
     });
     this.bytesCopied += r.copied;
+    if (first && r.copied > 0 && (await this.lostBeginning(e, now))) r.changed = true;
     return r;
+  }
+
+  /** The first bytes ever copied of a job's log lack the companion's first line: it was re-created unseen. */
+  private async lostBeginning(e: ArchiveEntry, now: number): Promise<boolean> {
+    let head: string;
+    try {
+      const { fh } = await openRegular(this.store.paths(e.stateDir, e.id).log);
+      try {
+        head = (await readAt(fh, 0, 512)).toString('utf8');
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+    } catch {
+      return false;
+    }
+    if (!beginningLost(head)) return false;
+    // When it was deleted, and in what status, is not known: only that its worker wrote on.
+    addEvent(e, { atMs: now, what: 'log-recreated' });
+    e.logNote ??= 'its beginning was never seen: the log was deleted and re-created before Codex Jobs read it';
+    return true;
   }
 
   /**

@@ -78,3 +78,22 @@ function complete(final: Block, blocks: Block[]): boolean {
   }
   return body.endsWith(said);
 }
+
+/**
+ * Whether a log's first bytes show that its beginning is gone: the companion starts every log with
+ * `[ISO] Starting <title>.`, and a deleted log is re-created by the worker's next append without it.
+ * So a log that starts with another progress line (or with the blank line before a block) was
+ * deleted and re-created before it was read. Anything else (an unknown shape) says nothing.
+ */
+export function beginningLost(head: string): boolean {
+  const nl = head.indexOf('\n');
+  if (nl < 0) return false; // not even one whole line
+  const first = head.slice(0, nl);
+  if (first === '') {
+    const next = head.slice(nl + 1).split('\n', 2);
+    return next.length === 2 && LINE.test(next[0]);
+  }
+  const m = LINE.exec(first);
+  // `Starting Codex task thread.` / `review thread.` come later: a log re-created there lost its start.
+  return !!m && (!/^starting\b/i.test(m[2]) || /^starting codex \w+ thread\.$/i.test(m[2]));
+}
