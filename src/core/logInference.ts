@@ -79,21 +79,20 @@ function complete(final: Block, blocks: Block[]): boolean {
   return body.endsWith(said);
 }
 
+/** Lines the companion writes only after a log's first line (the shapes in the examples' logs). */
+const LATER =
+  /^(Queued for background execution\.|Starting Codex \w+ thread\.|Thread ready\b|Turn (started|completed|failed|interrupted)\b|Reviewer (started|finished)\b|Running command\b|Assistant message\b|Review output\b|Final output$|Cancelled by user\.|Requested Codex turn interrupt\b|Codex error\b)/;
+
 /**
  * Whether a log's first bytes show that its beginning is gone: the companion starts every log with
  * `[ISO] Starting <title>.`, and a deleted log is re-created by the worker's next append without it.
- * So a log that starts with another progress line (or with the blank line before a block) was
- * deleted and re-created before it was read. Anything else (an unknown shape) says nothing.
+ * So a log that starts with one of the lines that only follow it (or with the blank line before a
+ * block) was deleted and re-created before it was read. Anything else says nothing.
  */
 export function beginningLost(head: string): boolean {
-  const nl = head.indexOf('\n');
-  if (nl < 0) return false; // not even one whole line
-  const first = head.slice(0, nl);
-  if (first === '') {
-    const next = head.slice(nl + 1).split('\n', 2);
-    return next.length === 2 && LINE.test(next[0]);
-  }
+  const lines = head.split('\n');
+  if (lines.length < 2) return false; // not even one whole line
+  const first = lines[0] === '' && lines.length > 2 ? lines[1] : lines[0];
   const m = LINE.exec(first);
-  // `Starting Codex task thread.` / `review thread.` come later: a log re-created there lost its start.
-  return !!m && (!/^starting\b/i.test(m[2]) || /^starting codex \w+ thread\.$/i.test(m[2]));
+  return !!m && LATER.test(m[2]);
 }

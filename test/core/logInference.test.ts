@@ -71,7 +71,8 @@ describe('log-tail inference', () => {
     }
     // Re-created by the final block's append, which starts with the blank line before the block.
     assert.equal(beginningLost(`\n[${new Date().toISOString()}] Final output\nDone.\n`), true);
-    for (const other of ['', 'line one\nline two\n', '[2026-12-01T07:38:36.890Z] Turn start', '\nplain\n', '\n'])
+    const t = '[2026-12-01T07:38:36.890Z]';
+    for (const other of ['', 'line one\n', `${t} Turn start`, `${t} step 0: made by hand\n`, '\nplain\n', '\n'])
       assert.equal(beginningLost(other), false, JSON.stringify(other));
   });
 });
