@@ -3,6 +3,7 @@
 // When the companion deletes a job's files (pruning, or a concurrent writer's lost update), the job
 // lives on from here, with its story. The entries are the store's (archiveStore), the open logs
 // heldLogs', the copying archiveCopier's; this class decides when each runs.
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
@@ -510,6 +511,35 @@ export class JobArchive {
       addEvent(e, { atMs: now, what: 'created', status });
       addEvent(e, { atMs: now, what: 'deleted', status, files: 'record, log', by: e.goneHow });
       await this.release(k, e, now);
+      this.store.set(k, e);
+      await this.write(e);
+    }
+    await this.adoptRecordOnly(stateDir, present, now);
+  }
+
+  /**
+   * A record read on its own event for a job no look showed and whose log was never opened: the job
+   * came and went between two looks all the same, and its record is all that was kept of it.
+   */
+  private async adoptRecordOnly(stateDir: string, present: ReadonlySet<string>, now: number): Promise<void> {
+    for (const [k, rec] of [...this.held.records]) {
+      if (!k.startsWith(`${stateDir}\u0000`)) continue;
+      const id = k.slice(k.indexOf('\u0000') + 1);
+      if (present.has(id) || this.store.has(k) || this.held.hasGrabbed(k)) continue;
+      const gone = await fs.lstat(path.join(stateDir, 'jobs', `${id}.json`)).then(
+        () => false,
+        (err: NodeJS.ErrnoException) => err.code === 'ENOENT',
+      );
+      if (!gone) continue; // still on disk (or unreadable): the next look shows it
+      this.held.records.delete(k);
+      const e = newEntry(stateDir, id, now);
+      e.record = rec;
+      const status = typeof rec.status === 'string' ? rec.status : undefined;
+      e.lastStatus = status;
+      e.goneAtMs = now;
+      e.goneHow = 'deleted-by-concurrent-writer';
+      addEvent(e, { atMs: now, what: 'created', status });
+      addEvent(e, { atMs: now, what: 'deleted', status, files: 'record', by: e.goneHow });
       this.store.set(k, e);
       await this.write(e);
     }

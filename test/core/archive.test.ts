@@ -226,6 +226,23 @@ describe('the job archive', () => {
     assert.equal(await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8'), 'first words\nlast words\n');
   });
 
+  test('a job that came and went between two looks, its log never opened, is archived from its record', async () => {
+    const id = 'task-mwu2a005-blink5';
+    const jobsDir = path.join(sb.stateDir, 'jobs');
+    await writeJob(sb.stateDir, record(id, { status: 'queued', completedAt: undefined }), '');
+    // What the record's creation event does; its log was gone before anything opened it.
+    await archive.catchRecord(sb.stateDir, id);
+    fsSync.rmSync(path.join(jobsDir, `${id}.json`));
+    await archive.observe(sb.stateDir, [], 0);
+    const e = archive.get(sb.stateDir, id);
+    assert.equal(e?.goneHow, 'deleted-by-concurrent-writer');
+    assert.equal(e?.record?.status, 'queued');
+    assert.deepEqual(
+      e?.history.map((h) => h.what),
+      ['created', 'deleted'],
+    );
+  });
+
   test('a log opened by the log catcher is taken over; one for a bad id or a life already held is closed', async () => {
     const id = 'task-mwu2a007-fdfd07';
     const logFile = path.join(sb.stateDir, 'jobs', `${id}.log`);
