@@ -281,7 +281,7 @@ export async function checkJobs(
   const pids = active.map((j) => j.display.pid).filter((p): p is number => typeof p === 'number');
   const infos = pids.length ? await table.inspect(pids) : new Map<number, ProcInfo>();
   const recordless = jobs.filter(isRecordless);
-  const listed = recordless.some((j) => !goneRunners.has(runnerKey(j))) ? await listed_(table) : undefined;
+  const listed = recordless.some((j) => !goneRunners.has(runnerKey(j))) ? await listProcesses(table) : undefined;
   const out = new Map<Job, JobCheck>();
   for (const j of jobs) {
     const pid = j.display.pid;
@@ -310,7 +310,7 @@ export function isRecordless(j: Job): boolean {
 const goneRunners = new Set<string>();
 const runnerKey = (j: Job) => `${j.stateDir}\u0000${j.id}`;
 
-async function listed_(table: ProcessTable): Promise<ProcInfo[] | undefined> {
+async function listProcesses(table: ProcessTable): Promise<ProcInfo[] | undefined> {
   try {
     const all = await table.list();
     return all.length ? all : undefined; // an empty table is a table that could not be read
