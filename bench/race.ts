@@ -51,15 +51,38 @@ const CATCHER = `
 async function main(): Promise<void> {
   const busy = Array.from({ length: LOAD }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   let failed = 0;
+  const runs: RunFigures[] = [];
   try {
     for (let r = 1; r <= RUNS; r++) {
       console.log(`\n--- run ${r} of ${RUNS}${LOAD ? `, ${LOAD} busy loops beside it` : ''}`);
-      failed += await oneRun();
+      const f = await oneRun();
+      runs.push(f);
+      failed += f.failed;
     }
   } finally {
     for (const b of busy) b.kill('SIGKILL');
   }
+  // One line per run, for the table in the issue's closing note.
+  console.log(
+    '\nrun | created | shown tree/status/--all | untruthful | deleted unflagged | `log` bytes printed/archived/written | bytes lost | load (1 min)',
+  );
+  runs.forEach((f, i) =>
+    console.log(
+      `${i + 1} | ${f.created} | ${f.shown.join('/')} | ${f.untruthful} | ${f.unflagged} | ${f.log.join('/')} | ${f.lost} | ${f.load.toFixed(1)}`,
+    ),
+  );
   process.exitCode = failed > 0 ? 1 : 0;
+}
+
+interface RunFigures {
+  failed: number;
+  created: number;
+  shown: number[];
+  untruthful: number;
+  unflagged: number;
+  log: number[];
+  lost: number;
+  load: number;
 }
 
 function cli(argv: string[], env: Record<string, string>): Promise<string> {
@@ -74,7 +97,7 @@ function cli(argv: string[], env: Record<string, string>): Promise<string> {
   });
 }
 
-async function oneRun(): Promise<number> {
+async function oneRun(): Promise<RunFigures> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-race-'));
   const workspace = path.join(tmp, 'ws');
   const pluginData = path.join(tmp, 'plugin-data');
@@ -249,18 +272,23 @@ async function oneRun(): Promise<number> {
   const deletedActive = new Set(deletions.filter((d) => d.text === 'queued' || d.text === 'running').map((d) => d.id));
   for (const [id] of byJob) if (new Set(byJob.get(id)!.map((w) => w.life)).size > 1) deletedActive.add(id);
   await archive.flush();
+  /** Jobs a view shows that say the wrong ending, and deleted ones that do not say so; `view` names the view. */
+  type Shown = { id: string; status: string; flags: string[] };
+  const judge = (view: string, find: (id: string) => Shown | undefined, untruthful: string[], unflagged: string[]) => {
+    for (const [id, want] of truth) {
+      const j = find(id);
+      // 'unknown': killed with no last word anywhere; `stale` is then the truth.
+      if (j && (want === 'unknown' ? j.status !== 'stale' : j.status !== want))
+        untruthful.push(`${view}: ${id} ${want} shown ${j.status}`);
+      // record-missing says it too: its record was deleted, its index entry kept by another writer.
+      const storyFlags = ['deleted-while-running', 'deleted-by-concurrent-writer', 'recreated', 'record-missing'];
+      if (deletedActive.has(id) && !j?.flags.some((f) => storyFlags.includes(f)))
+        unflagged.push(`${view}: ${id} (${j ? j.flags.join(',') || 'no flags' : 'not shown'})`);
+    }
+  };
   const untruthful: string[] = [];
   const unflagged: string[] = [];
-  for (const [id, want] of truth) {
-    const j = model.findJob(stateDir, id);
-    // 'unknown': killed with no last word anywhere; `stale` is then the truth.
-    if (j && (want === 'unknown' ? j.status !== 'stale' : j.status !== want))
-      untruthful.push(`${id} ${want} shown ${j.status}`);
-    // record-missing says it too: its record was deleted, its index entry kept by another writer.
-    const storyFlags = ['deleted-while-running', 'deleted-by-concurrent-writer', 'recreated', 'record-missing'];
-    if (deletedActive.has(id) && !j?.flags.some((f) => storyFlags.includes(f)))
-      unflagged.push(`${id} (${j ? j.flags.join(',') || 'no flags' : 'not shown'})`);
-  }
+  judge('tree', (id) => model.findJob(stateDir, id), untruthful, unflagged);
   // The other views, as users run them, from the archive this process kept.
   await live.dispose();
   model.dispose();
@@ -268,12 +296,13 @@ async function oneRun(): Promise<number> {
   const cliEnv = { CODEX_JOBS_ARCHIVE_DIR: archive.dir };
   const root = path.join(pluginData, 'state');
   const ids = [...byJob.keys()];
-  const shownBy = async (argv: string[]) => {
+  const shownBy = async (view: string, argv: string[]) => {
     const out = await cli(['status', '--json', '--state-root', root, ...argv], cliEnv).catch(() => '{"jobs":[]}');
-    const jobs = (JSON.parse(out || '{"jobs":[]}') as { jobs: { id: string }[] }).jobs;
+    const jobs = (JSON.parse(out || '{"jobs":[]}') as { jobs: Shown[] }).jobs;
+    judge(view, (id) => jobs.find((j) => j.id === id), untruthful, unflagged);
     return ids.filter((id) => jobs.some((j) => j.id === id)).length;
   };
-  const [statusShown, allShown] = [await shownBy([workspace]), await shownBy(['--all'])];
+  const [statusShown, allShown] = [await shownBy('status', [workspace]), await shownBy('status --all', ['--all'])];
   let logShort = 0;
   let logBytes = 0;
   let keptBytes = 0;
@@ -325,9 +354,15 @@ async function oneRun(): Promise<number> {
         .map((s) => `${[...truth.values()].filter((v) => v === s).length} ${s}`)
         .join(', '),
     ],
-    ['untruthful final statuses', `${untruthful.length}${untruthful.length ? `: ${untruthful.join('; ')}` : ''}`],
+    [
+      'untruthful final statuses (tree, status, --all)',
+      `${untruthful.length}${untruthful.length ? `: ${untruthful.join('; ')}` : ''}`,
+    ],
     ['deleted while queued/running', String(deletedActive.size)],
-    ['  of them without a flag', `${unflagged.length}${unflagged.length ? `: ${unflagged.join('; ')}` : ''}`],
+    [
+      '  of them without a flag (tree, status, --all)',
+      `${unflagged.length}${unflagged.length ? `: ${unflagged.join('; ')}` : ''}`,
+    ],
     [
       '`log` bytes printed / archived / written',
       `${logBytes} / ${keptBytes} / ${totalWritten}; ${logShort} jobs printed fewer than the archive holds`,
@@ -338,7 +373,16 @@ async function oneRun(): Promise<number> {
   if (process.env.RACE_KEEP) console.log(`kept ${tmp}; state dir ${stateDir}; archive ${archive.dir}`);
   else await fs.rm(tmp, { recursive: true, force: true });
   const missing = ids.length * 3 - ids.filter((id) => model.findJob(stateDir, id)).length - statusShown - allShown;
-  return lost + untruthful.length + unflagged.length + logShort + missing > 0 ? 1 : 0;
+  return {
+    failed: lost + untruthful.length + unflagged.length + logShort + missing > 0 ? 1 : 0,
+    created: byJob.size,
+    shown: [ids.filter((id) => model.findJob(stateDir, id)).length, statusShown, allShown],
+    untruthful: untruthful.length,
+    unflagged: unflagged.length,
+    log: [logBytes, keptBytes, totalWritten],
+    lost,
+    load,
+  };
 }
 
 main().catch((err) => {

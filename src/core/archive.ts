@@ -3,13 +3,15 @@
 // When the companion deletes a job's files (pruning, or a concurrent writer's lost update), the job
 // lives on from here, with its story. The entries are the store's (archiveStore), the open logs
 // heldLogs', the copying archiveCopier's; this class decides when each runs.
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
 import { isVerifiedLive } from './classify';
 import type { CaughtLog } from './logCatcher';
 import { fileIdOf, isSafeJobId, parseJobFields, readJobRecord } from './reader';
-import { openRegular } from './safeFs';
+import { openRegular, readAt } from './safeFs';
+import { beginningLost } from './logInference';
 import { isTerminalStatus, type Job, type JobFields, type ReadWarning } from './types';
 import {
   addEvent,
@@ -329,6 +331,7 @@ export class JobArchive {
 
   private async drainOne(h: Held, e: ArchiveEntry, now: number, final: boolean, budget: number) {
     await this.store.checkRoot();
+    const first = e.logOffset === 0 && e.logBytes === 0 && e.evictedBytes === 0 && e.skippedBytes === 0;
     const r = await drainLife(h.fh, h.id, e, {
       target: this.store.paths(e.stateDir, e.id).log,
       maxLogBytes: this.limits.maxLogBytes,
@@ -337,7 +340,28 @@ export class JobArchive {
       now,
     });
     this.bytesCopied += r.copied;
+    if (first && r.copied > 0 && (await this.lostBeginning(e, now))) r.changed = true;
     return r;
+  }
+
+  /** The first bytes ever copied of a job's log lack the companion's first line: it was re-created unseen. */
+  private async lostBeginning(e: ArchiveEntry, now: number): Promise<boolean> {
+    let head: string;
+    try {
+      const { fh } = await openRegular(this.store.paths(e.stateDir, e.id).log);
+      try {
+        head = (await readAt(fh, 0, 512)).toString('utf8');
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+    } catch {
+      return false;
+    }
+    if (!beginningLost(head)) return false;
+    // When it was deleted, and in what status, is not known: only that its worker wrote on.
+    addEvent(e, { atMs: now, what: 'log-recreated' });
+    e.logNote ??= 'its beginning was never seen: the log was deleted and re-created before Codex Jobs read it';
+    return true;
   }
 
   /**
@@ -487,6 +511,35 @@ export class JobArchive {
       addEvent(e, { atMs: now, what: 'created', status });
       addEvent(e, { atMs: now, what: 'deleted', status, files: 'record, log', by: e.goneHow });
       await this.release(k, e, now);
+      this.store.set(k, e);
+      await this.write(e);
+    }
+    await this.adoptRecordOnly(stateDir, present, now);
+  }
+
+  /**
+   * A record read on its own event for a job no look showed and whose log was never opened: the job
+   * came and went between two looks all the same, and its record is all that was kept of it.
+   */
+  private async adoptRecordOnly(stateDir: string, present: ReadonlySet<string>, now: number): Promise<void> {
+    for (const [k, rec] of [...this.held.records]) {
+      if (!k.startsWith(`${stateDir}\u0000`)) continue;
+      const id = k.slice(k.indexOf('\u0000') + 1);
+      if (present.has(id) || this.store.has(k) || this.held.hasGrabbed(k)) continue;
+      const gone = await fs.lstat(path.join(stateDir, 'jobs', `${id}.json`)).then(
+        () => false,
+        (err: NodeJS.ErrnoException) => err.code === 'ENOENT',
+      );
+      if (!gone) continue; // still on disk (or unreadable): the next look shows it
+      this.held.records.delete(k);
+      const e = newEntry(stateDir, id, now);
+      e.record = rec;
+      const status = typeof rec.status === 'string' ? rec.status : undefined;
+      e.lastStatus = status;
+      e.goneAtMs = now;
+      e.goneHow = 'deleted-by-concurrent-writer';
+      addEvent(e, { atMs: now, what: 'created', status });
+      addEvent(e, { atMs: now, what: 'deleted', status, files: 'record', by: e.goneHow });
       this.store.set(k, e);
       await this.write(e);
     }

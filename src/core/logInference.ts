@@ -78,3 +78,21 @@ function complete(final: Block, blocks: Block[]): boolean {
   }
   return body.endsWith(said);
 }
+
+/** Lines the companion writes only after a log's first line (the shapes in the examples' logs). */
+const LATER =
+  /^(Queued for background execution\.|Starting Codex \w+ thread\.|Thread ready\b|Turn (started|completed|failed|interrupted)\b|Reviewer (started|finished)\b|Running command\b|Assistant message\b|Review output\b|Final output$|Cancelled by user\.|Requested Codex turn interrupt\b|Codex error\b)/;
+
+/**
+ * Whether a log's first bytes show that its beginning is gone: the companion starts every log with
+ * `[ISO] Starting <title>.`, and a deleted log is re-created by the worker's next append without it.
+ * So a log that starts with one of the lines that only follow it (or with the blank line before a
+ * block) was deleted and re-created before it was read. Anything else says nothing.
+ */
+export function beginningLost(head: string): boolean {
+  const lines = head.split('\n');
+  if (lines.length < 2) return false; // not even one whole line
+  const first = lines[0] === '' && lines.length > 2 ? lines[1] : lines[0];
+  const m = LINE.exec(first);
+  return !!m && LATER.test(m[2]);
+}

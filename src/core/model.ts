@@ -4,7 +4,7 @@ import { Emitter, type Logger, silentLogger } from './emitter';
 import { candidateRoots, mapFolder, resolveWorkspaceRoot } from './discovery';
 import { FileCache, loadStateDir, mapLimit } from './snapshot';
 import { logSourceOf, type LogSource } from './jobLog';
-import { deriveStatus, verifyJobs } from './verify';
+import { deriveStatus, isRecordless, verifyJobs } from './verify';
 import { parseJobFields, readBrokerFile, readJobRecord, readLogPreview, readLogTail, readStateFile } from './reader';
 import { isTerminalStatus } from './types';
 import { inferEnd } from './logInference';
@@ -388,10 +388,29 @@ export class JobsModel {
     void archive
       .observe(snap.stateDir, onDisk, indexSize, this.now())
       .then(() => {
-        if (this.disposed || archive.gone(snap.stateDir).length === goneBefore) return;
+        if (this.disposed) return;
+        if (archive.gone(snap.stateDir).length === goneBefore && !this.storyMoved(this.shownJobs(snap.stateDir)))
+          return;
         void this.enqueue(() => this.replaceSnapshot(snap.stateDir, (s) => s, 'archived'));
       })
       .finally(() => this.archiving--);
+  }
+
+  private shownJobs(stateDir: string): Job[] {
+    return this.state.flatMap((f) => f.snapshots.filter((s) => s.stateDir === stateDir).flatMap((s) => s.jobs));
+  }
+
+  /**
+   * Whether the archive's story of a job has moved past what the job shows: the archive observes
+   * after the rows are built, so a first look (or a status change) is in the history one pass later.
+   */
+  private storyMoved(jobs: readonly Job[]): boolean {
+    const archive = this.opts.archive;
+    return jobs.some((j) => {
+      const h = archive?.get(j.stateDir, j.id)?.history;
+      const shown = j.history ?? [];
+      return !!h && h !== shown && (h.length !== shown.length || h[h.length - 1] !== shown[shown.length - 1]);
+    });
   }
 
   /**
@@ -502,8 +521,12 @@ export class JobsModel {
       const goneBefore = snaps.map((s) => archive.gone(s.stateDir).length);
       for (const s of done) this.archiveInBackground(s);
       await this.settled();
-      // Jobs found gone by this look are shown from the archive too.
-      if (snaps.some((s, i) => archive.gone(s.stateDir).length !== goneBefore[i])) done = await this.complete(snaps);
+      // Jobs found gone by this look are shown from the archive too, and every job with its story.
+      if (
+        snaps.some((s, i) => archive.gone(s.stateDir).length !== goneBefore[i]) ||
+        this.storyMoved(done.flatMap((s) => s.jobs))
+      )
+        done = await this.complete(snaps);
     }
     return {
       jobs: done.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a)),
@@ -557,7 +580,7 @@ export class JobsModel {
   }
 
   private async reverifyNow(): Promise<void> {
-    const active = this.allJobs().filter(claimsActive);
+    const active = this.allJobs().filter(mayRun);
     if (active.length === 0) return;
     // Verified as copies: the jobs shown stay as they were until the new ones replace them.
     const copies = active.map((j) => ({ ...j }));
@@ -583,7 +606,7 @@ export class JobsModel {
 
   /** Whether any job claims to run: the re-verify timer runs only then. */
   get anyActive(): boolean {
-    return this.state.some((f) => f.jobs.some(claimsActive));
+    return this.state.some((f) => f.jobs.some(mayRun));
   }
 
   private async reloadWhole(prev: StateDirSnapshot): Promise<StateDirSnapshot> {
@@ -743,6 +766,9 @@ function mergeBatch(into: ChangeBatch, from: ChangeBatch): void {
     }
   }
 }
+
+/** Claims to run, or seen only as a log while a process that may run it was alive: checked again. */
+const mayRun = (j: Job) => claimsActive(j) || (j.status === 'unknown' && isRecordless(j));
 
 const mayInfer = (j: Job) => j.status === 'stale' || (j.status === 'unknown' && !j.recordedStatus);
 

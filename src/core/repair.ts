@@ -323,7 +323,7 @@ export function restoreToIndex(job: Job, o: RepairOptions): Promise<RepairResult
       (['completedAt', 'startedAt', 'createdAt'] as const)
         .map((k) => record[k])
         .find((v): v is string => typeof v === 'string') ?? new Date((o.now ?? Date.now)()).toISOString();
-    return underLocks(job.stateDir, () =>
+    const r = await underLocks(job.stateDir, () =>
       editIndex(
         job.stateDir,
         (jobs, redo) => {
@@ -336,7 +336,14 @@ export function restoreToIndex(job: Job, o: RepairOptions): Promise<RepairResult
         (jobs) => jobs.some((e) => e?.id === job.id),
       ),
     );
+    return noted(r, job, o);
   });
+}
+
+/** A repair that wrote a job's files back is part of its story (the archive's `restored` event). */
+async function noted(r: RepairResult, job: Job, o: RepairOptions): Promise<RepairResult> {
+  if (r.ok) await o.archive?.noteRestored(job.stateDir, job.id, (o.now ?? Date.now)());
+  return r;
 }
 
 /**
@@ -355,7 +362,7 @@ export function restoreRecord(job: Job, o: RepairOptions): Promise<RepairResult>
     const refused = await preflight(job.stateDir, [file, logFile]);
     if (refused) return { ok: false, message: refused };
     const text = `${stringifyBounded(kept.record, 2)}\n`;
-    return underLocks(job.stateDir, async () => {
+    const r = await underLocks(job.stateDir, async () => {
       if (
         await fs.lstat(file).then(
           () => true,
@@ -383,6 +390,7 @@ export function restoreRecord(job: Job, o: RepairOptions): Promise<RepairResult>
       }
       return { ok: true, message: `restored the record of ${job.id}${logNote} from the archive` };
     });
+    return noted(r, job, o);
   });
 }
 

@@ -6,6 +6,7 @@ import type { CoreSettings, DerivedStatus, Job, ProcInfo, ProcessTable, Verifica
 import { TERMINAL_STATUSES } from './types';
 import { parseTime } from './format';
 import { isNodeRuntime } from './processes';
+import { slugOf, stateDirName } from './discovery';
 
 /** /proc start times have tick resolution and boot time whole seconds. */
 export const START_TOLERANCE_MS = 1500;
@@ -242,7 +243,8 @@ export function deriveStatus(
   now: number,
 ): DerivedStatus {
   const s = job.recordedStatus;
-  if (!s) return 'unknown';
+  // No status anywhere, and no process that could be running it: it is gone (see findRunner).
+  if (!s) return v?.outcome === 'gone' ? 'stale' : 'unknown';
   if (TERMINAL_STATUSES.includes(s)) return s;
   switch (v?.outcome) {
     case 'verified': {
@@ -278,16 +280,106 @@ export async function checkJobs(
   const active = jobs.filter((j) => j.recordedStatus === 'queued' || j.recordedStatus === 'running');
   const pids = active.map((j) => j.display.pid).filter((p): p is number => typeof p === 'number');
   const infos = pids.length ? await table.inspect(pids) : new Map<number, ProcInfo>();
+  const recordless = jobs.filter(isRecordless);
+  const listed = recordless.some((j) => !goneRunners.has(runnerKey(j))) ? await listProcesses(table) : undefined;
   const out = new Map<Job, JobCheck>();
   for (const j of jobs) {
     const pid = j.display.pid;
     const verification =
       j.recordedStatus === 'queued' || j.recordedStatus === 'running'
         ? verifyJobProcess(j, typeof pid === 'number' ? infos.get(pid) : undefined, now)
-        : undefined;
+        : isRecordless(j)
+          ? await findRunner(j, listed, now)
+          : undefined;
     out.set(j, { verification, status: deriveStatus(j, verification, settings, now) });
   }
   return out;
+}
+
+/**
+ * Seen only as a log (its record never read, its index entry gone): no pid names its process. It
+ * can still be told gone: a task's worker names its job (`task-worker --job-id <id>`), and the
+ * process that creates a job (`task`, `review`, `adversarial-review`) or runs it in the foreground is
+ * one of those subcommands. With none of them running, nothing runs the job.
+ */
+export function isRecordless(j: Job): boolean {
+  return !j.recordedStatus && !j.record && !j.index && typeof j.display.pid !== 'number';
+}
+
+/** Jobs found with no process that could run them: a job's runner never comes back (bounded). */
+const goneRunners = new Set<string>();
+const runnerKey = (j: Job) => `${j.stateDir}\u0000${j.id}`;
+
+async function listProcesses(table: ProcessTable): Promise<ProcInfo[] | undefined> {
+  try {
+    const all = await table.list();
+    return all.length ? all : undefined; // an empty table is a table that could not be read
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a companion process can be doing a job's work, or still be creating it: its task-worker
+ * (named by id), or a process of a subcommand that creates such jobs (`task`, `review`,
+ * `adversarial-review`) working in the job's workspace (its `--cwd`, else its working dir, inside
+ * the workspace whose state dir this is). Doubt counts as "can".
+ */
+async function couldRun(p: ProcInfo, j: Job): Promise<boolean> {
+  const argv = p.argv;
+  if (p.state === 'gone' || p.state === 'zombie') return false;
+  if (!argv || !isPluginScriptPath(argv[1], 'codex-companion.mjs')) return false;
+  const sub = argv[2];
+  if (sub === 'task-worker') {
+    const named = singleOption(argv.slice(3), '--job-id');
+    return named === j.id || named === null;
+  }
+  const kinds = j.id.startsWith('review-')
+    ? ['review', 'adversarial-review']
+    : j.id.startsWith('task-')
+      ? ['task']
+      : ['task', 'review', 'adversarial-review'];
+  if (!kinds.includes(sub)) return false;
+  const opt = singleOption(argv.slice(3), '--cwd');
+  const where = opt ? (path.isAbsolute(opt) ? opt : p.cwd && path.resolve(p.cwd, opt)) : p.cwd;
+  if (!where || opt === null) return true;
+  return worksIn(where.replace(/ \(deleted\)$/, ''), path.basename(j.stateDir));
+}
+
+/** Whether `dir` or a dir above it is the workspace whose state dir is named `name` (`<slug>-<hash>`). */
+async function worksIn(dir: string, name: string): Promise<boolean> {
+  for (let d = dir, i = 0; i < 64; d = path.dirname(d), i++) {
+    if (name.startsWith(`${slugOf(d)}-`) && (await stateDirName(d)) === name) return true;
+    if (path.dirname(d) === d) return false;
+  }
+  return true;
+}
+
+export async function findRunner(j: Job, procs: readonly ProcInfo[] | undefined, now: number): Promise<Verification> {
+  const base = { checkedAtMs: now };
+  const k = runnerKey(j);
+  const gone: Verification = {
+    ...base,
+    outcome: 'gone',
+    detail: `No record of it was read, and no companion process can be running it (no task-worker for ${j.id}, no ${j.id.startsWith('review-') ? 'review' : 'task'} in its workspace).`,
+  };
+  if (goneRunners.has(k)) return gone;
+  if (!procs)
+    return {
+      ...base,
+      outcome: 'unsupported',
+      detail: 'No record of it was read, and the process list could not be read.',
+    };
+  for (const p of procs)
+    if (await couldRun(p, j))
+      return {
+        ...base,
+        outcome: 'unsupported',
+        detail: `No record of it was read; pid ${p.pid} (\`codex-companion.mjs ${p.argv?.[2] ?? ''}\`) may be running it.`,
+      };
+  if (goneRunners.size > 1000) goneRunners.clear();
+  goneRunners.add(k);
+  return gone;
 }
 
 /** checkJobs, written into the jobs (the model's in-place form). */

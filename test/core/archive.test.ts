@@ -182,6 +182,32 @@ describe('the job archive', () => {
     assert.equal(del.by, 'deleted-while-running');
   });
 
+  test('deleted and re-created before anything saw it: a first log without its beginning gives `recreated`', async () => {
+    // Race 2 on a queued job, between two looks: its record and log deleted, then the worker's
+    // next writes bring both back; its index entry stays lost. Only the log's first line tells.
+    const id = 'task-mwu2a031-unseen';
+    const ok = 'task-mwu2a032-whole2';
+    const t = new Date().toISOString();
+    await writeJob(sb.stateDir, record(id, { status: 'completed' }), `[${t}] Turn started.\n[${t}] Turn completed.\n`);
+    await writeJob(
+      sb.stateDir,
+      record(ok, { status: 'completed' }),
+      `[${t}] Starting Codex Task.\n[${t}] Turn started.\n`,
+    );
+    await writeIndex(sb.stateDir, [record(ok, { status: 'completed' })]);
+    model = modelFor(sb, {}, createProcessTable(), archive);
+    await model.refresh();
+    await model.settled();
+    const j = job(id)!;
+    assert.ok(j.flags.includes('unindexed') && j.flags.includes('recreated'), `flags ${j.flags.join(',')}`);
+    assert.ok(
+      (j.history ?? []).some((h) => h.what === 'log-recreated'),
+      (j.history ?? []).map((h) => h.what).join(),
+    );
+    assert.match(archive.get(sb.stateDir, id)!.logNote ?? '', /beginning was never seen/);
+    assert.deepEqual(job(ok)!.flags, [], 'a log that starts as the companion starts one says nothing');
+  });
+
   test('a job that came and went between two looks is archived from the log opened on its creation', async () => {
     const id = 'task-mwu2a004-blink4';
     const jobsDir = path.join(sb.stateDir, 'jobs');
@@ -198,6 +224,23 @@ describe('the job archive', () => {
     assert.equal(e?.goneHow, 'deleted-by-concurrent-writer');
     assert.equal(e?.record?.id, id, 'its record, read along with the log');
     assert.equal(await fs.readFile(archive.entryPaths(sb.stateDir, id).log, 'utf8'), 'first words\nlast words\n');
+  });
+
+  test('a job that came and went between two looks, its log never opened, is archived from its record', async () => {
+    const id = 'task-mwu2a005-blink5';
+    const jobsDir = path.join(sb.stateDir, 'jobs');
+    await writeJob(sb.stateDir, record(id, { status: 'queued', completedAt: undefined }), '');
+    // What the record's creation event does; its log was gone before anything opened it.
+    await archive.catchRecord(sb.stateDir, id);
+    fsSync.rmSync(path.join(jobsDir, `${id}.json`));
+    await archive.observe(sb.stateDir, [], 0);
+    const e = archive.get(sb.stateDir, id);
+    assert.equal(e?.goneHow, 'deleted-by-concurrent-writer');
+    assert.equal(e?.record?.status, 'queued');
+    assert.deepEqual(
+      e?.history.map((h) => h.what),
+      ['created', 'deleted'],
+    );
   });
 
   test('a log opened by the log catcher is taken over; one for a bad id or a life already held is closed', async () => {

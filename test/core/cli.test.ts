@@ -9,7 +9,7 @@ import * as path from 'path';
 import { writeScenario, SCENARIO_IDS } from '../fixtures/scenario';
 import { ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
 import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
-import { sandbox, type Sandbox } from './helpers';
+import { record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 const BIN = process.env.CODEX_JOBS_TEST_BIN ?? path.join(repo, 'dist', 'cli.js');
@@ -45,7 +45,7 @@ function normalize(text: string, sb: Sandbox, pids: Record<string, number>): unk
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<TIME>')
     .replace(/started \d\d:\d\d:\d\d/g, 'started <CLOCK>');
   return JSON.parse(t, (k, v) =>
-    k === 'ageMs' || k === 'rssBytes' || k === 'logBytes' ? (v === null ? null : '<N>') : v,
+    k === 'ageMs' || k === 'rssBytes' || k === 'logBytes' || k === 'atMs' ? (v === null ? null : '<N>') : v,
   );
 }
 
@@ -90,6 +90,45 @@ describe('codex-jobs CLI', () => {
     assert.ok(!r.stdout.includes('"id": "../escape"'), 'and never used as a job');
     json.jobs.sort((a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id));
     await golden('status-scenario', normalize(JSON.stringify(json), sb, pids));
+  });
+
+  test('the first status on a workspace shows each job with its story; a job known only by its log is told from it', async () => {
+    const own = await sandbox('first-look');
+    try {
+      const archive = path.join(own.tmp, 'archive');
+      const t = new Date().toISOString();
+      const done = 'task-mwu9c001-first1';
+      await writeJob(own.stateDir, record(done), `[${t}] Starting Codex Task.\n`);
+      await writeIndex(own.stateDir, [record(done)]);
+      // Seen only as logs (their record and entry deleted before anything read them), their worker gone.
+      const dead = 'task-mwu9c002-orphan';
+      const ended = 'task-mwu9c003-ended3';
+      const jobs = path.join(own.stateDir, 'jobs');
+      await fs.writeFile(
+        path.join(jobs, `${dead}.log`),
+        `[${t}] Starting Codex Task.\n[${t}] Queued for background execution.\n`,
+      );
+      await fs.writeFile(
+        path.join(jobs, `${ended}.log`),
+        `[${t}] Starting Codex Task.\n[${t}] Turn started.\n[${t}] Turn completed.\n\n[${t}] Final output\nDone.\n`,
+      );
+      for (const look of ['first', 'second']) {
+        const r = await cli(['status', '--json', '--state-root', own.root, own.workspace], {
+          CODEX_JOBS_ARCHIVE_DIR: archive,
+        });
+        assert.equal(r.code, 0, r.stderr);
+        const byId = Object.fromEntries(
+          (JSON.parse(r.stdout).jobs as { id: string }[]).map((j) => [j.id, j as Record<string, unknown>]),
+        );
+        const story = (id: string) => (byId[id].history as { what: string; status?: string }[]).map((h) => h.what);
+        assert.deepEqual(story(done).slice(0, 2), ['created', 'status'], `${look} look: ${story(done).join()}`);
+        assert.equal(byId[dead].status, 'stale', `${look} look: ${JSON.stringify(byId[dead].verification)}`);
+        assert.equal(byId[ended].status, 'completed', look);
+        assert.ok((byId[ended].flags as string[]).includes('inferred-from-log'), look);
+      }
+    } finally {
+      await own.cleanup();
+    }
   });
 
   test('status --all covers every workspace under the roots', async () => {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { inferEnd } from '../../src/core/logInference';
+import { beginningLost, inferEnd } from '../../src/core/logInference';
 
 const LOGS = path.resolve(__dirname, '../../../test/fixtures/companion-logs');
 const log = (name: string) => readFileSync(path.join(LOGS, `${name}.log`), 'utf8');
@@ -54,5 +54,25 @@ describe('log-tail inference', () => {
       undefined,
       'no final block',
     );
+  });
+
+  test("a log without the companion's first line lost its beginning (deleted and re-created); other shapes say nothing", () => {
+    const names = ['task.ok', 'task.cancel', 'review.ok', 'review.cancel-nonleader', 'adversarial-review.ok'];
+    for (const name of names) {
+      const full = log(name);
+      assert.equal(beginningLost(full), false, `${name} whole`);
+      const lines = full.split('\n');
+      // The worker's next append re-creates the file with only what follows.
+      // The last write: the blank line before the last block, or the last line.
+      const blank = lines.map((l, i) => (l === '' && /^\[[^\]]+\] /.test(lines[i + 1] ?? '') ? i : -1));
+      const lastWrite = Math.max(...blank) >= 0 ? Math.max(...blank) : lines.length - 2;
+      for (const from of [1, 3, lastWrite])
+        assert.equal(beginningLost(lines.slice(from).join('\n')), true, `${name} from line ${from}`);
+    }
+    // Re-created by the final block's append, which starts with the blank line before the block.
+    assert.equal(beginningLost(`\n[${new Date().toISOString()}] Final output\nDone.\n`), true);
+    const t = '[2026-12-01T07:38:36.890Z]';
+    for (const other of ['', 'line one\n', `${t} Turn start`, `${t} step 0: made by hand\n`, '\nplain\n', '\n'])
+      assert.equal(beginningLost(other), false, JSON.stringify(other));
   });
 });

@@ -111,12 +111,22 @@ describe('repairs', () => {
     const gone = job(id);
     assert.ok(gone.flags.includes('deleted-by-concurrent-writer'), gone.flags.join(' '));
     assert.ok((await restoreRecord(gone, { table, archive })).ok);
+    const restored = () => (archive.get(sb.stateDir, id)?.history ?? []).filter((h) => h.what === 'restored').length;
+    assert.equal(restored(), 1, 'the record written back is in its story');
     await model.refresh();
     assert.ok(job(id).flags.includes('unindexed'), job(id).flags.join(' '));
     assert.ok((await restoreToIndex(job(id), { table, archive })).ok);
+    assert.equal(restored(), 2, 'and so is its index entry');
+    await model.settled();
     await model.refresh();
     assert.deepEqual(job(id).flags, []);
     assert.equal(job(id).display.rendered, 'the review\n');
+    const story = (job(id).history ?? []).map((h) => h.what);
+    assert.deepEqual(
+      story.filter((w) => w === 'deleted' || w === 'restored'),
+      ['deleted', 'restored', 'restored'],
+      story.join(' '),
+    );
   });
 
   test('an unsafe job id is refused before any path is made from it', async () => {

@@ -2,7 +2,11 @@ import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'child_process';
 import { createProcessTable, parseProcStat, parsePsLine } from '../../src/core/processes';
-import { matchCompanionCommand, verifyJobs } from '../../src/core/verify';
+import { checkJobs, matchCompanionCommand, verifyJobs } from '../../src/core/verify';
+import { stateDirName } from '../../src/core/discovery';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import type { Job, JobFields, RecordedStatus } from '../../src/core/types';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
 
@@ -205,5 +209,64 @@ describe('identity of job processes', () => {
     assert.equal((await verified(none)).status, 'unknown');
     for (const s of ['completed', 'failed', 'cancelled'] as const)
       assert.equal((await verified(job('task-t-000001', s, null))).status, s);
+  });
+});
+
+describe('a job seen only as its log (no record, no index entry, no pid)', () => {
+  const logOnly = (id: string, stateDir: string): Job => {
+    const j = job(id, 'running', null);
+    return {
+      ...j,
+      stateDir,
+      record: undefined,
+      recordedStatus: undefined,
+      display: { id, raw: {} },
+      flags: ['log-only'],
+    };
+  };
+  const env = { ...process.env, CLAUDE_PLUGIN_DATA: '', FAKE_COMPANION_TRACK: '', FAKE_COMPANION_MODE: 'run' };
+
+  test('its task-worker alive: unknown, naming the process; gone: stale, said plainly', async () => {
+    const id = 'task-mwu9r001-solo01';
+    const j = logOnly(id, '/nowhere/ws-0123456789abcdef');
+    const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', '/tmp', '--job-id', id], {
+      waitReady: true,
+      env,
+    });
+    const [alive] = (await checkJobs([j], table, { stalledAfterMs: 600_000 })).values();
+    assert.equal(alive.status, 'unknown');
+    assert.match(alive.verification!.detail, new RegExp(`pid ${pid}`));
+    await procs.stop(pid);
+    const [dead] = (await checkJobs([j], table, { stalledAfterMs: 600_000 })).values();
+    assert.equal(dead.status, 'stale', dead.verification?.detail);
+    assert.equal(dead.verification?.outcome, 'gone');
+    assert.match(dead.verification!.detail, /no companion process can be running it/);
+  });
+
+  test("a foreground review in its workspace may be running it; one in another workspace or another job's worker is not", async () => {
+    const ws = await fs.mkdtemp(path.join(os.tmpdir(), 'cj-runner-'));
+    try {
+      const j = logOnly('review-mwu9r002-solo02', path.join('/state', await stateDirName(ws)));
+      const other = await procs.start(
+        process.execPath,
+        [FAKE_COMPANION, 'task-worker', '--cwd', ws, '--job-id', 'task-mwu9r003-other3'],
+        { waitReady: true, env },
+      );
+      const elsewhere = await procs.start(process.execPath, [FAKE_COMPANION, 'review', '--cwd', os.tmpdir()], {
+        waitReady: true,
+        env,
+      });
+      const mine = await procs.start(process.execPath, [FAKE_COMPANION, 'review'], { waitReady: true, env, cwd: ws });
+      const [alive] = (await checkJobs([j], table, { stalledAfterMs: 600_000 })).values();
+      assert.equal(alive.status, 'unknown');
+      assert.match(alive.verification!.detail, new RegExp(`pid ${mine}\\b`));
+      await procs.stop(mine);
+      const [dead] = (await checkJobs([j], table, { stalledAfterMs: 600_000 })).values();
+      assert.equal(dead.status, 'stale', dead.verification?.detail);
+      await procs.stop(other);
+      await procs.stop(elsewhere);
+    } finally {
+      await fs.rm(ws, { recursive: true, force: true });
+    }
   });
 });
