@@ -290,7 +290,9 @@ describe('the job archive', () => {
     await waitFor(
       model,
       () => job(id)?.status === 'running' && archive.get(sb.stateDir, id)?.lastLive === true,
-      'the running job archived',
+      () =>
+        `the running job archived (seen: ${job(id)?.status} ${job(id)?.verification?.outcome ?? ''}: ` +
+        `${job(id)?.verification?.detail ?? ''}; archived ${JSON.stringify(archive.get(sb.stateDir, id) ?? null)?.slice(0, 300)})`,
     );
     assert.equal(live.watcher.catching, true, 'a job runs: new logs are caught on a thread of their own');
     await live.stop();

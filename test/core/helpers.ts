@@ -50,7 +50,8 @@ export function modelFor(
 export function waitFor(
   model: JobsModel,
   ok: () => boolean,
-  what: string,
+  /** What is awaited; a function is asked at the timeout, so it can say what was seen instead. */
+  what: string | (() => string),
   ms = 30_000,
 ): Promise<ModelChange | undefined> {
   if (ok()) return Promise.resolve(undefined);
@@ -64,7 +65,7 @@ export function waitFor(
     const timer = setTimeout(() => {
       clearInterval(poll);
       sub.dispose();
-      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+      reject(new Error(`timed out after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}`));
     }, ms);
     const poll = setInterval(() => ok() && done(undefined), 50);
     const sub = model.onDidChange((e) => ok() && done(e));
