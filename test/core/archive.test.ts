@@ -278,12 +278,15 @@ describe('the job archive', () => {
 
   test('the final output a worker writes after its record says completed is kept when the log is deleted at once', async () => {
     const id = 'task-mwu2a006-final6';
+    // Created before its worker started, as the companion does (a worker older than its job holds a
+    // reused pid; on a loaded machine a node takes seconds to say it is ready).
+    const createdAt = new Date().toISOString();
     const pid = await procs.start(
       process.execPath,
       [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
       { waitReady: true },
     );
-    const running = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined });
+    const running = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined, createdAt });
     await writeJob(sb.stateDir, running, 'step 1\n');
     await writeIndex(sb.stateDir, [running]);
     await start();
@@ -299,7 +302,7 @@ describe('the job archive', () => {
     assert.equal(live.watcher.catching, false, 'watching stopped: no catcher thread');
     await live.start();
     // Completed, with one more line: the archive copies it seeing the job finished.
-    const done = record(id, { status: 'completed', phase: 'done', pid: null });
+    const done = record(id, { status: 'completed', phase: 'done', pid: null, createdAt });
     await writeJob(sb.stateDir, done, 'step 1\nstep 2\n');
     await writeIndex(sb.stateDir, [done]);
     await waitFor(
@@ -333,12 +336,13 @@ describe('the job archive', () => {
 
   test('the catcher thread is let go once nothing has run for a while, and comes back with the next log', async () => {
     const id = 'task-mwu2a010-rel010';
+    const createdAt = new Date().toISOString(); // before its worker started (see above)
     const pid = await procs.start(
       process.execPath,
       [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
       { waitReady: true },
     );
-    const running = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined });
+    const running = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined, createdAt });
     await writeJob(sb.stateDir, running);
     await writeIndex(sb.stateDir, [running]);
     await start({ catcherIdleMs: 2000 });

@@ -312,6 +312,8 @@ suite('Review gate, errors and findings', function () {
   test('a failure Codex Jobs recognises: its notification names the kind and offers the remedy first', async () => {
     const procs = new ProcessGroup();
     const id = 'task-feat07-gggggg';
+    // Created before its worker started, as the companion does (a worker older than its job holds a reused pid).
+    const created = new Date().toISOString();
     try {
       const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--cwd', ws, '--job-id', id], {
         waitReady: true,
@@ -327,7 +329,7 @@ suite('Review gate, errors and findings', function () {
         status: 'running',
         phase: 'running',
         pid,
-        createdAt: now,
+        createdAt: created,
         startedAt: now,
         updatedAt: now,
       };
