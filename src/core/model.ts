@@ -232,7 +232,21 @@ export class JobsModel {
     this.state = next;
     const jobs = next.flatMap((f) => f.jobs).length;
     this.logger.debug(`refreshed ${next.length} folder(s), ${jobs} job(s) in ${this.now() - started} ms`);
-    this.changed.fire({ full: true, folders: next.map((f) => f.folder), diffs: diffFolders(before, next) });
+    // A job that moved between looks is a transition here too: a Refresh that reads a failure first
+    // must not swallow its notification.
+    const was = new Map(before.flatMap((f) => f.jobs).map((j) => [jobKey(j), j]));
+    const transitions = next
+      .flatMap((f) => f.jobs)
+      .flatMap((j) => {
+        const old = was.get(jobKey(j));
+        return old && old.status !== j.status ? [{ job: j, from: old.status, to: j.status }] : [];
+      });
+    this.changed.fire({
+      full: true,
+      folders: next.map((f) => f.folder),
+      transitions,
+      diffs: diffFolders(before, next),
+    });
   }
 
   /**

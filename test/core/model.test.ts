@@ -97,4 +97,23 @@ describe('model over a scenario state dir', () => {
     assert.equal(model.findJob(sb.stateDir, SCENARIO_IDS.running)?.status, 'stale');
     assert.deepEqual(changes, [`${SCENARIO_IDS.running}:running->stale`]);
   });
+
+  test('a Refresh that reads a failure first still reports its transition (its notification is not lost)', async () => {
+    const id = SCENARIO_IDS.queued;
+    assert.equal(model.findJob(sb.stateDir, id)?.status, 'queued');
+    const recordFile = path.join(sb.stateDir, 'jobs', `${id}.json`);
+    const rec = JSON.parse(await fs.readFile(recordFile, 'utf8')) as Record<string, unknown>;
+    const failed = { status: 'failed', phase: 'failed', pid: null, completedAt: new Date().toISOString() };
+    await fs.writeFile(recordFile, JSON.stringify({ ...rec, ...failed, errorMessage: 'Not logged in.' }));
+    const statePath = path.join(sb.stateDir, 'state.json');
+    const state = JSON.parse(await fs.readFile(statePath, 'utf8')) as { jobs: Record<string, unknown>[] };
+    state.jobs = state.jobs.map((e) => (e.id === id ? { ...e, ...failed } : e));
+    await fs.writeFile(statePath, JSON.stringify(state));
+    const changes: string[] = [];
+    const sub = model.onDidChange((e) => e.transitions?.forEach((t) => changes.push(`${t.job.id}:${t.from}->${t.to}`)));
+    await model.refresh();
+    sub.dispose();
+    assert.equal(model.findJob(sb.stateDir, id)?.status, 'failed');
+    assert.deepEqual(changes, [`${id}:queued->failed`]);
+  });
 });
