@@ -77,6 +77,8 @@ const CREATED_SLACK_MS = 2_000;
 const AFTER_EXIT_GRACE_MS = 2_000;
 /** A queued task whose worker is gone this long will not start. */
 const DEAD_WORKER_GRACE_MS = 1_000;
+/** How long a queued task's worker must be seen alive before it counts as started (see the loop). */
+const QUEUED_ALIVE_GRACE_MS = 5_000;
 const OUTPUT_LIMIT = 64 * 1024;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -179,6 +181,8 @@ interface Registration {
   why: string;
   /** The worker of a queued task is gone: it will never start. */
   workerGone?: boolean;
+  /** The worker of a queued task is verified alive: it runs, though its files may say queued a while. */
+  workerAlive?: number;
   status?: string;
 }
 
@@ -215,6 +219,7 @@ async function checkRegistered(
       done: false,
       status,
       workerGone: gone,
+      workerAlive: v.outcome === 'verified' ? pid : undefined,
       why: `job ${id} is queued; ${gone ? v.detail : 'waiting for its worker to record itself running'}`,
     };
   }
@@ -394,6 +399,7 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
       let id: string | undefined;
       let why = 'waiting for the companion to write the job';
       let workerGoneSince: number | undefined;
+      let workerAliveSince: number | undefined;
       const done = (r: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir' | 'waitedMs'>) => ({
         ...r,
         waitedMs: Date.now() - spawnedAt,
@@ -419,6 +425,18 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
               });
             }
             workerGoneSince = r.workerGone ? (workerGoneSince ?? Date.now()) : undefined;
+            // The companion's queued write can land after its worker's running one (in place, no lock),
+            // and the files then say queued until the worker writes again. Its worker verified alive
+            // that long has made its first write: the job runs.
+            workerAliveSince = r.workerAlive !== undefined ? (workerAliveSince ?? Date.now()) : undefined;
+            if (workerAliveSince !== undefined && Date.now() - workerAliveSince > QUEUED_ALIVE_GRACE_MS) {
+              return done({
+                ok: true,
+                jobId: id,
+                pid: r.workerAlive,
+                message: `Started ${req.kind} ${id} (pid ${r.workerAlive}): its worker runs, though its files still say queued (the companion's own queued write landed after the worker's).`,
+              });
+            }
             if (workerGoneSince !== undefined && Date.now() - workerGoneSince > DEAD_WORKER_GRACE_MS) {
               return done({
                 ok: false,

@@ -211,6 +211,27 @@ describe('launching jobs', () => {
     }
   });
 
+  test('a task whose files still say queued while its verified worker runs is started, said plainly', async () => {
+    // The companion's queued write lands after its worker's running one: the files say queued until
+    // the worker writes again, which an idle worker never does. Before, the launch timed out.
+    const sb = await sandbox();
+    const r = await launchJob({
+      companion: FAKE_COMPANION,
+      node: process.execPath,
+      workspaceFolder: sb.workspace,
+      kind: 'task',
+      prompt: 'requeued',
+      pluginData: sb.pluginData,
+      env: { ...sb.env, FAKE_COMPANION_REQUEUE_AFTER_MS: '1500' },
+      registerTimeoutMs: 60_000,
+    });
+    assert.equal(r.ok, true, r.message);
+    assert.match(r.message, /its worker runs, though its files still say queued/);
+    const info = (await table.inspect([r.pid!])).get(r.pid!)!;
+    assert.equal(info.state, 'alive');
+    assert.deepEqual(info.argv!.slice(1, 3), [FAKE_COMPANION, 'task-worker']);
+  });
+
   test('a review runs detached in the foreground of its companion; its pid is the job pid', async () => {
     const sb = await sandbox();
     const r = await launchJob({
