@@ -7,9 +7,12 @@
 // - a 2 GiB sparse log: what the CLI and the extension copy of it;
 // - `status --all` over 1,000 state dirs with at most 256 open files: every job, no failed read.
 // Options: --companion <path> (or CODEX_COMPANION) also times the companion's `status --json --all`
-// on the same dir; --quick (100 MB of logs, 200 state dirs); --cpu-seconds N (default 20).
+// on the same dir; --quick (100 MB of logs, 200 state dirs); --cpu-seconds N (default 20); --only
+// cli|ext|sparse|many; --reuse-archive (the extension phase starts from the archive a run left);
+// --cpu-prof <file> (a CPU profile of the append phase).
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
+import * as inspector from 'inspector';
 import * as os from 'os';
 import * as path from 'path';
 import { JobArchive } from '../src/core/archive';
@@ -166,7 +169,8 @@ async function cliBench(ws: GeneratedWorkspace, logMB: number): Promise<void> {
 
 async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise<void> {
   const archiveDir = path.join(base, 'cost-archive-ext');
-  await fs.rm(archiveDir, { recursive: true, force: true });
+  // --reuse-archive: start from the archive an earlier run left (the first copy is then quick).
+  if (!args.includes('--reuse-archive')) await fs.rm(archiveDir, { recursive: true, force: true });
   const archive = new JobArchive(archiveDir);
   const model = new JobsModel({
     archive,
@@ -211,13 +215,17 @@ async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise
   const copied0 = archive.bytesCopied;
   const written0 = archive.entriesWritten;
   const log = path.join(ws.stateDir, 'jobs', `${appendTo}.log`);
+  const profile = opt('--cpu-prof');
+  const session = profile ? await startProfile() : undefined;
   const w0 = now();
   const cpu0 = process.cpuUsage();
   for (let s = 0; s < cpuSeconds; s++) {
-    await fs.appendFile(log, `[${new Date().toISOString()}] Running command: one more line ${s}\n`);
+    if (!process.env.X_NOAPPEND)
+      await fs.appendFile(log, `[${new Date().toISOString()}] Running command: one more line ${s}\n`);
     await new Promise((r) => setTimeout(r, 1000));
   }
   const cpu = process.cpuUsage(cpu0);
+  if (session && profile) await stopProfile(session, profile);
   const wall = now() - w0;
   const share = (cpu.user + cpu.system) / 1000 / wall;
   row(
@@ -229,6 +237,26 @@ async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise
   await live.dispose();
   model.dispose();
   await archive.dispose();
+}
+
+/** `--cpu-prof <file>`: a CPU profile of the append phase only (open it in DevTools). */
+async function startProfile(): Promise<inspector.Session> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (m: string, p?: object) =>
+    new Promise<void>((res, rej) => session.post(m, p ?? {}, (err) => (err ? rej(err) : res())));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 250 });
+  await post('Profiler.start');
+  return session;
+}
+
+async function stopProfile(session: inspector.Session, file: string): Promise<void> {
+  const profile = await new Promise<unknown>((res, rej) =>
+    session.post('Profiler.stop', (err, r) => (err ? rej(err) : res(r.profile))),
+  );
+  await fs.writeFile(file, JSON.stringify(profile));
+  session.disconnect();
 }
 
 async function sparseBench(): Promise<void> {

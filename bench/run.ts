@@ -1,6 +1,7 @@
 // `npm run bench`: prints a table of figures and the targets they are held to.
 // Options: --companion <path to codex-companion.mjs> (or CODEX_COMPANION) to time the companion's own
-// `status --json --all` on the same state dir; --quick for a smaller, faster run; --idle-seconds N.
+// `status --json --all` on the same state dir; --quick for a smaller, faster run; --idle-seconds N;
+// --only <phase> (companion, latency, pid, idle, bundle).
 import { createHook } from 'async_hooks';
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
@@ -314,12 +315,15 @@ async function bundleBench(): Promise<void> {
 
 async function main(): Promise<void> {
   await fs.mkdir(base, { recursive: true });
+  // --only latency (or companion, pid, idle, bundle): that phase alone, after the snapshot it needs.
+  const only = opt('--only');
+  const run = (phase: string) => !only || only === phase;
   const { snapshotMs, ws } = await snapshotBench();
-  await companionBench(ws, snapshotMs);
-  await latencyBench(ws);
-  await pidBench();
-  await idleAndMemoryBench();
-  await bundleBench();
+  if (run('companion')) await companionBench(ws, snapshotMs);
+  if (run('latency')) await latencyBench(ws);
+  if (run('pid')) await pidBench();
+  if (run('idle')) await idleAndMemoryBench();
+  if (run('bundle')) await bundleBench();
   const w = [0, 1, 2, 3].map((i) =>
     Math.max(...rows.map((r) => r[i].length), ['measure', 'figure', 'target', ''][i].length),
   );

@@ -301,8 +301,14 @@ export class StateWatcher {
   private settleTimer: NodeJS.Timeout | undefined;
 
   private scheduleSettle(batch: ChangeBatch): void {
+    // Log lines come from the native watch, which drops no event: only chokidar's files (and, when
+    // polling, every file) need the second look. A log line then costs one read, not two.
+    const dirs = [...batch.dirs].filter(
+      ([, c]) => this.opts.usePolling || c.index || c.broker || c.rescan || !c.records || c.records.size > 0,
+    );
+    if (dirs.length === 0) return;
     if (!this.settleBatch) this.settleBatch = { dirs: new Map(), layout: false, settle: true };
-    for (const [dir, c] of batch.dirs) {
+    for (const [dir, c] of dirs) {
       const e = entry(this.settleBatch, dir);
       e.index ||= c.index;
       e.broker ||= c.broker;
