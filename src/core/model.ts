@@ -656,7 +656,15 @@ export class JobsModel {
       const r = await readStateFile(file);
       drop(file);
       warnings = [...warnings, ...r.warnings];
-      index = r.value;
+      // An entry that reads as before is the same entry: its job is not verified again for it.
+      const was = new Map((index?.entries ?? []).map((e) => [e.id, e]));
+      index = r.value && {
+        ...r.value,
+        entries: r.value.entries.map((e) => {
+          const old = was.get(e.id);
+          return old && JSON.stringify(old.raw) === JSON.stringify(e.raw) ? old : e;
+        }),
+      };
       config = r.value?.config;
       // Ids only the index knew may now have records or logs we never read.
       for (const e of r.value?.entries ?? []) if (!records.has(e.id)) change.jobs.add(e.id);

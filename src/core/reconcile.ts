@@ -112,5 +112,7 @@ export function reconcile(input: ReconcileInput): Job[] {
       earliestKnownMs: earliest(index, record),
     });
   }
-  return jobs.sort((a, b) => sideTime(b.display, b.recordMtimeMs) - sideTime(a.display, a.recordMtimeMs));
+  // Each job's time worked out once, not once per comparison.
+  const keyed = jobs.map((j) => ({ j, t: sideTime(j.display, j.recordMtimeMs) }));
+  return keyed.sort((a, b) => b.t - a.t).map((k) => k.j);
 }
