@@ -633,9 +633,6 @@ export class JobsModel {
   private async reloadPartly(snap: StateDirSnapshot, change: StateDirChange): Promise<StateDirSnapshot> {
     const dir = snap.stateDir;
     const raw = this.rawOf.get(snap);
-    /** Logs that grew (or shrank) in place, of jobs whose other files did not move: the jobs as reconciled stay. */
-    const grown = new Map<string, LogPreview>();
-    let onlyLogs = !!raw && !change.index && !change.broker;
     const jobsDir = path.join(dir, 'jobs');
     let warnings = snap.warnings;
     const drop = (file: string) => (warnings = warnings.filter((w) => w.file !== file));
@@ -695,8 +692,6 @@ export class JobsModel {
         )
           return;
         moved = true;
-        if (logOnly && before.log && log.exists) grown.set(id, log);
-        else onlyLogs = false;
         drop(recFile);
         warnings = [...warnings, ...rec.warnings];
         if (rec.value) records.set(id, { fields: rec.value, mtimeMs: rec.mtimeMs });
@@ -706,17 +701,8 @@ export class JobsModel {
       }),
     );
     if (!moved && !change.index && !change.broker) return snap;
-    // A log line, the usual change: what reconcile would give is the jobs as before with that log.
-    let jobs: Job[] | undefined;
-    if (raw && onlyLogs) {
-      let n = 0;
-      jobs = raw.jobs.map((j) => {
-        const log = grown.get(j.id);
-        return log && j.log.exists && ++n ? { ...j, log } : j;
-      });
-      if (n !== grown.size) jobs = undefined; // not the jobs it was made from: reconcile
-    }
-    jobs ??= reconcile({ stateDir: dir, index, records, logs });
+    // Only the jobs whose files moved are made again; the rest are the ones reconciled before.
+    const jobs = reconcile({ stateDir: dir, index, records, logs, previous: raw?.jobs });
     return { ...snap, jobs, warnings, broker, config, readAtMs: this.now() };
   }
 
