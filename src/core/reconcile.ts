@@ -42,6 +42,15 @@ function sideTime(f: JobFields | undefined, mtimeMs?: number): number {
   return t;
 }
 
+const times = new WeakMap<Job, number>();
+
+/** sideTime of a job's display, once per job object (jobs are never changed once made). */
+function timeOf(j: Job): number {
+  let t = times.get(j);
+  if (t === undefined) times.set(j, (t = sideTime(j.display, j.recordMtimeMs)));
+  return t;
+}
+
 function merge(index: JobFields | undefined, record: JobFields | undefined, recordMtimeMs?: number): JobFields {
   if (!index) return record!;
   if (!record) return index;
@@ -130,7 +139,7 @@ export function reconcile(input: ReconcileInput): Job[] {
       earliestKnownMs: earliest(index, record),
     });
   }
-  // Each job's time worked out once, not once per comparison.
-  const keyed = jobs.map((j) => ({ j, t: sideTime(j.display, j.recordMtimeMs) }));
+  // Each job's time worked out once, not once per comparison (nor again for a job kept from before).
+  const keyed = jobs.map((j) => ({ j, t: timeOf(j) }));
   return keyed.sort((a, b) => b.t - a.t).map((k) => k.j);
 }

@@ -43,7 +43,8 @@ describe('live updates', () => {
     await start();
     const id = 'task-mwu1a001-abc001';
     await writeJob(sb.stateDir, record(id, { status: 'running', phase: 'starting', pid: null }));
-    await waitFor(model, () => job(id)?.display.phase === 'starting', 'the job to appear');
+    // The record and the log are two writes: a model change may show the first before the second.
+    await waitFor(model, () => job(id)?.display.phase === 'starting' && !!job(id)?.log.exists, 'the job to appear');
     assert.deepEqual(job(id)!.flags, ['unindexed']);
 
     await writeJob(sb.stateDir, record(id, { status: 'running', phase: 'editing', pid: null }), '');
