@@ -6,12 +6,17 @@
 //   one-time first copy, then one running job appending a line a second: CPU as a share of a core;
 // - a 2 GiB sparse log: what the CLI and the extension copy of it;
 // - `status --all` over 1,000 state dirs with at most 256 open files: every job, no failed read.
-// Options: --companion <path> (or CODEX_COMPANION) also times the companion's `status --json --all`
-// on the same dir; --quick (100 MB of logs, 200 state dirs); --cpu-seconds N (default 20).
+// Options: --companion <path> (or CODEX_COMPANION) also times the companion's `status --json` and
+// `status --json --all` on the same dir; --quick (100 MB of logs, 200 state dirs); --cpu-seconds N (default 20); --only
+// cli|ext|sparse|many; --reuse-archive (the extension phase starts from the archive a run left);
+// --cpu-prof <file> (a CPU profile of the append phase).
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
+import * as inspector from 'inspector';
 import * as os from 'os';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { JobArchive } from '../src/core/archive';
 import { LiveUpdates } from '../src/core/live';
 import { JobsModel } from '../src/core/model';
@@ -34,6 +39,9 @@ const base = path.join(os.tmpdir(), 'codex-jobs-bench');
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const MB = 1024 * 1024;
+v8.setFlagsFromString('--expose-gc');
+/** A full collection: what an earlier phase left for the collector is not the next phase's cost. */
+const collect = vm.runInNewContext('gc') as () => void;
 const rows: [string, string, string, string][] = [];
 const row = (what: string, figure: string, target = '', ok?: boolean) => {
   rows.push([what, figure, target, ok === undefined ? '' : ok ? 'met' : 'MISSED']);
@@ -137,36 +145,42 @@ async function cliBench(ws: GeneratedWorkspace, logMB: number): Promise<void> {
     all.push((await run(process.execPath, [CLI, 'status', '--json', '--all', '--state-root', ws.stateRoot], env)).ms);
   row('status --all --json, whole process (median of 5)', `${median(all).toFixed(0)} ms`);
   if (!companion) {
-    row(
-      'companion status --json --all, whole process',
-      'not run (pass --companion <path>; the real one is not on this machine)',
-    );
+    row('companion status --json --all, whole process', 'not run (pass --companion <path to codex-companion.mjs>)');
     return;
   }
-  const theirs: number[] = [];
-  for (let i = 0; i < 5; i++)
-    theirs.push(
-      (
-        await run(
-          process.execPath,
-          [companion, 'status', '--json', '--all'],
-          { CLAUDE_PLUGIN_DATA: ws.pluginData },
-          ws.workspace,
-        )
-      ).ms,
-    );
-  row('companion status --json --all, same dir, whole process (median of 5)', `${median(theirs).toFixed(0)} ms`);
+  // The companion's own `status --json` (its default: running jobs and the latest few) and
+  // `status --json --all` (every job of the workspace), as whole processes on the same dir.
+  const companionRun = async (extra: string[]) => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++)
+      times.push(
+        (
+          await run(
+            process.execPath,
+            [companion, 'status', '--json', ...extra],
+            { CLAUDE_PLUGIN_DATA: ws.pluginData },
+            ws.workspace,
+          )
+        ).ms,
+      );
+    return median(times);
+  };
+  const theirs = await companionRun([]);
+  const theirsAll = await companionRun(['--all']);
+  row('companion status --json, same dir, whole process (median of 5)', `${theirs.toFixed(0)} ms`);
+  row('companion status --json --all, same dir, whole process (median of 5)', `${theirsAll.toFixed(0)} ms`);
   row(
-    '  ratio companion / codex-jobs (default path, --all)',
-    `${(median(theirs) / median(times)).toFixed(2)}x / ${(median(theirs) / median(all)).toFixed(2)}x`,
+    '  companion / codex-jobs: status (default path) vs its status; --all vs its --all',
+    `${(theirs / median(times)).toFixed(2)}x; ${(theirsAll / median(all)).toFixed(2)}x`,
     '> 1x both',
-    median(theirs) > median(times) && median(theirs) > median(all),
+    theirs > median(times) && theirsAll > median(all),
   );
 }
 
 async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise<void> {
   const archiveDir = path.join(base, 'cost-archive-ext');
-  await fs.rm(archiveDir, { recursive: true, force: true });
+  // --reuse-archive: start from the archive an earlier run left (the first copy is then quick).
+  if (!args.includes('--reuse-archive')) await fs.rm(archiveDir, { recursive: true, force: true });
   const archive = new JobArchive(archiveDir);
   const model = new JobsModel({
     archive,
@@ -194,6 +208,7 @@ async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise
     'extension model: first look, archive copy in the background (once)',
     `${(firstMs / 1000).toFixed(1)} s wall, ${((c1.user + c1.system) / 1000).toFixed(0)} ms CPU; copied ${(archive.bytesCopied / MB).toFixed(0)} MB, archive ${(archive.totalBytes / MB).toFixed(0)} MB (limit 512 MB, per-job cap 32 MB)`,
   );
+  collect();
   {
     const b0 = process.cpuUsage();
     const t = now();
@@ -211,6 +226,9 @@ async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise
   const copied0 = archive.bytesCopied;
   const written0 = archive.entriesWritten;
   const log = path.join(ws.stateDir, 'jobs', `${appendTo}.log`);
+  collect();
+  const profile = opt('--cpu-prof');
+  const session = profile ? await startProfile() : undefined;
   const w0 = now();
   const cpu0 = process.cpuUsage();
   for (let s = 0; s < cpuSeconds; s++) {
@@ -218,6 +236,7 @@ async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise
     await new Promise((r) => setTimeout(r, 1000));
   }
   const cpu = process.cpuUsage(cpu0);
+  if (session && profile) await stopProfile(session, profile);
   const wall = now() - w0;
   const share = (cpu.user + cpu.system) / 1000 / wall;
   row(
@@ -229,6 +248,26 @@ async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise
   await live.dispose();
   model.dispose();
   await archive.dispose();
+}
+
+/** `--cpu-prof <file>`: a CPU profile of the append phase only (open it in DevTools). */
+async function startProfile(): Promise<inspector.Session> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (m: string, p?: object) =>
+    new Promise<void>((res, rej) => session.post(m, p ?? {}, (err) => (err ? rej(err) : res())));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 250 });
+  await post('Profiler.start');
+  return session;
+}
+
+async function stopProfile(session: inspector.Session, file: string): Promise<void> {
+  const profile = await new Promise<unknown>((res, rej) =>
+    session.post('Profiler.stop', (err, r) => (err ? rej(err) : res(r.profile))),
+  );
+  await fs.writeFile(file, JSON.stringify(profile));
+  session.disconnect();
 }
 
 async function sparseBench(): Promise<void> {

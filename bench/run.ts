@@ -1,6 +1,7 @@
 // `npm run bench`: prints a table of figures and the targets they are held to.
 // Options: --companion <path to codex-companion.mjs> (or CODEX_COMPANION) to time the companion's own
-// `status --json --all` on the same state dir; --quick for a smaller, faster run; --idle-seconds N.
+// `status --json --all` on the same state dir; --quick for a smaller, faster run; --idle-seconds N;
+// --only <phase> (companion, latency, pid, idle, bundle).
 import { createHook } from 'async_hooks';
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
@@ -127,6 +128,9 @@ async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): 
   const stateFile = path.join(ws.stateDir, 'state.json');
   const state = JSON.parse(await fs.readFile(stateFile, 'utf8'));
   const lat: Record<string, number[]> = { record: [], log: [], index: [] };
+  // The process's CPU time from each write to the model's update: the work in a latency, which a
+  // loaded machine stretches less than the wall time (the wait for a core).
+  const cpu: Record<string, number[]> = { record: [], log: [], index: [] };
   const find = (id: string): Job | undefined => model.findJob(ws.stateDir, id);
   const until = (ok: () => boolean, what = '') =>
     new Promise<void>((resolve, reject) => {
@@ -149,28 +153,36 @@ async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): 
     const id = indexed[n % indexed.length];
     const kind = (['record', 'log', 'index'] as const)[n % 3];
     const mark = `bench-${runId}-${n}`;
+    // What is written is made first: the time runs from the write, not from preparing it.
+    const rec = kind === 'record' ? JSON.parse(await fs.readFile(path.join(jobsDir, `${id}.json`), 'utf8')) : undefined;
+    if (kind === 'index')
+      state.jobs = state.jobs.map((e: { id: string }) =>
+        e.id === id ? { ...e, phase: mark, updatedAt: new Date().toISOString() } : e,
+      );
+    const text =
+      kind === 'record'
+        ? JSON.stringify({ ...rec, phase: mark, completedAt: new Date().toISOString() })
+        : kind === 'index'
+          ? JSON.stringify(state, null, 2)
+          : `[${new Date().toISOString()}] ${mark}\n`;
+    const c = process.cpuUsage();
     const t = now();
     if (kind === 'record') {
-      const rec = JSON.parse(await fs.readFile(path.join(jobsDir, `${id}.json`), 'utf8'));
-      await fs.writeFile(
-        path.join(jobsDir, `${id}.json`),
-        JSON.stringify({ ...rec, phase: mark, completedAt: new Date().toISOString() }),
-      );
+      await fs.writeFile(path.join(jobsDir, `${id}.json`), text);
       await until(() => find(id)?.record?.phase === mark, `record ${n} ${id}`);
     } else if (kind === 'log') {
-      await fs.appendFile(path.join(jobsDir, `${id}.log`), `[${new Date().toISOString()}] ${mark}\n`);
+      await fs.appendFile(path.join(jobsDir, `${id}.log`), text);
       await until(
         () => find(id)?.log.progress.at(-1)?.text === mark,
         `log ${n} ${id} last=${find(id)?.log.progress.at(-1)?.text}`,
       );
     } else {
-      state.jobs = state.jobs.map((e: { id: string }) =>
-        e.id === id ? { ...e, phase: mark, updatedAt: new Date().toISOString() } : e,
-      );
-      await fs.writeFile(stateFile, JSON.stringify(state, null, 2));
+      await fs.writeFile(stateFile, text);
       await until(() => find(id)?.index?.phase === mark, `index ${n} ${id}`);
     }
     lat[kind].push(now() - t);
+    const used = process.cpuUsage(c);
+    cpu[kind].push((used.user + used.system) / 1000);
     // Isolated changes: longer apart than the coalescing window, so each is handled on its leading edge.
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -183,6 +195,14 @@ async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): 
     '',
     undefined,
   );
+  const allCpu = [...cpu.record, ...cpu.log, ...cpu.index];
+  row(
+    '  CPU per change, p50 / p95 (record / log / index p95)',
+    `${ms(pct(allCpu, 50))} / ${ms(pct(allCpu, 95))} (${ms(pct(cpu.record, 95))} / ${ms(pct(cpu.log, 95))} / ${ms(pct(cpu.index, 95))})`,
+    '',
+    undefined,
+  );
+  row('  load average during the writes', os.loadavg()[0].toFixed(1), '', undefined);
   await live.dispose();
   model.dispose();
 }
@@ -314,12 +334,15 @@ async function bundleBench(): Promise<void> {
 
 async function main(): Promise<void> {
   await fs.mkdir(base, { recursive: true });
+  // --only latency (or companion, pid, idle, bundle): that phase alone, after the snapshot it needs.
+  const only = opt('--only');
+  const run = (phase: string) => !only || only === phase;
   const { snapshotMs, ws } = await snapshotBench();
-  await companionBench(ws, snapshotMs);
-  await latencyBench(ws);
-  await pidBench();
-  await idleAndMemoryBench();
-  await bundleBench();
+  if (run('companion')) await companionBench(ws, snapshotMs);
+  if (run('latency')) await latencyBench(ws);
+  if (run('pid')) await pidBench();
+  if (run('idle')) await idleAndMemoryBench();
+  if (run('bundle')) await bundleBench();
   const w = [0, 1, 2, 3].map((i) =>
     Math.max(...rows.map((r) => r[i].length), ['measure', 'figure', 'target', ''][i].length),
   );

@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { Logger } from './emitter';
 import { silentLogger } from './emitter';
 import { isVerifiedLive } from './classify';
+import type { FileHandle } from 'fs/promises';
 import type { CaughtLog } from './logCatcher';
 import { fileIdOf, isSafeJobId, parseJobFields, readJobRecord } from './reader';
 import { openRegular, readAt } from './safeFs';
@@ -39,6 +40,13 @@ const INLINE_BYTES = 1024 * 1024;
 /** The background copier's step, and its pause between steps (≈ 40 MB/s at most). */
 const STEP_BYTES = 4 * 1024 * 1024;
 const STEP_PAUSE_MS = 100;
+/**
+ * In the extension, an entry whose only change is that more of its log was copied (a log line) is
+ * written at most this often, and on flush and dispose; any other change is written at once. The
+ * copied bytes are in the archive's log already: one a crash left beyond its entry's count is taken
+ * as copied by the next copy (archiveCopier), never copied twice.
+ */
+const OFFSET_WRITE_MS = 5000;
 
 export interface ArchiveOptions {
   /**
@@ -68,6 +76,9 @@ export class JobArchive {
   private backlogTimer: NodeJS.Timeout | undefined;
   private stepping = false;
   private disposed = false;
+  /** Entries whose only change is copied log bytes, waiting for their write (OFFSET_WRITE_MS). */
+  private readonly deferred = new Map<string, ArchiveEntry>();
+  private deferTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly dir: string,
@@ -100,7 +111,27 @@ export class JobArchive {
 
   /** Resolves when everything observed so far is written. */
   flush(): Promise<void> {
+    if (this.deferred.size > 0) void this.enqueue(() => this.writeDeferred());
     return this.serial;
+  }
+
+  /** Writes the entries whose write waited (see OFFSET_WRITE_MS); none removed since is written back. */
+  private async writeDeferred(): Promise<void> {
+    if (this.deferTimer) clearTimeout(this.deferTimer);
+    this.deferTimer = undefined;
+    const due = [...this.deferred];
+    this.deferred.clear();
+    for (const [k, e] of due) if (this.store.get(k) === e) await this.write(e);
+  }
+
+  private deferWrite(k: string, e: ArchiveEntry): void {
+    this.deferred.set(k, e);
+    if (this.deferTimer || this.disposed) return;
+    this.deferTimer = setTimeout(() => {
+      this.deferTimer = undefined;
+      void this.enqueue(() => this.writeDeferred());
+    }, OFFSET_WRITE_MS);
+    this.deferTimer.unref?.();
   }
 
   get(stateDir: string, id: string): ArchiveEntry | undefined {
@@ -173,6 +204,7 @@ export class JobArchive {
   }
 
   private async write(e: ArchiveEntry): Promise<void> {
+    this.deferred.delete(keyOf(e.stateDir, e.id));
     if (await this.store.write(e)) this.entriesWritten++;
   }
 
@@ -230,6 +262,8 @@ export class JobArchive {
     }
     const e: ArchiveEntry = prev ? { ...prev, history: [...prev.history] } : newEntry(stateDir, job.id, now);
     let changed = !prev;
+    /** Only more of its log was copied: in the extension, written a little later (OFFSET_WRITE_MS). */
+    let grewOnly = false;
     const logOnly = job.flags.includes('log-only');
     if (!prev && !logOnly) {
       const created = Date.parse(job.display.createdAt ?? '');
@@ -262,6 +296,7 @@ export class JobArchive {
       e.logNote = note;
     } else if (grown || other || this.held.hasGrabbed(k)) {
       // Lives grabbed since the last copy are taken over (or closed) even when nothing grew.
+      const pre = { ...e };
       const r = await this.copyLog(
         job.logPath,
         job.status,
@@ -269,8 +304,10 @@ export class JobArchive {
         now,
         force ? Infinity : INLINE_BYTES,
         justFinished(job, now),
+        job.log.exists ? job.log.fileId : undefined,
       );
-      changed = r.changed || changed;
+      if (r.changed && onlyGrew(pre, e)) grewOnly = true;
+      else changed = r.changed || changed;
       if (r.more) this.toBacklog(k, job);
     }
     if (!logOnly) {
@@ -290,7 +327,8 @@ export class JobArchive {
       if (now - since >= FINISHED_GRACE_MS) changed = (await this.release(k, e, now)) || changed;
     }
     this.store.set(k, e);
-    if (changed) await this.write(e);
+    if (changed || (grewOnly && (!this.background || force))) await this.write(e);
+    else if (grewOnly) this.deferWrite(k, e);
   }
 
   /** Nothing to copy, record or say about a job since the last look (most jobs, most looks). */
@@ -315,7 +353,11 @@ export class JobArchive {
   private async release(k: string, e: ArchiveEntry, now: number): Promise<boolean> {
     this.held.finishedSince.delete(k);
     this.backlog.delete(k);
-    return this.drainAndClose(this.held.take(k), e, now);
+    try {
+      return await this.drainAndClose(this.held.take(k), e, now);
+    } finally {
+      await this.held.closeOut(k);
+    }
   }
 
   /** Copies each life in turn to its end, then closes them all, also when a copy fails. */
@@ -329,7 +371,14 @@ export class JobArchive {
     return changed;
   }
 
-  private async drainOne(h: Held, e: ArchiveEntry, now: number, final: boolean, budget: number) {
+  private async drainOne(
+    h: Held,
+    e: ArchiveEntry,
+    now: number,
+    final: boolean,
+    budget: number,
+    out?: { fh?: FileHandle },
+  ) {
     await this.store.checkRoot();
     const first = e.logOffset === 0 && e.logBytes === 0 && e.evictedBytes === 0 && e.skippedBytes === 0;
     const r = await drainLife(h.fh, h.id, e, {
@@ -338,6 +387,7 @@ export class JobArchive {
       final,
       budget,
       now,
+      out,
     });
     this.bytesCopied += r.copied;
     if (first && r.copied > 0 && (await this.lostBeginning(e, now))) r.changed = true;
@@ -377,17 +427,23 @@ export class JobArchive {
     budget: number,
     /** Finished a moment ago: its final output may still follow, so it is held like a running job's. */
     recent = false,
+    /** The file at logPath as the caller just saw it (fileIdOf), when known. */
+    currentId?: string,
   ): Promise<{ changed: boolean; more: boolean }> {
     const k = keyOf(e.stateDir, e.id);
     // Files opened earlier, oldest life first: the one we held, then those grabbed on events since.
     const lives = this.held.take(k);
     let cur: Held | undefined;
-    try {
-      const { fh, stats } = await openRegular(logPath);
-      cur = { fh, id: fileIdOf(stats) };
-    } catch {
-      cur = undefined;
-    }
+    if (lives.length === 1 && currentId !== undefined && lives[0].id === currentId) {
+      // The one life held is the file at the path (a log line): read on from it, nothing to open.
+      cur = lives[0];
+    } else
+      try {
+        const { fh, stats } = await openRegular(logPath);
+        cur = { fh, id: fileIdOf(stats) };
+      } catch {
+        cur = undefined;
+      }
     const keep = cur ? lives.find((h) => h.id === cur.id) : undefined;
     const changed = await this.drainAndClose(
       lives.filter((h) => h !== keep),
@@ -396,14 +452,18 @@ export class JobArchive {
     );
     if (!cur) return { changed, more: false };
     const life = keep ?? cur;
-    if (keep) await cur.fh.close().catch(() => undefined);
+    if (keep && keep !== cur) await cur.fh.close().catch(() => undefined);
     // Finished: kept open only when seen running before (its final output may follow), for a while.
     const hold = !isTerminalStatus(status) || e.lastLive || recent || this.held.finishedSince.has(k);
+    // A held log's copy keeps its append handle too: a log line then opens nothing.
     try {
-      const r = await this.drainOne(life, e, now, !hold, budget);
+      const r = await this.drainOne(life, e, now, !hold, budget, hold ? this.held.outFor(k) : undefined);
       return { changed: r.changed || changed, more: r.more };
     } finally {
-      if (!(hold && this.held.hold(k, life))) await life.fh.close().catch(() => undefined);
+      if (!(hold && this.held.hold(k, life))) {
+        await life.fh.close().catch(() => undefined);
+        await this.held.closeOut(k);
+      }
     }
   }
 
@@ -559,6 +619,7 @@ export class JobArchive {
     this.backlogTimer = undefined;
     this.backlog.clear();
     await this.serial;
+    await this.writeDeferred().catch(() => undefined);
     for (const k of this.held.keys()) {
       const e = this.store.get(k);
       if (!e) await this.held.closeAll(k);
@@ -609,6 +670,19 @@ export class JobArchive {
 }
 
 export { wasActive };
+
+/** Whether a copy changed nothing of an entry but how much of its log it holds. */
+function onlyGrew(a: ArchiveEntry, b: ArchiveEntry): boolean {
+  return (
+    a.history === b.history &&
+    a.logFileId === b.logFileId &&
+    a.logNote === b.logNote &&
+    a.skippedBytes === b.skippedBytes &&
+    a.evictedBytes === b.evictedBytes &&
+    b.logOffset - a.logOffset === b.logBytes - a.logBytes &&
+    b.lifeBytes - a.lifeBytes === b.logBytes - a.logBytes
+  );
+}
 
 /** Whether a job's record says it ended less than the grace period ago. */
 function justFinished(job: Job, now: number): boolean {

@@ -18,6 +18,11 @@ export interface CopyOptions {
   /** At most this many bytes in this call (a big first copy is done in steps). */
   budget: number;
   now: number;
+  /**
+   * An append handle on target kept between copies (a held log's): used when filled, filled when
+   * empty; its owner closes it. Without it, target is opened and closed by each copy.
+   */
+  out?: { fh?: FileHandle };
 }
 
 export interface CopyOutcome {
@@ -34,9 +39,10 @@ export async function drainLife(src: FileHandle, srcId: string, e: ArchiveEntry,
     await markRecreated(e, o, 'the log was re-created');
     changed = true;
   }
-  if (e.logFileId !== srcId) changed = true;
+  const sameLife = e.logFileId === srcId;
+  if (!sameLife) changed = true;
   e.logFileId = srcId;
-  const out = await drain(src, e, o);
+  const out = await drain(src, e, o, sameLife);
   return { ...out, changed: out.changed || changed };
 }
 
@@ -52,12 +58,13 @@ export async function markRecreated(e: ArchiveEntry, o: Pick<CopyOptions, 'targe
 }
 
 /** Copies what the open file has beyond our offset (it may be deleted already: it still reads). */
-async function drain(src: FileHandle, e: ArchiveEntry, o: CopyOptions): Promise<CopyOutcome> {
+async function drain(src: FileHandle, e: ArchiveEntry, o: CopyOptions, sameLife: boolean): Promise<CopyOutcome> {
   const size = (await src.stat()).size;
   let changed = false;
   if (size < e.logOffset) {
     await markRecreated(e, o, 'the log was re-created'); // truncated in place: the same words as before
     changed = true;
+    sameLife = false;
   }
   if (size === e.logOffset) return { changed, copied: 0, more: false };
   const cap = Math.max(1024, o.maxLogBytes);
@@ -67,7 +74,31 @@ async function drain(src: FileHandle, e: ArchiveEntry, o: CopyOptions): Promise<
   const room = Math.max(0, growLimit - e.lifeBytes);
   let copied = 0;
   let budget = o.budget;
-  const out = await openForAppend(o.target);
+  let fh = o.out?.fh;
+  let extra = 0;
+  // Our copy deleted since (the archive dir removed by hand): what is written goes to a new one.
+  if (fh && (await fh.stat().catch(() => undefined))?.nlink !== 1) {
+    await fh.close().catch(() => undefined);
+    fh = o.out!.fh = undefined;
+  }
+  if (!fh) {
+    const opened = await openForAppend(o.target);
+    fh = opened.fh;
+    extra = opened.stats.size - e.logBytes;
+    if (o.out) o.out.fh = fh;
+  }
+  const out = { fh };
+  if (extra > 0) {
+    // Our copy holds more than the entry says: copied by a process that ended before writing its
+    // entry (its write waits a few seconds). Those bytes are this life's next ones: taken as copied.
+    e.logBytes += extra;
+    if (sameLife) {
+      const taken = Math.min(extra, size - e.logOffset);
+      e.logOffset += taken;
+      e.lifeBytes += taken;
+    }
+    changed = true;
+  }
   try {
     const copy = async (to: number): Promise<boolean> => {
       while (e.logOffset < to) {
@@ -101,7 +132,7 @@ async function drain(src: FileHandle, e: ArchiveEntry, o: CopyOptions): Promise<
       if (!(await copy(size))) return { changed: true, copied, more: true };
     }
   } finally {
-    await out.fh.close().catch(() => undefined);
+    if (!o.out) await out.fh.close().catch(() => undefined);
   }
   return { changed: changed || copied > 0 || e.logOffset === size, copied, more: false };
 }

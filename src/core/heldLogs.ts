@@ -23,6 +23,21 @@ export class HeldLogs {
   readonly finishedSince = new Map<string, number>();
   /** Records read along with a job's first grabbed log, for jobs not archived yet. */
   readonly records = new Map<string, Record<string, unknown>>();
+  /** Per job whose log is held, the archive copy's append handle, kept open between log lines. */
+  private readonly outs = new Map<string, { fh?: FileHandle }>();
+
+  /** The slot of k's append handle (see CopyOptions.out); its handle is closed by closeOut. */
+  outFor(k: string): { fh?: FileHandle } {
+    let slot = this.outs.get(k);
+    if (!slot) this.outs.set(k, (slot = {}));
+    return slot;
+  }
+
+  async closeOut(k: string): Promise<void> {
+    const fh = this.outs.get(k)?.fh;
+    this.outs.delete(k);
+    await fh?.close().catch(() => undefined);
+  }
 
   mayTake(id: string): boolean {
     return isSafeJobId(id) && this.held.size + this.grabbedCount < MAX_HELD;
@@ -72,12 +87,13 @@ export class HeldLogs {
   }
 
   keys(): string[] {
-    return [...new Set([...this.held.keys(), ...this.grabbed.keys()])];
+    return [...new Set([...this.held.keys(), ...this.grabbed.keys(), ...this.outs.keys()])];
   }
 
   async closeAll(k: string): Promise<void> {
     this.finishedSince.delete(k);
     await closeLives(this.take(k));
+    await this.closeOut(k);
   }
 }
 

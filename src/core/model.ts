@@ -98,6 +98,8 @@ export class JobsModel {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly cache = new FileCache();
+  /** Per snapshot shown, the snapshot as read and reconciled, before the pipeline made its jobs. */
+  private readonly rawOf = new WeakMap<StateDirSnapshot, StateDirSnapshot>();
 
   constructor(private readonly opts: JobsModelOptions) {
     this.settings = opts.settings;
@@ -220,8 +222,10 @@ export class JobsModel {
     const roots = found.roots;
     const read = await Promise.all(this.folderRefs.map((f) => this.loadFolder(f, roots)));
     // One process-table batch for every state dir of every folder.
-    const done = await this.complete(read.flatMap((f) => f.snapshots));
+    const raws = read.flatMap((f) => f.snapshots);
+    const done = await this.complete(raws);
     if (this.disposed) return;
+    done.forEach((d, i) => this.rawOf.set(d, raws[i]));
     let n = 0;
     const next = read.map((f) => this.folderWith(f, done.slice(n, (n += f.snapshots.length))));
     for (const snap of done) this.archiveInBackground(snap);
@@ -257,26 +261,45 @@ export class JobsModel {
   private async complete(
     snaps: readonly StateDirSnapshot[],
     shown?: ReadonlyMap<string, Job>,
+    /** The reconciled jobs the shown ones were made from: a job reconciled to the same object is shown as it was. */
+    shownRaw?: ReadonlyMap<string, Job>,
   ): Promise<StateDirSnapshot[]> {
+    const reused = new Set<Job>();
     const out = snaps.map((s) => {
       const withArch = this.withArchived(s);
-      return { ...withArch, jobs: withArch.jobs.map((j) => this.withStory(j)) };
+      return {
+        ...withArch,
+        jobs: withArch.jobs.map((j) => {
+          const old = shownRaw?.get(j.id) === j ? shown?.get(j.id) : undefined;
+          if (old && this.sameStory(old, j)) {
+            reused.add(old);
+            return old;
+          }
+          return this.withStory(j);
+        }),
+      };
     });
     // A job read from the same files as the one shown keeps its verdict: the re-verify timer keeps
     // those of running jobs fresh. Only the jobs an update touched are checked against the OS here.
     const toVerify = out
       .flatMap((s) => s.jobs)
       .filter((j) => {
+        if (reused.has(j)) return false;
         const old = shown?.get(j.id);
-        if (
-          !old ||
-          old.record !== j.record ||
-          old.index !== j.index ||
-          old.log !== j.log ||
-          old.recordedStatus !== j.recordedStatus ||
-          !!old.archived !== !!j.archived
-        )
-          return true;
+        const sameFiles =
+          !!old &&
+          old.record === j.record &&
+          old.index === j.index &&
+          old.recordedStatus === j.recordedStatus &&
+          !!old.archived === !!j.archived;
+        // Only its log grew: a line says nothing of its process, verified a moment ago (and again
+        // by the timer); its status is derived again, as the log's time counts for `stalled`.
+        if (sameFiles && old.log !== j.log && old.verification?.outcome === 'verified') {
+          j.verification = old.verification;
+          j.status = deriveStatus(j, old.verification, this.settings, this.now());
+          return false;
+        }
+        if (!sameFiles || old.log !== j.log) return true;
         j.verification = old.verification;
         // An inferred status is re-derived: inference runs again below, from the same log.
         j.status = old.inferred ? deriveStatus(j, old.verification, this.settings, this.now()) : old.status;
@@ -296,6 +319,14 @@ export class JobsModel {
           : s,
       ),
     );
+  }
+
+  /** Whether `shown` (made from `raw` earlier) still carries what the archive knows of its story. */
+  private sameStory(shown: Job, raw: Job): boolean {
+    if (shown.archived) return false;
+    const e = this.opts.archive?.get(raw.stateDir, raw.id);
+    // Without a record, the archive's kept one may stand in (withStory): made afresh.
+    return !e || (shown.history === e.history && !!raw.record);
   }
 
   /** A copy of a job with what the archive knows of its story: history, and the flags it gives. */
@@ -354,7 +385,7 @@ export class JobsModel {
 
   /** A new FolderState from a folder and its completed snapshots. */
   private folderWith(f: FolderState, snapshots: StateDirSnapshot[]): FolderState {
-    const jobs = snapshots.flatMap((s) => s.jobs).sort((a, b) => jobTime(b) - jobTime(a));
+    const jobs = snapshots.flatMap((s) => s.jobs).sort((a, b) => timeOf(b) - timeOf(a));
     const warnings = [...(f.readWarnings ?? []), ...snapshots.flatMap((s) => s.warnings)];
     return { ...f, snapshots, jobs, warnings };
   }
@@ -443,14 +474,17 @@ export class JobsModel {
     const fresh = await read(prev);
     // Nothing the files say has changed (a second look after a burst, mostly): nothing to do.
     if (fresh === prev && why === 'files') return;
-    const [next] = await this.complete([fresh], new Map(prev.jobs.map((j) => [j.id, j])));
-    if (this.disposed) return;
-    if (why === 'files') this.archiveInBackground(next);
     const before = new Map(prev.jobs.map((j) => [j.id, j]));
+    const prevRaw = this.rawOf.get(prev);
+    const raw = why === 'files' ? fresh : prevRaw;
+    const [next] = await this.complete([fresh], before, prevRaw && new Map(prevRaw.jobs.map((j) => [j.id, j])));
+    if (this.disposed) return;
+    if (raw) this.rawOf.set(next, raw);
+    if (why === 'files') this.archiveInBackground(next);
     // A job whose inputs and verdict are the ones shown keeps its object: the diff sees it unchanged.
     next.jobs = next.jobs.map((j) => {
       const old = before.get(j.id);
-      return old && sameJob(old, j) ? old : j;
+      return old && (old === j || sameJob(old, j)) ? old : j;
     });
     const changedJobs: Job[] = [];
     const transitions: StatusTransition[] = [];
@@ -612,7 +646,12 @@ export class JobsModel {
     this.commit(
       (f) =>
         f.jobs.some((j) => replaced.has(j))
-          ? f.snapshots.map((s) => ({ ...s, jobs: s.jobs.map((j) => replaced.get(j) ?? j) }))
+          ? f.snapshots.map((s) => {
+              const next = { ...s, jobs: s.jobs.map((j) => replaced.get(j) ?? j) };
+              const raw = this.rawOf.get(s);
+              if (raw) this.rawOf.set(next, raw); // the same files: only verdicts moved
+              return next;
+            })
           : undefined,
       { jobs: transitions.map((t) => t.job), transitions },
     );
@@ -630,6 +669,7 @@ export class JobsModel {
 
   private async reloadPartly(snap: StateDirSnapshot, change: StateDirChange): Promise<StateDirSnapshot> {
     const dir = snap.stateDir;
+    const raw = this.rawOf.get(snap);
     const jobsDir = path.join(dir, 'jobs');
     let warnings = snap.warnings;
     const drop = (file: string) => (warnings = warnings.filter((w) => w.file !== file));
@@ -650,7 +690,15 @@ export class JobsModel {
       const r = await readStateFile(file);
       drop(file);
       warnings = [...warnings, ...r.warnings];
-      index = r.value;
+      // An entry that reads as before is the same entry: its job is not verified again for it.
+      const was = new Map((index?.entries ?? []).map((e) => [e.id, e]));
+      index = r.value && {
+        ...r.value,
+        entries: r.value.entries.map((e) => {
+          const old = was.get(e.id);
+          return old && JSON.stringify(old.raw) === JSON.stringify(e.raw) ? old : e;
+        }),
+      };
       config = r.value?.config;
       // Ids only the index knew may now have records or logs we never read.
       for (const e of r.value?.entries ?? []) if (!records.has(e.id)) change.jobs.add(e.id);
@@ -690,7 +738,8 @@ export class JobsModel {
       }),
     );
     if (!moved && !change.index && !change.broker) return snap;
-    const jobs = reconcile({ stateDir: dir, index, records, logs });
+    // Only the jobs whose files moved are made again; the rest are the ones reconciled before.
+    const jobs = reconcile({ stateDir: dir, index, records, logs, previous: raw?.jobs });
     return { ...snap, jobs, warnings, broker, config, readAtMs: this.now() };
   }
 
@@ -825,6 +874,15 @@ function snapshotIndex(snap: StateDirSnapshot): ParsedState | undefined {
   const entries = snap.jobs.filter((j) => j.index && !j.archived).map((j) => j.index!);
   if (entries.length === 0 && !snap.config) return undefined;
   return { version: 1, config: snap.config, entries };
+}
+
+const times = new WeakMap<Job, number>();
+
+/** jobTime, worked out once per job object (jobs are never changed once made). */
+function timeOf(job: Job): number {
+  let t = times.get(job);
+  if (t === undefined) times.set(job, (t = jobTime(job)));
+  return t;
 }
 
 export function jobTime(job: Job): number {

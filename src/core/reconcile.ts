@@ -10,6 +10,11 @@ export interface ReconcileInput {
   index?: ParsedState;
   records: Map<string, { fields: JobFields; mtimeMs?: number }>;
   logs: Map<string, LogPreview>;
+  /**
+   * What an earlier reconcile of this state dir gave: a job whose index entry, record and log are
+   * the very objects it was made from is that job again (a log line rebuilds one job, not 200).
+   */
+  previous?: readonly Job[];
 }
 
 const FILLABLE = [
@@ -34,6 +39,15 @@ function sideTime(f: JobFields | undefined, mtimeMs?: number): number {
     if (ms !== undefined && ms > t) t = ms;
   }
   if (mtimeMs !== undefined && mtimeMs > t) t = mtimeMs;
+  return t;
+}
+
+const times = new WeakMap<Job, number>();
+
+/** sideTime of a job's display, once per job object (jobs are never changed once made). */
+function timeOf(j: Job): number {
+  let t = times.get(j);
+  if (t === undefined) times.set(j, (t = sideTime(j.display, j.recordMtimeMs)));
   return t;
 }
 
@@ -83,10 +97,23 @@ export function reconcile(input: ReconcileInput): Job[] {
     ...[...input.logs].filter(([, l]) => l.exists).map(([id]) => id),
   ]);
   const jobs: Job[] = [];
+  const before = new Map((input.previous ?? []).map((j) => [j.id, j]));
   for (const id of ids) {
     const index = indexById.get(id);
     const rec = input.records.get(id);
     const record = rec?.fields;
+    const was = before.get(id);
+    const inLog = input.logs.get(id);
+    if (
+      was &&
+      was.index === index &&
+      was.record === record &&
+      was.recordMtimeMs === rec?.mtimeMs &&
+      (inLog ? was.log === inLog : !was.log.exists)
+    ) {
+      jobs.push(was);
+      continue;
+    }
     const display = index || record ? merge(index, record, rec?.mtimeMs) : { id, raw: { id } };
     const flags: JobFlag[] = index || record ? [] : ['log-only'];
     if (record && !index) flags.push('unindexed');
@@ -112,5 +139,7 @@ export function reconcile(input: ReconcileInput): Job[] {
       earliestKnownMs: earliest(index, record),
     });
   }
-  return jobs.sort((a, b) => sideTime(b.display, b.recordMtimeMs) - sideTime(a.display, a.recordMtimeMs));
+  // Each job's time worked out once, not once per comparison (nor again for a job kept from before).
+  const keyed = jobs.map((j) => ({ j, t: timeOf(j) }));
+  return keyed.sort((a, b) => b.t - a.t).map((k) => k.j);
 }

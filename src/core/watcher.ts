@@ -9,6 +9,9 @@ import { silentLogger } from './emitter';
 import { LogCatcher, type CaughtLog } from './logCatcher';
 import { isSafeJobId } from './reader';
 
+/** After a batch sent on its leading edge, how soon what follows it goes out (then: the window). */
+const FOLLOW_MS = 4;
+
 export interface StateDirChange {
   /** state.json changed (or appeared, or vanished). */
   index: boolean;
@@ -273,18 +276,24 @@ export class StateWatcher {
     const quiet = now - this.lastEventMs;
     this.lastEventMs = now;
     if (this.timer) return;
-    // Leading edge: an isolated change (nothing for a window before it) goes out at once; the
+    // Leading edge: an isolated change (nothing for a window before it) goes out at once. The rest
+    // of that write (a file truncated, then its content: two events) follows a moment later; the
     // changes of a burst coalesce into one batch per window, as before.
     const d = this.opts.debounceMs ?? 30;
-    this.timer = setTimeout(() => this.flush(), quiet > d && now - this.lastFlushMs > d ? 0 : d);
+    const kind = quiet > d && now - this.lastFlushMs > d ? 'lead' : this.lastFlushKind === 'lead' ? 'follow' : 'window';
+    this.pendingKind = kind;
+    this.timer = setTimeout(() => this.flush(), kind === 'lead' ? 0 : kind === 'follow' ? Math.min(FOLLOW_MS, d) : d);
   }
 
   private lastEventMs = -Infinity;
   private lastFlushMs = -Infinity;
+  private pendingKind: 'lead' | 'follow' | 'window' = 'window';
+  private lastFlushKind: 'lead' | 'follow' | 'window' = 'window';
 
   private flush(): void {
     this.timer = undefined;
     this.lastFlushMs = Date.now();
+    this.lastFlushKind = this.pendingKind;
     const batch = this.pending;
     this.pending = undefined;
     if (!batch || this.disposed) return;
@@ -301,8 +310,14 @@ export class StateWatcher {
   private settleTimer: NodeJS.Timeout | undefined;
 
   private scheduleSettle(batch: ChangeBatch): void {
+    // Log lines come from the native watch, which drops no event: only chokidar's files (and, when
+    // polling, every file) need the second look. A log line then costs one read, not two.
+    const dirs = [...batch.dirs].filter(
+      ([, c]) => this.opts.usePolling || c.index || c.broker || c.rescan || !c.records || c.records.size > 0,
+    );
+    if (dirs.length === 0) return;
     if (!this.settleBatch) this.settleBatch = { dirs: new Map(), layout: false, settle: true };
-    for (const [dir, c] of batch.dirs) {
+    for (const [dir, c] of dirs) {
       const e = entry(this.settleBatch, dir);
       e.index ||= c.index;
       e.broker ||= c.broker;

@@ -472,4 +472,51 @@ describe('the job archive', () => {
     assert.ok(reloaded.get(sb.stateDir, 'task-new-000004'));
     assert.match(reloaded.warnings[0]?.message ?? '', /archive entry skipped/);
   });
+  test('a log line is copied at once, its entry written later; a crash before that write copies nothing twice', async () => {
+    const id = 'task-mwu2g001-crash1';
+    const logFile = path.join(sb.stateDir, 'jobs', `${id}.log`);
+    await fs.mkdir(path.dirname(logFile), { recursive: true });
+    await fs.writeFile(logFile, 'one\n');
+    const running = async () => {
+      const st = await fs.stat(logFile);
+      return {
+        id,
+        stateDir: sb.stateDir,
+        display: { id, raw: {} },
+        record: { id, status: 'running', raw: { id, status: 'running' } },
+        recordMtimeMs: 1,
+        recordedStatus: 'running',
+        status: 'running',
+        flags: [],
+        logPath: logFile,
+        recordPath: '',
+        log: { exists: true, size: st.size, fileId: `${st.ino}:${st.birthtimeMs}`, progress: [] },
+      } as never;
+    };
+    const copyOf = (a: JobArchive) => fs.readFile(a.entryPaths(sb.stateDir, id).log, 'utf8');
+    await archive.observe(sb.stateDir, [await running()], 1);
+    await archive.flush();
+    const written = archive.entriesWritten;
+    await fs.appendFile(logFile, 'two\n');
+    await archive.observe(sb.stateDir, [await running()], 1);
+    assert.equal(await copyOf(archive), 'one\ntwo\n', 'the line is in the copy at once');
+    assert.equal(archive.entriesWritten, written, 'its entry is not written for it');
+    // The process ends here without its deferred write: what it left on disk, read by the next one.
+    const left = path.join(sb.tmp, 'left');
+    await fs.cp(archive.dir, left, { recursive: true });
+    await fs.appendFile(logFile, 'three\n');
+    const next = new JobArchive(left);
+    try {
+      await next.observe(sb.stateDir, [await running()], 1);
+      assert.equal(await copyOf(next), 'one\ntwo\nthree\n', 'nothing copied twice');
+      assert.equal(next.get(sb.stateDir, id)?.logOffset, 14);
+    } finally {
+      await next.dispose();
+    }
+    // This process goes on: flush (or dispose) writes the entry as far as it copied.
+    await archive.flush();
+    assert.equal(archive.entriesWritten, written + 1);
+    const meta = JSON.parse(await fs.readFile(archive.entryPaths(sb.stateDir, id).meta, 'utf8'));
+    assert.equal(meta.logOffset, 8);
+  });
 });

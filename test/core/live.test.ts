@@ -3,8 +3,11 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs, writeFileSync } from 'fs';
 import * as path from 'path';
+import { JobArchive } from '../../src/core/archive';
 import { LiveUpdates } from '../../src/core/live';
 import type { JobsModel } from '../../src/core/model';
+import { createProcessTable } from '../../src/core/processes';
+import type { ChangeBatch } from '../../src/core/watcher';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
 import { modelFor, record, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
 
@@ -40,7 +43,8 @@ describe('live updates', () => {
     await start();
     const id = 'task-mwu1a001-abc001';
     await writeJob(sb.stateDir, record(id, { status: 'running', phase: 'starting', pid: null }));
-    await waitFor(model, () => job(id)?.display.phase === 'starting', 'the job to appear');
+    // The record and the log are two writes: a model change may show the first before the second.
+    await waitFor(model, () => job(id)?.display.phase === 'starting' && !!job(id)?.log.exists, 'the job to appear');
     assert.deepEqual(job(id)!.flags, ['unindexed']);
 
     await writeJob(sb.stateDir, record(id, { status: 'running', phase: 'editing', pid: null }), '');
@@ -242,5 +246,61 @@ describe('live updates', () => {
     await fs.writeFile(path.join(sb.stateDir, 'jobs', `${id}.log`), log.slice(0, -10));
     await waitFor(model, () => job(id)?.status === 'stale', 'the cut log');
     assert.ok(!job(id)!.flags.includes('inferred-from-log'));
+  });
+  test('a log line of a running job: one read, no re-verification, its archive entry written later', async () => {
+    const id = 'task-mwu1j001-aline1';
+    const others = ['task-mwu1j002-other2', 'task-mwu1j003-other3'];
+    const pid = await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', id],
+      { waitReady: true },
+    );
+    const rec = record(id, { status: 'running', phase: 'investigating', pid, completedAt: undefined });
+    const logFile = path.join(sb.stateDir, 'jobs', `${id}.log`);
+    await writeJob(sb.stateDir, rec, `[${new Date().toISOString()}] Starting Codex Task.\n`);
+    for (const o of others) await writeJob(sb.stateDir, record(o));
+    await writeIndex(sb.stateDir, [rec, ...others.map((o) => record(o))]);
+    const real = createProcessTable();
+    let inspected = 0;
+    const table = { inspect: (p: readonly number[]) => (inspected++, real.inspect(p)), list: () => real.list() };
+    const archive = new JobArchive(path.join(sb.tmp, 'archive'));
+    model = modelFor(sb, {}, table, archive);
+    const batches: ChangeBatch[] = [];
+    const apply = model.applyBatch.bind(model);
+    model.applyBatch = (b) => (batches.push(b), apply(b));
+    // No re-verify tick within the test: only the log line could verify the job again.
+    live = new LiveUpdates(model, { debounceMs: 30, reverifyIntervalMs: 600_000, archive });
+    try {
+      await live.start();
+      await live.watcher.ready();
+      await model.settled();
+      assert.equal(job(id)?.status, 'running');
+      // The start's own second look (its rescan) goes by first.
+      await new Promise((r) => setTimeout(r, 500));
+      await model.settled();
+      const shownOthers = others.map(job);
+      const before = { inspected, written: archive.entriesWritten, copied: archive.bytesCopied };
+      batches.length = 0;
+      const line = `[${new Date().toISOString()}] Running command: one more line\n`;
+      await fs.appendFile(logFile, line);
+      const size = (await fs.stat(logFile)).size;
+      await waitFor(model, () => job(id)?.log.size === size, 'the log line');
+      await waitFor(model, () => archive.bytesCopied === before.copied + line.length, 'the line copied');
+      // A second look would come 120 ms after the batch; give it time to show itself.
+      await new Promise((r) => setTimeout(r, 600));
+      const naming = batches.filter((b) => [...b.dirs.values()].some((c) => c.jobs.has(id)));
+      assert.equal(naming.length, 1, 'one batch, no second look at a log line');
+      assert.equal(inspected, before.inspected, 'the process is not inspected again for a log line');
+      assert.deepEqual(others.map(job), shownOthers, 'the other jobs are the objects shown before');
+      assert.equal(archive.entriesWritten, before.written, 'no entry write for a log line');
+      // The entry follows on flush (and at dispose): it says how far the log was copied.
+      await archive.flush();
+      assert.equal(archive.entriesWritten, before.written + 1);
+      const meta = JSON.parse(await fs.readFile(archive.entryPaths(sb.stateDir, id).meta, 'utf8'));
+      assert.equal(meta.logOffset, size);
+    } finally {
+      await live.dispose();
+      await archive.dispose();
+    }
   });
 });
