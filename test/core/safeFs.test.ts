@@ -67,6 +67,14 @@ describe('safeFs', () => {
     await assert.rejects(readBoundedText(p('root', 'dir', 'ok.json'), 3), (e) => isSafeFsError(e, 'too-large'));
   });
 
+  test('read in pieces sized to the file: a file larger than one piece is read whole, one past the limit refused', async () => {
+    const text = 'x'.repeat(200_000);
+    await fs.writeFile(p('root', 'dir', 'big.json'), text);
+    assert.equal((await readBoundedText(p('root', 'dir', 'big.json'), 300_000)).text, text);
+    assert.equal((await readBoundedText(p('root', 'dir', 'big.json'), 200_000)).text, text);
+    await assert.rejects(readBoundedText(p('root', 'dir', 'big.json'), 199_999), (e) => isSafeFsError(e, 'too-large'));
+  });
+
   test('a missing file says so', async () => {
     await assert.rejects(readBoundedText(p('nope'), 3), (e) => isSafeFsError(e, 'missing'));
   });
