@@ -246,12 +246,87 @@ async function openOneDir(open: string, where: string, noFollow: boolean): Promi
 
 /** Runs `fn` with the path through which the entry `file` is reached beneath `root` (see openDirBeneath). */
 async function beneath<T>(file: string, root: string, fn: (at: string) => Promise<T>): Promise<T> {
-  const { fh, via } = await openDirBeneath(path.dirname(file), root);
+  const dir = await keptDirBeneath(path.dirname(file), root);
   try {
-    return await fn(path.join(via, path.basename(file)));
+    return await fn(path.join(dir.via, path.basename(file)));
   } finally {
-    await fh.close().catch(() => undefined);
+    dir.release();
   }
+}
+
+/**
+ * A pass over jobs/ opens hundreds of files in one directory; walking to it for each was most of a
+ * `status`. So a directory opened beneath its root is kept a moment (Linux: the walk is what makes
+ * it safe, and its descriptor can only reach entries of that very directory) and used again while
+ * an lstat of its path still names the same directory (dev and inode): a jobs/ deleted and made
+ * again, or swapped for a link, is walked to afresh (and refused there).
+ */
+const DIR_KEEP_MS = 100;
+interface KeptDir {
+  key: string;
+  fh: fs.FileHandle;
+  via: string;
+  dev: number;
+  ino: number;
+  users: number;
+  timer?: NodeJS.Timeout;
+}
+const keptDirs = new Map<string, KeptDir>();
+const walking = new Map<string, Promise<KeptDir>>();
+
+async function keptDirBeneath(dir: string, root: string): Promise<{ via: string; release: () => void }> {
+  if (!PROC_FD) {
+    const { fh, via } = await openDirBeneath(dir, root);
+    return { via, release: () => void fh.close().catch(() => undefined) };
+  }
+  const key = `${root}\u0000${dir}`;
+  const k = keptDirs.get(key);
+  if (k) {
+    const st = await fs.lstat(dir).catch(() => undefined);
+    if (keptDirs.get(key) === k && st?.isDirectory() && st.dev === k.dev && st.ino === k.ino) return use(k);
+    if (keptDirs.get(key) === k) dropKept(k);
+  }
+  let w = walking.get(key);
+  if (!w) {
+    w = (async () => {
+      const { fh, via } = await openDirBeneath(dir, root);
+      const st = await fh.stat().catch(async (err) => {
+        await fh.close().catch(() => undefined);
+        throw toSafeFsError(dir, err);
+      });
+      const nk: KeptDir = { key, fh, via, dev: st.dev, ino: st.ino, users: 0 };
+      const old = keptDirs.get(key);
+      if (old) dropKept(old);
+      keptDirs.set(key, nk);
+      return nk;
+    })().finally(() => walking.delete(key));
+    walking.set(key, w);
+  }
+  return use(await w);
+}
+
+function use(k: KeptDir): { via: string; release: () => void } {
+  k.users++;
+  clearTimeout(k.timer);
+  let released = false;
+  return {
+    via: k.via,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--k.users > 0) return;
+      if (keptDirs.get(k.key) !== k) return void k.fh.close().catch(() => undefined);
+      k.timer = setTimeout(() => keptDirs.get(k.key) === k && k.users === 0 && dropKept(k), DIR_KEEP_MS);
+      k.timer.unref?.();
+    },
+  };
+}
+
+/** Forgets a kept directory; its descriptor is closed once nothing uses it. */
+function dropKept(k: KeptDir): void {
+  if (keptDirs.get(k.key) === k) keptDirs.delete(k.key);
+  clearTimeout(k.timer);
+  if (k.users === 0) void k.fh.close().catch(() => undefined);
 }
 
 /** The type of what is at `file` itself (a link is a link), for a message; undefined when unknown. */

@@ -75,6 +75,23 @@ describe('safeFs', () => {
     await assert.rejects(readBoundedText(p('root', 'dir', 'big.json'), 199_999), (e) => isSafeFsError(e, 'too-large'));
   });
 
+  test('a directory kept for the next read is walked to again once it was made anew or became a link', async () => {
+    const dir = p('kept', 'jobs');
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'a.json'), 'first');
+    assert.equal((await readBoundedText(path.join(dir, 'a.json'), 100)).text, 'first');
+    // Deleted and made again at once (the companion's concurrent writers do): the new one is read.
+    await fs.rm(dir, { recursive: true });
+    await fs.mkdir(dir);
+    await fs.writeFile(path.join(dir, 'a.json'), 'second');
+    assert.equal((await readBoundedText(path.join(dir, 'a.json'), 100)).text, 'second');
+    // Swapped for a link to elsewhere: refused, not read through the directory kept from before.
+    await fs.rename(dir, `${dir}.real`);
+    await fs.symlink(p('root', 'dir'), dir);
+    await assert.rejects(readBoundedText(path.join(dir, 'ok.json'), 100), (e) => isSafeFsError(e, 'link'));
+    await assert.rejects(readBoundedText(path.join(dir, 'a.json'), 100), (e) => isSafeFsError(e, 'link'));
+  });
+
   test('a missing file says so', async () => {
     await assert.rejects(readBoundedText(p('nope'), 3), (e) => isSafeFsError(e, 'missing'));
   });
