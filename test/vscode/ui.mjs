@@ -324,8 +324,11 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
       .waitFor({ timeout: 10_000 });
     // Only what this run made: no session dir of the machine's temp dir is learned from its processes.
     if (!process.env.CODEX_JOBS_TEST_SHARED_PIDS) {
-      const label = (await orphans.textContent()) ?? '';
-      if (!/Orphans\s*2\b/.test(label)) throw new Error(`expected 2 orphans (this run's), the view says "${label}"`);
+      const rows = await page.locator('.pane-body .monaco-list-row', { hasText: /cxc-/ }).allTextContents();
+      const dirs = [...new Set(rows.map((r) => r.match(/cxc-[A-Za-z0-9]{6}/)?.[0]).filter(Boolean))].sort();
+      const ours = [path.basename(brokerDir), path.basename(deadDir)].sort();
+      if (JSON.stringify(dirs) !== JSON.stringify(ours))
+        throw new Error(`expected only this run's session dirs ${ours.join(', ')}; the view lists ${dirs.join(', ')}`);
     }
     await page.mouse.move(900, 650);
     await page.waitForTimeout(500);
