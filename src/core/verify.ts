@@ -6,6 +6,7 @@ import type { CoreSettings, DerivedStatus, Job, ProcInfo, ProcessTable, Verifica
 import { TERMINAL_STATUSES } from './types';
 import { parseTime } from './format';
 import { isNodeRuntime } from './processes';
+import { isActiveRecorded } from './status';
 import { slugOf, stateDirName } from './discovery';
 
 /** /proc start times have tick resolution and boot time whole seconds. */
@@ -277,7 +278,7 @@ export async function checkJobs(
   settings: Pick<CoreSettings, 'stalledAfterMs'>,
   now = Date.now(),
 ): Promise<Map<Job, JobCheck>> {
-  const active = jobs.filter((j) => j.recordedStatus === 'queued' || j.recordedStatus === 'running');
+  const active = jobs.filter((j) => isActiveRecorded(j.recordedStatus));
   const pids = active.map((j) => j.display.pid).filter((p): p is number => typeof p === 'number');
   const infos = pids.length ? await table.inspect(pids) : new Map<number, ProcInfo>();
   const recordless = jobs.filter(isRecordless);
@@ -285,12 +286,11 @@ export async function checkJobs(
   const out = new Map<Job, JobCheck>();
   for (const j of jobs) {
     const pid = j.display.pid;
-    const verification =
-      j.recordedStatus === 'queued' || j.recordedStatus === 'running'
-        ? verifyJobProcess(j, typeof pid === 'number' ? infos.get(pid) : undefined, now)
-        : isRecordless(j)
-          ? await findRunner(j, listed, now)
-          : undefined;
+    const verification = isActiveRecorded(j.recordedStatus)
+      ? verifyJobProcess(j, typeof pid === 'number' ? infos.get(pid) : undefined, now)
+      : isRecordless(j)
+        ? await findRunner(j, listed, now)
+        : undefined;
     out.set(j, { verification, status: deriveStatus(j, verification, settings, now) });
   }
   return out;
