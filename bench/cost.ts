@@ -177,11 +177,8 @@ async function cliBench(ws: GeneratedWorkspace, logMB: number): Promise<void> {
   );
 }
 
-async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise<void> {
-  const archiveDir = path.join(base, 'cost-archive-ext');
-  // --reuse-archive: start from the archive an earlier run left (the first copy is then quick).
-  if (!args.includes('--reuse-archive')) await fs.rm(archiveDir, { recursive: true, force: true });
-  const archive = new JobArchive(archiveDir);
+/** The extension's model over one generated workspace, its only root; no home or temp dir is searched. */
+function extensionModel(ws: GeneratedWorkspace, archive: JobArchive, name: string): JobsModel {
   const model = new JobsModel({
     archive,
     host: {
@@ -193,7 +190,16 @@ async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise
     table: createProcessTable(),
     settings: { ...DEFAULT_SETTINGS, extraRoots: [ws.stateRoot] },
   });
-  model.setFolders([{ path: ws.workspace, name: 'big' }]);
+  model.setFolders([{ path: ws.workspace, name }]);
+  return model;
+}
+
+async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise<void> {
+  const archiveDir = path.join(base, 'cost-archive-ext');
+  // --reuse-archive: start from the archive an earlier run left (the first copy is then quick).
+  if (!args.includes('--reuse-archive')) await fs.rm(archiveDir, { recursive: true, force: true });
+  const archive = new JobArchive(archiveDir);
+  const model = extensionModel(ws, archive, 'big');
   const live = new LiveUpdates(model, { archive });
   const t0 = now();
   const c0 = process.cpuUsage();
@@ -296,18 +302,7 @@ async function sparseBench(): Promise<void> {
   const extDir = path.join(base, 'cost-archive-sparse-ext');
   await fs.rm(extDir, { recursive: true, force: true });
   const archive = new JobArchive(extDir);
-  const model = new JobsModel({
-    archive,
-    host: {
-      env: {},
-      homedir: path.join(base, 'no-home'),
-      tmpdir: path.join(base, 'no-tmp'),
-      platform: process.platform,
-    },
-    table: createProcessTable(),
-    settings: { ...DEFAULT_SETTINGS, extraRoots: [ws.stateRoot] },
-  });
-  model.setFolders([{ path: ws.workspace, name: 'sparse' }]);
+  const model = extensionModel(ws, archive, 'sparse');
   const t = now();
   await model.refresh();
   await model.settled();

@@ -6,7 +6,7 @@ import type { JobArchive } from '../../src/core/archive';
 import { JobsModel, type ModelChange } from '../../src/core/model';
 import { createProcessTable } from '../../src/core/processes';
 import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
-import { DEFAULT_SETTINGS, type CoreSettings, type ProcessTable } from '../../src/core/types';
+import { DEFAULT_SETTINGS, type CoreSettings, type Job, type ProcessTable } from '../../src/core/types';
 
 export interface Sandbox {
   tmp: string;
@@ -114,4 +114,24 @@ export async function writeIndex(stateDir: string, entries: Record<string, unkno
       2,
     ),
   );
+}
+
+/** A running job as the archive and the log view see it: its record says running, its log is `logFile` as it is now. */
+export async function runningJobOf(stateDir: string, id: string, logFile: string): Promise<Job> {
+  const st = await fs.stat(logFile).catch(() => undefined);
+  return {
+    id,
+    stateDir,
+    display: { id, raw: {} },
+    record: { id, status: 'running', raw: { id, status: 'running' } },
+    recordMtimeMs: 1,
+    recordedStatus: 'running',
+    status: 'running',
+    flags: [],
+    logPath: logFile,
+    recordPath: '',
+    log: st
+      ? { exists: true, size: st.size, fileId: `${st.ino}:${st.birthtimeMs}`, progress: [] }
+      : { exists: false, progress: [] },
+  } as never;
 }

@@ -6,7 +6,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive';
 import { LogFollower, logSourceOf, planJobLog, readParts, readPlanTail, type LogSource } from '../../src/core/jobLog';
-import { sandbox, type Sandbox } from './helpers';
+import { runningJobOf, sandbox, type Sandbox } from './helpers';
 import { until } from './launchHelpers';
 
 describe('the merged job log', () => {
@@ -23,24 +23,7 @@ describe('the merged job log', () => {
     await archive.dispose();
     await sb.cleanup();
   });
-  const job = async () => {
-    const st = await fs.stat(logFile()).catch(() => undefined);
-    return {
-      id,
-      stateDir: sb.stateDir,
-      display: { id, raw: {} },
-      record: { id, status: 'running', raw: { id, status: 'running' } },
-      recordMtimeMs: 1,
-      recordedStatus: 'running',
-      status: 'running',
-      flags: [],
-      logPath: logFile(),
-      recordPath: '',
-      log: st
-        ? { exists: true, size: st.size, fileId: `${st.ino}:${st.birthtimeMs}`, progress: [] }
-        : { exists: false, progress: [] },
-    } as never;
-  };
+  const job = () => runningJobOf(sb.stateDir, id, logFile());
   const source = async (): Promise<LogSource> =>
     logSourceOf(await job(), archive.get(sb.stateDir, id), archive.entryPaths(sb.stateDir, id).log);
   const text = async (src: LogSource) => {

@@ -16,7 +16,7 @@ import {
   trackedIds,
   type LaunchSandbox,
 } from './launchHelpers';
-import type { LaunchResult } from '../../src/core/launcher';
+import type { LaunchRequest, LaunchResult } from '../../src/core/launcher';
 import { JobArchive } from '../../src/core/archive';
 import { LiveUpdates } from '../../src/core/live';
 import { JobsModel } from '../../src/core/model';
@@ -27,6 +27,20 @@ async function sandbox(): Promise<LaunchSandbox> {
   const sb = await launchSandbox();
   sandboxes.push(sb);
   return sb;
+}
+/** launchJob through the stand-in companion, in the sandbox's workspace and plugin data. */
+function launchIn(
+  sb: LaunchSandbox,
+  req: Omit<LaunchRequest, 'companion' | 'node' | 'workspaceFolder'> & Partial<LaunchRequest>,
+) {
+  return launchJob({
+    companion: FAKE_COMPANION,
+    node: process.execPath,
+    workspaceFolder: sb.workspace,
+    pluginData: sb.pluginData,
+    env: sb.env,
+    ...req,
+  });
 }
 /** Foreground reviews: their command lines do not name the sandbox, so they are stopped by pid. */
 const reviews: number[] = [];
@@ -215,13 +229,9 @@ describe('launching jobs', () => {
     // The companion's queued write lands after its worker's running one: the files say queued until
     // the worker writes again, which an idle worker never does. Before, the launch timed out.
     const sb = await sandbox();
-    const r = await launchJob({
-      companion: FAKE_COMPANION,
-      node: process.execPath,
-      workspaceFolder: sb.workspace,
+    const r = await launchIn(sb, {
       kind: 'task',
       prompt: 'requeued',
-      pluginData: sb.pluginData,
       env: { ...sb.env, FAKE_COMPANION_REQUEUE_AFTER_MS: '1500' },
       registerTimeoutMs: 60_000,
     });
@@ -234,13 +244,8 @@ describe('launching jobs', () => {
 
   test('a review runs detached in the foreground of its companion; its pid is the job pid', async () => {
     const sb = await sandbox();
-    const r = await launchJob({
-      companion: FAKE_COMPANION,
-      node: process.execPath,
-      workspaceFolder: sb.workspace,
+    const r = await launchIn(sb, {
       kind: 'review',
-      pluginData: sb.pluginData,
-      env: sb.env,
     });
     if (r.pid) reviews.push(r.pid);
     assert.equal(r.ok, true, r.message);
@@ -254,14 +259,9 @@ describe('launching jobs', () => {
 
   test('an adversarial review passes its focus after --', async () => {
     const sb = await sandbox();
-    const r = await launchJob({
-      companion: FAKE_COMPANION,
-      node: process.execPath,
-      workspaceFolder: sb.workspace,
+    const r = await launchIn(sb, {
       kind: 'adversarial-review',
       focus: '--look at locking',
-      pluginData: sb.pluginData,
-      env: sb.env,
     });
     if (r.pid) reviews.push(r.pid);
     assert.equal(r.ok, true, r.message);
@@ -273,13 +273,9 @@ describe('launching jobs', () => {
     const sb = await sandbox();
     // The worker records itself running and completed back to back; a slow poll lands between the
     // two writes 25 times less often than the default one.
-    const r = await launchJob({
-      companion: FAKE_COMPANION,
-      node: process.execPath,
-      workspaceFolder: sb.workspace,
+    const r = await launchIn(sb, {
       kind: 'task',
       prompt: 'quick',
-      pluginData: sb.pluginData,
       env: { ...sb.env, FAKE_COMPANION_MODE: 'exit' },
       pollMs: 1000,
     });
@@ -323,14 +319,10 @@ describe('launching jobs', () => {
     const broken = path.join(sb.tmp, 'broken.mjs');
     await fs.writeFile(broken, 'process.stderr.write("Codex CLI is not installed.\\n"); process.exit(3);\n');
     for (const kind of ['task', 'review'] as const) {
-      const r = await launchJob({
+      const r = await launchIn(sb, {
         companion: broken,
-        node: process.execPath,
-        workspaceFolder: sb.workspace,
         kind,
         prompt: 'x',
-        pluginData: sb.pluginData,
-        env: sb.env,
       });
       assert.equal(r.ok, false);
       assert.match(r.message, /exited with code 3.*Codex CLI is not installed/s, kind);
@@ -341,13 +333,9 @@ describe('launching jobs', () => {
     const sb = await sandbox();
     const silent = path.join(sb.tmp, 'silent.mjs');
     await fs.writeFile(silent, 'setTimeout(() => {}, 60000);\n');
-    const r = await launchJob({
+    const r = await launchIn(sb, {
       companion: silent,
-      node: process.execPath,
-      workspaceFolder: sb.workspace,
       kind: 'review',
-      pluginData: sb.pluginData,
-      env: sb.env,
       registerTimeoutMs: 600,
     });
     assert.equal(r.ok, false);
@@ -371,24 +359,15 @@ fs.writeFileSync(dir + '/state.json', JSON.stringify({ version: 1, jobs: [rec] }
 console.log(JSON.stringify({ jobId: id }));
 `,
     );
-    const first = await launchJob({
-      companion: FAKE_COMPANION,
-      node: process.execPath,
-      workspaceFolder: sb.workspace,
+    const first = await launchIn(sb, {
       kind: 'task',
       prompt: 'first',
-      pluginData: sb.pluginData,
-      env: sb.env,
     });
     assert.equal(first.ok, true, first.message);
-    const r = await launchJob({
+    const r = await launchIn(sb, {
       companion: rogue,
-      node: process.execPath,
-      workspaceFolder: sb.workspace,
       kind: 'task',
       prompt: 'second',
-      pluginData: sb.pluginData,
-      env: sb.env,
     });
     assert.equal(r.ok, true, r.message);
     assert.deepEqual(r.vanished, [first.jobId]);

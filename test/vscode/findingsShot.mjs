@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepare } from './prepare.mjs';
-import { launchBrowser, openJobsView, startServer } from './run.mjs';
+import { launchBrowser, openJobsView, runFromPalette, startServer } from './run.mjs';
 
 const require = createRequire(import.meta.url);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -169,15 +169,7 @@ try {
   // Open a file so the editor shows the squiggles, then the Problems panel.
   await page.locator('.pane-body .monaco-list-row', { hasText: 'Missing empty-state guard' }).first().click();
   await page.locator('.monaco-editor .view-lines', { hasText: 'firstItem' }).first().waitFor({ timeout: 15_000 });
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: 10_000 });
-  await input.fill('>View: Toggle Problems');
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: 'Toggle Problems' })
-    .first()
-    .waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  await runFromPalette(page, 'View: Toggle Problems', 'Toggle Problems');
 
   const problems = page.locator('.monaco-list-row', { hasText: '[high] Missing empty-state guard' }).first();
   await problems.waitFor({ timeout: 20_000 });

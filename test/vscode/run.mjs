@@ -179,6 +179,20 @@ export function workbenchUrl(port, folder, payload) {
   return `http://${auth}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(p))}`;
 }
 
+/**
+ * Runs a command from the palette: types `>command`, waits for the row that shows `row`, presses
+ * Enter. Returns the quick input, for a command that asks something next.
+ */
+export async function runFromPalette(page, command, row) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${command}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  return input;
+}
+
 /** Opens the workbench on `folder` with this extension in development and shows the Codex Jobs view. */
 export async function openJobsView(page, port, folder) {
   await page.goto(
@@ -271,6 +285,7 @@ async function main() {
       startServer,
       launchBrowser,
       openJobsView,
+      runFromPalette,
     });
     total.passed += r.passed;
     total.failed += r.failed;

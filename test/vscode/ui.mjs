@@ -7,7 +7,17 @@ import * as path from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, launchBrowser, openJobsView }) {
+export async function runUiChecks({
+  cs,
+  tmp,
+  repo,
+  log,
+  cleanups,
+  startServer,
+  launchBrowser,
+  openJobsView,
+  runFromPalette,
+}) {
   const { stateDirName } = require(path.join(repo, 'out', 'src', 'core', 'discovery.js'));
   const { writeShowcase, SHOWCASE_IDS } = require(path.join(repo, 'out', 'test', 'fixtures', 'showcase.js'));
   const { ProcessGroup, FAKE_COMPANION } = require(path.join(repo, 'out', 'test', 'fixtures', 'spawn.js'));
@@ -280,15 +290,7 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
   });
 
   await check('a command from the palette: Show Job Record (JSON)', async () => {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill('>Codex Jobs: Show Job Record');
-    await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: 'Show Job Record' })
-      .first()
-      .waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
+    const input = await runFromPalette(page, 'Codex Jobs: Show Job Record', 'Show Job Record');
     await page
       .locator('.quick-input-list .monaco-list-row', { hasText: SHOWCASE_IDS.failedAdversarial })
       .first()
@@ -301,15 +303,7 @@ export async function runUiChecks({ cs, tmp, repo, log, cleanups, startServer, l
 
   await check('the Brokers view lists the orphan broker and the dead dir', async () => {
     // Refresh from the palette: the model is rebuilt and brokers are scanned again.
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 10_000 });
-    await input.fill('>Codex Jobs: Refresh');
-    await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: 'Codex Jobs: Refresh' })
-      .first()
-      .waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Enter');
+    await runFromPalette(page, 'Codex Jobs: Refresh', 'Codex Jobs: Refresh');
     const header = page.locator('.pane-header', { hasText: 'Brokers' }).first();
     if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
     const orphans = page.locator('.pane-body .monaco-list-row', { hasText: 'Orphans' }).first();
