@@ -457,13 +457,38 @@ suite('Review gate, errors and findings', function () {
       );
       assert.ok(resumed?.ok, resumed?.message);
       // Registered at the worker's running write, which the companion's own queued write can overwrite
-      // a moment later (its fourth race); the worker's next write names the thread again.
-      await until('the resumed record to name its thread', async () => !!(await rec(resumed.jobId!)).threadId);
+      // a moment later, even after the worker ended (its fourth race): the record may then never name
+      // the thread again, but the index entry keeps it (its writes merge).
+      const threadOf = async (id: string): Promise<string | undefined> => {
+        const r = await rec(id);
+        if (r.threadId) return r.threadId;
+        try {
+          const index = JSON.parse(await fs.readFile(path.join(first.stateDir!, 'state.json'), 'utf8'));
+          return index.jobs.find((e: { id: string }) => e.id === id)?.threadId;
+        } catch {
+          return undefined; // read mid-write: look again
+        }
+      };
+      const thread = await until(
+        'the resumed job to name its thread',
+        async () => !!(await threadOf(resumed.jobId!)),
+      ).then(() => threadOf(resumed.jobId!));
       const r3 = await rec(resumed.jobId!);
       assert.strictEqual(r3.request.resumeLast, true);
       // The companion resumes the latest task thread: the re-run's, not the first job's.
-      assert.strictEqual(r3.threadId, (await rec(again.jobId!)).threadId);
-      await until('the resumed task to end', async () => (await rec(resumed.jobId!)).status === 'completed');
+      assert.strictEqual(thread, (await rec(again.jobId!)).threadId);
+      // Ended: completed, or left queued by that race with its worker gone.
+      const alive = (pid: unknown) => {
+        try {
+          return typeof pid === 'number' && process.kill(pid, 0);
+        } catch {
+          return false;
+        }
+      };
+      await until('the resumed task to end', async () => {
+        const r = await rec(resumed.jobId!);
+        return r.status === 'completed' || (r.status === 'queued' && !alive(r.pid));
+      });
     } finally {
       if (before === undefined) delete process.env.FAKE_COMPANION_MODE;
       else process.env.FAKE_COMPANION_MODE = before;
