@@ -4,11 +4,12 @@
 //   first run and second run (the second must write nothing);
 // - the extension's model (JobsModel + LiveUpdates + a background archive) on that workspace: the
 //   one-time first copy, then one running job appending a line a second: CPU as a share of a core;
+// - change-to-model latency on that workspace (200 isolated writes, p95);
 // - a 2 GiB sparse log: what the CLI and the extension copy of it;
 // - `status --all` over 1,000 state dirs with at most 256 open files: every job, no failed read.
 // Options: --companion <path> (or CODEX_COMPANION) also times the companion's `status --json` and
 // `status --json --all` on the same dir; --quick (100 MB of logs, 200 state dirs); --cpu-seconds N (default 20); --only
-// cli|ext|sparse|many; --reuse-archive (the extension phase starts from the archive a run left);
+// cli|ext|latency|sparse|many; --reuse-archive (the extension phase starts from the archive a run left);
 // --cpu-prof <file> (a CPU profile of the append phase).
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
@@ -23,6 +24,8 @@ import { JobsModel } from '../src/core/model';
 import { createProcessTable } from '../src/core/processes';
 import { DEFAULT_SETTINGS } from '../src/core/types';
 import { generateWorkspace, type GeneratedWorkspace } from './generate';
+import { latencyBench } from './latency';
+import { FigureTable, median, now } from './table';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {
@@ -36,17 +39,12 @@ const repo = path.resolve(__dirname, '..', '..');
 const CLI = path.join(repo, 'dist', 'cli.js');
 const FAKE = path.join(repo, 'test', 'fixtures', 'fake-plugin', 'scripts', 'codex-companion.mjs');
 const base = path.join(os.tmpdir(), 'codex-jobs-bench');
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const MB = 1024 * 1024;
 v8.setFlagsFromString('--expose-gc');
 /** A full collection: what an earlier phase left for the collector is not the next phase's cost. */
 const collect = vm.runInNewContext('gc') as () => void;
-const rows: [string, string, string, string][] = [];
-const row = (what: string, figure: string, target = '', ok?: boolean) => {
-  rows.push([what, figure, target, ok === undefined ? '' : ok ? 'met' : 'MISSED']);
-  console.error(`  ${what}: ${figure}`);
-};
+const figures = new FigureTable();
+const row = figures.row;
 
 /** Bytes and files under a dir, and the newest mtime. */
 async function du(dir: string): Promise<{ bytes: number; files: number; newest: number }> {
@@ -123,57 +121,58 @@ async function cliBench(ws: GeneratedWorkspace, logMB: number): Promise<void> {
     `status --json (default path), whole process, ${logMB} MB workspace: first run`,
     `${first.ms.toFixed(0)} ms; ${json.jobs.length} jobs, ${running} running; archive wrote ${(after1.bytes / MB).toFixed(2)} MB in ${after1.files} files`,
   );
-  const times: number[] = [];
+  // Whole process against whole process, interleaved round by round so that the machine's drift
+  // falls on both alike: ours (default path, then --all) and the companion's (its status, its --all).
+  const rounds = 9;
+  const ours: number[] = [];
+  const all: number[] = [];
+  const theirs: number[] = [];
+  const theirsAll: number[] = [];
   let wrote = 0;
   let touched = 0;
-  for (let i = 0; i < 5; i++) {
+  const companionRun = async (extra: string[]) =>
+    (
+      await run(
+        process.execPath,
+        [companion!, 'status', '--json', ...extra],
+        { CLAUDE_PLUGIN_DATA: ws.pluginData },
+        ws.workspace,
+      )
+    ).ms;
+  for (let i = 0; i < rounds; i++) {
     const before = await du(archiveDir);
-    const r = await run(process.execPath, [CLI, ...status], env);
+    ours.push((await run(process.execPath, [CLI, ...status], env)).ms);
+    all.push((await run(process.execPath, [CLI, 'status', '--json', '--all', '--state-root', ws.stateRoot], env)).ms);
     const after = await du(archiveDir);
-    times.push(r.ms);
     wrote += Math.abs(after.bytes - before.bytes);
     if (after.newest > before.newest) touched++;
+    if (!companion) continue;
+    // The companion's own `status --json` (its default: running jobs and the latest few) and
+    // `status --json --all` (every job of the workspace), on the same dir.
+    theirs.push(await companionRun([]));
+    theirsAll.push(await companionRun(['--all']));
   }
   row(
-    '  second and later runs (median of 5)',
-    `${median(times).toFixed(0)} ms; archive wrote ${wrote} bytes, ${touched} of 5 runs touched a file`,
+    `  second and later runs (median of ${rounds})`,
+    `${median(ours).toFixed(0)} ms; archive wrote ${wrote} bytes, ${touched} of ${rounds} rounds touched a file`,
     'writes nothing',
     wrote === 0 && touched === 0,
   );
-  const all: number[] = [];
-  for (let i = 0; i < 5; i++)
-    all.push((await run(process.execPath, [CLI, 'status', '--json', '--all', '--state-root', ws.stateRoot], env)).ms);
-  row('status --all --json, whole process (median of 5)', `${median(all).toFixed(0)} ms`);
+  row(`status --all --json, whole process, same one state dir (median of ${rounds})`, `${median(all).toFixed(0)} ms`);
   if (!companion) {
     row('companion status --json --all, whole process', 'not run (pass --companion <path to codex-companion.mjs>)');
     return;
   }
-  // The companion's own `status --json` (its default: running jobs and the latest few) and
-  // `status --json --all` (every job of the workspace), as whole processes on the same dir.
-  const companionRun = async (extra: string[]) => {
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++)
-      times.push(
-        (
-          await run(
-            process.execPath,
-            [companion, 'status', '--json', ...extra],
-            { CLAUDE_PLUGIN_DATA: ws.pluginData },
-            ws.workspace,
-          )
-        ).ms,
-      );
-    return median(times);
-  };
-  const theirs = await companionRun([]);
-  const theirsAll = await companionRun(['--all']);
-  row('companion status --json, same dir, whole process (median of 5)', `${theirs.toFixed(0)} ms`);
-  row('companion status --json --all, same dir, whole process (median of 5)', `${theirsAll.toFixed(0)} ms`);
+  row(`companion status --json, same dir, whole process (median of ${rounds})`, `${median(theirs).toFixed(0)} ms`);
+  row(
+    `companion status --json --all, same dir, whole process (median of ${rounds})`,
+    `${median(theirsAll).toFixed(0)} ms`,
+  );
   row(
     '  companion / codex-jobs: status (default path) vs its status; --all vs its --all',
-    `${(theirs / median(times)).toFixed(2)}x; ${(theirsAll / median(all)).toFixed(2)}x`,
+    `${(median(theirs) / median(ours)).toFixed(2)}x; ${(median(theirsAll) / median(all)).toFixed(2)}x`,
     '> 1x both',
-    theirs > median(times) && theirsAll > median(all),
+    median(theirs) > median(ours) && median(theirsAll) > median(all),
   );
 }
 
@@ -277,7 +276,14 @@ async function stopProfile(session: inspector.Session, file: string): Promise<vo
 }
 
 async function sparseBench(): Promise<void> {
-  const ws = await generateWorkspace({ base, name: 'sparse', indexed: 1, records: 1, logBytesTotal: 64 * 1024 });
+  const ws = await generateWorkspace({
+    base,
+    name: 'sparse',
+    indexed: 1,
+    records: 1,
+    logBytesTotal: 64 * 1024,
+    pluginData: path.join(base, 'plugin-data-sparse'),
+  });
   const id = ws.ids[0];
   const log = path.join(ws.stateDir, 'jobs', `${id}.log`);
   const size = 2 * 1024 * MB;
@@ -368,7 +374,15 @@ async function main(): Promise<void> {
   });
   const logBytes = quick ? 100 * MB : 1024 * MB;
   console.error(`generating 50 indexed jobs, 200 records, ${logBytes / MB} MB of logs (cached in ${base})`);
-  const ws = await generateWorkspace({ base, name: 'big', indexed: 50, records: 200, logBytesTotal: logBytes });
+  // A plugin data dir of its own: `--all` then reads the same one state dir as the companion's `--all`.
+  const ws = await generateWorkspace({
+    base,
+    name: 'big',
+    indexed: 50,
+    records: 200,
+    logBytesTotal: logBytes,
+    pluginData: path.join(base, 'plugin-data-cost'),
+  });
   const runningIds = ws.ids.slice(-6);
   const workers = await startWorkers(ws, runningIds);
   try {
@@ -386,18 +400,14 @@ async function main(): Promise<void> {
     const only = opt('--only');
     if (!only || only === 'cli') await cliBench(ws, logBytes / MB);
     if (!only || only === 'ext') await extensionBench(ws, runningIds[0]);
+    // Change-to-model on the same workspace, its six jobs running (after the CPU phase, whose archive it does not touch).
+    if (!only || only === 'latency') await latencyBench(ws, { base, row });
     if (!only || only === 'sparse') await sparseBench();
     if (!only || only === 'many') await manyDirsBench(quick ? 200 : 1000);
   } finally {
     for (const w of workers) w.kill('SIGKILL');
   }
-  const w = [0, 1, 2, 3].map((i) =>
-    Math.max(...rows.map((r) => r[i].length), ['measure', 'figure', 'target', ''][i].length),
-  );
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
-  console.log(line(['measure', 'figure', 'target', 'result']));
-  console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
+  figures.print();
   console.log(
     `load average at the end: ${os
       .loadavg()

@@ -22,6 +22,8 @@ export interface GenerateOptions {
   logBytesTotal: number;
   /** pids to record for jobs claiming to run (live ones make verification real). */
   runningPids?: number[];
+  /** The plugin data dir (default `<base>/plugin-data`, shared by every workspace of the base). */
+  pluginData?: string;
 }
 
 const KINDS = [
@@ -47,7 +49,7 @@ function slugHash(realRoot: string): string {
 
 export async function generateWorkspace(o: GenerateOptions): Promise<GeneratedWorkspace> {
   const workspace = path.join(o.base, `ws-${o.name}`);
-  const pluginData = path.join(o.base, 'plugin-data');
+  const pluginData = o.pluginData ?? path.join(o.base, 'plugin-data');
   const stateRoot = path.join(pluginData, 'state');
   await fs.mkdir(workspace, { recursive: true });
   const stateDir = path.join(stateRoot, slugHash(await fs.realpath(workspace)));

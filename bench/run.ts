@@ -14,6 +14,8 @@ import { createProcessTable } from '../src/core/processes';
 import { verifyJobs } from '../src/core/verify';
 import { DEFAULT_SETTINGS, type Job } from '../src/core/types';
 import { generateWorkspace } from './generate';
+import { latencyBench } from './latency';
+import { FigureTable, median, ms, now } from './table';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => {
@@ -24,16 +26,8 @@ const quick = args.includes('--quick');
 const companion = opt('--companion') ?? process.env.CODEX_COMPANION;
 const idleSeconds = Number(opt('--idle-seconds') ?? (quick ? 10 : 30));
 const base = path.join(os.tmpdir(), 'codex-jobs-bench');
-const rows: [string, string, string, string][] = [];
-const row = (what: string, figure: string, target: string, ok: boolean | undefined) => {
-  rows.push([what, figure, target, ok === undefined ? '' : ok ? 'met' : 'MISSED']);
-  console.error(`  ${what}: ${figure}`);
-};
-const ms = (n: number) => `${n.toFixed(2)} ms`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
-const now = () => Number(process.hrtime.bigint()) / 1e6;
+const figures = new FigureTable();
+const row = figures.row;
 const table = createProcessTable();
 const settings = { ...DEFAULT_SETTINGS };
 
@@ -106,105 +100,6 @@ async function companionBench(ws: { workspace: string; pluginData: string }, our
     '',
     undefined,
   );
-}
-
-async function latencyBench(ws: Awaited<ReturnType<typeof generateWorkspace>>): Promise<void> {
-  const model = new JobsModel({
-    host: {
-      env: {},
-      homedir: path.join(base, 'no-home'),
-      tmpdir: path.join(base, 'no-tmp'),
-      platform: process.platform,
-    },
-    table,
-    settings: { ...settings, extraRoots: [ws.stateRoot] },
-  });
-  model.setFolders([{ path: ws.workspace, name: 'big' }]);
-  const live = new LiveUpdates(model, { debounceMs: 30 });
-  await live.start();
-  await live.watcher.ready();
-  const jobsDir = path.join(ws.stateDir, 'jobs');
-  const indexed = ws.ids.slice(-50);
-  const stateFile = path.join(ws.stateDir, 'state.json');
-  const state = JSON.parse(await fs.readFile(stateFile, 'utf8'));
-  const lat: Record<string, number[]> = { record: [], log: [], index: [] };
-  // The process's CPU time from each write to the model's update: the work in a latency, which a
-  // loaded machine stretches less than the wall time (the wait for a core).
-  const cpu: Record<string, number[]> = { record: [], log: [], index: [] };
-  const find = (id: string): Job | undefined => model.findJob(ws.stateDir, id);
-  const until = (ok: () => boolean, what = '') =>
-    new Promise<void>((resolve, reject) => {
-      if (ok()) return resolve();
-      const timer = setTimeout(
-        () => (sub.dispose(), reject(new Error('no model update within 5 s for ' + what))),
-        5000,
-      );
-      const sub = model.onDidChange(() => {
-        if (ok()) {
-          clearTimeout(timer);
-          sub.dispose();
-          resolve();
-        }
-      });
-    });
-  // Marks unique to this run: a mark left in the files by an earlier run would satisfy a wait at once.
-  const runId = `${process.pid}-${Date.now().toString(36)}`;
-  for (let n = 0; n < 200; n++) {
-    const id = indexed[n % indexed.length];
-    const kind = (['record', 'log', 'index'] as const)[n % 3];
-    const mark = `bench-${runId}-${n}`;
-    // What is written is made first: the time runs from the write, not from preparing it.
-    const rec = kind === 'record' ? JSON.parse(await fs.readFile(path.join(jobsDir, `${id}.json`), 'utf8')) : undefined;
-    if (kind === 'index')
-      state.jobs = state.jobs.map((e: { id: string }) =>
-        e.id === id ? { ...e, phase: mark, updatedAt: new Date().toISOString() } : e,
-      );
-    const text =
-      kind === 'record'
-        ? JSON.stringify({ ...rec, phase: mark, completedAt: new Date().toISOString() })
-        : kind === 'index'
-          ? JSON.stringify(state, null, 2)
-          : `[${new Date().toISOString()}] ${mark}\n`;
-    const c = process.cpuUsage();
-    const t = now();
-    if (kind === 'record') {
-      await fs.writeFile(path.join(jobsDir, `${id}.json`), text);
-      await until(() => find(id)?.record?.phase === mark, `record ${n} ${id}`);
-    } else if (kind === 'log') {
-      await fs.appendFile(path.join(jobsDir, `${id}.log`), text);
-      await until(
-        () => find(id)?.log.progress.at(-1)?.text === mark,
-        `log ${n} ${id} last=${find(id)?.log.progress.at(-1)?.text}`,
-      );
-    } else {
-      await fs.writeFile(stateFile, text);
-      await until(() => find(id)?.index?.phase === mark, `index ${n} ${id}`);
-    }
-    lat[kind].push(now() - t);
-    const used = process.cpuUsage(c);
-    cpu[kind].push((used.user + used.system) / 1000);
-    // Isolated changes: longer apart than the coalescing window, so each is handled on its leading edge.
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const all = [...lat.record, ...lat.log, ...lat.index];
-  row('change-to-model, 200 writes: p50', ms(pct(all, 50)), '', undefined);
-  row('change-to-model, 200 isolated writes: p95', ms(pct(all, 95)), '<= 10 ms', pct(all, 95) <= 10);
-  row(
-    '  p95 by kind (record / log / index)',
-    `${ms(pct(lat.record, 95))} / ${ms(pct(lat.log, 95))} / ${ms(pct(lat.index, 95))}`,
-    '',
-    undefined,
-  );
-  const allCpu = [...cpu.record, ...cpu.log, ...cpu.index];
-  row(
-    '  CPU per change, p50 / p95 (record / log / index p95)',
-    `${ms(pct(allCpu, 50))} / ${ms(pct(allCpu, 95))} (${ms(pct(cpu.record, 95))} / ${ms(pct(cpu.log, 95))} / ${ms(pct(cpu.index, 95))})`,
-    '',
-    undefined,
-  );
-  row('  load average during the writes', os.loadavg()[0].toFixed(1), '', undefined);
-  await live.dispose();
-  model.dispose();
 }
 
 async function pidBench(): Promise<void> {
@@ -339,17 +234,11 @@ async function main(): Promise<void> {
   const run = (phase: string) => !only || only === phase;
   const { snapshotMs, ws } = await snapshotBench();
   if (run('companion')) await companionBench(ws, snapshotMs);
-  if (run('latency')) await latencyBench(ws);
+  if (run('latency')) await latencyBench(ws, { base, row });
   if (run('pid')) await pidBench();
   if (run('idle')) await idleAndMemoryBench();
   if (run('bundle')) await bundleBench();
-  const w = [0, 1, 2, 3].map((i) =>
-    Math.max(...rows.map((r) => r[i].length), ['measure', 'figure', 'target', ''][i].length),
-  );
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
-  console.log(line(['measure', 'figure', 'target', 'result']));
-  console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
+  figures.print();
 }
 
 main().catch((err) => {

@@ -58,13 +58,15 @@ export async function workspaceFolder(a: Args, positional: string | undefined): 
 
 export function modelFor(a: Args, folder: string): JobsModel {
   const host = defaultHostEnv();
-  // With --state-root, discovery looks nowhere else: no home, no temp dir.
+  // With --state-root, discovery looks nowhere else: no home, no temp dir, no root a process names.
   const none = path.join(os.tmpdir(), '.codex-jobs-none');
   const m = new JobsModel({
-    host: a.stateRoots.length ? { ...host, env: {}, homedir: none, tmpdir: none } : host,
+    host: a.stateRoots.length ? { ...host, env: {}, homedir: none, tmpdir: none, learnRoots: false } : host,
     table: processTable(),
     archive: cliArchive(),
     settings: { ...DEFAULT_SETTINGS, extraRoots: a.stateRoots },
+    // Only a long-lived command reads a file twice.
+    cacheFiles: a.command === 'watch' || a.follow,
   });
   m.setFolders([{ path: folder, name: path.basename(folder) }]);
   return m;

@@ -47,6 +47,8 @@ const STEP_PAUSE_MS = 100;
  * as copied by the next copy (archiveCopier), never copied twice.
  */
 const OFFSET_WRITE_MS = 5000;
+/** How often a long-lived archive applies the age limit when nothing grew. */
+const ENFORCE_EVERY_MS = 3_600_000;
 
 export interface ArchiveOptions {
   /**
@@ -104,9 +106,9 @@ export class JobArchive {
     return this.store.paths(stateDir, id);
   }
 
-  /** Reads what earlier sessions archived; a bad entry is skipped with a warning. Never throws. */
-  load(): Promise<void> {
-    return this.store.load();
+  /** Reads what earlier sessions archived (for these state dirs, or all); a bad entry is skipped with a warning. Never throws. */
+  load(stateDirs?: readonly string[]): Promise<void> {
+    return this.store.load(stateDirs);
   }
 
   /** Resolves when everything observed so far is written. */
@@ -187,7 +189,7 @@ export class JobArchive {
   /** Archives one job now, without judging the others of its state dir (e.g. before a repair). */
   keep(job: Job, now = Date.now()): Promise<void> {
     return this.enqueue(async () => {
-      await this.load();
+      await this.load([job.stateDir]);
       if (!(await this.store.ensureDirFor(job.stateDir))) return;
       await this.observeOne(job.stateDir, job, now, true);
     });
@@ -209,7 +211,7 @@ export class JobArchive {
   }
 
   private async observeNow(stateDir: string, jobs: readonly Job[], indexSize: number, now: number): Promise<void> {
-    await this.load();
+    await this.load([stateDir]);
     if (!(await this.store.ensureDirFor(stateDir))) return;
     const present = new Set<string>();
     const logOnly = new Set(jobs.filter((j) => j.flags.includes('log-only')).map((j) => j.id));
@@ -605,7 +607,14 @@ export class JobArchive {
     }
   }
 
+  private lastEnforceMs = 0;
+
   private async enforceLimits(now: number): Promise<void> {
+    // Only growth passes the size limit; the age limit is checked hourly by a long-lived archive.
+    // A `status` that wrote nothing so never reads other workspaces' entries.
+    const due = this.background && now - this.lastEnforceMs >= ENFORCE_EVERY_MS;
+    if (!this.store.wroteSinceEnforce && !due) return;
+    this.lastEnforceMs = now;
     for (const k of await this.store.enforce(this.limits, now)) {
       this.backlog.delete(k);
       await this.held.closeAll(k);

@@ -5,6 +5,7 @@ import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { assertRealDir, isSafeFsError, READ_LIMITS, readBoundedText, writeFileAtomic } from './safeFs';
+import { mapLimit } from './snapshot';
 import { isSafeJobId } from './reader';
 import { ACTIVE_STATUSES, isTerminalStatus, type JobHistoryEvent, type ReadWarning } from './types';
 
@@ -75,10 +76,12 @@ export class ArchiveStore {
   private readonly entries = new Map<string, ArchiveEntry>();
   /** Serialised size of each entry's meta file, for the size limit without re-serialising. */
   private readonly metaBytes = new Map<string, number>();
-  private loaded = false;
   readonly warnings: ReadWarning[] = [];
   /** Why the archive cannot be used right now; everything else goes on without it. */
   unavailable: string | undefined;
+
+  /** Whether an entry was written since the limits were last enforced (only growth can pass them). */
+  wroteSinceEnforce = false;
 
   constructor(readonly dir: string) {}
 
@@ -91,60 +94,93 @@ export class ArchiveStore {
     return { meta: path.join(d, `${id}.json`), log: path.join(d, `${id}.log`) };
   }
 
-  /** Reads what earlier sessions archived; a bad entry is skipped with a warning. Never throws. */
-  async load(): Promise<void> {
-    if (this.loaded) return;
-    this.loaded = true;
+  /** Each archive sub dir's read, by name, once: callers that overlap wait on the same read. */
+  private readonly subLoads = new Map<string, Promise<void>>();
+  private rootLoad: Promise<boolean> | undefined;
+  private allLoad: Promise<void> | undefined;
+
+  /**
+   * Reads what earlier sessions archived for these state dirs, or for every state dir when none are
+   * named; a bad entry is skipped with a warning. Never throws. Each sub dir is read once: a
+   * `status` of one workspace reads that workspace's entries, not every workspace's.
+   */
+  async load(stateDirs?: readonly string[]): Promise<void> {
+    if (!(await (this.rootLoad ??= this.checkRootForLoad()))) return;
+    if (!stateDirs) return (this.allLoad ??= this.loadAll());
+    await Promise.all(stateDirs.map((sd) => this.loadOnce(path.basename(this.dirOf(sd)), true)));
+  }
+
+  private async checkRootForLoad(): Promise<boolean> {
     try {
       await fs.mkdir(this.dir, { recursive: true });
       await assertRealDir(this.dir);
+      return true;
     } catch (err) {
       this.fail(err);
-      return;
+      return false;
     }
-    let dirs: string[];
+  }
+
+  private async loadAll(): Promise<void> {
+    let subs: string[];
     try {
-      dirs = await fs.readdir(this.dir);
+      subs = (await fs.readdir(this.dir)).filter((d) => /^[0-9a-f]{16}$/.test(d));
     } catch (err) {
       this.fail(err);
       return;
     }
-    for (const d of dirs) {
-      if (!/^[0-9a-f]{16}$/.test(d)) continue;
-      const sub = path.join(this.dir, d);
-      let files: string[];
-      try {
-        await assertRealDir(sub, this.dir);
-        files = await fs.readdir(sub);
-      } catch (err) {
-        this.warn(sub, `archive dir skipped: ${reasonOf(err)}`);
-        continue;
+    await mapLimit(subs, 4, (d) => this.loadOnce(d, false));
+  }
+
+  private loadOnce(d: string, mayBeMissing: boolean): Promise<void> {
+    let p = this.subLoads.get(d);
+    if (!p) this.subLoads.set(d, (p = this.loadSub(d, mayBeMissing)));
+    return p;
+  }
+
+  private async loadSub(d: string, mayBeMissing: boolean): Promise<void> {
+    const sub = path.join(this.dir, d);
+    let files: string[];
+    try {
+      await assertRealDir(sub, this.dir);
+      files = await fs.readdir(sub);
+    } catch (err) {
+      // A state dir seen for the first time has no sub dir yet.
+      if (mayBeMissing && isSafeFsError(err, 'missing')) return;
+      this.warn(sub, `archive dir skipped: ${reasonOf(err)}`);
+      return;
+    }
+    await mapLimit(
+      files.filter((f) => f.endsWith('.json')),
+      8,
+      (f) => this.loadEntry(sub, f),
+    );
+  }
+
+  private async loadEntry(sub: string, f: string): Promise<void> {
+    const file = path.join(sub, f);
+    try {
+      const { text } = await readBoundedText(file, READ_LIMITS.archiveEntry);
+      const problems: string[] = [];
+      const e = validateEntry(JSON.parse(text), problems);
+      if (`${e.id}.json` !== f || this.dirOf(e.stateDir) !== sub) throw new Error('not where its fields say');
+      const k = keyOf(e.stateDir, e.id);
+      // An entry written by this process before its dir was read is the newer one.
+      if (this.entries.has(k)) return;
+      this.entries.set(k, e);
+      this.metaBytes.set(k, text.length);
+      if (problems.length) {
+        // Kept with what could be read; the archived log's real size stands in for a bad count.
+        if (problems.some((p) => p.startsWith('logBytes')))
+          e.logBytes = await fs.lstat(this.paths(e.stateDir, e.id).log).then(
+            (st) => (st.isFile() ? st.size : 0),
+            () => 0,
+          );
+        // Said on every load until the entry is next written (the file on disk is still bad).
+        this.warn(file, `archive entry partly unreadable: ${problems.join('; ')}`);
       }
-      for (const f of files) {
-        if (!f.endsWith('.json')) continue;
-        const file = path.join(sub, f);
-        try {
-          const { text } = await readBoundedText(file, READ_LIMITS.archiveEntry);
-          const problems: string[] = [];
-          const e = validateEntry(JSON.parse(text), problems);
-          if (`${e.id}.json` !== f || this.dirOf(e.stateDir) !== sub) throw new Error('not where its fields say');
-          const k = keyOf(e.stateDir, e.id);
-          this.entries.set(k, e);
-          this.metaBytes.set(k, text.length);
-          if (problems.length) {
-            // Kept with what could be read; the archived log's real size stands in for a bad count.
-            if (problems.some((p) => p.startsWith('logBytes')))
-              e.logBytes = await fs.lstat(this.paths(e.stateDir, e.id).log).then(
-                (st) => (st.isFile() ? st.size : 0),
-                () => 0,
-              );
-            // Said on every load until the entry is next written (the file on disk is still bad).
-            this.warn(file, `archive entry partly unreadable: ${problems.join('; ')}`);
-          }
-        } catch (err) {
-          this.warn(file, `archive entry skipped: ${reasonOf(err)}`);
-        }
-      }
+    } catch (err) {
+      this.warn(file, `archive entry skipped: ${reasonOf(err)}`);
     }
   }
 
@@ -231,6 +267,7 @@ export class ArchiveStore {
       await this.checkRoot();
       await writeFileAtomic(this.paths(e.stateDir, e.id).meta, text, this.dir);
       this.metaBytes.set(k, text.length);
+      this.wroteSinceEnforce = true;
       this.unavailable = undefined;
       return true;
     } catch (err) {
@@ -246,6 +283,9 @@ export class ArchiveStore {
    * whose log bulk went (their held logs are of no more use).
    */
   async enforce(limits: ArchiveLimits, now: number): Promise<string[]> {
+    // The limits are the whole archive's: every state dir's entries count.
+    await this.load();
+    this.wroteSinceEnforce = false;
     const dropped: string[] = [];
     const finished = [...this.entries.entries()].filter(([, e]) => !e.lastLive || e.goneHow);
     for (const [k, e] of finished) {

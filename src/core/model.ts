@@ -83,6 +83,11 @@ export interface JobsModelOptions {
   now?: () => number;
   /** Keeps what was seen; gone jobs are shown from it. */
   archive?: JobArchive;
+  /**
+   * Whether files are cached by size and mtime between reads (default true). A one-shot process
+   * reads each file once, so the stat that checks the cache is pure cost there.
+   */
+  cacheFiles?: boolean;
 }
 
 export class JobsModel {
@@ -97,7 +102,7 @@ export class JobsModel {
   private disposed = false;
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly cache = new FileCache();
+  private readonly cache: FileCache | undefined;
   /** Per snapshot shown, the snapshot as read and reconciled, before the pipeline made its jobs. */
   private readonly rawOf = new WeakMap<StateDirSnapshot, StateDirSnapshot>();
 
@@ -105,6 +110,7 @@ export class JobsModel {
     this.settings = opts.settings;
     this.logger = opts.logger ?? silentLogger;
     this.now = opts.now ?? Date.now;
+    this.cache = opts.cacheFiles === false ? undefined : new FileCache();
   }
 
   get folders(): readonly FolderState[] {
@@ -534,7 +540,7 @@ export class JobsModel {
     try {
       const mapping = await mapFolder(folder.path, roots, this.workspaceRootOf(folder.path));
       const existing = mapping.candidates.filter((c) => c.exists);
-      await this.opts.archive?.load();
+      await this.opts.archive?.load(existing.map((c) => c.stateDir));
       const snapshots = await Promise.all(
         existing.map((c) => loadStateDir(c.root, c.stateDir, this.settings, this.cache)),
       );
@@ -561,7 +567,7 @@ export class JobsModel {
     dirs: readonly { root: StateRoot; stateDir: string }[],
     pool = STATE_DIR_POOL,
   ): Promise<{ jobs: Job[]; warnings: ReadWarning[] }> {
-    await this.opts.archive?.load();
+    await this.opts.archive?.load(dirs.map((d) => d.stateDir));
     const snaps = await mapLimit(dirs, pool, (d) => loadStateDir(d.root, d.stateDir, this.settings));
     let done = await this.complete(snaps);
     const archive = this.opts.archive;

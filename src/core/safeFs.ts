@@ -377,13 +377,17 @@ export async function openRegular(file: string, root: string = path.dirname(path
 }
 
 /** Reads `length` bytes at `position` (fewer at the end of the file). */
-export async function readAt(fh: fs.FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
+export async function readAt(fh: fs.FileHandle, position: number, length: number, size = 0): Promise<Buffer> {
+  // Unzeroed: only the bytes read are returned.
+  const buf = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(buf, got, length - got, position + got);
     if (bytesRead === 0) break;
     got += bytesRead;
+    // A regular file's short read past its known size is its end (no second read to hear 0);
+    // /proc files (size 0) may return a page at a time, so they read on to 0.
+    if (size > 0 && got < length && position + got >= size) break;
   }
   return got === length ? buf : buf.subarray(0, got);
 }
@@ -406,10 +410,10 @@ export async function readBoundedText(file: string, maxBytes: number, root?: str
     // size 0 (/proc) gets a first piece big enough to hold it whole.
     const chunks: Buffer[] = [];
     let got = 0;
-    let piece = Math.max(stats.size + 1, 64 * 1024);
+    let piece = stats.size > 0 ? stats.size + 1 : 64 * 1024;
     for (;;) {
       const want = Math.min(piece, maxBytes + 1 - got);
-      const b = await readAt(fh, got, want);
+      const b = await readAt(fh, got, want, stats.size);
       chunks.push(b);
       got += b.length;
       if (b.length < want || got > maxBytes) break;

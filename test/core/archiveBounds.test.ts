@@ -24,19 +24,19 @@ describe('a bounded archive', () => {
     archives.push(a);
     return a;
   };
-  const logOf = (id: string) => path.join(sb.stateDir, 'jobs', `${id}.log`);
-  const finished = async (id: string) => {
-    const st = await fs.stat(logOf(id));
+  const logOf = (id: string, stateDir = sb.stateDir) => path.join(stateDir, 'jobs', `${id}.log`);
+  const finished = async (id: string, stateDir = sb.stateDir) => {
+    const st = await fs.stat(logOf(id, stateDir));
     return {
       id,
-      stateDir: sb.stateDir,
+      stateDir,
       display: { id, raw: {} },
       record: { id, status: 'completed', raw: { id, status: 'completed' } },
       recordMtimeMs: 1,
       recordedStatus: 'completed',
       status: 'completed',
       flags: [],
-      logPath: logOf(id),
+      logPath: logOf(id, stateDir),
       recordPath: '',
       log: { exists: true, size: st.size, fileId: `${st.ino}:${st.birthtimeMs}`, progress: [] },
     } as never;
@@ -149,5 +149,67 @@ describe('a bounded archive', () => {
     assert.equal(again.get(sb.stateDir, id)?.logBytes, 6);
     assert.equal(again.get(sb.stateDir, id)?.record?.status, 'completed');
     assert.ok(again.warnings.some((w) => w.file === meta && /logBytes "abc" is not a count/.test(w.message)));
+  });
+
+  test("a look at one state dir reads only that dir's entries; the size limit still counts every dir's", async () => {
+    // A neighbour workspace's state dir, archived earlier, one of its entries torn since.
+    const other = path.join(sb.root, 'other-0123456789abcdef');
+    await fs.mkdir(path.join(other, 'jobs'), { recursive: true });
+    const dir = path.join(sb.tmp, 'archive');
+    const limits = { maxAgeMs: 3_600_000, maxBytes: 14_000, maxLogBytes: 1_000_000 };
+    const first = make(dir, limits);
+    const theirs = ['task-mwu3a010-other1', 'task-mwu3a011-other2', 'task-mwu3a012-other3'];
+    for (const id of theirs) await fs.writeFile(logOf(id, other), 'o'.repeat(4000));
+    await first.observe(other, await Promise.all(theirs.map((id) => finished(id, other))), 3, 1000);
+    await first.flush();
+    const torn = path.join(path.dirname(first.entryPaths(other, theirs[0]).meta), 'task-mwu3a019-torn01.json');
+    await fs.writeFile(torn, '{"id": ');
+
+    // A later process looks at this workspace only, and writes nothing: the neighbour's entries are not read.
+    const mine = 'task-mwu3a013-mine01';
+    await fs.writeFile(logOf(mine), 'm'.repeat(10));
+    const seed = make(dir, limits);
+    await seed.observe(sb.stateDir, [await finished(mine)], 1, 2000);
+    await seed.flush();
+    const quiet = make(dir, limits, undefined, { background: false });
+    await quiet.observe(sb.stateDir, [await finished(mine)], 1, 3000);
+    await quiet.flush();
+    assert.equal(quiet.entriesWritten, 0);
+    assert.equal(quiet.get(other, theirs[0]), undefined, "the neighbour's entries were not read");
+    assert.ok(!quiet.warnings.some((w) => w.file === torn), "no warning about the neighbour's torn entry");
+
+    // One that grows this workspace's archive past the limit evicts the neighbour's oldest bulk.
+    const big = 'task-mwu3a014-mine02';
+    await fs.writeFile(logOf(big), 'b'.repeat(4000));
+    const growing = make(dir, limits, undefined, { background: false });
+    await growing.observe(sb.stateDir, [await finished(mine), await finished(big)], 2, 4000);
+    await growing.flush();
+    assert.equal(growing.get(other, theirs[0])?.logBytes, 0, "the neighbour's oldest log bulk went");
+    assert.ok(growing.get(sb.stateDir, big)!.logBytes > 0);
+    assert.ok(growing.totalBytes <= limits.maxBytes, `total ${growing.totalBytes}`);
+    assert.ok(growing.warnings.some((w) => w.file === torn && /archive entry skipped/.test(w.message)));
+  });
+
+  test('a long-lived archive applies the age limit on its first look, though nothing grew', async () => {
+    const other = path.join(sb.root, 'other-0123456789abcdef');
+    await fs.mkdir(path.join(other, 'jobs'), { recursive: true });
+    const dir = path.join(sb.tmp, 'archive');
+    const id = 'task-mwu3a015-aged01';
+    await fs.writeFile(logOf(id, other), 'hello\n');
+    const first = make(dir);
+    await first.observe(other, [await finished(id, other)], 1, 1000);
+    await first.observe(other, [], 0, 2000); // gone from disk: the archive's copy is the only one
+    await first.flush();
+    const meta = first.entryPaths(other, id).meta;
+    const limits = { maxAgeMs: 60_000, maxBytes: 1_000_000, maxLogBytes: 1_000_000 };
+    // The command line, writing nothing, leaves it to the extension.
+    const cli = make(dir, limits, undefined, { background: false });
+    await cli.observe(sb.stateDir, [], 0, 10_000_000);
+    await cli.flush();
+    await fs.stat(meta);
+    const ext = make(dir, limits);
+    await ext.observe(sb.stateDir, [], 0, 10_000_000);
+    await ext.flush();
+    await assert.rejects(fs.stat(meta), /ENOENT/, 'a gone job past the age limit is dropped');
   });
 });

@@ -7,8 +7,9 @@ import { execFile, execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { writeScenario, SCENARIO_IDS } from '../fixtures/scenario';
-import { ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
+import { FAKE_COMPANION, ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
 import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
+import { JobArchive } from '../../src/core/archive';
 import { record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
@@ -148,6 +149,22 @@ describe('codex-jobs CLI', () => {
       ),
     );
     await fs.rm(other, { recursive: true });
+  });
+
+  test('--state-root replaces discovery: a root a live companion names is not searched', async () => {
+    // A live task-worker started with another plugin data dir, holding a job of this workspace.
+    const pd = path.join(sb.tmp, 'learned-pd');
+    const stateDir = path.join(pd, 'state', path.basename(sb.stateDir));
+    await writeIndex(stateDir, [record('task-mwu0l001-lrn001', { status: 'completed' })]);
+    await procs.start(
+      process.execPath,
+      [FAKE_COMPANION, 'task-worker', '--cwd', sb.workspace, '--job-id', 'task-mwu0l002-lrn002'],
+      { waitReady: true, env: { ...process.env, CLAUDE_PLUGIN_DATA: pd } },
+    );
+    const r = await cli(['status', '--json', '--state-root', sb.root, sb.workspace]);
+    const json = JSON.parse(r.stdout);
+    assert.deepEqual(json.stateDirs, [sb.stateDir]);
+    assert.ok(!json.jobs.some((j: { id: string }) => j.id === 'task-mwu0l001-lrn001'), 'the learned root was searched');
   });
 
   test('log prints the whole log; a path as id is refused with exit 2', async () => {
@@ -426,9 +443,11 @@ describe('codex-jobs as a command line tool', () => {
       { id: 'task-mwu0e001-wrn001', status: 'completed' },
       { id: '../escape', status: 'completed' },
     ]);
+    // A torn entry among this workspace's archived ones (another workspace's are not read).
     const archive = path.join(sb.tmp, 'warn-archive');
-    await fs.mkdir(path.join(archive, '0123456789abcdef'), { recursive: true });
-    await fs.writeFile(path.join(archive, '0123456789abcdef', 'task-mwu0e009-bad009.json'), '{ torn');
+    const sub = path.dirname(new JobArchive(archive).entryPaths(ws.stateDir, 'x').meta);
+    await fs.mkdir(sub, { recursive: true });
+    await fs.writeFile(path.join(sub, 'task-mwu0e009-bad009.json'), '{ torn');
     const env = { CODEX_JOBS_ARCHIVE_DIR: archive };
     const t = await cli(['status', '--state-root', sb.root, ws.workspace], env);
     assert.equal(t.code, 0, t.stderr);
