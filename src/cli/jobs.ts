@@ -16,13 +16,16 @@ export const processTable = (): ProcessTable => (sharedTable ??= createProcessTa
 
 let sharedArchive: JobArchive | undefined;
 
-/** The CLI keeps what it sees too, in a per-user dir (CODEX_JOBS_ARCHIVE_DIR overrides it). */
-export function cliArchive(): JobArchive {
+/**
+ * The CLI keeps what it sees too, in a per-user dir (CODEX_JOBS_ARCHIVE_DIR overrides it). Only a
+ * long-lived command (`watch`, `log --follow`) holds logs open between looks.
+ */
+export function cliArchive(longLived = false): JobArchive {
   const base =
     process.env.CODEX_JOBS_ARCHIVE_DIR ??
     path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share'), 'codex-jobs', 'archive');
   // A one-shot process: big logs are left to the extension's background copier (archive.ts).
-  return (sharedArchive ??= new JobArchive(base, undefined, undefined, { background: false }));
+  return (sharedArchive ??= new JobArchive(base, undefined, undefined, { background: false, holdLogs: longLived }));
 }
 
 /** A directory the user named: missing or not a directory is an error (exit 1), said plainly. */
@@ -56,6 +59,8 @@ export async function workspaceFolder(a: Args, positional: string | undefined): 
   return folder;
 }
 
+const longLivedCommand = (a: Args) => a.command === 'watch' || a.follow;
+
 export function modelFor(a: Args, folder: string): JobsModel {
   const host = defaultHostEnv();
   // With --state-root, discovery looks nowhere else: no home, no temp dir, no root a process names.
@@ -63,10 +68,10 @@ export function modelFor(a: Args, folder: string): JobsModel {
   const m = new JobsModel({
     host: a.stateRoots.length ? { ...host, env: {}, homedir: none, tmpdir: none, learnRoots: false } : host,
     table: processTable(),
-    archive: cliArchive(),
+    archive: cliArchive(longLivedCommand(a)),
     settings: { ...DEFAULT_SETTINGS, extraRoots: a.stateRoots },
     // Only a long-lived command reads a file twice.
-    cacheFiles: a.command === 'watch' || a.follow,
+    cacheFiles: longLivedCommand(a),
   });
   m.setFolders([{ path: folder, name: path.basename(folder) }]);
   return m;

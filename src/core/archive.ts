@@ -57,6 +57,12 @@ export interface ArchiveOptions {
    * copies a big log, so a second run writes nothing.
    */
   background?: boolean;
+  /**
+   * Whether logs of running (and just finished) jobs are kept open between looks, so that bytes
+   * written before a deletion are still read (default true). A one-shot command looks once: a held
+   * log would only spend a descriptor, hundreds of them under `status --all`.
+   */
+  holdLogs?: boolean;
 }
 
 interface Backlog {
@@ -74,6 +80,7 @@ export class JobArchive {
   private serial: Promise<void> = Promise.resolve();
   private limits: ArchiveLimits;
   private readonly background: boolean;
+  private readonly holdLogs: boolean;
   private readonly backlog = new Map<string, Backlog>();
   private backlogTimer: NodeJS.Timeout | undefined;
   private stepping = false;
@@ -91,6 +98,7 @@ export class JobArchive {
     this.store = new ArchiveStore(dir);
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.background = opts.background ?? true;
+    this.holdLogs = opts.holdLogs ?? true;
   }
 
   setLimits(limits: Partial<ArchiveLimits>): void {
@@ -456,7 +464,7 @@ export class JobArchive {
     const life = keep ?? cur;
     if (keep && keep !== cur) await cur.fh.close().catch(() => undefined);
     // Finished: kept open only when seen running before (its final output may follow), for a while.
-    const hold = !isTerminalStatus(status) || e.lastLive || recent || this.held.finishedSince.has(k);
+    const hold = this.holdLogs && (!isTerminalStatus(status) || e.lastLive || recent || this.held.finishedSince.has(k));
     // A held log's copy keeps its append handle too: a log line then opens nothing.
     try {
       const r = await this.drainOne(life, e, now, !hold, budget, hold ? this.held.outFor(k) : undefined);

@@ -72,6 +72,10 @@ export function keyOf(stateDir: string, id: string): string {
   return `${stateDir}\u0000${id}`;
 }
 
+/** Sub dirs read at once, and entries at once in each: at most 32 files open for loading. */
+const SUB_POOL = 4;
+const ENTRY_POOL = 8;
+
 export class ArchiveStore {
   private readonly entries = new Map<string, ArchiveEntry>();
   /** Serialised size of each entry's meta file, for the size limit without re-serialising. */
@@ -107,7 +111,8 @@ export class ArchiveStore {
   async load(stateDirs?: readonly string[]): Promise<void> {
     if (!(await (this.rootLoad ??= this.checkRootForLoad()))) return;
     if (!stateDirs) return (this.allLoad ??= this.loadAll());
-    await Promise.all(stateDirs.map((sd) => this.loadOnce(path.basename(this.dirOf(sd)), true)));
+    // Bounded like every other read: `--all` names a thousand state dirs under a ulimit of 256.
+    await mapLimit(stateDirs, SUB_POOL, (sd) => this.loadOnce(path.basename(this.dirOf(sd)), true));
   }
 
   private async checkRootForLoad(): Promise<boolean> {
@@ -129,7 +134,7 @@ export class ArchiveStore {
       this.fail(err);
       return;
     }
-    await mapLimit(subs, 4, (d) => this.loadOnce(d, false));
+    await mapLimit(subs, SUB_POOL, (d) => this.loadOnce(d, false));
   }
 
   private loadOnce(d: string, mayBeMissing: boolean): Promise<void> {
@@ -152,7 +157,7 @@ export class ArchiveStore {
     }
     await mapLimit(
       files.filter((f) => f.endsWith('.json')),
-      8,
+      ENTRY_POOL,
       (f) => this.loadEntry(sub, f),
     );
   }

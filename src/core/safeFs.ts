@@ -262,6 +262,8 @@ async function beneath<T>(file: string, root: string, fn: (at: string) => Promis
  * again, or swapped for a link, is walked to afresh (and refused there).
  */
 const DIR_KEEP_MS = 100;
+/** Idle kept directories at most: `--all` walks to a thousand state dirs under a ulimit of 256. */
+const MAX_IDLE_KEPT = 16;
 interface KeptDir {
   key: string;
   fh: fs.FileHandle;
@@ -318,8 +320,21 @@ function use(k: KeptDir): { via: string; release: () => void } {
       if (keptDirs.get(k.key) !== k) return void k.fh.close().catch(() => undefined);
       k.timer = setTimeout(() => keptDirs.get(k.key) === k && k.users === 0 && dropKept(k), DIR_KEEP_MS);
       k.timer.unref?.();
+      dropIdleBeyondCap();
     },
   };
+}
+
+/** Closes the oldest idle kept directories past the cap (the map keeps the order they were kept in). */
+function dropIdleBeyondCap(): void {
+  let idle = 0;
+  for (const k of keptDirs.values()) if (k.users === 0) idle++;
+  for (const k of keptDirs.values()) {
+    if (idle <= MAX_IDLE_KEPT) break;
+    if (k.users > 0) continue;
+    dropKept(k);
+    idle--;
+  }
 }
 
 /** Forgets a kept directory; its descriptor is closed once nothing uses it. */

@@ -151,6 +151,35 @@ describe('codex-jobs CLI', () => {
     await fs.rm(other, { recursive: true });
   });
 
+  test('status --all over 300 state dirs under `ulimit -n 96`: every job, no failed read, also with the archive kept', async () => {
+    const root = path.join(sb.tmp, 'many-root');
+    const ids: string[] = [];
+    for (let d = 0; d < 300; d++) {
+      const dir = path.join(root, `ws${d}-${String(d).padStart(16, '0')}`);
+      const id = `task-mwu0m${String(d).padStart(3, '0')}-many01`;
+      ids.push(id);
+      await fs.mkdir(path.join(dir, 'jobs'), { recursive: true });
+      const rec = { id, status: 'completed', kind: 'task', completedAt: new Date().toISOString() };
+      await fs.writeFile(path.join(dir, 'jobs', `${id}.json`), JSON.stringify(rec));
+      await fs.writeFile(path.join(dir, 'jobs', `${id}.log`), 'Starting Codex Task.\n');
+      await fs.writeFile(path.join(dir, 'state.json'), JSON.stringify({ version: 1, jobs: [rec] }));
+    }
+    const env = { CODEX_JOBS_ARCHIVE_DIR: path.join(sb.tmp, 'many-archive') };
+    // The first look archives every job; the second reads the 300 archive dirs it left.
+    for (const look of ['first', 'second']) {
+      const r = await sh(
+        `ulimit -n 96; exec "${process.execPath}" "${BIN}" status --json --all --state-root "${root}"`,
+        env,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const json = JSON.parse(r.stdout);
+      assert.deepEqual(json.warnings, [], `${look} look`);
+      assert.deepEqual(json.jobs.map((j: { id: string }) => j.id).sort(), ids, `${look} look`);
+      assert.equal(json.counts.attention, 0, `${look} look`);
+    }
+    await fs.rm(root, { recursive: true });
+  });
+
   test('--state-root replaces discovery: a root a live companion names is not searched', async () => {
     // A live task-worker started with another plugin data dir, holding a job of this workspace.
     const pd = path.join(sb.tmp, 'learned-pd');

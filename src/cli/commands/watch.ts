@@ -30,7 +30,7 @@ function changeKey(jobs: Job[], warnings: ReadWarning[]): string {
 export async function watchCommand(a: Args, io: Output): Promise<number> {
   const folder = await workspaceFolder(a, a.positional[0]);
   const m = modelFor(a, folder);
-  const live = new LiveUpdates(m, { archive: cliArchive() });
+  const live = new LiveUpdates(m, { archive: cliArchive(true) });
   let timer: NodeJS.Timeout | undefined;
   let lastKey: string | undefined;
   const draw = () => {
