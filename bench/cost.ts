@@ -3,7 +3,8 @@
 //   whole processes on the 1 GiB workspace with 6 running jobs: time, and what the archive writes,
 //   first run and second run (the second must write nothing);
 // - the extension's model (JobsModel + LiveUpdates + a background archive) on that workspace: the
-//   one-time first copy, then one running job appending a line a second: CPU as a share of a core;
+//   one-time first copy, then one running job appending a line a second: CPU as a share of a core,
+//   the first 20 s and the next 20 s;
 // - change-to-model latency on that workspace (200 isolated writes, p95);
 // - a 2 GiB sparse log: what the CLI and the extension copy of it;
 // - `status --all` over 1,000 state dirs with at most 256 open files: every job, no failed read.
@@ -116,14 +117,16 @@ async function cliBench(ws: GeneratedWorkspace, logMB: number, runningIds: strin
   const first = await run(process.execPath, [CLI, ...status], env);
   const after1 = await du(archiveDir);
   const json = JSON.parse(first.out);
-  const running = json.jobs.filter((j: { status: string }) => j.status === 'running').length;
+  // Verified alive: running, or stalled (alive, its log silent for a while).
+  const live = (j: { status: string }) => j.status === 'running' || j.status === 'stalled';
+  const running = json.jobs.filter(live).length;
   // The six marked running have live workers: anything else is a verification to look into.
   type Shown = { id: string; status: string; verification: { detail?: string } | null };
-  for (const j of (json.jobs as Shown[]).filter((j) => runningIds.includes(j.id) && j.status !== 'running'))
+  for (const j of (json.jobs as Shown[]).filter((j) => runningIds.includes(j.id) && !live(j)))
     console.error(`    marked running, shown ${j.status}: ${j.id}: ${j.verification?.detail ?? 'no verification'}`);
   row(
     `status --json (default path), whole process, ${logMB} MB workspace: first run`,
-    `${first.ms.toFixed(0)} ms; ${json.jobs.length} jobs, ${running} running; archive wrote ${(after1.bytes / MB).toFixed(2)} MB in ${after1.files} files`,
+    `${first.ms.toFixed(0)} ms; ${json.jobs.length} jobs, ${running} verified alive; archive wrote ${(after1.bytes / MB).toFixed(2)} MB in ${after1.files} files`,
   );
   // Whole process against whole process, interleaved round by round so that the machine's drift
   // falls on both alike: ours (default path, then --all) and the companion's (its status, its --all).
@@ -238,22 +241,27 @@ async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise
   collect();
   const profile = opt('--cpu-prof');
   const session = profile ? await startProfile() : undefined;
-  const w0 = now();
-  const cpu0 = process.cpuUsage();
-  for (let s = 0; s < cpuSeconds; s++) {
-    await fs.appendFile(log, `[${new Date().toISOString()}] Running command: one more line ${s}\n`);
-    await new Promise((r) => setTimeout(r, 1000));
+  // Two windows: the first lines after the first look (the line path still being compiled), then
+  // the same again: what a running editor spends on each line from then on.
+  let line = 0;
+  for (const window of ['first', 'next']) {
+    const w0 = now();
+    const cpu0 = process.cpuUsage();
+    for (let s = 0; s < cpuSeconds; s++) {
+      await fs.appendFile(log, `[${new Date().toISOString()}] Running command: one more line ${line++}\n`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const cpu = process.cpuUsage(cpu0);
+    const wall = now() - w0;
+    const share = (cpu.user + cpu.system) / 1000 / wall;
+    row(
+      `extension model, one running job appending a line a second, ${window} ${cpuSeconds} s`,
+      `${(share * 100).toFixed(2)} % of a core (${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU); ${live.watcher.batches - batches0} batches, ${changes} model changes; copied ${archive.bytesCopied - copied0} bytes, ${archive.entriesWritten - written0} entry writes (both windows)`,
+      '<= 1 %',
+      share <= 0.01,
+    );
   }
-  const cpu = process.cpuUsage(cpu0);
   if (session && profile) await stopProfile(session, profile);
-  const wall = now() - w0;
-  const share = (cpu.user + cpu.system) / 1000 / wall;
-  row(
-    `extension model, one running job appending a line a second, ${cpuSeconds} s`,
-    `${(share * 100).toFixed(2)} % of a core (${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU); ${live.watcher.batches - batches0} batches, ${changes} model changes; copied ${archive.bytesCopied - copied0} bytes, ${archive.entriesWritten - written0} entry writes`,
-    '<= 1 %',
-    share <= 0.01,
-  );
   await live.dispose();
   model.dispose();
   await archive.dispose();

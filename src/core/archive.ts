@@ -145,7 +145,7 @@ export class JobArchive {
   }
 
   get(stateDir: string, id: string): ArchiveEntry | undefined {
-    return this.store.get(keyOf(stateDir, id));
+    return this.store.getIn(stateDir, id);
   }
 
   /** Archived jobs of a state dir that are no longer on disk. */
@@ -206,7 +206,7 @@ export class JobArchive {
   /** Notes that a repair wrote a job's files back (restore record, restore to index). */
   noteRestored(stateDir: string, id: string, now = Date.now()): Promise<void> {
     return this.enqueue(async () => {
-      const e = this.store.get(keyOf(stateDir, id));
+      const e = this.store.getIn(stateDir, id);
       if (!e) return;
       addEvent(e, { atMs: now, what: 'restored' });
       await this.write(e);
@@ -649,7 +649,7 @@ export class JobArchive {
 
   /** The flags a job's story gives it (kept after its files come back). */
   flagsOf(stateDir: string, id: string): ('deleted-while-running' | 'recreated')[] {
-    const e = this.store.get(keyOf(stateDir, id));
+    const e = this.store.getIn(stateDir, id);
     return e ? historyFlags(e) : [];
   }
 

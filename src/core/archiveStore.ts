@@ -78,6 +78,8 @@ const ENTRY_POOL = 8;
 
 export class ArchiveStore {
   private readonly entries = new Map<string, ArchiveEntry>();
+  /** The same entries by state dir, then id: the model asks for every job's entry on every look. */
+  private readonly byDir = new Map<string, Map<string, ArchiveEntry>>();
   /** Serialised size of each entry's meta file, for the size limit without re-serialising. */
   private readonly metaBytes = new Map<string, number>();
   readonly warnings: ReadWarning[] = [];
@@ -172,7 +174,7 @@ export class ArchiveStore {
       const k = keyOf(e.stateDir, e.id);
       // An entry written by this process before its dir was read is the newer one.
       if (this.entries.has(k)) return;
-      this.entries.set(k, e);
+      this.set(k, e);
       this.metaBytes.set(k, text.length);
       if (problems.length) {
         // Kept with what could be read; the archived log's real size stands in for a bad count.
@@ -212,14 +214,28 @@ export class ArchiveStore {
 
   set(k: string, e: ArchiveEntry): void {
     this.entries.set(k, e);
+    let dir = this.byDir.get(e.stateDir);
+    if (!dir) this.byDir.set(e.stateDir, (dir = new Map()));
+    dir.set(e.id, e);
+  }
+
+  /** An entry by its state dir and id, without making their key. */
+  getIn(stateDir: string, id: string): ArchiveEntry | undefined {
+    return this.byDir.get(stateDir)?.get(id);
+  }
+
+  private delete(k: string, e: ArchiveEntry): void {
+    this.entries.delete(k);
+    this.byDir.get(e.stateDir)?.delete(e.id);
   }
 
   values(): IterableIterator<ArchiveEntry> {
     return this.entries.values();
   }
 
+  /** A state dir's entries; asked for several times per look, so not a scan of every dir's. */
   ofDir(stateDir: string): ArchiveEntry[] {
-    return [...this.entries.values()].filter((e) => e.stateDir === stateDir);
+    return [...(this.byDir.get(stateDir)?.values() ?? [])];
   }
 
   get totalBytes(): number {
@@ -328,7 +344,7 @@ export class ArchiveStore {
   }
 
   private async remove(k: string, e: ArchiveEntry): Promise<void> {
-    this.entries.delete(k);
+    this.delete(k, e);
     this.metaBytes.delete(k);
     const p = this.paths(e.stateDir, e.id);
     await fs.rm(p.meta, { force: true }).catch((err) => this.fail(err));
