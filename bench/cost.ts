@@ -22,10 +22,9 @@ import * as vm from 'vm';
 import { JobArchive } from '../src/core/archive';
 import { LiveUpdates } from '../src/core/live';
 import { JobsModel } from '../src/core/model';
-import { createProcessTable } from '../src/core/processes';
-import { DEFAULT_SETTINGS } from '../src/core/types';
 import { generateWorkspace, type GeneratedWorkspace } from './generate';
 import { latencyBench } from './latency';
+import { benchModel } from './model';
 import { FigureTable, median, now } from './table';
 
 const args = process.argv.slice(2);
@@ -185,19 +184,7 @@ async function cliBench(ws: GeneratedWorkspace, logMB: number, runningIds: strin
 
 /** The extension's model over one generated workspace, its only root; no home or temp dir is searched. */
 function extensionModel(ws: GeneratedWorkspace, archive: JobArchive, name: string): JobsModel {
-  const model = new JobsModel({
-    archive,
-    host: {
-      env: {},
-      homedir: path.join(base, 'no-home'),
-      tmpdir: path.join(base, 'no-tmp'),
-      platform: process.platform,
-    },
-    table: createProcessTable(),
-    settings: { ...DEFAULT_SETTINGS, extraRoots: [ws.stateRoot] },
-  });
-  model.setFolders([{ path: ws.workspace, name }]);
-  return model;
+  return benchModel({ base, stateRoot: ws.stateRoot, folders: [{ path: ws.workspace, name }], archive });
 }
 
 async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise<void> {

@@ -4,25 +4,14 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LiveUpdates } from '../src/core/live';
-import { JobsModel } from '../src/core/model';
-import { createProcessTable } from '../src/core/processes';
-import { DEFAULT_SETTINGS, type Job } from '../src/core/types';
+import type { Job } from '../src/core/types';
 import type { GeneratedWorkspace } from './generate';
+import { benchModel } from './model';
 import { ms, now, pct, type Row } from './table';
 
 export async function latencyBench(ws: GeneratedWorkspace, o: { base: string; row: Row }): Promise<void> {
   const { base, row } = o;
-  const model = new JobsModel({
-    host: {
-      env: {},
-      homedir: path.join(base, 'no-home'),
-      tmpdir: path.join(base, 'no-tmp'),
-      platform: process.platform,
-    },
-    table: createProcessTable(),
-    settings: { ...DEFAULT_SETTINGS, extraRoots: [ws.stateRoot] },
-  });
-  model.setFolders([{ path: ws.workspace, name: 'big' }]);
+  const model = benchModel({ base, stateRoot: ws.stateRoot, folders: [{ path: ws.workspace, name: 'big' }] });
   const live = new LiveUpdates(model, { debounceMs: 30 });
   await live.start();
   await live.watcher.ready();

@@ -16,9 +16,7 @@ import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { JobArchive } from '../src/core/archive';
 import { LiveUpdates } from '../src/core/live';
-import { JobsModel } from '../src/core/model';
-import { createProcessTable } from '../src/core/processes';
-import { DEFAULT_SETTINGS } from '../src/core/types';
+import { benchModel } from './model';
 
 const args = process.argv.slice(2);
 const opt = (name: string, d: number) => {
@@ -105,13 +103,12 @@ async function oneRun(): Promise<RunFigures> {
   await fs.mkdir(workspace);
   await fs.writeFile(ledger, '');
   const archive = new JobArchive(path.join(tmp, 'archive'));
-  const model = new JobsModel({
+  const model = benchModel({
+    base: tmp,
+    stateRoot: path.join(pluginData, 'state'),
+    folders: [{ path: workspace, name: 'ws' }],
     archive,
-    host: { env: {}, homedir: tmp, tmpdir: path.join(tmp, 'no-tmp'), platform: process.platform },
-    table: createProcessTable(),
-    settings: { ...DEFAULT_SETTINGS, extraRoots: [path.join(pluginData, 'state')] },
   });
-  model.setFolders([{ path: workspace, name: 'ws' }]);
   const live = new LiveUpdates(model, { debounceMs: 30, archive });
   await live.start();
   await live.watcher.ready();

@@ -7,7 +7,6 @@ import { execFile, spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { JobsModel } from '../src/core/model';
 import { LiveUpdates } from '../src/core/live';
 import { FileCache, loadStateDir } from '../src/core/snapshot';
 import { createProcessTable } from '../src/core/processes';
@@ -15,6 +14,7 @@ import { verifyJobs } from '../src/core/verify';
 import { DEFAULT_SETTINGS, type Job } from '../src/core/types';
 import { generateWorkspace } from './generate';
 import { latencyBench } from './latency';
+import { benchModel } from './model';
 import { FigureTable, median, ms, now } from './table';
 
 const args = process.argv.slice(2);
@@ -157,17 +157,12 @@ async function idleAndMemoryBench(): Promise<void> {
     );
   if (global.gc) global.gc();
   const heap0 = process.memoryUsage();
-  const model = new JobsModel({
-    host: {
-      env: {},
-      homedir: path.join(base, 'no-home'),
-      tmpdir: path.join(base, 'no-tmp'),
-      platform: process.platform,
-    },
+  const model = benchModel({
+    base,
+    stateRoot: wss[0].stateRoot,
+    folders: wss.map((w, i) => ({ path: w.workspace, name: `idle-${i}` })),
     table,
-    settings: { ...settings, extraRoots: [wss[0].stateRoot] },
   });
-  model.setFolders(wss.map((w, i) => ({ path: w.workspace, name: `idle-${i}` })));
   const live = new LiveUpdates(model, { debounceMs: 30 });
   await live.start();
   await live.watcher.ready();

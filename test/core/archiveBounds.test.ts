@@ -160,7 +160,9 @@ describe('a bounded archive', () => {
     const first = make(dir, limits);
     const theirs = ['task-mwu3a010-other1', 'task-mwu3a011-other2', 'task-mwu3a012-other3'];
     for (const id of theirs) await fs.writeFile(logOf(id, other), 'o'.repeat(4000));
-    await first.observe(other, await Promise.all(theirs.map((id) => finished(id, other))), 3, 1000);
+    // Seen one after another: the oldest is the first (eviction goes oldest first).
+    for (let i = 1; i <= theirs.length; i++)
+      await first.observe(other, await Promise.all(theirs.slice(0, i).map((id) => finished(id, other))), i, 1000 * i);
     await first.flush();
     const torn = path.join(path.dirname(first.entryPaths(other, theirs[0]).meta), 'task-mwu3a019-torn01.json');
     await fs.writeFile(torn, '{"id": ');
@@ -169,10 +171,10 @@ describe('a bounded archive', () => {
     const mine = 'task-mwu3a013-mine01';
     await fs.writeFile(logOf(mine), 'm'.repeat(10));
     const seed = make(dir, limits);
-    await seed.observe(sb.stateDir, [await finished(mine)], 1, 2000);
+    await seed.observe(sb.stateDir, [await finished(mine)], 1, 5000);
     await seed.flush();
     const quiet = make(dir, limits, undefined, { background: false });
-    await quiet.observe(sb.stateDir, [await finished(mine)], 1, 3000);
+    await quiet.observe(sb.stateDir, [await finished(mine)], 1, 6000);
     await quiet.flush();
     assert.equal(quiet.entriesWritten, 0);
     assert.equal(quiet.get(other, theirs[0]), undefined, "the neighbour's entries were not read");
@@ -182,7 +184,7 @@ describe('a bounded archive', () => {
     const big = 'task-mwu3a014-mine02';
     await fs.writeFile(logOf(big), 'b'.repeat(4000));
     const growing = make(dir, limits, undefined, { background: false });
-    await growing.observe(sb.stateDir, [await finished(mine), await finished(big)], 2, 4000);
+    await growing.observe(sb.stateDir, [await finished(mine), await finished(big)], 2, 7000);
     await growing.flush();
     assert.equal(growing.get(other, theirs[0])?.logBytes, 0, "the neighbour's oldest log bulk went");
     assert.ok(growing.get(sb.stateDir, big)!.logBytes > 0);
