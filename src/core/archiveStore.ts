@@ -164,16 +164,23 @@ export class ArchiveStore {
     );
   }
 
-  private async loadEntry(sub: string, f: string): Promise<void> {
+  /**
+   * Entries that exist but could not be read (out of descriptors, an I/O error): never written
+   * over, as what a fresh entry would replace is a job's whole story. Read again before a write.
+   */
+  private readonly unreadable = new Set<string>();
+
+  private async loadEntry(sub: string, f: string, replace = false): Promise<void> {
     const file = path.join(sub, f);
     try {
       const { text } = await readBoundedText(file, READ_LIMITS.archiveEntry);
+      this.unreadable.delete(file);
       const problems: string[] = [];
       const e = validateEntry(JSON.parse(text), problems);
       if (`${e.id}.json` !== f || this.dirOf(e.stateDir) !== sub) throw new Error('not where its fields say');
       const k = keyOf(e.stateDir, e.id);
       // An entry written by this process before its dir was read is the newer one.
-      if (this.entries.has(k)) return;
+      if (this.entries.has(k) && !replace) return;
       this.set(k, e);
       this.metaBytes.set(k, text.length);
       if (problems.length) {
@@ -187,7 +194,10 @@ export class ArchiveStore {
         this.warn(file, `archive entry partly unreadable: ${problems.join('; ')}`);
       }
     } catch (err) {
-      this.warn(file, `archive entry skipped: ${reasonOf(err)}`);
+      if (isSafeFsError(err, 'io') || isSafeFsError(err, 'denied')) {
+        this.unreadable.add(file);
+        this.warn(file, `archive entry not read (${reasonOf(err)}); kept as it is, not written over`);
+      } else this.warn(file, `archive entry skipped: ${reasonOf(err)}`);
     }
   }
 
@@ -283,10 +293,16 @@ export class ArchiveStore {
   /** Writes an entry's meta file; a failure becomes a warning (the archive is unavailable, not the model). */
   async write(e: ArchiveEntry): Promise<boolean> {
     const k = keyOf(e.stateDir, e.id);
+    const meta = this.paths(e.stateDir, e.id).meta;
+    if (this.unreadable.has(meta)) {
+      // Not this write: the entry on disk is read again, and the next look goes on from it.
+      await this.loadEntry(path.dirname(meta), path.basename(meta), true);
+      return false;
+    }
     const text = serialise(e);
     try {
       await this.checkRoot();
-      await writeFileAtomic(this.paths(e.stateDir, e.id).meta, text, this.dir);
+      await writeFileAtomic(meta, text, this.dir);
       this.metaBytes.set(k, text.length);
       this.wroteSinceEnforce = true;
       this.unavailable = undefined;

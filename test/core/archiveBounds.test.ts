@@ -2,6 +2,7 @@
 // the CLI's status path, and an archive dir that cannot be used.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive';
@@ -213,5 +214,50 @@ describe('a bounded archive', () => {
     await ext.observe(sb.stateDir, [], 0, 10_000_000);
     await ext.flush();
     await assert.rejects(fs.stat(meta), /ENOENT/, 'a gone job past the age limit is dropped');
+  });
+
+  test('an entry that exists but cannot be read (out of descriptors) is never written over', async () => {
+    const dir = path.join(sb.tmp, 'archive');
+    const ids = Array.from({ length: 24 }, (_, i) => `task-mwu3a1${String(i).padStart(2, '0')}-story${i % 10}`);
+    for (const id of ids) await fs.writeFile(logOf(id), 'hello\n');
+    const first = make(dir);
+    await first.observe(sb.stateDir, await Promise.all(ids.map((id) => finished(id))), ids.length, 1000);
+    await first.flush();
+    const before = await Promise.all(ids.map((id) => fs.readFile(first.entryPaths(sb.stateDir, id).meta, 'utf8')));
+    // A later process loads them with almost no descriptor free (the rest taken, as a busy host's
+    // are), then looks again with descriptors to spare: what it could not read, it must not replace.
+    const script = `
+      const fs = require('fs');
+      const { JobArchive } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/archive.js'))});
+      (async () => {
+        const a = new JobArchive(${JSON.stringify(dir)}, undefined, undefined, { background: false, holdLogs: false });
+        const hog = [];
+        try { for (;;) hog.push(fs.openSync('/dev/null', 'r')); } catch {}
+        for (const fd of hog.splice(0, 6)) fs.closeSync(fd);
+        await a.load([${JSON.stringify(sb.stateDir)}]);
+        for (const fd of hog) fs.closeSync(fd);
+        const jobs = ${JSON.stringify(ids)}.map((id) => {
+          const log = ${JSON.stringify(path.join(sb.stateDir, 'jobs'))} + '/' + id + '.log';
+          const st = fs.statSync(log);
+          return { id, stateDir: ${JSON.stringify(sb.stateDir)}, display: { id, raw: {} },
+            record: { id, status: 'completed', raw: { id, status: 'completed' } }, recordMtimeMs: 1,
+            recordedStatus: 'completed', status: 'completed', flags: [], logPath: log, recordPath: '',
+            log: { exists: true, size: st.size, fileId: st.ino + ':' + st.birthtimeMs, progress: [] } };
+        });
+        await a.observe(${JSON.stringify(sb.stateDir)}, jobs, jobs.length, 5000);
+        await a.observe(${JSON.stringify(sb.stateDir)}, jobs, jobs.length, 6000);
+        await a.flush();
+        console.log(JSON.stringify(a.warnings.filter((w) => /archive entry/.test(w.message)).length));
+      })();`;
+    const out = execFileSync('sh', ['-c', 'ulimit -n 64; exec "$0" -e "$1"', process.execPath, script], {
+      encoding: 'utf8',
+    });
+    assert.ok(Number(out.trim()) > 0, `some entries could not be read (${out.trim()}): the test needs that`);
+    const after = await Promise.all(ids.map((id) => fs.readFile(first.entryPaths(sb.stateDir, id).meta, 'utf8')));
+    const rewritten = ids.filter((id, i) => {
+      const [a, b] = [JSON.parse(before[i]), JSON.parse(after[i])];
+      return JSON.stringify(a.history) !== JSON.stringify(b.history) || a.firstSeenMs !== b.firstSeenMs;
+    });
+    assert.deepEqual(rewritten, [], 'a story was written over');
   });
 });
