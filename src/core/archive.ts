@@ -226,8 +226,15 @@ export class JobArchive {
     for (const job of jobs) {
       // A job with only its log left is gone all the same; its log is still copied.
       if (!job.flags.includes('log-only')) present.add(job.id);
+      // A job object this archive saw last time, its entry untouched since and no log held or
+      // grabbed for it, is as it was: a log line looks at 200 jobs and changed one.
+      if (this.sameAsLastSeen(stateDir, job, now)) continue;
       await this.observeOne(stateDir, job, now, false);
+      this.lastSeen(stateDir).set(job.id, { job, entry: this.store.getIn(stateDir, job.id) });
     }
+    const seen = this.seen.get(stateDir);
+    if (seen && seen.size > present.size + logOnly.size)
+      for (const id of seen.keys()) if (!present.has(id) && !logOnly.has(id)) seen.delete(id);
     // What was here before and is gone now: keep it, and say how it went.
     for (const e of this.store.ofDir(stateDir)) {
       if (present.has(e.id)) continue;
@@ -252,6 +259,24 @@ export class JobArchive {
     }
     await this.adoptUnseen(stateDir, new Set([...present, ...logOnly]), now);
     await this.enforceLimits(now);
+  }
+
+  /** Per state dir, each job object as last observed and the entry that look left. */
+  private readonly seen = new Map<string, Map<string, { job: Job; entry: ArchiveEntry | undefined }>>();
+
+  private lastSeen(stateDir: string): Map<string, { job: Job; entry: ArchiveEntry | undefined }> {
+    let m = this.seen.get(stateDir);
+    if (!m) this.seen.set(stateDir, (m = new Map()));
+    return m;
+  }
+
+  private sameAsLastSeen(stateDir: string, job: Job, now: number): boolean {
+    const last = this.seen.get(stateDir)?.get(job.id);
+    if (!last || last.job !== job || !last.entry || this.store.getIn(stateDir, job.id) !== last.entry) return false;
+    const k = keyOf(stateDir, job.id);
+    if (this.held.isHeld(k) || this.held.hasGrabbed(k) || this.held.records.has(k) || this.backlog.has(k)) return false;
+    last.entry.lastSeenMs = now; // in memory only, as when observeOne finds it unchanged
+    return true;
   }
 
   /** The latest version of a record read on its own file event, when newer than the entry's. */
