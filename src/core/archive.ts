@@ -274,7 +274,8 @@ export class JobArchive {
     const last = this.seen.get(stateDir)?.get(job.id);
     if (!last || last.job !== job || !last.entry || this.store.getIn(stateDir, job.id) !== last.entry) return false;
     const k = keyOf(stateDir, job.id);
-    if (this.held.isHeld(k) || this.held.hasGrabbed(k) || this.held.records.has(k) || this.backlog.has(k)) return false;
+    // Beyond what needs a look anyway: a log held open (it may grow unseen) or still being copied.
+    if (this.needsLook(k, last.entry, job) || this.held.isHeld(k) || this.backlog.has(k)) return false;
     last.entry.lastSeenMs = now; // in memory only, as when observeOne finds it unchanged
     return true;
   }
@@ -367,10 +368,19 @@ export class JobArchive {
   }
 
   /** Nothing to copy, record or say about a job since the last look (most jobs, most looks). */
+  /** Whether a job needs a look whatever its files say: what the archive holds for it moves on its own. */
+  private needsLook(k: string, e: ArchiveEntry, job: Job): boolean {
+    return (
+      job.flags.includes('log-only') ||
+      !!e.goneHow ||
+      this.held.hasGrabbed(k) ||
+      this.held.records.has(k) ||
+      (this.held.isHeld(k) && isTerminalStatus(job.status)) // its grace period is counted
+    );
+  }
+
   private unchanged(k: string, e: ArchiveEntry, job: Job): boolean {
-    if (job.flags.includes('log-only') || e.goneHow || this.held.hasGrabbed(k) || this.held.records.has(k))
-      return false;
-    if (this.held.isHeld(k) && isTerminalStatus(job.status)) return false; // its grace period is counted
+    if (this.needsLook(k, e, job)) return false;
     const log = job.log;
     const logSame = log.exists
       ? log.size === e.logOffset && log.fileId === e.logFileId && !this.held.holdsOther(k, log.fileId)
