@@ -10,7 +10,7 @@ import { LiveUpdates, type LiveOptions } from '../../src/core/live';
 import type { JobsModel } from '../../src/core/model';
 import { createProcessTable } from '../../src/core/processes';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
-import { modelFor, record, runningJobOf, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
+import { modelFor, record, jobWithLog, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
 import { until } from './launchHelpers';
 
 describe('the job archive', () => {
@@ -477,7 +477,7 @@ describe('the job archive', () => {
     const logFile = path.join(sb.stateDir, 'jobs', `${id}.log`);
     await fs.mkdir(path.dirname(logFile), { recursive: true });
     await fs.writeFile(logFile, 'one\n');
-    const running = () => runningJobOf(sb.stateDir, id, logFile);
+    const running = () => jobWithLog(sb.stateDir, id, logFile);
     const copyOf = (a: JobArchive) => fs.readFile(a.entryPaths(sb.stateDir, id).log, 'utf8');
     await archive.observe(sb.stateDir, [await running()], 1);
     await archive.flush();

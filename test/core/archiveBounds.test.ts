@@ -6,7 +6,7 @@ import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive';
-import { sandbox, type Sandbox } from './helpers';
+import { jobWithLog, sandbox, type Sandbox } from './helpers';
 import { until } from './launchHelpers';
 
 describe('a bounded archive', () => {
@@ -26,22 +26,7 @@ describe('a bounded archive', () => {
     return a;
   };
   const logOf = (id: string, stateDir = sb.stateDir) => path.join(stateDir, 'jobs', `${id}.log`);
-  const finished = async (id: string, stateDir = sb.stateDir) => {
-    const st = await fs.stat(logOf(id, stateDir));
-    return {
-      id,
-      stateDir,
-      display: { id, raw: {} },
-      record: { id, status: 'completed', raw: { id, status: 'completed' } },
-      recordMtimeMs: 1,
-      recordedStatus: 'completed',
-      status: 'completed',
-      flags: [],
-      logPath: logOf(id, stateDir),
-      recordPath: '',
-      log: { exists: true, size: st.size, fileId: `${st.ino}:${st.birthtimeMs}`, progress: [] },
-    } as never;
-  };
+  const finished = (id: string, stateDir = sb.stateDir) => jobWithLog(stateDir, id, logOf(id, stateDir), 'completed');
 
   test('a log over the per-job cap keeps its first and last parts with a marked gap, copied once', async () => {
     const id = 'task-mwu3a001-capped';
@@ -229,6 +214,7 @@ describe('a bounded archive', () => {
     const script = `
       const fs = require('fs');
       const { JobArchive } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/archive.js'))});
+      const { jobWithLog } = require(${JSON.stringify(path.resolve(__dirname, 'helpers.js'))});
       (async () => {
         const a = new JobArchive(${JSON.stringify(dir)}, undefined, undefined, { background: false, holdLogs: false });
         const hog = [];
@@ -236,14 +222,8 @@ describe('a bounded archive', () => {
         for (const fd of hog.splice(0, 6)) fs.closeSync(fd);
         await a.load([${JSON.stringify(sb.stateDir)}]);
         for (const fd of hog) fs.closeSync(fd);
-        const jobs = ${JSON.stringify(ids)}.map((id) => {
-          const log = ${JSON.stringify(path.join(sb.stateDir, 'jobs'))} + '/' + id + '.log';
-          const st = fs.statSync(log);
-          return { id, stateDir: ${JSON.stringify(sb.stateDir)}, display: { id, raw: {} },
-            record: { id, status: 'completed', raw: { id, status: 'completed' } }, recordMtimeMs: 1,
-            recordedStatus: 'completed', status: 'completed', flags: [], logPath: log, recordPath: '',
-            log: { exists: true, size: st.size, fileId: st.ino + ':' + st.birthtimeMs, progress: [] } };
-        });
+        const jobs = await Promise.all(${JSON.stringify(ids)}.map((id) =>
+          jobWithLog(${JSON.stringify(sb.stateDir)}, id, ${JSON.stringify(path.join(sb.stateDir, 'jobs'))} + '/' + id + '.log', 'completed')));
         await a.observe(${JSON.stringify(sb.stateDir)}, jobs, jobs.length, 5000);
         await a.observe(${JSON.stringify(sb.stateDir)}, jobs, jobs.length, 6000);
         await a.flush();

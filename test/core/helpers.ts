@@ -116,17 +116,22 @@ export async function writeIndex(stateDir: string, entries: Record<string, unkno
   );
 }
 
-/** A running job as the archive and the log view see it: its record says running, its log is `logFile` as it is now. */
-export async function runningJobOf(stateDir: string, id: string, logFile: string): Promise<Job> {
+/** A job as the archive and the log view see it: its record says `status`, its log is `logFile` as it is now. */
+export async function jobWithLog(
+  stateDir: string,
+  id: string,
+  logFile: string,
+  status: 'running' | 'completed' = 'running',
+): Promise<Job> {
   const st = await fs.stat(logFile).catch(() => undefined);
   return {
     id,
     stateDir,
     display: { id, raw: {} },
-    record: { id, status: 'running', raw: { id, status: 'running' } },
+    record: { id, status, raw: { id, status } },
     recordMtimeMs: 1,
-    recordedStatus: 'running',
-    status: 'running',
+    recordedStatus: status,
+    status,
     flags: [],
     logPath: logFile,
     recordPath: '',

@@ -6,7 +6,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive';
 import { LogFollower, logSourceOf, planJobLog, readParts, readPlanTail, type LogSource } from '../../src/core/jobLog';
-import { runningJobOf, sandbox, type Sandbox } from './helpers';
+import { jobWithLog, sandbox, type Sandbox } from './helpers';
 import { until } from './launchHelpers';
 
 describe('the merged job log', () => {
@@ -23,7 +23,7 @@ describe('the merged job log', () => {
     await archive.dispose();
     await sb.cleanup();
   });
-  const job = () => runningJobOf(sb.stateDir, id, logFile());
+  const job = () => jobWithLog(sb.stateDir, id, logFile());
   const source = async (): Promise<LogSource> =>
     logSourceOf(await job(), archive.get(sb.stateDir, id), archive.entryPaths(sb.stateDir, id).log);
   const text = async (src: LogSource) => {
