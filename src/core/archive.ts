@@ -10,7 +10,7 @@ import { silentLogger } from './emitter';
 import { isVerifiedLive } from './classify';
 import type { FileHandle } from 'fs/promises';
 import type { CaughtLog } from './logCatcher';
-import { fileIdOf, isSafeJobId, parseJobFields, readJobRecord } from './reader';
+import { fileIdOf, isSafeJobId, parseJobFields, readJobRecord, rootOfStateDir } from './reader';
 import { openRegular, readAt } from './safeFs';
 import { beginningLost } from './logInference';
 import { isTerminalStatus, type Job, type JobFields, type ReadWarning } from './types';
@@ -428,6 +428,7 @@ export class JobArchive {
     const first = e.logOffset === 0 && e.logBytes === 0 && e.evictedBytes === 0 && e.skippedBytes === 0;
     const r = await drainLife(h.fh, h.id, e, {
       target: this.store.paths(e.stateDir, e.id).log,
+      root: this.store.dir,
       maxLogBytes: this.limits.maxLogBytes,
       final,
       budget,
@@ -443,7 +444,7 @@ export class JobArchive {
   private async lostBeginning(e: ArchiveEntry, now: number): Promise<boolean> {
     let head: string;
     try {
-      const { fh } = await openRegular(this.store.paths(e.stateDir, e.id).log);
+      const { fh } = await openRegular(this.store.paths(e.stateDir, e.id).log, this.store.dir);
       try {
         head = (await readAt(fh, 0, 512)).toString('utf8');
       } finally {
@@ -484,7 +485,7 @@ export class JobArchive {
       cur = lives[0];
     } else
       try {
-        const { fh, stats } = await openRegular(logPath);
+        const { fh, stats } = await openRegular(logPath, rootOfStateDir(e.stateDir));
         cur = { fh, id: fileIdOf(stats) };
       } catch {
         cur = undefined;
@@ -556,7 +557,7 @@ export class JobArchive {
   async grab(stateDir: string, id: string): Promise<void> {
     if (!this.held.mayTake(id)) return;
     try {
-      const { fh, stats } = await openRegular(path.join(stateDir, 'jobs', `${id}.log`));
+      const { fh, stats } = await openRegular(path.join(stateDir, 'jobs', `${id}.log`), rootOfStateDir(stateDir));
       await this.take(stateDir, id, { fh, id: fileIdOf(stats) }).catch(() => fh.close().catch(() => undefined));
     } catch {
       // gone already, or unreadable: nothing to keep
@@ -576,7 +577,9 @@ export class JobArchive {
    */
   async catchRecord(stateDir: string, id: string): Promise<void> {
     if (!isSafeJobId(id)) return;
-    const rec = await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id).catch(() => undefined);
+    const rec = await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id, rootOfStateDir(stateDir)).catch(
+      () => undefined,
+    );
     if (rec?.value?.raw) this.held.records.set(keyOf(stateDir, id), rec.value.raw);
   }
 

@@ -12,6 +12,8 @@ const CHUNK = 1024 * 1024;
 export interface CopyOptions {
   /** The archive's copy of this job's log. */
   target: string;
+  /** The archive dir: nothing below it is followed. */
+  root: string;
   maxLogBytes: number;
   /** The end: copy the last part past a gap now. */
   final: boolean;
@@ -46,11 +48,11 @@ export async function drainLife(src: FileHandle, srcId: string, e: ArchiveEntry,
   return { ...out, changed: out.changed || changed };
 }
 
-export async function markRecreated(e: ArchiveEntry, o: Pick<CopyOptions, 'target' | 'now'>, what: string) {
+export async function markRecreated(e: ArchiveEntry, o: Pick<CopyOptions, 'target' | 'root' | 'now'>, what: string) {
   const note = Buffer.from(
     `\n[codex-jobs] ${what} at ${new Date(o.now).toISOString()}; what follows is its new content\n`,
   );
-  await appendSafe(o.target, note);
+  await appendSafe(o.target, note, o.root);
   e.logBytes += note.length;
   e.logOffset = 0;
   e.lifeBytes = 0;
@@ -82,7 +84,7 @@ async function drain(src: FileHandle, e: ArchiveEntry, o: CopyOptions, sameLife:
     fh = o.out!.fh = undefined;
   }
   if (!fh) {
-    const opened = await openForAppend(o.target);
+    const opened = await openForAppend(o.target, o.root);
     fh = opened.fh;
     extra = opened.stats.size - e.logBytes;
     if (o.out) o.out.fh = fh;

@@ -173,7 +173,7 @@ export class ArchiveStore {
   private async loadEntry(sub: string, f: string, replace = false): Promise<void> {
     const file = path.join(sub, f);
     try {
-      const { text } = await readBoundedText(file, READ_LIMITS.archiveEntry);
+      const { text } = await readBoundedText(file, READ_LIMITS.archiveEntry, this.dir);
       this.unreadable.delete(file);
       const problems: string[] = [];
       const e = validateEntry(JSON.parse(text), problems);

@@ -135,7 +135,7 @@ function sessionDirOf(b: { sessionDir?: string; pidFile?: string; endpoint?: str
 
 async function readPidFile(file: string): Promise<{ pid?: number; warning?: string }> {
   try {
-    const { text } = await readBoundedText(file, READ_LIMITS.pid);
+    const { text } = await readBoundedText(file, READ_LIMITS.pid, path.dirname(file));
     const t = text.trim();
     if (!/^\d{1,10}$/.test(t)) return { warning: `${file} does not hold a pid` };
     const pid = Number(t);
@@ -157,7 +157,7 @@ interface BrokerJson {
 async function readBrokerJson(file: string): Promise<{ missing: true } | { value: BrokerJson } | { error: string }> {
   let text: string;
   try {
-    text = (await readBoundedText(file, READ_LIMITS.broker)).text;
+    text = (await readBoundedText(file, READ_LIMITS.broker, path.dirname(file))).text;
   } catch (err) {
     if (isSafeFsError(err, 'missing')) return { missing: true };
     return { error: (err as Error).message };

@@ -5,17 +5,22 @@
 import { promises as fs, watch as fsWatch, type FSWatcher } from 'fs';
 import * as path from 'path';
 import type { ArchiveEntry } from './archiveStore';
-import { fileIdOf } from './reader';
+import { fileIdOf, rootOfStateDir } from './reader';
 import { fileTypeName, openRegular, readAt } from './safeFs';
 import type { Job } from './types';
 
 const CHUNK = 64 * 1024;
 
-/** Where a job's log is: its state dir path, and what the archive kept of it. */
+/**
+ * Where a job's log is: its state dir path, and what the archive kept of it. Each file is opened
+ * beneath its `root` (safeFs): the state root for the state dir's file, the archive dir for the copy.
+ */
 export interface LogSource {
   file: string;
+  root: string;
   kept?: {
     file: string;
+    root: string;
     /** Bytes in the archive's copy. */
     bytes: number;
     /** How far into the current source file the copy goes, and which file that is. */
@@ -28,12 +33,17 @@ export interface LogSource {
   };
 }
 
-export function logSourceOf(job: Job, entry: ArchiveEntry | undefined, archiveLog: string | undefined): LogSource {
-  if (!entry || !archiveLog || entry.logBytes === 0) return { file: job.logPath };
+export function logSourceOf(
+  job: Job,
+  entry: ArchiveEntry | undefined,
+  archiveLog: { file: string; root: string } | undefined,
+): LogSource {
+  const live = { file: job.logPath, root: rootOfStateDir(job.stateDir) };
+  if (!entry || !archiveLog || entry.logBytes === 0) return live;
   return {
-    file: job.logPath,
+    ...live,
     kept: {
-      file: archiveLog,
+      ...archiveLog,
       bytes: entry.logBytes,
       sourceOffset: entry.logOffset,
       sourceFileId: entry.logFileId,
@@ -45,6 +55,7 @@ export function logSourceOf(job: Job, entry: ArchiveEntry | undefined, archiveLo
 
 export interface LogPart {
   file: string;
+  root: string;
   start: number;
   end: number;
 }
@@ -55,7 +66,7 @@ export interface LogPlan {
   /** Bytes in all. */
   bytes: number;
   /** Where new bytes will appear, and from which offset of which file they are new. */
-  follow: { file: string; offset: number; fileId?: string };
+  follow: { file: string; root: string; offset: number; fileId?: string };
   /** Whether any log was found at all. */
   exists: boolean;
 }
@@ -65,27 +76,28 @@ export async function planJobLog(src: LogSource): Promise<LogPlan> {
   const live = await statRegular(src.file);
   const kept = src.kept ? await statRegular(src.kept.file) : undefined;
   const k = src.kept;
-  const follow = { file: src.file, offset: live?.size ?? 0, fileId: live?.id };
+  const follow = { file: src.file, root: src.root, offset: live?.size ?? 0, fileId: live?.id };
+  const whole = (size: number) => ({ file: src.file, root: src.root, start: 0, end: size });
   if (!kept || !k) {
     return {
-      parts: live ? [{ file: src.file, start: 0, end: live.size }] : [],
+      parts: live ? [whole(live.size)] : [],
       bytes: live?.size ?? 0,
       follow,
       exists: !!live,
     };
   }
-  const keptPart = { file: k.file, start: 0, end: kept.size };
-  if (!live) return { parts: [keptPart], bytes: kept.size, follow: { file: src.file, offset: 0 }, exists: true };
+  const keptPart = { file: k.file, root: k.root, start: 0, end: kept.size };
+  if (!live) return { parts: [keptPart], bytes: kept.size, follow: { ...follow, offset: 0 }, exists: true };
   const sameLife = k.sourceFileId === live.id;
   const earlier = kept.size - k.lifeBytes > 0;
   if (sameLife && (k.gap || !earlier) && live.size >= k.sourceOffset) {
     // The state dir's file holds everything the copy has of it, and the copy holds nothing else.
-    return { parts: [{ file: src.file, start: 0, end: live.size }], bytes: live.size, follow, exists: true };
+    return { parts: [whole(live.size)], bytes: live.size, follow, exists: true };
   }
   // The copy holds more: earlier lives, or a life the state dir no longer has. Then what the
   // state dir's file has beyond what was copied of it (all of it, when it is a life not copied yet).
   const from = sameLife ? Math.min(k.sourceOffset, live.size) : 0;
-  const rest = { file: src.file, start: from, end: live.size };
+  const rest = { ...whole(live.size), start: from };
   return {
     parts: rest.end > rest.start ? [keptPart, rest] : [keptPart],
     bytes: kept.size + rest.end - rest.start,
@@ -117,13 +129,13 @@ export async function readPlanTail(plan: LogPlan, maxBytes: number): Promise<{ t
 
 /** Reads the parts in bounded chunks. */
 export async function* readParts(parts: readonly LogPart[]): AsyncGenerator<Buffer> {
-  for (const p of parts) yield* readRange(p.file, p.start, p.end);
+  for (const p of parts) yield* readRange(p);
 }
 
-async function* readRange(file: string, start: number, end: number): AsyncGenerator<Buffer> {
+async function* readRange({ file, root, start, end }: LogPart): AsyncGenerator<Buffer> {
   let opened;
   try {
-    opened = await openRegular(file);
+    opened = await openRegular(file, root);
   } catch {
     return; // gone between plan and read: the follower sees what comes next
   }
@@ -202,7 +214,7 @@ export class LogFollower {
       this.from.offset = 0;
     }
     this.from.fileId = st.id;
-    for await (const buf of readRange(this.from.file, this.from.offset, st.size)) {
+    for await (const buf of readRange({ ...this.from, start: this.from.offset, end: st.size })) {
       if (this.disposed) return;
       this.from.offset += buf.length;
       this.onData(buf);

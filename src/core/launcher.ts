@@ -8,7 +8,7 @@ import * as path from 'path';
 import { resolveWorkspaceRoot, stateDirName } from './discovery';
 import { withWorkspaceLock, type LockOptions } from './lock';
 import { createProcessTable } from './processes';
-import { isSafeJobId, listJobsDir, readJobRecord, readStateFile } from './reader';
+import { isSafeJobId, listJobsDir, readJobRecord, readStateFile, rootOfStateDir } from './reader';
 import { reconcile } from './reconcile';
 import { parseTime } from './format';
 import { verifyJobProcess } from './verify';
@@ -133,13 +133,13 @@ async function readIds(stateDir: string, attempts = 1): Promise<IdSet> {
   let index: ParsedState | undefined;
   let readable = true;
   for (let i = 0; i < attempts; i++) {
-    const r = await readStateFile(path.join(stateDir, 'state.json'));
+    const r = await readStateFile(path.join(stateDir, 'state.json'), rootOfStateDir(stateDir));
     index = r.value;
     readable = r.value !== undefined || r.missing;
     if (readable) break;
     await sleep(50);
   }
-  const listing = await listJobsDir(path.join(stateDir, 'jobs'));
+  const listing = await listJobsDir(path.join(stateDir, 'jobs'), rootOfStateDir(stateDir));
   return {
     index,
     indexIds: new Set((index?.entries ?? []).map((e) => e.id)),
@@ -194,8 +194,8 @@ async function checkRegistered(
   table: ProcessTable,
   expectPid?: number,
 ): Promise<Registration> {
-  const st = await readStateFile(path.join(stateDir, 'state.json'));
-  const rec = await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id);
+  const st = await readStateFile(path.join(stateDir, 'state.json'), rootOfStateDir(stateDir));
+  const rec = await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id, rootOfStateDir(stateDir));
   const entry = st.value?.entries.find((e) => e.id === id);
   if (!rec.value) return { done: false, why: `job ${id} has no record in jobs/ yet` };
   if (!entry) return { done: false, why: `job ${id} is not in state.json yet` };
@@ -245,7 +245,7 @@ async function findNewJob(
   const weak: { id: string; created: number }[] = [];
   for (const id of fresh) {
     const rec = now.recordIds.has(id)
-      ? (await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id)).value
+      ? (await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id, rootOfStateDir(stateDir))).value
       : undefined;
     const entry = now.index?.entries.find((e) => e.id === id);
     const f: Partial<JobFields> = { ...entry, ...rec };

@@ -37,23 +37,56 @@ const { parentPort } = require('worker_threads');
 const fs = require('fs');
 const path = require('path');
 const watches = new Map();
+const C = fs.constants;
+// Never through a link, never blocking in open() on a FIFO, and only a regular file is kept.
+const FILE = C.O_RDONLY | (C.O_NOFOLLOW || 0) | (C.O_NONBLOCK || 0);
+const DIR = C.O_RDONLY | (C.O_DIRECTORY || 0) | (C.O_NONBLOCK || 0);
+// On Linux jobs/ is opened from the state root down, the state dir and jobs/ never through a link,
+// and its descriptor is what is watched and what logs are opened beneath: a state dir swapped for a
+// link later is never entered (the root itself may be a link: a configured path). Elsewhere jobs/
+// is checked with lstat and used by its path.
+function openJobs(stateDir, viaFd) {
+  const jobs = path.join(stateDir, 'jobs');
+  if (!viaFd) {
+    if (!fs.lstatSync(jobs).isDirectory()) throw new Error('not a directory');
+    return { fd: -1, dir: jobs };
+  }
+  let fd = fs.openSync(path.dirname(stateDir), DIR);
+  for (const name of [path.basename(stateDir), 'jobs']) {
+    try {
+      const next = fs.openSync('/proc/self/fd/' + fd + '/' + name, DIR | (C.O_NOFOLLOW || 0));
+      fs.closeSync(fd);
+      fd = next;
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+  }
+  return { fd, dir: '/proc/self/fd/' + fd };
+}
+function stop(stateDir) {
+  const w = watches.get(stateDir);
+  if (!w) return;
+  watches.delete(stateDir);
+  w.watcher.close();
+  if (w.fd >= 0) fs.close(w.fd, () => {});
+}
 parentPort.on('message', (m) => {
   if (m.type === 'release') return fs.close(m.fd, () => {});
-  watches.get(m.stateDir)?.close();
-  watches.delete(m.stateDir);
+  stop(m.stateDir);
   if (m.type !== 'watch') return;
-  const jobs = path.join(m.stateDir, 'jobs');
-  // Never through a link, never blocking in open() on a FIFO, and only a regular file is kept.
-  const flags = fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW || 0) | (fs.constants.O_NONBLOCK || 0);
+  let dirFd = -1;
   try {
     // A jobs/ that is a link (or not a directory) is not watched: its logs are not this state dir's.
-    if (!fs.lstatSync(jobs).isDirectory()) return;
-    const w = fs.watch(jobs, { persistent: false }, (event, name) => {
+    const jobs = openJobs(m.stateDir, m.viaFd);
+    dirFd = jobs.fd;
+    const dir = jobs.dir;
+    const watcher = fs.watch(dir, { persistent: false }, (event, name) => {
       if (event !== 'rename' || typeof name !== 'string' || !name.endsWith('.log')) return;
       if (name.includes('/') || name.startsWith('.')) return;
       let fd = -1;
       try {
-        fd = fs.openSync(path.join(jobs, name), flags);
+        fd = fs.openSync(dir + '/' + name, FILE);
         const st = fs.fstatSync(fd);
         if (!st.isFile()) throw new Error('not a regular file');
         parentPort.postMessage({ stateDir: m.stateDir, id: name.slice(0, -4), fd, ino: st.ino, birthtimeMs: st.birthtimeMs });
@@ -61,10 +94,13 @@ parentPort.on('message', (m) => {
         if (fd >= 0) fs.closeSync(fd);
       }
     });
-    w.on('error', () => w.close());
-    watches.set(m.stateDir, w);
+    watcher.on('error', () => (watches.get(m.stateDir)?.watcher === watcher ? stop(m.stateDir) : watcher.close()));
+    watches.set(m.stateDir, { watcher, fd: dirFd });
+    dirFd = -1;
     parentPort.postMessage({ armed: m.stateDir });
-  } catch {}
+  } catch {
+    if (dirFd >= 0) fs.closeSync(dirFd);
+  }
 });
 `;
 
@@ -91,7 +127,7 @@ export class LogCatcher {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
     this.armed.set(stateDir, { promise, resolve });
-    this.start()?.postMessage({ type: 'watch', stateDir });
+    this.start()?.postMessage({ type: 'watch', stateDir, viaFd: process.platform === 'linux' });
   }
 
   /** Resolves once the last `watch(stateDir)` is in place (for tests; never for a missing dir). */
@@ -126,7 +162,9 @@ export class LogCatcher {
       if (this.worker !== w) return;
       // Crashed: a new one takes over every watch.
       this.worker = undefined;
-      if (!this.disposed) for (const d of this.watched) this.start()?.postMessage({ type: 'watch', stateDir: d });
+      if (!this.disposed)
+        for (const d of this.watched)
+          this.start()?.postMessage({ type: 'watch', stateDir: d, viaFd: process.platform === 'linux' });
     });
     this.worker = w;
     return w;

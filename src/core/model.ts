@@ -5,7 +5,15 @@ import { candidateRoots, mapFolder, resolveWorkspaceRoot } from './discovery';
 import { FileCache, loadStateDir, mapLimit } from './snapshot';
 import { logSourceOf, type LogSource } from './jobLog';
 import { deriveStatus, isRecordless, verifyJobs } from './verify';
-import { parseJobFields, readBrokerFile, readJobRecord, readLogPreview, readLogTail, readStateFile } from './reader';
+import {
+  parseJobFields,
+  readBrokerFile,
+  readJobRecord,
+  readLogPreview,
+  readLogTail,
+  readStateFile,
+  rootOfStateDir,
+} from './reader';
 import { isTerminalStatus } from './types';
 import { inferEnd } from './logInference';
 import { reconcile } from './reconcile';
@@ -355,10 +363,11 @@ export class JobsModel {
   }
 
   /** The archive's copy of a job's log, when it holds any. */
-  private keptLog(j: Job): { file: string; bytes: number } | undefined {
-    const e = this.opts.archive?.get(j.stateDir, j.id);
+  private keptLog(j: Job): { file: string; root: string; bytes: number } | undefined {
+    const a = this.opts.archive;
+    const e = a?.get(j.stateDir, j.id);
     return e && e.logBytes > 0
-      ? { file: this.opts.archive!.entryPaths(j.stateDir, j.id).log, bytes: e.logBytes }
+      ? { file: a!.entryPaths(j.stateDir, j.id).log, root: a!.dir, bytes: e.logBytes }
       : undefined;
   }
 
@@ -371,10 +380,11 @@ export class JobsModel {
     const kept = j.log.exists ? undefined : this.keptLog(j);
     const file = j.log.exists ? j.logPath : kept?.file;
     if (!file) return j;
+    const root = j.log.exists ? rootOfStateDir(j.stateDir) : kept!.root;
     const key = `${file}\u0000${j.log.exists ? `${j.log.size}:${j.log.mtimeMs}` : `a${kept?.bytes}`}`;
     let end = this.inferCache.get(key);
     if (end === undefined) {
-      const tail = await readLogTail(file, INFER_TAIL_BYTES).catch(() => undefined);
+      const tail = await readLogTail(file, INFER_TAIL_BYTES, root).catch(() => undefined);
       end = (tail?.exists && inferEnd(tail.text)) || null;
       if (this.inferCache.size > 1000) this.inferCache.clear();
       this.inferCache.set(key, end);
@@ -556,7 +566,7 @@ export class JobsModel {
   logSource(job: Job): LogSource {
     const a = this.opts.archive;
     const e = a?.get(job.stateDir, job.id);
-    return logSourceOf(job, e, e && a!.entryPaths(job.stateDir, job.id).log);
+    return logSourceOf(job, e, e && { file: a!.entryPaths(job.stateDir, job.id).log, root: a!.dir });
   }
 
   /**
@@ -693,7 +703,7 @@ export class JobsModel {
     let moved = false;
     if (change.index) {
       const file = path.join(dir, 'state.json');
-      const r = await readStateFile(file);
+      const r = await readStateFile(file, rootOfStateDir(dir));
       drop(file);
       warnings = [...warnings, ...r.warnings];
       // An entry that reads as before is the same entry: its job is not verified again for it.
@@ -711,7 +721,7 @@ export class JobsModel {
     }
     if (change.broker) {
       const file = path.join(dir, 'broker.json');
-      const r = await readBrokerFile(file);
+      const r = await readBrokerFile(file, rootOfStateDir(dir));
       drop(file);
       warnings = [...warnings, ...r.warnings];
       broker = r.value;
@@ -723,8 +733,15 @@ export class JobsModel {
         // Only a log event named it: its record is as it was (a record event of its own re-reads it).
         const logOnly = change.records && !change.records.has(id) && known && !warnings.some((w) => w.file === recFile);
         const [rec, log] = await Promise.all([
-          logOnly ? { value: known.fields, mtimeMs: known.mtimeMs, warnings: [] } : readJobRecord(recFile, id),
-          readLogPreview(path.join(jobsDir, `${id}.log`), this.settings.logTailBytes, this.settings.progressLines),
+          logOnly
+            ? { value: known.fields, mtimeMs: known.mtimeMs, warnings: [] }
+            : readJobRecord(recFile, id, rootOfStateDir(dir)),
+          readLogPreview(
+            path.join(jobsDir, `${id}.log`),
+            this.settings.logTailBytes,
+            this.settings.progressLines,
+            rootOfStateDir(dir),
+          ),
         ]);
         const before = { rec: records.get(id), log: logs.get(id) };
         if (

@@ -163,12 +163,17 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
   return { fields: f, warnings };
 }
 
+/**
+ * The root beneath which a state dir's files are opened: the state root it was found in (discovery
+ * puts every state dir directly under one). The root may be a link; the state dir, its jobs/ and
+ * their entries never are: a state dir swapped for a link after a first look is not followed.
+ */
+export function rootOfStateDir(stateDir: string): string {
+  return path.dirname(stateDir);
+}
+
 /** Reads and parses a JSON file, reading it again once when it is caught empty or half written. */
-export async function readJsonFile(
-  file: string,
-  kind: JsonKind = 'record',
-  root?: string,
-): Promise<ReadResult<unknown>> {
+export async function readJsonFile(file: string, kind: JsonKind, root: string): Promise<ReadResult<unknown>> {
   const r = await readJsonText(file, 2, kind, root);
   delete r.text; // what the views keep should not hold every file's text too
   return r;
@@ -186,9 +191,9 @@ function skipped(message: string): string {
  */
 export async function readJsonText(
   file: string,
-  attempts = 2,
-  kind: JsonKind = 'record',
-  root?: string,
+  attempts: number,
+  kind: JsonKind,
+  root: string,
 ): Promise<ReadResult<unknown> & { text?: string }> {
   const name = path.basename(file);
   const limit = READ_LIMITS[kind];
@@ -244,7 +249,7 @@ export async function readJsonText(
 }
 
 /** `root`: the state root; every directory between it and the file must be real (default: its own dir). */
-export async function readStateFile(file: string, root?: string): Promise<ReadResult<ParsedState>> {
+export async function readStateFile(file: string, root: string): Promise<ReadResult<ParsedState>> {
   const [r] = await Promise.all([readJsonFile(file, 'state', root), loadPidLimit()]);
   const warnings = [...r.warnings];
   if (r.value === undefined) return { ...r, value: undefined, warnings };
@@ -300,7 +305,7 @@ function capWarnings(warnings: ReadWarning[], file: string): ReadWarning[] {
   ];
 }
 
-export async function readJobRecord(file: string, expectedId: string, root?: string): Promise<ReadResult<JobFields>> {
+export async function readJobRecord(file: string, expectedId: string, root: string): Promise<ReadResult<JobFields>> {
   const [r] = await Promise.all([readJsonFile(file, 'record', root), loadPidLimit()]);
   if (r.value === undefined) return { ...r, value: undefined };
   const warnings = [...r.warnings];
@@ -318,7 +323,7 @@ export async function readJobRecord(file: string, expectedId: string, root?: str
   return { ...r, value: p.fields, warnings: capWarnings([...warnings, ...p.warnings], file) };
 }
 
-export async function readBrokerFile(file: string, root?: string): Promise<ReadResult<BrokerFile>> {
+export async function readBrokerFile(file: string, root: string): Promise<ReadResult<BrokerFile>> {
   const [r] = await Promise.all([readJsonFile(file, 'broker', root), loadPidLimit()]);
   if (r.value === undefined) return { ...r, value: undefined };
   const warnings = [...r.warnings];
@@ -357,7 +362,7 @@ export interface JobsDirListing {
  * `root`) must be a real directory: a jobs/ that is a link to elsewhere is not listed. At most
  * STRUCTURE_LIMITS.jobsDirEntries names are looked at.
  */
-export async function listJobsDir(jobsDir: string, root?: string): Promise<JobsDirListing> {
+export async function listJobsDir(jobsDir: string, root: string): Promise<JobsDirListing> {
   const out: JobsDirListing = { records: new Map(), logs: new Map(), warnings: [], exists: true };
   let dir: import('fs').Dir;
   let pin: Awaited<ReturnType<typeof openRealDir>> | undefined;
@@ -437,7 +442,7 @@ export interface LogTail {
 export async function readLogTail(
   file: string,
   maxBytes: number,
-  root?: string,
+  root: string,
 ): Promise<LogTail & { problem?: string }> {
   let opened: Awaited<ReturnType<typeof openRegular>>;
   try {
@@ -477,7 +482,7 @@ export async function readLogPreview(
   file: string,
   tailBytes: number,
   maxLines: number,
-  root?: string,
+  root: string,
 ): Promise<LogPreview & { problem?: string }> {
   // The last few lines are almost always within a few KB: look there first, further only if needed.
   const first = Math.min(tailBytes, 4096);

@@ -22,7 +22,7 @@ import {
   writeNewFile,
 } from './safeFs';
 import { withWorkspaceLock } from './lock';
-import { isSafeJobId, readJsonFile, readJsonText } from './reader';
+import { isSafeJobId, readJsonFile, readJsonText, rootOfStateDir } from './reader';
 import { verifyJobProcess } from './verify';
 import type { JobArchive } from './archive';
 import type { Job, ProcessTable } from './types';
@@ -144,7 +144,7 @@ interface StateDoc {
 /** Parses exactly the text it returns, so a later comparison against that text means something. */
 async function readState(stateFile: string): Promise<StateDoc | string> {
   // More patient than a view's read: a writer mid-truncate is read again up to three times.
-  const r = await readJsonText(stateFile, 4, 'state');
+  const r = await readJsonText(stateFile, 4, 'state', rootOfStateDir(path.dirname(stateFile)));
   if (r.missing) return { raw: { version: 1, config: { stopReviewGate: false }, jobs: [] }, text: '' };
   if (r.value === undefined || r.text === undefined)
     return `state.json cannot be repaired safely: ${r.warnings[0]?.message ?? 'it could not be read'}`;
@@ -184,8 +184,8 @@ async function editIndex(
     if (refused) return { ok: false, message: refused };
     const tmp = tempPathFor(stateFile);
     await fs.rm(tmp, { force: true }).catch(() => undefined); // a crash's leftover; rm never follows a link
-    await writeNewFile(tmp, `${stringifyBounded({ ...base.raw, jobs }, 2)}\n`);
-    const old = await openRegular(stateFile).then(
+    await writeNewFile(tmp, `${stringifyBounded({ ...base.raw, jobs }, 2)}\n`, rootOfStateDir(stateDir));
+    const old = await openRegular(stateFile, rootOfStateDir(stateDir)).then(
       (o) => o.fh,
       () => undefined,
     );
@@ -374,14 +374,18 @@ export function restoreRecord(job: Job, o: RepairOptions): Promise<RepairResult>
       await fs.mkdir(jobsDir).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw toSafeFsError(jobsDir, err, 'written');
       });
-      await writeFileAtomic(file, text, path.dirname(job.stateDir));
-      const back = await readJsonFile(file);
+      await writeFileAtomic(file, text, rootOfStateDir(job.stateDir));
+      const back = await readJsonFile(file, 'record', rootOfStateDir(job.stateDir));
       if (!back.value) return { ok: false, message: 'the restored record could not be read back' };
       let logNote = '';
       const logBytes = typeof kept.logBytes === 'number' && kept.logBytes > 0 ? kept.logBytes : 0;
       if (logBytes > 0) {
         try {
-          const n = await copyRegular(o.archive!.entryPaths(job.stateDir, job.id).log, logFile, logBytes);
+          const n = await copyRegular(
+            { file: o.archive!.entryPaths(job.stateDir, job.id).log, root: o.archive!.dir },
+            { file: logFile, root: rootOfStateDir(job.stateDir) },
+            logBytes,
+          );
           logNote = ` and its log (${n} bytes)`;
         } catch (err) {
           const e = toSafeFsError(logFile, err);
@@ -423,15 +427,15 @@ export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResul
         (jobs) => !jobs.some((e) => e?.id === job.id && e.status !== 'failed'),
       );
       if (!result.ok) return result;
-      const rec = await readJsonFile(recordFile);
+      const rec = await readJsonFile(recordFile, 'record', rootOfStateDir(job.stateDir));
       if (rec.value && typeof rec.value === 'object' && !Array.isArray(rec.value))
         await writeFileAtomic(
           recordFile,
           `${stringifyBounded({ ...(rec.value as object), ...patch }, 2)}\n`,
-          path.dirname(job.stateDir),
+          rootOfStateDir(job.stateDir),
         );
       // A log that became a link or FIFO since the check is refused here; the index is marked already.
-      const logNote = await appendSafe(logFile, `[${now}] ${message}\n`, path.dirname(job.stateDir)).then(
+      const logNote = await appendSafe(logFile, `[${now}] ${message}\n`, rootOfStateDir(job.stateDir)).then(
         () => '',
         (err) => `; the log line was not written: ${toSafeFsError(logFile, err).message}`,
       );

@@ -3,7 +3,7 @@
 // the Stop hook nag, and turning it on or off through the companion's own `setup` under the launch lock.
 import * as path from 'path';
 import { withWorkspaceLock, type LockOptions } from './lock';
-import { readStateFile } from './reader';
+import { readStateFile, rootOfStateDir } from './reader';
 import { commandStateDir, runCompanionCommand, type CompanionCommand } from './companionCommand';
 import type { Job, StateDirSnapshot } from './types';
 import { isActiveRecorded, isFoundDeadStatus } from './status';
@@ -161,7 +161,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function readGate(stateDir: string): Promise<GateValue | undefined> {
   // A torn read (0 bytes, half a file) is retried: the companion rewrites state.json in place.
   for (let i = 0; i < 5; i++) {
-    const r = await readStateFile(path.join(stateDir, 'state.json'));
+    const r = await readStateFile(path.join(stateDir, 'state.json'), rootOfStateDir(stateDir));
     if (r.value) return gateValue(r.value.config);
     if (r.missing) return 'default';
     await sleep(30);

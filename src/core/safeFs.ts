@@ -363,7 +363,7 @@ function notRegular(file: string, st: Stats, done = ''): SafeFsError {
  * What is not a regular file is refused from an lstat, before any open (opening a device can have
  * effects of its own); the open handle is checked again, as the path may have changed in between.
  */
-export async function openRegular(file: string, root: string = path.dirname(path.dirname(file))): Promise<OpenedFile> {
+export async function openRegular(file: string, root: string): Promise<OpenedFile> {
   return beneath(file, root, async (at) => {
     let before: Stats;
     try {
@@ -416,7 +416,7 @@ export interface BoundedText {
  * A whole small file as text, refused when larger than `maxBytes`. The size is checked on the open
  * handle and again by reading one byte more than allowed: a file growing while it is read is refused too.
  */
-export async function readBoundedText(file: string, maxBytes: number, root?: string): Promise<BoundedText> {
+export async function readBoundedText(file: string, maxBytes: number, root: string): Promise<BoundedText> {
   const { fh, stats } = await openRegular(file, root);
   try {
     if (stats.size > maxBytes) throw tooLarge(file, stats.size, maxBytes);
@@ -499,10 +499,7 @@ export async function openRealDir(dir: string, root?: string): Promise<{ fh: fs.
  * Opens a file for appending: created when missing, never through a link, never a FIFO or device.
  * The caller closes `fh`.
  */
-export async function openForAppend(
-  file: string,
-  root: string = path.dirname(path.dirname(file)),
-): Promise<OpenedFile> {
+export async function openForAppend(file: string, root: string): Promise<OpenedFile> {
   return beneath(file, root, async (at) => {
     try {
       const before = await fs.lstat(at);
@@ -530,7 +527,7 @@ export async function openForAppend(
 }
 
 /** Appends `data` to a regular file (see openForAppend). */
-export async function appendSafe(file: string, data: string | Buffer, root?: string): Promise<void> {
+export async function appendSafe(file: string, data: string | Buffer, root: string): Promise<void> {
   const { fh } = await openForAppend(file, root);
   try {
     await fh.write(typeof data === 'string' ? Buffer.from(data) : data);
@@ -546,11 +543,7 @@ export function tempPathFor(file: string): string {
 }
 
 /** Creates `file`, which must not exist yet (O_EXCL: never through a planted link), and writes `data`. */
-export async function writeNewFile(
-  file: string,
-  data: string | Buffer,
-  root: string = path.dirname(path.dirname(file)),
-): Promise<void> {
+export async function writeNewFile(file: string, data: string | Buffer, root: string): Promise<void> {
   await beneath(file, root, (at) => createAt(at, file, data));
 }
 
@@ -577,9 +570,9 @@ async function createAt(at: string, file: string, data: string | Buffer): Promis
  * then a rename. Refuses when the target exists and is not a regular file, or when its directory is
  * not a real directory (below `root`, when given). A failed write leaves the target as it was.
  */
-export async function writeFileAtomic(file: string, data: string | Buffer, root?: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Buffer, root: string): Promise<void> {
   const dir = path.dirname(file);
-  const { fh: dirFh, via } = await openDirBeneath(dir, root ?? path.dirname(dir));
+  const { fh: dirFh, via } = await openDirBeneath(dir, root);
   try {
     const at = path.join(via, path.basename(file));
     try {
@@ -607,16 +600,20 @@ export async function writeFileAtomic(file: string, data: string | Buffer, root?
  * Copies the regular file `from` to `to`, which must not exist yet, in bounded chunks: neither end
  * is followed through a link, and nothing is read past `maxBytes`.
  */
-export async function copyRegular(from: string, to: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<number> {
-  const { fh: src, stats } = await openRegular(from);
+export async function copyRegular(
+  from: { file: string; root: string },
+  to: { file: string; root: string },
+  maxBytes = Number.MAX_SAFE_INTEGER,
+): Promise<number> {
+  const { fh: src, stats } = await openRegular(from.file, from.root);
   try {
-    if (stats.size > maxBytes) throw tooLarge(from, stats.size, maxBytes);
-    return await beneath(to, path.dirname(path.dirname(to)), async (at) => {
+    if (stats.size > maxBytes) throw tooLarge(from.file, stats.size, maxBytes);
+    return await beneath(to.file, to.root, async (at) => {
       let dst: fs.FileHandle;
       try {
         dst = await fs.open(at, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
       } catch (err) {
-        throw toSafeFsError(to, err, 'written');
+        throw toSafeFsError(to.file, err, 'written');
       }
       try {
         let pos = 0;
@@ -627,7 +624,7 @@ export async function copyRegular(from: string, to: string, maxBytes = Number.MA
           try {
             await dst.write(buf);
           } catch (err) {
-            throw toSafeFsError(to, err, 'written');
+            throw toSafeFsError(to.file, err, 'written');
           }
           pos += buf.length;
         }

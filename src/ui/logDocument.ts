@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { watch, type FSWatcher } from 'chokidar';
 import type { JobsModel } from '../core/model';
 import { planJobLog, readPlanTail } from '../core/jobLog';
+import { rootOfStateDir } from '../core/reader';
 import { formatBytes } from '../core/format';
 import { LOG_SCHEME, parseJobUri } from './jobUris';
 import type { JobLookup } from './jobLookup';
@@ -38,7 +39,7 @@ export class LogDocumentProvider implements vscode.TextDocumentContentProvider, 
     const file = path.join(ref.stateDir, 'jobs', `${ref.id}.log`);
     this.follow(file, uri);
     if (job?.archived) this.follow(job.archived.logPath, uri);
-    const plan = await planJobLog(job ? this.model.logSource(job) : { file });
+    const plan = await planJobLog(job ? this.model.logSource(job) : { file, root: rootOfStateDir(ref.stateDir) });
     if (!plan.exists) return t('The log {0} does not exist (yet). This document updates when it appears.', file);
     const tail = await readPlanTail(plan, MAX_DOCUMENT_BYTES);
     const omitted = tail.omitted;

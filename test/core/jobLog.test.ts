@@ -25,7 +25,10 @@ describe('the merged job log', () => {
   });
   const job = () => jobWithLog(sb.stateDir, id, logFile());
   const source = async (): Promise<LogSource> =>
-    logSourceOf(await job(), archive.get(sb.stateDir, id), archive.entryPaths(sb.stateDir, id).log);
+    logSourceOf(await job(), archive.get(sb.stateDir, id), {
+      file: archive.entryPaths(sb.stateDir, id).log,
+      root: archive.dir,
+    });
   const text = async (src: LogSource) => {
     const parts: Buffer[] = [];
     for await (const b of readParts((await planJobLog(src)).parts)) parts.push(b);

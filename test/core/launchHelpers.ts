@@ -61,8 +61,8 @@ export async function killProcessesMentioning(marker: string): Promise<number> {
 }
 
 export async function trackedIds(stateDir: string): Promise<{ index: Set<string>; records: Set<string> }> {
-  const st = await readStateFile(path.join(stateDir, 'state.json'));
-  const listing = await listJobsDir(path.join(stateDir, 'jobs'));
+  const st = await readStateFile(path.join(stateDir, 'state.json'), path.dirname(stateDir));
+  const listing = await listJobsDir(path.join(stateDir, 'jobs'), path.dirname(stateDir));
   return { index: new Set((st.value?.entries ?? []).map((e) => e.id)), records: new Set(listing.records.keys()) };
 }
 

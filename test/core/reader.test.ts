@@ -33,17 +33,17 @@ describe('tolerant JSON', () => {
   test('empty and torn files are warnings, not throws', async () => {
     await write('empty.json', '');
     await write('torn.json', '{"jobs":[{"id":"a"');
-    const e = await readJsonFile(file('empty.json'));
+    const e = await readJsonFile(file('empty.json'), 'record', tmp);
     assert.equal(e.value, undefined);
     assert.match(e.warnings[0].message, /empty/);
-    const t = await readJsonFile(file('torn.json'));
+    const t = await readJsonFile(file('torn.json'), 'record', tmp);
     assert.match(t.warnings[0].message, /not valid JSON/);
   });
 
   test('a file caught mid-write is read once it is whole (one retry)', async () => {
     await write('later.json', '');
     setTimeout(() => void write('later.json', '{"version":1,"jobs":[]}'), TORN_RETRY_MS / 3);
-    const r = await readJsonFile(file('later.json'));
+    const r = await readJsonFile(file('later.json'), 'record', tmp);
     assert.deepEqual(r.value, { version: 1, jobs: [] });
     assert.deepEqual(r.warnings, []);
   });
@@ -51,19 +51,23 @@ describe('tolerant JSON', () => {
   test('the text that parsed comes back only when asked for, and a patient reader outwaits a slower writer', async () => {
     const text = '{"version":1,\n  "jobs":[]}';
     await write('text.json', text);
-    assert.equal((await readJsonText(file('text.json'))).text, text);
-    assert.equal('text' in (await readJsonFile(file('text.json'))), false);
+    assert.equal((await readJsonText(file('text.json'), 2, 'record', tmp)).text, text);
+    assert.equal('text' in (await readJsonFile(file('text.json'), 'record', tmp)), false);
     await write('slow.json', '{"version"');
     setTimeout(() => void write('slow.json', text), TORN_RETRY_MS * 2);
-    const r = await readJsonText(file('slow.json'), 40);
+    const r = await readJsonText(file('slow.json'), 40, 'record', tmp);
     assert.deepEqual(r.value, { version: 1, jobs: [] });
     assert.equal(r.text, text);
   });
 
   test('missing is not a warning; a directory is', async () => {
-    assert.deepEqual(await readJsonFile(file('nope.json')), { value: undefined, missing: true, warnings: [] });
+    assert.deepEqual(await readJsonFile(file('nope.json'), 'record', tmp), {
+      value: undefined,
+      missing: true,
+      warnings: [],
+    });
     await fs.mkdir(file('dir.json'));
-    const d = await readJsonFile(file('dir.json'));
+    const d = await readJsonFile(file('dir.json'), 'record', tmp);
     assert.equal(d.missing, false);
     assert.match(d.warnings[0].message, /directory|not a regular file/);
   });
@@ -73,12 +77,12 @@ describe('state.json', () => {
   test('non-object JSON and a wrong-typed jobs field', async () => {
     for (const text of ['[]', '"x"', 'null']) {
       await write('s.json', text);
-      const r = await readStateFile(file('s.json'));
+      const r = await readStateFile(file('s.json'), tmp);
       assert.deepEqual(r.value?.entries ?? [], []);
       assert.equal(r.warnings.length, 1, text);
     }
     await write('s.json', '{"jobs":{"id":"x"}}');
-    assert.match((await readStateFile(file('s.json'))).warnings[0].message, /"jobs" is an object, not a list/);
+    assert.match((await readStateFile(file('s.json'), tmp)).warnings[0].message, /"jobs" is an object, not a list/);
   });
 
   test('wrong-typed fields are dropped with a warning; unknown fields are kept', async () => {
@@ -90,7 +94,7 @@ describe('state.json', () => {
         jobs: [{ id: 'task-a-000001', pid: '123', status: 'bogus', createdAt: 5, phase: 'x', futureField: { a: 1 } }],
       }),
     );
-    const r = await readStateFile(file('s.json'));
+    const r = await readStateFile(file('s.json'), tmp);
     const e = r.value!.entries[0];
     assert.equal(e.pid, undefined);
     assert.equal(e.status, undefined);
@@ -109,7 +113,7 @@ describe('state.json', () => {
         jobs: [...bad.map((id) => ({ id })), { id: 'ok-1', phase: 'first' }, { id: 'ok-1', phase: 'second' }],
       }),
     );
-    const r = await readStateFile(file('s.json'));
+    const r = await readStateFile(file('s.json'), tmp);
     assert.deepEqual(
       r.value!.entries.map((e) => [e.id, e.phase]),
       [['ok-1', 'first']],
@@ -124,7 +128,7 @@ describe('state.json', () => {
 describe('records and the jobs dir', () => {
   test('a record naming another id: the file name wins', async () => {
     await write('task-a-000002.json', JSON.stringify({ id: 'task-zzz', status: 'completed' }));
-    const r = await readJobRecord(file('task-a-000002.json'), 'task-a-000002');
+    const r = await readJobRecord(file('task-a-000002.json'), 'task-a-000002', tmp);
     assert.equal(r.value?.id, 'task-a-000002');
     assert.match(r.warnings[0].message, /names job "task-zzz"/);
   });
@@ -137,7 +141,7 @@ describe('records and the jobs dir', () => {
     await fs.writeFile(path.join(jobs, 'state.json.tmp'), '');
     await fs.writeFile(path.join(jobs, '-x.json'), '');
     await fs.symlink('/etc/hostname', path.join(jobs, 'task-link-000001.json'));
-    const l = await listJobsDir(jobs);
+    const l = await listJobsDir(jobs, tmp);
     assert.deepEqual([...l.records.keys()], ['task-a-000003']);
     assert.deepEqual([...l.logs.keys()], ['task-a-000003']);
     assert.ok(l.warnings.some((w) => /symbolic link/.test(w.message)));
@@ -152,7 +156,7 @@ describe('log previews read only the tail', () => {
     await write('big.log', lines.join('\n') + '\n\n[2026-11-24T01:00:00.000Z] Final output\nbody line, not progress\n');
     const st = await fs.stat(file('big.log'));
     assert.ok(st.size > 2_000_000);
-    const p = await readLogPreview(file('big.log'), 4096, 3);
+    const p = await readLogPreview(file('big.log'), 4096, 3, tmp);
     assert.deepEqual(
       p.progress.map((l) => l.text),
       ['step 59998', 'step 59999', 'Final output'],
@@ -162,7 +166,7 @@ describe('log previews read only the tail', () => {
 
   test('a tail that starts mid-line drops the partial line', async () => {
     await write('mid.log', `[2026-11-24T00:00:00.000Z] ${'x'.repeat(100)}\n[2026-11-24T00:00:01.000Z] last\n`);
-    const p = await readLogPreview(file('mid.log'), 60, 5);
+    const p = await readLogPreview(file('mid.log'), 60, 5, tmp);
     assert.deepEqual(
       p.progress.map((l) => l.text),
       ['last'],
@@ -254,24 +258,24 @@ describe('hostile files', () => {
     await fs.mkdir(path.join(d, 'jobs'), { recursive: true });
     execFileSync('mkfifo', [path.join(d, 'state.json')]);
     execFileSync('mkfifo', [path.join(d, 'jobs', 'task-a-000001.log')]);
-    const s = await readStateFile(path.join(d, 'state.json'));
+    const s = await readStateFile(path.join(d, 'state.json'), tmp);
     assert.match(s.warnings[0].message, /not a regular file \(FIFO\); skipped/);
-    const l = await listJobsDir(path.join(d, 'jobs'));
+    const l = await listJobsDir(path.join(d, 'jobs'), tmp);
     assert.equal(l.logs.size, 0);
     assert.match(l.warnings[0].message, /not a regular file \(FIFO\); skipped/);
-    const t = await readLogTail(path.join(d, 'jobs', 'task-a-000001.log'), 100);
+    const t = await readLogTail(path.join(d, 'jobs', 'task-a-000001.log'), 100, tmp);
     assert.equal(t.exists, false);
     assert.match(t.problem ?? '', /FIFO/);
   });
 
   test('null is "null", not "object"; pids must be below the system maximum', async () => {
     await write('null.json', 'null');
-    assert.match((await readStateFile(file('null.json'))).warnings[0].message, /holds null, not an object/);
+    assert.match((await readStateFile(file('null.json'), tmp)).warnings[0].message, /holds null, not an object/);
     await loadPidLimit();
     for (const pid of [2 ** 31, 2 ** 53, 1e308, 0, -1, 1.5]) assert.equal(isValidPid(pid), false, String(pid));
     assert.equal(isValidPid(process.pid), true);
     await write('job.json', JSON.stringify({ id: 'task-a-000001', status: 'running', pid: 2 ** 53 }));
-    const r = await readJobRecord(file('job.json'), 'task-a-000001');
+    const r = await readJobRecord(file('job.json'), 'task-a-000001', tmp);
     assert.equal(r.value?.pid, undefined);
     assert.match(r.warnings[0].message, /"pid" has a bad value/);
   });
@@ -279,7 +283,7 @@ describe('hostile files', () => {
   test('a deep unknown field is cut, so the raw value can be serialised again', async () => {
     const n = 100_000;
     await write('deep.json', `{"id":"task-a-000001","status":"completed","x":${'['.repeat(n)}${']'.repeat(n)}}`);
-    const r = await readJobRecord(file('deep.json'), 'task-a-000001');
+    const r = await readJobRecord(file('deep.json'), 'task-a-000001', tmp);
     assert.equal(r.value?.status, 'completed');
     assert.ok(JSON.stringify(r.value?.raw).length < 1000);
     assert.ok(r.warnings.some((w) => /nested deeper than 64 levels/.test(w.message)));
@@ -288,7 +292,7 @@ describe('hostile files', () => {
   test('index entries past the limit are reported, not loaded', async () => {
     const many = Array.from({ length: 1500 }, (_, i) => ({ id: `task-m${i}-zzzzzz` }));
     await write('many.json', JSON.stringify({ jobs: many }));
-    const r = await readStateFile(file('many.json'));
+    const r = await readStateFile(file('many.json'), tmp);
     assert.equal(r.value?.entries.length, 1000);
     assert.match(r.warnings[0].message, /lists 1500 jobs; only the first 1000 are read/);
   });
@@ -302,7 +306,7 @@ describe('hostile files', () => {
     const l = await listJobsDir(file('sd/jobs'), tmp);
     assert.equal(l.records.size, 0);
     assert.match(l.warnings[0].message, /symbolic link; not followed/);
-    const r = await readJobRecord(file('sd/jobs/task-a-000001.json'), 'task-a-000001');
+    const r = await readJobRecord(file('sd/jobs/task-a-000001.json'), 'task-a-000001', tmp);
     assert.equal(r.value, undefined);
     assert.match(r.warnings[0].message, /symbolic link/);
   });

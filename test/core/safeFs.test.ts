@@ -37,11 +37,11 @@ after(() => fs.rm(tmp, { recursive: true, force: true }));
 
 describe('safeFs', () => {
   test('reads a regular file', async () => {
-    assert.equal((await readBoundedText(p('root', 'dir', 'ok.json'), 100)).text, '{"a":1}');
+    assert.equal((await readBoundedText(p('root', 'dir', 'ok.json'), 100, p('root'))).text, '{"a":1}');
   });
 
   test('refuses a link, with a message naming it', async () => {
-    await assert.rejects(readBoundedText(p('root', 'dir', 'link.json'), 100), (e) => {
+    await assert.rejects(readBoundedText(p('root', 'dir', 'link.json'), 100, p('root')), (e) => {
       assert.ok(isSafeFsError(e, 'link'));
       assert.match(e.message, /link\.json: is a symbolic link; not followed/);
       return true;
@@ -53,47 +53,51 @@ describe('safeFs', () => {
     { skip: process.platform === 'win32' },
     async () => {
       const t0 = Date.now();
-      await assert.rejects(openRegular(p('root', 'dir', 'fifo.json')), /not a regular file \(FIFO\)/);
+      await assert.rejects(openRegular(p('root', 'dir', 'fifo.json'), p('root')), /not a regular file \(FIFO\)/);
       assert.ok(Date.now() - t0 < 2000);
-      await assert.rejects(appendSafe(p('root', 'dir', 'fifo.json'), 'x'), /not a regular file/);
+      await assert.rejects(appendSafe(p('root', 'dir', 'fifo.json'), 'x', p('root')), /not a regular file/);
     },
   );
 
   test('a directory is refused', async () => {
-    await assert.rejects(readBoundedText(p('root', 'dir'), 100), /not a regular file \(directory\)/);
+    await assert.rejects(readBoundedText(p('root', 'dir'), 100, p('root')), /not a regular file \(directory\)/);
   });
 
   test('over the limit: skipped, not read', async () => {
-    await assert.rejects(readBoundedText(p('root', 'dir', 'ok.json'), 3), (e) => isSafeFsError(e, 'too-large'));
+    await assert.rejects(readBoundedText(p('root', 'dir', 'ok.json'), 3, p('root')), (e) =>
+      isSafeFsError(e, 'too-large'),
+    );
   });
 
   test('read in pieces sized to the file: a file larger than one piece is read whole, one past the limit refused', async () => {
     const text = 'x'.repeat(200_000);
     await fs.writeFile(p('root', 'dir', 'big.json'), text);
-    assert.equal((await readBoundedText(p('root', 'dir', 'big.json'), 300_000)).text, text);
-    assert.equal((await readBoundedText(p('root', 'dir', 'big.json'), 200_000)).text, text);
-    await assert.rejects(readBoundedText(p('root', 'dir', 'big.json'), 199_999), (e) => isSafeFsError(e, 'too-large'));
+    assert.equal((await readBoundedText(p('root', 'dir', 'big.json'), 300_000, p('root'))).text, text);
+    assert.equal((await readBoundedText(p('root', 'dir', 'big.json'), 200_000, p('root'))).text, text);
+    await assert.rejects(readBoundedText(p('root', 'dir', 'big.json'), 199_999, p('root')), (e) =>
+      isSafeFsError(e, 'too-large'),
+    );
   });
 
   test('a directory kept for the next read is walked to again once it was made anew or became a link', async () => {
     const dir = p('kept', 'jobs');
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(path.join(dir, 'a.json'), 'first');
-    assert.equal((await readBoundedText(path.join(dir, 'a.json'), 100)).text, 'first');
+    assert.equal((await readBoundedText(path.join(dir, 'a.json'), 100, p('kept'))).text, 'first');
     // Deleted and made again at once (the companion's concurrent writers do): the new one is read.
     await fs.rm(dir, { recursive: true });
     await fs.mkdir(dir);
     await fs.writeFile(path.join(dir, 'a.json'), 'second');
-    assert.equal((await readBoundedText(path.join(dir, 'a.json'), 100)).text, 'second');
+    assert.equal((await readBoundedText(path.join(dir, 'a.json'), 100, p('kept'))).text, 'second');
     // Swapped for a link to elsewhere: refused, not read through the directory kept from before.
     await fs.rename(dir, `${dir}.real`);
     await fs.symlink(p('root', 'dir'), dir);
-    await assert.rejects(readBoundedText(path.join(dir, 'ok.json'), 100), (e) => isSafeFsError(e, 'link'));
-    await assert.rejects(readBoundedText(path.join(dir, 'a.json'), 100), (e) => isSafeFsError(e, 'link'));
+    await assert.rejects(readBoundedText(path.join(dir, 'ok.json'), 100, p('kept')), (e) => isSafeFsError(e, 'link'));
+    await assert.rejects(readBoundedText(path.join(dir, 'a.json'), 100, p('kept')), (e) => isSafeFsError(e, 'link'));
   });
 
   test('a missing file says so', async () => {
-    await assert.rejects(readBoundedText(p('nope'), 3), (e) => isSafeFsError(e, 'missing'));
+    await assert.rejects(readBoundedText(p('nope'), 3, tmp), (e) => isSafeFsError(e, 'missing'));
   });
 
   test('assertRealDir refuses a link below the root, accepts real dirs', async () => {
@@ -104,7 +108,7 @@ describe('safeFs', () => {
 
   test('writeFileAtomic refuses to replace a link and writes nothing through it', async () => {
     await assert.rejects(
-      writeFileAtomic(p('root', 'dir', 'link.json'), 'pwned'),
+      writeFileAtomic(p('root', 'dir', 'link.json'), 'pwned', p('root')),
       /link\.json: is a symbolic link; not replaced/,
     );
     assert.equal(await fs.readFile(p('outside.txt'), 'utf8'), 'secret\n');
@@ -116,7 +120,7 @@ describe('safeFs', () => {
   });
 
   test('appendSafe never appends through a link', async () => {
-    await assert.rejects(appendSafe(p('root', 'dir', 'link.json'), 'x'), (e) => isSafeFsError(e, 'link'));
+    await assert.rejects(appendSafe(p('root', 'dir', 'link.json'), 'x', p('root')), (e) => isSafeFsError(e, 'link'));
     assert.equal(await fs.readFile(p('outside.txt'), 'utf8'), 'secret\n');
   });
 
@@ -130,8 +134,10 @@ describe('safeFs', () => {
   });
 
   test('a file whose directory is a link is refused (the directory is checked, not only the file)', async () => {
-    await assert.rejects(readBoundedText(p('root', 'linkdir', 'ok.json'), 100), (e) => isSafeFsError(e, 'link'));
-    assert.equal((await readBoundedText(p('root', 'dir', 'ok.json'), 100)).text, '{"a":1}');
+    await assert.rejects(readBoundedText(p('root', 'linkdir', 'ok.json'), 100, p('root')), (e) =>
+      isSafeFsError(e, 'link'),
+    );
+    assert.equal((await readBoundedText(p('root', 'dir', 'ok.json'), 100, p('root'))).text, '{"a":1}');
   });
 
   // A directory swapped for a link and back, as fast as a shell can, while every opener runs: the
@@ -167,8 +173,14 @@ describe('safeFs', () => {
             writeFileAtomic(path.join(jobs, 'a.json'), '{}', p('race')),
             writeNewFile(path.join(jobs, `new-${i}.json`), '{}', p('race')),
             writeNewFile(path.join(jobs, 'new.json'), '{}', p('race')),
-            copyRegular(p('race', 'src.log'), path.join(jobs, `copy-${i}.log`)),
-            copyRegular(p('race', 'src.log'), path.join(jobs, 'copy.log')),
+            copyRegular(
+              { file: p('race', 'src.log'), root: p('race') },
+              { file: path.join(jobs, `copy-${i}.log`), root: p('race') },
+            ),
+            copyRegular(
+              { file: p('race', 'src.log'), root: p('race') },
+              { file: path.join(jobs, 'copy.log'), root: p('race') },
+            ),
             openRegular(path.join(jobs, 'a.log'), p('race')).then(async ({ fh }) => {
               read.push((await fh.readFile()).toString().split('\n')[0]);
               await fh.close();

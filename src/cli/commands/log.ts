@@ -3,7 +3,7 @@
 // appended. A log that is a link, a FIFO or anything but a regular file is refused, never followed
 // or blocked on. Following waits on file events (with a slow fallback timer), never a busy loop.
 import * as path from 'path';
-import { isSafeJobId } from '../../core/reader';
+import { isSafeJobId, rootOfStateDir } from '../../core/reader';
 import { assertRealDir, isSafeFsError } from '../../core/safeFs';
 import { LogFollower, planJobLog, readParts, refusedLog } from '../../core/jobLog';
 import { UsageError, type Args } from '../args';
@@ -25,7 +25,7 @@ export async function logCommand(a: Args, io: Output): Promise<number> {
     return 1;
   }
   // No link on the way either: a jobs/ dir that is a link points out of the state dir.
-  const dirRefused = await assertRealDir(path.dirname(job.logPath), job.stateDir).then(
+  const dirRefused = await assertRealDir(path.dirname(job.logPath), rootOfStateDir(job.stateDir)).then(
     () => undefined,
     (err) =>
       isSafeFsError(err, 'missing') ? undefined : isSafeFsError(err) ? `${err.file}: ${err.what}` : String(err),
