@@ -11,7 +11,7 @@ import { isNodeRuntime } from './processes';
 import { learnRoots, originText, stateRootOf, type LearnedProcess } from './roots';
 import { descendants } from './terminate';
 import { isPluginScriptPath, scriptFileExists, singleOption, START_TOLERANCE_MS } from './verify';
-import { isSafeFsError, readBoundedText, READ_LIMITS } from './safeFs';
+import { isSafeFsError, openRealDir, readBoundedText, READ_LIMITS } from './safeFs';
 import { isValidPid } from './reader';
 
 export type BrokerClass = 'in-use' | 'orphan-live' | 'unknown' | 'starting' | 'dead' | 'foreign';
@@ -309,12 +309,13 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
         reason: `its own state dir ${own} ${isErr(st) ? (st.code === 'ENOENT' ? 'does not exist' : `cannot be read (${st.code})`) : 'is not a directory'}; never reaped`,
       };
     try {
-      await fs.readdir(own);
+      // Opened, not listed, and not through a link (it may have become one since the lstat).
+      await (await openRealDir(own, root)).fh.close();
     } catch (err) {
       return {
         ...e,
         class: 'unknown',
-        reason: `its own state dir ${own} cannot be read (${(err as NodeJS.ErrnoException).code}); never reaped`,
+        reason: `its own state dir ${own} cannot be read (${isSafeFsError(err) ? err.what : (err as NodeJS.ErrnoException).code}); never reaped`,
       };
     }
     const bj = brokerJsonOf.get(path.resolve(own)) ?? (await readBrokerJson(path.join(own, 'broker.json')));
@@ -370,8 +371,14 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
       }
       let listed = true;
       try {
-        for (const f of await fs.readdir(dir))
-          ((BROKER_FILES as readonly string[]).includes(f) ? e.files : e.otherFiles).push(f);
+        // Listed through the directory opened without following a link: never a dir swapped in since.
+        const { fh, listPath } = await openRealDir(dir, root.path);
+        try {
+          for (const f of await fs.readdir(listPath))
+            ((BROKER_FILES as readonly string[]).includes(f) ? e.files : e.otherFiles).push(f);
+        } finally {
+          await fh.close().catch(() => undefined);
+        }
       } catch {
         listed = false;
       }
