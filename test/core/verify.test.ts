@@ -96,6 +96,14 @@ describe('process inspection', () => {
     console.log(`# inspected 200 pids in ${ms.toFixed(2)} ms`);
   });
 
+  test('a full listing, read in slices (bench: pid), has every process exactly once', async () => {
+    // More than two slices of children, so that a slice dropped or read twice shows.
+    const live = await Promise.all(Array.from({ length: 80 }, () => procs.start('sleep', ['120'])));
+    const pids = (await table.list()).map((p) => p.pid);
+    assert.equal(new Set(pids).size, pids.length, 'no process twice');
+    for (const pid of [...live, process.pid]) assert.ok(pids.includes(pid), `pid ${pid} listed`);
+  });
+
   test('parsers: a command name with ") " and a ps line', () => {
     const stat = '123 (evil) (name) S 1 123 123 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5000 0 300 18446744073709551615';
     const p = parseProcStat(stat, 1_000_000)!;
