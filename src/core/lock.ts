@@ -16,6 +16,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
+import { assertRealDir, isSafeFsError } from './safeFs';
 
 export const LAUNCH_LOCK_NAME = 'launch.lock';
 export const DEFAULT_STALE_MS = 30_000;
@@ -154,6 +155,14 @@ export async function withWorkspaceLock<T>(
       'error',
       `could not create the state directory ${stateDir} for the launch lock: ${(err as Error).message}`,
     );
+  }
+  try {
+    // The lock is made in the state dir by its path: one that is a link (to anywhere) is not written into.
+    await assertRealDir(stateDir, path.dirname(stateDir));
+  } catch (err) {
+    endTurn();
+    const why = isSafeFsError(err) ? err.what : (err as Error).message;
+    return fail('error', `the state directory ${stateDir} ${why}; no launch lock taken there`);
   }
 
   const ctx: LockContext = { lockPath, lockWaitMs: 0, compromised: false };

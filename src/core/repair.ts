@@ -10,10 +10,13 @@ import {
   assertRealDir,
   copyRegular,
   fileTypeName,
+  mkdirBeneath,
   openRegular,
   parseJsonBounded,
   readAt,
   READ_LIMITS,
+  removeBeneath,
+  renameBeneath,
   SafeFsError,
   stringifyBounded,
   tempPathFor,
@@ -183,7 +186,7 @@ async function editIndex(
     const refused = edit(jobs, attempt > 0);
     if (refused) return { ok: false, message: refused };
     const tmp = tempPathFor(stateFile);
-    await fs.rm(tmp, { force: true }).catch(() => undefined); // a crash's leftover; rm never follows a link
+    await removeBeneath(tmp, rootOfStateDir(stateDir)).catch(() => undefined); // a crash's leftover
     await writeNewFile(tmp, `${stringifyBounded({ ...base.raw, jobs }, 2)}\n`, rootOfStateDir(stateDir));
     const old = await openRegular(stateFile, rootOfStateDir(stateDir)).then(
       (o) => o.fh,
@@ -191,11 +194,12 @@ async function editIndex(
     );
     try {
       if (old && (await readHandle(old)) !== base.text) {
-        await fs.rm(tmp, { force: true });
+        await removeBeneath(tmp, rootOfStateDir(stateDir));
         base = await readState(stateFile);
         continue;
       }
-      await fs.rename(tmp, stateFile);
+      // Through the state dir's descriptor: a state dir swapped for a link meanwhile is not written into.
+      await renameBeneath(tmp, stateFile, rootOfStateDir(stateDir));
       // Give an in-flight writer of the old file a moment to finish before looking at it.
       await new Promise((r) => setTimeout(r, 15));
       const late = old ? await readHandle(old) : base.text;
@@ -370,10 +374,8 @@ export function restoreRecord(job: Job, o: RepairOptions): Promise<RepairResult>
         )
       )
         return { ok: false, message: `${job.id} has a record again; not overwritten` };
-      // Not recursive: only jobs/ itself is made, in a state dir checked to be real.
-      await fs.mkdir(jobsDir).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw toSafeFsError(jobsDir, err, 'written');
-      });
+      // Not recursive: only jobs/ itself is made, in the state dir reached without following a link.
+      await mkdirBeneath(jobsDir, rootOfStateDir(job.stateDir));
       await writeFileAtomic(file, text, rootOfStateDir(job.stateDir));
       const back = await readJsonFile(file, 'record', rootOfStateDir(job.stateDir));
       if (!back.value) return { ok: false, message: 'the restored record could not be read back' };

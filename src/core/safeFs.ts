@@ -542,6 +542,28 @@ export function tempPathFor(file: string): string {
   return `${file}.codex-jobs-${process.pid}.tmp`;
 }
 
+/** Removes the entry `file` itself (a link is removed, never followed) through its directory beneath `root`; missing is fine. */
+export async function removeBeneath(file: string, root: string): Promise<void> {
+  await beneath(file, root, (at) => fs.rm(at, { force: true })).catch((err) => {
+    throw toSafeFsError(file, err, 'written');
+  });
+}
+
+/** Renames `from` to `to` within one directory, reached beneath `root`: the rename cannot land anywhere else. */
+export async function renameBeneath(from: string, to: string, root: string): Promise<void> {
+  if (path.dirname(from) !== path.dirname(to)) throw new SafeFsError(to, 'not-dir', `is not beside ${from}; refused`);
+  await beneath(from, root, (at) => fs.rename(at, path.join(path.dirname(at), path.basename(to)))).catch((err) => {
+    throw toSafeFsError(to, err, 'written');
+  });
+}
+
+/** Makes the directory `dir` (one level) in its parent, reached beneath `root`; one that exists is fine. */
+export async function mkdirBeneath(dir: string, root: string): Promise<void> {
+  await beneath(dir, root, (at) => fs.mkdir(at)).catch((err) => {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw toSafeFsError(dir, err, 'written');
+  });
+}
+
 /** Creates `file`, which must not exist yet (O_EXCL: never through a planted link), and writes `data`. */
 export async function writeNewFile(file: string, data: string | Buffer, root: string): Promise<void> {
   await beneath(file, root, (at) => createAt(at, file, data));

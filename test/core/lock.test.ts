@@ -47,6 +47,19 @@ describe('the workspace launch lock', () => {
     assert.deepEqual(await fs.readdir(sb.stateDir), [], 'nothing else is created');
   });
 
+  test('a state dir that is a link: no lock is made where it points, and the message says why', async () => {
+    const sb = await sandbox();
+    const elsewhere = `${sb.stateDir}-elsewhere`;
+    await fs.mkdir(elsewhere, { recursive: true });
+    await fs.symlink(elsewhere, sb.stateDir);
+    let ran = false;
+    const r = await withWorkspaceLock(sb.stateDir, async () => (ran = true));
+    assert.equal(r.ok, false);
+    assert.equal(ran, false);
+    assert.match(r.ok ? '' : r.message, /is a symbolic link; not followed; no launch lock taken there/);
+    assert.deepEqual(await fs.readdir(elsewhere), [], 'nothing is created where the link points');
+  });
+
   test('one holder at a time within a process', async () => {
     const sb = await sandbox();
     let inside = 0;

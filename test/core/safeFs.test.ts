@@ -9,6 +9,7 @@ import {
   appendSafe,
   assertRealDir,
   copyRegular,
+  mkdirBeneath,
   openForAppend,
   openRealDir,
   writeNewFile,
@@ -18,6 +19,8 @@ import {
   isSafeFsError,
   openRegular,
   readBoundedText,
+  removeBeneath,
+  renameBeneath,
   writeFileAtomic,
 } from '../../src/core/safeFs';
 
@@ -117,6 +120,34 @@ describe('safeFs', () => {
     );
     await writeFileAtomic(p('root', 'dir', 'new.json'), 'fine', p('root'));
     assert.equal(await fs.readFile(p('root', 'dir', 'new.json'), 'utf8'), 'fine');
+  });
+
+  test('remove, rename and mkdir beneath a root: a directory that became a link is not entered', async () => {
+    // A state dir used a moment ago, then swapped for a link to a decoy holding the same names.
+    const sd = p('bn', 'sd');
+    const decoy = p('bn-decoy');
+    await fs.mkdir(sd, { recursive: true });
+    await fs.mkdir(decoy, { recursive: true });
+    await writeNewFile(path.join(sd, 'a.tmp'), 'ours', p('bn'));
+    await fs.rename(sd, `${sd}.real`);
+    await fs.symlink(decoy, sd);
+    for (const f of ['a.tmp', 'state.json']) await fs.writeFile(path.join(decoy, f), 'decoy');
+    const link = (e: unknown) => isSafeFsError(e, 'link');
+    await assert.rejects(removeBeneath(path.join(sd, 'a.tmp'), p('bn')), link);
+    await assert.rejects(renameBeneath(path.join(sd, 'a.tmp'), path.join(sd, 'state.json'), p('bn')), link);
+    await assert.rejects(mkdirBeneath(path.join(sd, 'jobs'), p('bn')), link);
+    assert.deepEqual((await fs.readdir(decoy)).sort(), ['a.tmp', 'state.json'], 'nothing removed, moved or made');
+    assert.equal(await fs.readFile(path.join(decoy, 'state.json'), 'utf8'), 'decoy');
+    // Back in place: each does what it says, in the real directory.
+    await fs.rm(sd);
+    await fs.rename(`${sd}.real`, sd);
+    await renameBeneath(path.join(sd, 'a.tmp'), path.join(sd, 'state.json'), p('bn'));
+    await mkdirBeneath(path.join(sd, 'jobs'), p('bn'));
+    await mkdirBeneath(path.join(sd, 'jobs'), p('bn')); // one that exists is fine
+    await removeBeneath(path.join(sd, 'state.json'), p('bn'));
+    await removeBeneath(path.join(sd, 'state.json'), p('bn')); // so is one already gone
+    assert.deepEqual(await fs.readdir(sd), ['jobs']);
+    await assert.rejects(renameBeneath(path.join(sd, 'x'), p('bn', 'x'), p('bn')), /not beside/);
   });
 
   test('appendSafe never appends through a link', async () => {
