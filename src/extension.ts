@@ -99,7 +99,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   );
   const live = new LiveUpdates(model, { ...liveSettings(), logger, archive });
   const findings = new FindingsDiagnostics(model, (m) => output.info(m));
-  const reviewGate = new ReviewGateMonitor(model);
+  const reviewGate = new ReviewGateMonitor(model, context.globalState);
   // With one folder there is no folder row: the Jobs view's description says the gate.
   reviewGate.showIn(jobsView.view);
   const reminders = new ResetReminders();

@@ -17,6 +17,8 @@ export interface DirGate {
   value: GateValue;
   /** The last time a read saw it go from on to off, epoch ms. */
   turnedOffAtMs?: number;
+  /** That, with the last time it had been seen on before. */
+  turnedOff?: { afterMs?: number; atMs: number };
 }
 
 export interface FolderGate {
@@ -35,32 +37,88 @@ export function gateValue(config: Record<string, unknown> | undefined): GateValu
 
 const isOn = (v: GateValue) => v === 'on';
 
+/** What is remembered of one state dir's gate: its value, when last seen so, and when a write turned it off. */
+export interface SeenGate {
+  value: GateValue;
+  seenAtMs: number;
+  /** When a read saw it go from on to off (not by us). */
+  offAtMs?: number;
+  /** Then: the last time it had been seen on. */
+  onUntilMs?: number;
+}
+
+/** Where a GateHistory keeps what it saw between sessions (the extension: its global state). */
+export interface GateMemory {
+  get(): unknown;
+  set(value: Record<string, SeenGate>): void;
+}
+
+/** A remembered look is written again at most this often while the gate stays as it was. */
+const REMEMBER_EVERY_MS = 60_000;
+const FORGET_AFTER_MS = 90 * 24 * 3600_000;
+
 /**
  * Remembers each state dir's gate between reads, so a change made by some write (a concurrent
- * writer's lost update writes the default config back) is seen and dated.
+ * writer's lost update writes the default config back) is seen and dated; with a memory, also
+ * across sessions: a gate turned off while the editor was closed is seen at the first look after.
  */
 export class GateHistory {
-  private readonly last = new Map<string, { value: GateValue; offAt?: number }>();
+  private readonly last = new Map<string, SeenGate>();
   /** Changes we made ourselves, so they are not reported as surprises. */
   private readonly expected = new Map<string, { value: GateValue; untilMs: number }>();
+  private rememberedAtMs = 0;
+  /** State dirs looked at in this session: a change to one of those is dated by the look that saw it. */
+  private readonly looked = new Set<string>();
+
+  constructor(
+    private readonly memory?: GateMemory,
+    now = Date.now(),
+  ) {
+    const kept = memory?.get();
+    if (!kept || typeof kept !== 'object') return;
+    for (const [dir, seen] of Object.entries(kept)) {
+      const v = validSeen(seen);
+      // A state dir not looked at for months is forgotten, so the memory does not grow for ever.
+      if (v && now - v.seenAtMs < FORGET_AFTER_MS) this.last.set(dir, v);
+    }
+  }
 
   /** Records what a read saw; returns the change, when there was one. */
   observe(
     stateDir: string,
     value: GateValue,
     atMs: number,
-  ): { from: GateValue; to: GateValue; ours: boolean } | undefined {
+  ): { from: GateValue; to: GateValue; ours: boolean; sinceMs: number } | undefined {
     const prev = this.last.get(stateDir);
     const exp = this.expected.get(stateDir);
     const ours = !!exp && exp.value === value && atMs <= exp.untilMs;
-    if (!prev) {
-      this.last.set(stateDir, { value });
+    // Watched since its last look, a change is seen as it happens; at a session's first look, it
+    // happened some time since the look an earlier session remembered.
+    const since = this.looked.has(stateDir) || !prev ? atMs : prev.seenAtMs;
+    this.looked.add(stateDir);
+    if (!prev || prev.value === value) {
+      this.last.set(stateDir, { ...prev, value, seenAtMs: Math.max(atMs, prev?.seenAtMs ?? 0) });
+      this.remember(!prev || atMs - this.rememberedAtMs >= REMEMBER_EVERY_MS, atMs);
       return undefined;
     }
-    if (prev.value === value) return undefined;
-    const offAt = isOn(prev.value) && !isOn(value) && !ours ? atMs : isOn(value) ? undefined : prev.offAt;
-    this.last.set(stateDir, { value, offAt });
-    return { from: prev.value, to: value, ours };
+    const turnedOff = isOn(prev.value) && !isOn(value) && !ours;
+    const next: SeenGate = turnedOff
+      ? { value, seenAtMs: atMs, offAtMs: atMs, onUntilMs: since }
+      : isOn(value)
+        ? { value, seenAtMs: atMs }
+        : { ...prev, value, seenAtMs: atMs };
+    this.last.set(stateDir, next);
+    this.remember(true, atMs);
+    return { from: prev.value, to: value, ours, sinceMs: since };
+  }
+
+  /** The session ends: what it looked at was as last seen until now (it was watched). */
+  close(now = Date.now()): void {
+    for (const dir of this.looked) {
+      const s = this.last.get(dir);
+      if (s) this.last.set(dir, { ...s, seenAtMs: Math.max(s.seenAtMs, now) });
+    }
+    this.remember(this.looked.size > 0, now);
   }
 
   /** Marks a value we are about to write, for `forMs`. */
@@ -69,8 +127,45 @@ export class GateHistory {
   }
 
   turnedOffAt(stateDir: string): number | undefined {
-    return this.last.get(stateDir)?.offAt;
+    return this.last.get(stateDir)?.offAtMs;
   }
+
+  /** When it was turned off: the last time it had been seen on, and the look that saw it off. */
+  turnedOff(stateDir: string): { afterMs?: number; atMs: number } | undefined {
+    const s = this.last.get(stateDir);
+    return s?.offAtMs === undefined ? undefined : { afterMs: s.onUntilMs, atMs: s.offAtMs };
+  }
+
+  private remember(now: boolean, atMs: number): void {
+    if (!this.memory || !now) return;
+    this.rememberedAtMs = atMs;
+    this.memory.set(Object.fromEntries(this.last));
+  }
+}
+
+/** A remembered look, as stored by an earlier session (anything else is dropped). */
+function validSeen(v: unknown): SeenGate | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  const time = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : undefined);
+  if ((o.value !== 'on' && o.value !== 'off' && o.value !== 'default') || time(o.seenAtMs) === undefined)
+    return undefined;
+  const offAtMs = time(o.offAtMs);
+  return {
+    value: o.value,
+    seenAtMs: time(o.seenAtMs)!,
+    ...(offAtMs !== undefined ? { offAtMs, onUntilMs: time(o.onUntilMs) } : {}),
+  };
+}
+
+/** A look this long after the last one dates a change only to the time between them. */
+const UNDATED_AFTER_MS = 2 * 60_000;
+
+/** "at 14:02", or "some time between 09:10 and 14:02" when the looks were far apart (the editor was closed). */
+export function whenTurnedOff(t: { afterMs?: number; atMs: number }, formatTime: (ms: number) => string): string {
+  return t.afterMs !== undefined && t.atMs - t.afterMs > UNDATED_AFTER_MS
+    ? `some time between ${formatTime(t.afterMs)} and ${formatTime(t.atMs)}`
+    : `at ${formatTime(t.atMs)}`;
 }
 
 /** The gate of every state dir of one folder, with the warnings users need. */
@@ -86,6 +181,7 @@ export function folderGate(
       root: s.root,
       value: gateValue(s.config),
       turnedOffAtMs: history?.turnedOffAt(s.stateDir),
+      turnedOff: history?.turnedOff(s.stateDir),
     }));
   const values = new Set(dirs.map((d) => isOn(d.value)));
   const disagree = values.size > 1;
@@ -96,9 +192,9 @@ export function folderGate(
     );
   }
   for (const d of dirs) {
-    if (d.turnedOffAtMs !== undefined && !isOn(d.value))
+    if (d.turnedOff && !isOn(d.value))
       warnings.push(
-        `The stop review gate of ${d.stateDir} was turned off by a write at ${formatTime(d.turnedOffAtMs)} (not by Codex Jobs; a concurrent writer's lost update writes the default config).`,
+        `The stop review gate of ${d.stateDir} was turned off by a write ${whenTurnedOff(d.turnedOff, formatTime)} (not by Codex Jobs; a concurrent writer's lost update writes the default config).`,
       );
   }
   const word = (v: GateValue) => (isOn(v) ? 'on' : 'off');

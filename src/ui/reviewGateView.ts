@@ -3,7 +3,7 @@
 // shared flow (the companion's own setup, under the launch lock, verified on disk).
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel } from '../core/model';
-import { folderGate, GateHistory, gateValue, type FolderGate } from '../core/reviewGate';
+import { folderGate, GateHistory, gateValue, whenTurnedOff, type FolderGate } from '../core/reviewGate';
 import { toggleReviewGate, type ToggleResult } from '../core/reviewGate';
 import { launchEnvironment, pickFolder, type LaunchArgs } from './launchFlow';
 import type { CommandDeps } from './commands/deps';
@@ -18,16 +18,24 @@ function setActive(m: ReviewGateMonitor | undefined): void {
   active = m;
 }
 
+/** The key under which the gate each state dir was last seen with is kept between sessions. */
+const SEEN_KEY = 'codexJobs.reviewGate.seen';
+
 export class ReviewGateMonitor implements vscode.Disposable {
-  readonly history = new GateHistory();
+  readonly history: GateHistory;
   private readonly sub: { dispose(): void };
   private readonly warned = new Set<string>();
 
   constructor(
     private readonly model: JobsModel,
+    /** Where what was seen is kept between sessions (the extension's global state). */
+    memento?: vscode.Memento,
     private readonly warn: (message: string, ...actions: string[]) => Thenable<string | undefined> = (m, ...a) =>
       vscode.window.showWarningMessage(m, ...a),
   ) {
+    this.history = new GateHistory(
+      memento && { get: () => memento.get(SEEN_KEY), set: (v) => void memento.update(SEEN_KEY, v) },
+    );
     setActive(this);
     this.sub = model.onDidChange(() => this.observe());
     this.observe();
@@ -64,11 +72,12 @@ export class ReviewGateMonitor implements vscode.Disposable {
         const change = this.history.observe(s.stateDir, gateValue(s.config), s.readAtMs || Date.now());
         if (change && change.from === 'on' && change.to !== 'on' && !change.ours) {
           const again = t('Enable Again');
+          const when = whenTurnedOff({ afterMs: change.sinceMs, atMs: s.readAtMs || Date.now() }, time);
           void this.warn(
             t(
-              "Codex Jobs: the stop review gate of {0} was turned off at {1} by a write to {2} that was not Codex Jobs (a concurrent writer's lost update writes the default config).",
+              "Codex Jobs: the stop review gate of {0} was turned off {1} by a write to {2} that was not Codex Jobs (a concurrent writer's lost update writes the default config).",
               f.folder.name,
-              time(s.readAtMs || Date.now()),
+              when,
               `${s.stateDir}/state.json`,
             ),
             again,
@@ -89,6 +98,7 @@ export class ReviewGateMonitor implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.history.close();
     this.sub.dispose();
     if (active === this) setActive(undefined);
   }

@@ -46,7 +46,7 @@ test('GateHistory: a write that turns the gate off is dated; our own change is n
   const h = new GateHistory();
   const dir = '/s/ws-1';
   assert.equal(h.observe(dir, 'on', 1000), undefined);
-  assert.deepEqual(h.observe(dir, 'default', 2000), { from: 'on', to: 'default', ours: false });
+  assert.deepEqual(h.observe(dir, 'default', 2000), { from: 'on', to: 'default', ours: false, sinceMs: 2000 });
   assert.equal(h.turnedOffAt(dir), 2000);
   const g = folderGate([snap(dir, {})], h, (ms) => `t${ms}`);
   assert.match(g.warnings[0], /turned off by a write at t2000/);
@@ -55,6 +55,45 @@ test('GateHistory: a write that turns the gate off is dated; our own change is n
   h.expect(dir, 'off', 10_000, 3000);
   assert.equal(h.observe(dir, 'off', 4000)?.ours, true);
   assert.equal(h.turnedOffAt(dir), undefined);
+});
+
+test('GateHistory with a memory: a gate turned off while the editor was closed is seen, and dated between two looks', () => {
+  let kept: unknown;
+  const memory = { get: () => kept, set: (v: unknown) => (kept = JSON.parse(JSON.stringify(v))) };
+  const dir = '/s/ws-1';
+  const t0 = Date.parse('2026-12-01T09:00:00Z');
+  const first = new GateHistory(memory, t0);
+  first.observe(dir, 'on', t0);
+  first.observe(dir, 'on', t0 + 30_000); // within a minute of the last write: not written again
+  assert.equal((kept as Record<string, { seenAtMs: number }>)[dir].seenAtMs, t0);
+  first.observe(dir, 'on', t0 + 1800_000); // half an hour on: written
+  first.close(t0 + 3600_000); // the editor closes an hour in, the gate still on
+  // The next session, five hours later: the first look sees it off.
+  const later = t0 + 6 * 3600_000;
+  const next = new GateHistory(memory, later);
+  assert.deepEqual(next.observe(dir, 'off', later), { from: 'on', to: 'off', ours: false, sinceMs: t0 + 3600_000 });
+  assert.deepEqual(next.turnedOff(dir), { afterMs: t0 + 3600_000, atMs: later });
+  const fmt = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+  const g = folderGate([snap(dir, { stopReviewGate: false })], next, fmt);
+  assert.match(g.warnings[0], /turned off by a write some time between 10:00 and 15:00 \(not by Codex Jobs/);
+  // And a third session still says so, until it is on again.
+  assert.deepEqual(new GateHistory(memory, later + 1000).turnedOff(dir), { afterMs: t0 + 3600_000, atMs: later });
+  next.observe(dir, 'on', later + 2000);
+  assert.equal(new GateHistory(memory, later + 3000).turnedOff(dir), undefined);
+  // Within a session a change is dated by the look that saw it, however long ago the last one was.
+  next.observe(dir, 'off', later + 3600_000);
+  assert.deepEqual(next.turnedOff(dir), { afterMs: later + 3600_000, atMs: later + 3600_000 });
+  assert.match(folderGate([snap(dir, { stopReviewGate: false })], next, fmt).warnings[0], /by a write at 16:00 /);
+});
+
+test('GateHistory: a memory holding anything else, or looks months old, starts afresh', () => {
+  const t0 = Date.parse('2026-12-01T09:00:00Z');
+  for (const bad of [null, 'x', 42, [], { '/s/a': { value: 'sideways', seenAtMs: 1 } }, { '/s/a': { value: 'on' } }]) {
+    const h = new GateHistory({ get: () => bad, set: () => undefined }, t0);
+    assert.equal(h.observe('/s/a', 'off', t0), undefined, JSON.stringify(bad));
+  }
+  const old = { '/s/a': { value: 'on', seenAtMs: t0 - 100 * 24 * 3600_000 } };
+  assert.equal(new GateHistory({ get: () => old, set: () => undefined }, t0).observe('/s/a', 'off', t0), undefined);
 });
 
 test('blocksStop: queued/running in the index with the process gone', () => {
