@@ -70,6 +70,12 @@ interface Backlog {
   status: Job['status'];
 }
 
+interface LastSeen {
+  job: Job;
+  entry: ArchiveEntry | undefined;
+  key: string;
+}
+
 export class JobArchive {
   private readonly store: ArchiveStore;
   private readonly held = new HeldLogs();
@@ -230,7 +236,8 @@ export class JobArchive {
       // grabbed for it, is as it was: a log line looks at 200 jobs and changed one.
       if (this.sameAsLastSeen(stateDir, job, now)) continue;
       await this.observeOne(stateDir, job, now, false);
-      this.lastSeen(stateDir).set(job.id, { job, entry: this.store.getIn(stateDir, job.id) });
+      const entry = this.store.getIn(stateDir, job.id);
+      this.lastSeen(stateDir).set(job.id, { job, entry, key: keyOf(stateDir, job.id) });
     }
     const seen = this.seen.get(stateDir);
     if (seen && seen.size > present.size + logOnly.size)
@@ -257,14 +264,14 @@ export class JobArchive {
       if (!logOnly.has(e.id)) changed = (await this.release(k, e, now)) || changed;
       if (changed) await this.write(e);
     }
-    await this.adoptUnseen(stateDir, new Set([...present, ...logOnly]), now);
+    await this.adoptUnseen(stateDir, (id) => present.has(id) || logOnly.has(id), now);
     await this.enforceLimits(now);
   }
 
-  /** Per state dir, each job object as last observed and the entry that look left. */
-  private readonly seen = new Map<string, Map<string, { job: Job; entry: ArchiveEntry | undefined }>>();
+  /** Per state dir, each job object as last observed, the entry that look left, and its key (made once). */
+  private readonly seen = new Map<string, Map<string, LastSeen>>();
 
-  private lastSeen(stateDir: string): Map<string, { job: Job; entry: ArchiveEntry | undefined }> {
+  private lastSeen(stateDir: string): Map<string, LastSeen> {
     let m = this.seen.get(stateDir);
     if (!m) this.seen.set(stateDir, (m = new Map()));
     return m;
@@ -273,7 +280,7 @@ export class JobArchive {
   private sameAsLastSeen(stateDir: string, job: Job, now: number): boolean {
     const last = this.seen.get(stateDir)?.get(job.id);
     if (!last || last.job !== job || !last.entry || this.store.getIn(stateDir, job.id) !== last.entry) return false;
-    const k = keyOf(stateDir, job.id);
+    const k = last.key;
     // Beyond what needs a look anyway: a log held open (it may grow unseen) or still being copied.
     if (this.needsLook(k, last.entry, job) || this.held.isHeld(k) || this.backlog.has(k)) return false;
     last.entry.lastSeenMs = now; // in memory only, as when observeOne finds it unchanged
@@ -596,10 +603,10 @@ export class JobArchive {
    * Lives grabbed for jobs no look at the state dir has shown, all of them deleted since: the job came
    * and went between two looks. It is archived from what was grabbed.
    */
-  private async adoptUnseen(stateDir: string, present: ReadonlySet<string>, now: number): Promise<void> {
+  private async adoptUnseen(stateDir: string, present: (id: string) => boolean, now: number): Promise<void> {
     for (const [k, lives] of this.held.grabbedUnder(stateDir)) {
       const id = k.slice(k.indexOf('\u0000') + 1);
-      if (present.has(id) || this.store.has(k)) continue;
+      if (present(id) || this.store.has(k)) continue;
       const links = await Promise.all(
         lives.map((h) =>
           h.fh.stat().then(
@@ -629,11 +636,11 @@ export class JobArchive {
    * A record read on its own event for a job no look showed and whose log was never opened: the job
    * came and went between two looks all the same, and its record is all that was kept of it.
    */
-  private async adoptRecordOnly(stateDir: string, present: ReadonlySet<string>, now: number): Promise<void> {
+  private async adoptRecordOnly(stateDir: string, present: (id: string) => boolean, now: number): Promise<void> {
     for (const [k, rec] of [...this.held.records]) {
       if (!k.startsWith(`${stateDir}\u0000`)) continue;
       const id = k.slice(k.indexOf('\u0000') + 1);
-      if (present.has(id) || this.store.has(k) || this.held.hasGrabbed(k)) continue;
+      if (present(id) || this.store.has(k) || this.held.hasGrabbed(k)) continue;
       const gone = await fs.lstat(path.join(stateDir, 'jobs', `${id}.json`)).then(
         () => false,
         (err: NodeJS.ErrnoException) => err.code === 'ENOENT',

@@ -325,13 +325,16 @@ export class JobsModel {
       // Verification failing must not hide what the files say; statuses stay `unverified`.
       this.logger.warn(`process verification failed: ${String(err)}`);
     }
-    // Only stale jobs can be completed from their log; the rest go through as they are.
+    // Only stale jobs can be completed from their log; the rest go through as they are (no promise each).
     return Promise.all(
-      out.map(async (s) =>
-        s.jobs.some(mayInfer)
-          ? { ...s, jobs: await Promise.all(s.jobs.map((j) => (mayInfer(j) ? this.inferred(j) : j))) }
-          : s,
-      ),
+      out.map(async (s) => {
+        const at = s.jobs.flatMap((j, i) => (mayInfer(j) ? [i] : []));
+        if (at.length === 0) return s;
+        const done = await Promise.all(at.map((i) => this.inferred(s.jobs[i])));
+        const jobs = s.jobs.slice();
+        at.forEach((i, k) => (jobs[i] = done[k]));
+        return { ...s, jobs };
+      }),
     );
   }
 
@@ -410,6 +413,8 @@ export class JobsModel {
   private withArchived(snap: StateDirSnapshot): StateDirSnapshot {
     const archive = this.opts.archive;
     if (!archive) return snap;
+    // Nothing gone here (the usual case): the snapshot as read.
+    if (archive.gone(snap.stateDir).length === 0 && !snap.jobs.some((j) => j.archived)) return snap;
     const onDisk = snap.jobs.filter((j) => !j.archived);
     const logOnly = new Map(onDisk.filter((j) => j.flags.includes('log-only')).map((j) => [j.id, j]));
     const present = new Set(onDisk.filter((j) => !logOnly.has(j.id)).map((j) => j.id));
@@ -683,7 +688,47 @@ export class JobsModel {
     return loadStateDir(root, prev.stateDir, this.settings, this.cache);
   }
 
+  /**
+   * Log lines only (no record, index or broker event): each named job is the one reconciled before
+   * with its new log preview, and the rest stay the very objects they were. A log line then costs
+   * its own read, not a pass that rebuilds every job's maps (undefined: not that case; read it all).
+   */
+  private async reloadLogs(snap: StateDirSnapshot, change: StateDirChange): Promise<StateDirSnapshot | undefined> {
+    const raw = this.rawOf.get(snap);
+    if (!raw || change.index || change.broker || change.rescan || !change.records) return undefined;
+    const dir = snap.stateDir;
+    const updates = new Map<string, LogPreview>();
+    let plain = true;
+    await Promise.all(
+      [...change.jobs].map(async (id) => {
+        const recFile = path.join(dir, 'jobs', `${id}.json`);
+        const was = raw.jobs.find((j) => j.id === id);
+        // A job whose record had an event, that had no record or log, or whose record was refused: read it all.
+        if (change.records!.has(id) || !was?.record || !was.log.exists || snap.warnings.some((w) => w.file === recFile))
+          return void (plain = false);
+        const log = await readLogPreview(
+          path.join(dir, 'jobs', `${id}.log`),
+          this.settings.logTailBytes,
+          this.settings.progressLines,
+          rootOfStateDir(dir),
+        );
+        if (!log.exists) plain = false;
+        else if (!sameLog(was.log, log)) updates.set(id, log);
+      }),
+    );
+    if (!plain) return undefined;
+    if (updates.size === 0) return snap;
+    // A log is no input of a job's time: the order reconcile gave stays.
+    const jobs = raw.jobs.map((j) => {
+      const log = updates.get(j.id);
+      return log ? { ...j, log } : j;
+    });
+    return { ...snap, jobs, readAtMs: this.now() };
+  }
+
   private async reloadPartly(snap: StateDirSnapshot, change: StateDirChange): Promise<StateDirSnapshot> {
+    const lines = await this.reloadLogs(snap, change);
+    if (lines) return lines;
     const dir = snap.stateDir;
     const raw = this.rawOf.get(snap);
     const jobsDir = path.join(dir, 'jobs');
@@ -780,6 +825,13 @@ const STATE_DIR_POOL = 4;
 function diffFolders(before: readonly FolderState[], after: readonly FolderState[]): FolderDiff[] {
   return after.map((f) => {
     const old = before.find((b) => b.folder.path === f.folder.path);
+    const warningsChanged =
+      old?.warnings !== f.warnings && JSON.stringify(old?.warnings ?? []) !== JSON.stringify(f.warnings);
+    // The same jobs in the same order (a log line made one job again): compared place by place.
+    if (old && sameOrder(old.jobs, f.jobs)) {
+      const changed = f.jobs.filter((j, i) => j !== old.jobs[i] && looksOf(old.jobs[i]) !== looksOf(j));
+      return { folder: f.folder, added: [], removed: [], changed, warningsChanged };
+    }
     const prev = new Map((old?.jobs ?? []).map((j) => [jobKey(j), j]));
     const added: Job[] = [];
     const changed: Job[] = [];
@@ -795,9 +847,17 @@ function diffFolders(before: readonly FolderState[], after: readonly FolderState
       added,
       removed: [...prev.values()],
       changed,
-      warningsChanged: JSON.stringify(old?.warnings ?? []) !== JSON.stringify(f.warnings),
+      warningsChanged,
     };
   });
+}
+
+/** Whether two lists hold the same jobs (by state dir and id) in the same order. */
+function sameOrder(a: readonly Job[], b: readonly Job[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++)
+    if (a[i] !== b[i] && (a[i].id !== b[i].id || a[i].stateDir !== b[i].stateDir)) return false;
+  return true;
 }
 
 /** Jobs are never changed once made, so what one looks like is worked out once. */
@@ -884,7 +944,8 @@ function sameRecord(
   mtimeMs: number | undefined,
 ): boolean {
   if (!before || !now) return !before && !now;
-  return before.mtimeMs === mtimeMs && JSON.stringify(before.fields.raw) === JSON.stringify(now.raw);
+  if (before.mtimeMs !== mtimeMs) return false;
+  return before.fields === now || JSON.stringify(before.fields.raw) === JSON.stringify(now.raw);
 }
 
 function sameLog(before: LogPreview | undefined, now: LogPreview): boolean {

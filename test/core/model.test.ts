@@ -5,7 +5,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { EXPECTED, SCENARIO_IDS, writeScenario, type ScenarioKey } from '../fixtures/scenario';
 import { ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
-import { modelFor, sandbox, type Sandbox } from './helpers';
+import { modelFor, record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
 import { countJobs } from '../../src/core/classify';
 import type { JobsModel } from '../../src/core/model';
 import type { ProcessTable } from '../../src/core/types';
@@ -115,5 +115,53 @@ describe('model over a scenario state dir', () => {
     sub.dispose();
     assert.equal(model.findJob(sb.stateDir, id)?.status, 'failed');
     assert.deepEqual(changes, [`${id}:queued->failed`]);
+  });
+});
+
+describe('a batch that names only logs', () => {
+  let sb: Sandbox;
+  let model: JobsModel;
+  const [a, b, c] = ['task-line01-aaaaaa', 'task-line02-bbbbbb', 'task-line03-cccccc'];
+  const logs = (id: string) => path.join(sb.stateDir, 'jobs', `${id}.log`);
+  const apply = (ids: string[], records: string[] = []) =>
+    model.applyBatch({
+      dirs: new Map([
+        [sb.stateDir, { index: false, broker: false, jobs: new Set(ids), records: new Set(records), rescan: false }],
+      ]),
+      layout: false,
+    });
+  const job = (id: string) => model.findJob(sb.stateDir, id);
+
+  before(async () => {
+    sb = await sandbox('lines ws');
+    for (const id of [a, b]) await writeJob(sb.stateDir, record(id));
+    await writeIndex(sb.stateDir, [record(a), record(b)]);
+    model = modelFor(sb);
+    await model.refresh();
+  });
+  after(async () => {
+    model.dispose();
+    await sb.cleanup();
+  });
+
+  test('a line makes its job again with the new progress; every other job is the object shown', async () => {
+    const other = job(b);
+    await fs.appendFile(logs(a), `[${new Date().toISOString()}] Running command: npm test\n`);
+    await apply([a]);
+    assert.equal(job(a)?.log.progress.at(-1)?.text, 'Running command: npm test');
+    assert.equal(job(a)?.log.size, (await fs.stat(logs(a))).size);
+    assert.equal(job(b), other, 'the same object');
+  });
+
+  test('a log deleted, a log of a job never seen, a record changed with its log: each read as a whole', async () => {
+    await fs.rm(logs(a));
+    await apply([a]);
+    assert.ok(job(a)?.flags.includes('log-missing'), `${job(a)?.flags}`);
+    await fs.writeFile(logs(c), `[${new Date().toISOString()}] Starting Codex task.\n`);
+    await apply([c]);
+    assert.ok(job(c)?.flags.includes('log-only'), `${job(c)?.flags}`);
+    await writeJob(sb.stateDir, record(b, { status: 'failed', errorMessage: 'boom' }), 'the end\n');
+    await apply([b], [b]);
+    assert.equal(job(b)?.status, 'failed');
   });
 });
