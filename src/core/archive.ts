@@ -374,7 +374,6 @@ export class JobArchive {
     else if (grewOnly) this.deferWrite(k, e);
   }
 
-  /** Nothing to copy, record or say about a job since the last look (most jobs, most looks). */
   /** Whether a job needs a look whatever its files say: what the archive holds for it moves on its own. */
   private needsLook(k: string, e: ArchiveEntry, job: Job): boolean {
     return (
@@ -386,6 +385,7 @@ export class JobArchive {
     );
   }
 
+  /** Nothing to copy, record or say about a job since the last look (most jobs, most looks). */
   private unchanged(k: string, e: ArchiveEntry, job: Job): boolean {
     if (this.needsLook(k, e, job)) return false;
     const log = job.log;

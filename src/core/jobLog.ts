@@ -6,7 +6,7 @@ import { promises as fs, watch as fsWatch, type FSWatcher } from 'fs';
 import * as path from 'path';
 import type { ArchiveEntry } from './archiveStore';
 import { fileIdOf, rootOfStateDir } from './reader';
-import { fileTypeName, openRegular, readAt } from './safeFs';
+import { fileTypeName, openRegular, readAt, type FileBeneath } from './safeFs';
 import type { Job } from './types';
 
 const CHUNK = 64 * 1024;
@@ -15,12 +15,8 @@ const CHUNK = 64 * 1024;
  * Where a job's log is: its state dir path, and what the archive kept of it. Each file is opened
  * beneath its `root` (safeFs): the state root for the state dir's file, the archive dir for the copy.
  */
-export interface LogSource {
-  file: string;
-  root: string;
-  kept?: {
-    file: string;
-    root: string;
+export interface LogSource extends FileBeneath {
+  kept?: FileBeneath & {
     /** Bytes in the archive's copy. */
     bytes: number;
     /** How far into the current source file the copy goes, and which file that is. */
@@ -33,11 +29,7 @@ export interface LogSource {
   };
 }
 
-export function logSourceOf(
-  job: Job,
-  entry: ArchiveEntry | undefined,
-  archiveLog: { file: string; root: string } | undefined,
-): LogSource {
+export function logSourceOf(job: Job, entry: ArchiveEntry | undefined, archiveLog: FileBeneath | undefined): LogSource {
   const live = { file: job.logPath, root: rootOfStateDir(job.stateDir) };
   if (!entry || !archiveLog || entry.logBytes === 0) return live;
   return {
@@ -53,9 +45,7 @@ export function logSourceOf(
   };
 }
 
-export interface LogPart {
-  file: string;
-  root: string;
+export interface LogPart extends FileBeneath {
   start: number;
   end: number;
 }
@@ -66,7 +56,7 @@ export interface LogPlan {
   /** Bytes in all. */
   bytes: number;
   /** Where new bytes will appear, and from which offset of which file they are new. */
-  follow: { file: string; root: string; offset: number; fileId?: string };
+  follow: FileBeneath & { offset: number; fileId?: string };
   /** Whether any log was found at all. */
   exists: boolean;
 }

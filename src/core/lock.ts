@@ -16,6 +16,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
+import { rootOfStateDir } from './reader';
 import { assertRealDir, isSafeFsError } from './safeFs';
 
 export const LAUNCH_LOCK_NAME = 'launch.lock';
@@ -158,7 +159,7 @@ export async function withWorkspaceLock<T>(
   }
   try {
     // The lock is made in the state dir by its path: one that is a link (to anywhere) is not written into.
-    await assertRealDir(stateDir, path.dirname(stateDir));
+    await assertRealDir(stateDir, rootOfStateDir(stateDir));
   } catch (err) {
     endTurn();
     const why = isSafeFsError(err) ? err.what : (err as Error).message;

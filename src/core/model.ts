@@ -16,6 +16,7 @@ import {
 } from './reader';
 import { isTerminalStatus } from './types';
 import { inferEnd } from './logInference';
+import type { FileBeneath } from './safeFs';
 import { reconcile } from './reconcile';
 import { claimsActive, countJobs, jobKey, type JobCounts } from './classify';
 import { mergeRecords, type ChangeBatch, type StateDirChange } from './watcher';
@@ -366,7 +367,7 @@ export class JobsModel {
   }
 
   /** The archive's copy of a job's log, when it holds any. */
-  private keptLog(j: Job): { file: string; root: string; bytes: number } | undefined {
+  private keptLog(j: Job): (FileBeneath & { bytes: number }) | undefined {
     const a = this.opts.archive;
     const e = a?.get(j.stateDir, j.id);
     return e && e.logBytes > 0
@@ -697,26 +698,23 @@ export class JobsModel {
     const raw = this.rawOf.get(snap);
     if (!raw || change.index || change.broker || change.rescan || !change.records) return undefined;
     const dir = snap.stateDir;
-    const updates = new Map<string, LogPreview>();
-    let plain = true;
-    await Promise.all(
-      [...change.jobs].map(async (id) => {
-        const recFile = path.join(dir, 'jobs', `${id}.json`);
-        const was = raw.jobs.find((j) => j.id === id);
-        // A job whose record had an event, that had no record or log, or whose record was refused: read it all.
-        if (change.records!.has(id) || !was?.record || !was.log.exists || snap.warnings.some((w) => w.file === recFile))
-          return void (plain = false);
-        const log = await readLogPreview(
-          path.join(dir, 'jobs', `${id}.log`),
-          this.settings.logTailBytes,
-          this.settings.progressLines,
-          rootOfStateDir(dir),
-        );
-        if (!log.exists) plain = false;
-        else if (!sameLog(was.log, log)) updates.set(id, log);
-      }),
+    const named = [...change.jobs].map((id) => ({ id, was: raw.jobs.find((j) => j.id === id) }));
+    // A job whose record had an event, that had no record or log, or whose record was refused: read it
+    // all (decided before any read, so that nothing is read twice).
+    const plain = named.every(
+      ({ id, was }) =>
+        !change.records!.has(id) &&
+        !!was?.record &&
+        was.log.exists &&
+        !snap.warnings.some((w) => w.file === path.join(dir, 'jobs', `${id}.json`)),
     );
     if (!plain) return undefined;
+    const logs = await Promise.all(named.map(({ id }) => this.readPreview(dir, id)));
+    if (logs.some((l) => !l.exists)) return undefined;
+    const updates = new Map<string, LogPreview>();
+    named.forEach(({ id, was }, i) => {
+      if (!sameLog(was!.log, logs[i])) updates.set(id, logs[i]);
+    });
     if (updates.size === 0) return snap;
     // A log is no input of a job's time: the order reconcile gave stays.
     const jobs = raw.jobs.map((j) => {
@@ -724,6 +722,17 @@ export class JobsModel {
       return log ? { ...j, log } : j;
     });
     return { ...snap, jobs, readAtMs: this.now() };
+  }
+
+  /** A job's log preview, as every re-read of a state dir's files takes it. */
+  private readPreview(stateDir: string, id: string): Promise<LogPreview & { problem?: string }> {
+    const { logTailBytes, progressLines } = this.settings;
+    return readLogPreview(
+      path.join(stateDir, 'jobs', `${id}.log`),
+      logTailBytes,
+      progressLines,
+      rootOfStateDir(stateDir),
+    );
   }
 
   private async reloadPartly(snap: StateDirSnapshot, change: StateDirChange): Promise<StateDirSnapshot> {
@@ -781,12 +790,7 @@ export class JobsModel {
           logOnly
             ? { value: known.fields, mtimeMs: known.mtimeMs, warnings: [] }
             : readJobRecord(recFile, id, rootOfStateDir(dir)),
-          readLogPreview(
-            path.join(jobsDir, `${id}.log`),
-            this.settings.logTailBytes,
-            this.settings.progressLines,
-            rootOfStateDir(dir),
-          ),
+          this.readPreview(dir, id),
         ]);
         const before = { rec: records.get(id), log: logs.get(id) };
         if (

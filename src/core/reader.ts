@@ -248,7 +248,7 @@ export async function readJsonText(
   }
 }
 
-/** `root`: the state root; every directory between it and the file must be real (default: its own dir). */
+/** `root`: the state root; every directory between it and the file must be real. */
 export async function readStateFile(file: string, root: string): Promise<ReadResult<ParsedState>> {
   const [r] = await Promise.all([readJsonFile(file, 'state', root), loadPidLimit()]);
   const warnings = [...r.warnings];

@@ -174,6 +174,8 @@ async function editIndex(
   check: (jobs: Record<string, unknown>[]) => boolean,
 ): Promise<RepairResult> {
   const stateFile = path.join(stateDir, 'state.json');
+  // Every file here is reached from the state root down: a state dir swapped for a link is not entered.
+  const root = rootOfStateDir(stateDir);
   let base = await readState(stateFile);
   // Jobs another writer added to the file we replaced: our rename hid them, so they must be in the end result.
   const rescued = new Map<string, Entry>();
@@ -186,20 +188,19 @@ async function editIndex(
     const refused = edit(jobs, attempt > 0);
     if (refused) return { ok: false, message: refused };
     const tmp = tempPathFor(stateFile);
-    await removeBeneath(tmp, rootOfStateDir(stateDir)).catch(() => undefined); // a crash's leftover
-    await writeNewFile(tmp, `${stringifyBounded({ ...base.raw, jobs }, 2)}\n`, rootOfStateDir(stateDir));
-    const old = await openRegular(stateFile, rootOfStateDir(stateDir)).then(
+    await removeBeneath(tmp, root).catch(() => undefined); // a crash's leftover
+    await writeNewFile(tmp, `${stringifyBounded({ ...base.raw, jobs }, 2)}\n`, root);
+    const old = await openRegular(stateFile, root).then(
       (o) => o.fh,
       () => undefined,
     );
     try {
       if (old && (await readHandle(old)) !== base.text) {
-        await removeBeneath(tmp, rootOfStateDir(stateDir));
+        await removeBeneath(tmp, root);
         base = await readState(stateFile);
         continue;
       }
-      // Through the state dir's descriptor: a state dir swapped for a link meanwhile is not written into.
-      await renameBeneath(tmp, stateFile, rootOfStateDir(stateDir));
+      await renameBeneath(tmp, stateFile, root);
       // Give an in-flight writer of the old file a moment to finish before looking at it.
       await new Promise((r) => setTimeout(r, 15));
       const late = old ? await readHandle(old) : base.text;
@@ -363,6 +364,7 @@ export function restoreRecord(job: Job, o: RepairOptions): Promise<RepairResult>
     const jobsDir = path.join(job.stateDir, 'jobs');
     const file = path.join(jobsDir, `${job.id}.json`);
     const logFile = path.join(jobsDir, `${job.id}.log`);
+    const root = rootOfStateDir(job.stateDir);
     const refused = await preflight(job.stateDir, [file, logFile]);
     if (refused) return { ok: false, message: refused };
     const text = `${stringifyBounded(kept.record, 2)}\n`;
@@ -375,9 +377,9 @@ export function restoreRecord(job: Job, o: RepairOptions): Promise<RepairResult>
       )
         return { ok: false, message: `${job.id} has a record again; not overwritten` };
       // Not recursive: only jobs/ itself is made, in the state dir reached without following a link.
-      await mkdirBeneath(jobsDir, rootOfStateDir(job.stateDir));
-      await writeFileAtomic(file, text, rootOfStateDir(job.stateDir));
-      const back = await readJsonFile(file, 'record', rootOfStateDir(job.stateDir));
+      await mkdirBeneath(jobsDir, root);
+      await writeFileAtomic(file, text, root);
+      const back = await readJsonFile(file, 'record', root);
       if (!back.value) return { ok: false, message: 'the restored record could not be read back' };
       let logNote = '';
       const logBytes = typeof kept.logBytes === 'number' && kept.logBytes > 0 ? kept.logBytes : 0;
@@ -385,7 +387,7 @@ export function restoreRecord(job: Job, o: RepairOptions): Promise<RepairResult>
         try {
           const n = await copyRegular(
             { file: o.archive!.entryPaths(job.stateDir, job.id).log, root: o.archive!.dir },
-            { file: logFile, root: rootOfStateDir(job.stateDir) },
+            { file: logFile, root },
             logBytes,
           );
           logNote = ` and its log (${n} bytes)`;
@@ -406,6 +408,7 @@ export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResul
     if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
     const recordFile = path.join(job.stateDir, 'jobs', `${job.id}.json`);
     const logFile = path.join(job.stateDir, 'jobs', `${job.id}.log`);
+    const root = rootOfStateDir(job.stateDir);
     const refused = await preflight(job.stateDir, [path.join(job.stateDir, 'state.json'), recordFile, logFile]);
     if (refused) return { ok: false, message: refused };
     return underLocks(job.stateDir, async () => {
@@ -429,15 +432,11 @@ export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResul
         (jobs) => !jobs.some((e) => e?.id === job.id && e.status !== 'failed'),
       );
       if (!result.ok) return result;
-      const rec = await readJsonFile(recordFile, 'record', rootOfStateDir(job.stateDir));
+      const rec = await readJsonFile(recordFile, 'record', root);
       if (rec.value && typeof rec.value === 'object' && !Array.isArray(rec.value))
-        await writeFileAtomic(
-          recordFile,
-          `${stringifyBounded({ ...(rec.value as object), ...patch }, 2)}\n`,
-          rootOfStateDir(job.stateDir),
-        );
+        await writeFileAtomic(recordFile, `${stringifyBounded({ ...(rec.value as object), ...patch }, 2)}\n`, root);
       // A log that became a link or FIFO since the check is refused here; the index is marked already.
-      const logNote = await appendSafe(logFile, `[${now}] ${message}\n`, rootOfStateDir(job.stateDir)).then(
+      const logNote = await appendSafe(logFile, `[${now}] ${message}\n`, root).then(
         () => '',
         (err) => `; the log line was not written: ${toSafeFsError(logFile, err).message}`,
       );

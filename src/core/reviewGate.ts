@@ -15,9 +15,7 @@ export interface DirGate {
   stateDir: string;
   root: string;
   value: GateValue;
-  /** The last time a read saw it go from on to off, epoch ms. */
-  turnedOffAtMs?: number;
-  /** That, with the last time it had been seen on before. */
+  /** When a read saw it go from on to off, with the last time it had been seen on before. */
   turnedOff?: { afterMs?: number; atMs: number };
 }
 
@@ -127,7 +125,7 @@ export class GateHistory {
   }
 
   turnedOffAt(stateDir: string): number | undefined {
-    return this.last.get(stateDir)?.offAtMs;
+    return this.turnedOff(stateDir)?.atMs;
   }
 
   /** When it was turned off: the last time it had been seen on, and the look that saw it off. */
@@ -180,7 +178,6 @@ export function folderGate(
       stateDir: s.stateDir,
       root: s.root,
       value: gateValue(s.config),
-      turnedOffAtMs: history?.turnedOffAt(s.stateDir),
       turnedOff: history?.turnedOff(s.stateDir),
     }));
   const values = new Set(dirs.map((d) => isOn(d.value)));

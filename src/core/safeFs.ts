@@ -181,6 +181,12 @@ export function toSafeFsError(file: string, err: unknown, doing: 'read' | 'writt
   }
 }
 
+/** A file and the root it is opened beneath (see openDirBeneath): nothing below the root is followed. */
+export interface FileBeneath {
+  file: string;
+  root: string;
+}
+
 export interface OpenedFile {
   fh: fs.FileHandle;
   stats: Stats;
@@ -623,8 +629,8 @@ export async function writeFileAtomic(file: string, data: string | Buffer, root:
  * is followed through a link, and nothing is read past `maxBytes`.
  */
 export async function copyRegular(
-  from: { file: string; root: string },
-  to: { file: string; root: string },
+  from: FileBeneath,
+  to: FileBeneath,
   maxBytes = Number.MAX_SAFE_INTEGER,
 ): Promise<number> {
   const { fh: src, stats } = await openRegular(from.file, from.root);
