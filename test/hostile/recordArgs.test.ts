@@ -51,6 +51,25 @@ after(async () => {
   if (base && process.env.CODEX_JOBS_HOSTILE_KEEP !== '1') await fs.rm(base, { recursive: true, force: true });
 });
 
+type Outcome = { ok: boolean; detail: string; ms: number; maxRssKb?: number };
+
+/** One test per case, each tallied for the summary line. */
+function suiteOf<K extends { name: string; control?: boolean }>(
+  title: string,
+  cases: K[],
+  run: (k: K) => Promise<Outcome>,
+): void {
+  describe(title, { concurrency: 4 }, () => {
+    for (const k of cases) {
+      test(k.name, async () => {
+        const r = await run(k);
+        tally.push({ case: k.name, ...r, control: !!k.control });
+        assert.ok(r.ok, `${k.name}: ${r.detail}`);
+      });
+    }
+  });
+}
+
 // ---------------------------------------------------------------- arguments from records
 
 /** A fake `git`: records its arguments; an `--output=<file>` argument writes that file, as git diff would. */
@@ -257,7 +276,7 @@ const lines = async (file: string): Promise<string[][]> =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as string[]);
 
-async function runArgCase(k: ArgCase): Promise<{ ok: boolean; detail: string; ms: number; maxRssKb?: number }> {
+async function runArgCase(k: ArgCase): Promise<Outcome> {
   base ||= await tmpBase();
   const c = await makeCtx(base, `args-${k.name}`);
   const pluginData = path.join(c.dir, 'plugin');
@@ -323,15 +342,7 @@ async function runArgCase(k: ArgCase): Promise<{ ok: boolean; detail: string; ms
   return done(true, seen.refusal);
 }
 
-describe('record fields as arguments', { concurrency: 4 }, () => {
-  for (const k of ARG_CASES) {
-    test(k.name, async () => {
-      const r = await runArgCase(k);
-      tally.push({ case: k.name, ...r, control: !!k.control });
-      assert.ok(r.ok, `${k.name}: ${r.detail}`);
-    });
-  }
-});
+suiteOf('record fields as arguments', ARG_CASES, runArgCase);
 
 // ---------------------------------------------------------------- findings
 
@@ -433,7 +444,7 @@ const FINDING_CASES: FindingCase[] = [
   },
 ];
 
-async function runFindingCase(k: FindingCase): Promise<{ ok: boolean; detail: string; ms: number }> {
+async function runFindingCase(k: FindingCase): Promise<Outcome> {
   const t0 = Date.now();
   base ||= await tmpBase();
   const c = await makeCtx(base, `finding-${k.name}`);
@@ -463,15 +474,7 @@ async function runFindingCase(k: FindingCase): Promise<{ ok: boolean; detail: st
   return done(true, r.message);
 }
 
-describe('finding paths', { concurrency: 4 }, () => {
-  for (const k of FINDING_CASES) {
-    test(k.name, async () => {
-      const r = await runFindingCase(k);
-      tally.push({ case: k.name, ...r, control: !!k.control });
-      assert.ok(r.ok, `${k.name}: ${r.detail}`);
-    });
-  }
-});
+suiteOf('finding paths', FINDING_CASES, runFindingCase);
 
 // ---------------------------------------------------------------- findings only from reviews
 
@@ -514,7 +517,7 @@ const TASK_CASES: TaskCase[] = [
   },
 ];
 
-async function runTaskCase(k: TaskCase): Promise<{ ok: boolean; detail: string; ms: number; maxRssKb?: number }> {
+async function runTaskCase(k: TaskCase): Promise<Outcome> {
   base ||= await tmpBase();
   const c = await makeCtx(base, `task-${k.name}`);
   await writeStateDir(c.stateA, [k.rec]);
@@ -532,12 +535,4 @@ async function runTaskCase(k: TaskCase): Promise<{ ok: boolean; detail: string; 
   return done(has === k.findings, `findings: ${JSON.stringify(job.findings)}`);
 }
 
-describe('findings only from reviews', { concurrency: 4 }, () => {
-  for (const k of TASK_CASES) {
-    test(k.name, async () => {
-      const r = await runTaskCase(k);
-      tally.push({ case: k.name, ...r, control: !!k.control });
-      assert.ok(r.ok, `${k.name}: ${r.detail}`);
-    });
-  }
-});
+suiteOf('findings only from reviews', TASK_CASES, runTaskCase);
