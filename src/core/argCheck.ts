@@ -4,10 +4,11 @@
 // has one rule here, and companionArgs refuses any value that breaks it, so no caller can bypass it.
 //
 // What the companion does with each value (plugin 1.0.5): `--base` goes to `git merge-base HEAD
-// <base>` and `git diff <base>...HEAD`, so it must be a ref git reads as a ref; `--scope` must be one
-// of auto, working-tree, branch; `--effort` one of none..xhigh (lowercased); `--model` goes to Codex
-// as is (only "spark" is an alias); free text (a prompt, a focus) goes after `--`, which the
-// companion's parser (lib/args.mjs) takes as the end of options for every subcommand.
+// <base>` (and a native review hands it to Codex as the base branch), so it must be a ref git reads
+// as a ref; `--scope` must be one of auto, working-tree, branch; `--effort` one of none..xhigh
+// (lowercased); `--model` goes to Codex as is (only "spark" is an alias); free text (a prompt, a
+// focus) goes after `--`, which the companion's parser (lib/args.mjs) takes as the end of options
+// for every subcommand.
 
 /** Reasoning efforts the companion accepts (VALID_REASONING_EFFORTS in codex-companion.mjs). */
 export const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
