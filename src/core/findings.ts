@@ -207,8 +207,10 @@ export function isInside(root: string, p: string): boolean {
 /** Why a finding's path is no usable file name (NUL, control characters, over PATH_MAX), if it is not. */
 export function findingPathProblem(file: string): string | undefined {
   if (file.includes('\u0000')) return 'holds a NUL byte';
+  // Bidirectional overrides too: they make a name read as another one.
   // eslint-disable-next-line no-control-regex
-  if (/[\u0001-\u001f\u007f-\u009f]/.test(file)) return 'holds control characters';
+  if (/[\u0001-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(file))
+    return 'holds control characters';
   if (file.length > MAX_FINDING_PATH) return `is longer than ${MAX_FINDING_PATH} characters`;
   return undefined;
 }

@@ -72,11 +72,6 @@ export function findingRoot(folder: FolderState): string {
   return folder.mapping?.workspaceRoot ?? folder.folder.path;
 }
 
-/** Lexically inside the root, by path segments (links and existence are checked when it is opened). */
-export function lexicallyInside(root: string, file: string): boolean {
-  return 'inside' in lexicalPlace(root, file);
-}
-
 export function findingTreeItem(node: FindingNode): vscode.TreeItem {
   const f = node.finding;
   if (!f) {
@@ -96,9 +91,10 @@ export function findingTreeItem(node: FindingNode): vscode.TreeItem {
   const [icon, color] = SEVERITY_ICON[f.severity];
   item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
   const root = findingRoot(node.folder);
+  // By the path's segments; links and existence are checked when it is opened. Listed, never
+  // opened: a path outside the workspace, or one that is no usable file name.
   const place = f.file ? lexicalPlace(root, f.file) : undefined;
   const inside = !!place && 'inside' in place;
-  // Listed, never opened: a path outside the workspace, or one that is no usable file name.
   const notOpened = place && !('inside' in place) ? place : undefined;
   const where = notOpened?.reason === 'invalid' ? t('not a usable path') : t('outside the workspace');
   const severity = t(f.severity);

@@ -173,6 +173,7 @@ test('lexicalPlace: outside, Windows drive paths, NUL, control characters, over-
   assert.equal(reason('a\u0000b'), 'invalid');
   assert.equal(reason('src/\u001b]0;x\u0007.ts'), 'invalid');
   assert.equal(reason('a\u0085b'), 'invalid');
+  assert.equal(reason('src/evil\u202etxt.js'), 'invalid');
   assert.equal(reason('x'.repeat(MAX_FINDING_PATH + 1)), 'invalid');
   if (path.sep === '/') {
     assert.equal(reason('C:\\x'), 'outside');
