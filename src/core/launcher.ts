@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { InvalidArgumentError, launchArgProblems, normalEffort } from './argCheck';
 import { resolveWorkspaceRoot, stateDirName } from './discovery';
 import { withWorkspaceLock, type LockOptions } from './lock';
 import { createProcessTable } from './processes';
@@ -83,12 +84,18 @@ const OUTPUT_LIMIT = 64 * 1024;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The companion's command line. Every value from a record is checked first (argCheck): a value
+ * that breaks its rule throws InvalidArgumentError, so none reaches the companion or git.
+ */
 export function companionArgs(
   req: Pick<
     LaunchRequest,
     'companion' | 'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope' | 'resumeLast'
   >,
 ): string[] {
+  const problems = launchArgProblems(req);
+  if (problems.length) throw new InvalidArgumentError(problems);
   const opt = (name: string, v: string | undefined) => (v ? [name, v] : []);
   if (req.kind === 'task') {
     // `--` ends the options: a prompt starting with "-" stays a prompt.
@@ -99,7 +106,7 @@ export function companionArgs(
       '--json',
       ...(req.write ? ['--write'] : []),
       ...opt('--model', req.model),
-      ...opt('--effort', req.effort),
+      ...opt('--effort', req.effort && normalEffort(req.effort)),
       ...(req.resumeLast ? ['--resume-last'] : []),
       ...(req.resumeLast && !req.prompt?.trim() ? [] : ['--', req.prompt ?? '']),
     ];
@@ -347,6 +354,12 @@ function validate(req: LaunchRequest): string | undefined {
   if (!['review', 'adversarial-review', 'task'].includes(req.kind)) return `Unknown job kind "${String(req.kind)}".`;
   if (req.kind === 'task' && !req.prompt?.trim() && !req.resumeLast) return 'A rescue task needs a prompt.';
   if (!path.isAbsolute(req.companion)) return `The companion path ${req.companion} is not absolute.`;
+  try {
+    companionArgs(req);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) return `Not started: ${err.message}.`;
+    throw err;
+  }
   return undefined;
 }
 

@@ -1,5 +1,6 @@
 // Resume, re-run and the `codex resume` command: what the companion will resume
 // (`task-resume-candidate --json`), and a finished job's request rebuilt from its record.
+import { describeProblems, isThreadId, launchArgProblems, showValue, type ArgProblem } from './argCheck';
 import { runCompanionCommand, type CompanionCommand } from './companionCommand';
 import type { LaunchKind, LaunchRequest } from './launcher';
 import type { Job } from './types';
@@ -14,6 +15,8 @@ export interface ResumeCandidate {
   summary?: string;
   threadId?: string;
   completedAt?: string;
+  /** Why the candidate is not resumed though the companion offers it (a thread id of no known shape). */
+  problem?: string;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
@@ -23,15 +26,22 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export function parseResumeCandidate(json: unknown): ResumeCandidate | undefined {
   if (!isObj(json) || typeof json.available !== 'boolean') return undefined;
   const c = isObj(json.candidate) ? json.candidate : undefined;
+  const threadId = str(c?.threadId);
+  // The companion reads the thread from its own state file: one of no thread id's shape is not resumed.
+  const problem =
+    json.available && threadId !== undefined && !isThreadId(threadId)
+      ? `The companion offers to resume a thread whose id ${showValue(threadId)} is not of a thread id's shape (letters, digits and _ . : -); not resumed.`
+      : undefined;
   return {
-    available: json.available && !!c,
+    available: json.available && !!c && !problem,
     sessionId: str(json.sessionId),
     id: str(c?.id),
     status: str(c?.status),
     title: str(c?.title),
     summary: str(c?.summary),
-    threadId: str(c?.threadId),
+    threadId,
     completedAt: str(c?.completedAt),
+    ...(problem ? { problem } : {}),
   };
 }
 
@@ -45,12 +55,10 @@ export async function readResumeCandidate(
   return { ok: true, candidate };
 }
 
-/** Only ids the companion makes (`thr_...`, uuids) are put in a shell command. */
-const THREAD_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-
+/** The job's thread, only when it has a thread id's shape (`thr_...`, uuids): it is put in a shell command. */
 export function threadIdOf(job: Job): string | undefined {
   const t = job.display.threadId ?? str((job.display.result as Record<string, unknown> | undefined)?.threadId);
-  return t && THREAD_ID.test(t) ? t : undefined;
+  return isThreadId(t) ? t : undefined;
 }
 
 /** `codex resume <threadId>`, or undefined when the job names no (safe) thread. */
@@ -83,7 +91,7 @@ export type RerunFields = Pick<
  * effort, resumeLast); a review's target (`--base`/`--scope`) and focus when recorded. `missing`
  * names what the record does not say (the caller asks for it or refuses).
  */
-export function rerunRequest(job: Job): { fields?: RerunFields; missing: string[]; why?: string } {
+export function rerunRequest(job: Job): RerunPlan {
   const kind = kindOf(job);
   if (!kind)
     return {
@@ -99,7 +107,7 @@ export function rerunRequest(job: Job): { fields?: RerunFields; missing: string[
     const write = typeof req.write === 'boolean' ? req.write : job.display.write === true;
     const fields: RerunFields = { kind, prompt, write, model, effort, resumeLast: resumeLast || undefined };
     // The index's summary is replaced by the output's first line: only the record's request is the prompt.
-    return { fields, missing: prompt || resumeLast ? [] : ['prompt'] };
+    return checked(job, fields, prompt || resumeLast ? [] : ['prompt']);
   }
   const result = isObj(job.display.result) ? job.display.result : {};
   const target = isObj(result.target) ? result.target : {};
@@ -107,7 +115,40 @@ export function rerunRequest(job: Job): { fields?: RerunFields; missing: string[
   const scope = target.mode === 'branch' || target.mode === 'working-tree' ? target.mode : undefined;
   const focus = str(req.focus) ?? str(raw.focus) ?? str(raw.focusText);
   const fields: RerunFields = { kind, model, base, scope: base ? undefined : scope, focus };
-  return { fields, missing: kind === 'adversarial-review' && !focus ? ['focus'] : [] };
+  return checked(job, fields, kind === 'adversarial-review' && !focus ? ['focus'] : []);
+}
+
+export interface RerunPlan {
+  fields?: RerunFields;
+  /** What the record does not say (the caller asks for it or refuses). */
+  missing: string[];
+  /** Why nothing can be started: the sentence to show. */
+  why?: string;
+  /** Record fields refused as arguments (each named with its value and why): nothing is started. */
+  rejected?: ArgProblem[];
+}
+
+/**
+ * The fields checked as the companion will get them (argCheck, the rules companionArgs applies):
+ * a refused one names its field, the record file it came from and why, and nothing is started.
+ */
+function checked(job: Job, fields: RerunFields, missing: string[]): RerunPlan {
+  const rejected = launchArgProblems(fields);
+  if (!rejected.length) return { fields, missing };
+  return {
+    missing: [],
+    rejected,
+    why: `its record ${job.recordPath} gives ${describeProblems(rejected)}. Nothing was started.`,
+  };
+}
+
+/** Resume: `task --resume-last` with the write, model and effort of the job's record, checked like a re-run. */
+export function resumeRequest(job: Job): RerunPlan {
+  if (!canResume(job))
+    return { missing: [], why: `${job.id} is not a finished rescue task with a thread Codex can resume.` };
+  const { model, effort } = modelEffortOf(job);
+  const write = job.display.request?.write === true || job.display.write === true;
+  return checked(job, { kind: 'task', resumeLast: true, write, model, effort }, []);
 }
 
 /** A finished task whose thread the companion can resume. */
@@ -117,6 +158,7 @@ export function canResume(job: Job): boolean {
 
 /** What will happen, in one sentence, given the candidate and the job the user picked. */
 export function describeResume(job: Job, c: ResumeCandidate): string {
+  if (c.problem) return c.problem;
   if (!c.available || !c.threadId)
     return 'The companion found no task thread to resume in this workspace: `task --resume-last` would fail.';
   const mine = threadIdOf(job);

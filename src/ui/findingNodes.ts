@@ -1,11 +1,10 @@
 // A review's findings as children of its row: severity icon, `file:line`, title; a click opens the
 // file at the line (codexJobs.openFinding checks the path first). Bounded: a hostile record with
 // thousands of findings shows the first ones and says how many more there are.
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FolderState } from '../core/model';
 import type { Job } from '../core/types';
-import { findingLocation, parseReviewResult, type Finding, type ReviewResult } from '../core/findings';
+import { findingLocation, lexicalPlace, reviewResultOf, type Finding, type ReviewResult } from '../core/findings';
 import { COMMANDS, NODE } from './ids';
 import { t } from './l10n';
 
@@ -37,7 +36,8 @@ const parsed = new WeakMap<Job, ReviewResult | null>();
 export function reviewOf(job: Job): ReviewResult | undefined {
   let r = parsed.get(job);
   if (r === undefined) {
-    r = parseReviewResult(job.display.result) ?? null;
+    // Only review jobs have findings: a task's review-shaped output is not one.
+    r = reviewResultOf(job) ?? null;
     parsed.set(job, r);
   }
   return r ?? undefined;
@@ -72,12 +72,6 @@ export function findingRoot(folder: FolderState): string {
   return folder.mapping?.workspaceRoot ?? folder.folder.path;
 }
 
-/** Lexically inside the root (links and existence are checked when it is opened). */
-export function lexicallyInside(root: string, file: string): boolean {
-  const rel = path.relative(root, path.resolve(root, file));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 export function findingTreeItem(node: FindingNode): vscode.TreeItem {
   const f = node.finding;
   if (!f) {
@@ -97,15 +91,20 @@ export function findingTreeItem(node: FindingNode): vscode.TreeItem {
   const [icon, color] = SEVERITY_ICON[f.severity];
   item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
   const root = findingRoot(node.folder);
-  const inside = !!f.file && lexicallyInside(root, f.file);
+  // By the path's segments; links and existence are checked when it is opened. Listed, never
+  // opened: a path outside the workspace, or one that is no usable file name.
+  const place = f.file ? lexicalPlace(root, f.file) : undefined;
+  const inside = !!place && 'inside' in place;
+  const notOpened = place && !('inside' in place) ? place : undefined;
+  const where = notOpened?.reason === 'invalid' ? t('not a usable path') : t('outside the workspace');
   const severity = t(f.severity);
-  item.description = `${severity} · ${findingLocation(f)}${f.file && !inside ? ` · ${t('outside the workspace')}` : ''}`;
+  item.description = `${severity} · ${findingLocation(f)}${notOpened ? ` · ${where}` : ''}`;
   const md = new vscode.MarkdownString();
   md.appendText(`[${severity}] ${f.title} (${findingLocation(f)})\n\n`);
   if (f.body) md.appendText(`${f.body}\n\n`);
   if (f.recommendation) md.appendText(`${t('Recommendation: {0}', f.recommendation)}\n\n`);
   if (f.confidence !== undefined) md.appendText(`${t('Confidence: {0}', f.confidence)}\n`);
-  if (f.file && !inside) md.appendText(`\n${t('Not opened: {0} is outside {1}.', f.file, root)}`);
+  if (notOpened) md.appendText(`\n${t('Not opened: {0}', notOpened.message)}`);
   item.tooltip = md;
   item.contextValue = `finding ${f.severity}${inside ? ' openable' : ''}`;
   item.accessibilityInformation = {

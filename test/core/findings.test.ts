@@ -3,12 +3,21 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import {
   findingLocation,
+  findingsJson,
+  hasReviewResult,
+  isInside,
   latestReview,
+  lexicalPlace,
   locateFinding,
+  MAX_FINDING_PATH,
   MAX_FINDINGS,
+  openPinned,
   parseReviewResult,
+  pinFinding,
+  reviewResultOf,
   touchedFiles,
 } from '../../src/core/findings';
 import { exampleRecord, jobOf } from './featureHelpers';
@@ -137,4 +146,127 @@ test('latestReview: the newest completed review with findings wins', () => {
   const plain = jobOf({ ...exampleRecord('review.ok.completed'), completedAt: '2026-11-27T00:00:00.000Z' });
   assert.equal(latestReview([older, newer, running, plain])?.id, 'review-b-000002');
   assert.equal(latestReview([plain]), undefined);
+});
+
+test('isInside compares path segments: "..hidden" and "..x.ts" are inside, ".." is not', () => {
+  const root = path.resolve('/ws');
+  assert.equal(isInside(root, path.join(root, '..hidden', 'x.ts')), true);
+  assert.equal(isInside(root, path.join(root, '..x.ts')), true);
+  assert.equal(isInside(root, path.join(root, '...')), true);
+  assert.equal(isInside(root, root), true);
+  assert.equal(isInside(root, path.resolve('/ws2/x')), false);
+  assert.equal(isInside(root, path.resolve('/x')), false);
+  assert.equal(isInside(root, path.resolve('/')), false);
+});
+
+test('lexicalPlace: outside, Windows drive paths, NUL, control characters, over-long paths', () => {
+  const root = path.resolve('/ws');
+  const reason = (f: string) => {
+    const p = lexicalPlace(root, f);
+    return 'inside' in p ? 'inside' : p.reason;
+  };
+  assert.equal(reason('..hidden/x.ts'), 'inside');
+  assert.equal(reason('..x.ts'), 'inside');
+  assert.equal(reason('src/../a.ts'), 'inside');
+  assert.equal(reason('../x'), 'outside');
+  assert.equal(reason('/etc/passwd'), 'outside');
+  assert.equal(reason('a\u0000b'), 'invalid');
+  assert.equal(reason('src/\u001b]0;x\u0007.ts'), 'invalid');
+  assert.equal(reason('a\u0085b'), 'invalid');
+  assert.equal(reason('src/evil\u202etxt.js'), 'invalid');
+  assert.equal(reason('x'.repeat(MAX_FINDING_PATH + 1)), 'invalid');
+  if (path.sep === '/') {
+    assert.equal(reason('C:\\x'), 'outside');
+    assert.equal(reason('c:/x'), 'outside');
+    assert.equal(reason('\\\\host\\share\\x'), 'outside');
+    assert.equal(reason('..\\..\\etc\\passwd'), 'outside');
+    assert.equal(reason('a:b.ts'), 'inside');
+  }
+  const nul = lexicalPlace(root, 'a\u0000b');
+  assert.ok(!('inside' in nul) && /"a\\u0000b" holds a NUL byte/.test(nul.message), JSON.stringify(nul));
+});
+
+test('a finding path over the limit is kept over it, never cut to a shorter name', () => {
+  const long = `src/${'a'.repeat(5000)}`;
+  const r = parseReviewResult({
+    result: {
+      findings: [
+        { title: 't', file: long },
+        { title: 'u', file: 'src/x.ts' },
+      ],
+    },
+  })!;
+  assert.equal(r.findings[0].file!.length, MAX_FINDING_PATH + 1);
+  assert.ok(long.startsWith(r.findings[0].file!));
+  assert.equal(r.findings[1].file, 'src/x.ts');
+});
+
+test('pinFinding and openPinned: the real path is opened and checked again once loaded', async () => {
+  const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-findings-')));
+  try {
+    const root = path.join(tmp, 'repo');
+    await fs.mkdir(path.join(root, 'src'), { recursive: true });
+    await fs.mkdir(path.join(root, '..hidden'));
+    await fs.mkdir(path.join(tmp, 'out'));
+    await fs.writeFile(path.join(root, 'src', 'app.js'), 'inside\n');
+    await fs.writeFile(path.join(root, '..hidden', 'x.ts'), 'hidden\n');
+    await fs.writeFile(path.join(tmp, 'out', 'app.js'), 'SECRET\n');
+    // A link inside the workspace to a file inside: opened by the file's own path.
+    await fs.symlink(path.join(root, 'src', 'app.js'), path.join(root, 'alias.js'));
+    const pin = await pinFinding(root, 'alias.js');
+    assert.ok(pin.ok);
+    assert.equal(pin.path, path.join(root, 'src', 'app.js'));
+    assert.equal((await locateFinding(root, '..hidden/x.ts')).ok, true);
+    // A root reached through a link: the path stays under the root as given.
+    await fs.symlink(root, path.join(tmp, 'via'));
+    const viaPin = await pinFinding(path.join(tmp, 'via'), 'alias.js');
+    assert.ok(viaPin.ok);
+    assert.equal(viaPin.path, path.join(tmp, 'via', 'src', 'app.js'));
+
+    const read = (p: string) => fs.readFile(p, 'utf8');
+    const plain = await openPinned(root, 'src/app.js', read);
+    assert.ok(plain.ok);
+    assert.equal(plain.value, 'inside\n');
+    // Swapped for a link to outside between the check and the open: caught, not shown.
+    const swapped = await openPinned(root, 'src/app.js', read, async () => {
+      await fs.rename(path.join(root, 'src'), path.join(root, 'src.orig'));
+      await fs.symlink(path.join(tmp, 'out'), path.join(root, 'src'));
+    });
+    assert.equal(swapped.ok, false);
+    assert.equal((swapped as { reason: string }).reason, 'changed');
+    await fs.rm(path.join(root, 'src'));
+    await fs.rename(path.join(root, 'src.orig'), path.join(root, 'src'));
+    // Another file renamed over it (another inode) after the check: caught too.
+    const replaced = await openPinned(root, 'src/app.js', read, async () => {
+      await fs.writeFile(path.join(root, 'src', 'other.js'), 'other\n');
+      await fs.rename(path.join(root, 'src', 'other.js'), path.join(root, 'src', 'app.js'));
+    });
+    assert.equal((replaced as { reason: string }).reason, 'changed');
+    let opened = false;
+    const outside = await openPinned(root, '../out/app.js', async () => (opened = true));
+    assert.equal(outside.ok, false);
+    assert.equal(opened, false, 'a path outside is never handed to the editor');
+    const fifo = path.join(root, 'fifo');
+    if (spawnSync('mkfifo', [fifo]).status === 0)
+      assert.equal(((await locateFinding(root, 'fifo')) as { reason: string }).reason, 'not-file');
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+});
+
+test('findings come only from review jobs: a task with review-shaped output has none', () => {
+  const shaped = {
+    verdict: 'needs-attention',
+    findings: [{ severity: 'high', title: 'x', file: '../../etc/passwd' }],
+  };
+  const task = jobOf({ ...exampleRecord('task.ok.completed'), result: { rawOutput: JSON.stringify(shaped) } });
+  const task2 = jobOf({ ...exampleRecord('task.ok.completed'), jobClass: 'review', result: { result: shaped } });
+  for (const j of [task, task2]) {
+    assert.equal(hasReviewResult(j), false);
+    assert.equal(reviewResultOf(j), undefined);
+    assert.equal(findingsJson(j), null);
+  }
+  const adv = jobOf(exampleRecord('adversarial-review.ok.completed'));
+  assert.equal(reviewResultOf(adv)?.findings.length, 1);
+  assert.equal(findingsJson(adv)?.total, 1);
 });

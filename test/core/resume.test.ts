@@ -12,6 +12,7 @@ import {
   readResumeCandidate,
   rerunRequest,
   resumeCommand,
+  resumeRequest,
 } from '../../src/core/resume';
 import { FAKE_COMPANION, launchSandbox, table, until, type LaunchSandbox } from './launchHelpers';
 import { exampleRecord, jobOf } from './featureHelpers';
@@ -137,4 +138,65 @@ test('against the stand-in: a task ends, the candidate names its thread, --resum
   }, 'the resumed record names its thread');
   assert.equal(rec.threadId, thread);
   assert.equal((rec.request as unknown as { resumeLast: boolean }).resumeLast, true);
+});
+
+test('rerunRequest refuses record fields that would become options: names the field, the record file, why', () => {
+  const review = (baseRef: string, extra: Record<string, unknown> = {}) =>
+    jobOf({ ...exampleRecord('review.ok.completed'), result: { target: { mode: 'branch', baseRef } }, ...extra });
+  const out = rerunRequest(review('--output=/outside/x'));
+  assert.equal(out.fields, undefined);
+  assert.deepEqual(
+    out.rejected?.map((p) => p.field),
+    ['base'],
+  );
+  assert.match(
+    out.why ?? '',
+    /^its record \/state\/dir\/jobs\/review-[\w-]+\.json gives base "--output=\/outside\/x": it starts with "-"/,
+  );
+  assert.match(rerunRequest(review('@{-1}')).why ?? '', /base "@\{-1\}"/);
+  assert.match(rerunRequest(review('main', { request: { model: '-m' } })).why ?? '', /model "-m"/);
+  assert.equal(rerunRequest(review('origin/main')).fields?.base, 'origin/main');
+  const rec = exampleRecord('task.ok.completed');
+  const task = (request: Record<string, unknown>) =>
+    jobOf({ ...rec, request: { ...(rec.request as object), ...request } });
+  assert.match(rerunRequest(task({ effort: '--yolo' })).why ?? '', /effort "--yolo": the companion takes only none/);
+  assert.match(rerunRequest(task({ model: '--config=x' })).why ?? '', /model "--config=x"/);
+  assert.match(rerunRequest(task({ prompt: 'a\u0000b' })).why ?? '', /prompt "a\\u0000b": it holds a NUL byte/);
+  // A prompt starting with "-" goes after "--": not refused.
+  assert.equal(rerunRequest(task({ prompt: '--write' })).fields?.prompt, '--write');
+});
+
+test("resumeRequest: the record's model and effort checked; a thread of no known shape is not resumed", () => {
+  const rec = exampleRecord('task.ok.completed');
+  const job = jobOf({ ...rec, request: { ...(rec.request as object), model: 'gpt-5.4', effort: 'high' } });
+  assert.deepEqual(resumeRequest(job), {
+    fields: { kind: 'task', resumeLast: true, write: false, model: 'gpt-5.4', effort: 'high' },
+    missing: [],
+  });
+  const bad = jobOf({ ...rec, request: { ...(rec.request as object), model: '--config=x' } });
+  assert.match(resumeRequest(bad).why ?? '', /its record .* gives model "--config=x"/);
+  assert.match(
+    resumeRequest(jobOf({ ...rec, threadId: 'thr/../x', result: {} })).why ?? '',
+    /not a finished rescue task/,
+  );
+  const c = parseResumeCandidate({
+    available: true,
+    candidate: { id: 'task-a-1', status: 'completed', threadId: 'thr_1/../../x\u001b]0;t\u0007' },
+  })!;
+  assert.equal(c.available, false);
+  assert.match(
+    describeResume(job, c),
+    /thread whose id "thr_1\/\.\.\/\.\.\/x\\u001b\]0;t\\u0007" is not of a thread id's shape/,
+  );
+});
+
+test('companionArgs: a record value that is an option is refused, free text stays after --', () => {
+  assert.throws(
+    () => companionArgs({ companion: '/c.mjs', kind: 'review', base: '-x' }),
+    (err: Error) => err.name === 'InvalidArgumentError' && /base "-x"/.test(err.message),
+  );
+  assert.deepEqual(companionArgs({ companion: '/c.mjs', kind: 'adversarial-review', focus: '--base=x' }).slice(-2), [
+    '--',
+    '--base=x',
+  ]);
 });

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
-import { locateFinding } from '../../core/findings';
+import { openPinned } from '../../core/findings';
 import { findingRoot, reviewOf } from '../findingNodes';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
@@ -17,7 +17,12 @@ export function registerOpenFinding({ model }: CommandDeps): vscode.Disposable {
         void vscode.window.showWarningMessage(t('Codex Jobs: that finding is no longer known.'));
         return undefined;
       }
-      const loc = await locateFinding(findingRoot(folder), finding.file);
+      // Checked at open: the file is loaded by its checked real path, checked again to be the same file
+      // (device and inode) once loaded, and only then shown. A swap for a link after the first check is
+      // caught before anything is shown (see openPinned for what no path-based check can catch).
+      const loc = await openPinned(findingRoot(folder), finding.file, async (p) =>
+        vscode.workspace.openTextDocument(vscode.Uri.file(p)),
+      );
       if (!loc.ok) {
         void vscode.window.showWarningMessage(t('Codex Jobs: not opened: {0}', loc.message));
         return undefined;
@@ -25,7 +30,7 @@ export function registerOpenFinding({ model }: CommandDeps): vscode.Disposable {
       const start = Math.max(0, (finding.lineStart ?? 1) - 1);
       const end = Math.max(start, (finding.lineEnd ?? finding.lineStart ?? 1) - 1);
       // The editor clamps a range past the end of the file to its last line.
-      const editor = await vscode.window.showTextDocument(vscode.Uri.file(loc.path), {
+      const editor = await vscode.window.showTextDocument(loc.value, {
         selection: new vscode.Range(start, 0, end, 0),
         preview: true,
       });

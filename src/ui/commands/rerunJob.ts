@@ -20,7 +20,9 @@ export function registerRerunJob(deps: CommandDeps): vscode.Disposable {
       });
       if (!job) return undefined;
       const folder = folderPathOf(deps.model, job);
-      const { fields, missing, why } = rerunRequest(job);
+      const { fields, missing, why, rejected } = rerunRequest(job);
+      // A record field refused as an argument: said with its field, record file and why; nothing starts.
+      if (rejected) deps.output.warn(`re-run ${job.id} refused: ${why}`);
       if (!fields || !folder) {
         void vscode.window.showWarningMessage(
           t('Codex Jobs: cannot re-run {0}: {1}', job.id, why ?? t('its folder is not open')),

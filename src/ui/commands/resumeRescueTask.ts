@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { resolveJob } from '../pickJob';
 import { launchEnvironment, runLaunch } from '../launchFlow';
-import { canResume, describeResume, modelEffortOf, readResumeCandidate } from '../../core/resume';
+import { canResume, describeResume, readResumeCandidate, resumeRequest } from '../../core/resume';
 import { folderPathOf } from '../jobFeatures';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
@@ -24,6 +24,13 @@ export function registerResumeRescueTask(deps: CommandDeps): vscode.Disposable {
       if (!job) return undefined;
       const folder = folderPathOf(deps.model, job);
       if (!folder) return undefined;
+      // The record's model and effort are checked as arguments before anything is asked or started.
+      const plan = resumeRequest(job);
+      if (!plan.fields) {
+        deps.output.warn(`resume ${job.id} refused: ${plan.why}`);
+        void vscode.window.showWarningMessage(t('Codex Jobs: cannot resume {0}: {1}', job.id, plan.why ?? ''));
+        return undefined;
+      }
       const env = await launchEnvironment(deps);
       if (!env) return undefined;
       const c = await readResumeCandidate({
@@ -68,17 +75,7 @@ export function registerResumeRescueTask(deps: CommandDeps): vscode.Disposable {
           if (!prompt?.trim()) return undefined;
         }
       }
-      const { model, effort } = modelEffortOf(job);
-      const write = job.display.request?.write === true || job.display.write === true;
-      const req = {
-        kind: 'task' as const,
-        resumeLast: true,
-        prompt: prompt?.trim() || undefined,
-        write,
-        model,
-        effort,
-      };
-      return runLaunch(deps, folder, req);
+      return runLaunch(deps, folder, { ...plan.fields, prompt: prompt?.trim() || undefined });
     },
   );
 }
