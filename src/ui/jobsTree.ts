@@ -6,13 +6,14 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel, ModelChange } from '../core/model';
 import type { Job, LogLine, ReadWarning, StateRoot } from '../core/types';
-import { groupOf, hasResult, isLive, needsAttention, type JobGroup } from '../core/classify';
+import { countJobs, groupOf, hasResult, isLive, type JobGroup } from '../core/classify';
 import { jobAccessibility, jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
 import { isFiltering, latestSessionOf, matchesFilter, type FilterState } from './jobFilter';
 import type { OtherWorkspace, OtherWorkspaces } from './otherWorkspaces';
 import { COMMANDS, NODE } from './ids';
 import { jobResourceUri } from './jobDecorations';
 import { t } from './l10n';
+import { countWords } from './countWords';
 import { FindingNode, findingNodes, findingTreeItem, hasFindingRows } from './findingNodes';
 import { featureIcon } from './jobFeatures';
 import { decorateFolderItem } from './reviewGateView';
@@ -233,6 +234,21 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     }
   }
 
+  /** A job row's tooltip, made when the user hovers it: its "running for" is the time of the hover. */
+  resolveTreeItem(item: vscode.TreeItem, node: JobsNode): vscode.TreeItem {
+    if (node.type === 'job') item.tooltip = jobTooltip(node.job, this.now());
+    return item;
+  }
+
+  /**
+   * Rows of live jobs say how long they have run: while the view is shown they are re-rendered every
+   * tick although no file changed. Hidden, or nothing live: no work.
+   */
+  tick(): void {
+    const live = [...this.nodes.values()].filter((n): n is JobNode => n.type === 'job' && isLive(n.job));
+    if (live.length) this.changed.fire(live);
+  }
+
   getTreeItem(node: JobsNode): vscode.TreeItem {
     switch (node.type) {
       case 'folder':
@@ -241,7 +257,9 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         const g = GROUPS.find((x) => x.group === node.group)!;
         const item = new vscode.TreeItem(t(g.label), vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.id;
-        item.description = String(node.jobs.length);
+        // The Running group says what it holds in the status bar's words ("2 running, 1 queued").
+        item.description =
+          node.group === 'running' ? countWords(countJobs(node.jobs)).join(', ') : String(node.jobs.length);
         item.iconPath = new vscode.ThemeIcon(
           g.icon,
           node.group === 'attention' ? new vscode.ThemeColor('list.warningForeground') : undefined,
@@ -300,9 +318,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         const item = new vscode.TreeItem(w.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         item.iconPath = vscode.ThemeIcon.Folder;
-        const live = w.jobs.filter(isLive).length;
-        const attention = w.jobs.filter(needsAttention).length;
-        item.description = folderSummary(w.jobs.length, live, attention);
+        item.description = jobsSummary(w.jobs);
         item.tooltip = [
           w.workspaceRoot ?? w.key,
           ...w.stateDirs.map((s) => t('state: {0} ({1})', s.stateDir, rootSourceText(s.root))),
@@ -398,9 +414,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     const item = new vscode.TreeItem(f.folder.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = node.id;
     item.iconPath = vscode.ThemeIcon.Folder;
-    const live = f.jobs.filter((j) => groupOf(j) === 'running').length;
-    const attention = f.jobs.filter((j) => groupOf(j) === 'attention').length;
-    item.description = f.snapshots.length === 0 ? t('no Codex state') : folderSummary(f.jobs.length, live, attention);
+    item.description = f.snapshots.length === 0 ? t('no Codex state') : jobsSummary(f.jobs);
     item.tooltip = [f.folder.path, ...f.snapshots.map((s) => t('state: {0}', s.stateDir))].join('\n');
     item.contextValue = 'folder';
     // The stop review gate per state dir (description and tooltip).
@@ -421,7 +435,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     );
     item.id = node.id;
     item.description = jobDescription(job, now);
-    item.tooltip = jobTooltip(job, now);
+    // The tooltip is made when it is shown (resolveTreeItem), so its times are those of that moment.
     // A failed job's icon says why it failed (its error kind); otherwise the status icon.
     item.iconPath = featureIcon(job) ?? statusIcon(job.status);
     // The age badge (jobDecorations.ts) hangs on this URI; iconPath keeps the status icon.
@@ -467,9 +481,9 @@ export function rootSourceText(root: StateRoot): string {
   return where ? t('{0}, learned from {1}', text, where) : text;
 }
 
-function folderSummary(total: number, live: number, attention: number): string {
-  const parts = [live ? t('{0} running', live) : '', attention ? t('{0} need attention', attention) : ''];
-  return parts.filter(Boolean).join(', ') || t('{0} jobs', total);
+/** A folder's line: "2 running, 1 needs attention", or "12 jobs" when nothing is live or wrong. */
+function jobsSummary(jobs: readonly Job[]): string {
+  return countWords(countJobs(jobs)).join(', ') || t('{0} jobs', jobs.length);
 }
 
 function shortTime(iso: string): string {

@@ -8,6 +8,7 @@ import type { JobsTreeProvider } from './jobsTree';
 import { groupLabel } from './jobsTree';
 import { CONTEXT, VIEWS } from './ids';
 import { t } from './l10n';
+import { countWords } from './countWords';
 
 export class JobsView implements vscode.Disposable {
   readonly view: vscode.TreeView<unknown>;
@@ -38,10 +39,8 @@ export class JobsView implements vscode.Disposable {
   private update(): void {
     const c = this.model.counts();
     const live = c.running + c.queued;
-    const parts = [live ? t('{0} running', live) : '', c.attention ? t('{0} need attention', c.attention) : ''].filter(
-      Boolean,
-    );
-    this.view.badge = live > 0 ? { value: live, tooltip: parts.join(', ') } : undefined;
+    // The badge counts the Running group (running and queued); its tooltip says the same in words.
+    this.view.badge = live > 0 ? { value: live, tooltip: countWords(c).join(', ') } : undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT.filtered, isFiltering(this.filter.current));
     this.updateMessage();
   }

@@ -45,7 +45,8 @@ function allJobNodes(a: CodexJobsApi): { node: JobsNode; item: vscode.TreeItem; 
   const out: { node: JobsNode; item: vscode.TreeItem; job: Job }[] = [];
   const walk = (n?: JobsNode) => {
     for (const c of tree(a, n)) {
-      if (c.type === 'job') out.push({ node: c, item: a.jobsTree.getTreeItem(c), job: c.job });
+      if (c.type === 'job')
+        out.push({ node: c, item: a.jobsTree.resolveTreeItem(a.jobsTree.getTreeItem(c), c), job: c.job });
       else if (c.type === 'folder' || c.type === 'group') walk(c);
     }
   };
@@ -200,8 +201,8 @@ suite('Jobs view', function () {
     assert.ok(!byId.get(I.failed)!.includes('hasResult'), 'no result to show for the failed review');
   });
 
-  test('the view badge counts running jobs; its tooltip says what needs attention', () => {
-    assert.deepStrictEqual(a.jobsView.badge, { value: 4, tooltip: '4 running, 5 need attention' });
+  test('the view badge counts the Running group; its tooltip says it in the status bar words', () => {
+    assert.deepStrictEqual(a.jobsView.badge, { value: 3, tooltip: '2 running, 1 queued, 5 need attention' });
   });
 
   test('the filter narrows the tree, is remembered, and Find Job reveals a job it hid', async () => {
