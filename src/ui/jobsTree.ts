@@ -5,6 +5,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel, ModelChange } from '../core/model';
+import { firstLine } from '../core/format';
 import type { Job, LogLine, ReadWarning, StateRoot } from '../core/types';
 import { countJobs, groupOf, hasResult, isLive, type JobGroup } from '../core/classify';
 import { jobAccessibility, jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
@@ -68,6 +69,8 @@ export class LogLineNode {
     public line: LogLine,
     public index: number,
     public parent: JobNode,
+    /** The failed job's error, shown as its last child. */
+    public isError = false,
   ) {}
   get id(): string {
     return NODE.logLine(this.parent.id, this.index);
@@ -199,6 +202,9 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         return [
           ...(folder ? findingNodes(node, folder).map((f) => this.keep(f)) : []),
           ...node.job.log.progress.map((l, i) => this.keep(new LogLineNode(l, i, node))),
+          ...errorLines(node.job).map((l, i) =>
+            this.keep(new LogLineNode(l, node.job.log.progress.length + i, node, true)),
+          ),
         ];
       }
       case 'warnings':
@@ -276,6 +282,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         item.description = node.line.time ? shortTime(node.line.time) : undefined;
         item.tooltip = node.line.time ? `${node.line.time}\n${node.line.text}` : node.line.text;
         item.contextValue = 'logLine';
+        // A failed job ends on its error, so its lines do not read like a running job's.
+        if (node.isError) item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
         item.accessibilityInformation = {
           label: node.line.time ? t('log line at {0}: {1}', shortTime(node.line.time), node.line.text) : node.line.text,
         };
@@ -429,7 +437,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     const findings = node.parent.type === 'group' && hasFindingRows(job);
     const item = new vscode.TreeItem(
       jobLabel(job),
-      job.log.progress.length > 0 || findings
+      job.log.progress.length > 0 || findings || errorLines(job).length > 0
         ? vscode.TreeItemCollapsibleState.Collapsed
         : vscode.TreeItemCollapsibleState.None,
     );
@@ -479,6 +487,12 @@ export function rootSourceText(root: StateRoot): string {
   const where = (root as StateRoot & { learnedFrom?: string }).learnedFrom;
   const text = t((ROOT_SOURCE as Record<string, string | undefined>)[root.source] ?? root.source);
   return where ? t('{0}, learned from {1}', text, where) : text;
+}
+
+/** A failed job's error as one line ("Error: …"), dated when it ended. */
+function errorLines(job: Job): LogLine[] {
+  const text = job.status === 'failed' ? firstLine(job.display.errorMessage, 200) : undefined;
+  return text ? [{ time: job.display.completedAt, text: t('Error: {0}', text) }] : [];
 }
 
 /** A folder's line: "2 running, 1 needs attention", or "12 jobs" when nothing is live or wrong. */
