@@ -20,6 +20,7 @@ export const COMMANDS = {
   restoreRecord: 'codexJobs.restoreRecord',
   markStaleFailed: 'codexJobs.markStaleFailed',
   filterJobs: 'codexJobs.filterJobs',
+  filterJobsActive: 'codexJobs.filterJobsActive',
   clearFilter: 'codexJobs.clearFilter',
   findJob: 'codexJobs.findJob',
   enableReviewGate: 'codexJobs.enableReviewGate',

@@ -8,11 +8,26 @@ import { t } from '../l10n';
 
 type FilterItem = vscode.QuickPickItem & { apply: (f: JobFilter) => void };
 
+function isFilterPreset(v: unknown): v is Partial<JobFilter> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  const o = v as Record<string, unknown>;
+  return (
+    keys.length > 0 &&
+    keys.every((k) => k === 'groups' || k === 'kinds' || k === 'latestSession') &&
+    (o.groups === undefined || Array.isArray(o.groups)) &&
+    (o.kinds === undefined || Array.isArray(o.kinds)) &&
+    (o.latestSession === undefined || typeof o.latestSession === 'boolean')
+  );
+}
+
 /** A multi-select of status groups, kinds and "latest session only"; the choice is kept per workspace. */
 export function registerFilterJobs({ filter }: CommandDeps): vscode.Disposable {
   return vscode.commands.registerCommand(COMMANDS.filterJobs, async (preset?: Partial<JobFilter>) => {
-    // Tests and keybindings may pass the filter instead of picking it.
-    if (preset && typeof preset === 'object') {
+    // Tests and keybindings may pass the filter instead of picking it. Anything else VS Code hands a
+    // command (a title-bar click's context, say) is not a filter: it must open the picker, never
+    // replace the filter the user set.
+    if (isFilterPreset(preset)) {
       await filter.set({ groups: [], kinds: [], latestSession: false, ...preset });
       return filter.current;
     }

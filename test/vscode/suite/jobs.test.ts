@@ -212,6 +212,12 @@ suite('Jobs view', function () {
       ['running', 'warnings'],
     );
     assert.deepStrictEqual(a.filter.current.groups, ['running']);
+    // What VS Code may hand a title-bar command is not a filter: the picker opens, the filter stays.
+    const opened = vscode.commands.executeCommand('codexJobs.filterJobsActive', { $treeViewId: 'codexJobs.jobs' });
+    await new Promise((r) => setTimeout(r, 300));
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await opened;
+    assert.deepStrictEqual(a.filter.current.groups, ['running'], 'a click with a context object keeps the filter');
     await vscode.commands.executeCommand('codexJobs.filterJobs', { kinds: ['review'] });
     const reviews = allJobNodes(a).map((n) => n.job.id);
     assert.ok(reviews.length > 0 && reviews.every((id) => id.startsWith('review-')), reviews.join(', '));
@@ -356,7 +362,7 @@ suite('Jobs view', function () {
   });
 
   test('status bar counts running and attention', () => {
-    assert.strictEqual(a.statusBar.text, '$(warning) Codex 3 running, 1 queued, 5 need attention');
+    assert.strictEqual(a.statusBar.text, '$(warning) Codex 2 running, 1 queued, 5 need attention');
   });
 
   test('commands are registered', async () => {
