@@ -10,6 +10,7 @@ import { LiveUpdates } from './core/live';
 import { BrokerMonitor } from './core/brokerMonitor';
 import { JobsTreeProvider } from './ui/jobsTree';
 import { ViewTick } from './ui/viewTick';
+import { registerIgnoredSettingsNotice } from './ui/ignoredSettings';
 import { JobsView } from './ui/jobsView';
 import { JobDecorations } from './ui/jobDecorations';
 import { JobsStatusBar } from './ui/statusBar';
@@ -148,6 +149,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     brokersView.onDidChangeVisibility((e) => e.visible && refresh.request('brokers', 'Brokers view shown')),
     decorations,
     tick,
+    registerIgnoredSettingsNotice((m) => output.warn(m)),
     findings,
     reviewGate,
     reminders,

@@ -195,9 +195,11 @@ export function rowText(job: Job, now: number, t: Translate = english): RowText 
     error
       ? t('error: {0}', error)
       : el !== undefined
-        ? STATUS[job.status].live
-          ? t('running for {0}', formatDuration(el))
-          : t('ran {0}', formatDuration(el))
+        ? job.status === 'queued'
+          ? t('queued for {0}', formatDuration(el))
+          : STATUS[job.status].live
+            ? t('running for {0}', formatDuration(el))
+            : t('ran {0}', formatDuration(el))
         : undefined,
     ...flags.map((f) => t(f)),
   ]

@@ -64,6 +64,8 @@ export const CONTEXT = {
   hasStateDirs: 'codexJobs.hasStateDirs',
   hasJobs: 'codexJobs.hasJobs',
   filtered: 'codexJobs.filtered',
+  /** Some broker is an orphan or dead: Reap Orphan Brokers has something to do. */
+  hasReapable: 'codexJobs.hasReapable',
 } as const;
 
 export const SECTION = 'codexJobs';

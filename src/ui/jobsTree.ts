@@ -271,7 +271,9 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
           node.group === 'attention' ? new vscode.ThemeColor('list.warningForeground') : undefined,
         );
         item.contextValue = `group ${node.group}`;
-        item.accessibilityInformation = { label: t('{0}: {1} jobs', t(g.label), node.jobs.length) };
+        item.accessibilityInformation = {
+          label: `${t(g.label)}: ${node.jobs.length === 1 ? t('1 job') : t('{0} jobs', node.jobs.length)}`,
+        };
         return item;
       }
       case 'job':

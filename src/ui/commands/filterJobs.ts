@@ -3,6 +3,7 @@ import type { CommandDeps } from './deps';
 import type { JobGroup } from '../../core/classify';
 import { FILTER_KINDS, isFiltering, type JobFilter } from '../jobFilter';
 import { groupLabel } from '../jobsTree';
+import { KIND_WORDS } from '../jobsView';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
 
@@ -33,11 +34,7 @@ export function registerFilterJobs({ filter }: CommandDeps): vscode.Disposable {
     }
     const cur = filter.current;
     const groups: JobGroup[] = ['attention', 'running', 'recent'];
-    const kindText: Record<string, string> = {
-      rescue: t('Rescue tasks'),
-      review: t('Reviews'),
-      'adversarial-review': t('Adversarial reviews'),
-    };
+
     const items: (FilterItem | vscode.QuickPickItem)[] = [
       { label: t('Status'), kind: vscode.QuickPickItemKind.Separator },
       ...groups.map((g): FilterItem => ({
@@ -47,7 +44,7 @@ export function registerFilterJobs({ filter }: CommandDeps): vscode.Disposable {
       })),
       { label: t('Kind'), kind: vscode.QuickPickItemKind.Separator },
       ...FILTER_KINDS.map((k): FilterItem => ({
-        label: kindText[k],
+        label: t(KIND_WORDS[k]),
         picked: cur.kinds.includes(k),
         apply: (f) => f.kinds.push(k),
       })),

@@ -205,6 +205,28 @@ suite('Jobs view', function () {
     assert.deepStrictEqual(a.jobsView.badge, { value: 3, tooltip: '2 running, 1 queued, 5 need attention' });
   });
 
+  test('the view tick re-renders the rows of live jobs, and only those, with no file change', () => {
+    const nodes = allJobNodes(a);
+    const fired: unknown[] = [];
+    const sub = a.jobsTree.onDidChangeTreeData((e) => fired.push(e));
+    a.jobsTree.tick();
+    sub.dispose();
+    const rows = (fired[0] ?? []) as JobsNode[];
+    const ids = rows.map((n) => (n.type === 'job' ? n.job.id : '')).sort();
+    const I = SCENARIO_IDS;
+    assert.ok(ids.includes(I.running) && ids.includes(I.queued), `ticked rows: ${ids.join(', ')}`);
+    assert.ok(!ids.includes(I.completed) && !ids.includes(I.failed), 'finished rows are left alone');
+    // The row read again says a later time: nothing was cached from the first read.
+    const run = nodes.find((n) => n.job.id === I.running)!;
+    assert.strictEqual(String(a.jobsTree.getTreeItem(run.node).description), String(run.item.description));
+  });
+
+  test('a queued job is announced as queued, not running', () => {
+    const queued = allJobNodes(a).find((n) => n.job.id === SCENARIO_IDS.queued)!;
+    const label = queued.item.accessibilityInformation?.label ?? '';
+    assert.ok(!/running for/.test(label), label);
+  });
+
   test('the filter narrows the tree, is remembered, and Find Job reveals a job it hid', async () => {
     await vscode.commands.executeCommand('codexJobs.filterJobs', { groups: ['running'] });
     assert.deepStrictEqual(
