@@ -9,6 +9,8 @@ import { JobArchive } from './core/archive';
 import { LiveUpdates } from './core/live';
 import { BrokerMonitor } from './core/brokerMonitor';
 import { JobsTreeProvider } from './ui/jobsTree';
+import { ViewTick } from './ui/viewTick';
+import { registerIgnoredSettingsNotice } from './ui/ignoredSettings';
 import { JobsView } from './ui/jobsView';
 import { JobDecorations } from './ui/jobDecorations';
 import { JobsStatusBar } from './ui/statusBar';
@@ -80,7 +82,12 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const jobsTree = new JobsTreeProvider(model, { filter, others, showOthers: showOtherWorkspaces });
   const jobsView = new JobsView(model, jobsTree, filter);
   const decorations = new JobDecorations(model, others);
-  decorations.setVisible(jobsView.view.visible);
+  const tick = new ViewTick();
+  tick.onTick(() => {
+    jobsTree.tick();
+    decorations.tick();
+  });
+  tick.setVisible(jobsView.view.visible);
   const brokersTree = new BrokersTreeProvider(brokers);
   const brokersView = vscode.window.createTreeView(VIEWS.brokers, { treeDataProvider: brokersTree });
   const refresh = new RefreshManager(
@@ -141,11 +148,13 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     brokersView,
     brokersView.onDidChangeVisibility((e) => e.visible && refresh.request('brokers', 'Brokers view shown')),
     decorations,
+    tick,
+    registerIgnoredSettingsNotice((m) => output.warn(m)),
     findings,
     reviewGate,
     reminders,
     jobsView.view.onDidChangeVisibility((e) => {
-      decorations.setVisible(e.visible);
+      tick.setVisible(e.visible);
       if (e.visible) refresh.shown('others');
     }),
     model.onDidChange((e) => {

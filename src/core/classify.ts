@@ -35,6 +35,11 @@ export function groupOf(job: Job): JobGroup {
   return 'recent';
 }
 
+/**
+ * Counts by group, so the status bar, the view badge, the groups and the CLI agree: every job is in
+ * exactly one group. `running` and `queued` split the Running group (a stalled job needs attention
+ * and is counted there only).
+ */
 export interface JobCounts {
   total: number;
   running: number;
@@ -46,9 +51,12 @@ export function countJobs(jobs: Iterable<Job>): JobCounts {
   const c: JobCounts = { total: 0, running: 0, queued: 0, attention: 0 };
   for (const j of jobs) {
     c.total++;
-    if (j.status === 'queued') c.queued++;
-    else if (isLive(j)) c.running++;
-    if (needsAttention(j)) c.attention++;
+    const g = groupOf(j);
+    if (g === 'attention') c.attention++;
+    else if (g === 'running') {
+      if (j.status === 'queued') c.queued++;
+      else c.running++;
+    }
   }
   return c;
 }

@@ -144,18 +144,22 @@ export function relativeTime(ms: number, now: number, t: Translate = english): s
 }
 
 /**
- * How long ago, in at most two characters ("4m", "1h", "9h", "2d", "3w"), for the row's decoration
- * badge: it stays visible at any sidebar width, where the description is cut first.
+ * How long ago, in at most two characters (VS Code's limit for a decoration badge), never more than
+ * the truth: every step rounds down. "0m".."9m", then minutes as bare digits ("10".."59", beside the
+ * description's "12 min ago"), "1h".."9h", "½d" from 12 hours, "1d".."6d", "1w".."9w"; "9w" also
+ * stands for anything older (the tooltip has the date). The badge stays visible at any sidebar width,
+ * where the description is cut first.
  */
 export function ageBadge(ms: number, now: number): string {
-  const min = Math.max(0, now - ms) / 60_000;
-  if (min < 10) return `${Math.max(1, Math.floor(min))}m`;
-  const h = min / 60;
-  if (h < 9.5) return `${Math.max(1, Math.round(h))}h`;
-  const d = h / 24;
-  if (d < 9.5) return `${Math.max(1, Math.round(d))}d`;
-  // "9w" also stands for anything older (the tooltip has the date).
-  return `${Math.min(9, Math.round(d / 7))}w`;
+  const min = Math.floor(Math.max(0, now - ms) / 60_000);
+  if (min < 60) return min < 10 ? `${min}m` : String(min);
+  const h = Math.floor(min / 60);
+  if (h < 10) return `${h}h`;
+  if (h < 12) return '9h';
+  if (h < 24) return '½d';
+  const d = Math.floor(h / 24);
+  if (d < 7) return `${d}d`;
+  return `${Math.min(9, Math.floor(d / 7))}w`;
 }
 
 /** "2026-11-24 14:05:09 (yesterday 14:05)", for tooltips. */
@@ -191,9 +195,11 @@ export function rowText(job: Job, now: number, t: Translate = english): RowText 
     error
       ? t('error: {0}', error)
       : el !== undefined
-        ? STATUS[job.status].live
-          ? t('running for {0}', formatDuration(el))
-          : t('ran {0}', formatDuration(el))
+        ? job.status === 'queued'
+          ? t('queued for {0}', formatDuration(el))
+          : STATUS[job.status].live
+            ? t('running for {0}', formatDuration(el))
+            : t('ran {0}', formatDuration(el))
         : undefined,
     ...flags.map((f) => t(f)),
   ]

@@ -477,6 +477,22 @@ function countProgress(text: string, enough: number): number {
   return n;
 }
 
+/** Titles of blocks whose text follows on the next lines ("[ISO] Assistant message\n<the message>"). */
+const BLOCK_TITLES = new Set(['Assistant message', 'Review output', 'Final output', 'Codex error']);
+const BLOCK_TEXT_MAX = 120;
+
+/** "Assistant message: <its first line>": a block's title alone says nothing of what it holds. */
+function withBlockText(title: string, lines: readonly string[], from: number): string {
+  if (!BLOCK_TITLES.has(title)) return title;
+  for (let i = from; i < lines.length && !PROGRESS.test(lines[i]); i++) {
+    const text = lines[i].trim();
+    if (!text) continue;
+    const cut = text.length > BLOCK_TEXT_MAX ? `${text.slice(0, BLOCK_TEXT_MAX - 1)}…` : text;
+    return `${title}: ${cut}`;
+  }
+  return title;
+}
+
 /** The last progress lines (`[ISO] message`) of a log, from a bounded tail. */
 export async function readLogPreview(
   file: string,
@@ -495,7 +511,8 @@ export async function readLogPreview(
   const lines = t.text.split('\n');
   for (let i = lines.length - 1; i >= 0 && progress.length < maxLines; i--) {
     const m = PROGRESS.exec(lines[i]);
-    if (m && !Number.isNaN(Date.parse(m[1])) && m[2].trim()) progress.push({ time: m[1], text: m[2].trim() });
+    if (m && !Number.isNaN(Date.parse(m[1])) && m[2].trim())
+      progress.push({ time: m[1], text: withBlockText(m[2].trim(), lines, i + 1) });
   }
   return { exists: true, size: t.size, mtimeMs: t.mtimeMs, fileId: t.fileId, progress: progress.reverse() };
 }

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { BrokerMonitor } from '../core/brokerMonitor';
 import type { BrokerClass, BrokerEntry } from '../core/brokers';
 import { formatBytes, formatDuration } from '../core/format';
-import { NODE } from './ids';
+import { CONTEXT, NODE } from './ids';
 import { t } from './l10n';
 
 export type BrokersNode =
@@ -17,7 +17,7 @@ const GROUPS: { group: BrokerGroup; label: string; classes: BrokerClass[]; icon:
   { group: 'orphans', label: 'Orphans', classes: ['orphan-live', 'dead'], icon: 'warning' },
   { group: 'in-use', label: 'In use', classes: ['in-use'], icon: 'plug' },
   { group: 'starting', label: 'Starting', classes: ['starting'], icon: 'loading~spin' },
-  { group: 'foreign', label: 'Not ours (never touched)', classes: ['foreign', 'unknown'], icon: 'lock' },
+  { group: 'foreign', label: 'Not ours or unknown (never touched)', classes: ['foreign', 'unknown'], icon: 'lock' },
 ];
 
 /** The last group also takes any class no group names (a class added later is never hidden). */
@@ -41,21 +41,54 @@ const CLASS_WORD: Record<BrokerClass, string> = {
   'in-use': 'in use',
   starting: 'starting',
   foreign: 'not ours',
-  unknown: 'unknown (never reaped)',
+  unknown: 'unknown',
 };
+
+const isReapable = (c: BrokerClass): boolean => c === 'orphan-live' || c === 'dead';
 
 export function brokerLabel(e: BrokerEntry): string {
   return e.dir ? path.basename(e.dir) : t('pid {0}', e.pid ?? '?');
 }
 
-/** Age, children, memory; the pid only when the label is not already the pid. */
+/**
+ * The workspace a broker serves, by the name of its state dir ("my-project-0123456789abcdef" is the
+ * companion's slug of the folder, then a hash): its own, else the first that names it.
+ */
+export function brokerWorkspace(e: Pick<BrokerEntry, 'ownStateDir' | 'referencedBy'>): string | undefined {
+  const dir = e.ownStateDir ?? e.referencedBy[0];
+  return dir ? path.basename(dir).replace(/-[0-9a-f]{16}$/, '') : undefined;
+}
+
+const childWords = (n: number) => (n === 1 ? t('1 child') : t('{0} children', n));
+
+/** Age, children, memory, workspace; the pid only when the label is not already the pid. */
 export function brokerDescription(e: BrokerEntry): string {
   const parts = [e.class === 'dead' ? t('dead') : e.pid && e.dir ? t('pid {0}', e.pid) : ''];
   if (e.ageMs !== undefined) parts.push(formatDuration(e.ageMs));
-  if (e.children.length) parts.push(e.children.length === 1 ? t('1 child') : t('{0} children', e.children.length));
+  if (e.children.length) parts.push(childWords(e.children.length));
   if (e.rssBytes) parts.push(formatBytes(e.rssBytes));
+  const ws = brokerWorkspace(e);
+  if (ws) parts.push(t('for {0}', ws));
   return parts.filter(Boolean).join(' · ');
 }
+
+/** The row in a sentence for a screen reader: every figure says what it is. */
+function brokerAccessibility(e: BrokerEntry): string {
+  const ws = brokerWorkspace(e);
+  return [
+    ws
+      ? t('{0} broker of workspace {1}, session dir {2}', t(CLASS_WORD[e.class] ?? e.class), ws, brokerLabel(e))
+      : t('{0} broker, session dir {1}', t(CLASS_WORD[e.class] ?? e.class), brokerLabel(e)),
+    e.class === 'dead' ? t('its process is gone') : e.pid ? t('process {0}', e.pid) : '',
+    e.ageMs !== undefined ? t('running for {0}', formatDuration(e.ageMs)) : '',
+    e.children.length ? childWords(e.children.length) : '',
+    e.rssBytes ? t('{0} of memory', formatBytes(e.rssBytes)) : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+const brokerCount = (n: number) => (n === 1 ? t('1 broker') : t('{0} brokers', n));
 
 export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -63,8 +96,21 @@ export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>
   private readonly subscription: { dispose(): void };
 
   constructor(private readonly monitor: BrokerMonitor) {
-    this.subscription = monitor.onDidChange(() => this.changed.fire());
+    this.subscription = monitor.onDidChange(() => {
+      this.changed.fire();
+      this.updateContext();
+    });
+    this.updateContext();
   }
+
+  /** Reap in the title bar only when there is something to reap. */
+  private updateContext(): void {
+    const reapable = (this.monitor.scan?.entries ?? []).some((e) => isReapable(e.class));
+    if (reapable === this.reapable) return;
+    this.reapable = reapable;
+    void vscode.commands.executeCommand('setContext', CONTEXT.hasReapable, reapable);
+  }
+  private reapable: boolean | undefined;
 
   getChildren(node?: BrokersNode): BrokersNode[] {
     if (node?.type === 'group') return node.entries.map((entry) => ({ type: 'broker', entry }));
@@ -91,7 +137,7 @@ export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>
         g.group === 'orphans' ? new vscode.ThemeColor('list.warningForeground') : undefined,
       );
       item.contextValue = `brokerGroup ${g.group}`;
-      item.accessibilityInformation = { label: t('{0}: {1} brokers', t(g.label), node.entries.length) };
+      item.accessibilityInformation = { label: `${t(g.label)}: ${brokerCount(node.entries.length)}` };
       return item;
     }
     const e = node.entry;
@@ -99,15 +145,13 @@ export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>
     item.id = NODE.broker(e.key);
     item.description = brokerDescription(e);
     const [icon, color] = ICON[e.class] ?? ['question', undefined];
-    item.accessibilityInformation = {
-      label: `${t(CLASS_WORD[e.class] ?? e.class)} ${t('broker')} ${brokerLabel(e)}, ${item.description}`,
-    };
+    item.accessibilityInformation = { label: brokerAccessibility(e) };
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    item.contextValue = ['broker', e.class, e.class === 'orphan-live' || e.class === 'dead' ? 'reapable' : '']
-      .filter(Boolean)
-      .join(' ');
+    item.contextValue = ['broker', e.class, isReapable(e.class) ? 'reapable' : ''].filter(Boolean).join(' ');
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${t(CLASS_WORD[e.class] ?? e.class)}**: ${e.reason}\n\n`);
+    const ws = brokerWorkspace(e);
+    if (ws) md.appendMarkdown(`**${t('Workspace')}:** ${ws}  \n`);
     if (e.dir) md.appendMarkdown(`**${t('Session dir')}:** \`${e.dir}\`  \n`);
     if (e.pid) md.appendMarkdown(`**${t('PID')}:** ${e.pid}  \n`);
     if (e.endpoint) md.appendMarkdown(`**${t('Endpoint')}:** \`${e.endpoint}\`  \n`);

@@ -20,6 +20,7 @@ export const COMMANDS = {
   restoreRecord: 'codexJobs.restoreRecord',
   markStaleFailed: 'codexJobs.markStaleFailed',
   filterJobs: 'codexJobs.filterJobs',
+  filterJobsActive: 'codexJobs.filterJobsActive',
   clearFilter: 'codexJobs.clearFilter',
   findJob: 'codexJobs.findJob',
   enableReviewGate: 'codexJobs.enableReviewGate',
@@ -63,6 +64,8 @@ export const CONTEXT = {
   hasStateDirs: 'codexJobs.hasStateDirs',
   hasJobs: 'codexJobs.hasJobs',
   filtered: 'codexJobs.filtered',
+  /** Some broker is an orphan or dead: Reap Orphan Brokers has something to do. */
+  hasReapable: 'codexJobs.hasReapable',
 } as const;
 
 export const SECTION = 'codexJobs';

@@ -9,8 +9,6 @@ import type { OtherWorkspaces } from './otherWorkspaces';
 import { t } from './l10n';
 
 export const JOB_SCHEME = 'codex-jobs-job';
-/** Ages move on without any file changing: the badges are re-asked this often while the view shows. */
-const TICK_MS = 60_000;
 
 export function jobResourceUri(job: Pick<Job, 'stateDir' | 'id'>): vscode.Uri {
   return vscode.Uri.from({
@@ -24,7 +22,6 @@ export class JobDecorations implements vscode.FileDecorationProvider, vscode.Dis
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeFileDecorations = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly model: JobsModel,
@@ -38,15 +35,9 @@ export class JobDecorations implements vscode.FileDecorationProvider, vscode.Dis
     if (others) this.subscriptions.push(others.onDidChange(() => this.changed.fire(undefined)));
   }
 
-  /** The view's visibility turns the minute tick on and off (no timer while nobody looks). */
-  setVisible(visible: boolean): void {
-    if (visible && !this.timer) {
-      this.timer = setInterval(() => this.changed.fire(undefined), TICK_MS);
-      this.changed.fire(undefined);
-    } else if (!visible && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
+  /** Ages move on without any file changing: the view's tick asks for the badges again. */
+  tick(): void {
+    this.changed.fire(undefined);
   }
 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
@@ -61,7 +52,6 @@ export class JobDecorations implements vscode.FileDecorationProvider, vscode.Dis
   }
 
   dispose(): void {
-    if (this.timer) clearInterval(this.timer);
     for (const s of this.subscriptions) s.dispose();
     this.changed.dispose();
   }

@@ -5,14 +5,16 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel, ModelChange } from '../core/model';
+import { firstLine } from '../core/format';
 import type { Job, LogLine, ReadWarning, StateRoot } from '../core/types';
-import { groupOf, hasResult, isLive, needsAttention, type JobGroup } from '../core/classify';
+import { countJobs, groupOf, hasResult, isLive, type JobGroup } from '../core/classify';
 import { jobAccessibility, jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
 import { isFiltering, latestSessionOf, matchesFilter, type FilterState } from './jobFilter';
 import type { OtherWorkspace, OtherWorkspaces } from './otherWorkspaces';
 import { COMMANDS, NODE } from './ids';
 import { jobResourceUri } from './jobDecorations';
 import { t } from './l10n';
+import { countWords } from './countWords';
 import { FindingNode, findingNodes, findingTreeItem, hasFindingRows } from './findingNodes';
 import { featureIcon } from './jobFeatures';
 import { decorateFolderItem } from './reviewGateView';
@@ -67,6 +69,8 @@ export class LogLineNode {
     public line: LogLine,
     public index: number,
     public parent: JobNode,
+    /** The failed job's error, shown as its last child. */
+    public isError = false,
   ) {}
   get id(): string {
     return NODE.logLine(this.parent.id, this.index);
@@ -198,6 +202,9 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         return [
           ...(folder ? findingNodes(node, folder).map((f) => this.keep(f)) : []),
           ...node.job.log.progress.map((l, i) => this.keep(new LogLineNode(l, i, node))),
+          ...errorLines(node.job).map((l, i) =>
+            this.keep(new LogLineNode(l, node.job.log.progress.length + i, node, true)),
+          ),
         ];
       }
       case 'warnings':
@@ -233,6 +240,21 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     }
   }
 
+  /** A job row's tooltip, made when the user hovers it: its "running for" is the time of the hover. */
+  resolveTreeItem(item: vscode.TreeItem, node: JobsNode): vscode.TreeItem {
+    if (node.type === 'job') item.tooltip = jobTooltip(node.job, this.now());
+    return item;
+  }
+
+  /**
+   * Rows of live jobs say how long they have run: while the view is shown they are re-rendered every
+   * tick although no file changed. Hidden, or nothing live: no work.
+   */
+  tick(): void {
+    const live = [...this.nodes.values()].filter((n): n is JobNode => n.type === 'job' && isLive(n.job));
+    if (live.length) this.changed.fire(live);
+  }
+
   getTreeItem(node: JobsNode): vscode.TreeItem {
     switch (node.type) {
       case 'folder':
@@ -241,13 +263,17 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         const g = GROUPS.find((x) => x.group === node.group)!;
         const item = new vscode.TreeItem(t(g.label), vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.id;
-        item.description = String(node.jobs.length);
+        // The Running group says what it holds in the status bar's words ("2 running, 1 queued").
+        item.description =
+          node.group === 'running' ? countWords(countJobs(node.jobs)).join(', ') : String(node.jobs.length);
         item.iconPath = new vscode.ThemeIcon(
           g.icon,
           node.group === 'attention' ? new vscode.ThemeColor('list.warningForeground') : undefined,
         );
         item.contextValue = `group ${node.group}`;
-        item.accessibilityInformation = { label: t('{0}: {1} jobs', t(g.label), node.jobs.length) };
+        item.accessibilityInformation = {
+          label: `${t(g.label)}: ${node.jobs.length === 1 ? t('1 job') : t('{0} jobs', node.jobs.length)}`,
+        };
         return item;
       }
       case 'job':
@@ -258,6 +284,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         item.description = node.line.time ? shortTime(node.line.time) : undefined;
         item.tooltip = node.line.time ? `${node.line.time}\n${node.line.text}` : node.line.text;
         item.contextValue = 'logLine';
+        // A failed job ends on its error, so its lines do not read like a running job's.
+        if (node.isError) item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
         item.accessibilityInformation = {
           label: node.line.time ? t('log line at {0}: {1}', shortTime(node.line.time), node.line.text) : node.line.text,
         };
@@ -300,9 +328,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         const item = new vscode.TreeItem(w.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         item.iconPath = vscode.ThemeIcon.Folder;
-        const live = w.jobs.filter(isLive).length;
-        const attention = w.jobs.filter(needsAttention).length;
-        item.description = folderSummary(w.jobs.length, live, attention);
+        item.description = jobsSummary(w.jobs);
         item.tooltip = [
           w.workspaceRoot ?? w.key,
           ...w.stateDirs.map((s) => t('state: {0} ({1})', s.stateDir, rootSourceText(s.root))),
@@ -398,9 +424,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     const item = new vscode.TreeItem(f.folder.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = node.id;
     item.iconPath = vscode.ThemeIcon.Folder;
-    const live = f.jobs.filter((j) => groupOf(j) === 'running').length;
-    const attention = f.jobs.filter((j) => groupOf(j) === 'attention').length;
-    item.description = f.snapshots.length === 0 ? t('no Codex state') : folderSummary(f.jobs.length, live, attention);
+    item.description = f.snapshots.length === 0 ? t('no Codex state') : jobsSummary(f.jobs);
     item.tooltip = [f.folder.path, ...f.snapshots.map((s) => t('state: {0}', s.stateDir))].join('\n');
     item.contextValue = 'folder';
     // The stop review gate per state dir (description and tooltip).
@@ -415,13 +439,13 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     const findings = node.parent.type === 'group' && hasFindingRows(job);
     const item = new vscode.TreeItem(
       jobLabel(job),
-      job.log.progress.length > 0 || findings
+      job.log.progress.length > 0 || findings || errorLines(job).length > 0
         ? vscode.TreeItemCollapsibleState.Collapsed
         : vscode.TreeItemCollapsibleState.None,
     );
     item.id = node.id;
     item.description = jobDescription(job, now);
-    item.tooltip = jobTooltip(job, now);
+    // The tooltip is made when it is shown (resolveTreeItem), so its times are those of that moment.
     // A failed job's icon says why it failed (its error kind); otherwise the status icon.
     item.iconPath = featureIcon(job) ?? statusIcon(job.status);
     // The age badge (jobDecorations.ts) hangs on this URI; iconPath keeps the status icon.
@@ -467,9 +491,15 @@ export function rootSourceText(root: StateRoot): string {
   return where ? t('{0}, learned from {1}', text, where) : text;
 }
 
-function folderSummary(total: number, live: number, attention: number): string {
-  const parts = [live ? t('{0} running', live) : '', attention ? t('{0} need attention', attention) : ''];
-  return parts.filter(Boolean).join(', ') || t('{0} jobs', total);
+/** A failed job's error as one line ("Error: …"), dated when it ended. */
+function errorLines(job: Job): LogLine[] {
+  const text = job.status === 'failed' ? firstLine(job.display.errorMessage, 200) : undefined;
+  return text ? [{ time: job.display.completedAt, text: t('Error: {0}', text) }] : [];
+}
+
+/** A folder's line: "2 running, 1 needs attention", or "12 jobs" when nothing is live or wrong. */
+function jobsSummary(jobs: readonly Job[]): string {
+  return countWords(countJobs(jobs)).join(', ') || t('{0} jobs', jobs.length);
 }
 
 function shortTime(iso: string): string {

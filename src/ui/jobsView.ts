@@ -8,6 +8,7 @@ import type { JobsTreeProvider } from './jobsTree';
 import { groupLabel } from './jobsTree';
 import { CONTEXT, VIEWS } from './ids';
 import { t } from './l10n';
+import { countWords } from './countWords';
 
 export class JobsView implements vscode.Disposable {
   readonly view: vscode.TreeView<unknown>;
@@ -26,6 +27,7 @@ export class JobsView implements vscode.Disposable {
       this.view,
       model.onDidChange(() => this.update()),
       filter.onDidChange(() => this.update()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.update()),
     );
     this.update();
   }
@@ -38,22 +40,23 @@ export class JobsView implements vscode.Disposable {
   private update(): void {
     const c = this.model.counts();
     const live = c.running + c.queued;
-    const parts = [live ? t('{0} running', live) : '', c.attention ? t('{0} need attention', c.attention) : ''].filter(
-      Boolean,
-    );
-    this.view.badge = live > 0 ? { value: live, tooltip: parts.join(', ') } : undefined;
+    // The badge counts the Running group (running and queued); its tooltip says the same in words.
+    this.view.badge = live > 0 ? { value: live, tooltip: countWords(c).join(', ') } : undefined;
     void vscode.commands.executeCommand('setContext', CONTEXT.filtered, isFiltering(this.filter.current));
     this.updateMessage();
   }
 
   private updateMessage(): void {
     const f = this.filter.current;
-    if (!isFiltering(f)) {
-      this.view.message = undefined;
-      return;
+    const lines: string[] = [];
+    // In Restricted Mode the actions that change files or end processes are not offered: say why.
+    if (!vscode.workspace.isTrusted)
+      lines.push(t('Restricted Mode: starting, cancelling, repairing and reaping need a trusted workspace.'));
+    if (isFiltering(f)) {
+      const { shown, total } = this.tree.countShown();
+      lines.push(t('Filtered ({0}): {1} of {2} jobs shown.', describeFilter(f), shown, total));
     }
-    const { shown, total } = this.tree.countShown();
-    this.view.message = t('Filtered ({0}): {1} of {2} jobs shown.', describeFilter(f), shown, total);
+    this.view.message = lines.length ? lines.join(' ') : undefined;
   }
 
   /** Shows a job in the tree, selected and focused; a filter that hides it is cleared first. */
@@ -74,8 +77,16 @@ export class JobsView implements vscode.Disposable {
   }
 }
 
+/** The filter's kinds in words, for the picker and the view's message. */
+export const KIND_WORDS: Record<string, string> = {
+  rescue: 'Rescue tasks',
+  review: 'Reviews',
+  'adversarial-review': 'Adversarial reviews',
+};
+
 export function describeFilter(f: JobFilter): string {
-  const kind = (k: string) => (k === 'adversarial-review' ? t('adversarial review') : t(k));
+  // The words the filter picker shows, never the internal kind id.
+  const kind = (k: string) => t(KIND_WORDS[k] ?? k);
   return [...f.groups.map(groupLabel), ...f.kinds.map(kind), ...(f.latestSession ? [t('latest session')] : [])].join(
     ', ',
   );

@@ -46,10 +46,29 @@ export async function launchEnvironment(
   deps.output.warn(`cannot launch: ${env.message}; searched: ${env.searched.join(', ')}`);
   const openSettings = t('Open Settings');
   const showWhere = t('Show Where It Looked');
-  const pick = await vscode.window.showErrorMessage(t('Codex Jobs: {0}', env.message), openSettings, showWhere);
-  if (pick === openSettings) await vscode.commands.executeCommand('workbench.action.openSettings', env.setting);
-  if (pick === showWhere) deps.output.show(true);
+  // Said before any question is asked (prepareLaunch), with the fix as a button; the command itself
+  // ends at once (nothing waits on the message).
+  void vscode.window
+    .showErrorMessage(t('Codex Jobs cannot start a job: {0}', env.message), openSettings, showWhere)
+    .then(async (pick) => {
+      if (pick === openSettings) await vscode.commands.executeCommand('workbench.action.openSettings', env.setting);
+      if (pick === showWhere) deps.output.show(true);
+    });
   return undefined;
+}
+
+/**
+ * What a launch needs before any question is asked: a folder and a companion to run. Either is
+ * missing: the user is told, with the fix, and nothing is asked.
+ */
+export async function prepareLaunch(
+  deps: Pick<CommandDeps, 'output'>,
+  args?: LaunchArgs,
+): Promise<{ folder: string; env: Extract<LaunchEnvironment, { ok: true }> } | undefined> {
+  const env = await launchEnvironment(deps);
+  if (!env) return undefined;
+  const folder = await pickFolder(args);
+  return folder ? { folder, env } : undefined;
 }
 
 export async function runLaunch(
@@ -59,8 +78,10 @@ export async function runLaunch(
     LaunchRequest,
     'kind' | 'focus' | 'prompt' | 'write' | 'model' | 'effort' | 'base' | 'scope' | 'resumeLast'
   >,
+  /** Found before asking the user anything (see prepareLaunch); looked up here otherwise. */
+  found?: Extract<LaunchEnvironment, { ok: true }>,
 ): Promise<LaunchResult | undefined> {
-  const env = await launchEnvironment(deps);
+  const env = found ?? (await launchEnvironment(deps));
   if (!env) return undefined;
   const label = req.kind === 'task' ? t('rescue task') : req.kind === 'review' ? t('review') : t('adversarial review');
   const result = await vscode.window.withProgress(

@@ -38,7 +38,9 @@ export async function resolveJob(
     jobs.map((job) => {
       const row = rowText(job, now, t);
       return {
-        label: `$(${statusIcon(job.status).id}) ${row.label}`,
+        // The icon as an icon, not "$(id)" text in the label, which a screen reader reads out.
+        iconPath: statusIcon(job.status),
+        label: row.label,
         description: row.description,
         detail: job.id,
         job,

@@ -6,6 +6,7 @@ import { statusBarAlwaysShown } from './settings';
 import { FOCUS_JOBS, SECTION, SETTINGS, STATUS_BAR_ITEM } from './ids';
 import { t } from './l10n';
 import { gateStatusText } from './reviewGateView';
+import { countWords } from './countWords';
 
 export class JobsStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(STATUS_BAR_ITEM, vscode.StatusBarAlignment.Left, 50);
@@ -37,10 +38,7 @@ export class JobsStatusBar implements vscode.Disposable {
   update(): void {
     const c = this.model.counts();
     const live = c.running + c.queued;
-    const parts: string[] = [];
-    if (c.running) parts.push(t('{0} running', c.running));
-    if (c.queued) parts.push(t('{0} queued', c.queued));
-    if (c.attention) parts.push(c.attention === 1 ? t('1 needs attention') : t('{0} need attention', c.attention));
+    const parts = countWords(c);
     const b = this.brokers?.counts();
     const orphans = b ? b['orphan-live'] + b.dead : 0;
     if (orphans) parts.push(orphans === 1 ? t('1 orphan broker') : t('{0} orphan brokers', orphans));

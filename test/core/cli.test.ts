@@ -36,15 +36,19 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
 
 /** Replaces what differs between runs (paths, pids, times) with stable placeholders. */
 function normalize(text: string, sb: Sandbox, pids: Record<string, number>): unknown {
-  let t = text.split(sb.stateDir).join('<STATE_DIR>').split(sb.tmp).join('<TMP>');
+  // Times first: a small pid (a pid namespace's) can equal a clock's minutes ("19:54:35").
+  let t = text
+    .split(sb.stateDir)
+    .join('<STATE_DIR>')
+    .split(sb.tmp)
+    .join('<TMP>')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<TIME>')
+    .replace(/started \d\d:\d\d:\d\d/g, 'started <CLOCK>');
   for (const [name, pid] of Object.entries(pids)) {
     t = t
       .replace(new RegExp(`(:\\s*)${pid}\\b`, 'g'), `$1"<PID:${name}>"`)
       .replace(new RegExp(`\\b${pid}\\b`, 'g'), `<PID:${name}>`);
   }
-  t = t
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<TIME>')
-    .replace(/started \d\d:\d\d:\d\d/g, 'started <CLOCK>');
   return JSON.parse(t, (k, v) =>
     k === 'ageMs' || k === 'rssBytes' || k === 'logBytes' || k === 'atMs' ? (v === null ? null : '<N>') : v,
   );

@@ -59,7 +59,7 @@ describe('model over a scenario state dir', () => {
         assert.ok(job.flags.includes(f as never), `${key} has flag ${f}: ${job.flags}`);
     }
     assert.equal(model.allJobs().length, Object.keys(SCENARIO_IDS).length);
-    assert.deepEqual(countJobs(model.allJobs()), { total: 12, running: 3, queued: 1, attention: 5 });
+    assert.deepEqual(countJobs(model.allJobs()), { total: 12, running: 2, queued: 1, attention: 5 });
   });
 
   test('one process-table batch per refresh', async () => {

@@ -159,7 +159,7 @@ describe('log previews read only the tail', () => {
     const p = await readLogPreview(file('big.log'), 4096, 3, tmp);
     assert.deepEqual(
       p.progress.map((l) => l.text),
-      ['step 59998', 'step 59999', 'Final output'],
+      ['step 59998', 'step 59999', 'Final output: body line, not progress'],
     );
     assert.equal(p.size, st.size);
   });

@@ -171,19 +171,31 @@ test('groups and counts read the status table', () => {
     countJobs(
       ['running', 'queued', 'stalled', 'unverified', 'stale', 'completed'].map((s) => live(s as DerivedStatus)),
     ),
-    { total: 6, running: 3, queued: 1, attention: 2 },
+    { total: 6, running: 2, queued: 1, attention: 2 },
   );
 });
 
-test('age badges fit in two characters', () => {
+test('age badges fit in two characters and never say more than the truth', () => {
   const ago = (ms: number) => ageBadge(NOW - ms, NOW);
-  assert.equal(ago(5_000), '1m');
+  assert.equal(ago(5_000), '0m');
   assert.equal(ago(4 * 60_000), '4m');
-  assert.equal(ago(47 * 60_000), '1h');
+  // 11, 45 and 89 minutes: never rounded up to an hour.
+  assert.equal(ago(11 * 60_000 + 1_000), '11');
+  assert.equal(ago(45 * 60_000), '45');
+  assert.equal(ago(59 * 60_000 + 59_000), '59');
+  assert.equal(ago(89 * 60_000), '1h');
   assert.equal(ago(3 * 3_600_000), '3h');
-  assert.equal(ago(17 * 3_600_000), '1d');
+  assert.equal(ago(11 * 3_600_000), '9h');
+  assert.equal(ago(17 * 3_600_000), '½d');
+  assert.equal(ago(47 * 3_600_000), '1d');
   assert.equal(ago(3 * 86_400_000), '3d');
   assert.equal(ago(30 * 86_400_000), '4w');
   assert.equal(ago(400 * 86_400_000), '9w');
-  for (let m = 0; m < 500 * 24 * 60; m += 37) assert.ok(ago(m * 60_000).length <= 2, `${m} min`);
+  const lowerBound: Record<string, number> = { m: 1, h: 60, d: 1440, w: 10080 };
+  for (let m = 0; m < 500 * 24 * 60; m += 37) {
+    const b = ago(m * 60_000);
+    assert.ok(b.length <= 2, `${m} min`);
+    const said = b === '½d' ? 720 : /^\d+$/.test(b) ? Number(b) : Number(b.slice(0, -1)) * lowerBound[b.slice(-1)];
+    assert.ok(said <= m, `${m} min shown as ${b}`);
+  }
 });

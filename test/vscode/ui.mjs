@@ -6,6 +6,8 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
 const require = createRequire(import.meta.url);
+/** What an age badge may show (format.ts ageBadge): "4m", minutes as digits "12", "3h", "½d", "2d", "1w". */
+const AGE_BADGE = /^(\d[mhdw]|\d\d|½d)$/;
 
 export async function runUiChecks({
   cs,
@@ -191,10 +193,10 @@ export async function runUiChecks({
     let badges = [];
     for (let i = 0; i < 40; i++) {
       badges = await read();
-      if (badges.filter((b) => /^\d[mhdw]$/.test(b)).length >= EXPECTED_ROWS.length) break;
+      if (badges.filter((b) => AGE_BADGE.test(b)).length >= EXPECTED_ROWS.length) break;
       await page.waitForTimeout(250);
     }
-    if (badges.filter((b) => /^\d[mhdw]$/.test(b)).length < EXPECTED_ROWS.length)
+    if (badges.filter((b) => AGE_BADGE.test(b)).length < EXPECTED_ROWS.length)
       throw new Error(`age badges: ${JSON.stringify(badges)}`);
     log(`  age badges: ${badges.join(' ')}`);
   });
@@ -260,6 +262,20 @@ export async function runUiChecks({
     if (!labels.some((l) => l.includes('Migrate the archive')))
       throw new Error(`filtered rows: ${JSON.stringify(labels)}`);
     const message = 'Filtered (Running): 1 of 8 jobs shown.';
+    await page.getByText(message).first().waitFor({ timeout: 10_000 });
+    // One filter button, filled while a filter is on; clicking it opens the picker with the filter
+    // as set, and closing the picker keeps it.
+    await page.locator('.pane-header', { hasText: 'Jobs' }).first().hover();
+    const filterButtons = page.locator('.pane-header .action-label[aria-label^="Filter Jobs"]');
+    await page.waitForTimeout(300);
+    if ((await filterButtons.count()) !== 1) throw new Error(`${await filterButtons.count()} filter buttons`);
+    const active = page.locator('.pane-header .action-label.codicon-filter-filled[aria-label^="Filter Jobs"]');
+    await active.first().click();
+    await page
+      .locator('.quick-input-list .monaco-list-row[aria-checked="true"]', { hasText: 'Running' })
+      .first()
+      .waitFor({ timeout: 5_000 });
+    await page.keyboard.press('Escape');
     await page.getByText(message).first().waitFor({ timeout: 10_000 });
     await page.mouse.move(900, 650);
     await page.waitForTimeout(300);

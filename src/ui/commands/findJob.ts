@@ -27,7 +27,9 @@ export function registerFindJob(deps: CommandDeps): vscode.Disposable {
     const item = (job: Job, where: string): JobItem => {
       const row = rowText(job, now, t);
       return {
-        label: `$(${statusIcon(job.status).id}) ${row.label}`,
+        // The icon as an icon, not "$(id)" text in the label, which a screen reader reads out.
+        iconPath: statusIcon(job.status),
+        label: row.label,
         description: row.description,
         detail: `${job.id} · ${where}`,
         job,

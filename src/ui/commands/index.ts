@@ -19,6 +19,7 @@ import { registerRestoreToIndex } from './restoreToIndex';
 import { registerRestoreRecord } from './restoreRecord';
 import { registerMarkStaleFailed } from './markStaleFailed';
 import { registerFilterJobs } from './filterJobs';
+import { registerFilterJobsActive } from './filterJobsActive';
 import { registerClearFilter } from './clearFilter';
 import { registerFindJob } from './findJob';
 import { registerEnableReviewGate } from './enableReviewGate';
@@ -50,6 +51,7 @@ const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerRestoreRecord,
   registerMarkStaleFailed,
   registerFilterJobs,
+  registerFilterJobsActive,
   registerClearFilter,
   registerFindJob,
   registerEnableReviewGate,

@@ -3,12 +3,13 @@ import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
 import type { CommandDeps } from './deps';
-import { pickFolder, runLaunch, type LaunchArgs } from '../launchFlow';
+import { prepareLaunch, runLaunch, type LaunchArgs } from '../launchFlow';
 
 export function registerStartAdversarialReview(deps: CommandDeps): vscode.Disposable {
   return registerTrustedCommand(COMMANDS.startAdversarialReview, t('starting jobs'), async (args?: LaunchArgs) => {
-    const folder = await pickFolder(args);
-    if (!folder) return undefined;
+    const ready = await prepareLaunch(deps, args);
+    if (!ready) return undefined;
+    const { folder, env } = ready;
     const focus =
       args?.focus ??
       (await vscode.window.showInputBox({
@@ -17,6 +18,6 @@ export function registerStartAdversarialReview(deps: CommandDeps): vscode.Dispos
         placeHolder: t('e.g. error handling in the new parser'),
       }));
     if (focus === undefined) return undefined;
-    return runLaunch(deps, folder, { kind: 'adversarial-review', focus: focus.trim() || undefined });
+    return runLaunch(deps, folder, { kind: 'adversarial-review', focus: focus.trim() || undefined }, env);
   });
 }

@@ -3,14 +3,15 @@ import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
 import type { CommandDeps } from './deps';
-import { pickFolder, runLaunch, type LaunchArgs } from '../launchFlow';
+import { prepareLaunch, runLaunch, type LaunchArgs } from '../launchFlow';
 
 const EFFORTS = ['default', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 
 export function registerStartRescueTask(deps: CommandDeps): vscode.Disposable {
   return registerTrustedCommand(COMMANDS.startRescueTask, t('starting jobs'), async (args?: LaunchArgs) => {
-    const folder = await pickFolder(args);
-    if (!folder) return undefined;
+    const ready = await prepareLaunch(deps, args);
+    if (!ready) return undefined;
+    const { folder, env } = ready;
     const prompt =
       args?.prompt ??
       (await vscode.window.showInputBox({
@@ -41,6 +42,6 @@ export function registerStartRescueTask(deps: CommandDeps): vscode.Disposable {
       if (!pick) return undefined;
       effort = pick.effort === 'default' ? undefined : pick.effort;
     }
-    return runLaunch(deps, folder, { kind: 'task', prompt: prompt.trim(), write, model: args?.model, effort });
+    return runLaunch(deps, folder, { kind: 'task', prompt: prompt.trim(), write, model: args?.model, effort }, env);
   });
 }

@@ -3,11 +3,11 @@ import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
 import type { CommandDeps } from './deps';
-import { pickFolder, runLaunch, type LaunchArgs } from '../launchFlow';
+import { prepareLaunch, runLaunch, type LaunchArgs } from '../launchFlow';
 
 export function registerStartReview(deps: CommandDeps): vscode.Disposable {
   return registerTrustedCommand(COMMANDS.startReview, t('starting jobs'), async (args?: LaunchArgs) => {
-    const folder = await pickFolder(args);
-    return folder ? runLaunch(deps, folder, { kind: 'review' }) : undefined;
+    const ready = await prepareLaunch(deps, args);
+    return ready ? runLaunch(deps, ready.folder, { kind: 'review' }, ready.env) : undefined;
   });
 }

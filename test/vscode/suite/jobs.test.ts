@@ -45,7 +45,8 @@ function allJobNodes(a: CodexJobsApi): { node: JobsNode; item: vscode.TreeItem; 
   const out: { node: JobsNode; item: vscode.TreeItem; job: Job }[] = [];
   const walk = (n?: JobsNode) => {
     for (const c of tree(a, n)) {
-      if (c.type === 'job') out.push({ node: c, item: a.jobsTree.getTreeItem(c), job: c.job });
+      if (c.type === 'job')
+        out.push({ node: c, item: a.jobsTree.resolveTreeItem(a.jobsTree.getTreeItem(c), c), job: c.job });
       else if (c.type === 'folder' || c.type === 'group') walk(c);
     }
   };
@@ -200,8 +201,30 @@ suite('Jobs view', function () {
     assert.ok(!byId.get(I.failed)!.includes('hasResult'), 'no result to show for the failed review');
   });
 
-  test('the view badge counts running jobs; its tooltip says what needs attention', () => {
-    assert.deepStrictEqual(a.jobsView.badge, { value: 4, tooltip: '4 running, 5 need attention' });
+  test('the view badge counts the Running group; its tooltip says it in the status bar words', () => {
+    assert.deepStrictEqual(a.jobsView.badge, { value: 3, tooltip: '2 running, 1 queued, 5 need attention' });
+  });
+
+  test('the view tick re-renders the rows of live jobs, and only those, with no file change', () => {
+    const nodes = allJobNodes(a);
+    const fired: unknown[] = [];
+    const sub = a.jobsTree.onDidChangeTreeData((e) => fired.push(e));
+    a.jobsTree.tick();
+    sub.dispose();
+    const rows = (fired[0] ?? []) as JobsNode[];
+    const ids = rows.map((n) => (n.type === 'job' ? n.job.id : '')).sort();
+    const I = SCENARIO_IDS;
+    assert.ok(ids.includes(I.running) && ids.includes(I.queued), `ticked rows: ${ids.join(', ')}`);
+    assert.ok(!ids.includes(I.completed) && !ids.includes(I.failed), 'finished rows are left alone');
+    // The row read again says a later time: nothing was cached from the first read.
+    const run = nodes.find((n) => n.job.id === I.running)!;
+    assert.strictEqual(String(a.jobsTree.getTreeItem(run.node).description), String(run.item.description));
+  });
+
+  test('a queued job is announced as queued, not running', () => {
+    const queued = allJobNodes(a).find((n) => n.job.id === SCENARIO_IDS.queued)!;
+    const label = queued.item.accessibilityInformation?.label ?? '';
+    assert.ok(!/running for/.test(label), label);
   });
 
   test('the filter narrows the tree, is remembered, and Find Job reveals a job it hid', async () => {
@@ -211,6 +234,12 @@ suite('Jobs view', function () {
       ['running', 'warnings'],
     );
     assert.deepStrictEqual(a.filter.current.groups, ['running']);
+    // What VS Code may hand a title-bar command is not a filter: the picker opens, the filter stays.
+    const opened = vscode.commands.executeCommand('codexJobs.filterJobsActive', { $treeViewId: 'codexJobs.jobs' });
+    await new Promise((r) => setTimeout(r, 300));
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await opened;
+    assert.deepStrictEqual(a.filter.current.groups, ['running'], 'a click with a context object keeps the filter');
     await vscode.commands.executeCommand('codexJobs.filterJobs', { kinds: ['review'] });
     const reviews = allJobNodes(a).map((n) => n.job.id);
     assert.ok(reviews.length > 0 && reviews.every((id) => id.startsWith('review-')), reviews.join(', '));
@@ -355,7 +384,7 @@ suite('Jobs view', function () {
   });
 
   test('status bar counts running and attention', () => {
-    assert.strictEqual(a.statusBar.text, '$(warning) Codex 3 running, 1 queued, 5 need attention');
+    assert.strictEqual(a.statusBar.text, '$(warning) Codex 2 running, 1 queued, 5 need attention');
   });
 
   test('commands are registered', async () => {

@@ -93,6 +93,13 @@ suite('Launch and cancel', function () {
       new Promise<'blocked'>((r) => setTimeout(() => r('blocked'), 3000)),
     ]);
     assert.ok(result === undefined || result === 'blocked');
+    // A rescue task asks three questions: none is asked when there is no companion to run them.
+    const task = await Promise.race([
+      vscode.commands.executeCommand<LaunchResult | undefined>('codexJobs.startRescueTask', { folder }),
+      new Promise<'asked'>((r) => setTimeout(() => r('asked'), 3000)),
+    ]);
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(task, undefined, 'the launch ends before any question');
     assert.ok(
       !api.model.allJobs().some((j) => j.stateDir.startsWith(pluginData) && j.id.startsWith('review-')),
       'no review was started',
