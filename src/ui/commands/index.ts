@@ -18,6 +18,7 @@ import { registerCancelJob } from './cancelJob';
 import { registerRestoreToIndex } from './restoreToIndex';
 import { registerRestoreRecord } from './restoreRecord';
 import { registerMarkStaleFailed } from './markStaleFailed';
+import { registerSyncIndexEntry } from './syncIndexEntry';
 import { registerFilterJobs } from './filterJobs';
 import { registerClearFilter } from './clearFilter';
 import { registerFindJob } from './findJob';
@@ -49,6 +50,7 @@ const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerRestoreToIndex,
   registerRestoreRecord,
   registerMarkStaleFailed,
+  registerSyncIndexEntry,
   registerFilterJobs,
   registerClearFilter,
   registerFindJob,
