@@ -468,7 +468,10 @@ export function syncIndexEntry(job: Job, o: RepairOptions): Promise<RepairResult
       // Read again under the locks: what is copied is what was shown, or nothing.
       const rec = await readJsonFile(recordFile, 'record', root);
       if (stringifyBounded(rec.value) !== stringifyBounded(shown))
-        return { ok: false, message: `${job.id}'s record changed since it was shown; nothing was changed. Look again.` };
+        return {
+          ok: false,
+          message: `${job.id}'s record changed since it was shown; nothing was changed. Look again.`,
+        };
       const patch: Record<string, unknown> = {};
       for (const k of ENDING_FIELDS) if (shown[k] !== undefined) patch[k] = shown[k];
       const now = new Date((o.now ?? Date.now)()).toISOString();
@@ -483,7 +486,8 @@ export function syncIndexEntry(job: Job, o: RepairOptions): Promise<RepairResult
           });
           return found ? undefined : `${job.id} is not in state.json; nothing to update`;
         },
-        (jobs) => jobs.some((e) => e?.id === job.id) && jobs.every((e) => e?.id !== job.id || e.status === patch.status),
+        (jobs) =>
+          jobs.some((e) => e?.id === job.id) && jobs.every((e) => e?.id !== job.id || e.status === patch.status),
       );
       if (!result.ok) return result;
       return {

@@ -18,6 +18,8 @@ export interface StopHookVerdict {
   fails?: string;
   /** Position in `jobs` of the entry it names as still running (none: it says nothing). */
   names?: number;
+  /** That entry's id as the hook prints it ("Codex task <id> is still running"). */
+  namedId?: string;
   /** Positions of every entry that makes it say so, in its order (the named one first). */
   nagging: number[];
 }
@@ -44,7 +46,8 @@ export interface StopHookView {
 
 /** Property access as the hook does it: throws on null (a TypeError there too), reads anything else. */
 function field(entry: unknown, key: string): unknown {
-  if (entry === null || entry === undefined) throw new TypeError(`Cannot read properties of ${entry} (reading '${key}')`);
+  if (entry === null || entry === undefined)
+    throw new TypeError(`Cannot read properties of ${entry} (reading '${key}')`);
   return (entry as Record<string, unknown>)[key];
 }
 
@@ -65,10 +68,12 @@ export function stopHookVerdict(jobs: readonly unknown[], session?: string | nul
     const keyOf = (p: (typeof picked)[number]) => (p.key ??= String(field(p.entry, 'updatedAt') ?? ''));
     picked.sort((l, r) => keyOf(r).localeCompare(keyOf(l)));
     const first = picked.find((p) => isReportedStatus(field(p.entry, 'status')));
+    // The hook puts the id in its sentence: an id that cannot be made a string throws there.
+    const namedId = first ? String(field(first.entry, 'id')) : undefined;
     const nagging = picked
       .filter((p) => p.entry !== null && p.entry !== undefined && isReportedStatus(field(p.entry, 'status')))
       .map((p) => p.at);
-    return { session: sid, names: first?.at, nagging };
+    return { session: sid, names: first?.at, namedId, nagging };
   } catch (err) {
     return { session: sid, fails: err instanceof Error ? err.message : String(err), nagging: [] };
   }
@@ -121,8 +126,7 @@ export function stopHookView(jobs: readonly unknown[]): StopHookView {
 
 /** Why a job keeps the hook reporting it although it is not running, and what ends that. */
 export type StopHookBlock =
-  | { why: 'record-finished'; clears: 'sync-index' }
-  | { why: 'process-gone'; clears: 'mark-failed' };
+  { why: 'record-finished'; clears: 'sync-index' } | { why: 'process-gone'; clears: 'mark-failed' };
 
 /** What the hook says of one job: the mark reconcile gave it, or (a job made by hand) its own entry alone. */
 export function stopHookMarkOf(job: Job): StopHookMark {

@@ -75,7 +75,9 @@ export function featureTooltip(md: vscode.MarkdownString, job: Job): void {
   if (b) {
     md.appendMarkdown(`$(warning) ${esc(t(blocksStopText(b)))}  \n`);
     const m = stopHookMarkOf(job);
-    const by = m.session ? t('the Stop hook of the Claude session that started it') : t('a Stop hook run without a session');
+    const by = m.session
+      ? t('the Stop hook of the Claude session that started it')
+      : t('a Stop hook run without a session');
     if (m.behind) md.appendMarkdown(`${esc(t('{0} names {1} first; this job once that one ends.', by, m.behind))}  \n`);
   }
   const rc = resumeCommand(job);
