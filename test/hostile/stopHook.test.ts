@@ -124,6 +124,8 @@ const CASES: StopCase[] = [
       await fs.mkdir(path.dirname(script), { recursive: true });
       await fs.writeFile(script, 'setInterval(() => {}, 1 << 30);\n');
       await stateA(c, [running(X, 1, { pid: 2 })], [running(X, 1, { pid: 2 })]);
+      // A log line just now: alive and not silent, so `running` (not `stalled`).
+      await fs.writeFile(path.join(c.jobsA, `${X}.log`), `[${new Date().toISOString()}] working\n`);
     },
     status: { [X]: 'running' },
     prelude: (c) => [
