@@ -464,6 +464,8 @@ export function syncIndexEntry(job: Job, o: RepairOptions): Promise<RepairResult
     const root = rootOfStateDir(job.stateDir);
     const refused = await preflight(job.stateDir, [path.join(job.stateDir, 'state.json'), recordFile]);
     if (refused) return { ok: false, message: refused };
+    // In the archive first, as every repair's job is: its history then tells of the repair.
+    await o.archive?.keep(job, (o.now ?? Date.now)());
     const r = await underLocks(job.stateDir, async () => {
       // Read again under the locks: what is copied is what was shown, or nothing.
       const rec = await readJsonFile(recordFile, 'record', root);
