@@ -53,19 +53,30 @@ function field(entry: unknown, key: string): unknown {
 
 const isReportedStatus = (s: unknown) => s === 'queued' || s === 'running';
 
+type Picked = { at: number; entry: unknown; key?: string };
+
 /**
  * One run of the hook over state.json's `jobs` (as parsed, not validated: the hook validates
  * nothing). `session`: the Claude session's id; empty or missing is a run with no session, as there.
  */
 export function stopHookVerdict(jobs: readonly unknown[], session?: string | null): StopHookVerdict {
   const sid = session || null;
+  const picked: Picked[] = [];
   try {
-    const picked: { at: number; entry: unknown; key?: string }[] = [];
     jobs.forEach((entry, at) => {
       if (sid === null || field(entry, 'sessionId') === sid) picked.push({ at, entry });
     });
+  } catch (err) {
+    return failed(sid, err);
+  }
+  return runOver(sid, picked);
+}
+
+/** The hook's sort and search over the entries its session filter kept, in file order. */
+function runOver(session: string | null, picked: Picked[]): StopHookVerdict {
+  try {
     // The hook converts `updatedAt` on each comparison; once per entry is the same (it throws or not alike).
-    const keyOf = (p: (typeof picked)[number]) => (p.key ??= String(field(p.entry, 'updatedAt') ?? ''));
+    const keyOf = (p: Picked) => (p.key ??= String(field(p.entry, 'updatedAt') ?? ''));
     picked.sort((l, r) => keyOf(r).localeCompare(keyOf(l)));
     const first = picked.find((p) => isReportedStatus(field(p.entry, 'status')));
     // The hook puts the id in its sentence: an id that cannot be made a string throws there.
@@ -73,25 +84,45 @@ export function stopHookVerdict(jobs: readonly unknown[], session?: string | nul
     const nagging = picked
       .filter((p) => p.entry !== null && p.entry !== undefined && isReportedStatus(field(p.entry, 'status')))
       .map((p) => p.at);
-    return { session: sid, names: first?.at, namedId, nagging };
+    return { session, names: first?.at, namedId, nagging };
   } catch (err) {
-    return { session: sid, fails: err instanceof Error ? err.message : String(err), nagging: [] };
+    return failed(session, err);
   }
+}
+
+function failed(session: string | null, err: unknown): StopHookVerdict {
+  return { session, fails: err instanceof Error ? err.message : String(err), nagging: [] };
 }
 
 /** The sessions a run is made for: none, and each non-empty string `sessionId` of an entry. */
 export function stopHookSessions(jobs: readonly unknown[]): (string | null)[] {
-  const ids = new Set<string>();
-  for (const e of jobs) {
-    const s = e && typeof e === 'object' ? (e as Record<string, unknown>).sessionId : undefined;
-    if (typeof s === 'string' && s) ids.add(s);
-  }
-  return [null, ...ids];
+  return [null, ...bySession(jobs).keys()];
+}
+
+/** Each non-empty string `sessionId`'s entries, in file order: one pass, not one per session. */
+function bySession(jobs: readonly unknown[]): Map<string, Picked[]> {
+  const groups = new Map<string, Picked[]>();
+  jobs.forEach((entry, at) => {
+    const s = entry && typeof entry === 'object' ? (entry as Record<string, unknown>).sessionId : undefined;
+    if (typeof s !== 'string' || !s) return;
+    let g = groups.get(s);
+    if (!g) groups.set(s, (g = []));
+    g.push({ at, entry });
+  });
+  return groups;
 }
 
 /** Every run of the hook over one index, and what they say about each job id. */
 export function stopHookView(jobs: readonly unknown[]): StopHookView {
-  const runs = stopHookSessions(jobs).map((s) => stopHookVerdict(jobs, s));
+  // A session's filter reads every entry's sessionId: a null entry makes each session's run throw.
+  const nullAt = jobs.findIndex((e) => e === null || e === undefined);
+  const runs = [
+    stopHookVerdict(jobs, null),
+    ...[...bySession(jobs)].map(([s, picked]) =>
+      nullAt >= 0 ? stopHookVerdict([jobs[nullAt]], s) : runOver(s, picked),
+    ),
+  ];
+  const runOf = new Map(runs.map((r) => [r.session, r]));
   const idAt = (at: number | undefined) => {
     const e = at === undefined ? undefined : jobs[at];
     const id = e && typeof e === 'object' ? (e as Record<string, unknown>).id : undefined;
@@ -109,7 +140,7 @@ export function stopHookView(jobs: readonly unknown[]): StopHookView {
     const s = (jobs[at] as Record<string, unknown>).sessionId;
     const m = markOf(id);
     if (typeof s === 'string' && s) m.session = s;
-    const own = runs.find((r) => r.session === (m.session ?? null))!;
+    const own = runOf.get(m.session ?? null)!;
     if (own.fails) m.fails = own.fails;
     else if (own.names !== undefined && idAt(own.names) !== id) m.behind = idAt(own.names) ?? String(own.names);
   });
