@@ -107,7 +107,8 @@ export function reconcile(input: ReconcileInput): Job[] {
     const record = rec?.fields;
     const was = before.get(id);
     const inLog = input.logs.get(id);
-    const stopHook = marks ? marks.get(id) : was?.stopHook;
+    // Not re-read: the mark stands while its entry is the very one it was made with.
+    const stopHook = marks ? marks.get(id) : index && was?.index === index ? was.stopHook : undefined;
     if (
       was &&
       sameMark(was.stopHook, stopHook) &&

@@ -20,6 +20,7 @@ import { blocksStop, stopHookBlock, stopHookMarks, stopHookVerdict, stopHookView
 import { loadStateDir } from '../../src/core/snapshot';
 import { DEFAULT_SETTINGS, type DerivedStatus, type Job } from '../../src/core/types';
 import { jobOf } from './featureHelpers';
+import { modelFor, record, sandbox, writeIndex, writeJob } from './helpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 const GOLDEN = path.join(repo, 'test', 'golden', 'stop-hook-verdicts.json');
@@ -163,5 +164,51 @@ test('a state dir read whole gives each job its mark from the whole index', asyn
     });
   } finally {
     await fs.rm(base, { recursive: true, force: true });
+  }
+});
+
+test('the model keeps each mark while the index is not re-read, works it out again when it is, and drops it when it cannot be read', async () => {
+  const sb = await sandbox('hook ws');
+  const [a, b] = ['task-hook01-aaaaaa', 'task-hook02-bbbbbb'];
+  const model = modelFor(sb);
+  const apply = (index: boolean, ids: string[] = []) =>
+    model.applyBatch({
+      dirs: new Map([[sb.stateDir, { index, broker: false, jobs: new Set(ids), rescan: false }]]),
+      layout: false,
+    });
+  const job = (id: string) => model.findJob(sb.stateDir, id)!;
+  try {
+    await writeJob(sb.stateDir, record(a, { status: 'completed' }));
+    await writeJob(sb.stateDir, record(b, { status: 'completed' }));
+    await writeIndex(sb.stateDir, [
+      record(a, { status: 'running', completedAt: undefined }),
+      record(b, { status: 'completed' }),
+    ]);
+    await model.refresh();
+    assert.equal(blocksStop(job(a)), true);
+    // A record event alone: the index is as it was, so is the hook's word on it.
+    await writeJob(sb.stateDir, record(a, { status: 'completed', rendered: 'again\n' }));
+    await apply(false, [a]);
+    assert.equal(job(a).record?.rendered, 'again\n');
+    assert.equal(blocksStop(job(a)), true);
+    // A duplicate entry of b running: b now blocks stop too, though its first entry says completed.
+    await writeIndex(sb.stateDir, [
+      record(a, { status: 'running', completedAt: undefined }),
+      record(b, { status: 'completed' }),
+      record(b, { status: 'running', completedAt: undefined }),
+    ]);
+    await apply(true);
+    assert.equal(blocksStop(job(b)), true);
+    // state.json swapped for a link: not read, so no claim.
+    const outside = path.join(sb.tmp, 'outside.json');
+    await fs.copyFile(path.join(sb.stateDir, 'state.json'), outside);
+    await fs.rm(path.join(sb.stateDir, 'state.json'));
+    await fs.symlink(outside, path.join(sb.stateDir, 'state.json'));
+    await apply(true);
+    assert.equal(blocksStop(job(a)), false);
+    assert.equal(blocksStop(job(b)), false);
+  } finally {
+    model.dispose();
+    await sb.cleanup();
   }
 });
