@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { DerivedStatus, Job, JobFields, JobFlag, LogPreview, ParsedState, RecordedStatus } from './types';
 import { isTerminalStatus } from './types';
 import { parseTime } from './format';
+import { sameMark, stopHookMarks } from './stopHook';
 
 export interface ReconcileInput {
   stateDir: string;
@@ -98,14 +99,19 @@ export function reconcile(input: ReconcileInput): Job[] {
   ]);
   const jobs: Job[] = [];
   const before = new Map((input.previous ?? []).map((j) => [j.id, j]));
+  // The Stop hook reads the whole index: with it re-read, every mark is worked out again; else they stand.
+  const marks = stopHookMarks(input.index?.raw);
   for (const id of ids) {
     const index = indexById.get(id);
     const rec = input.records.get(id);
     const record = rec?.fields;
     const was = before.get(id);
     const inLog = input.logs.get(id);
+    // Not re-read: the mark stands while its entry is the very one it was made with.
+    const stopHook = marks ? marks.get(id) : index && was?.index === index ? was.stopHook : undefined;
     if (
       was &&
+      sameMark(was.stopHook, stopHook) &&
       was.index === index &&
       was.record === record &&
       was.recordMtimeMs === rec?.mtimeMs &&
@@ -137,6 +143,7 @@ export function reconcile(input: ReconcileInput): Job[] {
       recordPath: path.join(jobsDir, `${id}.json`),
       log,
       earliestKnownMs: earliest(index, record),
+      ...(stopHook ? { stopHook } : {}),
     });
   }
   // Each job's time worked out once, not once per comparison (nor again for a job kept from before).

@@ -28,7 +28,7 @@ import { withWorkspaceLock } from './lock';
 import { isSafeJobId, readJsonFile, readJsonText, rootOfStateDir } from './reader';
 import { verifyJobProcess } from './verify';
 import type { JobArchive } from './archive';
-import type { Job, ProcessTable } from './types';
+import { isTerminalStatus, type Job, type ProcessTable } from './types';
 
 /** The fields an index entry carries (a subset of the record), as the companion writes them. */
 const INDEX_FIELDS = [
@@ -442,5 +442,62 @@ export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResul
       );
       return { ok: true, message: `${job.id} marked failed${logNote}`, retries: result.retries };
     });
+  });
+}
+
+/** What an index entry takes from a finished record: how it ended and when. */
+const ENDING_FIELDS = ['status', 'phase', 'pid', 'startedAt', 'completedAt', 'errorMessage'] as const;
+
+/**
+ * A record that says the job finished while its state.json entry still says queued/running (the
+ * worker's last index write was lost): the Stop hook, which reads only the index, reports it as
+ * running at every stop. The record's status and times are copied into every entry with its id,
+ * provided the record is still the one that was shown.
+ */
+export function syncIndexEntry(job: Job, o: RepairOptions): Promise<RepairResult> {
+  return guarded(`updating the index entry of ${job.id}`, async () => {
+    if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
+    const shown = job.record?.raw;
+    if (!shown || !isTerminalStatus(job.record?.status))
+      return { ok: false, message: `${job.id} has no record that says it finished; nothing to copy` };
+    const recordFile = path.join(job.stateDir, 'jobs', `${job.id}.json`);
+    const root = rootOfStateDir(job.stateDir);
+    const refused = await preflight(job.stateDir, [path.join(job.stateDir, 'state.json'), recordFile]);
+    if (refused) return { ok: false, message: refused };
+    // In the archive first, as every repair's job is: its history then tells of the repair.
+    await o.archive?.keep(job, (o.now ?? Date.now)());
+    const r = await underLocks(job.stateDir, async () => {
+      // Read again under the locks: what is copied is what was shown, or nothing.
+      const rec = await readJsonFile(recordFile, 'record', root);
+      if (stringifyBounded(rec.value) !== stringifyBounded(shown))
+        return {
+          ok: false,
+          message: `${job.id}'s record changed since it was shown; nothing was changed. Look again.`,
+        };
+      const patch: Record<string, unknown> = {};
+      for (const k of ENDING_FIELDS) if (shown[k] !== undefined) patch[k] = shown[k];
+      const now = new Date((o.now ?? Date.now)()).toISOString();
+      const result = await editIndex(
+        job.stateDir,
+        (jobs) => {
+          let found = false;
+          jobs.forEach((e, i) => {
+            if (e?.id !== job.id) return;
+            found = true;
+            jobs[i] = { ...e, ...patch, updatedAt: now };
+          });
+          return found ? undefined : `${job.id} is not in state.json; nothing to update`;
+        },
+        (jobs) =>
+          jobs.some((e) => e?.id === job.id) && jobs.every((e) => e?.id !== job.id || e.status === patch.status),
+      );
+      if (!result.ok) return result;
+      return {
+        ok: true,
+        message: `${job.id}'s state.json entry now says ${String(patch.status)}, as its record does`,
+        retries: result.retries,
+      };
+    });
+    return noted(r, job, o);
   });
 }

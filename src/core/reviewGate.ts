@@ -1,12 +1,11 @@
 // The companion's stop-time review gate (`state.json` → `config.stopReviewGate`): what each state
-// dir says, when two state dirs of one folder disagree, when a write turned it off, which jobs make
-// the Stop hook nag, and turning it on or off through the companion's own `setup` under the launch lock.
+// dir says, when two state dirs of one folder disagree, when a write turned it off, and turning it
+// on or off through the companion's own `setup` under the launch lock.
 import * as path from 'path';
 import { withWorkspaceLock, type LockOptions } from './lock';
 import { readStateFile, rootOfStateDir } from './reader';
 import { commandStateDir, runCompanionCommand, type CompanionCommand } from './companionCommand';
-import type { Job, StateDirSnapshot } from './types';
-import { isActiveRecorded, isFoundDeadStatus } from './status';
+import type { StateDirSnapshot } from './types';
 
 /** on/off as state.json says; `default` when it says nothing (the companion's default is off). */
 export type GateValue = 'on' | 'off' | 'default';
@@ -211,17 +210,6 @@ export function rootLabel(stateDir: string): string {
   if (path.basename(parent) === 'state') return path.basename(path.dirname(parent));
   return parent;
 }
-
-/**
- * Would this job make the Stop hook nag? It lists state.json's jobs and stops at the first one
- * `queued`/`running`: a job whose process is gone keeps that status forever.
- */
-export function blocksStop(job: Job): boolean {
-  return isActiveRecorded(job.index?.status) && isFoundDeadStatus(job.status);
-}
-
-export const BLOCKS_STOP_TEXT =
-  "Its state.json entry still says queued/running, but its process is gone: the companion's Stop hook reports it as still running at every stop. Mark it as failed to end that.";
 
 export interface ToggleRequest extends CompanionCommand {
   enable: boolean;

@@ -188,7 +188,7 @@ export const FLAGS: Readonly<Record<JobFlag, FlagInfo>> = {
   },
   'blocks-stop': {
     word: 'blocks stop',
-    text: "Still queued/running in state.json with its process gone: the companion's Stop hook nags about it",
+    text: "Still queued/running in state.json although its process is gone or its record says it finished: the companion's Stop hook reports it as still running at every stop",
     attention: true,
   },
   'log-only': {

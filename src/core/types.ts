@@ -33,7 +33,7 @@ export type JobFlag =
   | 'pruned' // removed by the companion's ordinary pruning of old finished jobs
   | 'deleted-while-running' // its files were deleted while its process still ran
   | 'deleted-by-concurrent-writer' // its files were deleted by a writer that lost it from the index
-  | 'blocks-stop' // index says queued/running, process gone: the companion's Stop hook nags about it forever
+  | 'blocks-stop' // index says queued/running, process gone or record finished: the companion's Stop hook nags about it forever
   | 'log-only' // only its log is in the state dir: a worker still writing after its record and entry were deleted
   | 'recreated' // its files were deleted and later written again (the worker wrote on); its history says when
   | 'inferred-from-log'; // its record's last word was lost: the status comes from the completion block its log ends with
@@ -194,6 +194,8 @@ export interface Job {
   history?: JobHistoryEvent[];
   /** Set when the record says queued/running, its process is gone and its log ends with a completion block. */
   inferred?: InferredEnd;
+  /** What the companion's Stop hook says of its id, read from the whole index (stopHook.ts). */
+  stopHook?: import('./stopHook').StopHookMark;
   /** Set when the job is shown from the archive because its files are gone. */
   archived?: {
     how: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';

@@ -19,6 +19,7 @@ export const COMMANDS = {
   restoreToIndex: 'codexJobs.restoreToIndex',
   restoreRecord: 'codexJobs.restoreRecord',
   markStaleFailed: 'codexJobs.markStaleFailed',
+  syncIndexEntry: 'codexJobs.syncIndexEntry',
   filterJobs: 'codexJobs.filterJobs',
   filterJobsActive: 'codexJobs.filterJobsActive',
   clearFilter: 'codexJobs.clearFilter',

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Job } from '../core/types';
 import type { JobsModel } from '../core/model';
 import { classifyJobError, formatLocal, type ErrorInfo } from '../core/errorKinds';
-import { BLOCKS_STOP_TEXT, blocksStop } from '../core/reviewGate';
+import { blocksStopText, stopHookBlock, stopHookMarkOf } from '../core/stopHook';
 import { canResume, kindOf, modelEffortOf, resumeCommand } from '../core/resume';
 import { hasReviewResult } from '../core/findings';
 import { flagWord, isFinishedStatus } from '../core/status';
@@ -29,7 +29,9 @@ export function isRerunnable(job: Job): boolean {
 /** Extra words for `viewItem =~ /\bword\b/`. */
 export function featureWords(job: Job): string[] {
   const w: string[] = [];
-  if (blocksStop(job)) w.push('blocks-stop');
+  const b = stopHookBlock(job);
+  // `index-behind`: Update Index Entry from Record clears it (a gone process: `markable`, Mark as Failed).
+  if (b) w.push('blocks-stop', ...(b.clears === 'sync-index' ? ['index-behind'] : []));
   if (isRerunnable(job)) w.push('rerunnable');
   if (canResume(job)) w.push('resumable');
   if (resumeCommand(job)) w.push('hasThread');
@@ -52,7 +54,7 @@ export function featureIcon(job: Job): vscode.ThemeIcon | undefined {
 /** After the row's status · when · duration: blocks stop, the error's kind (with its reset time), model and effort. */
 export function featureDescription(job: Job): string[] {
   const parts: string[] = [];
-  if (blocksStop(job)) parts.push(t(flagWord('blocks-stop')));
+  if (stopHookBlock(job)) parts.push(t(flagWord('blocks-stop')));
   const e = job.status === 'failed' ? errorOf(job) : undefined;
   if (e && e.kind !== 'unknown')
     parts.push(
@@ -69,7 +71,15 @@ export function featureTooltip(md: vscode.MarkdownString, job: Job): void {
   // The description is the core's sentence, often with the error's own text in it: not a catalog string.
   if (e)
     md.appendMarkdown(`$(${e.icon}) ${esc(e.description)}${e.actionTitle ? ` (${esc(t(e.actionTitle))})` : ''}  \n`);
-  if (blocksStop(job)) md.appendMarkdown(`$(warning) ${esc(t(BLOCKS_STOP_TEXT))}  \n`);
+  const b = stopHookBlock(job);
+  if (b) {
+    md.appendMarkdown(`$(warning) ${esc(t(blocksStopText(b)))}  \n`);
+    const m = stopHookMarkOf(job);
+    const by = m.session
+      ? t('the Stop hook of the Claude session that started it')
+      : t('a Stop hook run without a session');
+    if (m.behind) md.appendMarkdown(`${esc(t('{0} names {1} first; this job once that one ends.', by, m.behind))}  \n`);
+  }
   const rc = resumeCommand(job);
   if (rc) md.appendMarkdown(`**${t('Resume in a terminal')}:** \`${rc}\`  \n`);
 }

@@ -6,7 +6,8 @@ import { execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive';
-import { markStaleFailed, restoreRecord, restoreToIndex } from '../../src/core/repair';
+import { markStaleFailed, restoreRecord, restoreToIndex, syncIndexEntry } from '../../src/core/repair';
+import { blocksStop, stopHookBlock } from '../../src/core/stopHook';
 import { createProcessTable } from '../../src/core/processes';
 import type { JobsModel } from '../../src/core/model';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
@@ -268,5 +269,82 @@ describe('repairs', () => {
     assert.equal(writerJobs, 40, "none of the other writer's jobs was dropped");
     assert.equal(repaired, 12, refusals.join('\n'));
     assert.equal(restored, 6, refusals.join('\n'));
+  });
+  test("Update Index Entry from Record: a finished record's status and times into every entry with its id", async () => {
+    const id = 'task-mwu3s001-sync01';
+    const dead = await procs.deadPid();
+    const t0 = Date.now() - 60_000;
+    const at = (ms: number) => new Date(t0 + ms).toISOString();
+    const running = record(id, {
+      status: 'running',
+      phase: 'editing',
+      pid: dead,
+      completedAt: undefined,
+      updatedAt: at(0),
+    });
+    const finished = record(id, {
+      status: 'completed',
+      phase: 'done',
+      pid: null,
+      completedAt: at(5000),
+      rendered: 'ok\n',
+    });
+    await writeJob(sb.stateDir, finished);
+    const other = record('task-mwu3s002-othr02', { updatedAt: at(9000), futureField: 'kept' });
+    await writeIndex(sb.stateDir, [other, running, { ...running, sessionId: 'sess-2' }]);
+    await load();
+    assert.deepEqual(stopHookBlock(job(id)), { why: 'record-finished', clears: 'sync-index' });
+    const r = await syncIndexEntry(job(id), { table, archive });
+    assert.ok(r.ok, r.message);
+    const s = await state();
+    const mine = s.jobs.filter((e: { id: string }) => e.id === id);
+    assert.equal(mine.length, 2, 'both entries are kept');
+    for (const e of mine) {
+      assert.equal(e.status, 'completed');
+      assert.equal(e.phase, 'done');
+      assert.equal(e.pid, null);
+      assert.equal(e.completedAt, at(5000));
+    }
+    assert.equal(mine[1].sessionId, 'sess-2', 'nothing else changes');
+    assert.deepEqual(s.jobs[0], other);
+    assert.equal(archive.get(sb.stateDir, id)?.history.at(-1)?.what, 'restored', 'noted in its history');
+    await load();
+    assert.equal(blocksStop(job(id)), false);
+    // Nothing to copy a second time, and nothing for a record that does not say it finished.
+    const again = await syncIndexEntry(job(id), { table, archive });
+    assert.ok(again.ok, again.message);
+    const stale = record('task-mwu3s003-stal03', { status: 'running', pid: dead, completedAt: undefined });
+    await writeJob(sb.stateDir, stale);
+    await writeIndex(sb.stateDir, [stale]);
+    await load();
+    const no = await syncIndexEntry(job('task-mwu3s003-stal03'), { table, archive });
+    assert.equal(no.ok, false);
+    assert.match(no.message, /no record that says it finished/);
+  });
+
+  test('Update Index Entry from Record refuses a record changed since it was shown, and a state.json that is a link', async () => {
+    const id = 'task-mwu3s004-chng04';
+    const dead = await procs.deadPid();
+    const running = record(id, { status: 'running', pid: dead, completedAt: undefined });
+    await writeJob(sb.stateDir, record(id, { status: 'completed' }));
+    await writeIndex(sb.stateDir, [running]);
+    await load();
+    const shown = job(id);
+    await writeJob(sb.stateDir, record(id, { status: 'failed', errorMessage: 'later' }));
+    const before = await fs.readFile(path.join(sb.stateDir, 'state.json'), 'utf8');
+    const r = await syncIndexEntry(shown, { table, archive });
+    assert.equal(r.ok, false);
+    assert.match(r.message, /changed since it was shown/);
+    assert.equal(await fs.readFile(path.join(sb.stateDir, 'state.json'), 'utf8'), before);
+
+    await load();
+    const outside = path.join(sb.tmp, 'outside.json');
+    await fs.writeFile(outside, before);
+    await fs.rm(path.join(sb.stateDir, 'state.json'));
+    await fs.symlink(outside, path.join(sb.stateDir, 'state.json'));
+    const l = await syncIndexEntry(job(id), { table, archive });
+    assert.equal(l.ok, false);
+    assert.match(l.message, /symbolic link; nothing was changed/);
+    assert.equal(await fs.readFile(outside, 'utf8'), before);
   });
 });

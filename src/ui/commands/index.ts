@@ -18,6 +18,7 @@ import { registerCancelJob } from './cancelJob';
 import { registerRestoreToIndex } from './restoreToIndex';
 import { registerRestoreRecord } from './restoreRecord';
 import { registerMarkStaleFailed } from './markStaleFailed';
+import { registerSyncIndexEntry } from './syncIndexEntry';
 import { registerFilterJobs } from './filterJobs';
 import { registerFilterJobsActive } from './filterJobsActive';
 import { registerClearFilter } from './clearFilter';
@@ -50,6 +51,7 @@ const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerRestoreToIndex,
   registerRestoreRecord,
   registerMarkStaleFailed,
+  registerSyncIndexEntry,
   registerFilterJobs,
   registerFilterJobsActive,
   registerClearFilter,
