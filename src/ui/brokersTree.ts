@@ -7,6 +7,7 @@ import type { BrokerClass, BrokerEntry } from '../core/brokers';
 import { formatBytes, formatDuration } from '../core/format';
 import { CONTEXT, NODE } from './ids';
 import { t } from './l10n';
+import { coloredIcon, type IconColor } from './iconColors';
 
 export type BrokersNode =
   { type: 'group'; group: BrokerGroup; entries: BrokerEntry[] } | { type: 'broker'; entry: BrokerEntry };
@@ -26,10 +27,10 @@ function groupOfClass(c: BrokerClass): BrokerGroup {
 }
 
 /** Per class: its icon and colour, and its word for rows and screen readers. */
-const ICON: Record<BrokerClass, [string, string | undefined]> = {
-  'orphan-live': ['server-process', 'list.warningForeground'],
-  dead: ['trash', 'disabledForeground'],
-  'in-use': ['server-process', 'testing.iconPassed'],
+const ICON: Record<BrokerClass, [string, IconColor | undefined]> = {
+  'orphan-live': ['server-process', 'warning'],
+  dead: ['trash', 'muted'],
+  'in-use': ['server-process', 'passed'],
   starting: ['loading~spin', undefined],
   foreign: ['lock', undefined],
   unknown: ['question', undefined],
@@ -132,10 +133,7 @@ export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>
       );
       item.id = NODE.brokerGroup(g.group);
       item.description = String(node.entries.length);
-      item.iconPath = new vscode.ThemeIcon(
-        g.icon,
-        g.group === 'orphans' ? new vscode.ThemeColor('list.warningForeground') : undefined,
-      );
+      item.iconPath = coloredIcon(g.icon, g.group === 'orphans' ? 'warning' : undefined);
       item.contextValue = `brokerGroup ${g.group}`;
       item.accessibilityInformation = { label: `${t(g.label)}: ${brokerCount(node.entries.length)}` };
       return item;
@@ -146,7 +144,7 @@ export class BrokersTreeProvider implements vscode.TreeDataProvider<BrokersNode>
     item.description = brokerDescription(e);
     const [icon, color] = ICON[e.class] ?? ['question', undefined];
     item.accessibilityInformation = { label: brokerAccessibility(e) };
-    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    item.iconPath = coloredIcon(icon, color);
     item.contextValue = ['broker', e.class, isReapable(e.class) ? 'reapable' : ''].filter(Boolean).join(' ');
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${t(CLASS_WORD[e.class] ?? e.class)}**: ${e.reason}\n\n`);

@@ -7,6 +7,7 @@ import type { Job } from '../core/types';
 import { findingLocation, lexicalPlace, reviewResultOf, type Finding, type ReviewResult } from '../core/findings';
 import { COMMANDS, NODE } from './ids';
 import { t } from './l10n';
+import { coloredIcon, type IconColor } from './iconColors';
 
 export const MAX_FINDING_ROWS = 200;
 
@@ -59,12 +60,12 @@ export function findingNodes(parent: FindingParent, folder: FolderState): Findin
   return nodes;
 }
 
-export const SEVERITY_ICON: Record<string, [string, string]> = {
-  critical: ['error', 'list.errorForeground'],
-  high: ['error', 'list.errorForeground'],
-  medium: ['warning', 'list.warningForeground'],
-  low: ['info', 'notificationsInfoIcon.foreground'],
-  unknown: ['circle-outline', 'list.warningForeground'],
+export const SEVERITY_ICON: Record<string, [string, IconColor]> = {
+  critical: ['error', 'error'],
+  high: ['error', 'error'],
+  medium: ['warning', 'warning'],
+  low: ['info', 'info'],
+  unknown: ['circle-outline', 'warning'],
 };
 
 /** The workspace root findings are relative to: the folder's git top level, as the companion used. */
@@ -89,7 +90,7 @@ export function findingTreeItem(node: FindingNode): vscode.TreeItem {
   const item = new vscode.TreeItem(f.title, vscode.TreeItemCollapsibleState.None);
   item.id = node.id;
   const [icon, color] = SEVERITY_ICON[f.severity];
-  item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+  item.iconPath = coloredIcon(icon, color);
   const root = findingRoot(node.folder);
   // By the path's segments; links and existence are checked when it is opened. Listed, never
   // opened: a path outside the workspace, or one that is no usable file name.

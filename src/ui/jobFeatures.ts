@@ -9,6 +9,7 @@ import { canResume, kindOf, modelEffortOf, resumeCommand } from '../core/resume'
 import { hasReviewResult } from '../core/findings';
 import { flagWord, isFinishedStatus } from '../core/status';
 import { t } from './l10n';
+import { coloredIcon } from './iconColors';
 
 /** Memoised per job object: rows are rendered often and jobs are immutable values. */
 const errors = new WeakMap<Job, ErrorInfo | null>();
@@ -48,7 +49,7 @@ export function featureWords(job: Job): string[] {
 export function featureIcon(job: Job): vscode.ThemeIcon | undefined {
   const e = job.status === 'failed' ? errorOf(job) : undefined;
   if (!e || e.kind === 'unknown') return undefined;
-  return new vscode.ThemeIcon(e.icon, new vscode.ThemeColor('testing.iconFailed'));
+  return coloredIcon(e.icon, 'failed');
 }
 
 /** After the row's status · when · duration: blocks stop, the error's kind (with its reset time), model and effort. */

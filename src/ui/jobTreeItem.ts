@@ -17,23 +17,24 @@ import { flagText, STATUS } from '../core/status';
 import { t } from './l10n';
 import { featureDescription, featureTooltip, featureWords } from './jobFeatures';
 import { modelEffortOf } from '../core/resume';
+import { coloredIcon, type IconColor } from './iconColors';
 
-const ICONS: Record<DerivedStatus, [string, string | undefined]> = {
+const ICONS: Record<DerivedStatus, [string, IconColor | undefined]> = {
   running: ['sync~spin', undefined],
   queued: ['clock', undefined],
-  stalled: ['watch', 'list.warningForeground'],
-  stale: ['debug-disconnect', 'list.warningForeground'],
-  'pid-reused': ['arrow-swap', 'list.errorForeground'],
-  unverified: ['question', 'list.warningForeground'],
-  completed: ['pass', 'testing.iconPassed'],
-  failed: ['error', 'testing.iconFailed'],
+  stalled: ['watch', 'warning'],
+  stale: ['debug-disconnect', 'warning'],
+  'pid-reused': ['arrow-swap', 'error'],
+  unverified: ['question', 'warning'],
+  completed: ['pass', 'passed'],
+  failed: ['error', 'failed'],
   cancelled: ['circle-slash', undefined],
-  unknown: ['circle-outline', 'list.warningForeground'],
+  unknown: ['circle-outline', 'warning'],
 };
 
 export function statusIcon(status: DerivedStatus): vscode.ThemeIcon {
   const [id, color] = ICONS[status];
-  return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
+  return coloredIcon(id, color);
 }
 
 /** "review: working tree diff": what the job is about, kind first. */

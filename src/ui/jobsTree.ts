@@ -18,6 +18,7 @@ import { countWords } from './countWords';
 import { FindingNode, findingNodes, findingTreeItem, hasFindingRows } from './findingNodes';
 import { featureIcon } from './jobFeatures';
 import { decorateFolderItem } from './reviewGateView';
+import { coloredIcon } from './iconColors';
 
 export type JobsNode =
   | FolderNode
@@ -266,10 +267,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         // The Running group says what it holds in the status bar's words ("2 running, 1 queued").
         item.description =
           node.group === 'running' ? countWords(countJobs(node.jobs)).join(', ') : String(node.jobs.length);
-        item.iconPath = new vscode.ThemeIcon(
-          g.icon,
-          node.group === 'attention' ? new vscode.ThemeColor('list.warningForeground') : undefined,
-        );
+        item.iconPath = coloredIcon(g.icon, node.group === 'attention' ? 'warning' : undefined);
         item.contextValue = `group ${node.group}`;
         item.accessibilityInformation = {
           label: `${t(g.label)}: ${node.jobs.length === 1 ? t('1 job') : t('{0} jobs', node.jobs.length)}`,
@@ -285,7 +283,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         item.tooltip = node.line.time ? `${node.line.time}\n${node.line.text}` : node.line.text;
         item.contextValue = 'logLine';
         // A failed job ends on its error, so its lines do not read like a running job's.
-        if (node.isError) item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+        if (node.isError) item.iconPath = coloredIcon('error', 'error');
         item.accessibilityInformation = {
           label: node.line.time ? t('log line at {0}: {1}', shortTime(node.line.time), node.line.text) : node.line.text,
         };
@@ -296,7 +294,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
         const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = node.id;
         item.description = String(node.folder.warnings.length);
-        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+        item.iconPath = coloredIcon('warning', 'warning');
         item.contextValue = 'warnings';
         item.accessibilityInformation = { label: `${label}: ${node.folder.warnings.length}` };
         return item;
