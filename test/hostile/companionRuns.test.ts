@@ -34,7 +34,12 @@ const FAKE = path.join(REPO, 'test', 'fixtures', 'fake-plugin', 'scripts', 'code
 
 let base = '';
 const baseReady = tmpBase().then((b) => (base = b));
+/** The slowest run and the largest peak memory, for the closing line. */
+const worst = { ms: 0, msWhere: '', rssKb: 0, rssWhere: '' };
 after(async () => {
+  process.stdout.write(
+    `# companion runs: slowest ${worst.ms} ms (${worst.msWhere}); max RSS ${Math.round(worst.rssKb / 1024)} MB (${worst.rssWhere})\n`,
+  );
   if (base && process.env.CODEX_JOBS_HOSTILE_KEEP !== '1') await fs.rm(base, { recursive: true, force: true });
 });
 
@@ -153,6 +158,9 @@ async function drive(
     PID_FILE: c.pidFile,
     ...env,
   });
+  const where = path.basename(c.dir);
+  if (r.ms > worst.ms) Object.assign(worst, { ms: r.ms, msWhere: where });
+  if ((r.maxRssKb ?? 0) > worst.rssKb) Object.assign(worst, { rssKb: r.maxRssKb, rssWhere: where });
   const line = /^RESULT (.*)$/m.exec(r.stdout);
   const { diff } = await outsideDiff(c.outside, before);
   const crash = crashText(r.stderr);
