@@ -118,18 +118,7 @@ export function startChild(file: string, args: readonly string[], opts: ChildOpt
     return handle(undefined);
   }
 
-  const signalGroup = (sig: NodeJS.Signals) => {
-    const pid = child.pid;
-    if (pid === undefined) return;
-    try {
-      // The group is our child's: its id is the pid spawn gave us. While the child is unreaped
-      // that number cannot be reused, and after, it stays taken while any member of the group lives.
-      if (GROUPS) process.kill(-pid, sig);
-      else child.kill(sig);
-    } catch {
-      // ESRCH: the group is gone already.
-    }
-  };
+  const signalGroup = (sig: NodeJS.Signals) => signalChildGroup(child, sig);
   const endGroup = (why: NonNullable<ChildOutcome['ended']>) => {
     if (settled || ended) return;
     ended = why;
@@ -185,6 +174,36 @@ export function startChild(file: string, args: readonly string[], opts: ChildOpt
       },
     };
   }
+}
+
+/**
+ * Sends `sig` to the process group of a child we spawned detached (its leader): the group id is the
+ * pid spawn gave us. While the child is unreaped that number cannot be reused, and after, it stays
+ * taken while any member of the group lives (then the kill finds nothing). Never throws.
+ */
+export function signalChildGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  try {
+    if (GROUPS) process.kill(-pid, sig);
+    else child.kill(sig);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
+/**
+ * Ends the group of a detached child we spawned and did not wait for to close (its output goes to a
+ * file): SIGTERM, then SIGKILL after the grace unless it exited. Resolves whether it exited.
+ */
+export async function endChildGroup(child: ChildProcess, graceMs = DEFAULT_KILL_GRACE_MS): Promise<boolean> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return true;
+  const exited = new Promise<boolean>((r) => child.once('exit', () => r(true)));
+  const within = (ms: number) => Promise.race([exited, new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+  signalChildGroup(child, 'SIGTERM');
+  if (await within(graceMs)) return true;
+  signalChildGroup(child, 'SIGKILL');
+  return within(graceMs);
 }
 
 /** Runs `file args` to its end (or its group's end at the deadline). Never throws. */

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { causeLine, startChild } from './childProcess';
+import { causeLine, endChildGroup, startChild } from './childProcess';
 import { resolveWorkspaceRoot, stateDirName } from './discovery';
 import { withWorkspaceLock, type LockOptions } from './lock';
 import { preflightStateDir, recheckStateDir } from './preflight';
@@ -349,6 +349,10 @@ async function spawnCompanion(
     });
     watch(child);
     child.unref();
+    // Only a review that never registered is ended (see launchJob): it is ours, and no job yet.
+    s.end = async () => {
+      if (!s.exited) await endChildGroup(child);
+    };
   } catch (err) {
     s.error = (err as Error).message;
   } finally {
@@ -475,18 +479,21 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
             });
           }
           if (Date.now() >= deadline) {
+            const ending = !sp.exited && (req.kind === 'task' || !id);
             return done({
               ok: false,
               jobId: id,
               timedOut: true,
-              message: `The ${req.kind} was not registered within ${Math.round(timeoutMs / 1000)} s (${why}); the launch lock was released and the job may still appear.`,
+              message: `The ${req.kind} was not registered within ${Math.round(timeoutMs / 1000)} s (${why}); the launch lock was released${ending ? ` and the companion we started (pid ${childPid ?? '?'}) was ended with its process group` : ' and the job may still appear'}.`,
             });
           }
           await sleep(pollMs);
         }
       } finally {
-        // A launch that failed leaves nothing of ours waiting: the short-lived companion's group is ended.
-        if (!last?.ok) await sp.end();
+        // A launch that failed leaves nothing of ours waiting: the short-lived `task --background`
+        // companion, or a review that never registered a job, is ended with its process group. A
+        // review that registered is a job: it runs on (detached), and the tree shows it.
+        if (!last?.ok && (req.kind === 'task' || !last?.jobId)) await sp.end();
         await sp.cleanup();
         // The companion could have been raced into a link swapped in while it ran: say so.
         const changed = await recheckStateDir(stateDir, pre.look);

@@ -339,6 +339,15 @@ const CASES: CaseDef[] = [
     },
   },
   {
+    name: 'launch: a review hangs before registering, ignoring SIGTERM: its group is ended when the wait ends',
+    run: async (c) => {
+      const r = await launch(c, { companion: c.scripts.hang, kind: 'review', registerTimeoutMs: 1000 });
+      groupGone(r, 9000);
+      assert.equal(r.result.ok, false);
+      assert.match(msg(r), /not registered within 1 s .* was ended with its process group/);
+    },
+  },
+  {
     name: "cancel: state.json a link: the companion's cancel is not run",
     run: async (c) => {
       await linkStateJson(c);

@@ -20,6 +20,7 @@ export interface DriverSpec {
   timeoutMs?: number;
   verifyMs?: number;
   prompt?: string;
+  kind?: 'task' | 'review';
   registerTimeoutMs?: number;
   stateDir?: string;
   jobId?: string;
@@ -63,7 +64,7 @@ async function op(spec: DriverSpec): Promise<unknown> {
         companion: spec.companion,
         node: process.execPath,
         workspaceFolder: spec.cwd,
-        kind: 'task',
+        kind: spec.kind ?? 'task',
         prompt: spec.prompt ?? 'look',
         pluginData: spec.pluginData,
         env,
