@@ -49,7 +49,7 @@ export interface CompanionCancel {
   /** Why it was not run. */
   skipped?: string;
   /** Not run because the state dir failed the preflight (a link, a FIFO...): `skipped` names the file. */
-  refused?: boolean;
+  refusedStateDir?: boolean;
 }
 
 export interface CancelOutcome {
@@ -194,7 +194,9 @@ async function cancel(
 
   if (!root) {
     out.ok = out.refused.length === 0;
-    const refusedRun = out.companion.refused ? ` The companion's cancel was not run: ${out.companion.skipped}.` : '';
+    const refusedRun = out.companion.refusedStateDir
+      ? ` The companion's cancel was not run: ${out.companion.skipped}.`
+      : '';
     out.message = `${job.id}: ${v0.detail}${out.companion.ran ? ` The companion's cancel ${out.companion.ok ? 'recorded it cancelled' : `failed: ${out.companion.output ?? ''}`}.` : refusedRun}`;
     return out;
   }
@@ -282,7 +284,7 @@ async function companionCancel(
       }
       // It rewrites state.json and the job's record and appends to its log: none may lead elsewhere.
       const pre = await preflightStateDir(job.stateDir, { jobId: job.id });
-      if (!pre.ok) return { ran: false, refused: true, skipped: pre.message };
+      if (!pre.ok) return { ran: false, refusedStateDir: true, skipped: pre.message };
       log(`cancel ${job.id}: running the companion's cancel`);
       const r = await runCompanionCancel(
         opts.node!,

@@ -56,8 +56,6 @@ export async function commandStateDir(cmd: CompanionCommand): Promise<string> {
 export interface RunOptions {
   /** The state dir it will use, when the caller knows it already (else it is worked out here). */
   stateDir?: string;
-  /** The job the command names (its record and log are checked too). */
-  jobId?: string;
 }
 
 /**
@@ -70,7 +68,7 @@ export async function runCompanionCommand(
   opts: RunOptions = {},
 ): Promise<CommandOutcome> {
   const stateDir = opts.stateDir ?? (await commandStateDir(cmd));
-  const pre = await preflightStateDir(stateDir, { jobId: opts.jobId, allowMissingDir: true });
+  const pre = await preflightStateDir(stateDir, { allowMissingDir: true });
   if (!pre.ok)
     return {
       ok: false,

@@ -273,7 +273,7 @@ interface Spawned {
   stdout: string;
   output: () => Promise<string>;
   cleanup: () => Promise<void>;
-  /** Ends what we wait for and it has not ended (the short-lived `task --background`): its whole group. */
+  /** Ends, with its whole group, the companion we started if it still runs (see launchJob for when). */
   end: () => Promise<void>;
 }
 
