@@ -149,7 +149,7 @@ export function startChild(file: string, args: readonly string[], opts: ChildOpt
     exited = true;
     exitedAt = Date.now();
   });
-  child.once('error', (e) => {
+  child.on('error', (e) => {
     // Spawn failures come here (no exit, no close follows when it never started).
     if (child.pid === undefined) finish({ code: null, signal: null, startError: e.message });
   });
