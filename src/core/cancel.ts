@@ -3,11 +3,12 @@
 // foreground review that is not a group leader; and it signals whatever now owns a stale pid. So the
 // process is identified (command line + start time) before anything is signalled, and again
 // immediately before every signal.
-import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { causeLine, howItEnded, runChild } from './childProcess';
 import { resolveWorkspaceRoot, stateDirName } from './discovery';
+import { preflightStateDir, recheckStateDir } from './preflight';
 import { companionStateRoot } from './launcher';
 import { withWorkspaceLock, type LockOptions } from './lock';
 import { sameProcess } from './processes';
@@ -47,6 +48,8 @@ export interface CompanionCancel {
   output?: string;
   /** Why it was not run. */
   skipped?: string;
+  /** Not run because the state dir failed the preflight (a link, a FIFO...): `skipped` names the file. */
+  refusedStateDir?: boolean;
 }
 
 export interface CancelOutcome {
@@ -98,7 +101,7 @@ async function samePath(a: string, b: string): Promise<boolean> {
   }
 }
 
-function runCompanionCancel(
+async function runCompanionCancel(
   node: string,
   companion: string,
   id: string,
@@ -106,39 +109,15 @@ function runCompanionCancel(
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
 ): Promise<CompanionCancel> {
-  return new Promise((resolve) => {
-    let stdout = '';
-    let stderr = '';
-    let settled = false;
-    const finish = (r: CompanionCancel) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(r);
-    };
-    const child = spawn(node, [companion, 'cancel', id, '--json'], {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-      shell: false,
-    });
-    child.stdout?.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-16_384)));
-    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-16_384)));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      finish({ ran: true, ok: false, exitCode: null, output: `timed out after ${Math.round(timeoutMs / 1000)} s` });
-    }, timeoutMs);
-    child.once('error', (err) => finish({ ran: false, skipped: `could not start ${node}: ${err.message}` }));
-    child.once('close', (code) =>
-      finish({
-        ran: true,
-        ok: code === 0,
-        exitCode: code,
-        output: (code === 0 ? stdout : stderr || stdout).trim().slice(0, 1000),
-      }),
-    );
-  });
+  const o = await runChild(node, [companion, 'cancel', id, '--json'], { cwd, env, timeoutMs, maxOutput: 16_384 });
+  if (o.startError) return { ran: false, skipped: `could not start ${node}: ${o.startError}` };
+  if (o.ended) return { ran: true, ok: false, exitCode: null, output: howItEnded(o, timeoutMs) };
+  return {
+    ran: true,
+    ok: o.code === 0,
+    exitCode: o.code,
+    output: o.code === 0 ? o.stdout.trim().slice(0, 1000) : causeLine(o.stderr || o.stdout, 1000),
+  };
 }
 
 /**
@@ -215,7 +194,10 @@ async function cancel(
 
   if (!root) {
     out.ok = out.refused.length === 0;
-    out.message = `${job.id}: ${v0.detail}${out.companion.ran ? ` The companion's cancel ${out.companion.ok ? 'recorded it cancelled' : `failed: ${out.companion.output ?? ''}`}.` : ''}`;
+    const refusedRun = out.companion.refusedStateDir
+      ? ` The companion's cancel was not run: ${out.companion.skipped}.`
+      : '';
+    out.message = `${job.id}: ${v0.detail}${out.companion.ran ? ` The companion's cancel ${out.companion.ok ? 'recorded it cancelled' : `failed: ${out.companion.output ?? ''}`}.` : refusedRun}`;
     return out;
   }
 
@@ -300,8 +282,25 @@ async function companionCancel(
           };
         }
       }
+      // It rewrites state.json and the job's record and appends to its log: none may lead elsewhere.
+      const pre = await preflightStateDir(job.stateDir, { jobId: job.id });
+      if (!pre.ok) return { ran: false, refusedStateDir: true, skipped: pre.message };
       log(`cancel ${job.id}: running the companion's cancel`);
-      return runCompanionCancel(opts.node!, opts.companion!, job.id, cwd, env, opts.companionTimeoutMs ?? 30_000);
+      const r = await runCompanionCancel(
+        opts.node!,
+        opts.companion!,
+        job.id,
+        cwd,
+        env,
+        opts.companionTimeoutMs ?? 30_000,
+      );
+      const changed = await recheckStateDir(job.stateDir, pre.look, { jobId: job.id });
+      if (changed)
+        Object.assign(r, {
+          ok: false,
+          output: `${r.output ? `${r.output}; ` : ''}afterwards ${changed} (changed while it ran: what it wrote is not verified)`,
+        });
+      return r;
     },
     opts.lock,
   );

@@ -1,10 +1,13 @@
-// Runs one short companion subcommand (`setup`, `task-resume-candidate`) to its end, with bounded
-// output and a timeout, and parses its `--json` payload. Never throws: every outcome is in the result.
-import { spawn } from 'child_process';
+// Runs one short companion subcommand (`setup`, `task-resume-candidate`) to its end, after the state
+// dir's preflight, with bounded output and a timeout that ends its whole process group, and parses its
+// `--json` payload. Never throws: every outcome is in the result.
 import * as os from 'os';
 import * as path from 'path';
 import { resolveWorkspaceRoot, stateDirName } from './discovery';
 import { companionStateRoot } from './launcher';
+import { causeLine, howItEnded, runChild } from './childProcess';
+import { preflightStateDir, type StateDirLook } from './preflight';
+import { parseJsonBounded } from './safeFs';
 
 export interface CompanionCommand {
   /** Path of codex-companion.mjs (absolute). */
@@ -29,6 +32,10 @@ export interface CommandOutcome {
   json?: unknown;
   ms: number;
   message: string;
+  /** The preflight refused the state dir (its message): nothing was started. */
+  refused?: string;
+  /** The state dir as the preflight saw it just before the start. */
+  before?: StateDirLook;
 }
 
 const OUTPUT_LIMIT = 256 * 1024;
@@ -46,59 +53,59 @@ export async function commandStateDir(cmd: CompanionCommand): Promise<string> {
   return path.join(companionStateRoot(commandEnv(cmd), cmd.tmpdir ?? os.tmpdir()), await stateDirName(root));
 }
 
-export function runCompanionCommand(cmd: CompanionCommand, args: readonly string[]): Promise<CommandOutcome> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    let stdout = '';
-    let stderr = '';
-    let settled = false;
-    const finish = (o: Omit<CommandOutcome, 'stdout' | 'stderr' | 'ms'>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ ...o, stdout, stderr, ms: Date.now() - started });
+export interface RunOptions {
+  /** The state dir it will use, when the caller knows it already (else it is worked out here). */
+  stateDir?: string;
+}
+
+/**
+ * Runs one companion subcommand to its end: refused, with the file named, when its state dir fails
+ * the preflight (nothing is started then); in its own process group, ended whole at the timeout.
+ */
+export async function runCompanionCommand(
+  cmd: CompanionCommand,
+  args: readonly string[],
+  opts: RunOptions = {},
+): Promise<CommandOutcome> {
+  const stateDir = opts.stateDir ?? (await commandStateDir(cmd));
+  const pre = await preflightStateDir(stateDir, { allowMissingDir: true });
+  if (!pre.ok)
+    return {
+      ok: false,
+      refused: pre.message,
+      stdout: '',
+      stderr: '',
+      ms: 0,
+      message: `${pre.message}; the companion's ${args[0]} was not run.`,
     };
-    const cap = (acc: string, d: Buffer) => (acc.length < OUTPUT_LIMIT ? acc + d.toString('utf8') : acc);
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(cmd.node, [cmd.companion, ...args], {
-        cwd: cmd.cwd,
-        env: commandEnv(cmd),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        windowsHide: true,
-        shell: false,
-      });
-    } catch (err) {
-      resolve({ ok: false, stdout, stderr, ms: 0, message: `Could not start ${cmd.node}: ${(err as Error).message}` });
-      return;
-    }
-    const timeoutMs = cmd.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    const timer = setTimeout(() => {
-      // Our own child, by the handle we got from spawn: no pid is looked up.
-      child.kill('SIGTERM');
-      finish({ ok: false, message: `${args[0]} did not finish within ${Math.round(timeoutMs / 1000)} s.` });
-    }, timeoutMs);
-    child.stdout?.on('data', (d: Buffer) => (stdout = cap(stdout, d)));
-    child.stderr?.on('data', (d: Buffer) => (stderr = cap(stderr, d)));
-    child.once('error', (err) => finish({ ok: false, message: `Could not run the companion: ${err.message}` }));
-    child.once('close', (code, signal) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout) as unknown;
-      } catch {
-        json = undefined;
-      }
-      const detail = (stderr || stdout).trim().split(/\r?\n/).slice(-3).join(' ');
-      finish({
-        ok: code === 0,
-        exitCode: code,
-        signal,
-        json,
-        message:
-          code === 0
-            ? `${args[0]} finished`
-            : `${args[0]} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${detail ? `: ${detail}` : ''}`,
-      });
-    });
+  const timeoutMs = cmd.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const o = await runChild(cmd.node, [cmd.companion, ...args], {
+    cwd: cmd.cwd,
+    env: commandEnv(cmd),
+    timeoutMs,
+    maxOutput: OUTPUT_LIMIT,
   });
+  let json: unknown;
+  try {
+    json = parseJsonBounded(o.stdout).value;
+  } catch {
+    json = undefined;
+  }
+  const ok = o.code === 0 && !o.ended;
+  const cause = ok ? '' : causeLine(o.stderr || o.stdout);
+  return {
+    ok,
+    exitCode: o.code,
+    signal: o.signal,
+    stdout: o.stdout,
+    stderr: o.stderr,
+    json,
+    ms: o.ms,
+    before: pre.look,
+    message: ok
+      ? `${args[0]} finished`
+      : o.startError
+        ? `Could not run the companion with ${cmd.node}: ${o.startError}`
+        : `${args[0]} ${howItEnded(o, timeoutMs)}${cause ? `: ${cause}` : ''}`,
+  };
 }

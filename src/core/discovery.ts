@@ -1,11 +1,11 @@
 // Where a workspace's companion state lives: the same `<slug>-<hash>` name the companion computes,
 // looked for under every root the companion could have used.
-import { execFile } from 'child_process';
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { FolderMapping, HostEnv, ProcessTable, StateRoot } from './types';
+import { runChild } from './childProcess';
 import { createProcessTable } from './processes';
 import { learnRoots, originText } from './roots';
 
@@ -66,19 +66,11 @@ export async function stateDirName(workspaceRoot: string): Promise<string> {
   return `${slugOf(workspaceRoot)}-${hashOf(canonical)}`;
 }
 
-/** `git rev-parse --show-toplevel`, or the folder itself outside git (or without git). */
-export function resolveWorkspaceRoot(folder: string): Promise<string> {
-  return new Promise((resolve) => {
-    execFile(
-      'git',
-      ['rev-parse', '--show-toplevel'],
-      { cwd: folder, timeout: 5000, windowsHide: true },
-      (err, stdout) => {
-        const top = String(stdout ?? '').trim();
-        resolve(!err && top ? top : folder);
-      },
-    );
-  });
+/** `git rev-parse --show-toplevel`, or the folder itself outside git (or without git, or when git hangs). */
+export async function resolveWorkspaceRoot(folder: string, timeoutMs = 5000): Promise<string> {
+  const o = await runChild('git', ['rev-parse', '--show-toplevel'], { cwd: folder, timeoutMs, maxOutput: 64 * 1024 });
+  const top = o.stdout.trim();
+  return o.code === 0 && !o.ended && top ? top : folder;
 }
 
 export function claudeConfigDir(host: HostEnv): string {

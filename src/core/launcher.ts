@@ -6,8 +6,11 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { InvalidArgumentError, launchArgProblems, normalEffort } from './argCheck';
+import { causeLine, endChildGroup, startChild } from './childProcess';
 import { resolveWorkspaceRoot, stateDirName } from './discovery';
 import { withWorkspaceLock, type LockOptions } from './lock';
+import { preflightStateDir, recheckStateDir } from './preflight';
+import { parseJsonBounded } from './safeFs';
 import { createProcessTable } from './processes';
 import { isSafeJobId, listJobsDir, readJobRecord, readStateFile, rootOfStateDir } from './reader';
 import { reconcile } from './reconcile';
@@ -158,18 +161,13 @@ async function readIds(stateDir: string, attempts = 1): Promise<IdSet> {
 /** The companion's `--json` launch payload: `{ "jobId": ... }`, pretty-printed. */
 export function parseLaunchOutput(stdout: string): string | undefined {
   try {
-    const v = JSON.parse(stdout) as { jobId?: unknown };
+    const v = parseJsonBounded(stdout).value as { jobId?: unknown };
     if (isSafeJobId(v?.jobId)) return v.jobId;
   } catch {
     // Fall through to a looser look: other lines may precede the payload.
   }
   const m = /"jobId"\s*:\s*"([^"]+)"/.exec(stdout);
   return m && isSafeJobId(m[1]) ? m[1] : undefined;
-}
-
-function tail(text: string, max = 600): string {
-  const t = text.trim();
-  return t.length > max ? `...${t.slice(-max)}` : t;
 }
 
 async function samePath(a: string | undefined, b: string): Promise<boolean> {
@@ -273,7 +271,7 @@ async function findNewJob(
 }
 
 interface Spawned {
-  child?: ChildProcess;
+  pid?: number;
   error?: string;
   exited: boolean;
   exitCode?: number | null;
@@ -282,15 +280,50 @@ interface Spawned {
   stdout: string;
   output: () => Promise<string>;
   cleanup: () => Promise<void>;
+  /** Ends, with its whole group, the companion we started if it still runs (see launchJob for when). */
+  end: () => Promise<void>;
 }
 
-async function spawnCompanion(req: LaunchRequest, env: NodeJS.ProcessEnv, args: string[]): Promise<Spawned> {
-  const s: Spawned = { exited: false, stdout: '', output: async () => '', cleanup: async () => undefined };
-  let stderr = '';
-  const cap = (acc: string, d: Buffer) => (acc.length < OUTPUT_LIMIT ? acc + d.toString('utf8') : acc);
+async function spawnCompanion(
+  req: LaunchRequest,
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  timeoutMs: number,
+): Promise<Spawned> {
+  const s: Spawned = {
+    exited: false,
+    stdout: '',
+    output: async () => '',
+    cleanup: async () => undefined,
+    end: async () => undefined,
+  };
+  if (req.kind === 'task') {
+    // `task --background` prints the job id and exits at once; its worker detaches itself (its own
+    // group, which ending this one's does not touch). Should it hang, its group is ended at the deadline.
+    const child = startChild(req.node, args, {
+      cwd: req.workspaceFolder,
+      env,
+      timeoutMs: timeoutMs + AFTER_EXIT_GRACE_MS,
+      maxOutput: OUTPUT_LIMIT,
+    });
+    s.pid = child.pid;
+    void child.done.then((o) => {
+      if (o.startError) s.error = o.startError;
+      s.exited = true;
+      s.exitCode = o.code;
+      s.exitSignal = o.signal;
+      s.exitedAt = child.exitedAt ?? Date.now();
+      s.stdout = o.stdout;
+    });
+    s.output = async () => child.stderr() || child.stdout();
+    s.end = async () => {
+      if (!s.exited) await child.end();
+    };
+    return s;
+  }
   // Listeners go on before any await: a spawn error is emitted on the next tick.
   const watch = (child: ChildProcess) => {
-    s.child = child;
+    s.pid = child.pid;
     child.once('error', (err) => (s.error = err.message));
     child.once('exit', (code, signal) => {
       s.exited = true;
@@ -299,25 +332,6 @@ async function spawnCompanion(req: LaunchRequest, env: NodeJS.ProcessEnv, args: 
       s.exitedAt = Date.now();
     });
   };
-  if (req.kind === 'task') {
-    // `task --background` prints the job id and exits at once; its worker detaches itself.
-    try {
-      const child = spawn(req.node, args, {
-        cwd: req.workspaceFolder,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        windowsHide: true,
-        shell: false,
-      });
-      watch(child);
-      child.stdout?.on('data', (d: Buffer) => (s.stdout = cap(s.stdout, d)));
-      child.stderr?.on('data', (d: Buffer) => (stderr = cap(stderr, d)));
-      s.output = async () => stderr || s.stdout;
-    } catch (err) {
-      s.error = (err as Error).message;
-    }
-    return s;
-  }
   // A review runs in the companion's foreground for its whole length: detached, so it survives this
   // window; its progress goes to the job's log. Its own output goes to a scratch file, read only if
   // it fails before registering (unix: the file is unlinked while it may still write to it).
@@ -342,6 +356,10 @@ async function spawnCompanion(req: LaunchRequest, env: NodeJS.ProcessEnv, args: 
     });
     watch(child);
     child.unref();
+    // Only a review that never registered is ended (see launchJob): it is ours, and no job yet.
+    s.end = async () => {
+      if (!s.exited) await endChildGroup(child);
+    };
   } catch (err) {
     s.error = (err as Error).message;
   } finally {
@@ -401,10 +419,18 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
   const locked = await withWorkspaceLock(
     stateDir,
     async (ctx) => {
+      // What the companion will write (state.json, jobs/) must be what it seems before it is started.
+      const pre = await preflightStateDir(stateDir);
+      if (!pre.ok)
+        return {
+          ok: false,
+          waitedMs: 0,
+          message: `Not launched: ${pre.message}; the companion was not started.`,
+        } satisfies Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir'>;
       before = await readIds(stateDir, 5);
       const spawnedAt = Date.now();
-      const sp = await spawnCompanion(req, env, args);
-      const childPid = sp.child?.pid;
+      const sp = await spawnCompanion(req, env, args, timeoutMs);
+      const childPid = sp.pid;
       log(
         `launch ${req.kind}: started ${path.basename(req.node)} ${args.slice(1, 3).join(' ')} (pid ${childPid ?? '?'}) in ${req.workspaceFolder}`,
       );
@@ -413,11 +439,9 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
       let why = 'waiting for the companion to write the job';
       let workerGoneSince: number | undefined;
       let workerAliveSince: number | undefined;
-      const done = (r: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir' | 'waitedMs'>) => ({
-        ...r,
-        waitedMs: Date.now() - spawnedAt,
-        compromised: ctx.compromised || undefined,
-      });
+      let last: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir'> | undefined;
+      const done = (r: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir' | 'waitedMs'>) =>
+        (last = { ...r, waitedMs: Date.now() - spawnedAt, compromised: ctx.compromised || undefined });
       try {
         for (;;) {
           if (sp.error)
@@ -459,7 +483,8 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
             }
           }
           if (sp.exited && !id && (sp.exitCode !== 0 || Date.now() - (sp.exitedAt ?? 0) > AFTER_EXIT_GRACE_MS)) {
-            const out = tail(await sp.output());
+            // The line that holds the cause, not Node's stack footer.
+            const out = causeLine(await sp.output(), 600);
             const how = sp.exitSignal ? `was killed by ${sp.exitSignal}` : `exited with code ${sp.exitCode}`;
             return done({
               ok: false,
@@ -467,17 +492,25 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
             });
           }
           if (Date.now() >= deadline) {
+            const ending = !sp.exited && (req.kind === 'task' || !id);
             return done({
               ok: false,
               jobId: id,
               timedOut: true,
-              message: `The ${req.kind} was not registered within ${Math.round(timeoutMs / 1000)} s (${why}); the launch lock was released and the job may still appear.`,
+              message: `The ${req.kind} was not registered within ${Math.round(timeoutMs / 1000)} s (${why}); the launch lock was released${ending ? ` and the companion we started (pid ${childPid ?? '?'}) was ended with its process group` : ' and the job may still appear'}.`,
             });
           }
           await sleep(pollMs);
         }
       } finally {
+        // A launch that failed leaves nothing of ours waiting: the short-lived `task --background`
+        // companion, or a review that never registered a job, is ended with its process group. A
+        // review that registered is a job: it runs on (detached), and the tree shows it.
+        if (!last?.ok && (req.kind === 'task' || !last?.jobId)) await sp.end();
         await sp.cleanup();
+        // The companion could have been raced into a link swapped in while it ran: say so.
+        const changed = await recheckStateDir(stateDir, pre.look);
+        if (changed && last) last.message += ` Warning: afterwards ${changed} (changed while the companion ran).`;
       }
     },
     { ...req.lock, log: req.lock?.log ?? log },

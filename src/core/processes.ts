@@ -1,6 +1,6 @@
 // What the operating system says about pids, in one batch: /proc on Linux, one `ps` elsewhere on
 // unix, one CIM query on Windows. Never throws: what cannot be known is `unknown` or `eperm`.
-import { execFile } from 'child_process';
+import { howItEnded, runChild } from './childProcess';
 import { closeSync, openSync, promises as fs, readlinkSync, readSync, statSync } from 'fs';
 import * as path from 'path';
 import type { ProcInfo, ProcessTable } from './types';
@@ -224,22 +224,20 @@ class LinuxProcessTable implements ProcessTable {
 
 // ---------------------------------------------------------------- other unix (macOS, BSD)
 
-function run(
+async function run(
   cmd: string,
   args: string[],
   timeout = 10_000,
   env?: NodeJS.ProcessEnv,
 ): Promise<{ stdout: string; code: number | null; error?: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout, maxBuffer: 64 * 1024 * 1024, windowsHide: true, env }, (err, stdout) => {
-      const e = err as (NodeJS.ErrnoException & { code?: unknown }) | null;
-      resolve({
-        stdout: String(stdout ?? ''),
-        code: e ? (typeof e.code === 'number' ? e.code : -1) : 0,
-        error: e ? String(e.message) : undefined,
-      });
-    });
-  });
+  // A listing cut short is no listing (a missing pid would read as gone): past the limit it fails.
+  const o = await runChild(cmd, args, { timeoutMs: timeout, env, maxOutput: 64 * 1024 * 1024, overLimit: 'end' });
+  const failed = o.startError !== undefined || o.ended !== undefined || o.code !== 0;
+  return {
+    stdout: o.stdout,
+    code: !failed ? 0 : typeof o.code === 'number' ? o.code : -1,
+    error: failed ? `${cmd} ${howItEnded(o, timeout)}` : undefined,
+  };
 }
 
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { withWorkspaceLock, type LockOptions } from './lock';
 import { readStateFile, rootOfStateDir } from './reader';
 import { commandStateDir, runCompanionCommand, type CompanionCommand } from './companionCommand';
+import { preflightStateDir, stateUntouched } from './preflight';
 import type { StateDirSnapshot } from './types';
 
 /** on/off as state.json says; `default` when it says nothing (the companion's default is off). */
@@ -239,21 +240,31 @@ export interface ToggleResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function readGate(stateDir: string): Promise<GateValue | undefined> {
+/** state.json's gate, read beneath the state root (no link followed); `why` when it could not be read. */
+async function readGateOrWhy(stateDir: string): Promise<{ value: GateValue } | { why: string }> {
   // A torn read (0 bytes, half a file) is retried: the companion rewrites state.json in place.
+  let why = 'it could not be read';
   for (let i = 0; i < 5; i++) {
     const r = await readStateFile(path.join(stateDir, 'state.json'), rootOfStateDir(stateDir));
-    if (r.value) return gateValue(r.value.config);
-    if (r.missing) return 'default';
+    if (r.value) return { value: gateValue(r.value.config) };
+    if (r.missing) return { value: 'default' };
+    why = r.warnings[0]?.message ?? why;
     await sleep(30);
   }
-  return undefined;
+  return { why };
+}
+
+async function readGate(stateDir: string): Promise<GateValue | undefined> {
+  const r = await readGateOrWhy(stateDir);
+  return 'value' in r ? r.value : undefined;
 }
 
 /** Runs `setup --enable-review-gate|--disable-review-gate --json` under the launch lock, then verifies state.json. */
 export async function toggleReviewGate(req: ToggleRequest): Promise<ToggleResult> {
   const flag = req.enable ? '--enable-review-gate' : '--disable-review-gate';
   const want: GateValue = req.enable ? 'on' : 'off';
+  const holds = (v: GateValue) => v === want || (want === 'off' && v === 'default');
+  const what = req.enable ? 'on' : 'off';
   const log = req.log ?? (() => undefined);
   if (!path.isAbsolute(req.companion))
     return {
@@ -274,39 +285,61 @@ export async function toggleReviewGate(req: ToggleRequest): Promise<ToggleResult
       let resets = 0;
       let reported: boolean | undefined;
       let onDisk: GateValue | undefined;
+      const fail = (message: string) => ({ ok: false, attempts, resets, reported, onDisk, message });
       while (attempts < maxAttempts) {
         attempts++;
         req.history?.expect(stateDir, want);
-        const out = await runCompanionCommand(req, ['setup', flag, '--json']);
+        // The preflight (links, FIFOs, oversized files refused before the start) is runCompanionCommand's.
+        const out = await runCompanionCommand(req, ['setup', flag, '--json'], { stateDir });
         log(`setup ${flag}: ${out.message} (${out.ms} ms)`);
-        if (!out.ok)
-          return {
-            ok: false,
-            attempts,
-            resets,
-            reported,
-            onDisk,
-            message: `The companion's setup failed: ${out.message}`,
-          };
+        if (out.refused) return fail(`Not changed: ${out.message}`);
+        if (!out.ok) return fail(`The companion's setup failed: ${out.message}`);
         const j = out.json as { reviewGateEnabled?: unknown } | undefined;
         reported = typeof j?.reviewGateEnabled === 'boolean' ? j.reviewGateEnabled : undefined;
+        // What setup could have been raced into while it ran (a file swapped for a link) is looked at again.
+        const after = await preflightStateDir(stateDir, { allowMissingDir: true });
+        if (!after.ok)
+          return fail(
+            `setup finished, but ${after.message} now: it changed while setup ran, and what setup wrote is not verified.`,
+          );
+        if (out.before && stateUntouched(out.before, after.look)) {
+          const v = await readGateOrWhy(stateDir);
+          onDisk = 'value' in v ? v.value : undefined;
+          return fail(
+            `setup exited 0 but did not write ${path.join(stateDir, 'state.json')}${onDisk ? ` (it still says ${onDisk})` : ''}${reported !== undefined ? `; its own report said ${reported ? 'enabled' : 'disabled'}` : ''}. The stop review gate was not changed.`,
+          );
+        }
         // Watch the file for a while: a writer that loaded state.json before setup wrote it saves the old config back.
         const until = Date.now() + verifyMs;
-        let held = true;
+        let sawOurs = false;
+        let reset = false;
         for (;;) {
-          onDisk = await readGate(stateDir);
-          if (onDisk !== undefined && (onDisk === want || (want === 'off' && onDisk === 'default')) === false) {
-            held = false;
+          const v = await readGateOrWhy(stateDir);
+          if (!('value' in v)) {
+            onDisk = undefined;
+            return fail(
+              `setup finished, but ${path.join(stateDir, 'state.json')} could not be read back (${v.why}): the stop review gate is not verified.`,
+            );
+          }
+          onDisk = v.value;
+          if (!holds(onDisk)) {
+            // A reset is claimed only when our value was seen: read by us, or by setup's own report.
+            reset = sawOurs || reported === req.enable;
             break;
           }
+          sawOurs = true;
           if (Date.now() >= until) break;
           await sleep(pollMs);
         }
-        if (held) return { ok: true, attempts, resets, reported, onDisk, message: '' };
+        if (!reset && sawOurs) return { ok: true, attempts, resets, reported, onDisk, message: '' };
+        if (!reset)
+          return fail(
+            `setup exited 0 and state.json was written, but it says ${onDisk}, not ${what}${reported !== undefined ? ` (setup's own report said ${reported ? 'enabled' : 'disabled'})` : ''}.`,
+          );
         resets++;
         log(`setup ${flag}: state.json says ${onDisk} again; a concurrent writer reset it (attempt ${attempts})`);
       }
-      return { ok: false, attempts, resets, reported, onDisk, message: '' };
+      return fail('');
     },
     req.lock,
   );
@@ -320,7 +353,6 @@ export async function toggleReviewGate(req: ToggleRequest): Promise<ToggleResult
       message: `Not changed: ${locked.message}`,
     };
   const v = locked.value;
-  const what = req.enable ? 'on' : 'off';
   let message = v.message;
   if (!message) {
     message = v.ok

@@ -16,6 +16,7 @@ import {
   SETTING_PLUGIN_DATA,
 } from '../../src/core/companion';
 import type { HostEnv } from '../../src/core/types';
+import { causeLine, howItEnded, runChild } from '../../src/core/childProcess';
 
 let tmp: string;
 before(async () => {
@@ -234,5 +235,57 @@ describe('the plugin data root', () => {
     assert.equal(env.companion.version, '1.0.5');
     assert.equal(env.node.node, path.join(bin, 'node'));
     assert.equal(env.pluginData.source, 'none');
+  });
+});
+
+describe('running a short-lived child (childProcess)', () => {
+  test("causeLine: the thrown Error's line, not Node's stack footer and version", () => {
+    const uncaught = [
+      'file:///x/codex-companion.mjs:12',
+      '    throw new Error("Cannot enable the gate: config is corrupt");',
+      '    ^',
+      '',
+      'Error: Cannot enable the gate: config is corrupt',
+      '    at file:///x/codex-companion.mjs:12:11',
+      '    at async asyncRunEntryPointWithESMLoader (node:internal/modules/run_main:117:5)',
+      '',
+      'Node.js v20.20.2',
+    ].join('\n');
+    assert.equal(causeLine(uncaught), 'Error: Cannot enable the gate: config is corrupt');
+    assert.equal(causeLine('TypeError [ERR_X]: bad\n    at y (z.js:1:1)\n\nNode.js v22.1.0'), 'TypeError [ERR_X]: bad');
+    // The companion's own report of a caught error is one plain line.
+    assert.equal(causeLine('No active job found for "x".\n'), 'No active job found for "x".');
+    assert.equal(causeLine('    at a (b.js:1:1)\n\nNode.js v20.20.2\n'), '');
+  });
+
+  test('runChild: a child that cannot be started, one that exits, one that prints too much', async () => {
+    const missing = await runChild(path.join(tmp, 'no-such-program'), [], { timeoutMs: 5000 });
+    assert.match(missing.startError ?? '', /ENOENT/);
+    const exits = await runChild(process.execPath, ['-e', 'console.log("hi"); process.exit(3)'], { timeoutMs: 5000 });
+    assert.deepEqual([exits.code, exits.stdout, exits.ended], [3, 'hi\n', undefined]);
+    assert.equal(howItEnded(exits), 'exited with code 3');
+    const loud = await runChild(
+      process.execPath,
+      ['-e', 'setInterval(() => process.stdout.write("x".repeat(65536)), 1)'],
+      {
+        timeoutMs: 10_000,
+        maxOutput: 100_000,
+        overLimit: 'end',
+      },
+    );
+    assert.equal(loud.ended, 'output');
+    assert.equal(loud.stdout.length, 100_000);
+  });
+
+  test('runChild: at the timeout a child that obeys SIGTERM ends without SIGKILL', async () => {
+    const o = await runChild(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      timeoutMs: 300,
+      killGraceMs: 3000,
+    });
+    assert.equal(o.ended, 'timeout');
+    assert.equal(o.signal, 'SIGTERM');
+    assert.equal(o.killed, undefined);
+    assert.ok(o.ms < 2500, `${o.ms} ms`);
+    assert.match(howItEnded(o, 300), /did not finish within 0\.3 s; its process group was ended$/);
   });
 });

@@ -1,0 +1,245 @@
+// The one way the core runs a short-lived child (git, ps, the companion's own subcommands) and waits
+// for it: in a process group of its own, with bounded output and a deadline. At the deadline the
+// whole group gets SIGTERM, then SIGKILL after a grace, so nothing it started lingers (a child that
+// traps SIGTERM, or a grandchild holding our pipes). Only our own child's group is signalled: its
+// id is the pid spawn gave us, and a group id stays taken while any member lives.
+import { spawn, type ChildProcess } from 'child_process';
+
+export interface ChildOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** After this long the group is ended. */
+  timeoutMs: number;
+  /** Between SIGTERM and SIGKILL, and after SIGKILL before we stop waiting (default 2 s). */
+  killGraceMs?: number;
+  /** Bytes kept of each of stdout and stderr (default 256 KB). */
+  maxOutput?: number;
+  /** Past maxOutput: keep the head and read on (`truncate`, the default), or end the group (`end`, a partial answer is no answer). */
+  overLimit?: 'truncate' | 'end';
+}
+
+export interface ChildOutcome {
+  /** Exit code (null when killed by a signal, or when it never started or never closed). */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** It could not be started (ENOENT, EACCES...). */
+  startError?: string;
+  /** Why we ended its group, when we did: the deadline, too much output, or the caller. */
+  ended?: 'timeout' | 'output' | 'caller';
+  /** Its group was sent SIGKILL (SIGTERM was not enough within the grace). */
+  killed?: boolean;
+  /** Still not closed after SIGKILL and the grace (a member out of its group holds our pipes). */
+  lingering?: boolean;
+  ms: number;
+}
+
+export interface RunningChild {
+  pid?: number;
+  /** Has the child itself exited (its group may still have members)? */
+  readonly exited: boolean;
+  readonly exitedAt?: number;
+  /** What it printed so far (bounded). */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once it closed, or after the kill grace ran out; never rejects. */
+  readonly done: Promise<ChildOutcome>;
+  /** Ends its group now (SIGTERM, SIGKILL after the grace); resolves like `done`. */
+  end(why?: 'caller'): Promise<ChildOutcome>;
+}
+
+export const DEFAULT_KILL_GRACE_MS = 2000;
+const DEFAULT_MAX_OUTPUT = 256 * 1024;
+const GROUPS = process.platform !== 'win32';
+
+/** One stream's output, kept up to `max` bytes; `over` once more came. */
+class Capped {
+  private readonly parts: Buffer[] = [];
+  private size = 0;
+  over = false;
+  constructor(private readonly max: number) {}
+  add(d: Buffer): boolean {
+    const room = this.max - this.size;
+    if (d.length > room) this.over = true;
+    if (room > 0) {
+      const piece = d.length > room ? d.subarray(0, room) : d;
+      this.parts.push(piece);
+      this.size += piece.length;
+    }
+    return this.over;
+  }
+  text(): string {
+    return Buffer.concat(this.parts, this.size).toString('utf8');
+  }
+}
+
+/** Starts `file args` in its own group; see RunningChild. Never throws. */
+export function startChild(file: string, args: readonly string[], opts: ChildOptions): RunningChild {
+  const started = Date.now();
+  const grace = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const out = new Capped(opts.maxOutput ?? DEFAULT_MAX_OUTPUT);
+  const err = new Capped(opts.maxOutput ?? DEFAULT_MAX_OUTPUT);
+  let exited = false;
+  let exitedAt: number | undefined;
+  let ended: ChildOutcome['ended'];
+  let killed = false;
+  let settle!: (o: ChildOutcome) => void;
+  let settled = false;
+  const done = new Promise<ChildOutcome>((r) => (settle = r));
+  const timers: NodeJS.Timeout[] = [];
+  const finish = (o: Omit<ChildOutcome, 'stdout' | 'stderr' | 'ms' | 'ended' | 'killed'>) => {
+    if (settled) return;
+    settled = true;
+    for (const t of timers) clearTimeout(t);
+    settle({
+      ...o,
+      stdout: out.text(),
+      stderr: err.text(),
+      ended,
+      killed: killed || undefined,
+      ms: Date.now() - started,
+    });
+  };
+
+  let child: ChildProcess;
+  try {
+    child = spawn(file, [...args], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group (not a daemon: it is still awaited), so the group can be ended whole.
+      detached: GROUPS,
+      windowsHide: true,
+      shell: false,
+    });
+  } catch (e) {
+    finish({ code: null, signal: null, startError: (e as Error).message });
+    return handle(undefined);
+  }
+
+  const signalGroup = (sig: NodeJS.Signals) => signalChildGroup(child, sig);
+  const endGroup = (why: NonNullable<ChildOutcome['ended']>) => {
+    if (settled || ended) return;
+    ended = why;
+    signalGroup('SIGTERM');
+    timers.push(
+      setTimeout(() => {
+        killed = true;
+        signalGroup('SIGKILL');
+        timers.push(
+          setTimeout(() => {
+            // Something outside its group keeps our pipes open: stop waiting, and stop reading.
+            child.stdout?.destroy();
+            child.stderr?.destroy();
+            finish({ code: null, signal: null, lingering: true });
+          }, grace),
+        );
+      }, grace),
+    );
+  };
+
+  timers.push(setTimeout(() => endGroup('timeout'), opts.timeoutMs));
+  const onData = (cap: Capped) => (d: Buffer) => {
+    if (cap.add(d) && opts.overLimit === 'end') endGroup('output');
+  };
+  child.stdout?.on('data', onData(out));
+  child.stderr?.on('data', onData(err));
+  child.once('exit', () => {
+    exited = true;
+    exitedAt = Date.now();
+  });
+  child.on('error', (e) => {
+    // Spawn failures come here (no exit, no close follows when it never started).
+    if (child.pid === undefined) finish({ code: null, signal: null, startError: e.message });
+  });
+  child.once('close', (code, signal) => finish({ code, signal }));
+  return handle(child);
+
+  function handle(c: ChildProcess | undefined): RunningChild {
+    return {
+      pid: c?.pid,
+      get exited() {
+        return exited;
+      },
+      get exitedAt() {
+        return exitedAt;
+      },
+      stdout: () => out.text(),
+      stderr: () => err.text(),
+      done,
+      end: () => {
+        if (c) endGroup('caller');
+        return done;
+      },
+    };
+  }
+}
+
+/**
+ * Sends `sig` to the process group of a child we spawned detached (its leader): the group id is the
+ * pid spawn gave us. While the child is unreaped that number cannot be reused, and after, it stays
+ * taken while any member of the group lives (then the kill finds nothing). Never throws.
+ */
+export function signalChildGroup(child: ChildProcess, sig: NodeJS.Signals): void {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  try {
+    if (GROUPS) process.kill(-pid, sig);
+    else child.kill(sig);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
+/**
+ * Ends the group of a detached child we spawned and did not wait for to close (its output goes to a
+ * file): SIGTERM, then SIGKILL after the grace unless it exited. Resolves whether it exited.
+ */
+export async function endChildGroup(child: ChildProcess, graceMs = DEFAULT_KILL_GRACE_MS): Promise<boolean> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return true;
+  const exited = new Promise<boolean>((r) => child.once('exit', () => r(true)));
+  const within = (ms: number) => Promise.race([exited, new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+  signalChildGroup(child, 'SIGTERM');
+  if (await within(graceMs)) return true;
+  signalChildGroup(child, 'SIGKILL');
+  return within(graceMs);
+}
+
+/** Runs `file args` to its end (or its group's end at the deadline). Never throws. */
+export function runChild(file: string, args: readonly string[], opts: ChildOptions): Promise<ChildOutcome> {
+  return startChild(file, args, opts).done;
+}
+
+/** "exited with code 1", "was killed by SIGTERM", "did not finish within 5 s (its process group was ended)". */
+export function howItEnded(o: ChildOutcome, timeoutMs?: number): string {
+  if (o.startError) return `could not be started: ${o.startError}`;
+  if (o.ended === 'timeout')
+    return `did not finish within ${timeoutMs !== undefined ? `${Math.round(timeoutMs / 100) / 10} s` : 'its time'}; its process group was ended${o.killed ? ' (SIGKILL)' : ''}${o.lingering ? ', but something it started still holds its output open' : ''}`;
+  if (o.ended === 'output') return 'printed more than it may; its process group was ended';
+  if (o.ended === 'caller') return `was stopped${o.killed ? ' (SIGKILL)' : ''}`;
+  if (o.signal) return `was killed by ${o.signal}`;
+  return `exited with code ${o.code}`;
+}
+
+const NOISE = [
+  /^\s+at\s/, // a stack frame
+  /^Node\.js v\d/, // Node's version footer
+  /^\s*\^+\s*$/, // the caret under the throwing line
+  /^(file:\/\/|\/|[A-Za-z]:\\|node:).*:\d+$/, // "file:///x.mjs:12", the throwing line's location
+];
+
+/**
+ * The line of a failed child's output that holds the cause: the first `Error:` line (also
+ * `TypeError [CODE]:`, `error:`), else the first line that is not stack-trace noise. Node's report
+ * of an uncaught throw ends with frames and its version, which say nothing.
+ */
+export function causeLine(text: string, max = 400): string {
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
+  const err = lines.find((l) => /^\s*(?:[A-Za-z]*Error(?:\s*\[[^\]]*\])?|error|fatal)\s*:/.test(l));
+  const line = (err ?? lines.find((l) => !NOISE.some((n) => n.test(l))) ?? '').trim();
+  return line.length > max ? `${line.slice(0, max)}...` : line;
+}
