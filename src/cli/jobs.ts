@@ -10,6 +10,7 @@ import { JobArchive } from '../core/archive';
 import type { LogSource } from '../core/jobLog';
 import { DEFAULT_SETTINGS, type Job, type ProcessTable, type ReadWarning, type StateRoot } from '../core/types';
 import type { Args } from './args';
+import { warningText } from './table';
 
 let sharedTable: ProcessTable | undefined;
 export const processTable = (): ProcessTable => (sharedTable ??= createProcessTable());
@@ -115,5 +116,5 @@ export async function collect(a: Args, positional: string | undefined = a.positi
 }
 
 export function printWarnings(warnings: ReadWarning[], error: (line: string) => void): void {
-  for (const w of warnings) error(`codex-jobs: warning: ${w.file}: ${w.message}`);
+  for (const w of warnings) error(`codex-jobs: ${warningText(w)}`);
 }

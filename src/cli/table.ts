@@ -1,7 +1,10 @@
 // The text table of `status` and `watch`: a header row, one row per job. On a terminal each row is
 // cut to its width by shortening the job's summary first, so its status, time and duration stay.
+// Every text from a file is made safe (core/terminalText.ts) before it is measured or cut, so widths
+// count what the terminal shows and a cut never splits an escape shown visibly.
 import { countJobs } from '../core/classify';
 import { kindLabelOf, rowText } from '../core/format';
+import { displayWidth, ellipsize, padEnd, safeLine } from '../core/terminalText';
 import type { Job, ReadWarning } from '../core/types';
 import type { Style } from './output';
 
@@ -31,28 +34,32 @@ const STATUS_STYLE: Partial<Record<Job['status'], Style>> = {
   cancelled: 'dim',
 };
 
-/** The tree's label and description on one line: the CLI says what the tree says. */
-function rowLine(job: Job, now: number): string {
+/** The tree's label and description, made safe: the CLI says what the tree says. */
+function rowParts(job: Job, now: number): [string, string] {
   const r = rowText(job, now);
-  return `${r.label}${SEP}${r.description}`;
+  return [safeLine(r.label), safeLine(r.description)];
 }
 
 export function jobsTable(jobs: Job[], opts: TableOptions): string[] {
   const paint = opts.paint ?? ((t: string) => t);
-  const rows = jobs.map((j) => ({ job: j, id: j.id, kind: kindLabelOf(j), text: rowLine(j, opts.now) }));
-  const idW = Math.max(2, ...rows.map((r) => r.id.length));
+  const rows = jobs.map((j) => ({
+    job: j,
+    id: safeLine(j.id),
+    kind: safeLine(kindLabelOf(j)),
+    parts: rowParts(j, opts.now),
+  }));
+  const idW = Math.max(2, ...rows.map((r) => displayWidth(r.id)));
   const showKind = opts.width === undefined || opts.width >= KIND_MIN_WIDTH;
-  const kindW = showKind ? Math.max(4, ...rows.map((r) => r.kind.length)) : 0;
-  const kindCell = (k: string) => (showKind ? `${k.padEnd(kindW)}${GAP}` : '');
+  const kindW = showKind ? Math.max(4, ...rows.map((r) => displayWidth(r.kind))) : 0;
+  const kindCell = (k: string) => (showKind ? `${padEnd(k, kindW)}${GAP}` : '');
   const lead = idW + GAP.length + (showKind ? kindW + GAP.length : 0);
   const room = opts.width === undefined ? undefined : opts.width - lead;
-  const header = cut(`${'ID'.padEnd(idW)}${GAP}${kindCell('KIND')}JOB`, opts.width);
+  const header = cut(`${padEnd('ID', idW)}${GAP}${kindCell('KIND')}JOB`, opts.width);
   const lines = [paint(header, 'bold')];
   for (const r of rows) {
-    const line = `${r.id.padEnd(idW)}${GAP}${kindCell(r.kind)}${fitRow(r.text, room)}`;
-    const cutLine = cut(line, opts.width);
+    const line = cut(`${padEnd(r.id, idW)}${GAP}${kindCell(r.kind)}${fitRow(r.parts, room)}`, opts.width);
     // Color goes on after cutting: escape codes take no columns.
-    lines.push(paint(cutLine.slice(0, idW), STATUS_STYLE[r.job.status]) + cutLine.slice(idW));
+    lines.push(paint(line.slice(0, r.id.length), STATUS_STYLE[r.job.status]) + line.slice(r.id.length));
   }
   return lines;
 }
@@ -61,7 +68,7 @@ export function jobsTable(jobs: Job[], opts: TableOptions): string[] {
 export function jobsView(jobs: Job[], warnings: ReadWarning[], opts: TableOptions): string {
   const lines = jobs.length ? jobsTable(jobs, opts) : [];
   lines.push(totalsLine(jobs));
-  for (const w of warnings) lines.push(cut(`warning: ${w.file}: ${w.message}`, opts.width));
+  for (const w of warnings) lines.push(cut(warningText(w), opts.width));
   return lines.join('\n');
 }
 
@@ -70,28 +77,25 @@ export function totalsLine(jobs: Job[]): string {
   return `${c.total} jobs: ${c.running} running, ${c.queued} queued, ${c.attention} need attention`;
 }
 
+/** A read warning on one line: its file and message made safe (a file name may hold anything). */
+export function warningText(w: ReadWarning): string {
+  return `warning: ${safeLine(w.file)}: ${safeLine(w.message)}`;
+}
+
 /**
- * Fits "summary · status · when · duration" into `room` columns: the first part (the summary) is
- * shortened first, down to MIN_SUMMARY; if still too long, the end is cut.
+ * Fits "summary · status · when · duration" (safe texts: the summary, then the rest) into `room`
+ * columns: the summary is shortened first, down to MIN_SUMMARY; if still too long, the end is cut.
  */
-export function fitRow(text: string, room: number | undefined): string {
-  if (room === undefined || text.length <= room) return text;
-  const i = text.indexOf(SEP);
-  if (i > 0) {
-    const rest = text.slice(i);
-    const keep = room - rest.length;
-    if (keep >= Math.min(MIN_SUMMARY, i)) return ellipsize(text.slice(0, i), keep) + rest;
-    text = ellipsize(text.slice(0, i), Math.min(MIN_SUMMARY, i)) + rest;
-  }
-  return ellipsize(text, room);
+export function fitRow([head, tail]: [string, string], room: number | undefined): string {
+  const rest = tail ? `${SEP}${tail}` : '';
+  const whole = head + rest;
+  if (room === undefined || displayWidth(whole) <= room) return whole;
+  const headW = displayWidth(head);
+  const keep = room - displayWidth(rest);
+  if (keep >= Math.min(MIN_SUMMARY, headW)) return ellipsize(head, keep) + rest;
+  return ellipsize(ellipsize(head, Math.min(MIN_SUMMARY, headW)) + rest, room);
 }
 
 function cut(line: string, width: number | undefined): string {
   return width === undefined ? line : ellipsize(line, width);
-}
-
-function ellipsize(text: string, n: number): string {
-  if (text.length <= n) return text;
-  if (n <= 0) return '';
-  return `${text.slice(0, n - 1)}…`;
 }

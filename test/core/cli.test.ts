@@ -36,15 +36,19 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
 
 /** Replaces what differs between runs (paths, pids, times) with stable placeholders. */
 function normalize(text: string, sb: Sandbox, pids: Record<string, number>): unknown {
-  let t = text.split(sb.stateDir).join('<STATE_DIR>').split(sb.tmp).join('<TMP>');
+  // Times first: a small pid (in a pid namespace) would otherwise match inside "T19:12:30".
+  let t = text
+    .split(sb.stateDir)
+    .join('<STATE_DIR>')
+    .split(sb.tmp)
+    .join('<TMP>')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<TIME>')
+    .replace(/started \d\d:\d\d:\d\d/g, 'started <CLOCK>');
   for (const [name, pid] of Object.entries(pids)) {
     t = t
       .replace(new RegExp(`(:\\s*)${pid}\\b`, 'g'), `$1"<PID:${name}>"`)
       .replace(new RegExp(`\\b${pid}\\b`, 'g'), `<PID:${name}>`);
   }
-  t = t
-    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, '<TIME>')
-    .replace(/started \d\d:\d\d:\d\d/g, 'started <CLOCK>');
   return JSON.parse(t, (k, v) =>
     k === 'ageMs' || k === 'rssBytes' || k === 'logBytes' || k === 'atMs' ? (v === null ? null : '<N>') : v,
   );
@@ -323,7 +327,7 @@ describe('codex-jobs as a command line tool', () => {
     const options: Record<string, string[]> = {
       status: ['--json', '--all', '--state-root <dir>', '--help'],
       watch: ['--state-root <dir>', '--help'],
-      log: ['--follow', '--state-root <dir>', '--help'],
+      log: ['--follow', '--raw', '--state-root <dir>', '--help'],
       brokers: ['--json', '--grace-seconds <seconds>', '--state-root <dir>', '--help'],
       reap: ['--dry-run', '--yes', '--grace-seconds <seconds>', '--state-root <dir>', '--help'],
     };

@@ -7,6 +7,7 @@ import { cliArchive, modelFor, workspaceFolder } from '../jobs';
 import { CLEAR_SCREEN, type Output } from '../output';
 import { untilStopped } from '../signals';
 import { jobsView } from '../table';
+import { safeLine } from '../../core/terminalText';
 
 const DEBOUNCE_MS = 100;
 const TICK_MS = 1000;
@@ -29,6 +30,7 @@ function changeKey(jobs: Job[], warnings: ReadWarning[]): string {
 
 export async function watchCommand(a: Args, io: Output): Promise<number> {
   const folder = await workspaceFolder(a, a.positional[0]);
+  const shownFolder = safeLine(folder);
   const m = modelFor(a, folder);
   const live = new LiveUpdates(m, { archive: cliArchive(true) });
   let timer: NodeJS.Timeout | undefined;
@@ -42,13 +44,13 @@ export async function watchCommand(a: Args, io: Output): Promise<number> {
     const when = new Date(now).toLocaleTimeString();
     if (io.isTTY) {
       const body = jobsView(jobs, warnings, { now, width: io.width, paint: io.paint.bind(io) });
-      void io.write(`${CLEAR_SCREEN}${io.paint(`${folder}  (${when}; Ctrl-C to quit)`, 'dim')}\n\n${body}\n`);
+      void io.write(`${CLEAR_SCREEN}${io.paint(`${shownFolder}  (${when}; Ctrl-C to quit)`, 'dim')}\n\n${body}\n`);
       return;
     }
     const key = changeKey(jobs, warnings);
     if (key === lastKey) return;
     lastKey = key;
-    void io.write(`== ${folder} at ${when}\n${jobsView(jobs, warnings, { now })}\n\n`);
+    void io.write(`== ${shownFolder} at ${when}\n${jobsView(jobs, warnings, { now })}\n\n`);
   };
   const sub = m.onDidChange(() => (timer ??= setTimeout(draw, DEBOUNCE_MS)));
   await live.start();
