@@ -88,8 +88,11 @@ export interface Collected {
   logSource(job: Job): LogSource;
 }
 
-/** One workspace's jobs (the path argument), or with --all those of every state dir under the roots. */
-export async function collect(a: Args, positional: string | undefined = a.positional[0]): Promise<Collected> {
+/**
+ * One workspace's jobs (`folderArg`, the command's path argument: the current directory when
+ * undefined), or with --all those of every state dir under the roots.
+ */
+export async function collect(a: Args, folderArg: string | undefined): Promise<Collected> {
   if (a.all) {
     await checkStateRoots(a);
     // Through the model like a workspace: the archive included, opens bounded by a pool.
@@ -99,7 +102,7 @@ export async function collect(a: Args, positional: string | undefined = a.positi
     m.dispose();
     return { workspace: null, stateDirs: dirs.map((d) => d.stateDir), ...r, logSource: (j) => m.logSource(j) };
   }
-  const folder = await workspaceFolder(a, positional);
+  const folder = await workspaceFolder(a, folderArg);
   const m = modelFor(a, folder);
   await m.refresh();
   // Jobs whose files are gone appear once the archive has compared what it kept.

@@ -17,12 +17,16 @@ const BIN = process.env.CODEX_JOBS_TEST_BIN ?? path.join(repo, 'dist', 'cli.js')
 const GOLDEN = path.join(repo, 'test', 'golden');
 let archiveDir = '';
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir, ...env } },
+      { env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir, ...env }, cwd },
       (err, stdout, stderr) => {
         resolve({
           code: err ? ((err as { code?: number }).code ?? 1) : 0,
@@ -211,6 +215,28 @@ describe('codex-jobs CLI', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /is not a job id/);
     assert.equal(bad.stdout, '');
+  });
+
+  test('log <id> and log -f <id> run from inside the workspace, with no path', async () => {
+    const r = await cli(['log', SCENARIO_IDS.completed, '--state-root', sb.root], {}, sb.workspace);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Looking at the failing test first\.\n$/);
+    const child = spawn(process.execPath, [BIN, 'log', '-f', SCENARIO_IDS.completed, '--state-root', sb.root], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: sb.workspace,
+      env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    for (let waited = 0; !out.includes('Looking at the failing test first.'); waited += 50) {
+      if (waited > 15_000 || child.exitCode !== null) assert.fail(`log -f from the workspace: ${out} ${err}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, err);
   });
 
   test('log --follow prints what is appended', async () => {

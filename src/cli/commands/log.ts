@@ -20,6 +20,7 @@ const FALLBACK_MS = 2000;
 export async function logCommand(a: Args, io: Output): Promise<number> {
   const id = a.positional[0];
   if (!isSafeJobId(id)) throw new UsageError(`"${id}" is not a job id`, 'log');
+  // No path: the current directory (the id is never taken for one).
   const r = await collect(a, a.positional[1]);
   const job = r.jobs.find((j) => j.id === id);
   if (!job) {

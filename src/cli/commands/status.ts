@@ -60,7 +60,7 @@ function featureJson(j: Job) {
 }
 
 export async function statusCommand(a: Args, io: Output): Promise<number> {
-  const r = await collect(a);
+  const r = await collect(a, a.positional[0]);
   if (a.json) {
     const body = {
       workspace: r.workspace,
