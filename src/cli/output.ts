@@ -76,6 +76,13 @@ export class Output {
     return Number.isFinite(cols) && cols > 0 ? cols : 80;
   }
 
+  /** The terminal's height in rows, or undefined when stdout is not a terminal. */
+  get height(): number | undefined {
+    if (!this.isTTY) return undefined;
+    const rows = this.stdout.rows || Number(this.env.LINES);
+    return Number.isFinite(rows) && rows > 0 ? rows : 24;
+  }
+
   paint(text: string, style: Style | undefined): string {
     if (!this.color || !style || text === '') return text;
     const [on, off] = STYLES[style];

@@ -2,8 +2,9 @@
 // cut to its width by shortening the job's summary first, so its status, time and duration stay.
 // Every text from a file is made safe (core/terminalText.ts) before it is measured or cut, so widths
 // count what the terminal shows and a cut never splits an escape shown visibly.
-import { countJobs } from '../core/classify';
-import { kindLabelOf, rowText } from '../core/format';
+import { countJobs, isLive, needsAttention } from '../core/classify';
+import { kindLabelOf, rowText, summaryOf } from '../core/format';
+import { STATUS } from '../core/status';
 import { displayWidth, ellipsize, padEnd, safeLine } from '../core/terminalText';
 import type { Job, ReadWarning } from '../core/types';
 import type { Style } from './output';
@@ -34,32 +35,45 @@ const STATUS_STYLE: Partial<Record<Job['status'], Style>> = {
   cancelled: 'dim',
 };
 
-/** The tree's label and description, made safe: the CLI says what the tree says. */
-function rowParts(job: Job, now: number): [string, string] {
+/**
+ * A row's texts, made safe: the status word (its own column), what the job is about (with its kind
+ * as a prefix only when no KIND column says it), and the rest of the tree's description (when,
+ * duration or error, flags): the CLI says what the tree says, each thing once.
+ */
+function rowParts(job: Job, now: number, showKind: boolean): { status: string; parts: [string, string] } {
   const r = rowText(job, now);
-  return [safeLine(r.label), safeLine(r.description)];
+  const word = STATUS[job.status].word;
+  const rest = r.description.startsWith(word) ? r.description.slice(word.length).replace(/^ · /, '') : r.description;
+  return { status: word, parts: [safeLine(showKind ? summaryOf(job) : r.label), safeLine(rest)] };
 }
 
 export function jobsTable(jobs: Job[], opts: TableOptions): string[] {
   const paint = opts.paint ?? ((t: string) => t);
+  const showKind = opts.width === undefined || opts.width >= KIND_MIN_WIDTH;
   const rows = jobs.map((j) => ({
     job: j,
     id: safeLine(j.id),
     kind: safeLine(kindLabelOf(j)),
-    parts: rowParts(j, opts.now),
+    ...rowParts(j, opts.now, showKind),
   }));
   const idW = Math.max(2, ...rows.map((r) => displayWidth(r.id)));
-  const showKind = opts.width === undefined || opts.width >= KIND_MIN_WIDTH;
   const kindW = showKind ? Math.max(4, ...rows.map((r) => displayWidth(r.kind))) : 0;
-  const kindCell = (k: string) => (showKind ? `${padEnd(k, kindW)}${GAP}` : '');
-  const lead = idW + GAP.length + (showKind ? kindW + GAP.length : 0);
-  const room = opts.width === undefined ? undefined : opts.width - lead;
-  const header = cut(`${padEnd('ID', idW)}${GAP}${kindCell('KIND')}JOB`, opts.width);
+  const statusW = Math.max(6, ...rows.map((r) => displayWidth(r.status)));
+  const lead = (id: string, kind: string) =>
+    `${padEnd(id, idW)}${GAP}${showKind ? `${padEnd(kind, kindW)}${GAP}` : ''}`;
+  const room = opts.width === undefined ? undefined : opts.width - displayWidth(lead('', '')) - statusW - GAP.length;
+  const header = cut(`${lead('ID', 'KIND')}${padEnd('STATUS', statusW)}${GAP}JOB`, opts.width);
   const lines = [paint(header, 'bold')];
   for (const r of rows) {
-    const line = cut(`${padEnd(r.id, idW)}${GAP}${kindCell(r.kind)}${fitRow(r.parts, room)}`, opts.width);
-    // Color goes on after cutting: escape codes take no columns.
-    lines.push(paint(line.slice(0, r.id.length), STATUS_STYLE[r.job.status]) + line.slice(r.id.length));
+    const before = lead(r.id, r.kind);
+    const line = cut(`${before}${padEnd(r.status, statusW)}${GAP}${fitRow(r.parts, room)}`, opts.width);
+    // Color goes on after cutting (escape codes take no columns), on the status word when it is whole.
+    const at = before.length;
+    lines.push(
+      line.startsWith(r.status, at)
+        ? line.slice(0, at) + paint(r.status, STATUS_STYLE[r.job.status]) + line.slice(at + r.status.length)
+        : line,
+    );
   }
   return lines;
 }
@@ -70,6 +84,33 @@ export function jobsView(jobs: Job[], warnings: ReadWarning[], opts: TableOption
   lines.push(totalsLine(jobs));
   for (const w of warnings) lines.push(cut(warningText(w), opts.width));
   return lines.join('\n');
+}
+
+/**
+ * What fits a screen of `rows` lines, as `top` shows it: the table's header, then the jobs that need
+ * attention and the running ones, then the most recent others (`jobs` comes newest first), a
+ * "… N more" line for the rest, the totals line and as many warnings as fit ("… N more warnings").
+ */
+export function jobsScreen(jobs: Job[], warnings: ReadWarning[], opts: TableOptions & { rows: number }): string[] {
+  const urgent = jobs.filter((j) => needsAttention(j) || isLive(j));
+  const others = jobs.filter((j) => !(needsAttention(j) || isLive(j)));
+  const ordered = [...urgent, ...others];
+  // Totals always; warnings only in what is left after at least a few jobs.
+  const room = Math.max(1, opts.rows);
+  // Warnings take at most a quarter of the screen: the jobs that need attention come first.
+  const shownWarnings = warnings.slice(0, Math.floor(room / 4));
+  const warningLines = shownWarnings.map((w) => cut(warningText(w), opts.width));
+  if (shownWarnings.length < warnings.length)
+    warningLines.push(`… ${warnings.length - shownWarnings.length} more warnings`);
+  const forTable = room - 1 - warningLines.length;
+  let table: string[] = [];
+  if (ordered.length && forTable >= 2) {
+    const fitsAll = ordered.length + 1 <= forTable;
+    const count = fitsAll ? ordered.length : Math.max(0, forTable - 2);
+    table = jobsTable(ordered.slice(0, count), opts);
+    if (!fitsAll) table.push(cut(`… ${ordered.length - count} more`, opts.width));
+  }
+  return [...table, totalsLine(jobs), ...warningLines].slice(0, room);
 }
 
 export function totalsLine(jobs: Job[]): string {

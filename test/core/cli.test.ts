@@ -549,16 +549,17 @@ describe('codex-jobs as a command line tool', () => {
       const plain = await onTerminal('NO_COLOR=1 ');
       assert.ok(!plain.stdout.includes(ESC), 'no color with NO_COLOR');
       const lines = plain.stdout.replace(/\r/g, '').split('\n').filter(Boolean);
-      assert.match(lines[0], /^ID\s+JOB$/);
+      assert.match(lines[0], /^ID\s+STATUS\s+JOB$/);
       for (const l of lines) assert.ok(l.length <= 70, `cut to 70 columns: ${l.length}: ${l}`);
       // The summary is shortened first: the status stays visible.
-      assert.match(lines[1], /^task-mwu0f001-tty001\s+rescue: Fix[^·]*… · failed · /);
+      assert.match(lines[1], /^task-mwu0f001-tty001\s+failed\s+rescue: Fix[^·]*… · /);
       const piped = await sh(cmd, env);
       assert.ok(!piped.stdout.includes(ESC), 'no color into a pipe');
       // Into a pipe rows are not cut to a width (the summary itself is its first 120 characters, as in the tree).
       assert.ok(piped.stdout.includes(long.slice(0, 110)), 'whole rows into a pipe');
-      assert.match(piped.stdout, / · failed · .* · turn\/start failed: rate limited/);
-      assert.match(piped.stdout, /^ID\s+KIND\s+JOB$/m);
+      // The status has its own column; with the KIND column the summary has no kind prefix.
+      assert.match(piped.stdout, /\srescue\s+failed\s+Fix the flaky.* · turn\/start failed: rate limited/);
+      assert.match(piped.stdout, /^ID\s+KIND\s+STATUS\s+JOB$/m);
       await ws.cleanup();
     },
   );
@@ -575,6 +576,76 @@ describe('codex-jobs as a command line tool', () => {
     assert.match(r.stdout, /task-mwu0g101-wat101/);
     await ws.cleanup();
   });
+
+  test(
+    'watch on a 40-row terminal with 200 jobs fits the screen: header, the jobs that need attention, "… N more"',
+    { skip: !hasScript && 'needs script(1) for a terminal' },
+    async () => {
+      const now = Date.now();
+      const at = (ms: number) => new Date(ms).toISOString();
+      const attention = Array.from({ length: 5 }, (_, i) => `task-mwu0i${String(i).padStart(3, '0')}-att${i}00`);
+      const jobs = [
+        // The ones that need attention are the oldest: they come first all the same.
+        // Recorded running, their process gone: stale.
+        ...attention.map((id, i) => ({
+          id,
+          kind: 'task',
+          status: 'running',
+          // Below pid_max, and no process has it in the test's pid namespace.
+          pid: 32_000,
+          createdAt: at(now - 86_400_000 - i * 1000),
+          updatedAt: at(now - 86_000_000),
+        })),
+        ...Array.from({ length: 195 }, (_, i) => ({
+          id: `task-mwu0j${String(i).padStart(3, '0')}-top${String(i).padStart(3, '0')}`,
+          kind: 'task',
+          status: 'completed',
+          summary: `job ${i}`,
+          createdAt: at(now - 60_000 - i * 1000),
+          completedAt: at(now - i * 1000),
+        })),
+      ];
+      const ws = await extraWorkspace(sb, 'watch-top-ws', jobs);
+      for (const j of jobs) await fs.writeFile(path.join(ws.stateDir, 'jobs', `${j.id}.json`), JSON.stringify(j));
+      const cmd = `${q(process.execPath)} ${q(BIN)} watch --state-root ${q(sb.root)} ${q(ws.workspace)}`;
+      const r = await sh(
+        `script -qec ${q(`stty rows 40 cols 120; NO_COLOR=1 timeout --preserve-status -s INT 4 ${cmd}`)} /dev/null`,
+        { CODEX_JOBS_ARCHIVE_DIR: archiveDir },
+      );
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      // Redrawn in place: each view starts at the cursor's home; the last whole one is checked.
+      const frames = r.stdout.split(`${ESC}[H`).filter((f) => f.includes('200 jobs: '));
+      assert.ok(frames.length >= 1, r.stdout.slice(0, 2000));
+      const frame = frames[frames.length - 1]
+        .split(`${ESC}[2J`)
+        .join('')
+        .split(`${ESC}[K`)
+        .join('')
+        .split(`${ESC}[J`)
+        .join('')
+        .replace(/\r/g, '')
+        .replace(/\n+$/, '');
+      assert.ok(!frame.includes(ESC), `only our redraw sequences: ${JSON.stringify(frame.slice(0, 300))}`);
+      const lines = frame.split('\n');
+      assert.ok(lines.length <= 40, `${lines.length} lines on a 40-row terminal:\n${frame}`);
+      for (const l of lines) assert.ok([...l].length < 120, `cut to the width: ${l}`);
+      assert.match(lines[0], /watch-top-ws/);
+      assert.match(lines[2], /^ID\s+KIND\s+STATUS\s+JOB$/);
+      // The jobs that need attention first, then the most recent.
+      assert.deepEqual(
+        lines
+          .slice(3, 8)
+          .map((l) => l.split(/\s+/)[0])
+          .sort(),
+        attention,
+        frame,
+      );
+      assert.match(lines[8], /^task-mwu0j000-top000\s/);
+      assert.match(frame, /^… \d+ more$/m);
+      assert.match(lines[lines.length - 1], /^200 jobs: \d+ running, \d+ queued, 5 need attention$/);
+      await ws.cleanup();
+    },
+  );
 
   test('watch into a pipe prints a plain snapshot per change, no control codes; Ctrl-C ends it with exit 0', async () => {
     const ws = await extraWorkspace(sb, 'watch-ws', [{ id: 'task-mwu0g001-wat001', status: 'completed' }]);
