@@ -38,6 +38,26 @@ function cli(
   });
 }
 
+/** Starts the bin in the background: what it wrote so far, its exit code, and a wait for a condition. */
+function spawnCli(args: string[], cwd?: string) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
+  });
+  const io = { out: '', err: '' };
+  child.stdout!.on('data', (d: Buffer) => (io.out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (io.err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const until = async (ok: () => boolean, what: string) => {
+    for (let waited = 0; !ok(); waited += 50) {
+      if (waited > 15_000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(io)}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  };
+  return { child, io, exited, until };
+}
+
 /** Replaces what differs between runs (paths, pids, times) with stable placeholders. */
 function normalize(text: string, sb: Sandbox, pids: Record<string, number>): unknown {
   // Times first: a small pid (in a pid namespace) would otherwise match inside "T19:12:30".
@@ -221,22 +241,17 @@ describe('codex-jobs CLI', () => {
     const r = await cli(['log', SCENARIO_IDS.completed, '--state-root', sb.root], {}, sb.workspace);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Looking at the failing test first\.\n$/);
-    const child = spawn(process.execPath, [BIN, 'log', '-f', SCENARIO_IDS.completed, '--state-root', sb.root], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: sb.workspace,
-      env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
-    });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    for (let waited = 0; !out.includes('Looking at the failing test first.'); waited += 50) {
-      if (waited > 15_000 || child.exitCode !== null) assert.fail(`log -f from the workspace: ${out} ${err}`);
-      await new Promise((res) => setTimeout(res, 50));
+    const f = spawnCli(['log', '-f', SCENARIO_IDS.completed, '--state-root', sb.root], sb.workspace);
+    try {
+      await f.until(
+        () => f.io.out.includes('Looking at the failing test first.') || f.child.exitCode !== null,
+        'log -f',
+      );
+      assert.match(f.io.out, /Looking at the failing test first\./, f.io.err);
+    } finally {
+      f.child.kill('SIGINT');
     }
-    child.kill('SIGINT');
-    assert.equal(await exited, 0, err);
+    assert.equal(await f.exited, 0, f.io.err);
   });
 
   test('log --follow prints what is appended', async () => {
@@ -649,23 +664,9 @@ describe('codex-jobs as a command line tool', () => {
 
   test('watch into a pipe prints a plain snapshot per change, no control codes; Ctrl-C ends it with exit 0', async () => {
     const ws = await extraWorkspace(sb, 'watch-ws', [{ id: 'task-mwu0g001-wat001', status: 'completed' }]);
-    const child = spawn(process.execPath, [BIN, 'watch', '--state-root', sb.root, ws.workspace], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
-    });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const until = async (ok: () => boolean, what: string) => {
-      for (let waited = 0; !ok(); waited += 50) {
-        if (waited > 15_000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(out)} ${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    const { child, io, exited, until } = spawnCli(['watch', '--state-root', sb.root, ws.workspace]);
     try {
-      await until(() => /1 jobs: /.test(out), 'the first snapshot');
+      await until(() => /1 jobs: /.test(io.out), 'the first snapshot');
       await fs.writeFile(
         path.join(ws.stateDir, 'state.json'),
         JSON.stringify({
@@ -676,13 +677,13 @@ describe('codex-jobs as a command line tool', () => {
           ],
         }),
       );
-      await until(() => out.includes('task-mwu0g002-wat002') && /2 jobs: /.test(out), 'a second snapshot');
-      assert.ok(!out.includes(ESC), 'no control codes into a pipe');
-      assert.equal(out.match(/^== /gm)?.length, 2, `one snapshot per change: ${out}`);
+      await until(() => io.out.includes('task-mwu0g002-wat002') && /2 jobs: /.test(io.out), 'a second snapshot');
+      assert.ok(!io.out.includes(ESC), 'no control codes into a pipe');
+      assert.equal(io.out.match(/^== /gm)?.length, 2, `one snapshot per change: ${io.out}`);
     } finally {
       child.kill('SIGINT');
     }
-    assert.equal(await exited, 0, err);
+    assert.equal(await exited, 0, io.err);
     await ws.cleanup();
   });
 });
@@ -695,23 +696,7 @@ describe('codex-jobs log --follow', () => {
   });
   after(() => sb.cleanup());
 
-  function follow(ws: Sandbox, id: string) {
-    const child = spawn(process.execPath, [BIN, 'log', '--follow', id, '--state-root', sb.root, ws.workspace], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
-    });
-    const io = { out: '', err: '' };
-    child.stdout!.on('data', (d: Buffer) => (io.out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (io.err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const until = async (ok: () => boolean, what: string) => {
-      for (let waited = 0; !ok(); waited += 50) {
-        if (waited > 15_000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(io)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    return { child, io, exited, until };
-  }
+  const follow = (ws: Sandbox, id: string) => spawnCli(['log', '--follow', id, '--state-root', sb.root, ws.workspace]);
 
   /** CPU seconds a process has used (Linux /proc), or undefined elsewhere. */
   async function cpuSeconds(pid: number): Promise<number | undefined> {

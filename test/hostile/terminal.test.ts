@@ -134,6 +134,29 @@ async function statusShows(c: Ctx, visible: string[], what: string, args = ['sta
   return r;
 }
 
+/** `args` runs (exit 0) and its warnings on stderr show `visible`, with no control character. */
+async function warnsShown(c: Ctx, args: string[], visible: string[]): Promise<void> {
+  const r = await run(c, cliLine(args), args[0]);
+  assert.equal(r.code, 0, r.stderr);
+  assertClean(r.stdout, 'stdout');
+  assertClean(r.stderr, 'stderr');
+  assertShown(r.stderr, visible, 'warning');
+}
+
+/** A job whose log is `body`: `log` prints it clean, showing `visible`. */
+const logShows = (name: string, body: string | Buffer, visible: string[]) =>
+  withCase(
+    name,
+    [record(T)],
+    async (c) => {
+      const r = await run(c, cliLine(['log', T, ...roots(c), c.ws]), 'log');
+      assert.equal(r.code, 0, r.stderr);
+      assertClean(r.stdout, 'stdout');
+      assertShown(r.stdout, visible, 'log');
+    },
+    { [T]: body },
+  );
+
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
 describe('terminal: strings from files are shown, never obeyed', { concurrency: 3 }, () => {
@@ -190,10 +213,7 @@ describe('terminal: strings from files are shown, never obeyed', { concurrency: 
   test('status: a job file named with an OSC in jobs/ is named in the warning, shown', () =>
     withCase('warning-file-name', [], async (c) => {
       await fs.writeFile(path.join(c.jobsA, `task-${OSC_TITLE}.json`), '{}');
-      const r = await run(c, cliLine(['status', ...roots(c), c.ws]), 'status');
-      assert.equal(r.code, 0, r.stderr);
-      assertClean(r.stderr, 'stderr');
-      assertShown(r.stderr, ['task-\\x1b]0;PWNED-TITLE\\x07.json'], 'warning');
+      await warnsShown(c, ['status', ...roots(c), c.ws], ['task-\\x1b]0;PWNED-TITLE\\x07.json']);
     }));
 
   test('status: an index id with a bidi override is named in the warning, shown', () =>
@@ -202,10 +222,7 @@ describe('terminal: strings from files are shown, never obeyed', { concurrency: 
         version: 1,
         jobs: [record(GOOD_A), { id: `task-${BIDI}`, status: 'running' }],
       });
-      const r = await run(c, cliLine(['status', ...roots(c), c.ws]), 'status');
-      assert.equal(r.code, 0, r.stderr);
-      assertClean(r.stderr, 'stderr');
-      assertShown(r.stderr, ['\\u{202e}'], 'warning');
+      await warnsShown(c, ['status', ...roots(c), c.ws], ['\\u{202e}']);
     }));
 
   test('status --all: a state dir whose name holds a clear-screen CSI, named in a warning', () =>
@@ -213,10 +230,7 @@ describe('terminal: strings from files are shown, never obeyed', { concurrency: 
       const dir = path.join(c.rootB, `ws${CLEAR}-0123456789abcdef`);
       await fs.mkdir(path.join(dir, 'jobs'), { recursive: true });
       await fs.writeFile(path.join(dir, 'state.json'), '{ torn');
-      const r = await run(c, cliLine(['status', '--all', ...roots(c)]), 'status --all');
-      assert.equal(r.code, 0, r.stderr);
-      assertClean(r.stderr, 'stderr');
-      assertShown(r.stderr, ['ws\\x1b[2J\\x1b[H-0123456789abcdef'], 'warning');
+      await warnsShown(c, ['status', '--all', ...roots(c)], ['ws\\x1b[2J\\x1b[H-0123456789abcdef']);
     }));
 
   test('status --json: C1 and bidi controls escaped, the exact strings kept', () =>
@@ -229,35 +243,22 @@ describe('terminal: strings from files are shown, never obeyed', { concurrency: 
     }));
 
   test('log: a body with OSC 52 and clear-screen, into a pipe', () =>
-    withCase(
-      'log-osc52',
-      [record(T)],
-      async (c) => {
-        const r = await run(c, cliLine(['log', T, ...roots(c), c.ws]), 'log');
-        assert.equal(r.code, 0, r.stderr);
-        assertClean(r.stdout, 'stdout');
-        assertShown(r.stdout, ['line one\n', 'paste \\x1b]52;c;', '\\x1b[2J\\x1b[Hgone\\r\n', 'end\n'], 'log');
-      },
-      { [T]: `line one\r\npaste ${OSC52}\n${CLEAR}gone\r\r\nend\n` },
-    ));
+    logShows('log-osc52', `line one\r\npaste ${OSC52}\n${CLEAR}gone\r\r\nend\n`, [
+      'line one\n',
+      'paste \\x1b]52;c;',
+      '\\x1b[2J\\x1b[Hgone\\r\n',
+      'end\n',
+    ]));
 
   test('log: 8-bit ESC and CSI bytes (invalid UTF-8), a UTF-8 C1 and backspaces', () =>
-    withCase(
+    logShows(
       'log-8bit',
-      [record(T)],
-      async (c) => {
-        const r = await run(c, cliLine(['log', T, ...roots(c), c.ws]), 'log');
-        assert.equal(r.code, 0, r.stderr);
-        assertClean(r.stdout, 'stdout');
-        assertShown(r.stdout, ['a\\x9b2Jb', 'c\\x1b]0;x\\x07', 'd\\u{009b}2J', 'e\\x08\\x08f', 'ünïcödé ✓'], 'log');
-      },
-      {
-        [T]: Buffer.concat([
-          Buffer.from('a'),
-          Buffer.from([0x9b]),
-          Buffer.from('2Jb\nc\x1b]0;x\x07\nd\u009b2J\ne\b\bf\nünïcödé ✓\n'),
-        ]),
-      },
+      Buffer.concat([
+        Buffer.from('a'),
+        Buffer.from([0x9b]),
+        Buffer.from('2Jb\nc\x1b]0;x\x07\nd\u009b2J\ne\b\bf\nünïcödé ✓\n'),
+      ]),
+      ['a\\x9b2Jb', 'c\\x1b]0;x\\x07', 'd\\u{009b}2J', 'e\\x08\\x08f', 'ünïcödé ✓'],
     ));
 
   test('log -f: an OSC 52 and a clear-screen appended while followed', () =>
@@ -324,11 +325,7 @@ describe('terminal: strings from files are shown, never obeyed', { concurrency: 
       const dir = path.join(c.rootB, `ws${OSC52}-0123456789abcdef`);
       await fs.mkdir(dir);
       await fs.writeFile(path.join(dir, 'broker.json'), '{ torn');
-      const r = await run(c, cliLine(['brokers', '--grace-seconds', '0', ...roots(c)]), 'brokers');
-      assert.equal(r.code, 0, r.stderr);
-      assertClean(r.stdout, 'stdout');
-      assertClean(r.stderr, 'stderr');
-      assertShown(r.stderr, ['ws\\x1b]52;c;'], 'warning');
+      await warnsShown(c, ['brokers', '--grace-seconds', '0', ...roots(c)], ['ws\\x1b]52;c;']);
     }));
 
   test('an error naming a path with a title OSC', () =>
