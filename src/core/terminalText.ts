@@ -14,6 +14,8 @@
 // A backslash itself is left as it is: the aim is a screen that cannot be taken over, not a
 // reversible encoding (`--json` and `log --raw` give the exact data).
 
+import { isUtf8 } from 'buffer';
+
 /* eslint-disable no-control-regex -- finding control characters is what these patterns are for */
 /** What is never written as is: C0 controls, DEL, C1 controls, bidi controls, line/paragraph separators. */
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
@@ -24,12 +26,16 @@ const NAMED: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
-/** The visible form of one unsafe character. */
+/** The visible form of one unsafe character (a few dozen of them: each made once). */
+const SHOWN = new Map<string, string>();
 function shown(ch: string): string {
-  const named = NAMED[ch];
-  if (named) return named;
-  const cp = ch.codePointAt(0)!;
-  return cp <= 0x7f ? `\\x${hex(cp, 2)}` : `\\u{${hex(cp, 4)}}`;
+  let v = SHOWN.get(ch);
+  if (v === undefined) {
+    const cp = ch.codePointAt(0)!;
+    v = NAMED[ch] ?? (cp <= 0x7f ? `\\x${hex(cp, 2)}` : `\\u{${hex(cp, 4)}}`);
+    SHOWN.set(ch, v);
+  }
+  return v;
 }
 
 /** A one-line field: every control character and escape sequence shown visibly. Non-strings become "". */
@@ -83,21 +89,32 @@ function completeEnd(buf: Buffer): number {
 
 /** Decodes UTF-8 strictly: each invalid byte becomes `\xNN`; the text then goes through safeBody. */
 function decodeSafe(buf: Buffer): string {
-  let out = '';
+  // The usual case, checked natively: no byte to look at one by one.
+  if (isUtf8(buf)) return safeBody(buf.toString('utf8'));
+  // Invalid bytes are replaced by their ASCII escape in the bytes, so the text is decoded once.
+  const parts: Buffer[] = [];
   let from = 0;
   let i = 0;
   while (i < buf.length) {
+    if (buf[i] < 0x80) {
+      i++;
+      continue;
+    }
     const n = validSequence(buf, i);
     if (n > 0) {
       i += n;
       continue;
     }
-    out += safeBody(buf.toString('utf8', from, i)) + `\\x${hex(buf[i], 2)}`;
+    parts.push(buf.subarray(from, i), BYTE_ESCAPES[buf[i]]);
     i += 1;
     from = i;
   }
-  return out + safeBody(buf.toString('utf8', from, i));
+  parts.push(buf.subarray(from));
+  return safeBody(Buffer.concat(parts).toString('utf8'));
 }
+
+/** `\xNN` for each byte value, made once. */
+const BYTE_ESCAPES = Array.from({ length: 256 }, (_, b) => Buffer.from(`\\x${hex(b, 2)}`));
 
 /** The length of the valid UTF-8 sequence at `i`, or 0 (overlong forms and surrogates are invalid). */
 function validSequence(b: Buffer, i: number): number {
