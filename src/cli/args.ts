@@ -53,6 +53,9 @@ const GRACE: OptionSpec = {
   help: 'An unreferenced broker younger than this is "starting", not an orphan (default 30).',
 };
 const JSON_OUT: OptionSpec = { type: 'boolean', help: 'Print one JSON object instead of text.' };
+/** Said in the help of every command that prints texts from files. */
+const SHOWN_NOTE = 'Control characters and escape sequences in texts from files are shown visibly (ESC as \\x1b).';
+const JSON_NOTE = 'With --json the strings are exact; DEL, C1 and bidi controls are written as \\u escapes there.';
 const PATH_ARG: PositionalSpec = {
   name: 'path',
   required: false,
@@ -69,28 +72,45 @@ export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
       'state-root': STATE_ROOT,
       help: HELP,
     },
-    notes: ['On a terminal, rows are cut to its width; into a pipe or file they are printed whole.'],
+    notes: [
+      'On a terminal, rows are cut to its width; into a pipe or file they are printed whole.',
+      SHOWN_NOTE,
+      JSON_NOTE,
+    ],
   },
   watch: {
     summary: 'A live view of the jobs of a workspace, until Ctrl-C.',
     positionals: [PATH_ARG],
     options: { 'state-root': STATE_ROOT, help: HELP },
-    notes: ['On a terminal the view is redrawn in place; otherwise a new snapshot is printed after each change.'],
+    notes: [
+      'On a terminal the view is redrawn in place; otherwise a new snapshot is printed after each change.',
+      SHOWN_NOTE,
+    ],
   },
   log: {
     summary: "Print a job's log.",
     positionals: [{ name: 'id', required: true, help: 'The job id, e.g. task-mwu0a001-run001.' }, PATH_ARG],
     options: {
       follow: { type: 'boolean', short: 'f', help: 'Keep printing what is appended, until Ctrl-C.' },
+      raw: {
+        type: 'boolean',
+        help: "Print the log's bytes as they are, escape sequences included.",
+      },
       'state-root': STATE_ROOT,
       help: HELP,
     },
-    notes: ['A log that is a symbolic link, a FIFO or anything but a regular file is refused (exit 1).'],
+    notes: [
+      'Control characters and escape sequences in the log are shown visibly (ESC as \\x1b, CR as \\r),',
+      'on a terminal and into a pipe alike, so a log cannot retitle, clear or write the clipboard of',
+      'the terminal; --raw prints the bytes as they are.',
+      'A log that is a symbolic link, a FIFO or anything but a regular file is refused (exit 1).',
+    ],
   },
   brokers: {
     summary: 'Every app-server broker and leftover broker session dir, and its class.',
     positionals: [],
     options: { json: JSON_OUT, 'grace-seconds': GRACE, 'state-root': STATE_ROOT, help: HELP },
+    notes: [SHOWN_NOTE, JSON_NOTE],
   },
   reap: {
     summary: 'End orphan brokers and clear dead broker session dirs.',
@@ -102,6 +122,7 @@ export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
       'state-root': STATE_ROOT,
       help: HELP,
     },
+    notes: [SHOWN_NOTE],
   },
 };
 
@@ -114,6 +135,8 @@ export interface Args {
   json: boolean;
   all: boolean;
   follow: boolean;
+  /** `log --raw`: the bytes as they are. */
+  raw: boolean;
   dryRun: boolean;
   yes: boolean;
   /** Absolute paths. */
@@ -193,6 +216,7 @@ function toArgs(command: CommandName, values: Values, positional: string[]): Arg
     json: values.json === true,
     all: values.all === true,
     follow: values.follow === true,
+    raw: values.raw === true,
     dryRun: values['dry-run'] === true,
     yes: values.yes === true,
     stateRoots: roots.map((r) => path.resolve(r)),

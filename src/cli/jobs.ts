@@ -10,6 +10,7 @@ import { JobArchive } from '../core/archive';
 import type { LogSource } from '../core/jobLog';
 import { DEFAULT_SETTINGS, type Job, type ProcessTable, type ReadWarning, type StateRoot } from '../core/types';
 import type { Args } from './args';
+import { warningText } from './table';
 
 let sharedTable: ProcessTable | undefined;
 export const processTable = (): ProcessTable => (sharedTable ??= createProcessTable());
@@ -87,8 +88,11 @@ export interface Collected {
   logSource(job: Job): LogSource;
 }
 
-/** One workspace's jobs (the path argument), or with --all those of every state dir under the roots. */
-export async function collect(a: Args, positional: string | undefined = a.positional[0]): Promise<Collected> {
+/**
+ * One workspace's jobs (`folderArg`, the command's path argument: the current directory when
+ * undefined), or with --all those of every state dir under the roots.
+ */
+export async function collect(a: Args, folderArg: string | undefined): Promise<Collected> {
   if (a.all) {
     await checkStateRoots(a);
     // Through the model like a workspace: the archive included, opens bounded by a pool.
@@ -98,7 +102,7 @@ export async function collect(a: Args, positional: string | undefined = a.positi
     m.dispose();
     return { workspace: null, stateDirs: dirs.map((d) => d.stateDir), ...r, logSource: (j) => m.logSource(j) };
   }
-  const folder = await workspaceFolder(a, positional);
+  const folder = await workspaceFolder(a, folderArg);
   const m = modelFor(a, folder);
   await m.refresh();
   // Jobs whose files are gone appear once the archive has compared what it kept.
@@ -115,5 +119,5 @@ export async function collect(a: Args, positional: string | undefined = a.positi
 }
 
 export function printWarnings(warnings: ReadWarning[], error: (line: string) => void): void {
-  for (const w of warnings) error(`codex-jobs: warning: ${w.file}: ${w.message}`);
+  for (const w of warnings) error(`codex-jobs: ${warningText(w)}`);
 }

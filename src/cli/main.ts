@@ -4,6 +4,7 @@
 import { helpHint, parseCommandLine, UsageError, type Args, type CommandName } from './args';
 import { Output } from './output';
 import { VERSION } from './version';
+import { safeLine } from '../core/terminalText';
 import { statusCommand } from './commands/status';
 import { watchCommand } from './commands/watch';
 import { logCommand } from './commands/log';
@@ -35,10 +36,10 @@ export async function main(argv: string[], io: Output): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.error(`codex-jobs: ${err.message}\n${helpHint(err.command)}`);
+      io.error(`codex-jobs: ${safeLine(err.message)}\n${helpHint(err.command)}`);
       return 2;
     }
-    io.error(`codex-jobs: ${(err as Error)?.message ?? String(err)}`);
+    io.error(`codex-jobs: ${safeLine((err as Error)?.message ?? String(err))}`);
     return 1;
   }
 }

@@ -1,6 +1,10 @@
 // Where the command line's text goes. Writes respect backpressure and can be flushed, so the process
 // ends only once every byte is handed to the OS; a reader that goes away (EPIPE, `| head`) ends the
 // output quietly instead of a stack trace. Color and width are for terminals only.
+// Every text written goes through one gate (core/terminalText.ts): only the escape sequences this
+// class itself makes (its styles and screen controls, on a terminal) pass; any other control
+// character is shown visibly. Bytes as they are go out only through writeRaw (`log --raw`).
+import { safeBody } from '../core/terminalText';
 
 type Stream = NodeJS.WriteStream;
 
@@ -17,6 +21,23 @@ export type Style = keyof typeof STYLES;
 
 /** Clears a terminal and puts the cursor home; written only when stdout is one. */
 export const CLEAR_SCREEN = '\x1b[H\x1b[2J';
+/** Cursor home, clear to the end of the line, clear below the cursor: a redraw in place. */
+export const CURSOR_HOME = '\x1b[H';
+export const CLEAR_LINE_END = '\x1b[K';
+export const CLEAR_BELOW = '\x1b[J';
+
+/** Our own sequences, the only ones the gate lets through (and only to a terminal). */
+const OWN = new Set<string>([...Object.values(STYLES).flat(), CURSOR_HOME, CLEAR_LINE_END, CLEAR_BELOW, '\x1b[2J']);
+const OWN_SPLIT = new RegExp(`(${[...OWN].map((s) => s.replace(/[[\]\\^$.|?*+()]/g, '\\$&')).join('|')})`);
+
+/** Text made terminal-safe; our own sequences kept when `own` (stdout or stderr is a terminal). */
+export function gate(text: string, own: boolean): string {
+  if (!own) return safeBody(text);
+  return text
+    .split(OWN_SPLIT)
+    .map((part, i) => (i % 2 === 1 ? part : safeBody(part)))
+    .join('');
+}
 
 export class Output {
   private closed = false;
@@ -55,14 +76,26 @@ export class Output {
     return Number.isFinite(cols) && cols > 0 ? cols : 80;
   }
 
+  /** The terminal's height in rows, or undefined when stdout is not a terminal. */
+  get height(): number | undefined {
+    if (!this.isTTY) return undefined;
+    const rows = this.stdout.rows || Number(this.env.LINES);
+    return Number.isFinite(rows) && rows > 0 ? rows : 24;
+  }
+
   paint(text: string, style: Style | undefined): string {
     if (!this.color || !style || text === '') return text;
     const [on, off] = STYLES[style];
     return `${on}${text}${off}`;
   }
 
-  /** Writes to stdout; resolves when it may be written to again (backpressure). */
-  write(chunk: string | Uint8Array): Promise<void> {
+  /** Writes text to stdout through the gate; resolves when it may be written to again (backpressure). */
+  write(text: string): Promise<void> {
+    return this.writeRaw(gate(text, this.isTTY));
+  }
+
+  /** Writes bytes to stdout as they are: only for what the user asked to get raw (`log --raw`). */
+  writeRaw(chunk: string | Uint8Array): Promise<void> {
     if (this.closed || this.stdout.destroyed) return Promise.resolve();
     if (this.stdout.write(chunk)) return Promise.resolve();
     return new Promise((resolve) => {
@@ -84,7 +117,7 @@ export class Output {
 
   /** A line to stderr: errors, warnings, prompts. */
   error(text: string): void {
-    if (!this.stderr.destroyed) this.stderr.write(`${text}\n`);
+    if (!this.stderr.destroyed) this.stderr.write(`${gate(text, false)}\n`);
   }
 
   /** Resolves once everything written so far is handed to the OS (or its reader is gone). */

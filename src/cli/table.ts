@@ -1,7 +1,11 @@
 // The text table of `status` and `watch`: a header row, one row per job. On a terminal each row is
 // cut to its width by shortening the job's summary first, so its status, time and duration stay.
-import { countJobs } from '../core/classify';
-import { kindLabelOf, rowText } from '../core/format';
+// Every text from a file is made safe (core/terminalText.ts) before it is measured or cut, so widths
+// count what the terminal shows and a cut never splits an escape shown visibly.
+import { countJobs, isLive, needsAttention } from '../core/classify';
+import { kindLabelOf, rowText, summaryOf } from '../core/format';
+import { STATUS } from '../core/status';
+import { displayWidth, ellipsize, padEnd, safeLine } from '../core/terminalText';
 import type { Job, ReadWarning } from '../core/types';
 import type { Style } from './output';
 
@@ -31,28 +35,45 @@ const STATUS_STYLE: Partial<Record<Job['status'], Style>> = {
   cancelled: 'dim',
 };
 
-/** The tree's label and description on one line: the CLI says what the tree says. */
-function rowLine(job: Job, now: number): string {
+/**
+ * A row's texts, made safe: the status word (its own column), what the job is about (with its kind
+ * as a prefix only when no KIND column says it), and the rest of the tree's description (when,
+ * duration or error, flags): the CLI says what the tree says, each thing once.
+ */
+function rowParts(job: Job, now: number, showKind: boolean): { status: string; parts: [string, string] } {
   const r = rowText(job, now);
-  return `${r.label}${SEP}${r.description}`;
+  const word = STATUS[job.status].word;
+  const rest = r.description.startsWith(word) ? r.description.slice(word.length).replace(/^ · /, '') : r.description;
+  return { status: word, parts: [safeLine(showKind ? summaryOf(job) : r.label), safeLine(rest)] };
 }
 
 export function jobsTable(jobs: Job[], opts: TableOptions): string[] {
   const paint = opts.paint ?? ((t: string) => t);
-  const rows = jobs.map((j) => ({ job: j, id: j.id, kind: kindLabelOf(j), text: rowLine(j, opts.now) }));
-  const idW = Math.max(2, ...rows.map((r) => r.id.length));
   const showKind = opts.width === undefined || opts.width >= KIND_MIN_WIDTH;
-  const kindW = showKind ? Math.max(4, ...rows.map((r) => r.kind.length)) : 0;
-  const kindCell = (k: string) => (showKind ? `${k.padEnd(kindW)}${GAP}` : '');
-  const lead = idW + GAP.length + (showKind ? kindW + GAP.length : 0);
-  const room = opts.width === undefined ? undefined : opts.width - lead;
-  const header = cut(`${'ID'.padEnd(idW)}${GAP}${kindCell('KIND')}JOB`, opts.width);
+  const rows = jobs.map((j) => ({
+    job: j,
+    id: safeLine(j.id),
+    kind: safeLine(kindLabelOf(j)),
+    ...rowParts(j, opts.now, showKind),
+  }));
+  const idW = Math.max(2, ...rows.map((r) => displayWidth(r.id)));
+  const kindW = showKind ? Math.max(4, ...rows.map((r) => displayWidth(r.kind))) : 0;
+  const statusW = Math.max(6, ...rows.map((r) => displayWidth(r.status)));
+  const lead = (id: string, kind: string) =>
+    `${padEnd(id, idW)}${GAP}${showKind ? `${padEnd(kind, kindW)}${GAP}` : ''}`;
+  const room = opts.width === undefined ? undefined : opts.width - displayWidth(lead('', '')) - statusW - GAP.length;
+  const header = cut(`${lead('ID', 'KIND')}${padEnd('STATUS', statusW)}${GAP}JOB`, opts.width);
   const lines = [paint(header, 'bold')];
   for (const r of rows) {
-    const line = `${r.id.padEnd(idW)}${GAP}${kindCell(r.kind)}${fitRow(r.text, room)}`;
-    const cutLine = cut(line, opts.width);
-    // Color goes on after cutting: escape codes take no columns.
-    lines.push(paint(cutLine.slice(0, idW), STATUS_STYLE[r.job.status]) + cutLine.slice(idW));
+    const before = lead(r.id, r.kind);
+    const line = cut(`${before}${padEnd(r.status, statusW)}${GAP}${fitRow(r.parts, room)}`, opts.width);
+    // Color goes on after cutting (escape codes take no columns), on the status word when it is whole.
+    const at = before.length;
+    lines.push(
+      line.startsWith(r.status, at)
+        ? line.slice(0, at) + paint(r.status, STATUS_STYLE[r.job.status]) + line.slice(at + r.status.length)
+        : line,
+    );
   }
   return lines;
 }
@@ -61,8 +82,35 @@ export function jobsTable(jobs: Job[], opts: TableOptions): string[] {
 export function jobsView(jobs: Job[], warnings: ReadWarning[], opts: TableOptions): string {
   const lines = jobs.length ? jobsTable(jobs, opts) : [];
   lines.push(totalsLine(jobs));
-  for (const w of warnings) lines.push(cut(`warning: ${w.file}: ${w.message}`, opts.width));
+  for (const w of warnings) lines.push(cut(warningText(w), opts.width));
   return lines.join('\n');
+}
+
+/**
+ * What fits a screen of `rows` lines, as `top` shows it: the table's header, then the jobs that need
+ * attention and the running ones, then the most recent others (`jobs` comes newest first), a
+ * "… N more" line for the rest, the totals line and as many warnings as fit ("… N more warnings").
+ */
+export function jobsScreen(jobs: Job[], warnings: ReadWarning[], opts: TableOptions & { rows: number }): string[] {
+  const urgent = jobs.filter((j) => needsAttention(j) || isLive(j));
+  const others = jobs.filter((j) => !(needsAttention(j) || isLive(j)));
+  const ordered = [...urgent, ...others];
+  // Totals always; warnings only in what is left after at least a few jobs.
+  const room = Math.max(1, opts.rows);
+  // Warnings take at most a quarter of the screen: the jobs that need attention come first.
+  const shownWarnings = warnings.slice(0, Math.floor(room / 4));
+  const warningLines = shownWarnings.map((w) => cut(warningText(w), opts.width));
+  if (shownWarnings.length < warnings.length)
+    warningLines.push(`… ${warnings.length - shownWarnings.length} more warnings`);
+  const forTable = room - 1 - warningLines.length;
+  let table: string[] = [];
+  if (ordered.length && forTable >= 2) {
+    const fitsAll = ordered.length + 1 <= forTable;
+    const count = fitsAll ? ordered.length : Math.max(0, forTable - 2);
+    table = jobsTable(ordered.slice(0, count), opts);
+    if (!fitsAll) table.push(cut(`… ${ordered.length - count} more`, opts.width));
+  }
+  return [...table, totalsLine(jobs), ...warningLines].slice(0, room);
 }
 
 export function totalsLine(jobs: Job[]): string {
@@ -70,28 +118,25 @@ export function totalsLine(jobs: Job[]): string {
   return `${c.total} jobs: ${c.running} running, ${c.queued} queued, ${c.attention} need attention`;
 }
 
+/** A read warning on one line: its file and message made safe (a file name may hold anything). */
+export function warningText(w: ReadWarning): string {
+  return `warning: ${safeLine(w.file)}: ${safeLine(w.message)}`;
+}
+
 /**
- * Fits "summary · status · when · duration" into `room` columns: the first part (the summary) is
- * shortened first, down to MIN_SUMMARY; if still too long, the end is cut.
+ * Fits "summary · status · when · duration" (safe texts: the summary, then the rest) into `room`
+ * columns: the summary is shortened first, down to MIN_SUMMARY; if still too long, the end is cut.
  */
-export function fitRow(text: string, room: number | undefined): string {
-  if (room === undefined || text.length <= room) return text;
-  const i = text.indexOf(SEP);
-  if (i > 0) {
-    const rest = text.slice(i);
-    const keep = room - rest.length;
-    if (keep >= Math.min(MIN_SUMMARY, i)) return ellipsize(text.slice(0, i), keep) + rest;
-    text = ellipsize(text.slice(0, i), Math.min(MIN_SUMMARY, i)) + rest;
-  }
-  return ellipsize(text, room);
+export function fitRow([head, tail]: [string, string], room: number | undefined): string {
+  const rest = tail ? `${SEP}${tail}` : '';
+  const whole = head + rest;
+  if (room === undefined || displayWidth(whole) <= room) return whole;
+  const headW = displayWidth(head);
+  const keep = room - displayWidth(rest);
+  if (keep >= Math.min(MIN_SUMMARY, headW)) return ellipsize(head, keep) + rest;
+  return ellipsize(ellipsize(head, Math.min(MIN_SUMMARY, headW)) + rest, room);
 }
 
 function cut(line: string, width: number | undefined): string {
   return width === undefined ? line : ellipsize(line, width);
-}
-
-function ellipsize(text: string, n: number): string {
-  if (text.length <= n) return text;
-  if (n <= 0) return '';
-  return `${text.slice(0, n - 1)}…`;
 }

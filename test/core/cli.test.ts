@@ -17,12 +17,16 @@ const BIN = process.env.CODEX_JOBS_TEST_BIN ?? path.join(repo, 'dist', 'cli.js')
 const GOLDEN = path.join(repo, 'test', 'golden');
 let archiveDir = '';
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir, ...env } },
+      { env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir, ...env }, cwd },
       (err, stdout, stderr) => {
         resolve({
           code: err ? ((err as { code?: number }).code ?? 1) : 0,
@@ -32,6 +36,26 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
       },
     );
   });
+}
+
+/** Starts the bin in the background: what it wrote so far, its exit code, and a wait for a condition. */
+function spawnCli(args: string[], cwd?: string) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
+  });
+  const io = { out: '', err: '' };
+  child.stdout!.on('data', (d: Buffer) => (io.out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (io.err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const until = async (ok: () => boolean, what: string) => {
+    for (let waited = 0; !ok(); waited += 50) {
+      if (waited > 15_000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(io)}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  };
+  return { child, io, exited, until };
 }
 
 /** Replaces what differs between runs (paths, pids, times) with stable placeholders. */
@@ -46,7 +70,8 @@ function normalize(text: string, sb: Sandbox, pids: Record<string, number>): unk
     .replace(/started \d\d:\d\d:\d\d/g, 'started <CLOCK>');
   for (const [name, pid] of Object.entries(pids)) {
     t = t
-      .replace(new RegExp(`(:\\s*)${pid}\\b`, 'g'), `$1"<PID:${name}>"`)
+      // Only a "pid" field's number: a small pid may equal a count elsewhere.
+      .replace(new RegExp(`("pid":\\s*)${pid}\\b`, 'g'), `$1"<PID:${name}>"`)
       .replace(new RegExp(`\\b${pid}\\b`, 'g'), `<PID:${name}>`);
   }
   return JSON.parse(t, (k, v) =>
@@ -213,6 +238,23 @@ describe('codex-jobs CLI', () => {
     assert.equal(bad.stdout, '');
   });
 
+  test('log <id> and log -f <id> run from inside the workspace, with no path', async () => {
+    const r = await cli(['log', SCENARIO_IDS.completed, '--state-root', sb.root], {}, sb.workspace);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Looking at the failing test first\.\n$/);
+    const f = spawnCli(['log', '-f', SCENARIO_IDS.completed, '--state-root', sb.root], sb.workspace);
+    try {
+      await f.until(
+        () => f.io.out.includes('Looking at the failing test first.') || f.child.exitCode !== null,
+        'log -f',
+      );
+      assert.match(f.io.out, /Looking at the failing test first\./, f.io.err);
+    } finally {
+      f.child.kill('SIGINT');
+    }
+    assert.equal(await f.exited, 0, f.io.err);
+  });
+
   test('log --follow prints what is appended', async () => {
     const child = spawn(
       process.execPath,
@@ -327,7 +369,7 @@ describe('codex-jobs as a command line tool', () => {
     const options: Record<string, string[]> = {
       status: ['--json', '--all', '--state-root <dir>', '--help'],
       watch: ['--state-root <dir>', '--help'],
-      log: ['--follow', '--state-root <dir>', '--help'],
+      log: ['--follow', '--raw', '--state-root <dir>', '--help'],
       brokers: ['--json', '--grace-seconds <seconds>', '--state-root <dir>', '--help'],
       reap: ['--dry-run', '--yes', '--grace-seconds <seconds>', '--state-root <dir>', '--help'],
     };
@@ -523,16 +565,17 @@ describe('codex-jobs as a command line tool', () => {
       const plain = await onTerminal('NO_COLOR=1 ');
       assert.ok(!plain.stdout.includes(ESC), 'no color with NO_COLOR');
       const lines = plain.stdout.replace(/\r/g, '').split('\n').filter(Boolean);
-      assert.match(lines[0], /^ID\s+JOB$/);
+      assert.match(lines[0], /^ID\s+STATUS\s+JOB$/);
       for (const l of lines) assert.ok(l.length <= 70, `cut to 70 columns: ${l.length}: ${l}`);
       // The summary is shortened first: the status stays visible.
-      assert.match(lines[1], /^task-mwu0f001-tty001\s+rescue: Fix[^·]*… · failed · /);
+      assert.match(lines[1], /^task-mwu0f001-tty001\s+failed\s+rescue: Fix[^·]*… · /);
       const piped = await sh(cmd, env);
       assert.ok(!piped.stdout.includes(ESC), 'no color into a pipe');
       // Into a pipe rows are not cut to a width (the summary itself is its first 120 characters, as in the tree).
       assert.ok(piped.stdout.includes(long.slice(0, 110)), 'whole rows into a pipe');
-      assert.match(piped.stdout, / · failed · .* · turn\/start failed: rate limited/);
-      assert.match(piped.stdout, /^ID\s+KIND\s+JOB$/m);
+      // The status has its own column; with the KIND column the summary has no kind prefix.
+      assert.match(piped.stdout, /\srescue\s+failed\s+Fix the flaky.* · turn\/start failed: rate limited/);
+      assert.match(piped.stdout, /^ID\s+KIND\s+STATUS\s+JOB$/m);
       await ws.cleanup();
     },
   );
@@ -550,25 +593,81 @@ describe('codex-jobs as a command line tool', () => {
     await ws.cleanup();
   });
 
+  test(
+    'watch on a 40-row terminal with 200 jobs fits the screen: header, the jobs that need attention, "… N more"',
+    { skip: !hasScript && 'needs script(1) for a terminal' },
+    async () => {
+      const now = Date.now();
+      const at = (ms: number) => new Date(ms).toISOString();
+      const attention = Array.from({ length: 5 }, (_, i) => `task-mwu0i${String(i).padStart(3, '0')}-att${i}00`);
+      const jobs = [
+        // The ones that need attention are the oldest: they come first all the same.
+        // Recorded running, their process gone: stale.
+        ...attention.map((id, i) => ({
+          id,
+          kind: 'task',
+          status: 'running',
+          // Below pid_max, and no process has it in the test's pid namespace.
+          pid: 32_000,
+          createdAt: at(now - 86_400_000 - i * 1000),
+          updatedAt: at(now - 86_000_000),
+        })),
+        ...Array.from({ length: 195 }, (_, i) => ({
+          id: `task-mwu0j${String(i).padStart(3, '0')}-top${String(i).padStart(3, '0')}`,
+          kind: 'task',
+          status: 'completed',
+          summary: `job ${i}`,
+          createdAt: at(now - 60_000 - i * 1000),
+          completedAt: at(now - i * 1000),
+        })),
+      ];
+      const ws = await extraWorkspace(sb, 'watch-top-ws', jobs);
+      for (const j of jobs) await fs.writeFile(path.join(ws.stateDir, 'jobs', `${j.id}.json`), JSON.stringify(j));
+      const cmd = `${q(process.execPath)} ${q(BIN)} watch --state-root ${q(sb.root)} ${q(ws.workspace)}`;
+      const r = await sh(
+        `script -qec ${q(`stty rows 40 cols 120; NO_COLOR=1 timeout --preserve-status -s INT 4 ${cmd}`)} /dev/null`,
+        { CODEX_JOBS_ARCHIVE_DIR: archiveDir },
+      );
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      // Redrawn in place: each view starts at the cursor's home; the last whole one is checked.
+      const frames = r.stdout.split(`${ESC}[H`).filter((f) => f.includes('200 jobs: '));
+      assert.ok(frames.length >= 1, r.stdout.slice(0, 2000));
+      const frame = frames[frames.length - 1]
+        .split(`${ESC}[2J`)
+        .join('')
+        .split(`${ESC}[K`)
+        .join('')
+        .split(`${ESC}[J`)
+        .join('')
+        .replace(/\r/g, '')
+        .replace(/\n+$/, '');
+      assert.ok(!frame.includes(ESC), `only our redraw sequences: ${JSON.stringify(frame.slice(0, 300))}`);
+      const lines = frame.split('\n');
+      assert.ok(lines.length <= 40, `${lines.length} lines on a 40-row terminal:\n${frame}`);
+      for (const l of lines) assert.ok([...l].length < 120, `cut to the width: ${l}`);
+      assert.match(lines[0], /watch-top-ws/);
+      assert.match(lines[2], /^ID\s+KIND\s+STATUS\s+JOB$/);
+      // The jobs that need attention first, then the most recent.
+      assert.deepEqual(
+        lines
+          .slice(3, 8)
+          .map((l) => l.split(/\s+/)[0])
+          .sort(),
+        attention,
+        frame,
+      );
+      assert.match(lines[8], /^task-mwu0j000-top000\s/);
+      assert.match(frame, /^… \d+ more$/m);
+      assert.match(lines[lines.length - 1], /^200 jobs: \d+ running, \d+ queued, 5 need attention$/);
+      await ws.cleanup();
+    },
+  );
+
   test('watch into a pipe prints a plain snapshot per change, no control codes; Ctrl-C ends it with exit 0', async () => {
     const ws = await extraWorkspace(sb, 'watch-ws', [{ id: 'task-mwu0g001-wat001', status: 'completed' }]);
-    const child = spawn(process.execPath, [BIN, 'watch', '--state-root', sb.root, ws.workspace], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
-    });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const until = async (ok: () => boolean, what: string) => {
-      for (let waited = 0; !ok(); waited += 50) {
-        if (waited > 15_000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(out)} ${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    const { child, io, exited, until } = spawnCli(['watch', '--state-root', sb.root, ws.workspace]);
     try {
-      await until(() => /1 jobs: /.test(out), 'the first snapshot');
+      await until(() => /1 jobs: /.test(io.out), 'the first snapshot');
       await fs.writeFile(
         path.join(ws.stateDir, 'state.json'),
         JSON.stringify({
@@ -579,13 +678,13 @@ describe('codex-jobs as a command line tool', () => {
           ],
         }),
       );
-      await until(() => out.includes('task-mwu0g002-wat002') && /2 jobs: /.test(out), 'a second snapshot');
-      assert.ok(!out.includes(ESC), 'no control codes into a pipe');
-      assert.equal(out.match(/^== /gm)?.length, 2, `one snapshot per change: ${out}`);
+      await until(() => io.out.includes('task-mwu0g002-wat002') && /2 jobs: /.test(io.out), 'a second snapshot');
+      assert.ok(!io.out.includes(ESC), 'no control codes into a pipe');
+      assert.equal(io.out.match(/^== /gm)?.length, 2, `one snapshot per change: ${io.out}`);
     } finally {
       child.kill('SIGINT');
     }
-    assert.equal(await exited, 0, err);
+    assert.equal(await exited, 0, io.err);
     await ws.cleanup();
   });
 });
@@ -598,23 +697,7 @@ describe('codex-jobs log --follow', () => {
   });
   after(() => sb.cleanup());
 
-  function follow(ws: Sandbox, id: string) {
-    const child = spawn(process.execPath, [BIN, 'log', '--follow', id, '--state-root', sb.root, ws.workspace], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CODEX_JOBS_ARCHIVE_DIR: archiveDir },
-    });
-    const io = { out: '', err: '' };
-    child.stdout!.on('data', (d: Buffer) => (io.out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (io.err += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const until = async (ok: () => boolean, what: string) => {
-      for (let waited = 0; !ok(); waited += 50) {
-        if (waited > 15_000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(io)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    return { child, io, exited, until };
-  }
+  const follow = (ws: Sandbox, id: string) => spawnCli(['log', '--follow', id, '--state-root', sb.root, ws.workspace]);
 
   /** CPU seconds a process has used (Linux /proc), or undefined elsewhere. */
   async function cpuSeconds(pid: number): Promise<number | undefined> {

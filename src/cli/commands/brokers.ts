@@ -5,6 +5,7 @@ import { formatBytes, formatDuration } from '../../core/format';
 import type { Args } from '../args';
 import { checkStateRoots, printWarnings, processTable, roots } from '../jobs';
 import type { Output } from '../output';
+import { displayWidth, ellipsize, padEnd, safeJson, safeLine } from '../../core/terminalText';
 
 export async function brokerScan(a: Args) {
   await checkStateRoots(a);
@@ -30,7 +31,7 @@ export async function brokersCommand(a: Args, io: Output): Promise<number> {
       })),
       warnings: scan.warnings,
     };
-    await io.line(JSON.stringify(body, null, 2));
+    await io.line(safeJson(body));
     return 0;
   }
   if (scan.entries.length) await io.line(brokersTable(scan.entries, io.width).join('\n'));
@@ -45,17 +46,17 @@ function brokersTable(entries: BrokerEntry[], width: number | undefined): string
     ['CLASS', 'DIR', 'PID', 'AGE', 'CHILDREN', 'RSS', 'REASON'],
     ...entries.map((e) => [
       e.class,
-      e.dir ?? '-',
+      e.dir === undefined ? '-' : safeLine(e.dir),
       e.pid ? String(e.pid) : '-',
       e.ageMs !== undefined ? formatDuration(e.ageMs) : '-',
       String(e.children.length),
       formatBytes(e.rssBytes) || '-',
-      e.reason,
+      safeLine(e.reason),
     ]),
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i]))));
   return rows.map((r) => {
-    const line = r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-    return width === undefined || line.length <= width ? line : `${line.slice(0, width - 1)}…`;
+    const line = r.map((c, i) => (i === r.length - 1 ? c : padEnd(c, widths[i]))).join('  ');
+    return width === undefined ? line : ellipsize(line, width);
   });
 }

@@ -11,6 +11,7 @@ import type { Args } from '../args';
 import { collect, printWarnings } from '../jobs';
 import type { Output } from '../output';
 import { jobsTable, totalsLine } from '../table';
+import { safeJson, safeLine } from '../../core/terminalText';
 
 /** One job in `status --json`; fields may be added, never renamed or removed. */
 export function jobJson(j: Job) {
@@ -60,7 +61,7 @@ function featureJson(j: Job) {
 }
 
 export async function statusCommand(a: Args, io: Output): Promise<number> {
-  const r = await collect(a);
+  const r = await collect(a, a.positional[0]);
   if (a.json) {
     const body = {
       workspace: r.workspace,
@@ -70,10 +71,11 @@ export async function statusCommand(a: Args, io: Output): Promise<number> {
       jobs: r.jobs.map(jobJson),
       warnings: r.warnings,
     };
-    await io.line(JSON.stringify(body, null, 2));
+    await io.line(safeJson(body));
     return 0;
   }
-  if (r.stateDirs.length === 0) await io.line(`No Codex companion state for ${r.workspace ?? 'any workspace'}.`);
+  if (r.stateDirs.length === 0)
+    await io.line(`No Codex companion state for ${r.workspace === null ? 'any workspace' : safeLine(r.workspace)}.`);
   const opts = { now: Date.now(), width: io.width, paint: io.paint.bind(io) };
   if (r.jobs.length) await io.line(jobsTable(r.jobs, opts).join('\n'));
   await io.line(totalsLine(r.jobs));

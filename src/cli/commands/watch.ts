@@ -1,12 +1,15 @@
-// `codex-jobs watch`: a live view. On a terminal it is redrawn in place (and ticks, so durations
-// move); into a pipe or file a plain snapshot is printed only when something shown has changed.
+// `codex-jobs watch`: a live view. On a terminal it fits the screen as `top` does (the jobs that need
+// attention and the running ones first, then the most recent, "… N more") and is redrawn in place,
+// never scrolled (and ticks, so durations move); into a pipe or file a plain snapshot of every job
+// is printed only when something shown has changed.
 import { LiveUpdates } from '../../core/live';
 import type { Job, ReadWarning } from '../../core/types';
 import type { Args } from '../args';
 import { cliArchive, modelFor, workspaceFolder } from '../jobs';
-import { CLEAR_SCREEN, type Output } from '../output';
+import { CLEAR_BELOW, CLEAR_LINE_END, CLEAR_SCREEN, CURSOR_HOME, type Output } from '../output';
 import { untilStopped } from '../signals';
-import { jobsView } from '../table';
+import { jobsScreen, jobsView } from '../table';
+import { ellipsize, safeLine } from '../../core/terminalText';
 
 const DEBOUNCE_MS = 100;
 const TICK_MS = 1000;
@@ -29,10 +32,12 @@ function changeKey(jobs: Job[], warnings: ReadWarning[]): string {
 
 export async function watchCommand(a: Args, io: Output): Promise<number> {
   const folder = await workspaceFolder(a, a.positional[0]);
+  const shownFolder = safeLine(folder);
   const m = modelFor(a, folder);
   const live = new LiveUpdates(m, { archive: cliArchive(true) });
   let timer: NodeJS.Timeout | undefined;
   let lastKey: string | undefined;
+  let drawn = false;
   const draw = () => {
     timer = undefined;
     const f = m.folders[0];
@@ -41,22 +46,38 @@ export async function watchCommand(a: Args, io: Output): Promise<number> {
     const now = Date.now();
     const when = new Date(now).toLocaleTimeString();
     if (io.isTTY) {
-      const body = jobsView(jobs, warnings, { now, width: io.width, paint: io.paint.bind(io) });
-      void io.write(`${CLEAR_SCREEN}${io.paint(`${folder}  (${when}; Ctrl-C to quit)`, 'dim')}\n\n${body}\n`);
+      // One column short of the width: a line never ends in the terminal's pending wrap, where a
+      // clear to the end of the line would erase its last character.
+      const width = Math.max(1, (io.width ?? 80) - 1);
+      const rows = io.height ?? 24;
+      const head = io.paint(ellipsize(`${shownFolder}  (${when}; Ctrl-C to quit)`, width), 'dim');
+      const body = jobsScreen(jobs, warnings, { now, width, paint: io.paint.bind(io), rows: rows - 2 });
+      // Home, each line cleared past its end, everything below cleared; no newline after the last
+      // line, so a full screen never scrolls.
+      const frame = [head, '', ...body].slice(0, rows).map((l) => `${l}${CLEAR_LINE_END}`);
+      void io.write(`${drawn ? CURSOR_HOME : CLEAR_SCREEN}${frame.join('\n')}${CLEAR_BELOW}`);
+      drawn = true;
       return;
     }
     const key = changeKey(jobs, warnings);
     if (key === lastKey) return;
     lastKey = key;
-    void io.write(`== ${folder} at ${when}\n${jobsView(jobs, warnings, { now })}\n\n`);
+    void io.write(`== ${shownFolder} at ${when}\n${jobsView(jobs, warnings, { now })}\n\n`);
   };
   const sub = m.onDidChange(() => (timer ??= setTimeout(draw, DEBOUNCE_MS)));
   await live.start();
   draw();
   const tick = io.isTTY ? setInterval(draw, TICK_MS) : undefined;
-  if (io.isTTY) process.stdout.on('resize', draw);
+  // A resize may have wrapped the old view: the next one starts from a cleared screen.
+  const onResize = () => {
+    drawn = false;
+    draw();
+  };
+  if (io.isTTY) process.stdout.on('resize', onResize);
   await untilStopped(io);
-  process.stdout.off('resize', draw);
+  // Leave the prompt below the last view, not on top of it.
+  if (io.isTTY && drawn) await io.write('\n');
+  process.stdout.off('resize', onResize);
   if (tick) clearInterval(tick);
   if (timer) clearTimeout(timer);
   sub.dispose();
