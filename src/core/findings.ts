@@ -4,6 +4,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { Job } from './types';
+import { BoundedCache } from './boundedCache';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
@@ -49,15 +50,19 @@ const text = (v: unknown): string | undefined =>
 const line = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v >= 1 ? Math.min(Math.floor(v), MAX_LINE) : undefined;
 
-/** Parsed once per result object: the model re-renders unchanged jobs often. */
-const structuredCache = new WeakMap<object, unknown>();
+/**
+ * Parsed once per result object: the model re-renders unchanged jobs often. Bounded by count and by
+ * the output text parsed (each record may hold megabytes of it), the least recently used dropped.
+ */
+const structuredCache = new BoundedCache<object, unknown>(256, 64 * 1024 * 1024);
 
 /** The structured review payload of a record: `result.result`, or `result.rawOutput` parsed when that is missing. */
 function structuredOf(result: unknown): unknown {
   if (!isObj(result)) return undefined;
   if (structuredCache.has(result)) return structuredCache.get(result);
   const v = structuredUncached(result);
-  structuredCache.set(result, v);
+  const raw = result.rawOutput;
+  structuredCache.set(result, v, v !== undefined && v !== result.result && typeof raw === 'string' ? raw.length : 0);
   return v;
 }
 
