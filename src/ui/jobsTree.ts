@@ -16,6 +16,8 @@ import { t } from './l10n';
 import { FindingNode, findingNodes, findingTreeItem, hasFindingRows } from './findingNodes';
 import { featureIcon } from './jobFeatures';
 import { decorateFolderItem } from './reviewGateView';
+import { parseTime } from '../core/format';
+import { formatLocal, UNKNOWN_TIME } from '../core/dates';
 
 export type JobsNode =
   | FolderNode
@@ -472,7 +474,8 @@ function folderSummary(total: number, live: number, attention: number): string {
   return parts.filter(Boolean).join(', ') || t('{0} jobs', total);
 }
 
+/** A log line's time: the clock time today, with the date (and year) otherwise; a time that is none is said so. */
 function shortTime(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
+  const ms = parseTime(iso);
+  return ms === undefined ? t(UNKNOWN_TIME) : formatLocal(ms, Date.now(), { seconds: true });
 }

@@ -5,6 +5,7 @@ import type { Job } from '../../core/types';
 import { findingsJson } from '../../core/findings';
 import { blocksStop, readStopReviewGates } from '../../core/reviewGate';
 import { classifyJobError } from '../../core/errorKinds';
+import { isoOf } from '../../core/dates';
 import { modelEffortOf } from '../../core/resume';
 import type { Args } from '../args';
 import { collect, printWarnings } from '../jobs';
@@ -38,7 +39,7 @@ export function jobJson(j: Job) {
     logBytes: j.log.size ?? null,
     archived: j.archived ? { how: j.archived.how, logPath: j.archived.logPath, logBytes: j.archived.logBytes } : null,
     inferred: j.inferred ? { status: j.inferred.status, evidence: j.inferred.evidence } : null,
-    history: (j.history ?? []).map((h) => ({ ...h, at: new Date(h.atMs).toISOString() })),
+    history: (j.history ?? []).map((h) => ({ ...h, at: isoOf(h.atMs) ?? null })),
     ...featureJson(j),
   };
 }
@@ -50,9 +51,7 @@ function featureJson(j: Job) {
   return {
     findings: findingsJson(j),
     blocksStop: blocksStop(j),
-    error: e
-      ? { kind: e.kind, description: e.description, resetAt: e.resetAtMs ? new Date(e.resetAtMs).toISOString() : null }
-      : null,
+    error: e ? { kind: e.kind, description: e.description, resetAt: isoOf(e.resetAtMs) ?? null } : null,
     model: model ?? null,
     effort: effort ?? null,
   };
