@@ -1,10 +1,10 @@
 // A review's structured result (verdict, summary, findings, next steps) and a task's touched files,
 // read tolerantly from a job record. The companion writes `result.result` from Codex's own output:
 // anything can be missing or of the wrong type, and a hostile record can hold any number of findings.
+import { BoundedCache } from './boundedCache';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { Job } from './types';
-import { BoundedCache } from './boundedCache';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
