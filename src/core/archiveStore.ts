@@ -4,9 +4,19 @@
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { assertRealDir, isSafeFsError, READ_LIMITS, readBoundedText, writeFileAtomic } from './safeFs';
+import {
+  assertRealDir,
+  fitsJson,
+  isSafeFsError,
+  parseJsonBounded,
+  READ_LIMITS,
+  readBoundedText,
+  STRUCTURE_LIMITS,
+  writeFileAtomic,
+} from './safeFs';
 import { mapLimit } from './snapshot';
 import { isSafeJobId } from './reader';
+import { plausibleMs } from './dates';
 import { ACTIVE_STATUSES, isTerminalStatus, type JobHistoryEvent, type ReadWarning } from './types';
 
 export type GoneHow = 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
@@ -176,7 +186,8 @@ export class ArchiveStore {
       const { text } = await readBoundedText(file, READ_LIMITS.archiveEntry, this.dir);
       this.unreadable.delete(file);
       const problems: string[] = [];
-      const e = validateEntry(JSON.parse(text), problems);
+      // Refused unparsed when deeper than our writer ever writes (see bounded): not an entry of ours.
+      const e = validateEntry(parseJsonBounded(text, { deep: 'refuse' }).value, problems);
       if (`${e.id}.json` !== f || this.dirOf(e.stateDir) !== sub) throw new Error('not where its fields say');
       const k = keyOf(e.stateDir, e.id);
       // An entry written by this process before its dir was read is the newer one.
@@ -448,15 +459,24 @@ export function validateEntry(v: unknown, problems: string[] = []): ArchiveEntry
   for (const k of COUNT_FIELDS)
     if (v[k] !== undefined && !isCount(v[k])) problems.push(`${k} ${describe(v[k])} is not a count`);
   const now = Date.now();
-  const e = newEntry(v.stateDir, v.id, optCount(v.firstSeenMs) ?? now);
+  // Times are shown and compared with now: one no clock could have given is dropped, and said.
+  const time = (k: 'firstSeenMs' | 'lastSeenMs' | 'goneAtMs'): number | undefined => {
+    const ms = optCount(v[k]);
+    if (ms !== undefined && plausibleMs(ms, 'record', now) === undefined) {
+      problems.push(`${k} ${describe(ms)} is not a plausible time`);
+      return undefined;
+    }
+    return ms;
+  };
+  const e = newEntry(v.stateDir, v.id, time('firstSeenMs') ?? now);
   e.logOffset = v.logOffset;
   e.logBytes = optCount(v.logBytes) ?? 0;
-  e.lastSeenMs = optCount(v.lastSeenMs) ?? e.firstSeenMs;
+  e.lastSeenMs = time('lastSeenMs') ?? e.firstSeenMs;
   e.lastLive = v.lastLive === true;
   e.recordMtimeMs = optCount(v.recordMtimeMs);
   e.logFileId = optStr(v.logFileId, 64);
   e.lastStatus = optStr(v.lastStatus, 32);
-  e.goneAtMs = optCount(v.goneAtMs);
+  e.goneAtMs = time('goneAtMs');
   e.goneHow = GONE_HOWS.includes(v.goneHow as GoneHow) ? (v.goneHow as GoneHow) : undefined;
   e.evictedBytes = optCount(v.evictedBytes) ?? 0;
   e.skippedBytes = optCount(v.skippedBytes) ?? 0;
@@ -473,10 +493,16 @@ export function validateEntry(v: unknown, problems: string[] = []): ArchiveEntry
     if (bounded(raw) !== raw) throw new Error(`its ${k} is nested too deep or too large`);
     e[k] = raw;
   }
+  let untimed = 0;
   if (Array.isArray(v.history))
     for (const h of v.history.slice(0, MAX_HISTORY)) {
-      if (!isObj(h) || !isCount(h.atMs) || !EVENT_KINDS.includes(h.what as never)) continue;
-      const ev: HistoryEvent = { atMs: h.atMs, what: h.what as HistoryEvent['what'] };
+      if (!isObj(h) || !EVENT_KINDS.includes(h.what as never)) continue;
+      const atMs = plausibleMs(h.atMs, 'record', now);
+      if (atMs === undefined) {
+        untimed++;
+        continue;
+      }
+      const ev: HistoryEvent = { atMs, what: h.what as HistoryEvent['what'] };
       const status = optStr(h.status, 32);
       const files = optStr(h.files, 128);
       if (status) ev.status = status;
@@ -484,6 +510,7 @@ export function validateEntry(v: unknown, problems: string[] = []): ArchiveEntry
       if (GONE_HOWS.includes(h.by as GoneHow)) ev.by = h.by as GoneHow;
       e.history.push(ev);
     }
+  if (untimed) problems.push(`${untimed} history event(s) with no plausible time dropped`);
   return e;
 }
 
@@ -504,7 +531,8 @@ function describe(v: unknown): string {
   return s.length > 48 ? `${s.slice(0, 45)}...` : s;
 }
 
-const MAX_DEPTH = 32;
+/** An entry holds its record one level down: so the whole entry stays within the parse's depth. */
+const MAX_DEPTH = STRUCTURE_LIMITS.jsonDepth - 1;
 const MAX_NODES = 200_000;
 
 /**
@@ -512,14 +540,7 @@ const MAX_NODES = 200_000;
  * only its top-level scalars (the fields the views use), so serialising never overflows the stack.
  */
 export function bounded(raw: Record<string, unknown>): Record<string, unknown> {
-  let nodes = 0;
-  const stack: [unknown, number][] = [[raw, 0]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (++nodes > MAX_NODES || depth > MAX_DEPTH) return scalarsOf(raw);
-    if (typeof v === 'object' && v !== null) for (const c of Object.values(v)) stack.push([c, depth + 1]);
-  }
-  return raw;
+  return fitsJson(raw, MAX_DEPTH, MAX_NODES) ? raw : scalarsOf(raw);
 }
 
 function scalarsOf(raw: Record<string, unknown>): Record<string, unknown> {

@@ -11,7 +11,7 @@ import { isNodeRuntime } from './processes';
 import { learnRoots, originText, stateRootOf, type LearnedProcess } from './roots';
 import { descendants } from './terminate';
 import { isPluginScriptPath, scriptFileExists, singleOption, START_TOLERANCE_MS } from './verify';
-import { isSafeFsError, openRealDir, readBoundedText, READ_LIMITS } from './safeFs';
+import { isJsonLimitError, isSafeFsError, openRealDir, parseJsonBounded, readBoundedText, READ_LIMITS } from './safeFs';
 import { isValidPid } from './reader';
 
 export type BrokerClass = 'in-use' | 'orphan-live' | 'unknown' | 'starting' | 'dead' | 'foreign';
@@ -163,12 +163,14 @@ async function readBrokerJson(file: string): Promise<{ missing: true } | { value
     return { error: (err as Error).message };
   }
   try {
-    const raw = JSON.parse(text) as Record<string, unknown>;
+    // Deeper than any broker.json the companion writes: not read at all.
+    const raw = parseJsonBounded(text, { deep: 'refuse' }).value as Record<string, unknown>;
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { error: `${file} is not a JSON object` };
     const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
     const pid = typeof raw.pid === 'number' && Number.isInteger(raw.pid) && raw.pid > 0 ? raw.pid : undefined;
     return { value: { sessionDir: str('sessionDir'), pidFile: str('pidFile'), endpoint: str('endpoint'), pid } };
-  } catch {
+  } catch (err) {
+    if (isJsonLimitError(err)) return { error: `${file}: ${err.message}` };
     return { error: `${file} is not valid JSON (being written?)` };
   }
 }

@@ -2,6 +2,10 @@
 // (scripts/codex-companion.mjs, lib/codex.mjs, lib/app-server.mjs) and the Codex CLI's usage-limit
 // and login messages as they reach a record's errorMessage or the log's "Codex error: ..." lines.
 import type { Job } from './types';
+import { formatLocal, plausibleMs } from './dates';
+import { parseTime } from './format';
+
+export { formatLocal };
 
 export type ErrorKind =
   | 'usage-limit'
@@ -84,7 +88,7 @@ export function errorTexts(job: Job): string[] {
 export function classifyJobError(job: Job, now = Date.now()): ErrorInfo | undefined {
   if (job.status !== 'failed' && job.status !== 'cancelled') return undefined;
   const texts = errorTexts(job);
-  const base = Date.parse(job.display.completedAt ?? job.display.updatedAt ?? '') || now;
+  const base = parseTime(job.display.completedAt) ?? parseTime(job.display.updatedAt) ?? now;
   if (job.status === 'cancelled')
     return {
       ...make(
@@ -186,22 +190,28 @@ const UNIT_MS: Record<string, number> = {
   day: 86_400_000,
 };
 
+/** The most of one unit a reset can be away ("in 9999 minutes"): a count with more digits is no time. */
+const MAX_COUNT_DIGITS = 6;
+
 /**
  * When a usage-limit text says the limit resets, as epoch ms: "try again in 3 days 6 hours 57
  * minutes", "try again at 3:28 PM" (the next such time after the error), "try again at Aug 8th, 2026
- * 12:30 PM", "resets in 40s". Undefined when it gives none or only a date without a year/time.
+ * 12:30 PM", "resets in 40s". Undefined when it gives none, only a date without a year/time, a
+ * clock time that is none ("99:99", "13:00 PM") or a moment that is not plausible (dates.ts).
  */
 export function parseResetTime(textIn: string, baseMs: number): number | undefined {
   const t = textIn.replace(/\s+/g, ' ');
   const rel = /(?:try again|resets?|retry) in ((?:\d+(?:\.\d+)? ?[a-z]+,? ?(?:and )?)+)/i.exec(t);
   if (rel) {
     let ms = 0;
-    for (const m of rel[1].matchAll(/(\d+(?:\.\d+)?) ?([a-z]+)/gi)) {
-      const unit = m[2].toLowerCase().replace(/s$/, '');
+    for (const m of rel[1].matchAll(/(\d+)(?:\.(\d+))? ?([a-z]+)/gi)) {
+      const unit = m[3].toLowerCase().replace(/s$/, '');
       const u = UNIT_MS[unit];
-      if (u) ms += Number(m[1]) * u;
+      // Counted before multiplying: "in 99999999999999 days" or 400 digits of hours is no reset time.
+      if (u && m[1].length > MAX_COUNT_DIGITS) return undefined;
+      if (u) ms += Number(`${m[1]}.${(m[2] ?? '0').slice(0, 3)}`) * u;
     }
-    if (ms > 0) return baseMs + ms;
+    if (ms > 0) return plausibleMs(baseMs + ms, 'reset', Math.max(baseMs, Date.now()));
   }
   const abs =
     /(?:try again|resets?|retry) (?:at|after|on) ([^.;()\n]*?\d{1,2}:\d{2}(?: ?[AP]M)?|[^.;()\n]*?\d{4})(?=[.;,)\s]|$)/i.exec(
@@ -211,23 +221,21 @@ export function parseResetTime(textIn: string, baseMs: number): number | undefin
   const when = abs[1].trim().replace(/(\d)(st|nd|rd|th)\b/gi, '$1');
   const clock = /^(\d{1,2}):(\d{2})(?: ?([AP]M))?$/i.exec(when);
   if (clock) {
-    let h = Number(clock[1]) % (clock[3] ? 12 : 24);
-    if (clock[3]?.toUpperCase() === 'PM') h += 12;
+    const h = clockHour(Number(clock[1]), clock[3]);
+    const min = Number(clock[2]);
+    if (h === undefined || min > 59) return undefined;
     const d = new Date(baseMs);
-    d.setHours(h, Number(clock[2]), 0, 0);
+    d.setHours(h, min, 0, 0);
     // A clock time earlier than the error means the same time on the next day.
     if (d.getTime() < baseMs - 60_000) d.setDate(d.getDate() + 1);
-    return d.getTime();
+    return plausibleMs(d.getTime(), 'reset', Math.max(baseMs, Date.now()));
   }
-  const parsed = Date.parse(when);
-  return Number.isNaN(parsed) ? undefined : parsed;
+  return plausibleMs(Date.parse(when), 'reset', Math.max(baseMs, Date.now()));
 }
 
-/** A reset time in the user's local time: the clock time when it is within a day, else date and time. */
-export function formatLocal(ms: number, nowMs: number): string {
-  const d = new Date(ms);
-  const time = d.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
-  return Math.abs(ms - nowMs) < 20 * 3_600_000 && new Date(nowMs).getDate() === d.getDate()
-    ? time
-    : `${d.toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric' })} ${time}`;
+/** The hour of the day of a clock time: 0-23 alone, 1-12 with AM or PM; undefined for none ("25", "13 PM"). */
+function clockHour(h: number, ampm: string | undefined): number | undefined {
+  if (!ampm) return h <= 23 ? h : undefined;
+  if (h < 1 || h > 12) return undefined;
+  return (h % 12) + (ampm.toUpperCase() === 'PM' ? 12 : 0);
 }

@@ -1,6 +1,7 @@
 // A review's structured result (verdict, summary, findings, next steps) and a task's touched files,
 // read tolerantly from a job record. The companion writes `result.result` from Codex's own output:
 // anything can be missing or of the wrong type, and a hostile record can hold any number of findings.
+import { BoundedCache } from './boundedCache';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { showValue } from './argCheck';
@@ -56,15 +57,19 @@ const pathText = (v: unknown): string | undefined =>
 const line = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) && v >= 1 ? Math.min(Math.floor(v), MAX_LINE) : undefined;
 
-/** Parsed once per result object: the model re-renders unchanged jobs often. */
-const structuredCache = new WeakMap<object, unknown>();
+/**
+ * Parsed once per result object: the model re-renders unchanged jobs often. Bounded by count and by
+ * the output text parsed (each record may hold megabytes of it), the least recently used dropped.
+ */
+const structuredCache = new BoundedCache<object, unknown>(256, 64 * 1024 * 1024);
 
 /** The structured review payload of a record: `result.result`, or `result.rawOutput` parsed when that is missing. */
 function structuredOf(result: unknown): unknown {
   if (!isObj(result)) return undefined;
   if (structuredCache.has(result)) return structuredCache.get(result);
   const v = structuredUncached(result);
-  structuredCache.set(result, v);
+  const raw = result.rawOutput;
+  structuredCache.set(result, v, v !== undefined && v !== result.result && typeof raw === 'string' ? raw.length : 0);
   return v;
 }
 

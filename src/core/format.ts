@@ -2,6 +2,9 @@
 // reads go through a `Translate` function: the editor passes `vscode.l10n.t`, the CLI the English default.
 import type { Job } from './types';
 import { FLAGS, flagWord, STATUS } from './status';
+import { isShowable, localTime, parseIsoTime, UNKNOWN_TIME, yearText } from './dates';
+
+export { localTime };
 
 /** `vscode.l10n.t`'s shape: a message with `{0}`-style placeholders. */
 export type Translate = (message: string, ...args: (string | number)[]) => string;
@@ -20,10 +23,9 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/** A record's ISO time as epoch ms; undefined when it is not one or not a plausible moment (dates.ts). */
 export function parseTime(iso: string | undefined): number | undefined {
-  if (!iso) return undefined;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? undefined : ms;
+  return parseIsoTime(iso);
 }
 
 /** When the job started (or, not started yet, was created), epoch ms. */
@@ -121,14 +123,12 @@ const hhmm = (d: Date) => `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** Local wall-clock time, "2026-11-24 14:05:09". */
-export function localTime(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${hhmm(d)}:${pad2(d.getSeconds())}`;
-}
-
-/** Short and relative: "just now", "3 min ago", "today 14:05", "yesterday 14:05", "Mon 14:05", "Nov 24". */
+/**
+ * Short and relative: "just now", "3 min ago", "today 14:05", "yesterday 14:05", "Mon 14:05",
+ * "Nov 24", "Nov 24 1900" (the year whenever it is not this one); "unknown time" for no time.
+ */
 export function relativeTime(ms: number, now: number, t: Translate = english): string {
+  if (!isShowable(ms) || !Number.isFinite(now)) return t(UNKNOWN_TIME);
   const ago = now - ms;
   if (ago < 60_000 && ago > -60_000) return t('just now');
   if (ago > 0 && ago < 3_600_000) return t('{0} min ago', Math.floor(ago / 60_000));
@@ -140,7 +140,7 @@ export function relativeTime(ms: number, now: number, t: Translate = english): s
   if (ms >= midnight.getTime() - day && ms < midnight.getTime()) return t('yesterday {0}', hhmm(d));
   if (ms >= midnight.getTime() - 6 * day && ms < midnight.getTime()) return t(`${DAYS[d.getDay()]} {0}`, hhmm(d));
   const date = `${MONTHS[d.getMonth()]} ${d.getDate()}`;
-  return d.getFullYear() === new Date(now).getFullYear() ? date : `${date} ${d.getFullYear()}`;
+  return d.getFullYear() === new Date(now).getFullYear() ? date : `${date} ${yearText(d.getFullYear())}`;
 }
 
 /**

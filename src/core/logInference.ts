@@ -3,6 +3,7 @@
 // `Turn completed.` / `Turn failed.`, or `Cancelled by user.` (shapes in the examples' logs/*.log).
 // Only a complete ending counts: a log cut mid-line or mid-block says nothing, and the job stays stale.
 import type { InferredEnd } from './types';
+import { parseJsonBounded } from './safeFs';
 
 const LINE = /^\[(\d{4}-\d\d-\d\dT[^\]]+)\] (.*)$/;
 
@@ -68,7 +69,7 @@ function complete(final: Block, blocks: Block[]): boolean {
   const said = message.body.join('\n').trim();
   if (body.startsWith('# Codex Adversarial Review')) {
     try {
-      const j = JSON.parse(said) as { next_steps?: unknown[]; summary?: unknown };
+      const j = parseJsonBounded(said).value as { next_steps?: unknown[]; summary?: unknown };
       const steps = Array.isArray(j.next_steps) ? j.next_steps.filter((s) => typeof s === 'string') : [];
       if (steps.length) return body.endsWith(`- ${steps[steps.length - 1]}`);
       return typeof j.summary === 'string' ? body.includes(j.summary) : true;

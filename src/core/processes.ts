@@ -4,6 +4,7 @@ import { howItEnded, runChild } from './childProcess';
 import { closeSync, openSync, promises as fs, readlinkSync, readSync, statSync } from 'fs';
 import * as path from 'path';
 import type { ProcInfo, ProcessTable } from './types';
+import { parseJsonBounded } from './safeFs';
 
 const validPid = (p: number) => Number.isInteger(p) && p > 0 && p < 2 ** 31;
 
@@ -374,7 +375,7 @@ export function splitWindowsCommandLine(c: string): string[] {
 export function parseCimJson(stdout: string): ProcInfo[] | undefined {
   let data: unknown;
   try {
-    data = stdout.trim() ? JSON.parse(stdout) : [];
+    data = stdout.trim() ? parseJsonBounded(stdout).value : [];
   } catch {
     return undefined;
   }

@@ -6,6 +6,7 @@ import {
   boundJson,
   openRealDir,
   fileTypeName,
+  isJsonLimitError,
   openRegular,
   parseJsonBounded,
   readAt,
@@ -24,6 +25,7 @@ import type {
   ReadWarning,
   RecordedStatus,
 } from './types';
+import { parseIsoTime } from './dates';
 
 const STATUSES: ReadonlySet<string> = new Set(['queued', 'running', 'completed', 'failed', 'cancelled']);
 /** The companion truncates and rewrites in place: a reader catching that moment retries once after this. */
@@ -110,6 +112,8 @@ const STRING_FIELDS = [
   'rendered',
 ] as const;
 
+const TIME_FIELDS: ReadonlySet<string> = new Set(['createdAt', 'updatedAt', 'startedAt', 'completedAt', 'cancelledAt']);
+
 /** Validates one job object field by field; a wrong-typed field is dropped with a warning. */
 export function parseJobFields(obj: unknown, where: string): { fields?: JobFields; warnings: ReadWarning[] } {
   const warnings: ReadWarning[] = [];
@@ -138,7 +142,9 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
   for (const k of STRING_FIELDS) {
     const v = raw[k];
     if (v === undefined || v === null) continue;
-    if (typeof v === 'string') (f as unknown as Record<string, unknown>)[k] = v;
+    // A time that is none, or not a plausible moment (year 0, 275760), is unknown from here on.
+    if (typeof v === 'string' && (!TIME_FIELDS.has(k) || parseIsoTime(v) !== undefined))
+      (f as unknown as Record<string, unknown>)[k] = v;
     else bad(k, v);
   }
   if (raw.status !== undefined && raw.status !== null) {
@@ -226,6 +232,15 @@ export async function readJsonText(
             : [];
         return { value: parsed.value, text, missing: false, warnings, mtimeMs, size };
       } catch (err) {
+        // Over a limit is what the file holds, not a write caught halfway: said at once, not retried.
+        if (isJsonLimitError(err))
+          return {
+            value: undefined,
+            missing: false,
+            mtimeMs,
+            size,
+            warnings: [{ file, message: `${name}: ${err.message}` }],
+          };
         if (attempt >= attempts)
           return {
             value: undefined,

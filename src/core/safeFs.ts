@@ -30,13 +30,16 @@ export const READ_LIMITS = {
 } as const;
 
 /**
- * Limits on the structure of what is read. JSON.parse itself copes with any depth, but JSON.stringify,
- * structured cloning and every recursive walk do not: what is deeper is cut when parsed, so nothing
- * downstream ever holds it. Counts bound how many jobs one file or directory can make us hold.
+ * Limits on the structure of what is read. JSON.parse copes with any depth, but it builds every level
+ * (three million nested arrays cost seconds and hundreds of MB), and JSON.stringify, structured
+ * cloning and every recursive walk do not cope: what is deeper is cut from the text before it is
+ * parsed, so nothing ever holds it. Counts bound how many jobs one file or directory can make us hold.
  */
 export const STRUCTURE_LIMITS = {
   /** Levels of nesting kept; the companion writes at most a handful. */
   jsonDepth: 64,
+  /** Characters of JSON text parsed at once: the largest file read (an archive entry) fits. */
+  jsonChars: READ_LIMITS.archiveEntry,
   /** Entries of state.json's `jobs` read (the companion keeps 50: twenty times that); the rest are reported, not loaded. */
   indexEntries: 1_000,
   /** Names of jobs/ looked at (a record and a log per job). */
@@ -58,7 +61,7 @@ export interface BoundedJson {
  * (an own property after JSON.parse) stays an own property of the copy.
  */
 export function boundJson(value: unknown, maxDepth: number = STRUCTURE_LIMITS.jsonDepth): BoundedJson {
-  if (!tooDeep(value, maxDepth)) return { value, cut: 0 };
+  if (fitsJson(value, maxDepth)) return { value, cut: 0 };
   let cut = 0;
   const copyOf = (v: unknown): unknown => (Array.isArray(v) ? new Array(v.length) : {});
   const root = isContainer(value) ? copyOf(value) : value;
@@ -89,24 +92,120 @@ function isContainer(v: unknown): v is object {
   return typeof v === 'object' && v !== null;
 }
 
-function tooDeep(value: unknown, maxDepth: number): boolean {
-  if (!isContainer(value)) return false;
+/**
+ * Whether a parsed value nests no deeper than `maxDepth` levels and holds at most `maxNodes` values.
+ * Iterative; stops at the first level or node past a limit.
+ */
+export function fitsJson(value: unknown, maxDepth: number, maxNodes = Infinity): boolean {
+  if (!isContainer(value)) return true;
+  let nodes = 1;
   const stack: [object, number][] = [[value, 1]];
   while (stack.length) {
     const [v, depth] = stack.pop()!;
     for (const k of Object.keys(v)) {
+      if (++nodes > maxNodes) return false;
       const c = (v as Record<string, unknown>)[k];
       if (!isContainer(c)) continue;
-      if (depth >= maxDepth) return true;
+      if (depth >= maxDepth) return false;
       stack.push([c, depth + 1]);
     }
   }
-  return false;
+  return true;
 }
 
-/** JSON.parse, then boundJson: throws a SyntaxError on bad JSON like JSON.parse. */
-export function parseJsonBounded(text: string, maxDepth: number = STRUCTURE_LIMITS.jsonDepth): BoundedJson {
-  return boundJson(JSON.parse(text) as unknown, maxDepth);
+export interface JsonLimits {
+  /** Levels of nesting kept (STRUCTURE_LIMITS.jsonDepth). */
+  maxDepth?: number;
+  /** Characters of text parsed at most (STRUCTURE_LIMITS.jsonChars); longer text is refused unread. */
+  maxChars?: number;
+  /** What happens past maxDepth: the deeper parts are cut (the default), or the whole text is refused. */
+  deep?: 'cut' | 'refuse';
+}
+
+/** JSON text refused by parseJsonBounded before it was parsed; `message` says why, for a warning. */
+export class JsonLimitError extends Error {
+  constructor(
+    readonly reason: 'too-large' | 'too-deep',
+    readonly limit: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JsonLimitError';
+  }
+}
+
+export function isJsonLimitError(err: unknown): err is JsonLimitError {
+  return err instanceof JsonLimitError;
+}
+
+/**
+ * The one parse for JSON that files and child processes hand us. Text over `maxChars` is refused
+ * (JsonLimitError) without a look inside; then one linear pass over the text finds every array or
+ * object that opens past `maxDepth` levels (outside strings, escapes skipped) and, with `deep: 'cut'`,
+ * puts TOO_DEEP in its place before JSON.parse sees it, or with `deep: 'refuse'` refuses the text.
+ * Bad JSON throws a SyntaxError like JSON.parse. A subtree that is cut is not checked for syntax.
+ */
+export function parseJsonBounded(text: string, limits?: number | JsonLimits): BoundedJson {
+  const o: JsonLimits = typeof limits === 'number' ? { maxDepth: limits } : (limits ?? {});
+  const maxDepth = o.maxDepth ?? STRUCTURE_LIMITS.jsonDepth;
+  const maxChars = o.maxChars ?? STRUCTURE_LIMITS.jsonChars;
+  if (text.length > maxChars)
+    throw new JsonLimitError('too-large', maxChars, `larger than the ${sizeText(maxChars)} JSON limit; not parsed`);
+  const { kept, cut } = cutDeep(text, maxDepth, o.deep === 'refuse');
+  return { value: JSON.parse(kept) as unknown, cut };
+}
+
+const sizeText = (chars: number) =>
+  chars >= 1 << 20 ? `${Math.round(chars / (1 << 20))} MB` : `${Math.round(chars / 1024)} KB`;
+
+const OPEN_ARRAY = 0x5b; // [
+const OPEN_OBJECT = 0x7b; // {
+const CLOSE_ARRAY = 0x5d; // ]
+const CLOSE_OBJECT = 0x7d; // }
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * `text` with every array or object that opens deeper than `maxDepth` replaced by TOO_DEEP (as a JSON
+ * string), and how many were; the text itself when none is. One pass, no recursion: a string is
+ * skipped to its closing quote (a backslash skips the character after it), a bracket counts a level.
+ */
+function cutDeep(text: string, maxDepth: number, refuse: boolean): { kept: string; cut: number } {
+  const parts: string[] = [];
+  const stand = JSON.stringify(TOO_DEEP);
+  let depth = 0;
+  let cut = 0;
+  let from = 0; // text before this is in `parts`
+  let skipFrom = -1; // where the subtree being cut opened, or -1
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // To the closing quote: over escaped characters, never past the end.
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      if (++depth > maxDepth && skipFrom < 0) {
+        if (refuse) throw new JsonLimitError('too-deep', maxDepth, `nested deeper than ${maxDepth} levels; not parsed`);
+        skipFrom = i;
+      }
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      if (--depth === maxDepth && skipFrom >= 0) {
+        parts.push(text.slice(from, skipFrom), stand);
+        from = i + 1;
+        skipFrom = -1;
+        cut++;
+      }
+    }
+  }
+  // Still inside a cut subtree: the text ends before it closes, as JSON.parse would have said.
+  if (skipFrom >= 0) throw new SyntaxError('Unexpected end of JSON input (unclosed nesting)');
+  if (!cut) return { kept: text, cut: 0 };
+  parts.push(text.slice(from));
+  return { kept: parts.join(''), cut };
 }
 
 /** JSON.stringify of the bounded value: never throws on depth (a cycle or BigInt still throws). */

@@ -5,7 +5,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel, ModelChange } from '../core/model';
-import { firstLine } from '../core/format';
+import { firstLine, parseTime } from '../core/format';
 import type { Job, LogLine, ReadWarning, StateRoot } from '../core/types';
 import { countJobs, groupOf, hasResult, isLive, type JobGroup } from '../core/classify';
 import { jobAccessibility, jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
@@ -19,6 +19,7 @@ import { FindingNode, findingNodes, findingTreeItem, hasFindingRows } from './fi
 import { featureIcon } from './jobFeatures';
 import { decorateFolderItem } from './reviewGateView';
 import { coloredIcon } from './iconColors';
+import { formatLocal, UNKNOWN_TIME } from '../core/dates';
 
 export type JobsNode =
   | FolderNode
@@ -500,7 +501,8 @@ function jobsSummary(jobs: readonly Job[]): string {
   return countWords(countJobs(jobs)).join(', ') || t('{0} jobs', jobs.length);
 }
 
+/** A log line's time: the clock time today, with the date (and year) otherwise; a time that is none is said so. */
 function shortTime(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
+  const ms = parseTime(iso);
+  return ms === undefined ? t(UNKNOWN_TIME) : formatLocal(ms, Date.now(), { seconds: true });
 }

@@ -89,3 +89,44 @@ test('unknown errors are kept as they are; hostile sizes are bounded', () => {
   const none = classifyJobError(jobOf({ ...rec, errorMessage: undefined }))!;
   assert.equal(none.description, 'Failed (no error message recorded).');
 });
+
+test('a reset time that is none is no reset time: junk clocks, huge counts, implausible moments', () => {
+  for (const text of [
+    'try again in 99999999999999 days',
+    `try again in ${'9'.repeat(400)} hours`,
+    'try again at 99:99',
+    'try again at 25:61 AM',
+    'try again at 13:00 PM',
+    'try again at 0:30 PM',
+    'try again at 12:60',
+    'try again at 24:00',
+    'try again at Jan 1, 1900 12:00 PM',
+    'try again at Sep 13, 275760 12:00 AM',
+  ])
+    assert.equal(parseResetTime(text, base), undefined, text);
+  // Real clock times stay times, 12 AM and 12 PM included.
+  assert.equal(parseResetTime('try again at 12:30 AM', base), new Date(2026, 10, 25, 0, 30).getTime());
+  assert.equal(parseResetTime('try again at 12:30 PM', base), new Date(2026, 10, 25, 12, 30).getTime());
+  assert.equal(parseResetTime('try again at 23:59', base), new Date(2026, 10, 24, 23, 59).getTime());
+  assert.equal(parseResetTime('try again in 999999 minutes', base), base + 999_999 * 60_000);
+  // A usage limit whose reset is none is still a usage limit, with no reminder to offer.
+  const info = classifyErrorText(['Usage limit reached. Try again in 99999999999999 days.'], base)!;
+  assert.equal(info.kind, 'usage-limit');
+  assert.equal(info.resetAtMs, undefined);
+  assert.equal(info.action, 'rerun');
+  assert.equal(info.description, 'Codex usage limit reached.');
+});
+
+test('a job completed in year 275760 is classified against now, and its reset is a time that can be shown', () => {
+  const j = jobOf({
+    ...exampleRecord('task.fail-start.failed'),
+    errorMessage: 'Usage limit reached. Try again in 3 days.',
+    completedAt: '+275760-09-13T00:00:00.000Z',
+    updatedAt: '+275760-09-13T00:00:00.000Z',
+  });
+  const before = Date.now();
+  const info = classifyJobError(j)!;
+  assert.equal(info.kind, 'usage-limit');
+  assert.ok(info.resetAtMs! >= before + 3 * 86_400_000 && info.resetAtMs! <= Date.now() + 3 * 86_400_000);
+  assert.doesNotThrow(() => new Date(info.resetAtMs!).toISOString());
+});

@@ -289,6 +289,40 @@ describe('hostile files', () => {
     assert.ok(r.warnings.some((w) => /nested deeper than 64 levels/.test(w.message)));
   });
 
+  test('a time that is not a plausible moment is dropped with a warning; the job stays', async () => {
+    const times = {
+      createdAt: '0000-01-01T00:00:00.000Z',
+      startedAt: '1900-06-01T12:00:00.000Z',
+      updatedAt: '+275760-09-13T00:00:00.000Z',
+      completedAt: 'NaN',
+      cancelledAt: '-1',
+    };
+    await write('times.json', JSON.stringify({ id: 'task-a-000001', status: 'completed', ...times }));
+    const r = await readJobRecord(file('times.json'), 'task-a-000001', tmp);
+    assert.equal(r.value?.status, 'completed');
+    for (const k of Object.keys(times)) {
+      assert.equal(r.value?.[k as keyof typeof times], undefined, k);
+      assert.ok(
+        r.warnings.some((w) => w.message.includes(`field "${k}" has a bad value`)),
+        k,
+      );
+    }
+    await write('ok.json', JSON.stringify({ id: 'task-a-000001', createdAt: '2026-11-24T10:00:00.000Z' }));
+    const ok = await readJobRecord(file('ok.json'), 'task-a-000001', tmp);
+    assert.equal(ok.value?.createdAt, '2026-11-24T10:00:00.000Z');
+    assert.deepEqual(ok.warnings, []);
+  });
+
+  test('a record over the JSON size limit or deeper than the limit is said once, not read as torn', async () => {
+    const n = 3_000_000;
+    await write('deep3m.json', `{"id":"task-a-000001","status":"completed","x":${'['.repeat(n)}${']'.repeat(n)}}`);
+    const t = Date.now();
+    const r = await readJobRecord(file('deep3m.json'), 'task-a-000001', tmp);
+    assert.ok(Date.now() - t < 3000);
+    assert.equal(r.value?.status, 'completed');
+    assert.ok(r.warnings.some((w) => /nested deeper than 64 levels/.test(w.message)));
+  });
+
   test('index entries past the limit are reported, not loaded', async () => {
     const many = Array.from({ length: 1500 }, (_, i) => ({ id: `task-m${i}-zzzzzz` }));
     await write('many.json', JSON.stringify({ jobs: many }));

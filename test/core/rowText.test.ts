@@ -199,3 +199,16 @@ test('age badges fit in two characters and never say more than the truth', () =>
     assert.ok(said <= m, `${m} min shown as ${b}`);
   }
 });
+
+test('relative times: other years say their year (0, 1900, 275760), a time that is none says so', () => {
+  const year0 = new Date(2026, 0, 1, 12, 0);
+  year0.setFullYear(0);
+  assert.equal(relativeTime(year0.getTime(), NOW), 'Jan 1 0000');
+  assert.equal(relativeTime(new Date(1900, 5, 1, 12, 0).getTime(), NOW), 'Jun 1 1900');
+  assert.match(relativeTime(8.64e15, NOW), / 27576\d$/);
+  for (const ms of [NaN, Infinity, 9e15]) assert.equal(relativeTime(ms, NOW), 'unknown time');
+  // A record's time that is not a plausible moment is no start: no "Jan 1 0000" in the row.
+  const y0 = '0000-01-01T00:00:00.000Z';
+  const r = rowText(task('task-mwu9a001-yr0000', 'a prompt', 'completed', { createdAt: y0, startedAt: y0 }), NOW);
+  assert.equal(r.description, 'completed');
+});

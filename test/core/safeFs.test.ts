@@ -2,6 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'child_process';
+import { BoundedCache } from '../../src/core/boundedCache';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,6 +17,8 @@ import {
   parseJsonBounded,
   stringifyBounded,
   TOO_DEEP,
+  isJsonLimitError,
+  JsonLimitError,
   isSafeFsError,
   openRegular,
   readBoundedText,
@@ -238,4 +241,80 @@ describe('safeFs', () => {
       assert.ok(!seen.has('decoy-only'), 'the directory outside was listed');
     },
   );
+});
+
+describe('the bounded JSON parse', () => {
+  /** How long `fn` takes, and what it returns. */
+  const timed = (fn: () => unknown): { ms: number; value: unknown } => {
+    const t = Date.now();
+    const value = fn();
+    return { ms: Date.now() - t, value };
+  };
+
+  test('3,000,000 nested arrays are cut in the text, never built: fast, and the rest kept', () => {
+    const n = 3_000_000;
+    const text = `{"keep":"[[[ not a level \\" [[","deep":${'['.repeat(n)}${']'.repeat(n)},"after":2}`;
+    const { ms, value } = timed(() => parseJsonBounded(text));
+    const r = value as { value: { keep: string; deep: unknown; after: number }; cut: number };
+    assert.equal(r.cut, 1);
+    assert.equal(r.value.keep, '[[[ not a level " [[');
+    assert.equal(r.value.after, 2);
+    assert.ok(JSON.stringify(r.value).length < 2000);
+    assert.ok(ms < 1500, `took ${ms} ms`);
+  });
+
+  test('text over the size limit is refused before a look inside, with a typed error', () => {
+    // 50 MB of backslash escapes in one string.
+    const text = `"${'\\\\'.repeat(25 * 1024 * 1024)}"`;
+    const t = Date.now();
+    assert.throws(
+      () => parseJsonBounded(text),
+      (e) => isJsonLimitError(e) && e.reason === 'too-large' && /larger than the 16 MB JSON limit/.test(e.message),
+    );
+    assert.ok(Date.now() - t < 100, 'refused without a scan');
+    assert.throws(() => parseJsonBounded('[1,2,3]', { maxChars: 3 }), JsonLimitError);
+  });
+
+  test('escapes are skipped in one pass: 8 MB of backslashes and escaped quotes', () => {
+    const body = '\\\\\\"['.repeat(1024 * 1024);
+    const t = Date.now();
+    const r = parseJsonBounded(`["${body}",[1]]`, 2);
+    assert.ok(Date.now() - t < 2000);
+    assert.equal(r.cut, 0);
+    assert.equal((r.value as unknown[])[1] instanceof Array, true);
+  });
+
+  test("deep: 'refuse' refuses the whole text; the old call with a depth still cuts", () => {
+    assert.throws(
+      () => parseJsonBounded('{"a":[[[1]]]}', { maxDepth: 3, deep: 'refuse' }),
+      (e) => isJsonLimitError(e) && e.reason === 'too-deep' && e.message === 'nested deeper than 3 levels; not parsed',
+    );
+    assert.deepEqual(parseJsonBounded('{"a":[[[1]]],"b":[2]}', 3), { value: { a: [[TOO_DEEP]], b: [2] }, cut: 1 });
+    assert.deepEqual(parseJsonBounded('{"a":[[[1]]]}', { maxDepth: 4, deep: 'refuse' }).cut, 0);
+  });
+
+  test('bad JSON is still a SyntaxError, an unclosed deep part too', () => {
+    assert.throws(() => parseJsonBounded('{"a":'), SyntaxError);
+    assert.throws(() => parseJsonBounded(`{"a":${'['.repeat(100)}`), SyntaxError);
+    assert.throws(() => parseJsonBounded(']]]}}}'), SyntaxError);
+    assert.throws(() => parseJsonBounded('"unterminated \\'), SyntaxError);
+  });
+});
+
+test('a bounded cache keeps at most its count and its size, the least recently used dropped first', () => {
+  const c = new BoundedCache<string, number>(3, 100);
+  c.set('a', 1, 10);
+  c.set('b', 2, 10);
+  c.set('c', 3, 10);
+  assert.equal(c.get('a'), 1); // now the most recent
+  c.set('d', 4, 10);
+  assert.equal(c.has('b'), false);
+  assert.deepEqual([c.has('a'), c.has('c'), c.has('d')], [true, true, true]);
+  c.set('e', 5, 90); // over the size: the oldest go until it fits
+  assert.equal(c.totalBytes <= 100, true);
+  assert.equal(c.has('e'), true);
+  c.set('huge', 6, 101); // more than the whole budget: not kept
+  assert.equal(c.has('huge'), false);
+  c.delete('e');
+  assert.equal(c.totalBytes, c.size ? c.totalBytes : 0);
 });

@@ -6,6 +6,7 @@ import { findingsJson } from '../../core/findings';
 import { readStopReviewGates } from '../../core/reviewGate';
 import { blocksStop } from '../../core/stopHook';
 import { classifyJobError } from '../../core/errorKinds';
+import { isoOf } from '../../core/dates';
 import { modelEffortOf } from '../../core/resume';
 import type { Args } from '../args';
 import { collect, printWarnings } from '../jobs';
@@ -40,7 +41,7 @@ export function jobJson(j: Job) {
     logBytes: j.log.size ?? null,
     archived: j.archived ? { how: j.archived.how, logPath: j.archived.logPath, logBytes: j.archived.logBytes } : null,
     inferred: j.inferred ? { status: j.inferred.status, evidence: j.inferred.evidence } : null,
-    history: (j.history ?? []).map((h) => ({ ...h, at: new Date(h.atMs).toISOString() })),
+    history: (j.history ?? []).map((h) => ({ ...h, at: isoOf(h.atMs) ?? null })),
     ...featureJson(j),
   };
 }
@@ -52,9 +53,7 @@ function featureJson(j: Job) {
   return {
     findings: findingsJson(j),
     blocksStop: blocksStop(j),
-    error: e
-      ? { kind: e.kind, description: e.description, resetAt: e.resetAtMs ? new Date(e.resetAtMs).toISOString() : null }
-      : null,
+    error: e ? { kind: e.kind, description: e.description, resetAt: isoOf(e.resetAtMs) ?? null } : null,
     model: model ?? null,
     effort: effort ?? null,
   };

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { resolveJob } from '../pickJob';
 import { errorOf } from '../jobFeatures';
-import { formatLocal } from '../../core/errorKinds';
+import { formatLocal, isoOf } from '../../core/dates';
 import type { Job } from '../../core/types';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
@@ -27,7 +27,7 @@ export function registerRemindAtReset({ model, output, reminders }: CommandDeps)
     }
     reminders.schedule(job, at, notify);
     const when = formatLocal(at, Date.now());
-    output.info(`reminder for ${job.id} at ${new Date(at).toISOString()}`);
+    output.info(`reminder for ${job.id} at ${isoOf(at) ?? when}`);
     void vscode.window.showInformationMessage(
       t(
         'Codex Jobs: you will be reminded at {0} (while this window is open) to re-run {1}. Nothing is started by itself.',
