@@ -71,16 +71,18 @@ export function localTime(ms: number): string {
 }
 
 /**
- * A moment in the user's locale: the clock time alone when it is within 20 hours of `nowMs` on the
+ * A moment in the user's locale (24-hour clock): the clock time alone when it is within 20 hours of `nowMs` on the
  * same day, else the date and time, with the year whenever it is not the current year.
  * UNKNOWN_TIME for a time no Date can hold. Never throws.
  */
 export function formatLocal(ms: number, nowMs = Date.now(), o: { seconds?: boolean } = {}): string {
   const d = dateOf(ms);
   if (!d) return UNKNOWN_TIME;
+  // 24-hour, as the rows' "today 14:05": one clock format everywhere, whatever the host's locale.
   const time = d.toLocaleTimeString(undefined, {
-    hour: 'numeric',
+    hour: '2-digit',
     minute: '2-digit',
+    hourCycle: 'h23',
     ...(o.seconds ? { second: '2-digit' } : {}),
   });
   const sameYear = d.getFullYear() === new Date().getFullYear();

@@ -7,6 +7,7 @@ import { readStateFile, rootOfStateDir } from './reader';
 import { commandStateDir, runCompanionCommand, type CompanionCommand } from './companionCommand';
 import { preflightStateDir, stateUntouched } from './preflight';
 import type { StateDirSnapshot } from './types';
+import { formatLocal } from './dates';
 
 /** on/off as state.json says; `default` when it says nothing (the companion's default is off). */
 export type GateValue = 'on' | 'off' | 'default';
@@ -170,7 +171,7 @@ export function whenTurnedOff(t: { afterMs?: number; atMs: number }, formatTime:
 export function folderGate(
   snapshots: readonly StateDirSnapshot[],
   history?: GateHistory,
-  formatTime: (ms: number) => string = (ms) => new Date(ms).toLocaleString(),
+  formatTime: (ms: number) => string = (ms) => formatLocal(ms),
 ): FolderGate {
   const dirs: DirGate[] = snapshots
     .filter((s) => s.exists)

@@ -9,8 +9,9 @@ import { launchEnvironment, pickFolder, type LaunchArgs } from './launchFlow';
 import type { CommandDeps } from './commands/deps';
 import { COMMANDS } from './ids';
 import { t } from './l10n';
+import { formatLocal } from '../core/dates';
 
-const time = (ms: number) => new Date(ms).toLocaleString();
+const time = (ms: number) => formatLocal(ms);
 
 /** The one monitor of this window (set by extension.ts), read by the tree and status bar hooks. */
 let active: ReviewGateMonitor | undefined;

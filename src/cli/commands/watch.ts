@@ -10,6 +10,7 @@ import { CLEAR_BELOW, CLEAR_LINE_END, CLEAR_SCREEN, CURSOR_HOME, type Output } f
 import { untilStopped } from '../signals';
 import { jobsScreen, jobsView } from '../table';
 import { ellipsize, safeLine } from '../../core/terminalText';
+import { formatLocal } from '../../core/dates';
 
 const DEBOUNCE_MS = 100;
 const TICK_MS = 1000;
@@ -44,7 +45,7 @@ export async function watchCommand(a: Args, io: Output): Promise<number> {
     const jobs = f?.jobs ?? [];
     const warnings = f?.warnings ?? [];
     const now = Date.now();
-    const when = new Date(now).toLocaleTimeString();
+    const when = formatLocal(now, now, { seconds: true });
     if (io.isTTY) {
       // One column short of the width: a line never ends in the terminal's pending wrap, where a
       // clear to the end of the line would erase its last character.
