@@ -336,8 +336,7 @@ export async function runUiChecks({
 
   await check("the adversarial review's findings are in the Problems panel, on the sample's files", async () => {
     await runFromPalette(page, 'View: Toggle Problems', 'Toggle Problems');
-    // All four findings are placed (the Problems tab counts them), on the two files they name; the
-    // panel is short: the first finding of the first file is read in full.
+    // All four findings are placed (the Problems tab counts them), each on the file it names.
     const tab = page.locator('.part.panel .action-item', { hasText: 'Problems' }).first();
     let count = '';
     for (let i = 0; i < 80 && count !== '4'; i++) {
@@ -351,8 +350,17 @@ export async function runUiChecks({
       if (count !== '4') await page.waitForTimeout(250);
     }
     if (count !== '4') throw new Error(`the Problems tab counts "${count}"`);
-    for (const text of ['app.js', 'store.js', '[high] Missing empty-state guard'])
+    // Maximized, the panel has the height for every row (rows out of sight are not in the page).
+    await runFromPalette(page, 'View: Toggle Maximized Panel', 'Toggle Maximized Panel');
+    const findings = [
+      '[critical] Cache grows without bound',
+      '[high] Missing empty-state guard',
+      '[medium] Prices summed as floats',
+      '[low] Magic page size',
+    ];
+    for (const text of ['app.js', 'store.js', ...findings])
       await page.locator('.part.panel .monaco-list-row', { hasText: text }).first().waitFor({ timeout: 20_000 });
+    await runFromPalette(page, 'View: Toggle Maximized Panel', 'Toggle Maximized Panel');
     await runFromPalette(page, 'View: Toggle Problems', 'Toggle Problems');
   });
 
