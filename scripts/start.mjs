@@ -52,6 +52,28 @@ function hasState(folder) {
   return roots.some((r) => existsSync(path.join(r, name)));
 }
 
+/** A command line as typed in a POSIX shell: `node` and the CLI's path relative to where npm was started. */
+function commandLine(cli, cliArgs, vars = {}) {
+  const q = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  const rel = path.relative(userCwd, cli);
+  const script = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : cli;
+  return [...Object.entries(vars).map(([k, v]) => `${k}=${q(v)}`), ...['node', script, ...cliArgs].map(q)].join(' ');
+}
+
+/** Does `codex-jobs <cliArgs>` exit 0 and print `expect`? Says what went wrong when not. */
+function cliWorks(cliArgs, vars, expect) {
+  const r = spawnSync(process.execPath, [path.join(repo, 'dist', 'cli.js'), ...cliArgs], {
+    cwd: userCwd,
+    env: { ...process.env, ...vars },
+    encoding: 'utf8',
+  });
+  if (r.status === 0 && r.stdout.includes(expect)) return true;
+  console.error(
+    `codex-jobs ${cliArgs.join(' ')}: exit ${r.status}, no "${expect}" in its output:\n${r.stdout}${r.stderr}`,
+  );
+  return false;
+}
+
 const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-start-')));
 const cleanups = [() => fs.rm(tmp, { recursive: true, force: true })];
 let stopping;
@@ -87,26 +109,47 @@ try {
   const env = {};
   run('npm', ['run', 'build']);
   if (sample) {
-    // One job of every status, with live processes behind the running ones (the tests' fixture).
+    // The showcase the README's screenshots are taken from (test/fixtures/showcase.ts): one job of
+    // every status with live processes behind the live ones, a review with findings on the sample's
+    // files, and brokers of its own, made in the server's temp dir (where the broker scan looks).
     run('npx', ['tsc', '-p', '.']);
     const require = createRequire(import.meta.url);
-    const { writeScenario, SCENARIO_IDS } = require(path.join(repo, 'out', 'test', 'fixtures', 'scenario.js'));
-    const { ProcessGroup, startScenarioProcesses } = require(path.join(repo, 'out', 'test', 'fixtures', 'spawn.js'));
-    folder = path.join(tmp, 'sample-project');
-    await fs.mkdir(folder, { recursive: true });
-    env.CLAUDE_CONFIG_DIR = path.join(tmp, 'claude');
-    const stateDir = path.join(
-      env.CLAUDE_CONFIG_DIR,
-      'plugins',
-      'data',
-      'codex-openai-codex',
-      'state',
-      stateDirName(folder),
+    const { startShowcase, SHOWCASE_IDS, SHOWCASE_GRACE_SECONDS } = require(
+      path.join(repo, 'out', 'test', 'fixtures', 'showcase.js'),
     );
-    const procs = new ProcessGroup();
-    cleanups.push(() => procs.stopAll());
-    await writeScenario(stateDir, folder, await startScenarioProcesses(procs, folder, SCENARIO_IDS));
-    console.log(`Sample state (one job of every status) written to ${stateDir}`);
+    folder = path.join(tmp, 'sample-project');
+    env.CLAUDE_CONFIG_DIR = path.join(tmp, 'claude');
+    env.TMPDIR = path.join(tmp, 'tmp');
+    const showcase = await startShowcase({
+      workspace: folder,
+      claudeConfigDir: env.CLAUDE_CONFIG_DIR,
+      tmp: env.TMPDIR,
+    });
+    cleanups.push(() => showcase.stop());
+    // The command lines that show the same jobs and brokers, checked here before they are printed.
+    const cli = path.join(repo, 'dist', 'cli.js');
+    const status = ['status', '--state-root', showcase.stateRoot, folder];
+    const brokers = ['brokers', '--grace-seconds', String(SHOWCASE_GRACE_SECONDS), '--state-root', showcase.stateRoot];
+    const ok =
+      cliWorks(status, {}, SHOWCASE_IDS.running) &&
+      cliWorks(brokers, { TMPDIR: env.TMPDIR }, showcase.brokers.inUse.dir);
+    console.log(
+      [
+        `Sample project: ${folder}`,
+        'One job of every status, an adversarial review with findings on its files, brokers in use, orphan and dead.',
+        `Its state dir: ${showcase.stateDir}`,
+        '',
+        'The same jobs from the command line:',
+        '',
+        `  ${commandLine(cli, status)}`,
+        '',
+        'Its brokers:',
+        '',
+        `  ${commandLine(cli, brokers, { TMPDIR: env.TMPDIR })}`,
+        ...(ok ? [] : ['', 'These command lines did not give what they should (see above).']),
+        '',
+      ].join('\n'),
+    );
   } else {
     if (!existsSync(folder) || !statSync(folder).isDirectory()) {
       console.error(`npm start: ${folder} is not a folder`);

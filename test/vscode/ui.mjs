@@ -1,6 +1,5 @@
 // UI checks through the real workbench: the Codex Jobs container over a prepared state dir with live
 // processes behind it, the status bar, a command from the palette, the welcome view; screenshots.
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -20,9 +19,7 @@ export async function runUiChecks({
   openJobsView,
   runFromPalette,
 }) {
-  const { stateDirName } = require(path.join(repo, 'out', 'src', 'core', 'discovery.js'));
-  const { writeShowcase, SHOWCASE_IDS } = require(path.join(repo, 'out', 'test', 'fixtures', 'showcase.js'));
-  const { ProcessGroup, FAKE_COMPANION } = require(path.join(repo, 'out', 'test', 'fixtures', 'spawn.js'));
+  const { startShowcase, SHOWCASE_IDS } = require(path.join(repo, 'out', 'test', 'fixtures', 'showcase.js'));
   const shots = path.join(repo, 'test-results', 'screenshots');
   await fs.mkdir(shots, { recursive: true });
   const results = { passed: 0, failed: 0 };
@@ -37,74 +34,19 @@ export async function runUiChecks({
     }
   };
 
-  // A workspace whose state dir holds eight ordinary jobs in the companion's shapes (the README's
-  // screenshot), with real processes behind the running and pid-reused ones.
+  // The sample `npm start -- --sample` opens (test/fixtures/showcase.ts): a project whose state dir
+  // holds one job of every status in the companion's shapes, with real processes behind the live
+  // ones, a review with findings on the project's files, and brokers of its own (in use, orphan, dead).
   const workspace = path.join(tmp, 'ws', 'sample-project');
   const empty = path.join(tmp, 'ws', 'fresh-project');
   const claude = path.join(tmp, 'claude');
+  // The run's own temp dir, the server's and the companion's: the broker scan looks there, and the
+  // machine's /tmp holds whatever else runs here.
   const hostTmp = path.join(tmp, 'host-tmp');
-  await Promise.all(
-    [workspace, empty, hostTmp, path.join(workspace, '.vscode')].map((d) => fs.mkdir(d, { recursive: true })),
-  );
-  // A short grace period, so the broker started below counts as an orphan within the run.
-  await fs.writeFile(
-    path.join(workspace, '.vscode', 'settings.json'),
-    JSON.stringify({ 'codexJobs.brokers.gracePeriodSeconds': 5 }),
-  );
-  const stateDir = path.join(claude, 'plugins', 'data', 'codex-openai-codex', 'state', await stateDirName(workspace));
-  const procs = new ProcessGroup();
-  cleanups.push(() => procs.stopAll());
-  const [running, decoy, dead] = await Promise.all([
-    procs.start(
-      process.execPath,
-      [FAKE_COMPANION, 'task-worker', '--cwd', workspace, '--job-id', SHOWCASE_IDS.running],
-      // The run's own temp dir: the broker scan also looks in a live companion's TMPDIR.
-      { waitReady: true, env: { ...process.env, TMPDIR: hostTmp } },
-    ),
-    procs.start('sleep', ['600']),
-    procs.deadPid(),
-  ]);
-  // Written after the worker started: a process older than its job would be a reused pid.
-  await writeShowcase(stateDir, workspace, { running, decoy, dead });
-  // An orphan broker (a real process on a real socket) and a dead session dir, for the Brokers view.
-  const brokerDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));
-  const deadDir = await fs.mkdtemp(path.join(hostTmp, 'cxc-'));
-  await fs.writeFile(path.join(deadDir, 'broker.pid'), '999999999\n');
-  const brokerScript = path.join(repo, 'test', 'fixtures', 'fake-plugin', 'scripts', 'app-server-broker.mjs');
-  const broker = spawn(
-    process.execPath,
-    [
-      brokerScript,
-      'serve',
-      '--endpoint',
-      `unix:${brokerDir}/broker.sock`,
-      '--cwd',
-      workspace,
-      '--pid-file',
-      `${brokerDir}/broker.pid`,
-    ],
-    {
-      detached: true,
-      stdio: 'ignore',
-      // Started by the workspace's companion: its own state dir (the showcase's) is found and read.
-      env: {
-        ...process.env,
-        // Its own temp dir: the extension learns roots from a broker's TMPDIR, and the machine's /tmp
-        // holds whatever else runs here.
-        TMPDIR: hostTmp,
-        CLAUDE_PLUGIN_DATA: path.dirname(path.dirname(stateDir)),
-        FAKE_BROKER_MODE: 'deaf',
-        FAKE_BROKER_CHILD: '1',
-      },
-    },
-  );
-  cleanups.push(async () => {
-    try {
-      process.kill(-broker.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  });
+  await Promise.all([empty, hostTmp].map((d) => fs.mkdir(d, { recursive: true })));
+  const sample = await startShowcase({ workspace, claudeConfigDir: claude, tmp: hostTmp, progressMs: 15_000 });
+  cleanups.push(() => sample.stop());
+  const { inUse, orphan, deadDir } = sample.brokers;
 
   const server = await startServer(cs, {
     workspace,
@@ -129,6 +71,12 @@ export async function runUiChecks({
       })),
     );
 
+  // The Brokers view is collapsed so the Jobs view has the height to show every row (rows out of
+  // sight are not in the page); it is shown on its own below.
+  const brokersHeader = page.locator('.pane-header', { hasText: 'Brokers' }).first();
+  await brokersHeader.waitFor({ timeout: 60_000 });
+  if ((await brokersHeader.getAttribute('aria-expanded')) === 'true') await brokersHeader.click();
+
   await check('the Jobs view shows the three groups', async () => {
     await page
       .locator('.pane-body .monaco-list-row', { hasText: 'Needs attention' })
@@ -140,17 +88,31 @@ export async function runUiChecks({
       if (!labels.includes(g)) throw new Error(`no "${g}" group in ${JSON.stringify(labels)}`);
   });
 
-  // What each of the eight rows must say: what it is about (label) and status · when (description),
-  // then what the review gate and error kinds add: "blocks stop" on the jobs state.json still calls
-  // running, a failure's kind (its icon too: a rate limit is a usage limit), the effort when recorded.
+  // What each of the sample's thirteen rows (one of every status) must say: what it is about (label)
+  // and status · when (description), then what the review gate and error kinds add: "blocks stop" on
+  // the jobs state.json still calls running, a failure's kind (its icon too: a rate limit is a usage
+  // limit), the effort when recorded.
   const EXPECTED_ROWS = [
     ['sync', 'rescue: Migrate the archive to one file per job', /^running · \d+ min ago · \d+m \d\ds · high$/],
-    ['debug-disconnect', 'adversarial: working tree diff', /^stale · \d+ min ago · blocks stop$/],
+    [
+      'clock',
+      'rescue: Add retry with backoff to the upload client',
+      /^queued · (just now|\d+ min ago) · (\d+s|\d+m \d\ds)$/,
+    ],
+    ['question', 'review: branch main…HEAD', /^unverified · \d+ min ago · \d+m \d\ds$/],
+    ['watch', 'rescue: Profile the slow startup and fix the hot path', /^stalled · \d+ min ago · \d+m \d\ds$/],
+    [
+      'debug-disconnect',
+      'rescue: Upgrade to TypeScript 5.6 and fix the type errors',
+      /^stale · \d+ min ago · blocks stop$/,
+    ],
     [
       'arrow-swap',
       'rescue: Bump chokidar and fix the watcher tests',
       /^pid reused · (today|yesterday) \d\d:\d\d · blocks stop$/,
     ],
+    ['circle-outline', 'rescue: Split the settings page into tabs', /^unknown · (today|yesterday) \d\d:\d\d$/],
+    ['pass', 'adversarial: working tree diff', /^completed · \d+ min ago · 3m 20s$/],
     ['pass', 'rescue: Fix the flaky reader test on CI', /^completed · (today|yesterday) \d\d:\d\d · 6m 41s$/],
     ['error', 'rescue: Add a --json flag to the status command', /^failed · \d+ min ago · 2m 14s · turn failed$/],
     ['pass', 'review: working tree diff', /^completed · (yesterday|\w{3}) 16:40 · 2m 05s$/],
@@ -201,6 +163,39 @@ export async function runUiChecks({
     log(`  age badges: ${badges.join(' ')}`);
   });
 
+  await check('at the default width every job row shows enough of its label to tell it from the others', async () => {
+    // What is left of each label once the row cuts it (text-overflow: ellipsis): the characters
+    // drawn before the label's container ends, minus room for the ellipsis.
+    const shown = await page.locator('.pane-body .monaco-list-row .label-name').evaluateAll((els) =>
+      els.map((el) => {
+        const box = el.closest('.monaco-icon-label-container') ?? el;
+        const right = box.getBoundingClientRect().right - 10;
+        const text = el.textContent ?? '';
+        const range = el.ownerDocument.createRange();
+        const walker = el.ownerDocument.createTreeWalker(el, el.ownerDocument.defaultView.NodeFilter.SHOW_TEXT);
+        let visible = '';
+        for (let node = walker.nextNode(); node; node = walker.nextNode())
+          for (let i = 0; i < node.length; i++) {
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            if (range.getBoundingClientRect().right > right) return { text, visible };
+            visible += node.data[i];
+          }
+        return { text, visible };
+      }),
+    );
+    const jobs = shown.filter((x) => EXPECTED_ROWS.some(([, label]) => label === x.text));
+    if (jobs.length !== EXPECTED_ROWS.length) throw new Error(`job labels in the view: ${JSON.stringify(shown)}`);
+    const seen = new Map();
+    for (const { text, visible } of jobs) {
+      const prefix = visible.trim();
+      if (prefix.length < 16) throw new Error(`"${text}" shows only "${prefix}"`);
+      if (seen.has(prefix)) throw new Error(`"${text}" and "${seen.get(prefix)}" both read "${prefix}"`);
+      seen.set(prefix, text);
+    }
+    log(`  labels as shown: ${jobs.map((x) => x.visible.trim()).join(' | ')}`);
+  });
+
   await check('every job row has an accessible name with status, what and when', async () => {
     const names = await page
       .locator('.pane-body .monaco-list-row')
@@ -213,24 +208,29 @@ export async function runUiChecks({
     }
   });
 
-  await check('the status bar and the view badge count the running job and those needing attention', async () => {
+  // One counting rule, by group: the Running group holds the running and unverified jobs (2 running)
+  // and the queued one (1 queued), the badge counts the group (3); stale, pid reused, stalled and
+  // unknown need attention, each counted there only (the orphan brokers are checked with the Brokers view).
+  await check('the status bar and the view badge count the live jobs and those needing attention', async () => {
     const item = page.locator('.statusbar-item', { hasText: 'Codex' }).first();
     await item.waitFor({ timeout: 10_000 });
-    const text = (await item.innerText()).trim();
-    if (!text.includes('Codex 1 running, 2 need attention')) throw new Error(`status bar says "${text}"`);
+    const want = 'Codex 2 running, 1 queued, 4 need attention';
+    let text = '';
+    for (let i = 0; i < 40 && !text.includes(want); i++) {
+      text = (await item.innerText()).trim();
+      if (!text.includes(want)) await page.waitForTimeout(250);
+    }
+    if (!text.includes(want)) throw new Error(`status bar says "${text}"`);
     const badge = page.locator('.part.activitybar [aria-label^="Codex Jobs"] .badge-content').first();
     let value = '';
-    for (let i = 0; i < 40 && value !== '1'; i++) {
+    for (let i = 0; i < 40 && value !== '3'; i++) {
       value = (await badge.textContent({ timeout: 10_000 }).catch(() => ''))?.trim() ?? '';
-      if (value !== '1') await page.waitForTimeout(250);
+      if (value !== '3') await page.waitForTimeout(250);
     }
-    if (value !== '1') throw new Error(`badge says "${value}"`);
+    if (value !== '3') throw new Error(`badge says "${value}"`);
   });
 
-  // The default sidebar width (no resizing), no hover tooltip: what a user sees first. The Brokers
-  // view is collapsed so the Jobs view has the height (it is shown on its own below).
-  const brokersHeader = page.locator('.pane-header', { hasText: 'Brokers' }).first();
-  if ((await brokersHeader.getAttribute('aria-expanded')) === 'true') await brokersHeader.click();
+  // The default sidebar width (no resizing), no hover tooltip: what a user sees first.
   await page.mouse.move(900, 650);
   await page.waitForTimeout(600);
   await page.screenshot({ path: path.join(shots, 'jobs.png') });
@@ -258,10 +258,12 @@ export async function runUiChecks({
       .locator('.pane-body .monaco-list-row', { hasText: 'Fix the flaky' })
       .first()
       .waitFor({ state: 'detached', timeout: 10_000 });
-    const labels = (await rows()).map((x) => x.label);
-    if (!labels.some((l) => l.includes('Migrate the archive')))
+    // The Running group: the running, queued and unverified jobs, and nothing else.
+    const labels = (await rows()).map((x) => x.label).filter((l) => EXPECTED_ROWS.some((e) => e[1] === l));
+    const running = [EXPECTED_ROWS[0][1], EXPECTED_ROWS[1][1], EXPECTED_ROWS[2][1]];
+    if (JSON.stringify([...labels].sort()) !== JSON.stringify([...running].sort()))
       throw new Error(`filtered rows: ${JSON.stringify(labels)}`);
-    const message = 'Filtered (Running): 1 of 8 jobs shown.';
+    const message = `Filtered (Running): 3 of ${EXPECTED_ROWS.length} jobs shown.`;
     await page.getByText(message).first().waitFor({ timeout: 10_000 });
     // One filter button, filled while a filter is on; clicking it opens the picker with the filter
     // as set, and closing the picker keeps it.
@@ -307,36 +309,40 @@ export async function runUiChecks({
 
   await check('a command from the palette: Show Job Record (JSON)', async () => {
     const input = await runFromPalette(page, 'Codex Jobs: Show Job Record', 'Show Job Record');
+    // The picker lists every job; only those in sight are in the page: narrowed to the one wanted.
+    await input.fill(SHOWCASE_IDS.failedAdversarial);
     await page
       .locator('.quick-input-list .monaco-list-row', { hasText: SHOWCASE_IDS.failedAdversarial })
       .first()
       .waitFor({ timeout: 10_000 });
-    await input.fill(SHOWCASE_IDS.failedAdversarial);
     await page.waitForTimeout(300);
     await page.keyboard.press('Enter');
     await page.locator('.monaco-editor .view-lines', { hasText: 'rate limited' }).first().waitFor({ timeout: 15_000 });
   });
 
-  await check('the Brokers view lists the orphan broker and the dead dir', async () => {
+  await check('the Brokers view lists the broker in use, the orphan broker and the dead dir', async () => {
     // Refresh from the palette: the model is rebuilt and brokers are scanned again.
     await runFromPalette(page, 'Codex Jobs: Refresh', 'Codex Jobs: Refresh');
     const header = page.locator('.pane-header', { hasText: 'Brokers' }).first();
     if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
-    const orphans = page.locator('.pane-body .monaco-list-row', { hasText: 'Orphans' }).first();
-    await orphans.waitFor({ timeout: 20_000 });
+    for (const group of ['Orphans', 'In use'])
+      await page.locator('.pane-body .monaco-list-row', { hasText: group }).first().waitFor({ timeout: 20_000 });
+    for (const dir of [inUse.dir, orphan.dir, deadDir])
+      await page
+        .locator('.pane-body .monaco-list-row', { hasText: path.basename(dir) })
+        .first()
+        .waitFor({ timeout: 10_000 });
+    // Both orphans (the live one and the dead dir) are counted in the status bar.
     await page
-      .locator('.pane-body .monaco-list-row', { hasText: path.basename(brokerDir) })
-      .first()
-      .waitFor({ timeout: 10_000 });
-    await page
-      .locator('.pane-body .monaco-list-row', { hasText: path.basename(deadDir) })
+      .locator('.statusbar-item', { hasText: 'Codex' })
+      .filter({ hasText: '2 orphan brokers' })
       .first()
       .waitFor({ timeout: 10_000 });
     // Only what this run made: no session dir of the machine's temp dir is learned from its processes.
     if (!process.env.CODEX_JOBS_TEST_SHARED_PIDS) {
       const rows = await page.locator('.pane-body .monaco-list-row', { hasText: /cxc-/ }).allTextContents();
       const dirs = [...new Set(rows.map((r) => r.match(/cxc-[A-Za-z0-9]{6}/)?.[0]).filter(Boolean))].sort();
-      const ours = [path.basename(brokerDir), path.basename(deadDir)].sort();
+      const ours = [inUse.dir, orphan.dir, deadDir].map((d) => path.basename(d)).sort();
       if (JSON.stringify(dirs) !== JSON.stringify(ours))
         throw new Error(`expected only this run's session dirs ${ours.join(', ')}; the view lists ${dirs.join(', ')}`);
     }
@@ -345,13 +351,45 @@ export async function runUiChecks({
     await page.screenshot({ path: path.join(shots, 'brokers.png') });
   });
 
+  await check("the adversarial review's findings are in the Problems panel, on the sample's files", async () => {
+    await runFromPalette(page, 'View: Toggle Problems', 'Toggle Problems');
+    // All four findings are placed (the Problems tab counts them), each on the file it names.
+    const tab = page.locator('.part.panel .action-item', { hasText: 'Problems' }).first();
+    let count = '';
+    for (let i = 0; i < 80 && count !== '4'; i++) {
+      count = (
+        await tab
+          .locator('.badge-content')
+          .first()
+          .textContent({ timeout: 10_000 })
+          .catch(() => '')
+      )?.trim();
+      if (count !== '4') await page.waitForTimeout(250);
+    }
+    if (count !== '4') throw new Error(`the Problems tab counts "${count}"`);
+    // Maximized, the panel has the height for every row (rows out of sight are not in the page).
+    await runFromPalette(page, 'View: Toggle Maximized Panel', 'Toggle Maximized Panel');
+    const findings = [
+      '[critical] Cache grows without bound',
+      '[high] Missing empty-state guard',
+      '[medium] Prices summed as floats',
+      '[low] Magic page size',
+    ];
+    for (const text of ['app.js', 'store.js', ...findings])
+      await page.locator('.part.panel .monaco-list-row', { hasText: text }).first().waitFor({ timeout: 20_000 });
+    await runFromPalette(page, 'View: Toggle Maximized Panel', 'Toggle Maximized Panel');
+    await runFromPalette(page, 'View: Toggle Problems', 'Toggle Problems');
+  });
+
   await check('the welcome view says where it looked when a folder has no state', async () => {
     await open(empty);
     await page
       .locator('.pane-body', { hasText: 'No Codex companion state was found' })
       .first()
       .waitFor({ timeout: 60_000 });
-    await page.waitForTimeout(500);
+    // Away from the activity bar icon just clicked, whose tooltip would cover the first button.
+    await page.mouse.move(900, 650);
+    await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(shots, 'welcome.png') });
   });
 
@@ -360,9 +398,10 @@ export async function runUiChecks({
     await fs
       .copyFile(path.join(shots, 'welcome.png'), path.join(repo, 'media', 'screenshot-welcome.png'))
       .catch(() => {});
-    // The Brokers view lists every broker on the machine: refreshed only when set to, on a machine
+    // The Brokers view lists every broker the extension host can see: only the sample's when the run
+    // has its own pid namespace (checked above); in the shared one only when set to, on a machine
     // where nothing else runs brokers (CODEX_JOBS_UPDATE_BROKERS_MEDIA=1).
-    if (process.env.CODEX_JOBS_UPDATE_BROKERS_MEDIA === '1')
+    if (!process.env.CODEX_JOBS_TEST_SHARED_PIDS || process.env.CODEX_JOBS_UPDATE_BROKERS_MEDIA === '1')
       await fs
         .copyFile(path.join(shots, 'brokers.png'), path.join(repo, 'media', 'screenshot-brokers.png'))
         .catch(() => {});
