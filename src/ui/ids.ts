@@ -67,6 +67,9 @@ export const CONTEXT = {
   filtered: 'codexJobs.filtered',
   /** Some broker is an orphan or dead: Reap Orphan Brokers has something to do. */
   hasReapable: 'codexJobs.hasReapable',
+  /** Some state dir's stop review gate is not on / is on. */
+  gateCanEnable: 'codexJobs.gateCanEnable',
+  gateCanDisable: 'codexJobs.gateCanDisable',
 } as const;
 
 export const SECTION = 'codexJobs';

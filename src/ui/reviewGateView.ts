@@ -7,7 +7,7 @@ import { folderGate, GateHistory, gateValue, whenTurnedOff, type FolderGate } fr
 import { toggleReviewGate, type ToggleResult } from '../core/reviewGate';
 import { launchEnvironment, pickFolder, type LaunchArgs } from './launchFlow';
 import type { CommandDeps } from './commands/deps';
-import { COMMANDS } from './ids';
+import { COMMANDS, CONTEXT } from './ids';
 import { t } from './l10n';
 import { formatLocal } from '../core/dates';
 
@@ -51,7 +51,24 @@ export class ReviewGateMonitor implements vscode.Disposable {
     return view;
   }
 
+  /**
+   * Enable shows where some state dir's gate is not on, Disable where some is on: the palette and
+   * the title bar offer only what would change something.
+   */
+  private updateContext(): void {
+    const dirs = this.model.folders.flatMap((f) => (f.snapshots.length ? this.gateOf(f).dirs : []));
+    const canEnable = dirs.some((d) => d.value !== 'on');
+    const canDisable = dirs.some((d) => d.value === 'on');
+    if (canEnable !== this.canEnable)
+      void vscode.commands.executeCommand('setContext', CONTEXT.gateCanEnable, (this.canEnable = canEnable));
+    if (canDisable !== this.canDisable)
+      void vscode.commands.executeCommand('setContext', CONTEXT.gateCanDisable, (this.canDisable = canDisable));
+  }
+  private canEnable: boolean | undefined;
+  private canDisable: boolean | undefined;
+
   private render(): void {
+    this.updateContext();
     if (!this.view) return;
     const folders = this.model.folders.filter((f) => f.snapshots.length > 0);
     if (this.model.folders.length !== 1 || folders.length !== 1) {
@@ -113,6 +130,14 @@ export function decorateFolderItem(item: vscode.TreeItem, folder: FolderState): 
   const lines = g.dirs.map((d) =>
     d.value === 'on' ? t('stop review gate on: {0}', d.stateDir) : t('stop review gate off: {0}', d.stateDir),
   );
+  // The folder's menu offers Enable where a state dir's gate is not on, Disable where one is.
+  item.contextValue = [
+    item.contextValue,
+    g.dirs.some((d) => d.value !== 'on') ? 'gateOff' : '',
+    g.dirs.some((d) => d.value === 'on') ? 'gateOn' : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   item.tooltip = [typeof item.tooltip === 'string' ? item.tooltip : '', ...lines, ...g.warnings]
     .filter(Boolean)
     .join('\n');

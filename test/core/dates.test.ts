@@ -60,6 +60,7 @@ test('no time is shown by throwing or as "Invalid Date"; other years say their y
   if (new Date(soon).getDate() === new Date().getDate())
     assert.equal(
       formatLocal(soon),
-      new Date(soon).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' }),
+      // One 24-hour clock everywhere, as the rows' "today 14:05".
+      new Date(soon).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
     );
 });
