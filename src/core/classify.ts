@@ -1,6 +1,6 @@
 // How a job is grouped and counted, shared by the tree, the status bar and the CLI. What each status
 // means lives in status.ts; this file only combines those answers per job.
-import type { Job } from './types';
+import { isTerminalStatus, type Job } from './types';
 import { isActiveRecorded, isAttentionFlag, STATUS } from './status';
 
 export type JobGroup = 'attention' | 'running' | 'recent';
@@ -22,6 +22,14 @@ export function isVerifiedLive(job: Job): boolean {
 /** Recorded queued/running: the only jobs whose pids are worth re-verifying. */
 export function claimsActive(job: Job): boolean {
   return isActiveRecorded(job.recordedStatus);
+}
+
+/**
+ * Mark as Failed applies: its process is gone (stale, pid reused) and its record does not say it
+ * finished (such a record's result is kept; its index entry is updated from it instead).
+ */
+export function canMarkFailed(job: Job): boolean {
+  return (job.status === 'stale' || job.status === 'pid-reused') && !isTerminalStatus(job.record?.status);
 }
 
 /** Finished with a result to show (the companion's `rendered` text). */

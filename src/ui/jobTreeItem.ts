@@ -1,8 +1,8 @@
 // How one job looks in the tree: icon, label, description, tooltip, accessibility and the context
 // words menus match. The texts come from the core (rowText), so the CLI's rows say the same.
 import * as vscode from 'vscode';
-import { isTerminalStatus, type DerivedStatus, type Job } from '../core/types';
-import { claimsActive, hasResult, isLive, isVerifiedLive, needsAttention } from '../core/classify';
+import type { DerivedStatus, Job } from '../core/types';
+import { canMarkFailed, claimsActive, hasResult, isLive, isVerifiedLive, needsAttention } from '../core/classify';
 import {
   elapsedMs,
   formatBytes,
@@ -56,9 +56,7 @@ export function jobContextValue(job: Job): string {
   if (claimsActive(job)) words.push('active');
   if (isLive(job)) words.push('live');
   if (isVerifiedLive(job)) words.push('cancellable');
-  // A record that says it finished is not marked failed over its result (its index entry is updated instead).
-  if ((job.status === 'stale' || job.status === 'pid-reused') && !isTerminalStatus(job.record?.status))
-    words.push('markable');
+  if (canMarkFailed(job)) words.push('markable');
   if (job.log.exists || (job.archived?.logBytes ?? 0) > 0) words.push('hasLog');
   if (job.record) words.push('hasRecord');
   if (hasResult(job)) words.push('hasResult');

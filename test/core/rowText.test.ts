@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ageBadge, firstLine, relativeTime, rowText, summaryOf } from '../../src/core/format';
 import { ALL_STATUSES, FLAGS, STATUS } from '../../src/core/status';
-import { countJobs, groupOf } from '../../src/core/classify';
+import { canMarkFailed, countJobs, groupOf } from '../../src/core/classify';
 import type { DerivedStatus, Job, JobFields } from '../../src/core/types';
 
 const NOW = new Date(2026, 10, 24, 15, 0, 0).getTime(); // local time, so the day boundaries are local too
@@ -173,6 +173,13 @@ test('groups and counts read the status table', () => {
     ),
     { total: 6, running: 2, queued: 1, attention: 2 },
   );
+});
+
+test('Mark as Failed applies to a gone process, never over a record that says it finished', () => {
+  assert.ok(canMarkFailed(task('task-a', 'x', 'stale')));
+  assert.ok(canMarkFailed(task('task-b', 'x', 'pid-reused')));
+  assert.ok(!canMarkFailed(task('task-c', 'x', 'stale', { status: 'completed' })), 'its result is kept');
+  assert.ok(!canMarkFailed(task('task-d', 'x', 'running')));
 });
 
 test('age badges fit in two characters and never say more than the truth', () => {

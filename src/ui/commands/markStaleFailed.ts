@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
 import { confirmAndRepair } from '../repairFlow';
 import { markStaleFailed } from '../../core/repair';
+import { canMarkFailed } from '../../core/classify';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
@@ -14,7 +15,8 @@ export function registerMarkStaleFailed(deps: CommandDeps): vscode.Disposable {
       {
         action,
         placeHolder: t('Mark which stale job as failed?'),
-        applies: (j) => j.status === 'stale' || j.status === 'pid-reused',
+        // The same rule as the row's `markable` word, so the palette cannot mark a finished record failed.
+        applies: canMarkFailed,
         detail: (j) =>
           t(
             '{0} is recorded {1} but its process{2} is gone. Its state.json entry and record get status "failed", phase "failed", pid null, completedAt now and an errorMessage; a line is appended to its log. The process is checked again first.',
