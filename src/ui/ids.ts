@@ -102,6 +102,7 @@ export const FILTER_STATE_KEY = 'codexJobs.filter';
 /** Tree node ids: stable across refreshes (never a time or a count in them). */
 export const NODE = {
   folder: (folderPath: string) => `folder:${folderPath}`,
+  /** `group`: a key from jobGrouping.ts (a status group, `session:…`, `date:…`), never a time or a count. */
   group: (folderPath: string, group: string) => `group:${folderPath}:${group}`,
   job: (stateDir: string, id: string) => `job:${stateDir}:${id}`,
   logLine: (jobNodeId: string, index: number) => `${jobNodeId}:line:${index}`,

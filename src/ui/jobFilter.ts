@@ -1,56 +1,20 @@
-// The Jobs view's filter: status groups, kinds and "latest session only", remembered per workspace
-// (workspaceState). Empty lists mean "all"; the filter never hides a folder's problems.
+// The Jobs view's filter (status groups, kinds, "latest session only", Hide Finished) and its
+// arrangement (group by, sort by), remembered per workspace (workspaceState). The rules themselves
+// are pure and live in jobGrouping.ts; the filter never hides a folder's problems.
 import * as vscode from 'vscode';
-import type { Job } from '../core/types';
-import { groupOf, type JobGroup } from '../core/classify';
-import { kindLabelOf, parseTime } from '../core/format';
+import { applyPreset, isDefaultFilter, sanitizeFilter, type JobFilter } from './jobGrouping';
 import { FILTER_STATE_KEY } from './ids';
 
-export interface JobFilter {
-  groups: JobGroup[];
-  /** kindLabel values: rescue, review, adversarial-review. */
-  kinds: string[];
-  /** Only jobs of the Claude session that started the newest job. */
-  latestSession: boolean;
-}
-
-export const NO_FILTER: JobFilter = { groups: [], kinds: [], latestSession: false };
-
-export const FILTER_KINDS = ['rescue', 'review', 'adversarial-review'] as const;
-
-export function isFiltering(f: JobFilter): boolean {
-  return f.groups.length > 0 || f.kinds.length > 0 || f.latestSession;
-}
-
-/** The session of the newest job that names one (jobs are listed newest first, but be sure). */
-export function latestSessionOf(jobs: readonly Job[]): string | undefined {
-  let best: { ms: number; session: string } | undefined;
-  for (const j of jobs) {
-    const s = j.display.sessionId;
-    if (!s) continue;
-    const ms = parseTime(j.display.createdAt) ?? parseTime(j.display.startedAt) ?? 0;
-    if (!best || ms > best.ms) best = { ms, session: s };
-  }
-  return best?.session;
-}
-
-export function matchesFilter(f: JobFilter, job: Job, latestSession: string | undefined): boolean {
-  if (f.groups.length && !f.groups.includes(groupOf(job))) return false;
-  if (f.kinds.length && !f.kinds.includes(kindLabelOf(job))) return false;
-  if (f.latestSession && latestSession !== undefined && job.display.sessionId !== latestSession) return false;
-  return true;
-}
-
-function sanitize(v: unknown): JobFilter {
-  const o = (v && typeof v === 'object' ? v : {}) as Partial<Record<keyof JobFilter, unknown>>;
-  const list = (x: unknown, allowed: readonly string[]) =>
-    Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string' && allowed.includes(s)) : [];
-  return {
-    groups: list(o.groups, ['attention', 'running', 'recent']) as JobGroup[],
-    kinds: list(o.kinds, FILTER_KINDS),
-    latestSession: o.latestSession === true,
-  };
-}
+export {
+  FILTER_KINDS,
+  isFiltering,
+  latestSessionOf,
+  matchesFilter,
+  NO_FILTER,
+  type GroupBy,
+  type JobFilter,
+  type SortBy,
+} from './jobGrouping';
 
 /** The current filter, kept in the workspace's memento. */
 export class FilterState implements vscode.Disposable {
@@ -59,7 +23,8 @@ export class FilterState implements vscode.Disposable {
   private value: JobFilter;
 
   constructor(private readonly memento: vscode.Memento) {
-    this.value = sanitize(memento.get(FILTER_STATE_KEY));
+    // A value stored by an older version (no grouping then) reads as grouped by status, newest first.
+    this.value = sanitizeFilter(memento.get(FILTER_STATE_KEY));
   }
 
   get current(): JobFilter {
@@ -67,9 +32,14 @@ export class FilterState implements vscode.Disposable {
   }
 
   async set(f: JobFilter): Promise<void> {
-    this.value = sanitize(f);
-    await this.memento.update(FILTER_STATE_KEY, isFiltering(this.value) ? this.value : undefined);
+    this.value = sanitizeFilter(f);
+    await this.memento.update(FILTER_STATE_KEY, isDefaultFilter(this.value) ? undefined : this.value);
     this.changed.fire(this.value);
+  }
+
+  /** Shows every job again; the grouping and the order stay as chosen (they hide nothing). */
+  clear(): Promise<void> {
+    return this.set(applyPreset(this.value, {}));
   }
 
   dispose(): void {

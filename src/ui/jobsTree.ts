@@ -1,15 +1,25 @@
-// The Jobs view: workspace folder (when several) → Needs attention / Running / Recent → job → log lines;
-// then, when the setting is on, All Workspaces → workspace → job. It only renders the model (and the
-// filter); every decision about status lives in the core. Node kinds are open: a feature adds a class
-// to JobsNode and a case to getChildren/getTreeItem.
+// The Jobs view: workspace folder (when several) → groups (Needs attention / Running / Recent, or by
+// session or date, or none: see jobGrouping.ts) → job → log lines; then, when the setting is on, All
+// Workspaces → workspace → job. It only renders the model (and the filter); every decision about
+// status lives in the core. Node kinds are open: a feature adds a class to JobsNode and a case to
+// getChildren/getTreeItem.
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel, ModelChange } from '../core/model';
 import { firstLine, parseTime } from '../core/format';
 import type { Job, LogLine, ReadWarning, StateRoot } from '../core/types';
-import { countJobs, groupOf, hasResult, isLive, type JobGroup } from '../core/classify';
+import { countJobs, hasResult, isLive, type JobGroup } from '../core/classify';
 import { jobAccessibility, jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
-import { isFiltering, latestSessionOf, matchesFilter, type FilterState } from './jobFilter';
+import { NO_FILTER, type FilterState } from './jobFilter';
+import {
+  groupJobs,
+  localDayStart,
+  placeOf,
+  statusGroupLabel,
+  visibleJobs,
+  type JobBucket,
+  type JobFilter,
+} from './jobGrouping';
 import type { OtherWorkspace, OtherWorkspaces } from './otherWorkspaces';
 import { COMMANDS, NODE } from './ids';
 import { jobResourceUri } from './jobDecorations';
@@ -40,15 +50,22 @@ export class FolderNode {
   }
 }
 
+/** A group of a folder's jobs under the chosen grouping (status, session or date). */
 export class GroupNode {
   readonly type = 'group';
   constructor(
     public folder: FolderState,
-    public group: JobGroup,
-    public jobs: Job[],
+    public bucket: JobBucket,
   ) {}
+  /** The group's key: 'attention' | 'running' | 'recent' by status, 'session:…' or 'date:…' otherwise. */
+  get group(): string {
+    return this.bucket.key;
+  }
+  get jobs(): Job[] {
+    return this.bucket.jobs;
+  }
   get id(): string {
-    return NODE.group(this.folder.folder.path, this.group);
+    return NODE.group(this.folder.folder.path, this.bucket.key);
   }
 }
 
@@ -56,7 +73,8 @@ export class JobNode {
   readonly type = 'job';
   constructor(
     public job: Job,
-    public parent: GroupNode | OtherWorkspaceNode,
+    /** Its group; its folder when the view is not grouped; a workspace not open here under All Workspaces. */
+    public parent: GroupNode | FolderNode | OtherWorkspaceNode,
   ) {}
   get id(): string {
     return this.parent.type === 'otherWorkspace'
@@ -117,14 +135,14 @@ export class OtherWorkspaceNode {
   }
 }
 
-const GROUPS: { group: JobGroup; label: string; icon: string }[] = [
-  { group: 'attention', label: 'Needs attention', icon: 'warning' },
-  { group: 'running', label: 'Running', icon: 'play-circle' },
-  { group: 'recent', label: 'Recent', icon: 'history' },
-];
-
 export function groupLabel(group: JobGroup): string {
-  return t(GROUPS.find((g) => g.group === group)!.label);
+  return statusGroupLabel(group, t);
+}
+
+/** The open folder a job row belongs to (none for a workspace not open here). */
+function folderOf(node: JobNode): FolderState | undefined {
+  const p = node.parent;
+  return p.type === 'group' ? p.folder : p.type === 'folder' ? p.state : undefined;
 }
 
 export interface JobsTreeOptions {
@@ -142,6 +160,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   /** Nodes are kept by id so that VS Code sees the same element across refreshes. */
   private nodes = new Map<string, JobsNode>();
   private readonly now: () => number;
+  /** The local day the groups were last made for: date groups and session labels move at midnight. */
+  private renderedDay = 0;
 
   constructor(
     private readonly model: JobsModel,
@@ -149,7 +169,14 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   ) {
     this.now = opts.now ?? Date.now;
     this.subscriptions.push(model.onDidChange((e) => this.onModelChange(e)));
-    if (opts.filter) this.subscriptions.push(opts.filter.onDidChange(() => this.changed.fire()));
+    // Another filter or grouping: every row may move, and a row kept from before must not be revealed.
+    if (opts.filter)
+      this.subscriptions.push(
+        opts.filter.onDidChange(() => {
+          this.nodes.clear();
+          this.changed.fire();
+        }),
+      );
     if (opts.others)
       this.subscriptions.push(
         opts.others.onDidChange(() => {
@@ -164,18 +191,24 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     this.changed.fire();
   }
 
+  private get arrangement(): JobFilter {
+    return this.opts.filter?.current ?? NO_FILTER;
+  }
+
   /**
    * Maps the model's per-folder diff to nodes: rows of jobs that changed in place are updated alone;
-   * a job added, removed or moved to another group, or a change of warnings, re-renders the tree.
+   * a job added or removed, one whose place changes (another group, shown or hidden, another position
+   * under the chosen grouping and order), or a change of warnings, re-renders the tree.
    */
   private onModelChange(e: ModelChange): void {
     if (e.full || !e.diffs) return this.changed.fire();
     const updates: [JobNode, Job][] = [];
+    const f = this.arrangement;
     for (const d of e.diffs) {
       if (d.added.length > 0 || d.removed.length > 0 || d.warningsChanged) return this.changed.fire();
       for (const job of d.changed) {
         const node = this.nodes.get(NODE.job(job.stateDir, job.id));
-        if (node?.type !== 'job' || node.parent.type !== 'group' || groupOf(job) !== node.parent.group)
+        if (node?.type !== 'job' || node.parent.type === 'otherWorkspace' || placeOf(job, f) !== placeOf(node.job, f))
           return this.changed.fire();
         updates.push([node, job]);
       }
@@ -195,12 +228,12 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     if (!node) return this.roots();
     switch (node.type) {
       case 'folder':
-        return this.folderChildren(node.state);
+        return this.folderChildren(node.state, node);
       case 'group':
         return node.jobs.map((j) => this.keep(new JobNode(j, node)));
       case 'job': {
         // A review's findings first (only in open folders: their paths are relative to the folder), then log lines.
-        const folder = node.parent.type === 'group' ? node.parent.folder : undefined;
+        const folder = folderOf(node);
         return [
           ...(folder ? findingNodes(node, folder).map((f) => this.keep(f)) : []),
           ...node.job.log.progress.map((l, i) => this.keep(new LogLineNode(l, i, node))),
@@ -226,10 +259,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     switch (node.type) {
       case 'group':
       case 'warnings':
-        return this.model.folders.length > 1
-          ? this.keep(new FolderNode(node.type === 'group' ? node.folder : node.folder))
-          : undefined;
+        return this.model.folders.length > 1 ? this.keep(new FolderNode(node.folder)) : undefined;
       case 'job':
+        // Not grouped: the job's parent is its folder, a row only when several folders are open.
+        return node.parent.type === 'folder' && this.model.folders.length <= 1 ? undefined : node.parent;
       case 'logLine':
       case 'warning':
       case 'otherWorkspace':
@@ -253,6 +286,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
    * tick although no file changed. Hidden, or nothing live: no work.
    */
   tick(): void {
+    // Past midnight, "Today" became "Yesterday" (and a session's "today 09:00" too): render again.
+    const by = this.arrangement.groupBy;
+    if ((by === 'date' || by === 'session') && localDayStart(this.now()) !== this.renderedDay)
+      return this.changed.fire();
     const live = [...this.nodes.values()].filter((n): n is JobNode => n.type === 'job' && isLive(n.job));
     if (live.length) this.changed.fire(live);
   }
@@ -262,16 +299,17 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
       case 'folder':
         return this.folderItem(node);
       case 'group': {
-        const g = GROUPS.find((x) => x.group === node.group)!;
-        const item = new vscode.TreeItem(t(g.label), vscode.TreeItemCollapsibleState.Expanded);
+        const b = node.bucket;
+        const item = new vscode.TreeItem(b.label, vscode.TreeItemCollapsibleState.Expanded);
         item.id = node.id;
         // The Running group says what it holds in the status bar's words ("2 running, 1 queued").
         item.description =
           node.group === 'running' ? countWords(countJobs(node.jobs)).join(', ') : String(node.jobs.length);
-        item.iconPath = coloredIcon(g.icon, node.group === 'attention' ? 'warning' : undefined);
-        item.contextValue = `group ${node.group}`;
+        item.iconPath = coloredIcon(b.icon, node.group === 'attention' ? 'warning' : undefined);
+        // The first word after "group" says the grouping: status groups keep their plain key.
+        item.contextValue = `group ${node.group.split(':')[0]}`;
         item.accessibilityInformation = {
-          label: `${t(g.label)}: ${node.jobs.length === 1 ? t('1 job') : t('{0} jobs', node.jobs.length)}`,
+          label: `${b.label}: ${node.jobs.length === 1 ? t('1 job') : t('{0} jobs', node.jobs.length)}`,
         };
         return item;
       }
@@ -354,19 +392,15 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   nodeForJob(job: Job): JobNode | undefined {
     const shown = this.findJobNode(job.stateDir, job.id);
     if (shown) return shown;
-    const folder = this.model.folders.find((f) => f.jobs.some((j) => j.id === job.id && j.stateDir === job.stateDir));
+    const same = (j: Job) => j.id === job.id && j.stateDir === job.stateDir;
+    const folder = this.model.folders.find((f) => f.jobs.some(same));
     if (folder) {
-      const visible = this.visibleJobs(folder);
-      if (!visible.some((j) => j.id === job.id && j.stateDir === job.stateDir)) return undefined;
-      const group = groupOf(job);
-      const g = this.keep(
-        new GroupNode(
-          folder,
-          group,
-          visible.filter((j) => groupOf(j) === group),
-        ),
-      );
-      return this.keep(new JobNode(job, g));
+      // Its group under the grouping chosen now, made as folderChildren makes it.
+      const bucket = this.buckets(folder).find((b) => b.jobs.some(same));
+      if (!bucket) return undefined;
+      const fresh = bucket.jobs.find(same)!;
+      const parent = bucket.key === '' ? this.keep(new FolderNode(folder)) : this.keep(new GroupNode(folder, bucket));
+      return this.keep(new JobNode(fresh, parent));
     }
     const w = this.opts.others?.workspaces?.find((x) =>
       x.jobs.some((j) => j.id === job.id && j.stateDir === job.stateDir),
@@ -383,36 +417,40 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     let shown = 0;
     let total = 0;
     for (const f of this.model.folders) {
-      shown += this.visibleJobs(f).length;
+      shown += visibleJobs(this.arrangement, f.jobs).length;
       total += f.jobs.length;
     }
     return { shown, total };
   }
 
-  private visibleJobs(folder: FolderState): Job[] {
-    const f = this.opts.filter?.current;
-    if (!f || !isFiltering(f)) return folder.jobs;
-    const session = latestSessionOf(folder.jobs);
-    return folder.jobs.filter((j) => matchesFilter(f, j, session));
+  /** A folder's shown jobs in their groups, each in the chosen order. */
+  private buckets(folder: FolderState): JobBucket[] {
+    const f = this.arrangement;
+    return groupJobs(visibleJobs(f, folder.jobs), f, { now: this.now(), t });
   }
 
   private roots(): JobsNode[] {
     this.nodes.clear();
+    this.renderedDay = localDayStart(this.now());
     const others = this.opts.showOthers?.() ? [this.keep(new AllWorkspacesNode())] : [];
     const folders = this.model.folders.filter((f) => f.snapshots.length > 0 || f.warnings.length > 0);
     // Nothing found anywhere: an empty tree lets the welcome view explain where we looked.
     if (folders.length === 0) return others;
     if (this.model.folders.length === 1) return [...this.folderChildren(folders[0]), ...others];
-    for (const f of this.model.folders) this.folderChildren(f);
-    return [...this.model.folders.map((f) => this.keep(new FolderNode(f))), ...others];
+    const rows = this.model.folders.map((f) => this.keep(new FolderNode(f)));
+    for (const row of rows) this.folderChildren(row.state, row);
+    return [...rows, ...others];
   }
 
-  private folderChildren(folder: FolderState): JobsNode[] {
+  /** A folder's groups (or, not grouped, its jobs), then its warnings. `node`: the folder's row, if shown. */
+  private folderChildren(folder: FolderState, node?: FolderNode): JobsNode[] {
     const out: JobsNode[] = [];
-    const visible = this.visibleJobs(folder);
-    for (const g of GROUPS) {
-      const jobs = visible.filter((j) => groupOf(j) === g.group);
-      if (jobs.length > 0) out.push(this.keep(new GroupNode(folder, g.group, jobs)));
+    for (const b of this.buckets(folder)) {
+      if (b.key !== '') out.push(this.keep(new GroupNode(folder, b)));
+      else {
+        const parent = node ?? this.keep(new FolderNode(folder));
+        out.push(...b.jobs.map((j) => this.keep(new JobNode(j, parent))));
+      }
     }
     if (folder.warnings.length > 0) out.push(this.keep(new WarningsNode(folder)));
     return out;
@@ -435,7 +473,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   private jobItem(node: JobNode): vscode.TreeItem {
     const job = node.job;
     const now = this.now();
-    const findings = node.parent.type === 'group' && hasFindingRows(job);
+    const findings = node.parent.type !== 'otherWorkspace' && hasFindingRows(job);
     const item = new vscode.TreeItem(
       jobLabel(job),
       job.log.progress.length > 0 || findings || errorLines(job).length > 0

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model';
 import type { Job } from '../core/types';
-import { isFiltering, NO_FILTER, type FilterState, type JobFilter } from './jobFilter';
+import { isFiltering, type FilterState, type JobFilter } from './jobFilter';
 import type { JobsTreeProvider } from './jobsTree';
 import { groupLabel } from './jobsTree';
 import { CONTEXT, VIEWS } from './ids';
@@ -59,11 +59,14 @@ export class JobsView implements vscode.Disposable {
     this.view.message = lines.length ? lines.join(' ') : undefined;
   }
 
-  /** Shows a job in the tree, selected and focused; a filter that hides it is cleared first. */
+  /**
+   * Shows a job in the tree (in its group under the grouping chosen), selected and focused; a filter
+   * that hides it is cleared first (the grouping and order stay: they hide nothing).
+   */
   async reveal(job: Job): Promise<boolean> {
     let node = this.tree.nodeForJob(job);
     if (!node && isFiltering(this.filter.current)) {
-      await this.filter.set(NO_FILTER);
+      await this.filter.clear();
       void vscode.window.setStatusBarMessage(t('Codex Jobs: filter cleared to show {0}', job.id), 4000);
       node = this.tree.nodeForJob(job);
     }
@@ -87,7 +90,10 @@ export const KIND_WORDS: Record<string, string> = {
 export function describeFilter(f: JobFilter): string {
   // The words the filter picker shows, never the internal kind id.
   const kind = (k: string) => t(KIND_WORDS[k] ?? k);
-  return [...f.groups.map(groupLabel), ...f.kinds.map(kind), ...(f.latestSession ? [t('latest session')] : [])].join(
-    ', ',
-  );
+  return [
+    ...f.groups.map(groupLabel),
+    ...f.kinds.map(kind),
+    ...(f.latestSession ? [t('latest session')] : []),
+    ...(f.hideFinished ? [t('finished hidden')] : []),
+  ].join(', ');
 }

@@ -255,6 +255,226 @@ suite('Jobs view', function () {
     );
   });
 
+  test('group by session, date or none: the tree under each, with stable group ids and accessible names', async () => {
+    const I = SCENARIO_IDS;
+    const jobCount = a.model.folders[0].jobs.length;
+    const groupsOf = () => tree(a).filter((n) => n.type === 'group');
+    const jobsIn = (g: JobsNode) => tree(a, g).map((n) => (n.type === 'job' ? n.job.id : n.type));
+    try {
+      // Session: every scenario job was started by the same Claude session.
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'session' });
+      assert.deepStrictEqual(
+        tree(a).map((n) => n.type),
+        ['group', 'warnings'],
+        'one session, then the warnings',
+      );
+      const [session] = groupsOf();
+      const item = a.jobsTree.getTreeItem(session);
+      assert.match(String(item.label), /^Session ae66e01d · started (today|yesterday) \d\d:\d\d$/);
+      assert.strictEqual(item.accessibilityInformation?.label, `${item.label}: ${jobCount} jobs`);
+      assert.strictEqual(item.description, String(jobCount));
+      assert.strictEqual(jobsIn(session).length, jobCount);
+      // Its id names the session, never a time or a count: the same after a refresh (expansion kept).
+      const id = item.id;
+      assert.ok(id?.endsWith(':session:id:ae66e01d-afa4-452e-9b61-b0d0412ac382'), id);
+      await vscode.commands.executeCommand('codexJobs.refresh');
+      assert.strictEqual(a.jobsTree.getTreeItem(groupsOf()[0]).id, id);
+      // Newest first inside the group: by when each job started (or was queued).
+      const starts = tree(a, session).map((n) =>
+        n.type === 'job' ? Date.parse(n.job.display.startedAt ?? n.job.display.createdAt ?? '') : NaN,
+      );
+      assert.deepStrictEqual(
+        starts,
+        [...starts].sort((x, y) => y - x),
+      );
+
+      // Date: the running jobs started today (90 s ago), the finished ones an hour earlier.
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'date' });
+      const dates = groupsOf();
+      const labels = dates.map((g) => String(a.jobsTree.getTreeItem(g).label));
+      assert.ok(labels.length >= 1 && labels.every((l) => l === 'Today' || l === 'Yesterday'), labels.join(', '));
+      assert.strictEqual(
+        dates.map((g) => jobsIn(g).length).reduce((x, y) => x + y, 0),
+        jobCount,
+      );
+      const running = dates.find((g) => jobsIn(g).includes(I.running))!;
+      assert.ok(a.jobsTree.getTreeItem(running).id?.endsWith(':date:today') || new Date().getHours() === 0);
+      for (const g of dates) {
+        const n = jobsIn(g).length;
+        assert.strictEqual(
+          a.jobsTree.getTreeItem(g).accessibilityInformation?.label,
+          `${a.jobsTree.getTreeItem(g).label}: ${n === 1 ? '1 job' : `${n} jobs`}`,
+        );
+      }
+
+      // None: the jobs right under the view, A to Z when sorted by name; the badge still counts by status.
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'none', sortBy: 'name' });
+      const flat = tree(a);
+      assert.deepStrictEqual(
+        flat.map((n) => n.type),
+        [...Array(jobCount).fill('job'), 'warnings'],
+      );
+      const names = flat.filter((n) => n.type === 'job').map((n) => String(a.jobsTree.getTreeItem(n).label));
+      assert.deepStrictEqual(
+        names,
+        [...names].sort((x, y) => x.localeCompare(y, undefined, { sensitivity: 'base', numeric: true })),
+      );
+      assert.strictEqual(a.jobsTree.getParent(flat[0]), undefined, 'a top-level row in a one-folder window');
+      assert.deepStrictEqual(a.jobsView.badge, { value: 3, tooltip: '2 running, 1 queued, 5 need attention' });
+      assert.strictEqual(a.jobsView.view.message, undefined, 'grouping and sorting hide nothing: no filter message');
+      assert.strictEqual(a.filter.current.sortBy, 'name', 'remembered');
+
+      // Status, sorted by status: the groups of before.
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'status', sortBy: 'status' });
+      assert.deepStrictEqual(
+        groupsOf().map((g) => (g.type === 'group' ? g.group : '')),
+        ['attention', 'running', 'recent'],
+      );
+    } finally {
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'status', sortBy: 'newest' });
+    }
+  });
+
+  test('Hide Finished hides the Recent group from the view (nothing deleted) and says so', async () => {
+    const total = a.model.folders[0].jobs.length;
+    try {
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { hideFinished: true });
+      assert.deepStrictEqual(
+        tree(a).map((n) => (n.type === 'group' ? n.group : n.type)),
+        ['attention', 'running', 'warnings'],
+      );
+      const shown = allJobNodes(a).length;
+      assert.strictEqual(shown, total - 4, 'completed, failed, cancelled and the finished disagreement are hidden');
+      assert.strictEqual(a.jobsView.view.message, `Filtered (finished hidden): ${shown} of ${total} jobs shown.`);
+      assert.strictEqual(a.model.folders[0].jobs.length, total, 'nothing deleted');
+      // Under another grouping too: the date groups hold only what needs attention or runs.
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { hideFinished: true, groupBy: 'date' });
+      assert.strictEqual(allJobNodes(a).length, shown);
+      assert.ok(!allJobNodes(a).some((n) => n.job.id === SCENARIO_IDS.completed));
+    } finally {
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'status', sortBy: 'newest' });
+    }
+    assert.strictEqual(allJobNodes(a).length, total);
+  });
+
+  test('the Filter picker: "Group by" opens a single choice and comes back; nothing applies before OK', async () => {
+    const pause = () => new Promise((r) => setTimeout(r, 500));
+    const run = (id: string, times = 1) =>
+      (async () => {
+        for (let i = 0; i < times; i++) await vscode.commands.executeCommand(id);
+      })();
+    try {
+      const picked = vscode.commands.executeCommand('codexJobs.filterJobs');
+      await pause();
+      // Items: 3 status groups, 3 kinds, latest session, Hide finished, Group by, Sort by.
+      await run('quickInput.first');
+      await run('quickInput.next', 8);
+      await run('workbench.action.quickPickManyToggle');
+      await pause();
+      // The single choice opens on the current grouping (Status); the next one is Session.
+      await run('quickInput.next');
+      await run('quickInput.accept');
+      await pause();
+      assert.strictEqual(a.filter.current.groupBy, 'status', 'not applied before the filter picker is accepted');
+      // Back in the filter picker: check Hide finished, then OK.
+      await run('quickInput.first');
+      await run('quickInput.next', 7);
+      await run('workbench.action.quickPickManyToggle');
+      await run('quickInput.accept');
+      await picked;
+      assert.strictEqual(a.filter.current.groupBy, 'session');
+      assert.strictEqual(a.filter.current.hideFinished, true);
+      assert.deepStrictEqual(a.filter.current.groups, []);
+      assert.ok(tree(a).some((n) => n.type === 'group' && n.group.startsWith('session:')));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'status', sortBy: 'newest' });
+    }
+  });
+
+  test('Find Job reveals a job in its group under another grouping, through the group row', async () => {
+    try {
+      // Grouped by session and filtered to reviews: the completed task is hidden, the grouping stays.
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'session', kinds: ['review'] });
+      await vscode.commands.executeCommand('codexJobs.jobs.focus');
+      const job = a.model.findJob(stateDir, SCENARIO_IDS.completed)!;
+      assert.ok(await a.jobsView.reveal(job), 'revealed');
+      assert.strictEqual(a.filter.current.kinds.length, 0, 'the filter was cleared to show it');
+      assert.strictEqual(a.filter.current.groupBy, 'session', 'the grouping stays (it hides nothing)');
+      const sel = a.jobsView.view.selection as JobsNode[];
+      const node = sel.find((n) => n.type === 'job' && n.job.id === SCENARIO_IDS.completed);
+      assert.ok(node, 'selected');
+      const parent = a.jobsTree.getParent(node);
+      assert.ok(parent?.type === 'group' && parent.group.startsWith('session:id:'), 'in its session group');
+      // Not grouped: the row is at the top.
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'none' });
+      const failed = a.model.findJob(stateDir, SCENARIO_IDS.failed)!;
+      assert.ok(await a.jobsView.reveal(failed), 'revealed in the flat list');
+      const flatNode = a.jobsTree.nodeForJob(failed)!;
+      assert.strictEqual(a.jobsTree.getParent(flatNode), undefined);
+    } finally {
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'status', sortBy: 'newest' });
+    }
+  });
+
+  test('a job that moves to another group under the grouping re-renders the tree', async () => {
+    allJobNodes(a);
+    const job = a.model.allJobs().find((j) => j.id === SCENARIO_IDS.running)!;
+    const rec = JSON.parse(await fs.readFile(job.recordPath, 'utf8')) as Record<string, unknown>;
+    const moved = '0f0f0f0f-1111-4222-8333-444455556666';
+    const events: (JobsNode | JobsNode[] | undefined | void)[] = [];
+    const sub = a.jobsTree.onDidChangeTreeData((e) => events.push(e));
+    try {
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'session' });
+      allJobNodes(a);
+      events.length = 0;
+      await fs.writeFile(job.recordPath, JSON.stringify({ ...rec, sessionId: moved }));
+      await until(a, () => a.model.findJob(stateDir, job.id)?.display.sessionId === moved, 'the new session');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(
+        events.some((e) => e === undefined),
+        `a whole-tree refresh (events: ${events.map((e) => (Array.isArray(e) ? e.length : String(e))).join(', ')})`,
+      );
+      const group = tree(a).find((n) => n.type === 'group' && n.group === `session:id:${moved}`);
+      assert.ok(group, 'a group for the new session');
+      assert.deepStrictEqual(
+        tree(a, group).map((n) => (n.type === 'job' ? n.job.id : '')),
+        [job.id],
+      );
+    } finally {
+      sub.dispose();
+      await fs.writeFile(job.recordPath, JSON.stringify(rec));
+      await until(a, () => a.model.findJob(stateDir, job.id)?.display.sessionId === rec.sessionId, 'the old session');
+      await vscode.commands.executeCommand('codexJobs.filterJobs', { groupBy: 'status', sortBy: 'newest' });
+    }
+  });
+
+  test('Re-run is an inline action on failed rows that can be run again, and only there', () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+      contributes: {
+        commands: { command: string; icon?: string }[];
+        menus: Record<string, { command: string; when?: string; group?: string }[]>;
+      };
+    };
+    const inline = pkg.contributes.menus['view/item/context'].filter(
+      (m) => m.command === 'codexJobs.rerunJob' && m.group?.startsWith('inline'),
+    );
+    assert.strictEqual(inline.length, 1, 'one inline Re-run');
+    const when = inline[0].when ?? '';
+    assert.match(when, /\bisWorkspaceTrusted\b/, 'it starts a job: trusted workspaces only');
+    assert.match(when, /view == codexJobs\.jobs/);
+    assert.ok(pkg.contributes.commands.find((c) => c.command === 'codexJobs.rerunJob')?.icon, 'an icon to show');
+    // Every `viewItem =~ /…/` of the clause, tried on every row as the workbench does.
+    const res = [...when.matchAll(/viewItem =~ \/((?:\\.|[^/])+)\//g)].map((m) => new RegExp(m[1]));
+    assert.ok(res.length >= 2, when);
+    const shown = allJobNodes(a)
+      .filter((n) => res.every((re) => re.test(String(n.item.contextValue))))
+      .map((n) => n.job.id);
+    assert.deepStrictEqual(shown, [SCENARIO_IDS.failed], 'the failed review, not the cancelled or stale ones');
+    const failed = allJobNodes(a).find((n) => n.job.id === SCENARIO_IDS.failed)!;
+    assert.ok(String(failed.item.contextValue).split(' ').includes('rerunnable'), String(failed.item.contextValue));
+  });
+
   test("a job that changes in place refreshes its own row only (the model's diff, mapped to its node)", async () => {
     allJobNodes(a); // render every row, as an expanded view has
     const job = a.model.allJobs().find((j) => j.id === SCENARIO_IDS.running)!;

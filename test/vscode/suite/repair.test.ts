@@ -103,7 +103,7 @@ suite('Repairs', function () {
     assert.deepStrictEqual(inline(I.stale), ['codexJobs.markStaleFailed']);
     assert.deepStrictEqual(inline(I.pidReused), ['codexJobs.markStaleFailed']);
     assert.deepStrictEqual(inline(I.completed), ['codexJobs.showResult']);
-    assert.deepStrictEqual(inline(I.failed), []);
+    assert.deepStrictEqual(inline(I.failed), ['codexJobs.rerunJob'], 'a failed job can be run again from its row');
     assert.deepStrictEqual(inline(I.cancelled), []);
     assert.deepStrictEqual(inline(I.unverified), ['codexJobs.openLog'], 'unverified: nothing to cancel');
   });
