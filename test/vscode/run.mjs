@@ -18,6 +18,7 @@ import * as util from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { prepare } from './prepare.mjs';
+import { runReadmeStart } from './readmeStart.mjs';
 import { runUiChecks } from './ui.mjs';
 import { canUnshare, IN_PID_NAMESPACE, runInOwnPidNamespace } from '../pidns.mjs';
 
@@ -268,14 +269,14 @@ async function main() {
   armDeadline();
   const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-vscode-')));
   cleanups.push(() => fs.rm(tmp, { recursive: true, force: true }));
-  const only = process.env.CODEX_JOBS_VSCODE_ONLY; // "suites" or "ui"
+  const only = process.env.CODEX_JOBS_VSCODE_ONLY; // "suites", "ui" or "start" (the README's npm start lines)
   const total = { passed: 0, failed: 0 };
-  if (only !== 'ui') {
+  if (!only || only === 'suites') {
     const r = await runSuites(cs, path.join(tmp, 'suites'));
     total.passed += r.passed;
     total.failed += r.failed;
   }
-  if (only !== 'suites') {
+  if (!only || only === 'ui') {
     const r = await runUiChecks({
       cs,
       tmp: path.join(tmp, 'ui'),
@@ -287,6 +288,13 @@ async function main() {
       openJobsView,
       runFromPalette,
     });
+    total.passed += r.passed;
+    total.failed += r.failed;
+  }
+  // Last: the README's `npm start` lines as written (they rebuild dist/ and out/, which the suites and
+  // the UI checks above ran from; here nothing runs from them any more).
+  if (!only || only === 'start') {
+    const r = await runReadmeStart({ tmp: path.join(tmp, 'readme-start'), repo, log, cleanups });
     total.passed += r.passed;
     total.failed += r.failed;
   }

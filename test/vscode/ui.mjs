@@ -230,6 +230,68 @@ export async function runUiChecks({
     if (value !== '3') throw new Error(`badge says "${value}"`);
   });
 
+  // Times move with no file written: the view's one 30 s tick (src/ui/viewTick.ts VIEW_TICK_MS)
+  // re-renders the live rows, and a tooltip is made when it is shown. Read twice a tick period apart,
+  // with nothing in the state dir changing meanwhile: the running job's worker, which appends to its
+  // log every 15 s, is paused (SIGSTOP: still alive, so still verified running, but writing nothing),
+  // and the stalled job's files never change. Both rows' durations and tooltips must have moved on.
+  await check("a running job's description and tooltip advance over one tick with no file change", async () => {
+    const live = [EXPECTED_ROWS[0][1], EXPECTED_ROWS[3][1]]; // the running and the stalled job
+    const seconds = (d) =>
+      [...d.matchAll(/(\d+)([hms])/g)].reduce((s, [, n, u]) => s + Number(n) * { h: 3600, m: 60, s: 1 }[u], 0);
+    const filesOf = async () => {
+      const out = {};
+      for (const dir of [sample.stateDir, path.join(sample.stateDir, 'jobs')])
+        for (const name of await fs.readdir(dir)) {
+          const st = await fs.stat(path.join(dir, name));
+          if (st.isFile()) out[path.join(dir, name)] = `${st.size}:${st.mtimeMs}`;
+        }
+      return out;
+    };
+    const read = async () => {
+      const out = {};
+      for (const label of live) {
+        const row = page.locator('.pane-body .monaco-list-row', { hasText: label }).first();
+        const description = (await row.locator('.label-description').first().textContent()) ?? '';
+        // The tooltip: hover the label, read the hover, then move away and let it close.
+        await page.mouse.move(900, 650);
+        await row.locator('.label-name').first().hover();
+        const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Running for' }).first();
+        await hover.waitFor({ timeout: 15_000 });
+        const tooltip = /Running for:\s*([\dhms ]+)/.exec(await hover.innerText())?.[1]?.trim() ?? '';
+        await page.mouse.move(900, 650);
+        await page.keyboard.press('Escape');
+        await hover.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+        out[label] = { description, duration: description.split(' · ')[2] ?? '', tooltip };
+      }
+      return out;
+    };
+    process.kill(sample.pids.running, 'SIGSTOP');
+    try {
+      await page.waitForTimeout(500); // a write under way when it stopped has landed
+      const filesBefore = await filesOf();
+      const t0 = Date.now();
+      const first = await read();
+      await page.waitForTimeout(Math.max(0, 31_000 - (Date.now() - t0)));
+      const second = await read();
+      const filesAfter = await filesOf();
+      log(`  live rows a tick apart: ${JSON.stringify(first)} → ${JSON.stringify(second)}`);
+      if (JSON.stringify(filesAfter) !== JSON.stringify(filesBefore))
+        throw new Error(`a state dir file changed meanwhile: ${JSON.stringify({ filesBefore, filesAfter })}`);
+      for (const label of live) {
+        const [a, b] = [first[label], second[label]];
+        if (!a.duration || !a.tooltip) throw new Error(`"${label}": no duration or tooltip in ${JSON.stringify(a)}`);
+        // The description moves at the tick (at least one fell in the period); the tooltip is that of the hover.
+        if (!(seconds(b.duration) > seconds(a.duration)))
+          throw new Error(`"${label}": the description stayed "${a.description}" → "${b.description}"`);
+        if (!(seconds(b.tooltip) - seconds(a.tooltip) >= 30))
+          throw new Error(`"${label}": the tooltip said "Running for: ${a.tooltip}", then "${b.tooltip}"`);
+      }
+    } finally {
+      process.kill(sample.pids.running, 'SIGCONT');
+    }
+  });
+
   // The default sidebar width (no resizing), no hover tooltip: what a user sees first.
   await page.mouse.move(900, 650);
   await page.waitForTimeout(600);
