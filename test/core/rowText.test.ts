@@ -219,3 +219,27 @@ test('relative times: other years say their year (0, 1900, 275760), a time that 
   const r = rowText(task('task-mwu9a001-yr0000', 'a prompt', 'completed', { createdAt: y0, startedAt: y0 }), NOW);
   assert.equal(r.description, 'completed');
 });
+
+test('on two folders the three counts agree: the status bar sums the folders, the badge is the Running groups', () => {
+  const folderA = (['running', 'queued', 'stalled', 'completed'] as DerivedStatus[]).map((s, i) =>
+    task(`task-a${i}`, 'a', s),
+  );
+  const folderB = (['unverified', 'stale', 'queued', 'failed'] as DerivedStatus[]).map((s, i) =>
+    task(`task-b${i}`, 'b', s),
+  );
+  const all = countJobs([...folderA, ...folderB]);
+  const a = countJobs(folderA);
+  const b = countJobs(folderB);
+  // The status bar counts every folder; each folder row and its groups count their own.
+  assert.deepEqual(all, {
+    total: a.total + b.total,
+    running: a.running + b.running,
+    queued: a.queued + b.queued,
+    attention: a.attention + b.attention,
+  });
+  const runningGroups = [...folderA, ...folderB].filter((j) => groupOf(j) === 'running').length;
+  const attentionGroups = [...folderA, ...folderB].filter((j) => groupOf(j) === 'attention').length;
+  assert.equal(all.running + all.queued, runningGroups, 'the badge is the Running groups');
+  assert.equal(all.attention, attentionGroups, 'a stalled job is counted once, needing attention');
+  assert.deepEqual(all, { total: 8, running: 2, queued: 2, attention: 2 });
+});

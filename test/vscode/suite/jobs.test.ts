@@ -148,6 +148,18 @@ suite('Jobs view', function () {
     assert.ok(lines.includes('Running command: npm test'), `progress lines: ${lines.join(' | ')}`);
   });
 
+  test("a failed job's last child is its error line, with the error icon", () => {
+    const failed = allJobNodes(a).find((n) => n.job.id === SCENARIO_IDS.failed)!;
+    assert.notStrictEqual(failed.item.collapsibleState, vscode.TreeItemCollapsibleState.None, 'it can be expanded');
+    const children = tree(a, failed.node);
+    const last = a.jobsTree.getTreeItem(children[children.length - 1]);
+    assert.strictEqual(last.label, 'Error: turn/start failed: rate limited');
+    assert.strictEqual((last.iconPath as vscode.ThemeIcon).id, 'error');
+    // A job that did not fail has no such line.
+    const run = allJobNodes(a).find((n) => n.job.id === SCENARIO_IDS.running)!;
+    assert.ok(!tree(a, run.node).some((n) => String(a.jobsTree.getTreeItem(n).label).startsWith('Error: ')));
+  });
+
   test('every status: label says what, description says status · when · duration or error', () => {
     // After those: "blocks stop" where state.json still says running with the process gone (the
     // companion's Stop hook nags about it), and a failure's error kind.
