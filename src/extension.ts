@@ -11,6 +11,9 @@ import { BrokerMonitor } from './core/brokerMonitor';
 import { JobsTreeProvider } from './ui/jobsTree';
 import { ViewTick } from './ui/viewTick';
 import { registerIgnoredSettingsNotice } from './ui/ignoredSettings';
+import { onListenerError } from './core/emitter';
+import { within } from './core/async';
+
 import { JobsView } from './ui/jobsView';
 import { JobDecorations } from './ui/jobDecorations';
 import { JobsStatusBar } from './ui/statusBar';
@@ -43,6 +46,9 @@ import { FindingsDiagnostics } from './ui/diagnostics';
 import { ReviewGateMonitor } from './ui/reviewGateView';
 import { ResetReminders } from './ui/resetReminders';
 
+/** Of the ~5 s VS Code gives deactivate, what the archive's last writes may take. */
+const SHUTDOWN_MS = 4000;
+
 export interface CodexJobsApi {
   model: JobsModel;
   live: LiveUpdates;
@@ -68,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const started = performance.now();
   const output = vscode.window.createOutputChannel(t('Codex Jobs'), { log: true });
   const logger = outputLogger(output);
+  onListenerError((err) => output.error(`an event listener failed: ${(err as Error)?.stack ?? String(err)}`));
   const table = createProcessTable();
   const archive = new JobArchive(path.join(context.globalStorageUri.fsPath, 'archive'), archiveLimits(), logger);
   const host = defaultHostEnv();
@@ -162,6 +169,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
       refresh.request('brokers', 'jobs model rebuilt');
       refresh.request('others', 'jobs model rebuilt');
     }),
+    // Stopped again by deactivate, which waits for the archive's last writes.
     { dispose: () => void live.dispose() },
     { dispose: () => void archive.dispose() },
     vscode.workspace.registerTextDocumentContentProvider(LOG_SCHEME, logs),
@@ -184,6 +192,10 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   );
   contextKeys.update();
   follow();
+  stopCore = async () => {
+    await live.dispose();
+    await archive.dispose();
+  };
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms`);
   return {
@@ -207,4 +219,12 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   };
 }
 
-export function deactivate(): void {}
+/** What must finish before the window goes: the watchers stopped, the archive's pending writes made. */
+let stopCore: (() => Promise<void>) | undefined;
+
+/** VS Code waits a few seconds for this: the archive's last flush is awaited within that. */
+export async function deactivate(): Promise<void> {
+  const stop = stopCore;
+  stopCore = undefined;
+  if (stop) await within(stop(), SHUTDOWN_MS);
+}

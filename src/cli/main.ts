@@ -5,6 +5,7 @@ import { helpHint, parseCommandLine, UsageError, type Args, type CommandName } f
 import { Output } from './output';
 import { VERSION } from './version';
 import { safeLine } from '../core/terminalText';
+import { onListenerError } from '../core/emitter';
 import { statusCommand } from './commands/status';
 import { watchCommand } from './commands/watch';
 import { logCommand } from './commands/log';
@@ -46,6 +47,8 @@ export async function main(argv: string[], io: Output): Promise<number> {
 
 if (require.main === module) {
   const io = new Output();
+  // A failing listener is a bug of ours: said on stderr, the command goes on.
+  onListenerError((err) => io.error(`codex-jobs: warning: an event listener failed: ${safeLine(String(err))}`));
   void main(process.argv.slice(2), io).then(async (code) => {
     process.exitCode = code;
     // Every byte reaches its reader before the process ends; then nothing else may keep it alive.

@@ -16,6 +16,7 @@ import { isActiveRecorded } from './status';
 import { descendants, terminate, type SignalSent } from './terminate';
 import { verifyJobProcess } from './verify';
 import type { Job, ProcInfo, ProcessTable, VerifyOutcome } from './types';
+import { sleep } from './async';
 
 export interface CancelOptions {
   table: ProcessTable;
@@ -69,8 +70,6 @@ export interface CancelOutcome {
   remaining: number[];
   message: string;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const ended = (i: ProcInfo | undefined) => !i || i.state === 'gone' || i.state === 'zombie';
 

@@ -7,6 +7,23 @@ export interface Disposable {
 
 export type Event<T> = (listener: (e: T) => void) => Disposable;
 
+/**
+ * Where a listener's exception goes. Unless the host says otherwise (the extension: its output
+ * channel; the CLI: a warning on stderr), it is thrown again on its own, where a test run fails on
+ * it as an uncaught exception.
+ */
+let reportListenerError: (err: unknown) => void = (err) =>
+  queueMicrotask(() => {
+    throw err;
+  });
+
+/** Sets where a listener's exception goes; returns the one it replaces. */
+export function onListenerError(report: (err: unknown) => void): (err: unknown) => void {
+  const before = reportListenerError;
+  reportListenerError = report;
+  return before;
+}
+
 export class Emitter<T> implements Disposable {
   private listeners = new Set<(e: T) => void>();
 
@@ -19,8 +36,9 @@ export class Emitter<T> implements Disposable {
     for (const l of [...this.listeners]) {
       try {
         l(e);
-      } catch {
-        // A listener's failure must not stop the others nor the caller.
+      } catch (err) {
+        // A listener's failure must not stop the others nor the caller, but it is never silent.
+        reportListenerError(err);
       }
     }
   }

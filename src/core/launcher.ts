@@ -18,6 +18,7 @@ import { parseTime } from './format';
 import { verifyJobProcess } from './verify';
 import type { JobFields, ParsedState, ProcessTable } from './types';
 import { isTerminalStatus } from './types';
+import { sleep } from './async';
 
 export type LaunchKind = 'review' | 'adversarial-review' | 'task';
 
@@ -84,8 +85,6 @@ const DEAD_WORKER_GRACE_MS = 1_000;
 /** How long a queued task's worker must be seen alive before it counts as started (see the loop). */
 const QUEUED_ALIVE_GRACE_MS = 5_000;
 const OUTPUT_LIMIT = 64 * 1024;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The companion's command line. Every value from a record is checked first (argCheck): a value

@@ -18,6 +18,7 @@ import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
 import { rootOfStateDir } from './reader';
 import { assertRealDir, isSafeFsError } from './safeFs';
+import { sleep } from './async';
 
 export const LAUNCH_LOCK_NAME = 'launch.lock';
 export const DEFAULT_STALE_MS = 30_000;
@@ -63,8 +64,6 @@ export type LockResult<T> =
 export function launchLockPath(stateDir: string): string {
   return path.join(stateDir, LAUNCH_LOCK_NAME);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Which directory this is: a takeover removes the lock and makes a new one (a new inode and birth). */
 async function dirIdentity(dir: string): Promise<string | undefined> {

@@ -8,6 +8,7 @@ import { commandStateDir, runCompanionCommand, type CompanionCommand } from './c
 import { preflightStateDir, stateUntouched } from './preflight';
 import type { StateDirSnapshot } from './types';
 import { formatLocal } from './dates';
+import { sleep } from './async';
 
 /** on/off as state.json says; `default` when it says nothing (the companion's default is off). */
 export type GateValue = 'on' | 'off' | 'default';
@@ -238,8 +239,6 @@ export interface ToggleResult {
   lockWaitMs: number;
   message: string;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** state.json's gate, read beneath the state root (no link followed); `why` when it could not be read. */
 async function readGateOrWhy(stateDir: string): Promise<{ value: GateValue } | { why: string }> {

@@ -5,6 +5,7 @@
 import { spawn } from 'child_process';
 import { exitingProcess, notYetEnded, sameProcess } from './processes';
 import type { ProcInfo, ProcessTable } from './types';
+import { sleep } from './async';
 
 export interface SignalSent {
   pid: number;
@@ -45,8 +46,6 @@ export interface TerminateOptions {
   platform?: NodeJS.Platform;
   log?: (message: string) => void;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Descendants of `root` by parent pid, from one listing. With `skipSessionLeaders`, a descendant that

@@ -1,0 +1,17 @@
+// Small promise helpers the core shares, written once.
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` but gives up waiting after `ms` (the work itself goes on): for shutdown, where the
+ * editor allows only a few seconds. Resolves true when the work finished in time.
+ */
+export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
