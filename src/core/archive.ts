@@ -29,6 +29,7 @@ import {
 } from './archiveStore';
 import { closeLives, HeldLogs, type Held } from './heldLogs';
 import { drainLife } from './archiveCopier';
+import { idUnder } from './keys';
 
 export { DEFAULT_LIMITS, historyFlags };
 export type { ArchiveEntry, ArchiveLimits, GoneHow, HistoryEvent };
@@ -605,7 +606,7 @@ export class JobArchive {
    */
   private async adoptUnseen(stateDir: string, present: (id: string) => boolean, now: number): Promise<void> {
     for (const [k, lives] of this.held.grabbedUnder(stateDir)) {
-      const id = k.slice(k.indexOf('\u0000') + 1);
+      const id = idUnder(k, stateDir)!;
       if (present(id) || this.store.has(k)) continue;
       const links = await Promise.all(
         lives.map((h) =>
@@ -638,8 +639,8 @@ export class JobArchive {
    */
   private async adoptRecordOnly(stateDir: string, present: (id: string) => boolean, now: number): Promise<void> {
     for (const [k, rec] of [...this.held.records]) {
-      if (!k.startsWith(`${stateDir}\u0000`)) continue;
-      const id = k.slice(k.indexOf('\u0000') + 1);
+      const id = idUnder(k, stateDir);
+      if (id === undefined) continue;
       if (present(id) || this.store.has(k) || this.held.hasGrabbed(k)) continue;
       const gone = await fs.lstat(path.join(stateDir, 'jobs', `${id}.json`)).then(
         () => false,

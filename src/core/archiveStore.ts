@@ -18,6 +18,7 @@ import { mapLimit } from './snapshot';
 import { isSafeJobId } from './reader';
 import { plausibleMs } from './dates';
 import { ACTIVE_STATUSES, isTerminalStatus, type JobHistoryEvent, type ReadWarning } from './types';
+import { keyOf } from './keys';
 
 export type GoneHow = 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
 const GONE_HOWS: readonly GoneHow[] = ['pruned', 'deleted-while-running', 'deleted-by-concurrent-writer'];
@@ -78,9 +79,7 @@ export const DEFAULT_LIMITS: ArchiveLimits = {
   maxLogBytes: 32 * 1024 * 1024,
 };
 
-export function keyOf(stateDir: string, id: string): string {
-  return `${stateDir}\u0000${id}`;
-}
+export { keyOf } from './keys';
 
 /** Sub dirs read at once, and entries at once in each: at most 32 files open for loading. */
 const SUB_POOL = 4;

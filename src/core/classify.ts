@@ -69,7 +69,5 @@ export function countJobs(jobs: Iterable<Job>): JobCounts {
   return c;
 }
 
-/** A stable key for a job across reloads (the same id may exist under two state roots). */
-export function jobKey(job: Pick<Job, 'stateDir' | 'id'>): string {
-  return `${job.stateDir}\u0000${job.id}`;
-}
+/** A stable key for a job across reloads (keys.ts). */
+export { jobKey } from './keys';

@@ -3,6 +3,7 @@
 // more life of it, kept beside the others until a copy takes them over.
 import type { FileHandle } from 'fs/promises';
 import { isSafeJobId } from './reader';
+import { idUnder } from './keys';
 
 /** Open log files at most; past that, logs are copied as before, without a handle kept. */
 export const MAX_HELD = 256;
@@ -83,7 +84,7 @@ export class HeldLogs {
 
   /** Grabbed lives of keys under a state dir, for jobs no look has shown. */
   grabbedUnder(stateDir: string): [string, Held[]][] {
-    return [...this.grabbed].filter(([k]) => k.startsWith(`${stateDir}\u0000`));
+    return [...this.grabbed].filter(([k]) => idUnder(k, stateDir) !== undefined);
   }
 
   keys(): string[] {

@@ -8,6 +8,7 @@ import { parseTime } from './format';
 import { isNodeRuntime } from './processes';
 import { isActiveRecorded } from './status';
 import { slugOf, stateDirName } from './discovery';
+import { jobKey } from './keys';
 
 /** /proc start times have tick resolution and boot time whole seconds. */
 export const START_TOLERANCE_MS = 1500;
@@ -308,7 +309,7 @@ export function isRecordless(j: Job): boolean {
 
 /** Jobs found with no process that could run them: a job's runner never comes back (bounded). */
 const goneRunners = new Set<string>();
-const runnerKey = (j: Job) => `${j.stateDir}\u0000${j.id}`;
+const runnerKey = jobKey;
 
 async function listProcesses(table: ProcessTable): Promise<ProcInfo[] | undefined> {
   try {

@@ -2,6 +2,7 @@
 // and disposed with the window.
 import type * as vscode from 'vscode';
 import type { Job } from '../core/types';
+import { jobKey } from '../core/keys';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -13,7 +14,7 @@ export class ResetReminders implements vscode.Disposable {
   }
 
   schedule(job: Job, atMs: number, notify: (job: Job) => void): void {
-    const key = `${job.stateDir}\u0000${job.id}`;
+    const key = jobKey(job);
     this.cancel(key);
     const arm = () => {
       const left = atMs - Date.now();
