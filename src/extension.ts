@@ -34,7 +34,7 @@ import {
 import { JobNotifications } from './ui/notifications';
 import { workspaceFolderRefs } from './ui/folders';
 import { outputLogger } from './ui/outputLogger';
-import type { CommandDeps } from './ui/commands/deps';
+import type { CommandDeps } from './ui/commandDeps';
 import { registerCommands } from './ui/commands';
 import { BrokersTreeProvider } from './ui/brokersTree';
 import { RefreshManager } from './ui/refreshManager';

@@ -7,10 +7,10 @@ import { promises as fs, type Stats } from 'fs';
 import * as path from 'path';
 import type { ProcInfo, ProcessTable, ReadWarning, StateRoot } from './types';
 import { enumerateStateDirs, resolveWorkspaceRoot, stateDirName } from './discovery';
-import { isNodeRuntime } from './processes';
 import { learnRoots, originText, stateRootOf, type LearnedProcess } from './roots';
 import { descendants } from './terminate';
-import { isPluginScriptPath, scriptFileExists, singleOption, START_TOLERANCE_MS } from './verify';
+import { START_TOLERANCE_MS } from './verify';
+
 import { isJsonLimitError, isSafeFsError, openRealDir, parseJsonBounded, readBoundedText, READ_LIMITS } from './safeFs';
 import { isValidPid } from './reader';
 
@@ -71,59 +71,6 @@ export interface BrokerScanOptions {
   learnRoots?: boolean;
   /** Only report brokers and dirs that lie under one of these (tests: never a machine's real brokers). */
   dirlessWithin?: string[];
-}
-
-export interface BrokerCommand {
-  script: string;
-  endpoint: string;
-  pidFile: string;
-  cwd?: string;
-  /** The one session dir both the endpoint and the pid file are in. */
-  dir: string;
-}
-
-const OPTIONS = ['--endpoint', '--cwd', '--pid-file'];
-
-/** The Windows endpoint the companion makes for a session dir. */
-export const pipeEndpointOf = (dir: string) => `pipe:\\\\.\\pipe\\${path.win32.basename(dir)}-codex-app-server`;
-
-/**
- * `node <...>/scripts/app-server-broker.mjs serve --endpoint E --cwd C --pid-file P`, exactly: argv[1]
- * the script, argv[2] `serve`, known options once each, and E and P naming one `cxc-*` dir.
- */
-export function parseBrokerCommand(argv: readonly string[] | undefined): BrokerCommand | undefined {
-  if (!argv || argv.length < 3 || !isPluginScriptPath(argv[1], 'app-server-broker.mjs') || argv[2] !== 'serve')
-    return undefined;
-  const rest = argv.slice(3);
-  for (let i = 0; i < rest.length; i++) {
-    const name = rest[i].split('=')[0];
-    if (!OPTIONS.includes(name)) return undefined;
-    if (!rest[i].includes('=')) i++;
-  }
-  const endpoint = singleOption(rest, '--endpoint');
-  const pidFile = singleOption(rest, '--pid-file');
-  const cwd = singleOption(rest, '--cwd');
-  if (!endpoint || !pidFile || cwd === null) return undefined;
-  const p = pidFile.includes('\\') && !pidFile.includes('/') ? path.win32 : path.posix;
-  if (!p.isAbsolute(pidFile) || p.normalize(pidFile) !== pidFile || p.basename(pidFile) !== 'broker.pid')
-    return undefined;
-  const dir = p.dirname(pidFile);
-  if (!p.basename(dir).startsWith('cxc-')) return undefined;
-  if (endpoint !== `unix:${p.join(dir, 'broker.sock')}` && endpoint !== pipeEndpointOf(dir)) return undefined;
-  return { script: argv[1], endpoint, pidFile, cwd: cwd ?? undefined, dir };
-}
-
-/** A proved broker: its command line as above, its program Node, its script an existing file. */
-export function identifyBroker(p: ProcInfo, platform: NodeJS.Platform = process.platform): BrokerCommand | undefined {
-  if (p.state !== 'alive') return undefined;
-  const cmd = parseBrokerCommand(p.argv);
-  if (!cmd || !isNodeRuntime(p, platform) || !scriptFileExists(cmd.script)) return undefined;
-  return cmd;
-}
-
-/** The broker of session dir `dir` is the one whose command names its socket and pid file exactly. */
-export function isBrokerOf(cmd: BrokerCommand | undefined, dir: string): boolean {
-  return !!cmd && cmd.dir === dir;
 }
 
 function sessionDirOf(b: { sessionDir?: string; pidFile?: string; endpoint?: string }): string | undefined {

@@ -4,8 +4,7 @@
 // any setting. Only processes whose identity is proved (Node running the plugin's script) are asked.
 import * as path from 'path';
 import { isNodeRuntime, readEnvironment, type EnvironmentRead } from './processes';
-import { identifyBroker, type BrokerCommand } from './brokers';
-import { isPluginScriptPath, scriptFileExists } from './verify';
+import { identifyBroker, isPluginScriptPath, scriptFileExists, type BrokerCommand } from './identity';
 import type { ProcInfo, ProcessTable, RootOrigin, StateRoot } from './types';
 
 /** The temp dir Node's os.tmpdir() gives a process with this environment. */

@@ -8,7 +8,7 @@
 // that started it (its entry's `sessionId`) and in a run with no session (all entries, as a hook run
 // without a session id sees them): "blocks stop" is shown for a job some such run reports while its
 // process is gone, or while its record says it finished.
-import { isTerminalStatus, type Job } from './types';
+import { isTerminalStatus, type Job, type StopHookMark } from './types';
 import { isActiveRecorded, isFoundDeadStatus } from './status';
 
 /** One run of the hook: with a session id, or without one (`null`). */
@@ -24,19 +24,7 @@ export interface StopHookVerdict {
   nagging: number[];
 }
 
-/** What the hook's runs say about one job id. */
-export interface StopHookMark {
-  /** Some run that sees an entry with this id reports it (now, or once the jobs named before it end). */
-  nags: boolean;
-  /** The runs that name it now. */
-  namedIn: (string | null)[];
-  /** The session that started it (its first entry's `sessionId`), when it has one. */
-  session?: string;
-  /** In its own session's run, the id named instead of it. */
-  behind?: string;
-  /** Its own session's run throws: nothing is named there. */
-  fails?: string;
-}
+export type { StopHookMark } from './types';
 
 /** A state dir's index as the hook sees it: every run, and each job id's mark. */
 export interface StopHookView {

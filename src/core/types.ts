@@ -195,7 +195,7 @@ export interface Job {
   /** Set when the record says queued/running, its process is gone and its log ends with a completion block. */
   inferred?: InferredEnd;
   /** What the companion's Stop hook says of its id, read from the whole index (stopHook.ts). */
-  stopHook?: import('./stopHook').StopHookMark;
+  stopHook?: StopHookMark;
   /** Set when the job is shown from the archive because its files are gone. */
   archived?: {
     how: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
@@ -294,4 +294,18 @@ export interface HostEnv {
   platform: NodeJS.Platform;
   /** Also learn roots from live companion and broker processes (default: when `env` is process.env). */
   learnRoots?: boolean;
+}
+
+/** What the companion's Stop hook's runs say about one job id (worked out in stopHook.ts). */
+export interface StopHookMark {
+  /** Some run that sees an entry with this id reports it (now, or once the jobs named before it end). */
+  nags: boolean;
+  /** The runs that name it now. */
+  namedIn: (string | null)[];
+  /** The session that started it (its first entry's `sessionId`), when it has one. */
+  session?: string;
+  /** In its own session's run, the id named instead of it. */
+  behind?: string;
+  /** Its own session's run throws: nothing is named there. */
+  fails?: string;
 }

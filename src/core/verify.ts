@@ -1,6 +1,5 @@
 // A pid names a job's process only if that process is alive, is the companion running that job,
 // and started no earlier than the job existed. Everything else is said plainly.
-import { statSync } from 'fs';
 import * as path from 'path';
 import type { CoreSettings, DerivedStatus, Job, ProcInfo, ProcessTable, Verification } from './types';
 import { TERMINAL_STATUSES } from './types';
@@ -9,6 +8,7 @@ import { isNodeRuntime } from './processes';
 import { isActiveRecorded } from './status';
 import { slugOf, stateDirName } from './discovery';
 import { jobKey } from './keys';
+import { isPluginScriptPath, scriptFileExists, singleOption } from './identity';
 
 /** /proc start times have tick resolution and boot time whole seconds. */
 export const START_TOLERANCE_MS = 1500;
@@ -19,34 +19,6 @@ export const START_TOLERANCE_MS = 1500;
  */
 export const FOREGROUND_LEAD_MS = 15 * 60_000;
 
-const isAbsoluteAnywhere = (p: string) => path.posix.isAbsolute(p) || path.win32.isAbsolute(p);
-const baseName = (p: string) => path.posix.basename(p.replace(/\\/g, '/'));
-
-/** `<...>/scripts/<name>` given as an absolute path: the shape a plugin script is run by. */
-export function isPluginScriptPath(p: string | undefined, name: string): p is string {
-  if (!p || !isAbsoluteAnywhere(p) || baseName(p) !== name) return false;
-  return baseName(path.posix.dirname(p.replace(/\\/g, '/'))) === 'scripts';
-}
-
-const scriptSeen = new Map<string, { ok: boolean; at: number }>();
-/**
- * Does this script file exist as a regular file? One stat per path per 30 s (the plugin cache does
- * not move under a running job), so the re-verify timer costs no disk access.
- */
-export function scriptFileExists(p: string, now = Date.now()): boolean {
-  const hit = scriptSeen.get(p);
-  if (hit && now - hit.at < 30_000) return hit.ok;
-  let ok: boolean;
-  try {
-    ok = statSync(p).isFile();
-  } catch {
-    ok = false;
-  }
-  if (scriptSeen.size > 256) scriptSeen.clear();
-  scriptSeen.set(p, { ok, at: now });
-  return ok;
-}
-
 export interface CommandMatch {
   ok: boolean;
   role?: 'task-worker' | 'foreground';
@@ -56,21 +28,6 @@ export interface CommandMatch {
 function short(argv: readonly string[]): string {
   const s = argv.map((a) => (a.includes('/') || a.includes('\\') ? path.basename(a) : a)).join(' ');
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
-
-/** The one value of `--name v` / `--name=v`; undefined when absent, null when given twice (ambiguous). */
-export function singleOption(args: readonly string[], name: string): string | null | undefined {
-  let found: string | undefined;
-  let count = 0;
-  for (let i = 0; i < args.length; i++) {
-    let v: string | undefined;
-    if (args[i] === name) v = args[++i];
-    else if (args[i].startsWith(`${name}=`)) v = args[i].slice(name.length + 1);
-    else continue;
-    count++;
-    found = v;
-  }
-  return count > 1 || (count === 1 && found === undefined) ? null : found;
 }
 
 /**

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { resolveLaunchEnvironment, type LaunchEnvironment, type LaunchSettings } from '../core/companion';
 import { defaultHostEnv } from '../core/discovery';
 import { launchJob, type LaunchRequest, type LaunchResult } from '../core/launcher';
-import type { CommandDeps } from './commands/deps';
+import type { CommandDeps } from './commandDeps';
 import { SECTION } from './settings';
 import { t } from './l10n';
 

@@ -2,7 +2,7 @@
 // progress while reaping, and a summary. Used by "Reap Orphan Brokers" and "Stop Broker".
 import * as vscode from 'vscode';
 import { reap, type ReapPlan, type ReapSummary } from '../core/reaper';
-import type { CommandDeps } from './commands/deps';
+import type { CommandDeps } from './commandDeps';
 import { brokerLabel } from './brokersTree';
 import { t } from './l10n';
 

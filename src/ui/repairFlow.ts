@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { RepairOptions, RepairResult } from '../core/repair';
 import type { Job } from '../core/types';
-import type { CommandDeps } from './commands/deps';
+import type { CommandDeps } from './commandDeps';
 import { resolveJob } from './pickJob';
 import { jobLabel } from './jobTreeItem';
 import { t } from './l10n';

@@ -6,7 +6,7 @@ import type { FolderState, JobsModel } from '../core/model';
 import { folderGate, GateHistory, gateValue, whenTurnedOff, type FolderGate } from '../core/reviewGate';
 import { toggleReviewGate, type ToggleResult } from '../core/reviewGate';
 import { launchEnvironment, pickFolder, type LaunchArgs } from './launchFlow';
-import type { CommandDeps } from './commands/deps';
+import type { CommandDeps } from './commandDeps';
 import { COMMANDS, CONTEXT } from './ids';
 import { t } from './l10n';
 import { formatLocal } from '../core/dates';

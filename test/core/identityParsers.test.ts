@@ -10,7 +10,7 @@ import {
   sameProcess,
   systemConstants,
 } from '../../src/core/processes';
-import { parseBrokerCommand } from '../../src/core/brokers';
+import { parseBrokerCommand } from '../../src/core/identity';
 import { matchCompanionCommand } from '../../src/core/verify';
 import { stateRootOf, tmpdirOf } from '../../src/core/roots';
 

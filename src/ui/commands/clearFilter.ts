@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { COMMANDS } from '../ids';
 
 export function registerClearFilter({ filter }: CommandDeps): vscode.Disposable {

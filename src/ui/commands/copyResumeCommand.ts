@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { resolveJob } from '../pickJob';
 import { resumeCommand } from '../../core/resume';
 import { COMMANDS } from '../ids';

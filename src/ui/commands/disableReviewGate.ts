@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import type { LaunchArgs } from '../launchFlow';
 import { runToggle } from '../reviewGateView';
 import { registerTrustedCommand } from '../trustedCommand';

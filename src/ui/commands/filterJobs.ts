@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import type { JobGroup } from '../../core/classify';
 import {
   applyPreset,

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import type { Job } from '../../core/types';
 import { rowText } from '../../core/format';
 import { statusIcon } from '../jobTreeItem';

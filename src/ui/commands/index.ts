@@ -1,7 +1,7 @@
 // Every command, one file each; the 16 original ids are kept (see ids.ts). Trusted ones register
 // through registerTrustedCommand.
 import type * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { registerRefresh } from './refresh';
 import { registerOpenLog } from './openLog';
 import { registerShowResult } from './showResult';

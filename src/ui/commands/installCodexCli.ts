@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';

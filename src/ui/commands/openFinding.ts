@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { openPinned } from '../../core/findings';
 import { findingRoot, reviewOf } from '../findingNodes';
 import { COMMANDS } from '../ids';

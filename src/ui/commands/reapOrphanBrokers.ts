@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { planReap } from '../../core/reaper';
 import { confirmAndReap } from '../reapFlow';
 import { registerTrustedCommand } from '../trustedCommand';

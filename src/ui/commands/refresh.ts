@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { COMMANDS, VIEWS } from '../ids';
 
 /** The user's Refresh: everything now (brokers and All Workspaces only if someone can see them). */

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { confirmAndRepair } from '../repairFlow';
 import { restoreRecord } from '../../core/repair';
 import { registerTrustedCommand } from '../trustedCommand';

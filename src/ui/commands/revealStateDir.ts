@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { resolveJob } from '../pickJob';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';

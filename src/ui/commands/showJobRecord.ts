@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { resolveJob } from '../pickJob';
 import { jobUri, RECORD_SCHEME } from '../jobUris';
 import { COMMANDS } from '../ids';

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import { prepareLaunch, runLaunch, type LaunchArgs } from '../launchFlow';
 
 export function registerStartAdversarialReview(deps: CommandDeps): vscode.Disposable {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../commandDeps';
 import type { BrokersNode } from '../brokersTree';
 import { brokerLabel } from '../brokersTree';
 import { confirmAndReap } from '../reapFlow';

@@ -1,14 +1,14 @@
 // What every command may use; built once in extension.ts.
 import type * as vscode from 'vscode';
-import type { JobsModel } from '../../core/model';
-import type { BrokerMonitor } from '../../core/brokerMonitor';
-import type { ProcessTable } from '../../core/types';
-import type { JobArchive } from '../../core/archive';
-import type { RefreshManager } from '../refreshManager';
-import type { FilterState } from '../jobFilter';
-import type { OtherWorkspaces } from '../otherWorkspaces';
-import type { FindingsDiagnostics } from '../diagnostics';
-import type { ResetReminders } from '../resetReminders';
+import type { JobsModel } from '../core/model';
+import type { BrokerMonitor } from '../core/brokerMonitor';
+import type { ProcessTable } from '../core/types';
+import type { JobArchive } from '../core/archive';
+import type { RefreshManager } from './refreshManager';
+import type { FilterState } from './jobFilter';
+import type { OtherWorkspaces } from './otherWorkspaces';
+import type { FindingsDiagnostics } from './diagnostics';
+import type { ResetReminders } from './resetReminders';
 
 export interface CommandDeps {
   model: JobsModel;
@@ -25,5 +25,5 @@ export interface CommandDeps {
   /** Usage-limit reset reminders (Re-run at Reset). */
   reminders: ResetReminders;
   /** Shows a job in the Jobs view (set once the view exists). */
-  reveal: (job: import('../../core/types').Job) => Promise<boolean>;
+  reveal: (job: import('../core/types').Job) => Promise<boolean>;
 }
