@@ -119,7 +119,8 @@ export function errorLineOf(job: Job): string | undefined {
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
-const hhmm = (d: Date) => `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+/** A Date's local clock time, 24-hour: "14:05". */
+export const hhmm = (d: Date) => `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

@@ -2,7 +2,9 @@
 // settings only: VS Code drops a value a workspace sets for them, so that a cloned folder cannot point
 // Codex Jobs at files of its choosing. It drops it silently (the configuration API never sees it), so
 // the workspace's settings files are read for those keys and the user is told, once per key.
+import * as path from 'path';
 import * as vscode from 'vscode';
+import { openRegular, readAt } from '../core/safeFs';
 import { SECTION, SETTINGS } from './ids';
 import { t } from './l10n';
 
@@ -17,14 +19,27 @@ const MACHINE_SETTINGS = [
 /** Only a settings file's first 256 KB is looked at: these keys sit at its top level. */
 const READ_LIMIT = 256 * 1024;
 
-/** The settings files of this workspace: each folder's .vscode/settings.json and the workspace file. */
-function settingsFiles(): vscode.Uri[] {
-  const files = (vscode.workspace.workspaceFolders ?? []).map((f) =>
-    vscode.Uri.joinPath(f.uri, '.vscode', 'settings.json'),
-  );
+/** The settings files of this workspace (each folder's .vscode/settings.json, the workspace file) and the root each is opened beneath. */
+function settingsFiles(): { file: string; root: string }[] {
+  const files = (vscode.workspace.workspaceFolders ?? [])
+    .filter((f) => f.uri.scheme === 'file')
+    .map((f) => ({ file: path.join(f.uri.fsPath, '.vscode', 'settings.json'), root: f.uri.fsPath }));
   const ws = vscode.workspace.workspaceFile;
-  if (ws?.scheme === 'file') files.push(ws);
+  if (ws?.scheme === 'file') files.push({ file: ws.fsPath, root: path.dirname(ws.fsPath) });
   return files;
+}
+
+/** A settings file's first READ_LIMIT bytes, opened as every file another program writes is (safeFs). */
+async function settingsText(file: string, root: string): Promise<string | undefined> {
+  // No link below the folder followed, a FIFO or device refused without blocking, a huge file read in part.
+  const opened = await openRegular(file, root).catch(() => undefined);
+  if (!opened) return undefined;
+  const { fh, stats } = opened;
+  try {
+    return (await readAt(fh, 0, Math.min(READ_LIMIT, stats.size), stats.size)).toString('utf8');
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
 }
 
 /** The machine settings named as keys in `text` (JSON with comments: a key is a quoted name and a colon). */
@@ -35,13 +50,9 @@ export function machineKeysIn(text: string): string[] {
 /** The full keys of machine settings that this workspace's settings files set, to no effect. */
 export async function ignoredWorkspaceSettings(): Promise<string[]> {
   const found = new Set<string>();
-  for (const uri of settingsFiles()) {
-    try {
-      const bytes = await vscode.workspace.fs.readFile(uri);
-      for (const k of machineKeysIn(Buffer.from(bytes.subarray(0, READ_LIMIT)).toString('utf8'))) found.add(k);
-    } catch {
-      // no settings file there
-    }
+  for (const { file, root } of settingsFiles()) {
+    const text = await settingsText(file, root).catch(() => undefined);
+    for (const k of machineKeysIn(text ?? '')) found.add(k);
   }
   return [...found];
 }

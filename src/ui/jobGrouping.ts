@@ -5,6 +5,7 @@ import type { Job } from '../core/types';
 import { groupOf, type JobGroup } from '../core/classify';
 import {
   english,
+  hhmm,
   kindLabelOf,
   kindPrefixOf,
   parseTime,
@@ -204,18 +205,15 @@ export function dateBucketOf(ms: number | undefined, now: number): DateBucket {
   return 'older';
 }
 
-const pad2 = (n: number) => String(n).padStart(2, '0');
-
 /**
  * When a session started, in words that change only at midnight ("today 14:05", "yesterday 09:30",
  * "Mon 14:05", "Nov 24"), so a group's label does not go stale while the view is open.
  */
 export function dayTimeText(ms: number, now: number, t: Translate = english): string {
-  const d = new Date(ms);
-  const hhmm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  const clock = hhmm(new Date(ms));
   const bucket = dateBucketOf(ms, now);
-  if (bucket === 'today') return t('today {0}', hhmm);
-  if (bucket === 'yesterday') return t('yesterday {0}', hhmm);
+  if (bucket === 'today') return t('today {0}', clock);
+  if (bucket === 'yesterday') return t('yesterday {0}', clock);
   return relativeTime(ms, now, t);
 }
 
