@@ -737,6 +737,27 @@ describe('codex-jobs log --follow', () => {
     await ws.cleanup();
   });
 
+  test('Ctrl-C while the log so far is still being printed ends --follow with exit 0, not killed by the signal', async () => {
+    const id = 'task-mwu0h003-fol003';
+    const ws = await extraWorkspace(sb, 'follow-early-ws', [{ id, status: 'running' }]);
+    // Large enough that printing it takes a while: the Ctrl-C lands before the follow starts.
+    await fs.writeFile(path.join(ws.stateDir, 'jobs', `${id}.log`), `${'x'.repeat(199)}\n`.repeat(200_000));
+    const f = follow(ws, id);
+    // A slow reader: after the first bytes the printing waits on the pipe while the Ctrl-C arrives.
+    f.child.stdout!.once('data', () => f.child.stdout!.pause());
+    try {
+      await f.until(() => f.io.out.length > 0, 'the first bytes');
+      f.child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      f.child.stdout!.resume();
+    }
+    assert.equal(await f.exited, 0, f.io.err);
+    assert.equal(f.child.signalCode, null);
+    assert.ok(f.io.out.length < 200 * 200_000, 'stopped before the end of the log');
+    await ws.cleanup();
+  });
+
   test('a log swapped for a symbolic link while followed is refused: exit 1 naming it, the target never printed', async () => {
     const id = 'task-mwu0h002-fol002';
     const ws = await extraWorkspace(sb, 'follow-link-ws', [{ id, status: 'running' }]);

@@ -39,6 +39,10 @@ export async function logCommand(a: Args, io: Output): Promise<number> {
     io.error(`codex-jobs: ${safeLine(refused)}`);
     return 1;
   }
+  // Following runs until Ctrl-C: listen for it before the first byte goes out, so a Ctrl-C while the
+  // log so far is printed ends the command as cleanly as one during the follow (exit 0, not 130).
+  let stopped = false;
+  const stop = a.follow ? untilStopped(io).then(() => void (stopped = true)) : undefined;
   const plan = await planJobLog(r.logSource(job));
   if (!plan.exists && !a.follow) {
     io.error(`codex-jobs: no log for ${id} (${safeLine(job.logPath)} does not exist and nothing is archived)`);
@@ -48,17 +52,17 @@ export async function logCommand(a: Args, io: Output): Promise<number> {
   const safe = new SafeBodyStream();
   const out = (chunk: Buffer) => (a.raw ? io.writeRaw(chunk) : io.write(safe.push(chunk)));
   for await (const chunk of readParts(plan.parts)) {
-    if (io.stdoutClosed) return 0;
+    if (io.stdoutClosed || stopped) break;
     await out(chunk);
   }
-  if (!a.follow) {
+  if (!stop || stopped || io.stdoutClosed) {
     if (!a.raw) await io.write(safe.end());
     return 0;
   }
 
   let failure: string | undefined;
-  let stop!: () => void;
-  const failed = new Promise<void>((resolve) => (stop = resolve));
+  let fail!: () => void;
+  const failed = new Promise<void>((resolve) => (fail = resolve));
   let writing = Promise.resolve();
   const follower = new LogFollower(
     plan.follow,
@@ -66,11 +70,11 @@ export async function logCommand(a: Args, io: Output): Promise<number> {
     FALLBACK_MS,
     (why) => {
       failure = why;
-      stop();
+      fail();
     },
   );
   follower.start();
-  await Promise.race([untilStopped(io), failed]);
+  await Promise.race([stop, failed]);
   follower.dispose();
   await follower.idle();
   await writing;
