@@ -1,9 +1,31 @@
-// The import rules `npm run lint` checks (dependency-cruiser): no circle anywhere in src; the core
-// never reaches the editor or the two front ends; the front ends never reach each other; in src/ui
-// nothing imports the command files but their own index (commands sit at the top).
+// The import rules `npm run lint` checks (dependency-cruiser): no circle anywhere in src; the core's
+// folders are floors, each importing only the floors below it; the core never reaches the editor or
+// the two front ends; the front ends never reach each other; in src/ui nothing imports the command
+// files but their own index (commands sit at the top).
+
+/** src/core's folders, bottom floor first (ARCHITECTURE.md says what each holds). */
+const FLOORS = ['vocab', 'io', 'os', 'discovery', 'state', 'archive', 'brokers', 'actions', 'model'];
+
+/** One rule per floor: nothing in it imports a floor above it. */
+const layering = FLOORS.slice(0, -1).map((floor, i) => ({
+  name: `core-${floor}-not-up`,
+  severity: 'error',
+  comment: `src/core/${floor} sits below ${FLOORS.slice(i + 1).join(', ')}: it never imports them.`,
+  from: { path: `^src/core/${floor}/` },
+  to: { path: `^src/core/(${FLOORS.slice(i + 1).join('|')})/` },
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    ...layering,
+    {
+      name: 'core-in-floors',
+      severity: 'error',
+      comment: 'Every core module lives in one of the floors (a loose file has no place in the order).',
+      from: { path: '^src/core/[^/]+$' },
+      to: {},
+    },
     {
       name: 'no-circular',
       severity: 'error',

@@ -3,8 +3,8 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LiveUpdates } from '../src/core/live';
-import type { Job } from '../src/core/types';
+import { LiveUpdates } from '../src/core/model/live';
+import type { Job } from '../src/core/vocab/types';
 import type { GeneratedWorkspace } from './generate';
 import { benchModel } from './model';
 import { ms, now, pct, type Row } from './table';

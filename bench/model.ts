@@ -1,9 +1,9 @@
 // The model a benchmark drives: its folders, one state root, and no home or temp dir searched.
 import * as path from 'path';
-import type { JobArchive } from '../src/core/archive';
-import { JobsModel } from '../src/core/model';
-import { createProcessTable } from '../src/core/processes';
-import { DEFAULT_SETTINGS, type ProcessTable } from '../src/core/types';
+import type { JobArchive } from '../src/core/archive/archive';
+import { JobsModel } from '../src/core/model/model';
+import { createProcessTable } from '../src/core/os/processes';
+import { DEFAULT_SETTINGS, type ProcessTable } from '../src/core/vocab/types';
 
 export function benchModel(o: {
   /** A dir of the benchmark's own: the empty home and temp dir are named under it. */

@@ -14,8 +14,8 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
-import { JobArchive } from '../src/core/archive';
-import { LiveUpdates } from '../src/core/live';
+import { JobArchive } from '../src/core/archive/archive';
+import { LiveUpdates } from '../src/core/model/live';
 import { benchModel } from './model';
 
 const args = process.argv.slice(2);

@@ -1,18 +1,18 @@
 // Registrations only: the core does the work, src/ui renders it, the RefreshManager decides when.
 import * as os from 'os';
-import { defaultHostEnv } from './core/discovery';
+import { defaultHostEnv } from './core/discovery/discovery';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { JobsModel } from './core/model';
-import { createProcessTable } from './core/processes';
-import { JobArchive } from './core/archive';
-import { LiveUpdates } from './core/live';
-import { BrokerMonitor } from './core/brokerMonitor';
+import { JobsModel } from './core/model/model';
+import { createProcessTable } from './core/os/processes';
+import { JobArchive } from './core/archive/archive';
+import { LiveUpdates } from './core/model/live';
+import { BrokerMonitor } from './core/brokers/brokerMonitor';
 import { JobsTreeProvider } from './ui/jobsTree';
 import { ViewTick } from './ui/viewTick';
 import { registerIgnoredSettingsNotice } from './ui/ignoredSettings';
-import { onListenerError } from './core/emitter';
-import { within } from './core/async';
+import { onListenerError } from './core/vocab/emitter';
+import { within } from './core/vocab/async';
 
 import { JobsView } from './ui/jobsView';
 import { JobDecorations } from './ui/jobDecorations';

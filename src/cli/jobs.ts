@@ -3,12 +3,12 @@
 import * as os from 'os';
 import * as path from 'path';
 import { promises as fs } from 'fs';
-import { JobsModel } from '../core/model';
-import { createProcessTable } from '../core/processes';
-import { candidateRoots, defaultHostEnv, enumerateStateDirs } from '../core/discovery';
-import { JobArchive } from '../core/archive';
-import type { LogSource } from '../core/jobLog';
-import { DEFAULT_SETTINGS, type Job, type ProcessTable, type ReadWarning, type StateRoot } from '../core/types';
+import { JobsModel } from '../core/model/model';
+import { createProcessTable } from '../core/os/processes';
+import { candidateRoots, defaultHostEnv, enumerateStateDirs } from '../core/discovery/discovery';
+import { JobArchive } from '../core/archive/archive';
+import type { LogSource } from '../core/archive/jobLog';
+import { DEFAULT_SETTINGS, type Job, type ProcessTable, type ReadWarning, type StateRoot } from '../core/vocab/types';
 import type { Args } from './args';
 import { warningText } from './table';
 
@@ -84,7 +84,7 @@ export interface Collected {
   jobs: Job[];
   /** The core's read warnings, and the archive's when it was opened. */
   warnings: ReadWarning[];
-  /** Where a job's log is, for the one merged reader (core/jobLog.ts). */
+  /** Where a job's log is, for the one merged reader (core/archive/jobLog.ts). */
   logSource(job: Job): LogSource;
 }
 

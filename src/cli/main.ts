@@ -4,8 +4,8 @@
 import { helpHint, parseCommandLine, UsageError, type Args, type CommandName } from './args';
 import { Output } from './output';
 import { VERSION } from './version';
-import { safeLine } from '../core/terminalText';
-import { onListenerError } from '../core/emitter';
+import { safeLine } from '../core/vocab/terminalText';
+import { onListenerError } from '../core/vocab/emitter';
 import { statusCommand } from './commands/status';
 import { watchCommand } from './commands/watch';
 import { logCommand } from './commands/log';

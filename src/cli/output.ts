@@ -1,10 +1,10 @@
 // Where the command line's text goes. Writes respect backpressure and can be flushed, so the process
 // ends only once every byte is handed to the OS; a reader that goes away (EPIPE, `| head`) ends the
 // output quietly instead of a stack trace. Color and width are for terminals only.
-// Every text written goes through one gate (core/terminalText.ts): only the escape sequences this
+// Every text written goes through one gate (core/vocab/terminalText.ts): only the escape sequences this
 // class itself makes (its styles and screen controls, on a terminal) pass; any other control
 // character is shown visibly. Bytes as they are go out only through writeRaw (`log --raw`).
-import { safeBody } from '../core/terminalText';
+import { safeBody } from '../core/vocab/terminalText';
 
 type Stream = NodeJS.WriteStream;
 

@@ -1,12 +1,12 @@
 // The text table of `status` and `watch`: a header row, one row per job. On a terminal each row is
 // cut to its width by shortening the job's summary first, so its status, time and duration stay.
-// Every text from a file is made safe (core/terminalText.ts) before it is measured or cut, so widths
+// Every text from a file is made safe (core/vocab/terminalText.ts) before it is measured or cut, so widths
 // count what the terminal shows and a cut never splits an escape shown visibly.
-import { countJobs, isLive, needsAttention } from '../core/classify';
-import { kindLabelOf, rowText, summaryOf } from '../core/format';
-import { STATUS } from '../core/status';
-import { displayWidth, ellipsize, padEnd, safeLine } from '../core/terminalText';
-import type { Job, ReadWarning } from '../core/types';
+import { countJobs, isLive, needsAttention } from '../core/vocab/classify';
+import { kindLabelOf, rowText, summaryOf } from '../core/vocab/format';
+import { STATUS } from '../core/vocab/status';
+import { displayWidth, ellipsize, padEnd, safeLine } from '../core/vocab/terminalText';
+import type { Job, ReadWarning } from '../core/vocab/types';
 import type { Style } from './output';
 
 const SEP = ' · ';

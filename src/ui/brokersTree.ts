@@ -2,9 +2,9 @@
 // those that are not ours to touch.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { BrokerMonitor } from '../core/brokerMonitor';
-import type { BrokerClass, BrokerEntry } from '../core/brokers';
-import { formatBytes, formatDuration } from '../core/format';
+import type { BrokerMonitor } from '../core/brokers/brokerMonitor';
+import type { BrokerClass, BrokerEntry } from '../core/brokers/brokers';
+import { formatBytes, formatDuration } from '../core/vocab/format';
 import { CONTEXT, NODE } from './ids';
 import { t } from './l10n';
 import { coloredIcon, type IconColor } from './iconColors';

@@ -1,9 +1,9 @@
 // What every command may use; built once in extension.ts.
 import type * as vscode from 'vscode';
-import type { JobsModel } from '../core/model';
-import type { BrokerMonitor } from '../core/brokerMonitor';
-import type { ProcessTable } from '../core/types';
-import type { JobArchive } from '../core/archive';
+import type { JobsModel } from '../core/model/model';
+import type { BrokerMonitor } from '../core/brokers/brokerMonitor';
+import type { ProcessTable } from '../core/vocab/types';
+import type { JobArchive } from '../core/archive/archive';
 import type { RefreshManager } from './refreshManager';
 import type { FilterState } from './jobFilter';
 import type { OtherWorkspaces } from './otherWorkspaces';
@@ -25,5 +25,5 @@ export interface CommandDeps {
   /** Usage-limit reset reminders (Re-run at Reset). */
   reminders: ResetReminders;
   /** Shows a job in the Jobs view (set once the view exists). */
-  reveal: (job: import('../core/types').Job) => Promise<boolean>;
+  reveal: (job: import('../core/vocab/types').Job) => Promise<boolean>;
 }

@@ -1,6 +1,6 @@
 // Context keys that pick the welcome text and enable menus.
 import * as vscode from 'vscode';
-import type { JobsModel } from '../core/model';
+import type { JobsModel } from '../core/model/model';
 import { CONTEXT } from './ids';
 
 export class ContextKeys implements vscode.Disposable {

@@ -1,6 +1,6 @@
 // The words for job counts, one spelling for the status bar, the view badge, the groups and the
 // folders: all of them count by the same rule (countJobs), so they never disagree.
-import type { JobCounts } from '../core/classify';
+import type { JobCounts } from '../core/vocab/classify';
 import { t } from './l10n';
 
 /** "2 running", "1 queued", "1 needs attention" / "3 need attention"; zeros left out. */

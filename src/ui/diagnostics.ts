@@ -3,10 +3,10 @@
 // Codex: Clear Review Findings, off with `codexJobs.findings.problems`. Findings whose file is
 // outside the workspace or missing are not put on any file (they stay listed under the review's row).
 import * as vscode from 'vscode';
-import type { FolderState, JobsModel } from '../core/model';
-import type { Job } from '../core/types';
-import { latestReview, locateFinding, type Finding } from '../core/findings';
-import { jobKey } from '../core/classify';
+import type { FolderState, JobsModel } from '../core/model/model';
+import type { Job } from '../core/vocab/types';
+import { latestReview, locateFinding, type Finding } from '../core/io/findings';
+import { jobKey } from '../core/vocab/classify';
 import { findingRoot, reviewOf } from './findingNodes';
 import { SECTION } from './settings';
 import { SETTINGS } from './ids';

@@ -2,9 +2,9 @@
 // file at the line (codexJobs.openFinding checks the path first). Bounded: a hostile record with
 // thousands of findings shows the first ones and says how many more there are.
 import * as vscode from 'vscode';
-import type { FolderState } from '../core/model';
-import type { Job } from '../core/types';
-import { findingLocation, lexicalPlace, reviewResultOf, type Finding, type ReviewResult } from '../core/findings';
+import type { FolderState } from '../core/model/model';
+import type { Job } from '../core/vocab/types';
+import { findingLocation, lexicalPlace, reviewResultOf, type Finding, type ReviewResult } from '../core/io/findings';
 import { COMMANDS, NODE } from './ids';
 import { t } from './l10n';
 import { coloredIcon, type IconColor } from './iconColors';

@@ -1,6 +1,6 @@
 // Every id the extension shares with package.json and with itself: commands, views, context keys,
 // settings and tree node ids. Written once here; package.json must match (a test reads both).
-import type { ErrorAction } from '../core/errorKinds';
+import type { ErrorAction } from '../core/vocab/errorKinds';
 
 export const COMMANDS = {
   refresh: 'codexJobs.refresh',
@@ -38,7 +38,7 @@ export const COMMANDS = {
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
-/** The command behind each error kind's action (core/errorKinds.ts), as its notification's button. */
+/** The command behind each error kind's action (core/vocab/errorKinds.ts), as its notification's button. */
 export const ERROR_ACTION_COMMANDS: Record<ErrorAction, CommandId> = {
   'remind-at-reset': COMMANDS.remindAtReset,
   rerun: COMMANDS.rerunJob,

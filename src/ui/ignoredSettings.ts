@@ -4,7 +4,7 @@
 // the workspace's settings files are read for those keys and the user is told, once per key.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { openRegular, readAt } from '../core/safeFs';
+import { openRegular, readAt } from '../core/io/safeFs';
 import { SECTION, SETTINGS } from './ids';
 import { t } from './l10n';
 

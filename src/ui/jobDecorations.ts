@@ -2,9 +2,9 @@
 // description first: at the default sidebar width (300 px) only the label fits, and the badge is what
 // still says when a job ran. Decorations are keyed by a job's resource URI (scheme codex-jobs-job).
 import * as vscode from 'vscode';
-import type { JobsModel } from '../core/model';
-import type { Job } from '../core/types';
-import { ageBadge, relativeTime, startedMs } from '../core/format';
+import type { JobsModel } from '../core/model/model';
+import type { Job } from '../core/vocab/types';
+import { ageBadge, relativeTime, startedMs } from '../core/vocab/format';
 import type { OtherWorkspaces } from './otherWorkspaces';
 import { t } from './l10n';
 

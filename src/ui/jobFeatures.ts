@@ -1,13 +1,13 @@
 // What the review gate, error kinds, resume and findings add to a job's row: context words, icon,
 // description and tooltip lines. jobTreeItem.ts calls these; all decisions live in the core.
 import * as vscode from 'vscode';
-import type { Job } from '../core/types';
-import type { JobsModel } from '../core/model';
-import { classifyJobError, formatLocal, type ErrorInfo } from '../core/errorKinds';
-import { blocksStopText, stopHookBlock, stopHookMarkOf } from '../core/stopHook';
-import { canResume, kindOf, modelEffortOf, resumeCommand } from '../core/resume';
-import { hasReviewResult } from '../core/findings';
-import { flagWord, isFinishedStatus } from '../core/status';
+import type { Job } from '../core/vocab/types';
+import type { JobsModel } from '../core/model/model';
+import { classifyJobError, formatLocal, type ErrorInfo } from '../core/vocab/errorKinds';
+import { blocksStopText, stopHookBlock, stopHookMarkOf } from '../core/vocab/stopHook';
+import { canResume, kindOf, modelEffortOf, resumeCommand } from '../core/actions/resume';
+import { hasReviewResult } from '../core/io/findings';
+import { flagWord, isFinishedStatus } from '../core/vocab/status';
 import { t } from './l10n';
 import { coloredIcon } from './iconColors';
 

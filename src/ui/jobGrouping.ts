@@ -1,8 +1,8 @@
 // How the Jobs view arranges a folder's jobs: which it shows (the filter, Hide Finished), in which
 // groups (by status, session or date, or none) and in which order. No vscode here, so the core tests
 // check it as it is; jobFilter.ts keeps the choice per workspace, jobsTree.ts renders it.
-import type { Job } from '../core/types';
-import { groupOf, type JobGroup } from '../core/classify';
+import type { Job } from '../core/vocab/types';
+import { groupOf, type JobGroup } from '../core/vocab/classify';
 import {
   english,
   hhmm,
@@ -13,7 +13,7 @@ import {
   startedMs,
   summaryOf,
   type Translate,
-} from '../core/format';
+} from '../core/vocab/format';
 
 export type GroupBy = 'status' | 'session' | 'date' | 'none';
 export type SortBy = 'newest' | 'oldest' | 'status' | 'name';

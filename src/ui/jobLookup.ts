@@ -1,7 +1,7 @@
 // Which jobs a document may show: those of the open folders (the model) and those the All Workspaces
 // node has read. A URI naming any other state dir is refused (see jobUris.ts).
-import type { JobsModel } from '../core/model';
-import type { Job } from '../core/types';
+import type { JobsModel } from '../core/model/model';
+import type { Job } from '../core/vocab/types';
 import type { OtherWorkspaces } from './otherWorkspaces';
 
 export interface JobLookup {

@@ -1,8 +1,8 @@
 // How one job looks in the tree: icon, label, description, tooltip, accessibility and the context
 // words menus match. The texts come from the core (rowText), so the CLI's rows say the same.
 import * as vscode from 'vscode';
-import type { DerivedStatus, Job } from '../core/types';
-import { canMarkFailed, claimsActive, hasResult, isLive, isVerifiedLive, needsAttention } from '../core/classify';
+import type { DerivedStatus, Job } from '../core/vocab/types';
+import { canMarkFailed, claimsActive, hasResult, isLive, isVerifiedLive, needsAttention } from '../core/vocab/classify';
 import {
   elapsedMs,
   formatBytes,
@@ -12,11 +12,11 @@ import {
   summaryOf,
   timeWithRelative,
   titleOf,
-} from '../core/format';
-import { flagText, STATUS } from '../core/status';
+} from '../core/vocab/format';
+import { flagText, STATUS } from '../core/vocab/status';
 import { t } from './l10n';
 import { featureDescription, featureTooltip, featureWords } from './jobFeatures';
-import { modelEffortOf } from '../core/resume';
+import { modelEffortOf } from '../core/actions/resume';
 import { coloredIcon, type IconColor } from './iconColors';
 
 const ICONS: Record<DerivedStatus, [string, IconColor | undefined]> = {

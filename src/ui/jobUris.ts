@@ -2,7 +2,7 @@
 // knows and a safe id, so a crafted link can never make us read an arbitrary file.
 import * as vscode from 'vscode';
 import type { JobLookup } from './jobLookup';
-import { isSafeJobId } from '../core/reader';
+import { isSafeJobId } from '../core/io/reader';
 
 export const LOG_SCHEME = 'codex-jobs-log';
 export const RESULT_SCHEME = 'codex-jobs-result';

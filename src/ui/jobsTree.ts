@@ -5,10 +5,10 @@
 // getChildren/getTreeItem.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { FolderState, JobsModel, ModelChange } from '../core/model';
-import { firstLine, parseTime } from '../core/format';
-import type { Job, LogLine, ReadWarning, StateRoot } from '../core/types';
-import { countJobs, hasResult, isLive, type JobGroup } from '../core/classify';
+import type { FolderState, JobsModel, ModelChange } from '../core/model/model';
+import { firstLine, parseTime } from '../core/vocab/format';
+import type { Job, LogLine, ReadWarning, StateRoot } from '../core/vocab/types';
+import { countJobs, hasResult, isLive, type JobGroup } from '../core/vocab/classify';
 import { jobAccessibility, jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
 import { NO_FILTER, type FilterState } from './jobFilter';
 import {
@@ -29,7 +29,7 @@ import { FindingNode, findingNodes, findingTreeItem, hasFindingRows } from './fi
 import { featureIcon } from './jobFeatures';
 import { decorateFolderItem } from './reviewGateView';
 import { coloredIcon } from './iconColors';
-import { formatLocal, UNKNOWN_TIME } from '../core/dates';
+import { formatLocal, UNKNOWN_TIME } from '../core/vocab/dates';
 
 export type JobsNode =
   | FolderNode

@@ -1,8 +1,8 @@
 // The Jobs TreeView around its provider: the badge (running jobs; attention in its tooltip), the
 // message that says a filter is on, the filter context key, and reveal for Find Job.
 import * as vscode from 'vscode';
-import type { JobsModel } from '../core/model';
-import type { Job } from '../core/types';
+import type { JobsModel } from '../core/model/model';
+import type { Job } from '../core/vocab/types';
 import { isFiltering, type FilterState, type JobFilter } from './jobFilter';
 import type { JobsTreeProvider } from './jobsTree';
 import { groupLabel } from './jobsTree';

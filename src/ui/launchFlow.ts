@@ -1,9 +1,9 @@
 // Launching from the editor: find the companion and Node (or say exactly what to set), launch under
 // the workspace lock, and report what the launch found, including jobs that vanished meanwhile.
 import * as vscode from 'vscode';
-import { resolveLaunchEnvironment, type LaunchEnvironment, type LaunchSettings } from '../core/companion';
-import { defaultHostEnv } from '../core/discovery';
-import { launchJob, type LaunchRequest, type LaunchResult } from '../core/launcher';
+import { resolveLaunchEnvironment, type LaunchEnvironment, type LaunchSettings } from '../core/discovery/companion';
+import { defaultHostEnv } from '../core/discovery/discovery';
+import { launchJob, type LaunchRequest, type LaunchResult } from '../core/actions/launcher';
 import type { CommandDeps } from './commandDeps';
 import { SECTION } from './settings';
 import { t } from './l10n';

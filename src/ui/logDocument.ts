@@ -3,10 +3,10 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { watch, type FSWatcher } from 'chokidar';
-import type { JobsModel } from '../core/model';
-import { planJobLog, readPlanTail } from '../core/jobLog';
-import { rootOfStateDir } from '../core/reader';
-import { formatBytes } from '../core/format';
+import type { JobsModel } from '../core/model/model';
+import { planJobLog, readPlanTail } from '../core/archive/jobLog';
+import { rootOfStateDir } from '../core/io/reader';
+import { formatBytes } from '../core/vocab/format';
 import { LOG_SCHEME, parseJobUri } from './jobUris';
 import type { JobLookup } from './jobLookup';
 import { t } from './l10n';
@@ -34,7 +34,7 @@ export class LogDocumentProvider implements vscode.TextDocumentContentProvider, 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const ref = parseJobUri(this.jobs, uri);
     if (!ref) return t('This log is not part of a known Codex state directory.');
-    // The one merged view (core/jobLog.ts): the state dir's file, the archive's copy where it holds more.
+    // The one merged view (core/archive/jobLog.ts): the state dir's file, the archive's copy where it holds more.
     const job = this.jobs.find(ref.stateDir, ref.id);
     const file = path.join(ref.stateDir, 'jobs', `${ref.id}.log`);
     this.follow(file, uri);

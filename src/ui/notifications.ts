@@ -1,9 +1,9 @@
 // Tells the user when a job they may be waiting on stops running: finished, failed, or found dead.
 import * as vscode from 'vscode';
-import type { JobsModel, StatusTransition } from '../core/model';
-import { isEndedStatus, isFailureStatus, isLiveStatus, STATUS } from '../core/status';
-import { hasResult } from '../core/classify';
-import { firstLine } from '../core/format';
+import type { JobsModel, StatusTransition } from '../core/model/model';
+import { isEndedStatus, isFailureStatus, isLiveStatus, STATUS } from '../core/vocab/status';
+import { hasResult } from '../core/vocab/classify';
+import { firstLine } from '../core/vocab/format';
 import { jobLabel } from './jobTreeItem';
 import { notifyLevel } from './settings';
 import { COMMANDS, ERROR_ACTION_COMMANDS } from './ids';

@@ -3,12 +3,12 @@
 // the node is shown and refreshed through the RefreshManager; nothing here watches files.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { JobsModel } from '../core/model';
-import { jobTime } from '../core/model';
-import { enumerateStateDirs } from '../core/discovery';
-import { loadStateDir } from '../core/snapshot';
-import { verifyJobs } from '../core/verify';
-import type { Job, ProcessTable, ReadWarning, StateRoot } from '../core/types';
+import type { JobsModel } from '../core/model/model';
+import { jobTime } from '../core/model/model';
+import { enumerateStateDirs } from '../core/discovery/discovery';
+import { loadStateDir } from '../core/state/snapshot';
+import { verifyJobs } from '../core/state/verify';
+import type { Job, ProcessTable, ReadWarning, StateRoot } from '../core/vocab/types';
 
 export interface OtherWorkspace {
   /** `<slug>-<hash>`: the same workspace under two roots is one entry. */

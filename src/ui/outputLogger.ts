@@ -1,6 +1,6 @@
 // The core's logger, written to the extension's LogOutputChannel.
 import type * as vscode from 'vscode';
-import type { Logger } from '../core/emitter';
+import type { Logger } from '../core/vocab/emitter';
 
 export function outputLogger(out: vscode.LogOutputChannel): Logger {
   return {

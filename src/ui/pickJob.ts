@@ -1,8 +1,8 @@
 // Commands get a job from a tree item, from an item's own click, or (from the palette) by asking.
 import * as vscode from 'vscode';
-import type { JobsModel } from '../core/model';
-import type { Job } from '../core/types';
-import { rowText } from '../core/format';
+import type { JobsModel } from '../core/model/model';
+import type { Job } from '../core/vocab/types';
+import { rowText } from '../core/vocab/format';
 import { statusIcon } from './jobTreeItem';
 import { t } from './l10n';
 

@@ -1,7 +1,7 @@
 // The one way brokers are ended from the editor: a dry run, a modal confirmation with counts,
 // progress while reaping, and a summary. Used by "Reap Orphan Brokers" and "Stop Broker".
 import * as vscode from 'vscode';
-import { reap, type ReapPlan, type ReapSummary } from '../core/reaper';
+import { reap, type ReapPlan, type ReapSummary } from '../core/brokers/reaper';
 import type { CommandDeps } from './commandDeps';
 import { brokerLabel } from './brokersTree';
 import { t } from './l10n';

@@ -1,8 +1,8 @@
 // The one way the editor changes a state dir's bookkeeping: a modal confirmation that says exactly
 // what will be written, progress while both locks are held, and the outcome in words.
 import * as vscode from 'vscode';
-import type { RepairOptions, RepairResult } from '../core/repair';
-import type { Job } from '../core/types';
+import type { RepairOptions, RepairResult } from '../core/actions/repair';
+import type { Job } from '../core/vocab/types';
 import type { CommandDeps } from './commandDeps';
 import { resolveJob } from './pickJob';
 import { jobLabel } from './jobTreeItem';

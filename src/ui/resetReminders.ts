@@ -1,8 +1,8 @@
 // Reminders at a usage limit's reset: a notification only, nothing is started. Timers are unref'd
 // and disposed with the window.
 import type * as vscode from 'vscode';
-import type { Job } from '../core/types';
-import { jobKey } from '../core/keys';
+import type { Job } from '../core/vocab/types';
+import { jobKey } from '../core/vocab/keys';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -1,12 +1,12 @@
 // A job's result as a Markdown document: structured for reviews (verdict, summary, findings linked
 // to file:line, next steps), the final text and touched files for tasks (see resultView.ts).
 import * as vscode from 'vscode';
-import type { JobsModel } from '../core/model';
+import type { JobsModel } from '../core/model/model';
 import { parseJobUri } from './jobUris';
 import type { JobLookup } from './jobLookup';
 import { jobLabel } from './jobTreeItem';
-import { STATUS } from '../core/status';
-import { localTime, parseTime } from '../core/format';
+import { STATUS } from '../core/vocab/status';
+import { localTime, parseTime } from '../core/vocab/format';
 import { t } from './l10n';
 import { renderResult } from './resultView';
 import { findingRoot } from './findingNodes';

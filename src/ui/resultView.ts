@@ -2,9 +2,9 @@
 // is in the workspace) and next steps; a task's output and its touched files, linked; a failed job's
 // error kind. Text from the record is escaped: a finding cannot inject markup or links.
 import * as vscode from 'vscode';
-import type { Job } from '../core/types';
-import { findingLocation, locateFinding, touchedFiles, type ReviewResult } from '../core/findings';
-import { modelEffortOf, resumeCommand } from '../core/resume';
+import type { Job } from '../core/vocab/types';
+import { findingLocation, locateFinding, touchedFiles, type ReviewResult } from '../core/io/findings';
+import { modelEffortOf, resumeCommand } from '../core/actions/resume';
 import { errorOf } from './jobFeatures';
 import { reviewOf } from './findingNodes';
 import { t } from './l10n';

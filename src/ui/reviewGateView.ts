@@ -2,14 +2,14 @@
 // a warning when a write turns it off or two state dirs disagree, and the Enable/Disable commands'
 // shared flow (the companion's own setup, under the launch lock, verified on disk).
 import * as vscode from 'vscode';
-import type { FolderState, JobsModel } from '../core/model';
-import { folderGate, GateHistory, gateValue, whenTurnedOff, type FolderGate } from '../core/reviewGate';
-import { toggleReviewGate, type ToggleResult } from '../core/reviewGate';
+import type { FolderState, JobsModel } from '../core/model/model';
+import { folderGate, GateHistory, gateValue, whenTurnedOff, type FolderGate } from '../core/actions/reviewGate';
+import { toggleReviewGate, type ToggleResult } from '../core/actions/reviewGate';
 import { launchEnvironment, pickFolder, type LaunchArgs } from './launchFlow';
 import type { CommandDeps } from './commandDeps';
 import { COMMANDS, CONTEXT } from './ids';
 import { t } from './l10n';
-import { formatLocal } from '../core/dates';
+import { formatLocal } from '../core/vocab/dates';
 
 const time = (ms: number) => formatLocal(ms);
 

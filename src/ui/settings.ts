@@ -1,6 +1,6 @@
 // Reads the `codexJobs.*` settings into the core's terms.
 import * as vscode from 'vscode';
-import { DEFAULT_SETTINGS, type CoreSettings } from '../core/types';
+import { DEFAULT_SETTINGS, type CoreSettings } from '../core/vocab/types';
 import { SECTION, SETTINGS } from './ids';
 
 export { SECTION };

@@ -1,7 +1,7 @@
 // One status bar item: how many jobs run and whether any needs attention; hidden when there is nothing.
 import * as vscode from 'vscode';
-import type { JobsModel } from '../core/model';
-import type { BrokerMonitor } from '../core/brokerMonitor';
+import type { JobsModel } from '../core/model/model';
+import type { BrokerMonitor } from '../core/brokers/brokerMonitor';
 import { statusBarAlwaysShown } from './settings';
 import { FOCUS_JOBS, SECTION, SETTINGS, STATUS_BAR_ITEM } from './ids';
 import { t } from './l10n';

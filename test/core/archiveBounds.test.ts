@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { JobArchive } from '../../src/core/archive';
+import { JobArchive } from '../../src/core/archive/archive';
 import { jobWithLog, sandbox, type Sandbox } from './helpers';
 import { until } from './launchHelpers';
 
@@ -213,7 +213,7 @@ describe('a bounded archive', () => {
     // are), then looks again with descriptors to spare: what it could not read, it must not replace.
     const script = `
       const fs = require('fs');
-      const { JobArchive } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/archive.js'))});
+      const { JobArchive } = require(${JSON.stringify(path.resolve(__dirname, '../../src/core/archive/archive.js'))});
       const { jobWithLog } = require(${JSON.stringify(path.resolve(__dirname, 'helpers.js'))});
       (async () => {
         const a = new JobArchive(${JSON.stringify(dir)}, undefined, undefined, { background: false, holdLogs: false });

@@ -13,8 +13,8 @@ import {
   modelProblem,
   scopeProblem,
   showValue,
-} from '../../src/core/argCheck';
-import { companionArgs, launchJob } from '../../src/core/launcher';
+} from '../../src/core/vocab/argCheck';
+import { companionArgs, launchJob } from '../../src/core/actions/launcher';
 
 const GOOD_REFS = [
   'main',

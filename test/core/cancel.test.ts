@@ -3,10 +3,10 @@ import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'child_process';
 import * as path from 'path';
-import { cancelJob, descendantsOf } from '../../src/core/cancel';
-import { launchJob } from '../../src/core/launcher';
-import { loadStateDir } from '../../src/core/snapshot';
-import { DEFAULT_SETTINGS, type Job, type ProcInfo } from '../../src/core/types';
+import { cancelJob, descendantsOf } from '../../src/core/actions/cancel';
+import { launchJob } from '../../src/core/actions/launcher';
+import { loadStateDir } from '../../src/core/state/snapshot';
+import { DEFAULT_SETTINGS, type Job, type ProcInfo } from '../../src/core/vocab/types';
 import { record, writeIndex, writeJob } from './helpers';
 import { FAKE_COMPANION, launchSandbox, run, table, until, type LaunchSandbox } from './launchHelpers';
 

@@ -8,8 +8,8 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { writeScenario, SCENARIO_IDS } from '../fixtures/scenario';
 import { FAKE_COMPANION, ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
-import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
-import { JobArchive } from '../../src/core/archive';
+import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery/discovery';
+import { JobArchive } from '../../src/core/archive/archive';
 import { record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..');

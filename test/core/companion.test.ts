@@ -14,9 +14,9 @@ import {
   SETTING_COMPANION,
   SETTING_NODE,
   SETTING_PLUGIN_DATA,
-} from '../../src/core/companion';
-import type { HostEnv } from '../../src/core/types';
-import { causeLine, howItEnded, runChild } from '../../src/core/childProcess';
+} from '../../src/core/discovery/companion';
+import type { HostEnv } from '../../src/core/vocab/types';
+import { causeLine, howItEnded, runChild } from '../../src/core/os/childProcess';
 
 let tmp: string;
 before(async () => {

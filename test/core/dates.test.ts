@@ -1,7 +1,15 @@
 // Times read from files are checked where they are read, and showing any time never throws.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { formatLocal, isoOf, localTime, parseIsoTime, plausibleMs, UNKNOWN_TIME, yearText } from '../../src/core/dates';
+import {
+  formatLocal,
+  isoOf,
+  localTime,
+  parseIsoTime,
+  plausibleMs,
+  UNKNOWN_TIME,
+  yearText,
+} from '../../src/core/vocab/dates';
 
 const NOW = new Date(2026, 10, 24, 15, 0, 0).getTime();
 

@@ -12,10 +12,10 @@ import {
   resolveWorkspaceRoot,
   slugOf,
   stateDirName,
-} from '../../src/core/discovery';
-import { JobsModel } from '../../src/core/model';
-import { createProcessTable } from '../../src/core/processes';
-import { DEFAULT_SETTINGS } from '../../src/core/types';
+} from '../../src/core/discovery/discovery';
+import { JobsModel } from '../../src/core/model/model';
+import { createProcessTable } from '../../src/core/os/processes';
+import { DEFAULT_SETTINGS } from '../../src/core/vocab/types';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
 import { record, writeIndex, writeJob } from './helpers';
 

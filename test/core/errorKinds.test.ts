@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyErrorText, classifyJobError, parseResetTime } from '../../src/core/errorKinds';
+import { classifyErrorText, classifyJobError, parseResetTime } from '../../src/core/vocab/errorKinds';
 import { exampleRecord, jobOf } from './featureHelpers';
 
 const base = new Date(2026, 10, 24, 14, 0, 0).getTime(); // local 14:00

@@ -1,8 +1,8 @@
 // Jobs built from real companion records (companion-examples) or hand-made ones, for the feature tests.
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { parseJobFields } from '../../src/core/reader';
-import type { DerivedStatus, Job, LogLine, RecordedStatus } from '../../src/core/types';
+import { parseJobFields } from '../../src/core/io/reader';
+import type { DerivedStatus, Job, LogLine, RecordedStatus } from '../../src/core/vocab/types';
 
 export const EXAMPLES = '/work/shared/companion-examples';
 

@@ -19,7 +19,7 @@ import {
   pinFinding,
   reviewResultOf,
   touchedFiles,
-} from '../../src/core/findings';
+} from '../../src/core/io/findings';
 import { exampleRecord, jobOf } from './featureHelpers';
 
 test('the real adversarial review record: verdict, summary, one finding, next steps', () => {

@@ -2,11 +2,11 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { JobArchive } from '../../src/core/archive';
-import { JobsModel, type ModelChange } from '../../src/core/model';
-import { createProcessTable } from '../../src/core/processes';
-import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
-import { DEFAULT_SETTINGS, type CoreSettings, type Job, type ProcessTable } from '../../src/core/types';
+import type { JobArchive } from '../../src/core/archive/archive';
+import { JobsModel, type ModelChange } from '../../src/core/model/model';
+import { createProcessTable } from '../../src/core/os/processes';
+import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery/discovery';
+import { DEFAULT_SETTINGS, type CoreSettings, type Job, type ProcessTable } from '../../src/core/vocab/types';
 
 export interface Sandbox {
   tmp: string;

@@ -9,10 +9,10 @@ import {
   PsProcessTable,
   sameProcess,
   systemConstants,
-} from '../../src/core/processes';
-import { parseBrokerCommand } from '../../src/core/identity';
-import { matchCompanionCommand } from '../../src/core/verify';
-import { stateRootOf, tmpdirOf } from '../../src/core/roots';
+} from '../../src/core/os/processes';
+import { parseBrokerCommand } from '../../src/core/os/identity';
+import { matchCompanionCommand } from '../../src/core/state/verify';
+import { stateRootOf, tmpdirOf } from '../../src/core/discovery/roots';
 
 describe('ps (macOS, BSD)', () => {
   test('a C-locale line parses; a non-English lstart does not, and its pid is unverifiable, never gone', async () => {

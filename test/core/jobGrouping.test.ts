@@ -17,7 +17,7 @@ import {
   type JobBucket,
   type SortBy,
 } from '../../src/ui/jobGrouping';
-import type { DerivedStatus, Job, JobFlag } from '../../src/core/types';
+import type { DerivedStatus, Job, JobFlag } from '../../src/core/vocab/types';
 import { jobOf } from './featureHelpers';
 
 // Tuesday 24 November 2026, 15:00 local: the day boundaries are the local ones, as in the view.

@@ -4,8 +4,15 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { JobArchive } from '../../src/core/archive';
-import { LogFollower, logSourceOf, planJobLog, readParts, readPlanTail, type LogSource } from '../../src/core/jobLog';
+import { JobArchive } from '../../src/core/archive/archive';
+import {
+  LogFollower,
+  logSourceOf,
+  planJobLog,
+  readParts,
+  readPlanTail,
+  type LogSource,
+} from '../../src/core/archive/jobLog';
 import { jobWithLog, sandbox, type Sandbox } from './helpers';
 import { until } from './launchHelpers';
 

@@ -4,9 +4,9 @@ import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
-import { createProcessTable } from '../../src/core/processes';
-import { listJobsDir, readStateFile } from '../../src/core/reader';
+import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery/discovery';
+import { createProcessTable } from '../../src/core/os/processes';
+import { listJobsDir, readStateFile } from '../../src/core/io/reader';
 import { FAKE_COMPANION } from '../fixtures/spawn';
 
 export { FAKE_COMPANION };

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { companionArgs, launchJob, parseLaunchOutput } from '../../src/core/launcher';
+import { companionArgs, launchJob, parseLaunchOutput } from '../../src/core/actions/launcher';
 import {
   DRIVER,
   FAKE_COMPANION,
@@ -16,11 +16,11 @@ import {
   trackedIds,
   type LaunchSandbox,
 } from './launchHelpers';
-import type { LaunchRequest, LaunchResult } from '../../src/core/launcher';
-import { JobArchive } from '../../src/core/archive';
-import { LiveUpdates } from '../../src/core/live';
-import { JobsModel } from '../../src/core/model';
-import { DEFAULT_SETTINGS, type JobFlag } from '../../src/core/types';
+import type { LaunchRequest, LaunchResult } from '../../src/core/actions/launcher';
+import { JobArchive } from '../../src/core/archive/archive';
+import { LiveUpdates } from '../../src/core/model/live';
+import { JobsModel } from '../../src/core/model/model';
+import { DEFAULT_SETTINGS, type JobFlag } from '../../src/core/vocab/types';
 
 const sandboxes: LaunchSandbox[] = [];
 async function sandbox(): Promise<LaunchSandbox> {

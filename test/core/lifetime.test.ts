@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { Emitter, onListenerError } from '../../src/core/emitter';
-import { JobArchive } from '../../src/core/archive';
-import { within } from '../../src/core/async';
+import { Emitter, onListenerError } from '../../src/core/vocab/emitter';
+import { JobArchive } from '../../src/core/archive/archive';
+import { within } from '../../src/core/vocab/async';
 import { jobWithLog, sandbox } from './helpers';
 
 test("a listener's exception reaches the reporter, and the other listeners still run", () => {

@@ -3,11 +3,11 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs, writeFileSync } from 'fs';
 import * as path from 'path';
-import { JobArchive } from '../../src/core/archive';
-import { LiveUpdates } from '../../src/core/live';
-import type { JobsModel } from '../../src/core/model';
-import { createProcessTable } from '../../src/core/processes';
-import type { ChangeBatch } from '../../src/core/watcher';
+import { JobArchive } from '../../src/core/archive/archive';
+import { LiveUpdates } from '../../src/core/model/live';
+import type { JobsModel } from '../../src/core/model/model';
+import { createProcessTable } from '../../src/core/os/processes';
+import type { ChangeBatch } from '../../src/core/state/watcher';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
 import { modelFor, record, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
 

@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { launchJob } from '../../src/core/launcher';
-import { DEFAULT_STALE_MS, launchLockPath, withWorkspaceLock } from '../../src/core/lock';
+import { launchJob } from '../../src/core/actions/launcher';
+import { DEFAULT_STALE_MS, launchLockPath, withWorkspaceLock } from '../../src/core/actions/lock';
 import { DRIVER, FAKE_COMPANION, launchSandbox, type LaunchSandbox } from './launchHelpers';
 
 const sandboxes: LaunchSandbox[] = [];

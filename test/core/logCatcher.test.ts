@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LogCatcher, type CaughtLog } from '../../src/core/logCatcher';
+import { LogCatcher, type CaughtLog } from '../../src/core/state/logCatcher';
 import { sandbox, type Sandbox } from './helpers';
 
 describe('the log catcher', () => {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { beginningLost, inferEnd } from '../../src/core/logInference';
+import { beginningLost, inferEnd } from '../../src/core/io/logInference';
 
 const LOGS = path.resolve(__dirname, '../../../test/fixtures/companion-logs');
 const log = (name: string) => readFileSync(path.join(LOGS, `${name}.log`), 'utf8');

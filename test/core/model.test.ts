@@ -6,10 +6,10 @@ import * as path from 'path';
 import { EXPECTED, SCENARIO_IDS, writeScenario, type ScenarioKey } from '../fixtures/scenario';
 import { ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
 import { modelFor, record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
-import { countJobs } from '../../src/core/classify';
-import type { JobsModel } from '../../src/core/model';
-import type { ProcessTable } from '../../src/core/types';
-import { createProcessTable } from '../../src/core/processes';
+import { countJobs } from '../../src/core/vocab/classify';
+import type { JobsModel } from '../../src/core/model/model';
+import type { ProcessTable } from '../../src/core/vocab/types';
+import { createProcessTable } from '../../src/core/os/processes';
 
 async function listing(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -9,11 +9,11 @@ import { execFile, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { candidateRoots, resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
-import { scanBrokers, type BrokerScan } from '../../src/core/brokers';
-import { planReap, reap } from '../../src/core/reaper';
-import { createProcessTable } from '../../src/core/processes';
-import type { StateRoot } from '../../src/core/types';
+import { candidateRoots, resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery/discovery';
+import { scanBrokers, type BrokerScan } from '../../src/core/brokers/brokers';
+import { planReap, reap } from '../../src/core/brokers/reaper';
+import { createProcessTable } from '../../src/core/os/processes';
+import type { StateRoot } from '../../src/core/vocab/types';
 import {
   aliveNow,
   childrenNow,

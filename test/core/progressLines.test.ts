@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readLogPreview } from '../../src/core/reader';
+import { readLogPreview } from '../../src/core/io/reader';
 
 let tmp: string;
 before(async () => {

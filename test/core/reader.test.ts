@@ -16,9 +16,9 @@ import {
   readLogPreview,
   readStateFile,
   TORN_RETRY_MS,
-} from '../../src/core/reader';
-import { reconcile } from '../../src/core/reconcile';
-import type { JobFields } from '../../src/core/types';
+} from '../../src/core/io/reader';
+import { reconcile } from '../../src/core/state/reconcile';
+import type { JobFields } from '../../src/core/vocab/types';
 
 let tmp: string;
 const file = (name: string) => path.join(tmp, name);

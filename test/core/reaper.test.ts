@@ -5,11 +5,11 @@ import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { scanBrokers, type BrokerScan } from '../../src/core/brokers';
-import { planReap, reap } from '../../src/core/reaper';
-import { createProcessTable } from '../../src/core/processes';
-import { stateDirName } from '../../src/core/discovery';
-import type { ProcInfo } from '../../src/core/types';
+import { scanBrokers, type BrokerScan } from '../../src/core/brokers/brokers';
+import { planReap, reap } from '../../src/core/brokers/reaper';
+import { createProcessTable } from '../../src/core/os/processes';
+import { stateDirName } from '../../src/core/discovery/discovery';
+import type { ProcInfo } from '../../src/core/vocab/types';
 import { startBroker } from '../fixtures/spawn';
 
 const table = createProcessTable();

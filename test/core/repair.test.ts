@@ -5,11 +5,11 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { JobArchive } from '../../src/core/archive';
-import { markStaleFailed, restoreRecord, restoreToIndex, syncIndexEntry } from '../../src/core/repair';
-import { blocksStop, stopHookBlock } from '../../src/core/stopHook';
-import { createProcessTable } from '../../src/core/processes';
-import type { JobsModel } from '../../src/core/model';
+import { JobArchive } from '../../src/core/archive/archive';
+import { markStaleFailed, restoreRecord, restoreToIndex, syncIndexEntry } from '../../src/core/actions/repair';
+import { blocksStop, stopHookBlock } from '../../src/core/vocab/stopHook';
+import { createProcessTable } from '../../src/core/os/processes';
+import type { JobsModel } from '../../src/core/model/model';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
 import { modelFor, record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
 

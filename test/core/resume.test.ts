@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { companionArgs, launchJob } from '../../src/core/launcher';
+import { companionArgs, launchJob } from '../../src/core/actions/launcher';
 import {
   canResume,
   describeResume,
@@ -13,7 +13,7 @@ import {
   rerunRequest,
   resumeCommand,
   resumeRequest,
-} from '../../src/core/resume';
+} from '../../src/core/actions/resume';
 import { FAKE_COMPANION, launchSandbox, table, until, type LaunchSandbox } from './launchHelpers';
 import { exampleRecord, jobOf } from './featureHelpers';
 

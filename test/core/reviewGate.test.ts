@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { folderGate, GateHistory, gateValue, toggleReviewGate } from '../../src/core/reviewGate';
-import { blocksStop } from '../../src/core/stopHook';
-import { withWorkspaceLock } from '../../src/core/lock';
-import type { StateDirSnapshot } from '../../src/core/types';
+import { folderGate, GateHistory, gateValue, toggleReviewGate } from '../../src/core/actions/reviewGate';
+import { blocksStop } from '../../src/core/vocab/stopHook';
+import { withWorkspaceLock } from '../../src/core/actions/lock';
+import type { StateDirSnapshot } from '../../src/core/vocab/types';
 import { FAKE_COMPANION, launchSandbox, type LaunchSandbox } from './launchHelpers';
 import { exampleRecord, jobOf } from './featureHelpers';
 

@@ -2,10 +2,10 @@
 // (/work/shared/companion-examples): a person tells jobs apart by what they are about and when.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ageBadge, firstLine, relativeTime, rowText, summaryOf } from '../../src/core/format';
-import { ALL_STATUSES, FLAGS, STATUS } from '../../src/core/status';
-import { canMarkFailed, countJobs, groupOf } from '../../src/core/classify';
-import type { DerivedStatus, Job, JobFields } from '../../src/core/types';
+import { ageBadge, firstLine, relativeTime, rowText, summaryOf } from '../../src/core/vocab/format';
+import { ALL_STATUSES, FLAGS, STATUS } from '../../src/core/vocab/status';
+import { canMarkFailed, countJobs, groupOf } from '../../src/core/vocab/classify';
+import type { DerivedStatus, Job, JobFields } from '../../src/core/vocab/types';
 
 const NOW = new Date(2026, 10, 24, 15, 0, 0).getTime(); // local time, so the day boundaries are local too
 const at = (h: number, m: number, day = 24) => new Date(2026, 10, day, h, m, 0).toISOString();

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'child_process';
-import { BoundedCache } from '../../src/core/boundedCache';
+import { BoundedCache } from '../../src/core/vocab/boundedCache';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -25,7 +25,7 @@ import {
   removeBeneath,
   renameBeneath,
   writeFileAtomic,
-} from '../../src/core/safeFs';
+} from '../../src/core/io/safeFs';
 
 let tmp: string;
 const p = (...names: string[]) => path.join(tmp, ...names);

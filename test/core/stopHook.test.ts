@@ -16,9 +16,9 @@ import {
   runKey,
   type HookSays,
 } from '../fixtures/stopHookFixtures';
-import { blocksStop, stopHookBlock, stopHookMarks, stopHookVerdict, stopHookView } from '../../src/core/stopHook';
-import { loadStateDir } from '../../src/core/snapshot';
-import { DEFAULT_SETTINGS, type DerivedStatus, type Job } from '../../src/core/types';
+import { blocksStop, stopHookBlock, stopHookMarks, stopHookVerdict, stopHookView } from '../../src/core/vocab/stopHook';
+import { loadStateDir } from '../../src/core/state/snapshot';
+import { DEFAULT_SETTINGS, type DerivedStatus, type Job } from '../../src/core/vocab/types';
 import { jobOf } from './featureHelpers';
 import { modelFor, record, sandbox, writeIndex, writeJob } from './helpers';
 

@@ -9,7 +9,7 @@ import {
   safeBody,
   safeJson,
   safeLine,
-} from '../../src/core/terminalText';
+} from '../../src/core/vocab/terminalText';
 
 describe('terminalText', () => {
   test('a one-line field shows every control, tab and line feed included', () => {

@@ -1,13 +1,13 @@
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'child_process';
-import { createProcessTable, parseProcStat, parsePsLine } from '../../src/core/processes';
-import { checkJobs, matchCompanionCommand, verifyJobs } from '../../src/core/verify';
-import { stateDirName } from '../../src/core/discovery';
+import { createProcessTable, parseProcStat, parsePsLine } from '../../src/core/os/processes';
+import { checkJobs, matchCompanionCommand, verifyJobs } from '../../src/core/state/verify';
+import { stateDirName } from '../../src/core/discovery/discovery';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Job, JobFields, RecordedStatus } from '../../src/core/types';
+import type { Job, JobFields, RecordedStatus } from '../../src/core/vocab/types';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
 
 const procs = new ProcessGroup();

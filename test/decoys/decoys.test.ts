@@ -11,12 +11,12 @@ import { promises as fs } from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { cancelJob } from '../../src/core/cancel';
-import { candidateRoots, resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery';
-import { scanBrokers, type BrokerScan } from '../../src/core/brokers';
-import { planReap, reap } from '../../src/core/reaper';
-import { createProcessTable } from '../../src/core/processes';
-import type { Job, JobFields } from '../../src/core/types';
+import { cancelJob } from '../../src/core/actions/cancel';
+import { candidateRoots, resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery/discovery';
+import { scanBrokers, type BrokerScan } from '../../src/core/brokers/brokers';
+import { planReap, reap } from '../../src/core/brokers/reaper';
+import { createProcessTable } from '../../src/core/os/processes';
+import type { Job, JobFields } from '../../src/core/vocab/types';
 import {
   aliveNow,
   FAKE_COMPANION,

@@ -2,13 +2,14 @@
 // candidate, the workspace root's `git rev-parse`) inside a case's pid namespace, then says which of
 // the pids the case's children wrote to PID_FILE still run. Prints `RESULT <json>`. The core is
 // loaded from CODEX_JOBS_HOSTILE_CORE, so the same cases run against an older build.
-/* eslint-disable @typescript-eslint/no-require-imports */
+
 import { promises as fs, readFileSync } from 'fs';
 import * as path from 'path';
+import { coreModule } from './coreModule';
 
 const core = process.env.CODEX_JOBS_HOSTILE_CORE ?? path.join(__dirname, '..', '..', 'src', 'core');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const load = (name: string): any => require(path.join(core, name));
+const load = <T = any>(name: string): T => coreModule<T>(core, name);
 
 export interface DriverSpec {
   op: 'toggle' | 'launch' | 'cancel' | 'resume' | 'resolve';

@@ -2,18 +2,19 @@
 // (the harness starts it there). Prints one line per step, `STEP <name>` before and `DONE <name>
 // <json>` after, so a hang names its step; `THREW <name> <message>` marks a repair that threw
 // (repairs and cancel are documented never to throw). The core is loaded from CODEX_JOBS_HOSTILE_CORE.
-/* eslint-disable @typescript-eslint/no-require-imports */
+
 import * as path from 'path';
-import type * as Snapshot from '../../src/core/snapshot';
-import type * as Repair from '../../src/core/repair';
-import type * as Cancel from '../../src/core/cancel';
-import type * as Verify from '../../src/core/verify';
-import type * as Processes from '../../src/core/processes';
-import type * as Archive from '../../src/core/archive';
-import type * as Types from '../../src/core/types';
+import { coreModule } from './coreModule';
+import type * as Snapshot from '../../src/core/state/snapshot';
+import type * as Repair from '../../src/core/actions/repair';
+import type * as Cancel from '../../src/core/actions/cancel';
+import type * as Verify from '../../src/core/state/verify';
+import type * as Processes from '../../src/core/os/processes';
+import type * as Archive from '../../src/core/archive/archive';
+import type * as Types from '../../src/core/vocab/types';
 
 const core = process.env.CODEX_JOBS_HOSTILE_CORE ?? path.join(__dirname, '..', '..', 'src', 'core');
-const load = <T>(name: string): T => require(path.join(core, name)) as T;
+const load = <T>(name: string): T => coreModule<T>(core, name);
 
 async function main(): Promise<void> {
   const [rootA, stateA, archiveDir, mode] = process.argv.slice(2);

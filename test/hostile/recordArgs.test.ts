@@ -9,12 +9,13 @@
 //
 // Findings: a finding's path is opened only by its checked real path, inside the workspace by path
 // segments, checked again once loaded; a task's review-shaped output is never findings.
-/* eslint-disable @typescript-eslint/no-require-imports */
+
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type * as Findings from '../../src/core/findings';
+import { coreModule } from './coreModule';
+import type * as Findings from '../../src/core/io/findings';
 import {
   CLI,
   CORE,
@@ -348,7 +349,7 @@ suiteOf('record fields as arguments', ARG_CASES, runArgCase);
 
 // Loaded from CORE like the driver's core, so the same cases run against an older build. Partial:
 // an older core has no openPinned; then Open Finding's flow of that time (locate, then open the path).
-const F = require(path.join(CORE, 'findings')) as Partial<typeof Findings> & typeof Findings;
+const F = coreModule(CORE, 'findings') as Partial<typeof Findings> & typeof Findings;
 type Opened = { ok: true; path: string; value: string } | { ok: false; reason: string; message: string };
 
 /** Open Finding without the editor: `read` stands for the editor loading the file by the path given. */

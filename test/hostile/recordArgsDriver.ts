@@ -3,16 +3,17 @@
 // case's pid namespace (recordArgs.test.ts starts it there). Prints `RESULT <json>`: `refused` with
 // the sentence the user would see, or `launch` with the launch's outcome. The core is loaded from
 // CODEX_JOBS_HOSTILE_CORE, so the same driver runs against an older build.
-/* eslint-disable @typescript-eslint/no-require-imports */
+
 import * as path from 'path';
-import type * as Snapshot from '../../src/core/snapshot';
-import type * as Resume from '../../src/core/resume';
-import type * as Launcher from '../../src/core/launcher';
-import type * as Types from '../../src/core/types';
-import type { Job } from '../../src/core/types';
+import { coreModule } from './coreModule';
+import type * as Snapshot from '../../src/core/state/snapshot';
+import type * as Resume from '../../src/core/actions/resume';
+import type * as Launcher from '../../src/core/actions/launcher';
+import type * as Types from '../../src/core/vocab/types';
+import type { Job } from '../../src/core/vocab/types';
 
 const core = process.env.CODEX_JOBS_HOSTILE_CORE ?? path.join(__dirname, '..', '..', 'src', 'core');
-const load = <T>(name: string): T => require(path.join(core, name)) as T;
+const load = <T>(name: string): T => coreModule<T>(core, name);
 
 export interface DriverParams {
   mode: 'rerun' | 'resume' | 'launch';

@@ -2,18 +2,19 @@
 // (stopHook.test.ts starts it there). Prints `RESULT <json>` (the repair's answer, or `missing`
 // when this core has no such repair), then `AFTER <json>`: what a fresh read then says of the job.
 // Modes: `sync` (as shown), `changed` (its record is rewritten between the look and the repair).
-/* eslint-disable @typescript-eslint/no-require-imports */
+
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type * as Snapshot from '../../src/core/snapshot';
-import type * as Repair from '../../src/core/repair';
-import type * as Verify from '../../src/core/verify';
-import type * as Processes from '../../src/core/processes';
-import type * as Archive from '../../src/core/archive';
-import type * as Types from '../../src/core/types';
+import { coreModule } from './coreModule';
+import type * as Snapshot from '../../src/core/state/snapshot';
+import type * as Repair from '../../src/core/actions/repair';
+import type * as Verify from '../../src/core/state/verify';
+import type * as Processes from '../../src/core/os/processes';
+import type * as Archive from '../../src/core/archive/archive';
+import type * as Types from '../../src/core/vocab/types';
 
 const core = process.env.CODEX_JOBS_HOSTILE_CORE ?? path.join(__dirname, '..', '..', 'src', 'core');
-const load = <T>(name: string): T => require(path.join(core, name)) as T;
+const load = <T>(name: string): T => coreModule<T>(core, name);
 
 async function main(): Promise<void> {
   const [rootA, stateA, archiveDir, mode, id] = process.argv.slice(2);

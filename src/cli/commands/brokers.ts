@@ -1,11 +1,11 @@
 // `codex-jobs brokers`: every app-server broker and leftover session dir, and its class.
 import * as os from 'os';
-import { scanBrokers, type BrokerEntry } from '../../core/brokers';
-import { formatBytes, formatDuration } from '../../core/format';
+import { scanBrokers, type BrokerEntry } from '../../core/brokers/brokers';
+import { formatBytes, formatDuration } from '../../core/vocab/format';
 import type { Args } from '../args';
 import { checkStateRoots, printWarnings, processTable, roots } from '../jobs';
 import type { Output } from '../output';
-import { displayWidth, ellipsize, padEnd, safeJson, safeLine } from '../../core/terminalText';
+import { displayWidth, ellipsize, padEnd, safeJson, safeLine } from '../../core/vocab/terminalText';
 
 export async function brokerScan(a: Args) {
   await checkStateRoots(a);

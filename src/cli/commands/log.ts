@@ -1,18 +1,18 @@
-// `codex-jobs log <id>`: prints a job's log through the one merged view (core/jobLog.ts: the state
+// `codex-jobs log <id>`: prints a job's log through the one merged view (core/archive/jobLog.ts: the state
 // dir's file where it is whole, the archive's copy where it holds more), and with --follow what is
 // appended. A log that is a link, a FIFO or anything but a regular file is refused, never followed
 // or blocked on. Following waits on file events (with a slow fallback timer), never a busy loop.
-// The log is printed made safe (core/terminalText.ts: escape sequences shown, not obeyed), on a
+// The log is printed made safe (core/vocab/terminalText.ts: escape sequences shown, not obeyed), on a
 // terminal and into a pipe alike; --raw prints its bytes as they are, only when asked.
 import * as path from 'path';
-import { isSafeJobId, rootOfStateDir } from '../../core/reader';
-import { assertRealDir, isSafeFsError } from '../../core/safeFs';
-import { LogFollower, planJobLog, readParts, refusedLog } from '../../core/jobLog';
+import { isSafeJobId, rootOfStateDir } from '../../core/io/reader';
+import { assertRealDir, isSafeFsError } from '../../core/io/safeFs';
+import { LogFollower, planJobLog, readParts, refusedLog } from '../../core/archive/jobLog';
 import { UsageError, type Args } from '../args';
 import { collect, printWarnings } from '../jobs';
 import type { Output } from '../output';
 import { untilStopped } from '../signals';
-import { SafeBodyStream, safeLine } from '../../core/terminalText';
+import { SafeBodyStream, safeLine } from '../../core/vocab/terminalText';
 
 /** For file systems whose events do not arrive (network mounts): a check this often, not a busy loop. */
 const FALLBACK_MS = 2000;

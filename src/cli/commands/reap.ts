@@ -1,11 +1,11 @@
 // `codex-jobs reap`: ends orphan brokers and clears dead session dirs, after asking (or --yes).
 import * as readline from 'readline';
-import { planReap, reap } from '../../core/reaper';
+import { planReap, reap } from '../../core/brokers/reaper';
 import { UsageError, type Args } from '../args';
 import { printWarnings, processTable } from '../jobs';
 import type { Output } from '../output';
 import { brokerScan } from './brokers';
-import { safeLine } from '../../core/terminalText';
+import { safeLine } from '../../core/vocab/terminalText';
 
 /** Where a broker is, for a line: its session dir (made safe) or its pid. */
 const where = (e: { dir?: string; pid?: number }) => (e.dir === undefined ? `pid ${e.pid}` : safeLine(e.dir));

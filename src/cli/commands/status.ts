@@ -1,18 +1,18 @@
 // `codex-jobs status`: the jobs of a workspace (or of every workspace with --all), as a table or JSON.
-import { countJobs } from '../../core/classify';
-import { kindLabelOf, titleOf } from '../../core/format';
-import type { Job } from '../../core/types';
-import { findingsJson } from '../../core/findings';
-import { readStopReviewGates } from '../../core/reviewGate';
-import { blocksStop } from '../../core/stopHook';
-import { classifyJobError } from '../../core/errorKinds';
-import { isoOf } from '../../core/dates';
-import { modelEffortOf } from '../../core/resume';
+import { countJobs } from '../../core/vocab/classify';
+import { kindLabelOf, titleOf } from '../../core/vocab/format';
+import type { Job } from '../../core/vocab/types';
+import { findingsJson } from '../../core/io/findings';
+import { readStopReviewGates } from '../../core/actions/reviewGate';
+import { blocksStop } from '../../core/vocab/stopHook';
+import { classifyJobError } from '../../core/vocab/errorKinds';
+import { isoOf } from '../../core/vocab/dates';
+import { modelEffortOf } from '../../core/actions/resume';
 import type { Args } from '../args';
 import { collect, printWarnings } from '../jobs';
 import type { Output } from '../output';
 import { jobsTable, totalsLine } from '../table';
-import { safeJson, safeLine } from '../../core/terminalText';
+import { safeJson, safeLine } from '../../core/vocab/terminalText';
 
 /** One job in `status --json`; fields may be added, never renamed or removed. */
 export function jobJson(j: Job) {

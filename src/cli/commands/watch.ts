@@ -2,15 +2,15 @@
 // attention and the running ones first, then the most recent, "… N more") and is redrawn in place,
 // never scrolled (and ticks, so durations move); into a pipe or file a plain snapshot of every job
 // is printed only when something shown has changed.
-import { LiveUpdates } from '../../core/live';
-import type { Job, ReadWarning } from '../../core/types';
+import { LiveUpdates } from '../../core/model/live';
+import type { Job, ReadWarning } from '../../core/vocab/types';
 import type { Args } from '../args';
 import { cliArchive, modelFor, workspaceFolder } from '../jobs';
 import { CLEAR_BELOW, CLEAR_LINE_END, CLEAR_SCREEN, CURSOR_HOME, type Output } from '../output';
 import { untilStopped } from '../signals';
 import { jobsScreen, jobsView } from '../table';
-import { ellipsize, safeLine } from '../../core/terminalText';
-import { formatLocal } from '../../core/dates';
+import { ellipsize, safeLine } from '../../core/vocab/terminalText';
+import { formatLocal } from '../../core/vocab/dates';
 
 const DEBOUNCE_MS = 100;
 const TICK_MS = 1000;

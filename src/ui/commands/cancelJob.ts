@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
 import { resolveJob } from '../pickJob';
-import { cancelJob } from '../../core/cancel';
-import { claimsActive } from '../../core/classify';
-import { resolveLaunchEnvironment } from '../../core/companion';
-import { defaultHostEnv } from '../../core/discovery';
+import { cancelJob } from '../../core/actions/cancel';
+import { claimsActive } from '../../core/vocab/classify';
+import { resolveLaunchEnvironment } from '../../core/discovery/companion';
+import { defaultHostEnv } from '../../core/discovery/discovery';
 import { launchSettings } from '../launchFlow';
 import { jobLabel } from '../jobTreeItem';
 import { registerTrustedCommand } from '../trustedCommand';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
 import { resolveJob } from '../pickJob';
-import { resumeCommand } from '../../core/resume';
+import { resumeCommand } from '../../core/actions/resume';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
 

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
-import type { JobGroup } from '../../core/classify';
+import type { JobGroup } from '../../core/vocab/classify';
 import {
   applyPreset,
   FILTER_KINDS,

@@ -1,8 +1,8 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
-import type { Job } from '../../core/types';
-import { rowText } from '../../core/format';
+import type { Job } from '../../core/vocab/types';
+import { rowText } from '../../core/vocab/format';
 import { statusIcon } from '../jobTreeItem';
 import { showOtherWorkspaces } from '../settings';
 import { COMMANDS } from '../ids';

@@ -1,8 +1,8 @@
 import type * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
 import { confirmAndRepair } from '../repairFlow';
-import { markStaleFailed } from '../../core/repair';
-import { canMarkFailed } from '../../core/classify';
+import { markStaleFailed } from '../../core/actions/repair';
+import { canMarkFailed } from '../../core/vocab/classify';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';

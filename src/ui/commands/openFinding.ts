@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
-import { openPinned } from '../../core/findings';
+import { openPinned } from '../../core/io/findings';
 import { findingRoot, reviewOf } from '../findingNodes';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';

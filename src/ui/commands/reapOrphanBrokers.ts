@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
-import { planReap } from '../../core/reaper';
+import { planReap } from '../../core/brokers/reaper';
 import { confirmAndReap } from '../reapFlow';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';

@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
 import { resolveJob } from '../pickJob';
 import { errorOf } from '../jobFeatures';
-import { formatLocal, isoOf } from '../../core/dates';
-import type { Job } from '../../core/types';
+import { formatLocal, isoOf } from '../../core/vocab/dates';
+import type { Job } from '../../core/vocab/types';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
 import { resolveJob } from '../pickJob';
 import { runLaunch } from '../launchFlow';
-import { rerunRequest } from '../../core/resume';
+import { rerunRequest } from '../../core/actions/resume';
 import { folderPathOf, isRerunnable } from '../jobFeatures';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';

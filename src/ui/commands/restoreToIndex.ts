@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
 import { confirmAndRepair } from '../repairFlow';
-import { restoreToIndex } from '../../core/repair';
+import { restoreToIndex } from '../../core/actions/repair';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';

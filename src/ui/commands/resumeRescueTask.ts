@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
 import { resolveJob } from '../pickJob';
 import { launchEnvironment, runLaunch } from '../launchFlow';
-import { canResume, describeResume, readResumeCandidate, resumeRequest } from '../../core/resume';
+import { canResume, describeResume, readResumeCandidate, resumeRequest } from '../../core/actions/resume';
 import { folderPathOf } from '../jobFeatures';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';

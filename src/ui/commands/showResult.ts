@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
 import { resolveJob } from '../pickJob';
 import { jobUri, RESULT_SCHEME } from '../jobUris';
-import { hasResult } from '../../core/classify';
+import { hasResult } from '../../core/vocab/classify';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
 

@@ -1,8 +1,8 @@
 import type * as vscode from 'vscode';
 import type { CommandDeps } from '../commandDeps';
 import { confirmAndRepair } from '../repairFlow';
-import { syncIndexEntry } from '../../core/repair';
-import { stopHookBlock } from '../../core/stopHook';
+import { syncIndexEntry } from '../../core/actions/repair';
+import { stopHookBlock } from '../../core/vocab/stopHook';
 import { registerTrustedCommand } from '../trustedCommand';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';

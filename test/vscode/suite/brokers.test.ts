@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CodexJobsApi } from '../../../src/extension';
 import type { BrokersNode } from '../../../src/ui/brokersTree';
-import { stateDirName } from '../../../src/core/discovery';
+import { stateDirName } from '../../../src/core/discovery/discovery';
 
 suite('Brokers view', function () {
   this.timeout(60_000);

@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CodexJobsApi } from '../../../src/extension';
 import type { JobsNode } from '../../../src/ui/jobsTree';
-import { resolveWorkspaceRoot, stateDirName } from '../../../src/core/discovery';
+import { resolveWorkspaceRoot, stateDirName } from '../../../src/core/discovery/discovery';
 import { FAKE_COMPANION, ProcessGroup } from '../../fixtures/spawn';
 
 const EXT = 'codex-jobs.codex-jobs';

@@ -6,8 +6,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CodexJobsApi } from '../../../src/extension';
 import type { JobsNode } from '../../../src/ui/jobsTree';
-import type { Job } from '../../../src/core/types';
-import { resolveWorkspaceRoot, stateDirName } from '../../../src/core/discovery';
+import type { Job } from '../../../src/core/vocab/types';
+import { resolveWorkspaceRoot, stateDirName } from '../../../src/core/discovery/discovery';
 import { BAD_RECORD_ID, EXPECTED, SCENARIO_IDS, writeScenario, type ScenarioKey } from '../../fixtures/scenario';
 import { ProcessGroup, startScenarioProcesses } from '../../fixtures/spawn';
 

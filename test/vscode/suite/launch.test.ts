@@ -6,8 +6,8 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CodexJobsApi } from '../../../src/extension';
-import type { LaunchResult } from '../../../src/core/launcher';
-import type { CancelOutcome } from '../../../src/core/cancel';
+import type { LaunchResult } from '../../../src/core/actions/launcher';
+import type { CancelOutcome } from '../../../src/core/actions/cancel';
 
 suite('Launch and cancel', function () {
   this.timeout(90_000);

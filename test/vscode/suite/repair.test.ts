@@ -6,9 +6,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CodexJobsApi } from '../../../src/extension';
-import type { RepairResult } from '../../../src/core/repair';
+import type { RepairResult } from '../../../src/core/actions/repair';
 import type { JobsNode } from '../../../src/ui/jobsTree';
-import { resolveWorkspaceRoot, stateDirName } from '../../../src/core/discovery';
+import { resolveWorkspaceRoot, stateDirName } from '../../../src/core/discovery/discovery';
 import { SCENARIO_IDS, writeScenario } from '../../fixtures/scenario';
 import { ProcessGroup, startScenarioProcesses } from '../../fixtures/spawn';
 

@@ -1,0 +1,563 @@
+// The archive's entries on disk: loaded field by field, written atomically, kept within the limits.
+// Limits drop a finished job's log bulk, never its entry: the entry remembers how far the log was
+// copied, so nothing evicted is ever copied again, and a gone job keeps its record and history.
+import { createHash } from 'crypto';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import {
+  assertRealDir,
+  fitsJson,
+  isSafeFsError,
+  parseJsonBounded,
+  READ_LIMITS,
+  readBoundedText,
+  STRUCTURE_LIMITS,
+  writeFileAtomic,
+} from '../io/safeFs';
+import { mapLimit } from '../state/snapshot';
+import { isSafeJobId } from '../io/reader';
+import { plausibleMs } from '../vocab/dates';
+import { ACTIVE_STATUSES, isTerminalStatus, type JobHistoryEvent, type ReadWarning } from '../vocab/types';
+import { keyOf } from '../vocab/keys';
+
+export type GoneHow = 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
+const GONE_HOWS: readonly GoneHow[] = ['pruned', 'deleted-while-running', 'deleted-by-concurrent-writer'];
+
+/** One thing that happened to a job, as far as the archive saw it. */
+export type HistoryEvent = JobHistoryEvent;
+const EVENT_KINDS: readonly HistoryEvent['what'][] = [
+  'created',
+  'status',
+  'deleted',
+  'recreated',
+  'log-recreated',
+  'restored',
+];
+/** History kept per job: the first events and the latest ones. */
+const MAX_HISTORY = 64;
+
+export interface ArchiveEntry {
+  id: string;
+  stateDir: string;
+  record?: Record<string, unknown>;
+  index?: Record<string, unknown>;
+  /** Source log bytes taken so far, copied or skipped (the archive log may hold earlier lives too). */
+  logOffset: number;
+  /** Bytes in the archive's copy of the log now. */
+  logBytes: number;
+  recordMtimeMs?: number;
+  /** The source log's identity: a log deleted and re-created is a new file even when it has grown past our offset. */
+  logFileId?: string;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  lastStatus?: string;
+  /** Whether a process was verified for it when last seen. */
+  lastLive: boolean;
+  goneAtMs?: number;
+  goneHow?: GoneHow;
+  history: HistoryEvent[];
+  /** Archive log bytes the size limit dropped; the offset stays, so they are never copied again. */
+  evictedBytes: number;
+  /** Source bytes left out of the copy by the per-job cap (a marked gap in the copy). */
+  skippedBytes: number;
+  /** Bytes copied from the current life of the log (the per-job cap counts these). */
+  lifeBytes: number;
+  /** Why some of the log is not (yet) in the copy, for the tooltip and `status --json`. */
+  logNote?: string;
+}
+
+export interface ArchiveLimits {
+  maxAgeMs: number;
+  maxBytes: number;
+  /** Per job: a log past this keeps its first and last parts with a marked gap. */
+  maxLogBytes: number;
+}
+
+export const DEFAULT_LIMITS: ArchiveLimits = {
+  maxAgeMs: 30 * 24 * 3_600_000,
+  maxBytes: 512 * 1024 * 1024,
+  maxLogBytes: 32 * 1024 * 1024,
+};
+
+export { keyOf } from '../vocab/keys';
+
+/** Sub dirs read at once, and entries at once in each: at most 32 files open for loading. */
+const SUB_POOL = 4;
+const ENTRY_POOL = 8;
+
+export class ArchiveStore {
+  private readonly entries = new Map<string, ArchiveEntry>();
+  /** The same entries by state dir, then id: the model asks for every job's entry on every look. */
+  private readonly byDir = new Map<string, Map<string, ArchiveEntry>>();
+  /** Serialised size of each entry's meta file, for the size limit without re-serialising. */
+  private readonly metaBytes = new Map<string, number>();
+  readonly warnings: ReadWarning[] = [];
+  /** Why the archive cannot be used right now; everything else goes on without it. */
+  unavailable: string | undefined;
+
+  /** Whether an entry was written since the limits were last enforced (only growth can pass them). */
+  wroteSinceEnforce = false;
+
+  constructor(readonly dir: string) {}
+
+  dirOf(stateDir: string): string {
+    return path.join(this.dir, createHash('sha256').update(stateDir).digest('hex').slice(0, 16));
+  }
+
+  paths(stateDir: string, id: string): { meta: string; log: string } {
+    const d = this.dirOf(stateDir);
+    return { meta: path.join(d, `${id}.json`), log: path.join(d, `${id}.log`) };
+  }
+
+  /** Each archive sub dir's read, by name, once: callers that overlap wait on the same read. */
+  private readonly subLoads = new Map<string, Promise<void>>();
+  private rootLoad: Promise<boolean> | undefined;
+  private allLoad: Promise<void> | undefined;
+
+  /**
+   * Reads what earlier sessions archived for these state dirs, or for every state dir when none are
+   * named; a bad entry is skipped with a warning. Never throws. Each sub dir is read once: a
+   * `status` of one workspace reads that workspace's entries, not every workspace's.
+   */
+  async load(stateDirs?: readonly string[]): Promise<void> {
+    if (!(await (this.rootLoad ??= this.checkRootForLoad()))) return;
+    if (!stateDirs) return (this.allLoad ??= this.loadAll());
+    // Bounded like every other read: `--all` names a thousand state dirs under a ulimit of 256.
+    await mapLimit(stateDirs, SUB_POOL, (sd) => this.loadOnce(path.basename(this.dirOf(sd)), true));
+  }
+
+  private async checkRootForLoad(): Promise<boolean> {
+    try {
+      await fs.mkdir(this.dir, { recursive: true });
+      await assertRealDir(this.dir);
+      return true;
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+  }
+
+  private async loadAll(): Promise<void> {
+    let subs: string[];
+    try {
+      subs = (await fs.readdir(this.dir)).filter((d) => /^[0-9a-f]{16}$/.test(d));
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    await mapLimit(subs, SUB_POOL, (d) => this.loadOnce(d, false));
+  }
+
+  private loadOnce(d: string, mayBeMissing: boolean): Promise<void> {
+    let p = this.subLoads.get(d);
+    if (!p) this.subLoads.set(d, (p = this.loadSub(d, mayBeMissing)));
+    return p;
+  }
+
+  private async loadSub(d: string, mayBeMissing: boolean): Promise<void> {
+    const sub = path.join(this.dir, d);
+    let files: string[];
+    try {
+      await assertRealDir(sub, this.dir);
+      files = await fs.readdir(sub);
+    } catch (err) {
+      // A state dir seen for the first time has no sub dir yet.
+      if (mayBeMissing && isSafeFsError(err, 'missing')) return;
+      this.warn(sub, `archive dir skipped: ${reasonOf(err)}`);
+      return;
+    }
+    await mapLimit(
+      files.filter((f) => f.endsWith('.json')),
+      ENTRY_POOL,
+      (f) => this.loadEntry(sub, f),
+    );
+  }
+
+  /**
+   * Entries that exist but could not be read (out of descriptors, an I/O error): never written
+   * over, as what a fresh entry would replace is a job's whole story. Read again before a write.
+   */
+  private readonly unreadable = new Set<string>();
+
+  private async loadEntry(sub: string, f: string, replace = false): Promise<void> {
+    const file = path.join(sub, f);
+    try {
+      const { text } = await readBoundedText(file, READ_LIMITS.archiveEntry, this.dir);
+      this.unreadable.delete(file);
+      const problems: string[] = [];
+      // Refused unparsed when deeper than our writer ever writes (see bounded): not an entry of ours.
+      const e = validateEntry(parseJsonBounded(text, { deep: 'refuse' }).value, problems);
+      if (`${e.id}.json` !== f || this.dirOf(e.stateDir) !== sub) throw new Error('not where its fields say');
+      const k = keyOf(e.stateDir, e.id);
+      // An entry written by this process before its dir was read is the newer one.
+      if (this.entries.has(k) && !replace) return;
+      this.set(k, e);
+      this.metaBytes.set(k, text.length);
+      if (problems.length) {
+        // Kept with what could be read; the archived log's real size stands in for a bad count.
+        if (problems.some((p) => p.startsWith('logBytes')))
+          e.logBytes = await fs.lstat(this.paths(e.stateDir, e.id).log).then(
+            (st) => (st.isFile() ? st.size : 0),
+            () => 0,
+          );
+        // Said on every load until the entry is next written (the file on disk is still bad).
+        this.warn(file, `archive entry partly unreadable: ${problems.join('; ')}`);
+      }
+    } catch (err) {
+      if (isSafeFsError(err, 'io') || isSafeFsError(err, 'denied')) {
+        this.unreadable.add(file);
+        this.warn(file, `archive entry not read (${reasonOf(err)}); kept as it is, not written over`);
+      } else this.warn(file, `archive entry skipped: ${reasonOf(err)}`);
+    }
+  }
+
+  /** Records an archive failure once per reason, as "archive unavailable: <reason>". */
+  fail(err: unknown): void {
+    const reason = reasonOf(err);
+    this.unavailable = reason;
+    if (!this.warnings.some((w) => w.message === `archive unavailable: ${reason}`))
+      this.warn(this.dir, `archive unavailable: ${reason}`);
+  }
+
+  private warn(file: string, message: string): void {
+    // Bounded: a broken archive must not grow a list without end.
+    if (this.warnings.length < 100) this.warnings.push({ file, message });
+  }
+
+  get(k: string): ArchiveEntry | undefined {
+    return this.entries.get(k);
+  }
+
+  has(k: string): boolean {
+    return this.entries.has(k);
+  }
+
+  set(k: string, e: ArchiveEntry): void {
+    this.entries.set(k, e);
+    let dir = this.byDir.get(e.stateDir);
+    if (!dir) this.byDir.set(e.stateDir, (dir = new Map()));
+    dir.set(e.id, e);
+  }
+
+  /** An entry by its state dir and id, without making their key. */
+  getIn(stateDir: string, id: string): ArchiveEntry | undefined {
+    return this.byDir.get(stateDir)?.get(id);
+  }
+
+  private delete(k: string, e: ArchiveEntry): void {
+    this.entries.delete(k);
+    this.byDir.get(e.stateDir)?.delete(e.id);
+  }
+
+  values(): IterableIterator<ArchiveEntry> {
+    return this.entries.values();
+  }
+
+  /** A state dir's entries; asked for several times per look, so not a scan of every dir's. */
+  ofDir(stateDir: string): ArchiveEntry[] {
+    return [...(this.byDir.get(stateDir)?.values() ?? [])];
+  }
+
+  get totalBytes(): number {
+    let n = 0;
+    for (const [k, e] of this.entries) n += e.logBytes + (this.metaBytes.get(k) ?? 0);
+    return n;
+  }
+
+  private readonly ready = new Set<string>();
+
+  /** Makes the dir a state dir's entries go in; false (with a warning) when it cannot be used. */
+  async ensureDirFor(stateDir: string): Promise<boolean> {
+    // Checked once; a write into it checks the dir again (writeFileAtomic), and a failure re-checks here.
+    if (this.ready.has(stateDir) && !this.unavailable) return true;
+    try {
+      await fs.mkdir(this.dir, { recursive: true });
+      await this.checkRoot();
+      await fs.mkdir(this.dirOf(stateDir));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException)?.code !== 'EEXIST') {
+        this.ready.delete(stateDir);
+        this.fail(err);
+        return false;
+      }
+    }
+    try {
+      await assertRealDir(this.dirOf(stateDir), this.dir);
+      this.ready.add(stateDir);
+      return true;
+    } catch (err) {
+      this.ready.delete(stateDir);
+      this.fail(err);
+      return false;
+    }
+  }
+
+  /**
+   * Throws unless the archive dir itself is a real dir: a link to elsewhere is never written through
+   * (the checks below it start at the archive dir, and would follow it).
+   */
+  async checkRoot(): Promise<void> {
+    await assertRealDir(this.dir);
+  }
+
+  /** Writes an entry's meta file; a failure becomes a warning (the archive is unavailable, not the model). */
+  async write(e: ArchiveEntry): Promise<boolean> {
+    const k = keyOf(e.stateDir, e.id);
+    const meta = this.paths(e.stateDir, e.id).meta;
+    if (this.unreadable.has(meta)) {
+      // Not this write: the entry on disk is read again, and the next look goes on from it.
+      await this.loadEntry(path.dirname(meta), path.basename(meta), true);
+      return false;
+    }
+    const text = serialise(e);
+    try {
+      await this.checkRoot();
+      await writeFileAtomic(meta, text, this.dir);
+      this.metaBytes.set(k, text.length);
+      this.wroteSinceEnforce = true;
+      this.unavailable = undefined;
+      return true;
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+  }
+
+  /**
+   * Past the age limit, a gone finished job is dropped whole, one still on disk loses its log bulk.
+   * Over the size limit, finished jobs' log bulk goes, oldest first: those whose log is still in the
+   * state dir, then gone ones. A record and its history are never dropped for size. Returns the keys
+   * whose log bulk went (their held logs are of no more use).
+   */
+  async enforce(limits: ArchiveLimits, now: number): Promise<string[]> {
+    // The limits are the whole archive's: every state dir's entries count.
+    await this.load();
+    this.wroteSinceEnforce = false;
+    const dropped: string[] = [];
+    const finished = [...this.entries.entries()].filter(([, e]) => !e.lastLive || e.goneHow);
+    for (const [k, e] of finished) {
+      if (now - e.lastSeenMs <= limits.maxAgeMs) continue;
+      if (e.goneHow) {
+        await this.remove(k, e);
+        dropped.push(k);
+      } else if (e.logBytes > 0 && (await this.evictLog(e))) dropped.push(k);
+    }
+    let total = this.totalBytes;
+    if (total <= limits.maxBytes) return dropped;
+    const order = finished
+      .filter(([k, e]) => this.entries.has(k) && e.logBytes > 0)
+      .sort(([, a], [, b]) => Number(!!a.goneHow) - Number(!!b.goneHow) || a.lastSeenMs - b.lastSeenMs);
+    for (const [k, e] of order) {
+      if (total <= limits.maxBytes) break;
+      total -= e.logBytes;
+      if (await this.evictLog(e)) dropped.push(k);
+    }
+    return dropped;
+  }
+
+  private async evictLog(e: ArchiveEntry): Promise<boolean> {
+    try {
+      await fs.rm(this.paths(e.stateDir, e.id).log, { force: true });
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
+    e.evictedBytes += e.logBytes;
+    e.logBytes = 0;
+    e.logNote = `${e.evictedBytes} bytes of the archived log were dropped by the archive's size limit`;
+    await this.write(e);
+    return true;
+  }
+
+  private async remove(k: string, e: ArchiveEntry): Promise<void> {
+    this.delete(k, e);
+    this.metaBytes.delete(k);
+    const p = this.paths(e.stateDir, e.id);
+    await fs.rm(p.meta, { force: true }).catch((err) => this.fail(err));
+    await fs.rm(p.log, { force: true }).catch((err) => this.fail(err));
+  }
+}
+
+export function newEntry(stateDir: string, id: string, now: number): ArchiveEntry {
+  return {
+    id,
+    stateDir,
+    logOffset: 0,
+    logBytes: 0,
+    firstSeenMs: now,
+    lastSeenMs: now,
+    lastLive: false,
+    history: [],
+    evictedBytes: 0,
+    skippedBytes: 0,
+    lifeBytes: 0,
+  };
+}
+
+/** Adds an event, keeping the first events and the latest within MAX_HISTORY. */
+export function addEvent(e: ArchiveEntry, ev: HistoryEvent): void {
+  const h = [...e.history, ev];
+  e.history = h.length > MAX_HISTORY ? [...h.slice(0, 8), ...h.slice(h.length - (MAX_HISTORY - 8))] : h;
+}
+
+/** Flags the story gives a job, which stay after its files come back. */
+export function historyFlags(e: ArchiveEntry): ('deleted-while-running' | 'recreated')[] {
+  const out: ('deleted-while-running' | 'recreated')[] = [];
+  if (e.history.some((h) => h.what === 'deleted' && h.by === 'deleted-while-running'))
+    out.push('deleted-while-running');
+  // Its files went while it was not finished and came back (its worker wrote on), or its log was
+  // deleted and written again. A finished job written back by a repair is not `recreated`.
+  const unfinished = (h: HistoryEvent) => !isTerminalStatus(h.status);
+  const activeDeletion = e.history.some((h) => h.what === 'deleted' && unfinished(h));
+  if (
+    e.history.some((h) => (h.what === 'log-recreated' && unfinished(h)) || (h.what === 'recreated' && activeDeletion))
+  )
+    out.push('recreated');
+  return out;
+}
+
+export function wasActive(status: string | undefined): boolean {
+  return ACTIVE_STATUSES.includes(status as never);
+}
+
+function reasonOf(err: unknown): string {
+  if (isSafeFsError(err)) return err.message;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'not a directory';
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
+}
+
+// ------------------------------------------------------------------ validation and serialisation
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const optCount = (v: unknown): number | undefined => (isCount(v) ? v : undefined);
+const optStr = (v: unknown, max = 4096): string | undefined =>
+  typeof v === 'string' && v.length <= max ? v : undefined;
+
+/** Builds an entry from parsed JSON, field by field; throws when a required field is unusable. */
+export function validateEntry(v: unknown, problems: string[] = []): ArchiveEntry {
+  if (!isObj(v)) throw new Error('not an object');
+  if (!isSafeJobId(v.id)) throw new Error('no valid id');
+  if (typeof v.stateDir !== 'string' || !path.isAbsolute(v.stateDir) || v.stateDir.length > 4096)
+    throw new Error('no valid stateDir');
+  if (!isCount(v.logOffset)) throw new Error('no valid logOffset');
+  // An optional field that is there but unusable is dropped, and said (it is not the writer's).
+  for (const k of COUNT_FIELDS)
+    if (v[k] !== undefined && !isCount(v[k])) problems.push(`${k} ${describe(v[k])} is not a count`);
+  const now = Date.now();
+  // Times are shown and compared with now: one no clock could have given is dropped, and said.
+  const time = (k: 'firstSeenMs' | 'lastSeenMs' | 'goneAtMs'): number | undefined => {
+    const ms = optCount(v[k]);
+    if (ms !== undefined && plausibleMs(ms, 'record', now) === undefined) {
+      problems.push(`${k} ${describe(ms)} is not a plausible time`);
+      return undefined;
+    }
+    return ms;
+  };
+  const e = newEntry(v.stateDir, v.id, time('firstSeenMs') ?? now);
+  e.logOffset = v.logOffset;
+  e.logBytes = optCount(v.logBytes) ?? 0;
+  e.lastSeenMs = time('lastSeenMs') ?? e.firstSeenMs;
+  e.lastLive = v.lastLive === true;
+  e.recordMtimeMs = optCount(v.recordMtimeMs);
+  e.logFileId = optStr(v.logFileId, 64);
+  e.lastStatus = optStr(v.lastStatus, 32);
+  e.goneAtMs = time('goneAtMs');
+  e.goneHow = GONE_HOWS.includes(v.goneHow as GoneHow) ? (v.goneHow as GoneHow) : undefined;
+  e.evictedBytes = optCount(v.evictedBytes) ?? 0;
+  e.skippedBytes = optCount(v.skippedBytes) ?? 0;
+  e.lifeBytes = optCount(v.lifeBytes) ?? e.logBytes;
+  e.logNote = optStr(v.logNote, 1024);
+  for (const k of ['record', 'index'] as const) {
+    const raw = v[k];
+    if (raw === undefined) continue;
+    if (!isObj(raw)) {
+      problems.push(`${k} is not an object`);
+      continue;
+    }
+    // Our writer never writes one this deep or large: it is not an entry of ours, and is left as it is.
+    if (bounded(raw) !== raw) throw new Error(`its ${k} is nested too deep or too large`);
+    e[k] = raw;
+  }
+  let untimed = 0;
+  if (Array.isArray(v.history))
+    for (const h of v.history.slice(0, MAX_HISTORY)) {
+      if (!isObj(h) || !EVENT_KINDS.includes(h.what as never)) continue;
+      const atMs = plausibleMs(h.atMs, 'record', now);
+      if (atMs === undefined) {
+        untimed++;
+        continue;
+      }
+      const ev: HistoryEvent = { atMs, what: h.what as HistoryEvent['what'] };
+      const status = optStr(h.status, 32);
+      const files = optStr(h.files, 128);
+      if (status) ev.status = status;
+      if (files) ev.files = files;
+      if (GONE_HOWS.includes(h.by as GoneHow)) ev.by = h.by as GoneHow;
+      e.history.push(ev);
+    }
+  if (untimed) problems.push(`${untimed} history event(s) with no plausible time dropped`);
+  return e;
+}
+
+const COUNT_FIELDS = [
+  'logBytes',
+  'firstSeenMs',
+  'lastSeenMs',
+  'recordMtimeMs',
+  'goneAtMs',
+  'evictedBytes',
+  'skippedBytes',
+  'lifeBytes',
+] as const;
+
+/** A short, bounded picture of a bad value for a warning. */
+function describe(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v === 'object' ? typeof v : String(v);
+  return s.length > 48 ? `${s.slice(0, 45)}...` : s;
+}
+
+/** An entry holds its record one level down: so the whole entry stays within the parse's depth. */
+const MAX_DEPTH = STRUCTURE_LIMITS.jsonDepth - 1;
+const MAX_NODES = 200_000;
+
+/**
+ * A record as it can be kept: nesting and size bounded. A record deeper or larger than that keeps
+ * only its top-level scalars (the fields the views use), so serialising never overflows the stack.
+ */
+export function bounded(raw: Record<string, unknown>): Record<string, unknown> {
+  return fitsJson(raw, MAX_DEPTH, MAX_NODES) ? raw : scalarsOf(raw);
+}
+
+function scalarsOf(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw))
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[k] = v;
+  return out;
+}
+
+function serialise(e: ArchiveEntry): string {
+  const safe: ArchiveEntry = {
+    ...e,
+    record: e.record ? bounded(e.record) : undefined,
+    index: e.index ? bounded(e.index) : undefined,
+  };
+  try {
+    return JSON.stringify(safe);
+  } catch {
+    return JSON.stringify({ ...safe, record: safe.record && scalarsOf(safe.record), index: undefined });
+  }
+}
