@@ -1,4 +1,6 @@
-// ESLint: typescript-eslint's recommended rules over the sources, tests, benchmarks and scripts.
+// ESLint: typescript-eslint's recommended rules over the sources, tests, benchmarks and scripts; in
+// src, with types: a promise nobody awaits, catches or marks `void` is an error (its rejection would
+// go unseen).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -15,6 +17,14 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
       ],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
 );

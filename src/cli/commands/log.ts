@@ -66,7 +66,7 @@ export async function logCommand(a: Args, io: Output): Promise<number> {
   let writing = Promise.resolve();
   const follower = new LogFollower(
     plan.follow,
-    (chunk) => (writing = writing.then(() => out(chunk))),
+    (chunk) => void (writing = writing.then(() => out(chunk))),
     FALLBACK_MS,
     (why) => {
       failure = why;

@@ -14,7 +14,7 @@ import {
   STRUCTURE_LIMITS,
   writeFileAtomic,
 } from '../io/safeFs';
-import { mapLimit } from '../state/snapshot';
+import { mapLimit } from '../vocab/async';
 import { isSafeJobId } from '../io/reader';
 import { plausibleMs } from '../vocab/dates';
 import { ACTIVE_STATUSES, isTerminalStatus, type JobHistoryEvent, type ReadWarning } from '../vocab/types';

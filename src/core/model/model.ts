@@ -2,7 +2,8 @@
 // writes to a state dir. The UI renders it; the watcher and the CLI drive it.
 import { Emitter, type Logger, silentLogger } from '../vocab/emitter';
 import { candidateRoots, mapFolder, resolveWorkspaceRoot } from '../discovery/discovery';
-import { FileCache, loadStateDir, mapLimit } from '../state/snapshot';
+import { FileCache, loadStateDir } from '../state/snapshot';
+import { mapLimit } from '../vocab/async';
 import { logSourceOf, type LogSource } from '../archive/jobLog';
 import { deriveStatus, isRecordless, verifyJobs } from '../state/verify';
 import {

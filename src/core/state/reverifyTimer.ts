@@ -40,20 +40,22 @@ export class ReverifyTimer {
 
   private schedule(): void {
     // Chained timeouts rather than an interval: a slow check never overlaps the next one.
-    this.timer = setTimeout(async () => {
-      this.timer = undefined;
-      this.busy = true;
-      try {
-        this.ticks++;
-        await this.tick();
-      } catch {
-        // The tick reports its own failures; the timer must keep going.
-      } finally {
-        this.busy = false;
-        if (this.active && !this.disposed && !this.timer) this.schedule();
-      }
-    }, this.intervalMs);
+    this.timer = setTimeout(() => void this.run(), this.intervalMs);
     this.timer.unref?.();
+  }
+
+  private async run(): Promise<void> {
+    this.timer = undefined;
+    this.busy = true;
+    try {
+      this.ticks++;
+      await this.tick();
+    } catch {
+      // The tick reports its own failures; the timer must keep going.
+    } finally {
+      this.busy = false;
+      if (this.active && !this.disposed && !this.timer) this.schedule();
+    }
   }
 
   dispose(): void {

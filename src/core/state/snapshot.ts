@@ -6,22 +6,10 @@ import { listJobsDir, readBrokerFile, readJobRecord, readLogPreview, readStateFi
 import { reconcile } from './reconcile';
 import { promises as fs } from 'fs';
 import { assertRealDir, toSafeFsError } from '../io/safeFs';
+import { mapLimit } from '../vocab/async';
 
 /** Enough parallel reads to hide latency, few enough not to exhaust file descriptors. */
 const CONCURRENCY = 32;
-
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /**
  * What a file held the last time it was read, keyed by path and valid while its size and mtime are
