@@ -19,7 +19,7 @@ let sharedArchive: JobArchive | undefined;
 
 /**
  * The CLI keeps what it sees too, in a per-user dir (CODEX_JOBS_ARCHIVE_DIR overrides it). Only a
- * long-lived command (`watch`, `log --follow`) holds logs open between looks.
+ * long-lived command (`watch`, `log --follow`) holds logs open between reads.
  */
 export function cliArchive(longLived = false): JobArchive {
   const base =
