@@ -105,7 +105,7 @@ export async function collect(a: Args, folderArg: string | undefined): Promise<C
   const folder = await workspaceFolder(a, folderArg);
   const m = modelFor(a, folder);
   await m.refresh();
-  // Jobs whose files are gone appear once the archive has compared what it kept.
+  // Jobs whose files were deleted appear once the archive has compared what it kept.
   await m.settled();
   const f = m.folders[0];
   m.dispose();

@@ -53,7 +53,7 @@ export type JobFlag =
   | 'log-missing' // no jobs/<id>.log
   | 'disagreement' // index and record differ on status
   | 'partial-index' // index entry lacks fields the record had to fill
-  | 'archived' // its files are gone from the state dir; shown from codex-jobs' own archive
+  | 'archived' // its files were deleted from the state dir; shown from codex-jobs' own archive
   | 'pruned' // removed by the companion's ordinary pruning of old finished jobs
   | 'deleted-while-running' // its files were deleted while its process still ran
   | 'deleted-by-concurrent-writer' // its files were deleted by a writer that lost it from the index

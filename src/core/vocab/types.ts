@@ -165,7 +165,7 @@ export interface Job {
   inferred?: InferredEnd;
   /** What the companion's Stop hook says of its id, read from the whole index (stopHook.ts). */
   stopHook?: StopHookMark;
-  /** Set when the job is shown from the archive because its files are gone. */
+  /** Set when the job is shown from the archive because its files were deleted. */
   archived?: {
     how: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
     atMs: number;
@@ -178,9 +178,9 @@ export interface Job {
 export interface JobHistoryEvent {
   atMs: number;
   what: 'created' | 'status' | 'deleted' | 'recreated' | 'log-recreated' | 'restored';
-  /** The status seen (for `deleted`: the status it had when its files went). */
+  /** The status seen (for `deleted`: the status it had when its files were deleted). */
   status?: string;
-  /** For `deleted`: which of its files went. */
+  /** For `deleted`: which of its files were deleted. */
   files?: string;
   /** For `deleted`: who deleted it, as far as can be told. */
   by?: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
