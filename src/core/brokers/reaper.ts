@@ -3,7 +3,7 @@
 import { constants, promises as fs } from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { sameProcess } from '../os/processes';
+import { sameProcess, unixSockets } from '../os/processes';
 import type { ProcInfo, ProcessTable } from '../vocab/types';
 import { boundSocketPaths, BROKER_FILES, type BrokerEntry, type BrokerScan } from './brokers';
 import { terminate, waitEnded } from '../os/terminate';
@@ -96,17 +96,13 @@ async function brokerSocket(e: BrokerEntry, platform: NodeJS.Platform): Promise<
 }
 
 /**
- * Inodes of the listening unix sockets bound to `file` (/proc/net/unix: "Num RefCount Protocol Flags
- * Type St Inode Path"; flag 00010000 is a listener). A path listed twice (the broker's socket file
- * replaced by another program's) is ambiguous: then nothing is returned.
+ * Inodes of the listening unix sockets bound to `file`. A path listed twice (the broker's socket
+ * file replaced by another program's) is ambiguous: then nothing is returned.
  */
 async function listeningInodes(file: string): Promise<Set<string>> {
-  const out = new Set<string>();
-  const text = await fs.readFile('/proc/net/unix', 'utf8').catch(() => '');
-  for (const line of text.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length >= 8 && f[3] === '00010000' && f.slice(7).join(' ') === file) out.add(f[6]);
-  }
+  const out = new Set(
+    (await unixSockets()).filter((s) => s.flags === '00010000' && s.path === file).map((s) => s.inode),
+  );
   return out.size === 1 ? out : new Set();
 }
 
