@@ -19,7 +19,7 @@ let sharedArchive: JobArchive | undefined;
 
 /**
  * The CLI keeps what it sees too, in a per-user dir (CODEX_JOBS_ARCHIVE_DIR overrides it). Only a
- * long-lived command (`watch`, `log --follow`) holds logs open between looks.
+ * long-lived command (`watch`, `log --follow`) holds logs open between reads.
  */
 export function cliArchive(longLived = false): JobArchive {
   const base =
@@ -105,7 +105,7 @@ export async function collect(a: Args, folderArg: string | undefined): Promise<C
   const folder = await workspaceFolder(a, folderArg);
   const m = modelFor(a, folder);
   await m.refresh();
-  // Jobs whose files are gone appear once the archive has compared what it kept.
+  // Jobs whose files were deleted appear once the archive has compared what it kept.
   await m.settled();
   const f = m.folders[0];
   m.dispose();

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { FolderState, JobsModel } from '../core/model/model';
 import type { Job } from '../core/vocab/types';
 import { latestReview, locateFinding, type Finding } from '../core/io/findings';
-import { jobKey } from '../core/vocab/classify';
+import { jobKey } from '../core/vocab/keys';
 import { findingRoot, reviewOf } from './findingNodes';
 import { SECTION } from './settings';
 import { SETTINGS } from './ids';

@@ -1,4 +1,4 @@
-// How one job looks in the tree: icon, label, description, tooltip, accessibility and the context
+// How one job is shown in the tree: icon, label, description, tooltip, accessibility and the context
 // words menus match. The texts come from the core (rowText), so the CLI's rows say the same.
 import * as vscode from 'vscode';
 import type { DerivedStatus, Job } from '../core/vocab/types';

@@ -1,4 +1,4 @@
-// The raw JSON the companion wrote for a job: its record, or its state.json entry when the record is gone.
+// The raw JSON the companion wrote for a job: its record, or its state.json entry when the record was deleted.
 import * as vscode from 'vscode';
 import { parseJobUri } from './jobUris';
 import type { JobLookup } from './jobLookup';

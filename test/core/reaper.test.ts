@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { scanBrokers, type BrokerScan } from '../../src/core/brokers/brokers';
 import { planReap, reap } from '../../src/core/brokers/reaper';
+import type { BrokerEntry } from '../../src/core/brokers/brokers';
 import { createProcessTable } from '../../src/core/os/processes';
 import { stateDirName } from '../../src/core/discovery/discovery';
 import type { ProcInfo } from '../../src/core/vocab/types';
@@ -221,4 +222,46 @@ describe('brokers and the reaper', () => {
     for (const b of orphans) assert.equal(await alive(b), false);
     for (const b of kept) assert.equal(await alive(b), true);
   });
+});
+
+test('reap: a plan’s skips first, then each outcome as it finishes, in the order the progress counts them; a cancel skips what has not started', async () => {
+  const entry = (key: string, dir?: string): BrokerEntry => ({
+    key,
+    class: 'dead',
+    reason: 'no process',
+    ...(dir ? { dir, dirId: { dev: 1, ino: 1 } } : {}),
+    referencedBy: [],
+    children: [],
+    files: [],
+    otherFiles: [],
+  });
+  // The first ends at once (no dir to clear); the next seven look for dirs already deleted (slower);
+  // the last two are not started before the cancel.
+  const gone = path.join(os.tmpdir(), `codex-jobs-no-such-dir-${process.pid}`);
+  const entries = Array.from({ length: 10 }, (_, i) =>
+    entry(`pid:${1000 + i}`, i >= 1 && i <= 7 ? `${gone}-${i}` : undefined),
+  );
+  const plan = { reap: entries, skip: [{ entry: { ...entry('kept'), class: 'in-use' as const }, why: 'in use: x' }] };
+  const progress: [number, number, string][] = [];
+  let cancelled = false;
+  const summary = await reap(plan, {
+    table,
+    isCancelled: () => cancelled,
+    onProgress: (done, total, e) => {
+      progress.push([done, total, e.key]);
+      cancelled = true; // after the first one ends: the eight already started go on, the rest are skipped
+    },
+  });
+  assert.deepEqual(
+    progress.map(([done, total]) => [done, total]),
+    Array.from({ length: 8 }, (_, i) => [i + 1, 10]),
+  );
+  assert.equal(summary.outcomes[0].entry.key, 'kept');
+  assert.deepEqual(
+    summary.outcomes.filter((o) => o.step === 'files').map((o) => o.entry.key),
+    progress.map(([, , key]) => key),
+  );
+  const skipped = summary.outcomes.filter((o) => o.detail === 'cancelled').map((o) => o.entry.key);
+  assert.deepEqual(skipped, ['pid:1008', 'pid:1009']);
+  assert.deepEqual([summary.reaped, summary.alreadyGone, summary.skipped, summary.failed], [1, 7, 3, 0]);
 });

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { resolveWorkspaceRoot, stateDirName } from '../discovery/discovery';
 import { companionStateRoot } from './launcher';
 import { causeLine, howItEnded, runChild } from '../os/childProcess';
-import { preflightStateDir, type StateDirLook } from '../io/preflight';
+import { preflightStateDir, type StateDirCheck } from '../io/preflight';
 import { parseJsonBounded } from '../io/safeFs';
 
 export interface CompanionCommand {
@@ -35,7 +35,7 @@ export interface CommandOutcome {
   /** The preflight refused the state dir (its message): nothing was started. */
   refused?: string;
   /** The state dir as the preflight saw it just before the start. */
-  before?: StateDirLook;
+  before?: StateDirCheck;
 }
 
 const OUTPUT_LIMIT = 256 * 1024;

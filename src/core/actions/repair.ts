@@ -28,7 +28,10 @@ import { withWorkspaceLock } from './lock';
 import { isSafeJobId, readJsonFile, readJsonText, rootOfStateDir } from '../io/reader';
 import { verifyJobProcess } from '../state/verify';
 import type { JobArchive } from '../archive/archive';
-import { isTerminalStatus, type Job, type ProcessTable } from '../vocab/types';
+import type { Job, ProcessTable } from '../vocab/types';
+import { isTerminalStatus } from '../vocab/status';
+import { sleep } from '../vocab/async';
+import { isObject } from '../vocab/values';
 
 /** The fields an index entry carries (a subset of the record), as the companion writes them. */
 const INDEX_FIELDS = [
@@ -151,9 +154,8 @@ async function readState(stateFile: string): Promise<StateDoc | string> {
   if (r.missing) return { raw: { version: 1, config: { stopReviewGate: false }, jobs: [] }, text: '' };
   if (r.value === undefined || r.text === undefined)
     return `state.json cannot be repaired safely: ${r.warnings[0]?.message ?? 'it could not be read'}`;
-  if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value))
-    return 'state.json cannot be repaired safely: it is not an object';
-  const doc = r.value as Record<string, unknown>;
+  if (!isObject(r.value)) return 'state.json cannot be repaired safely: it is not an object';
+  const doc = r.value;
   if (doc.jobs !== undefined && !Array.isArray(doc.jobs)) return 'state.json "jobs" is not a list; not touched';
   return { raw: doc, text: r.text };
 }
@@ -202,7 +204,7 @@ async function editIndex(
       }
       await renameBeneath(tmp, stateFile, root);
       // Give an in-flight writer of the old file a moment to finish before looking at it.
-      await new Promise((r) => setTimeout(r, 15));
+      await sleep(15);
       const late = old ? await readHandle(old) : base.text;
       if (late !== base.text) {
         base = afterLateWrite(base, await lateState(old!, late, stateFile), await readState(stateFile), rescued);
@@ -219,7 +221,7 @@ async function editIndex(
     // After a rescue a writer may hold a copy of ours without the rescued jobs for as long as the
     // scheduler keeps it waiting: watch longer then.
     for (const wait of rescued.size ? [0, 60, 250, 1000] : [0, 60]) {
-      await new Promise((r) => setTimeout(r, wait));
+      await sleep(wait);
       after = await readState(stateFile);
       if (typeof after === 'string') return { ok: false, message: after };
       const afterJobs = (after.raw.jobs as Entry[] | undefined) ?? [];
@@ -285,7 +287,7 @@ function afterLateWrite(
 }
 
 /**
- * A late write caught mid-way (truncated, half written) is read again until it parses. Patient: a
+ * A late write read mid-way (truncated, half written) is read again until it parses. Patient: a
  * writer that truncated the old file may be kept from writing it for seconds on a loaded machine, and
  * what it then writes there would be lost if this gave up first.
  */
@@ -293,12 +295,11 @@ async function lateState(old: fs.FileHandle, text: string, stateFile: string): P
   for (let i = 0; i < 120; i++) {
     try {
       const raw = parseJsonBounded(text).value;
-      if (raw && typeof raw === 'object' && !Array.isArray(raw) && Array.isArray((raw as { jobs?: unknown }).jobs))
-        return { raw: raw as Record<string, unknown>, text };
+      if (isObject(raw) && Array.isArray(raw.jobs)) return { raw, text };
     } catch {
       // not finished yet
     }
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
     text = await readHandle(old);
   }
   return readState(stateFile);
@@ -345,7 +346,7 @@ export function restoreToIndex(job: Job, o: RepairOptions): Promise<RepairResult
   });
 }
 
-/** A repair that wrote a job's files back is part of its story (the archive's `restored` event). */
+/** A repair that wrote a job's files back is part of its history (the archive's `restored` event). */
 async function noted(r: RepairResult, job: Job, o: RepairOptions): Promise<RepairResult> {
   if (r.ok) await o.archive?.noteRestored(job.stateDir, job.id, (o.now ?? Date.now)());
   return r;
@@ -433,8 +434,8 @@ export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResul
       );
       if (!result.ok) return result;
       const rec = await readJsonFile(recordFile, 'record', root);
-      if (rec.value && typeof rec.value === 'object' && !Array.isArray(rec.value))
-        await writeFileAtomic(recordFile, `${stringifyBounded({ ...(rec.value as object), ...patch }, 2)}\n`, root);
+      if (isObject(rec.value))
+        await writeFileAtomic(recordFile, `${stringifyBounded({ ...rec.value, ...patch }, 2)}\n`, root);
       // A log that became a link or FIFO since the check is refused here; the index is marked already.
       const logNote = await appendSafe(logFile, `[${now}] ${message}\n`, root).then(
         () => '',

@@ -5,6 +5,7 @@ import { runCompanionCommand, type CompanionCommand } from './companionCommand';
 import type { LaunchKind, LaunchRequest } from './launcher';
 import type { Job } from '../vocab/types';
 import { isFinishedStatus } from '../vocab/status';
+import { isObject, nonBlank } from '../vocab/values';
 
 export interface ResumeCandidate {
   available: boolean;
@@ -19,14 +20,11 @@ export interface ResumeCandidate {
   problem?: string;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Parses `task-resume-candidate --json`: `{ available, sessionId, candidate: { id, status, threadId, ... } | null }`. */
 export function parseResumeCandidate(json: unknown): ResumeCandidate | undefined {
-  if (!isObj(json) || typeof json.available !== 'boolean') return undefined;
-  const c = isObj(json.candidate) ? json.candidate : undefined;
-  const threadId = str(c?.threadId);
+  if (!isObject(json) || typeof json.available !== 'boolean') return undefined;
+  const c = isObject(json.candidate) ? json.candidate : undefined;
+  const threadId = nonBlank(c?.threadId);
   // The companion reads the thread from its own state file: one of no thread id's shape is not resumed.
   const problem =
     json.available && threadId !== undefined && !isThreadId(threadId)
@@ -34,13 +32,13 @@ export function parseResumeCandidate(json: unknown): ResumeCandidate | undefined
       : undefined;
   return {
     available: json.available && !!c && !problem,
-    sessionId: str(json.sessionId),
-    id: str(c?.id),
-    status: str(c?.status),
-    title: str(c?.title),
-    summary: str(c?.summary),
+    sessionId: nonBlank(json.sessionId),
+    id: nonBlank(c?.id),
+    status: nonBlank(c?.status),
+    title: nonBlank(c?.title),
+    summary: nonBlank(c?.summary),
     threadId,
-    completedAt: str(c?.completedAt),
+    completedAt: nonBlank(c?.completedAt),
     ...(problem ? { problem } : {}),
   };
 }
@@ -57,7 +55,7 @@ export async function readResumeCandidate(
 
 /** The job's thread, only when it has a thread id's shape (`thr_...`, uuids): it is put in a shell command. */
 export function threadIdOf(job: Job): string | undefined {
-  const t = job.display.threadId ?? str((job.display.result as Record<string, unknown> | undefined)?.threadId);
+  const t = job.display.threadId ?? nonBlank((job.display.result as Record<string, unknown> | undefined)?.threadId);
   return isThreadId(t) ? t : undefined;
 }
 
@@ -71,7 +69,7 @@ export function resumeCommand(job: Job): string | undefined {
 export function modelEffortOf(job: Job): { model?: string; effort?: string } {
   const r = job.display.request ?? {};
   const raw = job.display.raw;
-  return { model: str(r.model) ?? str(raw.model), effort: str(r.effort) ?? str(raw.effort) };
+  return { model: nonBlank(r.model) ?? nonBlank(raw.model), effort: nonBlank(r.effort) ?? nonBlank(raw.effort) };
 }
 
 export function kindOf(job: Job): LaunchKind | undefined {
@@ -102,18 +100,18 @@ export function rerunRequest(job: Job): RerunPlan {
   const raw = job.display.raw;
   const { model, effort } = modelEffortOf(job);
   if (kind === 'task') {
-    const prompt = str(req.prompt);
+    const prompt = nonBlank(req.prompt);
     const resumeLast = req.resumeLast === true;
     const write = typeof req.write === 'boolean' ? req.write : job.display.write === true;
     const fields: RerunFields = { kind, prompt, write, model, effort, resumeLast: resumeLast || undefined };
     // The index's summary is replaced by the output's first line: only the record's request is the prompt.
     return checked(job, fields, prompt || resumeLast ? [] : ['prompt']);
   }
-  const result = isObj(job.display.result) ? job.display.result : {};
-  const target = isObj(result.target) ? result.target : {};
-  const base = str(target.baseRef);
+  const result = isObject(job.display.result) ? job.display.result : {};
+  const target = isObject(result.target) ? result.target : {};
+  const base = nonBlank(target.baseRef);
   const scope = target.mode === 'branch' || target.mode === 'working-tree' ? target.mode : undefined;
-  const focus = str(req.focus) ?? str(raw.focus) ?? str(raw.focusText);
+  const focus = nonBlank(req.focus) ?? nonBlank(raw.focus) ?? nonBlank(raw.focusText);
   const fields: RerunFields = { kind, model, base, scope: base ? undefined : scope, focus };
   return checked(job, fields, kind === 'adversarial-review' && !focus ? ['focus'] : []);
 }

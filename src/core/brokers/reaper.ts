@@ -3,10 +3,11 @@
 import { constants, promises as fs } from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { sameProcess } from '../os/processes';
+import { sameProcess, unixSockets } from '../os/processes';
 import type { ProcInfo, ProcessTable } from '../vocab/types';
 import { boundSocketPaths, BROKER_FILES, type BrokerEntry, type BrokerScan } from './brokers';
 import { terminate, waitEnded } from '../os/terminate';
+import { mapLimit, sleep } from '../vocab/async';
 
 export interface ReapPlan {
   reap: BrokerEntry[];
@@ -95,17 +96,13 @@ async function brokerSocket(e: BrokerEntry, platform: NodeJS.Platform): Promise<
 }
 
 /**
- * Inodes of the listening unix sockets bound to `file` (/proc/net/unix: "Num RefCount Protocol Flags
- * Type St Inode Path"; flag 00010000 is a listener). A path listed twice (the broker's socket file
- * replaced by another program's) is ambiguous: then nothing is returned.
+ * Inodes of the listening unix sockets bound to `file`. A path listed twice (the broker's socket
+ * file replaced by another program's) is ambiguous: then nothing is returned.
  */
 async function listeningInodes(file: string): Promise<Set<string>> {
-  const out = new Set<string>();
-  const text = await fs.readFile('/proc/net/unix', 'utf8').catch(() => '');
-  for (const line of text.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length >= 8 && f[3] === '00010000' && f.slice(7).join(' ') === file) out.add(f[6]);
-  }
+  const out = new Set(
+    (await unixSockets()).filter((s) => s.flags === '00010000' && s.path === file).map((s) => s.inode),
+  );
   return out.size === 1 ? out : new Set();
 }
 
@@ -163,7 +160,7 @@ export async function removeKnownFiles(e: BrokerEntry): Promise<string> {
   // A broker just ended (or its last child, which shares the socket) releases it a moment later on
   // a loaded machine: look again for a while before keeping the dir for a socket still held.
   for (let i = 0; i < 10 && bound.has(path.join(dir, 'broker.sock')); i++) {
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     bound = await boundSocketPaths();
   }
   try {
@@ -241,37 +238,39 @@ async function reapLive(e: BrokerEntry, o: Resolved): Promise<ReapOutcome> {
   };
 }
 
+/** Ends one planned broker (or clears its dead dir); a failure is an outcome, never thrown. */
+async function reapOne(e: BrokerEntry, o: Resolved): Promise<ReapOutcome> {
+  try {
+    if (e.class === 'orphan-live' && e.process) return await reapLive(e, o);
+    const files = await removeKnownFiles(e);
+    return {
+      entry: e,
+      result: files.startsWith('kept') ? 'failed' : files.includes('already gone') ? 'already-gone' : 'reaped',
+      step: 'files',
+      detail: files,
+    };
+  } catch (err) {
+    return { entry: e, result: 'failed', detail: String(err) };
+  }
+}
+
 export async function reap(plan: ReapPlan, opts: ReapOptions): Promise<ReapSummary> {
   const t0 = Date.now();
   const o: Resolved = { politeMs: 1500, termMs: 3000, killMs: 2000, ...opts };
-  const outcomes: ReapOutcome[] = plan.skip.map((s) => ({ entry: s.entry, result: 'skipped' as const, detail: s.why }));
-  let done = 0;
+  const skipped = plan.skip.map((s): ReapOutcome => ({ entry: s.entry, result: 'skipped', detail: s.why }));
   // A few at a time: each may wait seconds for an exit, and signals must not wait on each other.
-  const queue = [...plan.reap];
-  const worker = async () => {
-    for (let e = queue.shift(); e; e = queue.shift()) {
-      if (o.isCancelled?.()) {
-        outcomes.push({ entry: e, result: 'skipped', detail: 'cancelled' });
-        continue;
-      }
-      try {
-        if (e.class === 'orphan-live' && e.process) outcomes.push(await reapLive(e, o));
-        else {
-          const files = await removeKnownFiles(e);
-          outcomes.push({
-            entry: e,
-            result: files.startsWith('kept') ? 'failed' : files.includes('already gone') ? 'already-gone' : 'reaped',
-            step: 'files',
-            detail: files,
-          });
-        }
-      } catch (err) {
-        outcomes.push({ entry: e, result: 'failed', detail: String(err) });
-      }
-      o.onProgress?.(++done, plan.reap.length, e);
+  // Outcomes are listed in the order they finish, the order the progress reports them in.
+  const finished: ReapOutcome[] = [];
+  let done = 0;
+  await mapLimit(plan.reap, 8, async (e) => {
+    if (o.isCancelled?.()) {
+      finished.push({ entry: e, result: 'skipped', detail: 'cancelled' });
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
+    finished.push(await reapOne(e, o));
+    o.onProgress?.(++done, plan.reap.length, e);
+  });
+  const outcomes = [...skipped, ...finished];
   const count = (r: ReapResult) => outcomes.filter((x) => x.result === r).length;
   return {
     outcomes,

@@ -1,4 +1,4 @@
-// Where a workspace's companion state lives: the same `<slug>-<hash>` name the companion computes,
+// Where a workspace's companion state is kept: the same `<slug>-<hash>` name the companion computes,
 // looked for under every root the companion could have used.
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { showValue } from '../vocab/argCheck';
 import { parseJsonBounded } from './safeFs';
 import type { Job } from '../vocab/types';
+import { isObject } from '../vocab/values';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
@@ -48,7 +49,6 @@ const MAX_LINE = 10_000_000;
 /** Longest finding path looked at (PATH_MAX): a longer one is listed as unusable, never cut to another name. */
 export const MAX_FINDING_PATH = 4096;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | undefined =>
   typeof v === 'string' && v.trim() ? (v.length > MAX_TEXT ? `${v.slice(0, MAX_TEXT)}…` : v) : undefined;
 /** A path is never cut to a shorter name (that could be another file): one over the limit stays over it. */
@@ -65,7 +65,7 @@ const structuredCache = new BoundedCache<object, unknown>(256, 64 * 1024 * 1024)
 
 /** The structured review payload of a record: `result.result`, or `result.rawOutput` parsed when that is missing. */
 function structuredOf(result: unknown): unknown {
-  if (!isObj(result)) return undefined;
+  if (!isObject(result)) return undefined;
   if (structuredCache.has(result)) return structuredCache.get(result);
   const v = structuredUncached(result);
   const raw = result.rawOutput;
@@ -74,7 +74,7 @@ function structuredOf(result: unknown): unknown {
 }
 
 function structuredUncached(result: Record<string, unknown>): unknown {
-  if (isObj(result.result)) return result.result;
+  if (isObject(result.result)) return result.result;
   const raw = result.rawOutput;
   if (typeof raw === 'string' && raw.trimStart().startsWith('{') && raw.length <= 8 * 1024 * 1024) {
     try {
@@ -99,7 +99,7 @@ export function isReviewJob(job: Job): boolean {
 
 /** Is this job a review whose record has a structured result to show? */
 export function hasReviewResult(job: Job): boolean {
-  return isReviewJob(job) && isObj(structuredOf(job.display.result));
+  return isReviewJob(job) && isObject(structuredOf(job.display.result));
 }
 
 /** A review job's structured result; undefined for any other job (a task's output is never findings). */
@@ -110,7 +110,7 @@ export function reviewResultOf(job: Job, limit = MAX_FINDINGS): ReviewResult | u
 /** Parses a record's `result` into a review result; undefined when it holds no structured review. */
 export function parseReviewResult(result: unknown, limit = MAX_FINDINGS): ReviewResult | undefined {
   const s = structuredOf(result);
-  if (!isObj(s)) return undefined;
+  if (!isObject(s)) return undefined;
   const warnings: string[] = [];
   const out: ReviewResult = {
     verdict: text(s.verdict),
@@ -146,7 +146,7 @@ export function parseReviewResult(result: unknown, limit = MAX_FINDINGS): Review
 }
 
 function parseFinding(v: unknown, index: number): Finding | undefined {
-  if (!isObj(v)) return undefined;
+  if (!isObject(v)) return undefined;
   const title = text(v.title);
   const body = text(v.body);
   if (!title && !body) return undefined;
@@ -358,13 +358,13 @@ export async function openPinned<T>(
 
 /** A task's `result.touchedFiles` (strings, bounded). */
 export function touchedFiles(result: unknown, limit = 500): { files: string[]; total: number } {
-  if (!isObj(result) || !Array.isArray(result.touchedFiles)) return { files: [], total: 0 };
+  if (!isObject(result) || !Array.isArray(result.touchedFiles)) return { files: [], total: 0 };
   const all = result.touchedFiles;
   const files: string[] = [];
   for (const f of all) {
     if (files.length >= limit) break;
     // The companion lists paths; an object with a path is accepted too.
-    const p = typeof f === 'string' ? f : isObj(f) && typeof f.path === 'string' ? f.path : undefined;
+    const p = typeof f === 'string' ? f : isObject(f) && typeof f.path === 'string' ? f.path : undefined;
     if (p && p.length < 4096) files.push(p);
   }
   return { files, total: all.length };

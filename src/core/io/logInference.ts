@@ -1,4 +1,4 @@
-// When a record's last word was lost (it still says running, its process is gone), the log may still
+// When a record's final write was lost (it still says running, its process is gone), the log may still
 // say how the job ended. The companion ends a log with its completion: a `Final output` block after
 // `Turn completed.` / `Turn failed.`, or `Cancelled by user.` (shapes in the examples' logs/*.log).
 // Only a complete ending counts: a log cut mid-line or mid-block says nothing, and the job stays stale.
@@ -32,7 +32,7 @@ export function inferEnd(tail: string): InferredEnd | undefined {
   }
   const last = progress[progress.length - 1];
   const final = [...blocks].reverse().find((b) => b.title === 'Final output');
-  // A cancel is the last word when nothing but a final block follows it.
+  // A cancel is how it ended when nothing but a final block follows it.
   if (last?.text === 'Cancelled by user.')
     return {
       status: 'cancelled',

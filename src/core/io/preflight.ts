@@ -17,31 +17,32 @@ export interface PreflightOptions {
 }
 
 /** What was checked, to compare with the same check after the run. */
-export interface StateDirLook {
+export interface StateDirCheck {
   dir?: { dev: number; ino: number };
   /** state.json as it was: undefined when missing. */
   state?: { ino: number; size: number; mtimeMs: number; ctimeMs: number };
 }
 
-export type Preflight = { ok: true; look: StateDirLook } | { ok: false; file: string; message: string };
+export type Preflight = { ok: true; look: StateDirCheck } | { ok: false; file: string; message: string };
 
 /**
  * Checks a state dir before the companion is run on it. Never throws: a refusal names the file and
  * what it is ("…/state.json: is a symbolic link").
  */
 export async function preflightStateDir(stateDir: string, opts: PreflightOptions = {}): Promise<Preflight> {
-  const look: StateDirLook = {};
+  const checked: StateDirCheck = {};
   try {
     let dir: Stats;
     try {
       dir = await assertRealDir(stateDir, rootOfStateDir(stateDir));
     } catch (err) {
-      if (opts.allowMissingDir && isSafeFsError(err, 'missing') && err.file === stateDir) return { ok: true, look };
+      if (opts.allowMissingDir && isSafeFsError(err, 'missing') && err.file === stateDir)
+        return { ok: true, look: checked };
       throw err;
     }
-    look.dir = { dev: dir.dev, ino: dir.ino };
+    checked.dir = { dev: dir.dev, ino: dir.ino };
     const st = await regularOrMissing(path.join(stateDir, 'state.json'), stateDir, READ_LIMITS.state);
-    if (st) look.state = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+    if (st) checked.state = { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
     const jobs = path.join(stateDir, 'jobs');
     let jobsThere = true;
     try {
@@ -55,7 +56,7 @@ export async function preflightStateDir(stateDir: string, opts: PreflightOptions
       await regularOrMissing(path.join(jobs, `${opts.jobId}.json`), jobs, READ_LIMITS.record);
       await regularOrMissing(path.join(jobs, `${opts.jobId}.log`), jobs);
     }
-    return { ok: true, look };
+    return { ok: true, look: checked };
   } catch (err) {
     const e = toSafeFsError(stateDir, err);
     return { ok: false, file: e.file, message: `${e.file}: ${e.what}` };
@@ -92,7 +93,7 @@ async function regularOrMissing(file: string, root: string, limit?: number): Pro
  */
 export async function recheckStateDir(
   stateDir: string,
-  before: StateDirLook,
+  before: StateDirCheck,
   opts: PreflightOptions = {},
 ): Promise<string | undefined> {
   const now = await preflightStateDir(stateDir, opts);
@@ -103,7 +104,7 @@ export async function recheckStateDir(
 }
 
 /** Was state.json left exactly as it was (not written at all)? */
-export function stateUntouched(before: StateDirLook, after: StateDirLook): boolean {
+export function stateUntouched(before: StateDirCheck, after: StateDirCheck): boolean {
   const a = before.state;
   const b = after.state;
   if (!a || !b) return !a && !b;

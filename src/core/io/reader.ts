@@ -15,20 +15,14 @@ import {
   STRUCTURE_LIMITS,
   toSafeFsError,
 } from './safeFs';
-import type {
-  BrokerFile,
-  JobFields,
-  LogLine,
-  LogPreview,
-  ParsedState,
-  ReadResult,
-  ReadWarning,
-  RecordedStatus,
-} from '../vocab/types';
+import type { BrokerFile, JobFields, LogLine, LogPreview, ParsedState, ReadResult, ReadWarning } from '../vocab/types';
 import { parseIsoTime } from '../vocab/dates';
+import { isRecordedStatus } from '../vocab/status';
+import { sleep } from '../vocab/async';
+import { jsonEscape } from '../vocab/terminalText';
+import { isObject } from '../vocab/values';
 
-const STATUSES: ReadonlySet<string> = new Set(['queued', 'running', 'completed', 'failed', 'cancelled']);
-/** The companion truncates and rewrites in place: a reader catching that moment retries once after this. */
+/** The companion truncates and rewrites in place: a reader that reads at that moment retries once after this. */
 export const TORN_RETRY_MS = 25;
 
 /** The largest pid the system hands out, plus one (Linux's pid_max); a fallback until it has been read. */
@@ -85,7 +79,7 @@ function describeId(id: unknown): string {
 function describeValue(v: unknown): string {
   if (typeof v === 'string') {
     const s = JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
-    return s.replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return s.replace(/[\u007f-\u009f\u2028\u2029]/g, jsonEscape);
   }
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   return jsonTypeOf(v);
@@ -114,10 +108,18 @@ const STRING_FIELDS = [
 
 const TIME_FIELDS: ReadonlySet<string> = new Set(['createdAt', 'updatedAt', 'startedAt', 'completedAt', 'cancelledAt']);
 
+/** Said when parts nested past the depth limit were cut from what `file` holds for `what`. */
+function cutWarning(file: string, what: string): ReadWarning {
+  return {
+    file,
+    message: `${what}: nested deeper than ${STRUCTURE_LIMITS.jsonDepth} levels; the deeper parts are dropped`,
+  };
+}
+
 /** Validates one job object field by field; a wrong-typed field is dropped with a warning. */
 export function parseJobFields(obj: unknown, where: string): { fields?: JobFields; warnings: ReadWarning[] } {
   const warnings: ReadWarning[] = [];
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
+  if (!isObject(obj)) {
     return { warnings: [{ file: where, message: `a job entry is ${jsonTypeOf(obj)}, not an object; ignored` }] };
   }
   // Only a bounded copy is kept: `raw` is serialised again (archive, record view, repairs).
@@ -128,11 +130,7 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
       warnings: [{ file: where, message: `job id ${describeValue(raw.id)} is not a plain file name; ignored` }],
     };
   }
-  if (bounded.cut > 0)
-    warnings.push({
-      file: where,
-      message: `${raw.id}: nested deeper than ${STRUCTURE_LIMITS.jsonDepth} levels; the deeper parts are dropped`,
-    });
+  if (bounded.cut > 0) warnings.push(cutWarning(where, raw.id));
   const f: JobFields = { id: raw.id, raw };
   const bad = (field: string, v: unknown) =>
     warnings.push({
@@ -148,7 +146,7 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
     else bad(k, v);
   }
   if (raw.status !== undefined && raw.status !== null) {
-    if (typeof raw.status === 'string' && STATUSES.has(raw.status)) f.status = raw.status as RecordedStatus;
+    if (isRecordedStatus(raw.status)) f.status = raw.status;
     else bad('status', raw.status);
   }
   if (raw.pid === null) f.pid = null;
@@ -161,8 +159,7 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
     else bad('write', raw.write);
   }
   if (raw.request !== undefined && raw.request !== null) {
-    if (typeof raw.request === 'object' && !Array.isArray(raw.request))
-      f.request = raw.request as Record<string, unknown>;
+    if (isObject(raw.request)) f.request = raw.request;
     else bad('request', raw.request);
   }
   if (raw.result !== undefined) f.result = raw.result;
@@ -172,13 +169,13 @@ export function parseJobFields(obj: unknown, where: string): { fields?: JobField
 /**
  * The root beneath which a state dir's files are opened: the state root it was found in (discovery
  * puts every state dir directly under one). The root may be a link; the state dir, its jobs/ and
- * their entries never are: a state dir swapped for a link after a first look is not followed.
+ * their entries never are: a state dir swapped for a link after it was first read is not followed.
  */
 export function rootOfStateDir(stateDir: string): string {
   return path.dirname(stateDir);
 }
 
-/** Reads and parses a JSON file, reading it again once when it is caught empty or half written. */
+/** Reads and parses a JSON file, reading it again once when it is read empty or half written. */
 export async function readJsonFile(file: string, kind: JsonKind, root: string): Promise<ReadResult<unknown>> {
   const r = await readJsonText(file, 2, kind, root);
   delete r.text; // what the views keep should not hold every file's text too
@@ -221,18 +218,10 @@ export async function readJsonText(
     if (!empty) {
       try {
         const parsed = parseJsonBounded(text);
-        const warnings: ReadWarning[] =
-          parsed.cut > 0
-            ? [
-                {
-                  file,
-                  message: `${name}: nested deeper than ${STRUCTURE_LIMITS.jsonDepth} levels; the deeper parts are dropped`,
-                },
-              ]
-            : [];
+        const warnings: ReadWarning[] = parsed.cut > 0 ? [cutWarning(file, name)] : [];
         return { value: parsed.value, text, missing: false, warnings, mtimeMs, size };
       } catch (err) {
-        // Over a limit is what the file holds, not a write caught halfway: said at once, not retried.
+        // Over a limit is what the file holds, not a write read halfway: said at once, not retried.
         if (isJsonLimitError(err))
           return {
             value: undefined,
@@ -259,7 +248,7 @@ export async function readJsonText(
         warnings: [{ file, message: `${name} is empty (caught mid-write?)` }],
       };
     }
-    await new Promise((r) => setTimeout(r, TORN_RETRY_MS));
+    await sleep(TORN_RETRY_MS);
   }
 }
 
@@ -268,15 +257,14 @@ export async function readStateFile(file: string, root: string): Promise<ReadRes
   const [r] = await Promise.all([readJsonFile(file, 'state', root), loadPidLimit()]);
   const warnings = [...r.warnings];
   if (r.value === undefined) return { ...r, value: undefined, warnings };
-  if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) {
+  if (!isObject(r.value)) {
     warnings.push({ file, message: `state.json holds ${jsonTypeOf(r.value)}, not an object; its jobs are not read` });
     return { ...r, value: { entries: [] }, warnings };
   }
-  const raw = r.value as Record<string, unknown>;
+  const raw = r.value;
   const state: ParsedState = { entries: [], raw };
   if (typeof raw.version === 'number') state.version = raw.version;
-  if (raw.config && typeof raw.config === 'object' && !Array.isArray(raw.config))
-    state.config = raw.config as Record<string, unknown>;
+  if (isObject(raw.config)) state.config = raw.config;
   if (raw.jobs !== undefined && !Array.isArray(raw.jobs))
     warnings.push({ file, message: `state.json "jobs" is ${jsonTypeOf(raw.jobs)}, not a list; not read` });
   const seen = new Set<string>();
@@ -324,12 +312,11 @@ export async function readJobRecord(file: string, expectedId: string, root: stri
   const [r] = await Promise.all([readJsonFile(file, 'record', root), loadPidLimit()]);
   if (r.value === undefined) return { ...r, value: undefined };
   const warnings = [...r.warnings];
-  const obj = r.value;
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
-    warnings.push({ file, message: `${path.basename(file)} holds ${jsonTypeOf(obj)}, not a JSON object; skipped` });
+  const o = r.value;
+  if (!isObject(o)) {
+    warnings.push({ file, message: `${path.basename(file)} holds ${jsonTypeOf(o)}, not a JSON object; skipped` });
     return { ...r, value: undefined, warnings };
   }
-  const o = obj as Record<string, unknown>;
   if (o.id !== undefined && o.id !== expectedId) {
     warnings.push({ file, message: `${path.basename(file)} names job ${describeId(o.id)}; its file name wins` });
   }
@@ -342,11 +329,11 @@ export async function readBrokerFile(file: string, root: string): Promise<ReadRe
   const [r] = await Promise.all([readJsonFile(file, 'broker', root), loadPidLimit()]);
   if (r.value === undefined) return { ...r, value: undefined };
   const warnings = [...r.warnings];
-  if (!r.value || typeof r.value !== 'object' || Array.isArray(r.value)) {
+  if (!isObject(r.value)) {
     warnings.push({ file, message: `broker.json holds ${jsonTypeOf(r.value)}, not a JSON object; skipped` });
     return { ...r, value: undefined, warnings };
   }
-  const raw = r.value as Record<string, unknown>;
+  const raw = r.value;
   const b: BrokerFile = { raw };
   for (const k of ['endpoint', 'pidFile', 'logFile', 'sessionDir'] as const) {
     const v = raw[k];

@@ -1,5 +1,5 @@
 // The one way the core opens files that other programs write. Any of them may be a FIFO, a socket, a
-// device, a directory or a link to anywhere, may be huge, or may be swapped while we look. So: no
+// device, a directory or a link to anywhere, may be huge, or may be swapped while we read it. So: no
 // link is followed (O_NOFOLLOW), no open can block (O_NONBLOCK: a FIFO with no writer opens at once),
 // only a regular file is read (fstat on the open handle, not a stat of the path), and every read is
 // bounded. Writers apply the same checks to their target and its directory and write nothing where
@@ -140,7 +140,7 @@ export function isJsonLimitError(err: unknown): err is JsonLimitError {
 
 /**
  * The one parse for JSON that files and child processes hand us. Text over `maxChars` is refused
- * (JsonLimitError) without a look inside; then one linear pass over the text finds every array or
+ * (JsonLimitError) unread; then one linear pass over the text finds every array or
  * object that opens past `maxDepth` levels (outside strings, escapes skipped) and, with `deep: 'cut'`,
  * puts TOO_DEEP in its place before JSON.parse sees it, or with `deep: 'refuse'` refuses the text.
  * Bad JSON throws a SyntaxError like JSON.parse. A subtree that is cut is not checked for syntax.

@@ -6,6 +6,26 @@ import * as path from 'path';
 import type { ProcInfo, ProcessTable } from '../vocab/types';
 import { parseJsonBounded } from '../io/safeFs';
 
+/** One unix socket as /proc/net/unix lists it ("Num RefCount Protocol Flags Type St Inode Path"). */
+export interface UnixSocket {
+  /** 00010000 is a listener. */
+  flags: string;
+  inode: string;
+  /** The path it is bound to; empty for an unbound one, `@…` for an abstract one. */
+  path: string;
+}
+
+/** The unix sockets open right now (Linux; none elsewhere, or when /proc cannot be read). */
+export async function unixSockets(): Promise<UnixSocket[]> {
+  const text = await fs.readFile('/proc/net/unix', 'utf8').catch(() => '');
+  const out: UnixSocket[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length >= 8) out.push({ flags: f[3], inode: f[6], path: f.slice(7).join(' ') });
+  }
+  return out;
+}
+
 const validPid = (p: number) => Number.isInteger(p) && p > 0 && p < 2 ** 31;
 
 function sameArgv(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {

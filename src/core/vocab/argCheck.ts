@@ -9,6 +9,7 @@
 // (lowercased); `--model` goes to Codex as is (only "spark" is an alias); free text (a prompt, a
 // focus) goes after `--`, which the companion's parser (lib/args.mjs) takes as the end of options
 // for every subcommand.
+import { jsonEscape } from './terminalText';
 
 /** Reasoning efforts the companion accepts (VALID_REASONING_EFFORTS in codex-companion.mjs). */
 export const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
@@ -48,7 +49,7 @@ export function showValue(v: unknown): string {
   // JSON escapes C0 controls; the rest of the invisible ones (C1, bidi, separators) are escaped here.
   return JSON.stringify(cut).replace(
     /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    jsonEscape,
   );
 }
 

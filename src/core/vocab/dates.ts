@@ -60,7 +60,8 @@ export function yearText(y: number): string {
   return y < 0 ? `-${String(-y).padStart(4, '0')}` : String(y).padStart(4, '0');
 }
 
-const pad2 = (n: number) => String(n).padStart(2, '0');
+/** Two digits at least: 5 → "05". */
+export const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** Local "2026-11-24 14:05:09"; UNKNOWN_TIME for a time no Date can hold. */
 export function localTime(ms: number): string {

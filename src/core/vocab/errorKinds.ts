@@ -42,7 +42,8 @@ export interface ErrorInfo {
 
 const MAX_TEXT = 8 * 1024;
 
-export const KIND_LOOKS: Record<ErrorKind, { icon: string; label: string }> = {
+/** How each kind is shown: its icon and its words. */
+export const KIND_DISPLAY: Record<ErrorKind, { icon: string; label: string }> = {
   'usage-limit': { icon: 'dashboard', label: 'usage limit' },
   auth: { icon: 'account', label: 'login required' },
   'cli-missing': { icon: 'tools', label: 'Codex CLI missing' },
@@ -168,7 +169,7 @@ function fallback(job: Job, texts: string[]): ErrorInfo {
 }
 
 function make(kind: ErrorKind, description: string, detail?: string): ErrorInfo {
-  return { kind, ...KIND_LOOKS[kind], description, detail: detail ? firstLine(detail) : undefined };
+  return { kind, ...KIND_DISPLAY[kind], description, detail: detail ? firstLine(detail) : undefined };
 }
 
 function firstLine(s: string): string {

@@ -2,7 +2,8 @@
 // reads go through a `Translate` function: the editor passes `vscode.l10n.t`, the CLI the English default.
 import type { Job } from './types';
 import { FLAGS, flagWord, STATUS } from './status';
-import { isShowable, localTime, parseIsoTime, UNKNOWN_TIME, yearText } from './dates';
+import { nonBlank } from './values';
+import { isShowable, localTime, pad2, parseIsoTime, UNKNOWN_TIME, yearText } from './dates';
 
 export { localTime };
 
@@ -17,9 +18,9 @@ export function formatDuration(ms: number): string {
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  if (m < 60) return `${m}m ${pad2(s % 60)}s`;
   const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  if (h < 24) return `${h}h ${pad2(m % 60)}m`;
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
@@ -89,8 +90,6 @@ export function firstLine(text: unknown, max = 120): string | undefined {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v : undefined);
-
 /**
  * What the job is about: a task's prompt (first line), a review's target ("working tree diff",
  * "branch main…HEAD") with an adversarial review's focus. The record's summary is preferred over the
@@ -101,14 +100,14 @@ export function summaryOf(job: Job): string {
   const request = (job.record?.request ?? job.display.request) as Record<string, unknown> | undefined;
   const kind = job.display.kind ?? (job.id.startsWith('review-') ? 'review' : 'task');
   if (kind === 'task') {
-    const s = firstLine(str(request?.prompt)) ?? firstLine(rec.summary) ?? firstLine(job.display.summary);
+    const s = firstLine(nonBlank(request?.prompt)) ?? firstLine(rec.summary) ?? firstLine(job.display.summary);
     return s ?? titleOf(job);
   }
   const result = (job.record?.result ?? job.display.result) as { target?: { label?: unknown } } | undefined;
-  const focus = firstLine(str(request?.focus) ?? str(request?.focusText), 80);
+  const focus = firstLine(nonBlank(request?.focus) ?? nonBlank(request?.focusText), 80);
   // "Adversarial Review working tree diff" → "working tree diff"
   const fromSummary = firstLine(rec.summary ?? job.display.summary)?.replace(/^(adversarial\s+)?review\b[:\s]*/i, '');
-  const target = firstLine(str(result?.target?.label)) ?? (fromSummary || undefined);
+  const target = firstLine(nonBlank(result?.target?.label)) ?? (fromSummary || undefined);
   const text = [target, focus && `focus: ${focus}`].filter(Boolean).join(' — ');
   return text || titleOf(job);
 }
@@ -118,7 +117,6 @@ export function errorLineOf(job: Job): string | undefined {
   return job.status === 'failed' ? firstLine(job.display.errorMessage, 80) : undefined;
 }
 
-const pad2 = (n: number) => String(n).padStart(2, '0');
 /** A Date's local clock time, 24-hour: "14:05". */
 export const hhmm = (d: Date) => `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

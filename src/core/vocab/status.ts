@@ -2,8 +2,65 @@
 // terminal, failure), its word, its sentence and its verb; for every flag its text. The tree, the
 // status bar, notifications and the CLI read these tables and predicates instead of comparing
 // strings inline. A new status or flag is one row here (the tables are keyed by the unions, so
-// the compiler asks for it).
-import type { DerivedStatus, JobFlag, RecordedStatus } from './types';
+// the compiler asks for it). The statuses the companion records are listed once, below; every
+// other list of them (active, terminal, the reader's check) is taken from that list.
+
+/** Recorded while a job waits or runs: the only jobs whose pids are worth checking. */
+const ACTIVE = ['queued', 'running'] as const;
+/** Recorded when a job ends. It never goes back to an active one, though one ending may overwrite another. */
+const TERMINAL = ['completed', 'failed', 'cancelled'] as const;
+
+/** Every status the companion records, in the order a job moves through them. */
+export const RECORDED_STATUSES = [...ACTIVE, ...TERMINAL] as const;
+export type RecordedStatus = (typeof RECORDED_STATUSES)[number];
+export type ActiveStatus = (typeof ACTIVE)[number];
+export type TerminalStatus = (typeof TERMINAL)[number];
+
+export const ACTIVE_STATUSES: readonly RecordedStatus[] = ACTIVE;
+export const TERMINAL_STATUSES: readonly RecordedStatus[] = TERMINAL;
+
+/** A status the companion records (anything else read from its files is dropped). */
+export function isRecordedStatus(s: unknown): s is RecordedStatus {
+  return RECORDED_STATUSES.includes(s as RecordedStatus);
+}
+
+/** The companion recorded how the job ended. */
+export function isTerminalStatus(s: unknown): s is TerminalStatus {
+  return TERMINAL_STATUSES.includes(s as RecordedStatus);
+}
+
+/** The files claim queued or running: the only jobs whose pids are worth checking. */
+export function isActiveRecorded(s: unknown): s is ActiveStatus {
+  return ACTIVE_STATUSES.includes(s as RecordedStatus);
+}
+
+/**
+ * What we show the user: the recorded status checked against the operating system. `queued` and
+ * `running` are shown only with their process verified (queued also before its worker starts);
+ * the three endings as recorded.
+ */
+export type DerivedStatus =
+  | RecordedStatus
+  | 'stalled' // verified alive, but the log has been silent too long
+  | 'stale' // recorded queued/running, process gone (or a zombie)
+  | 'pid-reused' // a live process has that pid, but it is something else
+  | 'unverified' // cannot tell (EPERM, no pid recorded, unsupported platform)
+  | 'unknown'; // no usable status anywhere
+
+export type JobFlag =
+  | 'unindexed' // record on disk, missing from state.json (race 1's loser)
+  | 'record-missing' // in state.json, no jobs/<id>.json (race 2's victim)
+  | 'log-missing' // no jobs/<id>.log
+  | 'disagreement' // index and record differ on status
+  | 'partial-index' // index entry lacks fields the record had to fill
+  | 'archived' // its files were deleted from the state dir; shown from codex-jobs' own archive
+  | 'pruned' // removed by the companion's ordinary pruning of old finished jobs
+  | 'deleted-while-running' // its files were deleted while its process still ran
+  | 'deleted-by-concurrent-writer' // its files were deleted by a writer that lost it from the index
+  | 'blocks-stop' // index says queued/running, process gone or record finished: the companion's Stop hook nags about it forever
+  | 'log-only' // only its log is in the state dir: a worker still writing after its record and entry were deleted
+  | 'recreated' // its files were deleted and later written again (its worker kept writing); its history says when
+  | 'inferred-from-log'; // its record's final write was lost: the status comes from the completion block its log ends with
 
 export interface StatusInfo {
   /** A process may still be doing work for the job. */
@@ -226,11 +283,6 @@ export const isFinishedStatus = (s: DerivedStatus): boolean => STATUS[s].finishe
 /** Recorded as queued/running, its process found gone or replaced (stale, pid reused). */
 export const isFoundDeadStatus = (s: DerivedStatus): boolean => STATUS[s].ended && !STATUS[s].finished;
 export const isAttentionFlag = (f: JobFlag): boolean => FLAGS[f]?.attention ?? false;
-
-/** The files claim queued or running: the only jobs whose pids are worth checking. */
-export function isActiveRecorded(s: RecordedStatus | undefined): boolean {
-  return s === 'queued' || s === 'running';
-}
 
 /** Every derived status, in the order filters and tests list them. */
 export const ALL_STATUSES = Object.keys(STATUS) as DerivedStatus[];

@@ -8,8 +8,8 @@
 // that started it (its entry's `sessionId`) and in a run with no session (all entries, as a hook run
 // without a session id sees them): "blocks stop" is shown for a job some such run reports while its
 // process is gone, or while its record says it finished.
-import { isTerminalStatus, type Job, type StopHookMark } from './types';
-import { isActiveRecorded, isFoundDeadStatus } from './status';
+import type { Job, StopHookMark } from './types';
+import { isActiveRecorded, isFoundDeadStatus, isTerminalStatus } from './status';
 
 /** One run of the hook: with a session id, or without one (`null`). */
 export interface StopHookVerdict {
@@ -39,8 +39,6 @@ function field(entry: unknown, key: string): unknown {
   return (entry as Record<string, unknown>)[key];
 }
 
-const isReportedStatus = (s: unknown) => s === 'queued' || s === 'running';
-
 type Picked = { at: number; entry: unknown; key?: string };
 
 /**
@@ -66,11 +64,11 @@ function runOver(session: string | null, picked: Picked[]): StopHookVerdict {
     // The hook converts `updatedAt` on each comparison; once per entry is the same (it throws or not alike).
     const keyOf = (p: Picked) => (p.key ??= String(field(p.entry, 'updatedAt') ?? ''));
     picked.sort((l, r) => keyOf(r).localeCompare(keyOf(l)));
-    const first = picked.find((p) => isReportedStatus(field(p.entry, 'status')));
+    const first = picked.find((p) => isActiveRecorded(field(p.entry, 'status')));
     // The hook puts the id in its sentence: an id that cannot be made a string throws there.
     const namedId = first ? String(field(first.entry, 'id')) : undefined;
     const nagging = picked
-      .filter((p) => p.entry !== null && p.entry !== undefined && isReportedStatus(field(p.entry, 'status')))
+      .filter((p) => p.entry !== null && p.entry !== undefined && isActiveRecorded(field(p.entry, 'status')))
       .map((p) => p.at);
     return { session, names: first?.at, namedId, nagging };
   } catch (err) {

@@ -26,6 +26,9 @@ const NAMED: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 
+/** One UTF-16 unit as JSON escapes it ("\\u2028"): for characters that JSON.stringify leaves as they are. */
+export const jsonEscape = (c: string): string => `\\u${hex(c.charCodeAt(0), 4)}`;
+
 /** The visible form of one unsafe character (a few dozen of them: each made once). */
 const SHOWN = new Map<string, string>();
 function shown(ch: string): string {

@@ -1,42 +1,11 @@
 // The shared vocabulary of the core. Every field read from disk is optional: the companion
 // writes its files without locks, so any of them can be missing, torn or of the wrong type.
+import type { DerivedStatus, JobFlag, RecordedStatus, TerminalStatus } from './status';
 
-export type RecordedStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-
-/** What we show the user: the recorded status checked against the operating system. */
-export type DerivedStatus =
-  | 'running' // recorded running, process verified
-  | 'queued' // recorded queued, worker verified (or not started yet)
-  | 'stalled' // verified alive, but the log has been silent too long
-  | 'stale' // recorded queued/running, process gone (or a zombie)
-  | 'pid-reused' // a live process has that pid, but it is something else
-  | 'unverified' // cannot tell (EPERM, no pid recorded, unsupported platform)
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'unknown'; // no usable status anywhere
-
-export const TERMINAL_STATUSES: readonly RecordedStatus[] = ['completed', 'failed', 'cancelled'];
-
-export function isTerminalStatus(s: unknown): s is RecordedStatus {
-  return TERMINAL_STATUSES.includes(s as RecordedStatus);
-}
-export const ACTIVE_STATUSES: readonly RecordedStatus[] = ['queued', 'running'];
-
-export type JobFlag =
-  | 'unindexed' // record on disk, missing from state.json (race 1's loser)
-  | 'record-missing' // in state.json, no jobs/<id>.json (race 2's victim)
-  | 'log-missing' // no jobs/<id>.log
-  | 'disagreement' // index and record differ on status
-  | 'partial-index' // index entry lacks fields the record had to fill
-  | 'archived' // its files are gone from the state dir; shown from codex-jobs' own archive
-  | 'pruned' // removed by the companion's ordinary pruning of old finished jobs
-  | 'deleted-while-running' // its files were deleted while its process still ran
-  | 'deleted-by-concurrent-writer' // its files were deleted by a writer that lost it from the index
-  | 'blocks-stop' // index says queued/running, process gone or record finished: the companion's Stop hook nags about it forever
-  | 'log-only' // only its log is in the state dir: a worker still writing after its record and entry were deleted
-  | 'recreated' // its files were deleted and later written again (the worker wrote on); its history says when
-  | 'inferred-from-log'; // its record's last word was lost: the status comes from the completion block its log ends with
+// The status words and flags are defined with their tables in status.ts; named here too, beside
+// every other shared type.
+export type { DerivedStatus, JobFlag, RecordedStatus } from './status';
+export { ACTIVE_STATUSES, isTerminalStatus, TERMINAL_STATUSES } from './status';
 
 /** One job as one file describes it (an index entry or a record), validated field by field. */
 export interface JobFields {
@@ -196,7 +165,7 @@ export interface Job {
   inferred?: InferredEnd;
   /** What the companion's Stop hook says of its id, read from the whole index (stopHook.ts). */
   stopHook?: StopHookMark;
-  /** Set when the job is shown from the archive because its files are gone. */
+  /** Set when the job is shown from the archive because its files were deleted. */
   archived?: {
     how: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
     atMs: number;
@@ -209,9 +178,9 @@ export interface Job {
 export interface JobHistoryEvent {
   atMs: number;
   what: 'created' | 'status' | 'deleted' | 'recreated' | 'log-recreated' | 'restored';
-  /** The status seen (for `deleted`: the status it had when its files went). */
+  /** The status seen (for `deleted`: the status it had when its files were deleted). */
   status?: string;
-  /** For `deleted`: which of its files went. */
+  /** For `deleted`: which of its files were deleted. */
   files?: string;
   /** For `deleted`: who deleted it, as far as can be told. */
   by?: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
@@ -219,7 +188,7 @@ export interface JobHistoryEvent {
 
 /** How a job ended, read from the end of its log (logInference.ts). */
 export interface InferredEnd {
-  status: 'completed' | 'failed' | 'cancelled';
+  status: TerminalStatus;
   /** The log line or block title it was read from. */
   evidence: string;
   /** The `Final output` block's body, when there is one: what Show Result shows. */

@@ -16,6 +16,7 @@ import { groupLabel } from '../jobsTree';
 import { KIND_WORDS } from '../jobsView';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
+import { isObject } from '../../core/vocab/values';
 
 const PRESET_KEYS: readonly (keyof JobFilter)[] = [
   'groups',
@@ -30,10 +31,9 @@ const PRESET_KEYS: readonly (keyof JobFilter)[] = [
  * A filter handed to the command (tests, keybindings, links), told apart from what VS Code hands a
  * command clicked in a title bar (a context object): only the filter's own keys, each of its type.
  */
-function isFilterPreset(v: unknown): v is Partial<JobFilter> {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
-  const keys = Object.keys(v);
-  const o = v as Record<string, unknown>;
+function isFilterPreset(o: unknown): o is Partial<JobFilter> {
+  if (!isObject(o)) return false;
+  const keys = Object.keys(o);
   const oneOf = (x: unknown, allowed: readonly string[]) => x === undefined || allowed.includes(x as string);
   const flag = (x: unknown) => x === undefined || typeof x === 'boolean';
   return (
