@@ -4,7 +4,7 @@
 // chunks through safeFs; never a whole file in memory.
 import { promises as fs, watch as fsWatch, type FSWatcher } from 'fs';
 import * as path from 'path';
-import type { ArchiveEntry } from './archiveStore';
+import type { ArchiveEntry } from './entry';
 import { fileIdOf, rootOfStateDir } from '../io/reader';
 import { fileTypeName, openRegular, readAt, type FileBeneath } from '../io/safeFs';
 import type { Job } from '../vocab/types';
