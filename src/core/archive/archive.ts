@@ -87,7 +87,14 @@ export class JobArchive implements ArchiveView, ArchiveFeed {
     );
     this.writer = new EntryWriter(store, this.queue);
     const enforce = (now: number) => this.limits.enforce(now);
-    const copier = new LogCopier(store, () => this.limits.current, opts.holdLogs ?? true, this.queue, this.writer, enforce);
+    const copier = new LogCopier(
+      store,
+      () => this.limits.current,
+      opts.holdLogs ?? true,
+      this.queue,
+      this.writer,
+      enforce,
+    );
     this.copier = copier;
     this.limits = new LimitKeeper(store, limits, background, (k) => copier.forget(k));
     this.early = new EarlyReads(store, copier, this.writer);
@@ -220,6 +227,7 @@ export class JobArchive implements ArchiveView, ArchiveFeed {
           .catch(() => undefined);
     }
     this.store.entries.report();
+    this.store.entries.dispose();
   }
 
   /** The flags a job's history gives it (kept after its files come back). */

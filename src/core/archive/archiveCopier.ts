@@ -37,7 +37,12 @@ export interface CopyOutcome {
 }
 
 /** Copies one file of a log; a different file than the one copied so far starts anew after a note. */
-export async function copyFromFile(src: FileHandle, srcId: string, e: ArchiveEntry, o: CopyOptions): Promise<CopyOutcome> {
+export async function copyFromFile(
+  src: FileHandle,
+  srcId: string,
+  e: ArchiveEntry,
+  o: CopyOptions,
+): Promise<CopyOutcome> {
   let changed = false;
   if (e.logFileId !== undefined && e.logFileId !== srcId && (e.logOffset > 0 || e.lifeBytes > 0)) {
     await markRecreated(e, o, 'the log was re-created');

@@ -14,7 +14,7 @@ export class LimitKeeper {
   constructor(
     private readonly store: ArchiveStore,
     limits: Partial<ArchiveLimits>,
-    /** Whether this archive lives long (the extension): then the age limit is checked hourly. */
+    /** Whether this archive is long-lived (the extension): then the age limit is checked hourly. */
     private readonly longLived: boolean,
     /** A job's archived log was dropped: its open files and pending copy are of no more use. */
     private readonly dropped: (k: string) => Promise<void>,
