@@ -32,7 +32,7 @@ import {
   type HistoryEvent,
 } from './entry';
 import type { ArchiveChange } from './entries';
-import type { ArchiveFeed, ArchiveView } from './archiveApi';
+import type { Archive, ArchiveFeed, ArchiveView } from './archiveApi';
 import { WorkQueue } from './scheduler';
 import { EntryWriter } from './entryWriter';
 import { LogCopier } from './logCopy';
@@ -42,7 +42,7 @@ import { ScanObserver } from './observe';
 
 export { DEFAULT_LIMITS, historyFlags, wasActive };
 export type { ArchiveEntry, ArchiveLimits, GoneHow, HistoryEvent };
-export type { ArchiveChange, ArchiveFeed, ArchiveView };
+export type { Archive, ArchiveChange, ArchiveFeed, ArchiveView };
 export { changesGone, type EntryChange } from './entries';
 
 export interface ArchiveOptions {

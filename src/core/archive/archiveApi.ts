@@ -54,3 +54,6 @@ export interface ArchiveFeed {
 }
 
 export type { ArchiveChange, EntryChange } from './entries';
+
+/** The whole archive as the model holds it. */
+export type Archive = ArchiveView & ArchiveFeed;
