@@ -15,7 +15,7 @@
 // - scheduler.ts: the one queue all of this work runs on, its one coalescing rule, and its two
 //   timers (deferred entry writes, background copy steps).
 import * as path from 'path';
-import type { Logger } from '../vocab/emitter';
+import type { Event, Logger } from '../vocab/emitter';
 import { silentLogger } from '../vocab/emitter';
 import type { CaughtLog } from '../state/logCatcher';
 import { parseJobFields } from '../io/reader';
@@ -111,7 +111,8 @@ export class JobArchive implements ArchiveView, ArchiveFeed {
     return this.writer.written;
   }
 
-  get onDidChange() {
+  /** After each piece of work: the entries it changed, before and after (entries.ts). */
+  get onDidChange(): Event<ArchiveChange> {
     return this.store.entries.onDidChange;
   }
 
