@@ -1,10 +1,12 @@
 // Copies a log into the archive incrementally: each source byte is taken at most once (copied, or
 // left in a marked gap), from an open handle, in bounded chunks, never the whole file at once.
-// A life of a log is copied as it grows up to the per-job cap; past it the rest waits for the end
-// (the job finished or its log let go), when the last half-cap is copied after a marked gap. So a
-// life costs at most 1.5 × the cap, however big the source is (a 2 GiB sparse log included).
+// A log deleted and re-created under the same name is a new file; each file of a log is copied as
+// it grows up to the per-job cap; past it the rest waits for the end (the job finished or its log
+// let go), when the last half-cap is copied after a marked gap. So each file costs at most 1.5 × the
+// cap, however big the source is (a 2 GiB sparse log included). `e` is always an entry being built
+// (a draft, see entries.ts), never one handed out.
 import type { FileHandle } from 'fs/promises';
-import { addEvent, type ArchiveEntry } from './archiveStore';
+import { addEvent, type ArchiveEntry } from './entry';
 import { appendSafe, openForAppend, readAt } from '../io/safeFs';
 
 const CHUNK = 1024 * 1024;
@@ -34,17 +36,22 @@ export interface CopyOutcome {
   more: boolean;
 }
 
-/** Copies one life of a log; a different file than the one copied so far starts a new life. */
-export async function drainLife(src: FileHandle, srcId: string, e: ArchiveEntry, o: CopyOptions): Promise<CopyOutcome> {
+/** Copies one file of a log; a different file than the one copied so far starts anew after a note. */
+export async function copyFromFile(
+  src: FileHandle,
+  srcId: string,
+  e: ArchiveEntry,
+  o: CopyOptions,
+): Promise<CopyOutcome> {
   let changed = false;
   if (e.logFileId !== undefined && e.logFileId !== srcId && (e.logOffset > 0 || e.lifeBytes > 0)) {
     await markRecreated(e, o, 'the log was re-created');
     changed = true;
   }
-  const sameLife = e.logFileId === srcId;
-  if (!sameLife) changed = true;
+  const sameFile = e.logFileId === srcId;
+  if (!sameFile) changed = true;
   e.logFileId = srcId;
-  const out = await drain(src, e, o, sameLife);
+  const out = await drain(src, e, o, sameFile);
   return { ...out, changed: out.changed || changed };
 }
 
@@ -60,18 +67,18 @@ export async function markRecreated(e: ArchiveEntry, o: Pick<CopyOptions, 'targe
 }
 
 /** Copies what the open file has beyond our offset (it may be deleted already: it still reads). */
-async function drain(src: FileHandle, e: ArchiveEntry, o: CopyOptions, sameLife: boolean): Promise<CopyOutcome> {
+async function drain(src: FileHandle, e: ArchiveEntry, o: CopyOptions, sameFile: boolean): Promise<CopyOutcome> {
   const size = (await src.stat()).size;
   let changed = false;
   if (size < e.logOffset) {
     await markRecreated(e, o, 'the log was re-created'); // truncated in place: the same words as before
     changed = true;
-    sameLife = false;
+    sameFile = false;
   }
   if (size === e.logOffset) return { changed, copied: 0, more: false };
   const cap = Math.max(1024, o.maxLogBytes);
   const tail = Math.floor(cap / 2);
-  // As it grows, a life is copied up to the cap; at the end, to half of it (the other half is its tail).
+  // As it grows, a file is copied up to the cap; at the end, to half of it (the other half is its tail).
   const growLimit = o.final ? Math.max(cap - tail, Math.min(e.lifeBytes, cap)) : cap;
   const room = Math.max(0, growLimit - e.lifeBytes);
   let copied = 0;
@@ -92,9 +99,9 @@ async function drain(src: FileHandle, e: ArchiveEntry, o: CopyOptions, sameLife:
   const out = { fh };
   if (extra > 0) {
     // Our copy holds more than the entry says: copied by a process that ended before writing its
-    // entry (its write waits a few seconds). Those bytes are this life's next ones: taken as copied.
+    // entry (its write waits a few seconds). Those bytes are this file's next ones: taken as copied.
     e.logBytes += extra;
-    if (sameLife) {
+    if (sameFile) {
       const taken = Math.min(extra, size - e.logOffset);
       e.logOffset += taken;
       e.lifeBytes += taken;
@@ -107,7 +114,7 @@ async function drain(src: FileHandle, e: ArchiveEntry, o: CopyOptions, sameLife:
         if (budget <= 0) return false;
         const n = Math.min(CHUNK, to - e.logOffset, budget);
         const buf = await readAt(src, e.logOffset, n);
-        if (buf.length === 0) return true; // shrank under us: the next look sees it
+        if (buf.length === 0) return true; // shrank under us: the next scan sees it
         await out.fh.write(buf);
         e.logOffset += buf.length;
         e.logBytes += buf.length;

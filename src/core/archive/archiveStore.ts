@@ -17,78 +17,27 @@ import {
 import { mapLimit } from '../vocab/async';
 import { isSafeJobId } from '../io/reader';
 import { plausibleMs } from '../vocab/dates';
-import { ACTIVE_STATUSES, isTerminalStatus, type JobHistoryEvent, type ReadWarning } from '../vocab/types';
+import type { ReadWarning } from '../vocab/types';
 import { keyOf } from '../vocab/keys';
-
-export type GoneHow = 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
-const GONE_HOWS: readonly GoneHow[] = ['pruned', 'deleted-while-running', 'deleted-by-concurrent-writer'];
-
-/** One thing that happened to a job, as far as the archive saw it. */
-export type HistoryEvent = JobHistoryEvent;
-const EVENT_KINDS: readonly HistoryEvent['what'][] = [
-  'created',
-  'status',
-  'deleted',
-  'recreated',
-  'log-recreated',
-  'restored',
-];
-/** History kept per job: the first events and the latest ones. */
-const MAX_HISTORY = 64;
-
-export interface ArchiveEntry {
-  id: string;
-  stateDir: string;
-  record?: Record<string, unknown>;
-  index?: Record<string, unknown>;
-  /** Source log bytes taken so far, copied or skipped (the archive log may hold earlier lives too). */
-  logOffset: number;
-  /** Bytes in the archive's copy of the log now. */
-  logBytes: number;
-  recordMtimeMs?: number;
-  /** The source log's identity: a log deleted and re-created is a new file even when it has grown past our offset. */
-  logFileId?: string;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  lastStatus?: string;
-  /** Whether a process was verified for it when last seen. */
-  lastLive: boolean;
-  goneAtMs?: number;
-  goneHow?: GoneHow;
-  history: HistoryEvent[];
-  /** Archive log bytes the size limit dropped; the offset stays, so they are never copied again. */
-  evictedBytes: number;
-  /** Source bytes left out of the copy by the per-job cap (a marked gap in the copy). */
-  skippedBytes: number;
-  /** Bytes copied from the current life of the log (the per-job cap counts these). */
-  lifeBytes: number;
-  /** Why some of the log is not (yet) in the copy, for the tooltip and `status --json`. */
-  logNote?: string;
-}
-
-export interface ArchiveLimits {
-  maxAgeMs: number;
-  maxBytes: number;
-  /** Per job: a log past this keeps its first and last parts with a marked gap. */
-  maxLogBytes: number;
-}
-
-export const DEFAULT_LIMITS: ArchiveLimits = {
-  maxAgeMs: 30 * 24 * 3_600_000,
-  maxBytes: 512 * 1024 * 1024,
-  maxLogBytes: 32 * 1024 * 1024,
-};
-
-export { keyOf } from '../vocab/keys';
+import {
+  EVENT_KINDS,
+  GONE_HOWS,
+  MAX_HISTORY,
+  newEntry,
+  type ArchiveEntry,
+  type ArchiveLimits,
+  type GoneHow,
+  type HistoryEvent,
+} from './entry';
+import { EntryMap } from './entries';
 
 /** Sub dirs read at once, and entries at once in each: at most 32 files open for loading. */
 const SUB_POOL = 4;
 const ENTRY_POOL = 8;
 
 export class ArchiveStore {
-  private readonly entries = new Map<string, ArchiveEntry>();
-  /** The same entries by state dir, then id: the model asks for every job's entry on every look. */
-  private readonly byDir = new Map<string, Map<string, ArchiveEntry>>();
+  /** The entries in memory (copy-on-write): what the archive hands out. */
+  readonly entries = new EntryMap();
   /** Serialised size of each entry's meta file, for the size limit without re-serialising. */
   private readonly metaBytes = new Map<string, number>();
   readonly warnings: ReadWarning[] = [];
@@ -175,7 +124,7 @@ export class ArchiveStore {
 
   /**
    * Entries that exist but could not be read (out of descriptors, an I/O error): never written
-   * over, as what a fresh entry would replace is a job's whole story. Read again before a write.
+   * over, as what a fresh entry would replace is a job's whole history. Read again before a write.
    */
   private readonly unreadable = new Set<string>();
 
@@ -191,18 +140,17 @@ export class ArchiveStore {
       const k = keyOf(e.stateDir, e.id);
       // An entry written by this process before its dir was read is the newer one.
       if (this.entries.has(k) && !replace) return;
-      this.set(k, e);
+      // Kept with what could be read; the archived log's real size stands in for a bad count.
+      if (problems.some((p) => p.startsWith('logBytes')))
+        e.logBytes = await fs.lstat(this.paths(e.stateDir, e.id).log).then(
+          (st) => (st.isFile() ? st.size : 0),
+          () => 0,
+        );
+      if (this.entries.has(k) && !replace) return;
+      this.entries.put(e);
       this.metaBytes.set(k, text.length);
-      if (problems.length) {
-        // Kept with what could be read; the archived log's real size stands in for a bad count.
-        if (problems.some((p) => p.startsWith('logBytes')))
-          e.logBytes = await fs.lstat(this.paths(e.stateDir, e.id).log).then(
-            (st) => (st.isFile() ? st.size : 0),
-            () => 0,
-          );
-        // Said on every load until the entry is next written (the file on disk is still bad).
-        this.warn(file, `archive entry partly unreadable: ${problems.join('; ')}`);
-      }
+      // Said on every load until the entry is next written (the file on disk is still bad).
+      if (problems.length) this.warn(file, `archive entry partly unreadable: ${problems.join('; ')}`);
     } catch (err) {
       if (isSafeFsError(err, 'io') || isSafeFsError(err, 'denied')) {
         this.unreadable.add(file);
@@ -224,43 +172,9 @@ export class ArchiveStore {
     if (this.warnings.length < 100) this.warnings.push({ file, message });
   }
 
-  get(k: string): ArchiveEntry | undefined {
-    return this.entries.get(k);
-  }
-
-  has(k: string): boolean {
-    return this.entries.has(k);
-  }
-
-  set(k: string, e: ArchiveEntry): void {
-    this.entries.set(k, e);
-    let dir = this.byDir.get(e.stateDir);
-    if (!dir) this.byDir.set(e.stateDir, (dir = new Map()));
-    dir.set(e.id, e);
-  }
-
-  /** An entry by its state dir and id, without making their key. */
-  getIn(stateDir: string, id: string): ArchiveEntry | undefined {
-    return this.byDir.get(stateDir)?.get(id);
-  }
-
-  private delete(k: string, e: ArchiveEntry): void {
-    this.entries.delete(k);
-    this.byDir.get(e.stateDir)?.delete(e.id);
-  }
-
-  values(): IterableIterator<ArchiveEntry> {
-    return this.entries.values();
-  }
-
-  /** A state dir's entries; asked for several times per look, so not a scan of every dir's. */
-  ofDir(stateDir: string): ArchiveEntry[] {
-    return [...(this.byDir.get(stateDir)?.values() ?? [])];
-  }
-
   get totalBytes(): number {
     let n = 0;
-    for (const [k, e] of this.entries) n += e.logBytes + (this.metaBytes.get(k) ?? 0);
+    for (const [k, e] of this.entries.entries()) n += e.logBytes + (this.metaBytes.get(k) ?? 0);
     return n;
   }
 
@@ -305,7 +219,7 @@ export class ArchiveStore {
     const k = keyOf(e.stateDir, e.id);
     const meta = this.paths(e.stateDir, e.id).meta;
     if (this.unreadable.has(meta)) {
-      // Not this write: the entry on disk is read again, and the next look goes on from it.
+      // Not this write: the entry on disk is read again, and the next scan goes on from it.
       await this.loadEntry(path.dirname(meta), path.basename(meta), true);
       return false;
     }
@@ -344,8 +258,10 @@ export class ArchiveStore {
     }
     let total = this.totalBytes;
     if (total <= limits.maxBytes) return dropped;
+    // Each as it is now: the age limit above put new entries in place of some.
     const order = finished
-      .filter(([k, e]) => this.entries.has(k) && e.logBytes > 0)
+      .map(([k]): [string, ArchiveEntry | undefined] => [k, this.entries.get(k)])
+      .filter((p): p is [string, ArchiveEntry] => !!p[1] && p[1].logBytes > 0)
       .sort(([, a], [, b]) => Number(!!a.goneHow) - Number(!!b.goneHow) || a.lastSeenMs - b.lastSeenMs);
     for (const [k, e] of order) {
       if (total <= limits.maxBytes) break;
@@ -362,62 +278,19 @@ export class ArchiveStore {
       this.fail(err);
       return false;
     }
-    e.evictedBytes += e.logBytes;
-    e.logBytes = 0;
-    e.logNote = `${e.evictedBytes} bytes of the archived log were dropped by the archive's size limit`;
-    await this.write(e);
+    const evictedBytes = e.evictedBytes + e.logBytes;
+    const logNote = `${evictedBytes} bytes of the archived log were dropped by the archive's size limit`;
+    await this.write(this.entries.put({ ...e, evictedBytes, logBytes: 0, logNote }));
     return true;
   }
 
   private async remove(k: string, e: ArchiveEntry): Promise<void> {
-    this.delete(k, e);
+    this.entries.remove(k);
     this.metaBytes.delete(k);
     const p = this.paths(e.stateDir, e.id);
     await fs.rm(p.meta, { force: true }).catch((err) => this.fail(err));
     await fs.rm(p.log, { force: true }).catch((err) => this.fail(err));
   }
-}
-
-export function newEntry(stateDir: string, id: string, now: number): ArchiveEntry {
-  return {
-    id,
-    stateDir,
-    logOffset: 0,
-    logBytes: 0,
-    firstSeenMs: now,
-    lastSeenMs: now,
-    lastLive: false,
-    history: [],
-    evictedBytes: 0,
-    skippedBytes: 0,
-    lifeBytes: 0,
-  };
-}
-
-/** Adds an event, keeping the first events and the latest within MAX_HISTORY. */
-export function addEvent(e: ArchiveEntry, ev: HistoryEvent): void {
-  const h = [...e.history, ev];
-  e.history = h.length > MAX_HISTORY ? [...h.slice(0, 8), ...h.slice(h.length - (MAX_HISTORY - 8))] : h;
-}
-
-/** Flags the story gives a job, which stay after its files come back. */
-export function historyFlags(e: ArchiveEntry): ('deleted-while-running' | 'recreated')[] {
-  const out: ('deleted-while-running' | 'recreated')[] = [];
-  if (e.history.some((h) => h.what === 'deleted' && h.by === 'deleted-while-running'))
-    out.push('deleted-while-running');
-  // Its files went while it was not finished and came back (its worker wrote on), or its log was
-  // deleted and written again. A finished job written back by a repair is not `recreated`.
-  const unfinished = (h: HistoryEvent) => !isTerminalStatus(h.status);
-  const activeDeletion = e.history.some((h) => h.what === 'deleted' && unfinished(h));
-  if (
-    e.history.some((h) => (h.what === 'log-recreated' && unfinished(h)) || (h.what === 'recreated' && activeDeletion))
-  )
-    out.push('recreated');
-  return out;
-}
-
-export function wasActive(status: string | undefined): boolean {
-  return ACTIVE_STATUSES.includes(status as never);
 }
 
 function reasonOf(err: unknown): string {

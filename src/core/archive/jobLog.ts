@@ -4,7 +4,7 @@
 // chunks through safeFs; never a whole file in memory.
 import { promises as fs, watch as fsWatch, type FSWatcher } from 'fs';
 import * as path from 'path';
-import type { ArchiveEntry } from './archiveStore';
+import type { ArchiveEntry } from './entry';
 import { fileIdOf, rootOfStateDir } from '../io/reader';
 import { fileTypeName, openRegular, readAt, type FileBeneath } from '../io/safeFs';
 import type { Job } from '../vocab/types';
@@ -22,8 +22,8 @@ export interface LogSource extends FileBeneath {
     /** How far into the current source file the copy goes, and which file that is. */
     sourceOffset: number;
     sourceFileId?: string;
-    /** Bytes of the copy from that file (the rest are earlier lives and notes). */
-    lifeBytes: number;
+    /** Bytes of the copy from that file (the rest are the log's earlier files, before it was re-created, and notes). */
+    sourceFileBytes: number;
     /** Whether the copy has a gap (the per-job cap): then the state dir's file, when there, is whole. */
     gap: boolean;
   };
@@ -39,7 +39,7 @@ export function logSourceOf(job: Job, entry: ArchiveEntry | undefined, archiveLo
       bytes: entry.logBytes,
       sourceOffset: entry.logOffset,
       sourceFileId: entry.logFileId,
-      lifeBytes: entry.lifeBytes,
+      sourceFileBytes: entry.lifeBytes,
       gap: entry.skippedBytes > 0,
     },
   };
@@ -78,15 +78,15 @@ export async function planJobLog(src: LogSource): Promise<LogPlan> {
   }
   const keptPart = { file: k.file, root: k.root, start: 0, end: kept.size };
   if (!live) return { parts: [keptPart], bytes: kept.size, follow: { ...follow, offset: 0 }, exists: true };
-  const sameLife = k.sourceFileId === live.id;
-  const earlier = kept.size - k.lifeBytes > 0;
-  if (sameLife && (k.gap || !earlier) && live.size >= k.sourceOffset) {
+  const sameFile = k.sourceFileId === live.id;
+  const earlier = kept.size - k.sourceFileBytes > 0;
+  if (sameFile && (k.gap || !earlier) && live.size >= k.sourceOffset) {
     // The state dir's file holds everything the copy has of it, and the copy holds nothing else.
     return { parts: [whole(live.size)], bytes: live.size, follow, exists: true };
   }
-  // The copy holds more: earlier lives, or a life the state dir no longer has. Then what the
-  // state dir's file has beyond what was copied of it (all of it, when it is a life not copied yet).
-  const from = sameLife ? Math.min(k.sourceOffset, live.size) : 0;
+  // The copy holds more: the log's earlier files, or a file the state dir no longer has. Then what the
+  // state dir's file has beyond what was copied of it (all of it, when it is a file not copied yet).
+  const from = sameFile ? Math.min(k.sourceOffset, live.size) : 0;
   const rest = { ...whole(live.size), start: from };
   return {
     parts: rest.end > rest.start ? [keptPart, rest] : [keptPart],

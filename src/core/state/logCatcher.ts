@@ -12,6 +12,7 @@ import { Worker } from 'worker_threads';
 import type { Logger } from '../vocab/emitter';
 import { silentLogger } from '../vocab/emitter';
 
+/** A new job log the catcher's thread opened, handed to the main thread (the name is the watcher's and the tests'). */
 export interface CaughtLog {
   stateDir: string;
   id: string;
@@ -116,7 +117,7 @@ export class LogCatcher {
   private starts = 0;
 
   constructor(
-    private readonly onCaught: (log: CaughtLog) => void,
+    private readonly onOpened: (log: CaughtLog) => void,
     private readonly logger: Logger = silentLogger,
   ) {}
 
@@ -190,7 +191,7 @@ export class LogCatcher {
       if (this.worker === w) w.postMessage({ type: 'release', fd: m.fd });
     }
     if (fh && this.disposed) await fh.close().catch(() => undefined);
-    else if (fh) this.onCaught({ stateDir: m.stateDir, id: m.id, fh, ino: m.ino, birthtimeMs: m.birthtimeMs });
+    else if (fh) this.onOpened({ stateDir: m.stateDir, id: m.id, fh, ino: m.ino, birthtimeMs: m.birthtimeMs });
   }
 
   async dispose(): Promise<void> {

@@ -1,5 +1,5 @@
 // How a job is grouped and counted, shared by the tree, the status bar and the CLI. What each status
-// means lives in status.ts; this file only combines those answers per job.
+// means is in status.ts; this file only combines those answers per job.
 import { isTerminalStatus, type Job } from './types';
 import { isActiveRecorded, isAttentionFlag, STATUS } from './status';
 

@@ -1,0 +1,155 @@
+// The archive's entries in memory, copy-on-write: an entry handed out (get, gone, the change event)
+// is never changed afterwards. Every change builds a new entry object and puts it in the old one's
+// place, so a reader that kept the old one still holds what it read, and can tell a change by
+// identity. With CODEX_JOBS_FREEZE=1 (the tests) every entry put here is frozen deeply, so a write
+// into one throws.
+import { Emitter, type Event } from '../vocab/emitter';
+import { freezing, handOut } from '../vocab/freeze';
+import { fitsJson, STRUCTURE_LIMITS } from '../io/safeFs';
+import { keyOf } from '../vocab/keys';
+import { differsBeyondSeen, type ArchiveEntry } from './entry';
+
+/** One entry added, changed or removed: `before` is undefined when added, `after` when removed. */
+export interface EntryChange {
+  readonly stateDir: string;
+  readonly id: string;
+  readonly before?: ArchiveEntry;
+  readonly after?: ArchiveEntry;
+}
+
+/**
+ * What one piece of archive work changed (an observe of a state dir, a keep, a background copy
+ * step, a load, ...). Changes to when an entry was last seen alone are not reported: that is kept
+ * in memory for the limits' order and shows nowhere.
+ */
+export interface ArchiveChange {
+  /** Each state dir with an entry added, changed or removed, once. */
+  readonly stateDirs: readonly string[];
+  /** Each entry changed, once: its version before this piece of work and after it. */
+  readonly entries: readonly EntryChange[];
+}
+
+/** Whether a change moved an entry into or out of the state dir's deleted jobs (what `gone` lists). */
+export function changesGone(c: EntryChange): boolean {
+  return !!c.before?.goneHow !== !!c.after?.goneHow;
+}
+
+export class EntryMap {
+  private readonly byKey = new Map<string, ArchiveEntry>();
+  /** The same entries by state dir, then id: the model asks for every job's entry on every scan. */
+  private readonly byDir = new Map<string, Map<string, ArchiveEntry>>();
+  /** Changes since the last `report`, by key: the first `before`, the latest `after`. */
+  private pending = new Map<string, EntryChange>();
+  private readonly changed = new Emitter<ArchiveChange>();
+  readonly onDidChange: Event<ArchiveChange> = this.changed.event;
+
+  get(k: string): ArchiveEntry | undefined {
+    return this.byKey.get(k);
+  }
+
+  has(k: string): boolean {
+    return this.byKey.has(k);
+  }
+
+  /** An entry by its state dir and id, without making their key. */
+  getIn(stateDir: string, id: string): ArchiveEntry | undefined {
+    return this.byDir.get(stateDir)?.get(id);
+  }
+
+  /** A state dir's entries; asked for several times per scan, so not a walk over every dir's. */
+  ofDir(stateDir: string): ArchiveEntry[] {
+    return [...(this.byDir.get(stateDir)?.values() ?? [])];
+  }
+
+  entries(): IterableIterator<[string, ArchiveEntry]> {
+    return this.byKey.entries();
+  }
+
+  /** Puts a new entry (one nobody else holds) in place of the one under its key; it is not changed again. */
+  put(e: ArchiveEntry): ArchiveEntry {
+    const k = keyOf(e.stateDir, e.id);
+    const before = this.byKey.get(k);
+    if (before === e) return e;
+    freeze(e);
+    this.byKey.set(k, e);
+    let dir = this.byDir.get(e.stateDir);
+    if (!dir) this.byDir.set(e.stateDir, (dir = new Map()));
+    dir.set(e.id, e);
+    // A change already waiting to be reported points at the newest version, also a touched one.
+    if (!before || differsBeyondSeen(before, e) || this.pending.has(k)) this.note(k, before, e);
+    return e;
+  }
+
+  /** Notes when an entry was last seen (in memory only): a new entry, not reported as a change. */
+  touch(e: ArchiveEntry, now: number): ArchiveEntry {
+    return e.lastSeenMs === now ? e : this.put({ ...e, lastSeenMs: now });
+  }
+
+  remove(k: string): void {
+    const e = this.byKey.get(k);
+    if (!e) return;
+    this.byKey.delete(k);
+    this.byDir.get(e.stateDir)?.delete(e.id);
+    this.note(k, e, undefined);
+  }
+
+  /**
+   * Runs `change` on a private copy of `e` and puts the copy in its place when it differs, also when
+   * `change` throws half way (what it did to files so far is then said by the entry). Not put when
+   * `e` was replaced or removed meanwhile. Resolves to what `change` returned.
+   */
+  async edit<R>(e: ArchiveEntry, change: (draft: ArchiveEntry) => Promise<R>): Promise<R> {
+    const draft = { ...e };
+    try {
+      return await change(draft);
+    } finally {
+      const k = keyOf(e.stateDir, e.id);
+      if (this.byKey.get(k) === e && differsFrom(e, draft)) this.put(draft);
+    }
+  }
+
+  /** The latest version of `e` (itself, when not replaced since), or undefined when removed. */
+  latest(e: ArchiveEntry): ArchiveEntry | undefined {
+    return this.getIn(e.stateDir, e.id);
+  }
+
+  /** Fires one change event with everything changed since the last call, if anything. */
+  report(): void {
+    if (this.pending.size === 0) return;
+    const entries = [...this.pending.values()].filter((c) => c.before !== c.after);
+    this.pending = new Map();
+    if (entries.length === 0) return;
+    this.changed.fire({ stateDirs: [...new Set(entries.map((c) => c.stateDir))], entries });
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  private note(k: string, before: ArchiveEntry | undefined, after: ArchiveEntry | undefined): void {
+    const first = this.pending.get(k);
+    const e = (after ?? before)!;
+    this.pending.set(k, { stateDir: e.stateDir, id: e.id, before: first ? first.before : before, after });
+  }
+}
+
+/**
+ * Freezes an entry deeply when freezing is on (handOut). A record nested deeper than any the
+ * archive keeps on disk (it writes a bounded copy) is frozen only at its top: a deep walk would
+ * overflow the stack.
+ */
+function freeze(e: ArchiveEntry): void {
+  if (!freezing) return;
+  const deep = (v: unknown) => fitsJson(v, STRUCTURE_LIMITS.jsonDepth);
+  if (deep(e.record) && deep(e.index)) handOut(e);
+  else {
+    handOut(e.history);
+    Object.freeze(e.record);
+    Object.freeze(e.index);
+    Object.freeze(e);
+  }
+}
+
+function differsFrom(a: ArchiveEntry, b: ArchiveEntry): boolean {
+  return a.lastSeenMs !== b.lastSeenMs || differsBeyondSeen(a, b);
+}
