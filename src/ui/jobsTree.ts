@@ -291,7 +291,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     this.renderedDay = localDayStart(this.now());
     const others = this.opts.showOthers?.() ? [this.keep(new AllWorkspacesNode())] : [];
     const folders = this.model.folders.filter((f) => f.snapshots.length > 0 || f.warnings.length > 0);
-    // Nothing found anywhere: an empty tree lets the welcome view explain where we looked.
+    // Nothing found anywhere: an empty tree lets the welcome view explain where it searched.
     if (folders.length === 0) return others;
     if (this.model.folders.length === 1) return [...this.folderChildren(folders[0]), ...others];
     const rows = this.model.folders.map((f) => this.keep(new FolderNode(f)));

@@ -29,9 +29,9 @@ export interface WatcherOptions {
   /** Called at once, not batched, when a job's record is created or changes: its version can be kept. */
   onRecordEvent?: (stateDir: string, id: string) => void;
   /**
-   * Given, while catching is on (`setCatching`), every log created in a watched jobs dir is also
-   * opened on a thread of its own (see `LogCatcher`) and handed over here; the receiver owns the
-   * descriptor. Native events only.
+   * Given, while the catcher thread is on (`setCatching`), every log created in a watched jobs dir
+   * is also opened on a thread of its own (see `LogCatcher`) and handed over here; the receiver owns
+   * the descriptor. Native events only.
    */
   onLogCaught?: (log: CaughtLog) => void;
   /** For network filesystems where native events do not arrive. */
