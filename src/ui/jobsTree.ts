@@ -47,17 +47,8 @@ import {
   warningsItem,
 } from './jobsTreeItems';
 
-export {
-  AllWorkspacesNode,
-  FolderNode,
-  GroupNode,
-  JobNode,
-  LogLineNode,
-  OtherWorkspaceNode,
-  WarningNode,
-  WarningsNode,
-  type JobsNode,
-} from './jobsNodes';
+// The node classes are part of the tree's interface (tests and views import them from here).
+export * from './jobsNodes';
 export { rootSourceText } from './jobsTreeItems';
 
 export function groupLabel(group: JobGroup): string {
