@@ -7,6 +7,7 @@ import type { Job } from '../core/vocab/types';
 import { ageBadge, relativeTime, startedMs } from '../core/vocab/format';
 import type { OtherWorkspaces } from './otherWorkspaces';
 import { t } from './l10n';
+import { Disposable } from '../core/vocab/lifecycle';
 
 export const JOB_SCHEME = 'codex-jobs-job';
 
@@ -18,21 +19,19 @@ export function jobResourceUri(job: Pick<Job, 'stateDir' | 'id'>): vscode.Uri {
   });
 }
 
-export class JobDecorations implements vscode.FileDecorationProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<undefined>();
+export class JobDecorations extends Disposable implements vscode.FileDecorationProvider, vscode.Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<undefined>());
   readonly onDidChangeFileDecorations = this.changed.event;
-  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly model: JobsModel,
     private readonly others?: OtherWorkspaces,
     private readonly now: () => number = Date.now,
   ) {
-    this.subscriptions.push(
-      vscode.window.registerFileDecorationProvider(this),
-      model.onDidChange(() => this.changed.fire(undefined)),
-    );
-    if (others) this.subscriptions.push(others.onDidChange(() => this.changed.fire(undefined)));
+    super();
+    this._register(vscode.window.registerFileDecorationProvider(this));
+    this._register(model.onDidChange(() => this.changed.fire(undefined)));
+    if (others) this._register(others.onDidChange(() => this.changed.fire(undefined)));
   }
 
   /** Ages move on without any file changing: the view's tick asks for the badges again. */
@@ -49,10 +48,5 @@ export class JobDecorations implements vscode.FileDecorationProvider, vscode.Dis
     if (start === undefined) return undefined;
     const now = this.now();
     return new vscode.FileDecoration(ageBadge(start, now), t('started {0}', relativeTime(start, now, t)));
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.changed.dispose();
   }
 }

@@ -1,15 +1,14 @@
 // The Jobs view: workspace folder (when several) → groups (Needs attention / Running / Recent, or by
 // session or date, or none: see jobGrouping.ts) → job → log lines; then, when the setting is on, All
 // Workspaces → workspace → job. It only renders the model (and the filter); every decision about
-// status lives in the core. Node kinds are open: a feature adds a class to JobsNode and a case to
-// getChildren/getTreeItem.
-import * as path from 'path';
+// status is made in the core. Node kinds are open: a feature adds a class to JobsNode (jobsNodes.ts),
+// a row to jobsTreeItems.ts and a case to getChildren/getTreeItem.
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel, ModelChange } from '../core/model/model';
-import { firstLine, parseTime } from '../core/vocab/format';
-import type { Job, LogLine, ReadWarning, StateRoot } from '../core/vocab/types';
-import { countJobs, hasResult, isLive, type JobGroup } from '../core/vocab/classify';
-import { jobAccessibility, jobContextValue, jobDescription, jobLabel, jobTooltip, statusIcon } from './jobTreeItem';
+import type { Job } from '../core/vocab/types';
+import { isLive, type JobGroup } from '../core/vocab/classify';
+import { Disposable } from '../core/vocab/lifecycle';
+import { jobTooltip } from './jobTreeItem';
 import { NO_FILTER, type FilterState } from './jobFilter';
 import {
   groupJobs,
@@ -20,129 +19,40 @@ import {
   type JobBucket,
   type JobFilter,
 } from './jobGrouping';
-import type { OtherWorkspace, OtherWorkspaces } from './otherWorkspaces';
-import { COMMANDS, NODE } from './ids';
-import { jobResourceUri } from './jobDecorations';
+import type { OtherWorkspaces } from './otherWorkspaces';
+import { NODE } from './ids';
 import { t } from './l10n';
-import { countWords } from './countWords';
-import { FindingNode, findingNodes, findingTreeItem, hasFindingRows } from './findingNodes';
-import { featureIcon } from './jobFeatures';
-import { decorateFolderItem } from './reviewGateView';
-import { coloredIcon } from './iconColors';
-import { formatLocal, UNKNOWN_TIME } from '../core/vocab/dates';
+import { findingNodes, findingTreeItem } from './findingNodes';
+import {
+  AllWorkspacesNode,
+  FolderNode,
+  GroupNode,
+  JobNode,
+  LogLineNode,
+  OtherWorkspaceNode,
+  WarningNode,
+  WarningsNode,
+  folderOf,
+  type JobsNode,
+} from './jobsNodes';
+import {
+  allWorkspacesItem,
+  errorLines,
+  folderItem,
+  groupItem,
+  jobItem,
+  logLineItem,
+  otherWorkspaceItem,
+  warningItem,
+  warningsItem,
+} from './jobsTreeItems';
 
-export type JobsNode =
-  | FolderNode
-  | GroupNode
-  | JobNode
-  | LogLineNode
-  | WarningsNode
-  | WarningNode
-  | AllWorkspacesNode
-  | OtherWorkspaceNode
-  | FindingNode;
-
-export class FolderNode {
-  readonly type = 'folder';
-  constructor(public state: FolderState) {}
-  get id(): string {
-    return NODE.folder(this.state.folder.path);
-  }
-}
-
-/** A group of a folder's jobs under the chosen grouping (status, session or date). */
-export class GroupNode {
-  readonly type = 'group';
-  constructor(
-    public folder: FolderState,
-    public bucket: JobBucket,
-  ) {}
-  /** The group's key: 'attention' | 'running' | 'recent' by status, 'session:…' or 'date:…' otherwise. */
-  get group(): string {
-    return this.bucket.key;
-  }
-  get jobs(): Job[] {
-    return this.bucket.jobs;
-  }
-  get id(): string {
-    return NODE.group(this.folder.folder.path, this.bucket.key);
-  }
-}
-
-export class JobNode {
-  readonly type = 'job';
-  constructor(
-    public job: Job,
-    /** Its group; its folder when the view is not grouped; a workspace not open here under All Workspaces. */
-    public parent: GroupNode | FolderNode | OtherWorkspaceNode,
-  ) {}
-  get id(): string {
-    return this.parent.type === 'otherWorkspace'
-      ? NODE.otherJob(this.job.stateDir, this.job.id)
-      : NODE.job(this.job.stateDir, this.job.id);
-  }
-}
-
-export class LogLineNode {
-  readonly type = 'logLine';
-  constructor(
-    public line: LogLine,
-    public index: number,
-    public parent: JobNode,
-    /** The failed job's error, shown as its last child. */
-    public isError = false,
-  ) {}
-  get id(): string {
-    return NODE.logLine(this.parent.id, this.index);
-  }
-}
-
-export class WarningsNode {
-  readonly type = 'warnings';
-  constructor(public folder: FolderState) {}
-  get id(): string {
-    return NODE.warnings(this.folder.folder.path);
-  }
-}
-
-export class WarningNode {
-  readonly type = 'warning';
-  constructor(
-    public warning: ReadWarning,
-    public index: number,
-    public parent: WarningsNode,
-  ) {}
-  get id(): string {
-    return NODE.warning(this.parent.id, this.index);
-  }
-}
-
-export class AllWorkspacesNode {
-  readonly type = 'allWorkspaces';
-  get id(): string {
-    return NODE.allWorkspaces();
-  }
-}
-
-export class OtherWorkspaceNode {
-  readonly type = 'otherWorkspace';
-  constructor(
-    public workspace: OtherWorkspace,
-    public parent: AllWorkspacesNode,
-  ) {}
-  get id(): string {
-    return NODE.otherWorkspace(this.workspace.key);
-  }
-}
+// The node classes are part of the tree's interface (tests and views import them from here).
+export * from './jobsNodes';
+export { rootSourceText } from './jobsTreeItems';
 
 export function groupLabel(group: JobGroup): string {
   return statusGroupLabel(group, t);
-}
-
-/** The open folder a job row belongs to (none for a workspace not open here). */
-function folderOf(node: JobNode): FolderState | undefined {
-  const p = node.parent;
-  return p.type === 'group' ? p.folder : p.type === 'folder' ? p.state : undefined;
 }
 
 export interface JobsTreeOptions {
@@ -153,10 +63,9 @@ export interface JobsTreeOptions {
   now?: () => number;
 }
 
-export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<JobsNode | JobsNode[] | undefined | void>();
+export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<JobsNode | JobsNode[] | undefined | void>());
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscriptions: { dispose(): void }[] = [];
   /** Nodes are kept by id so that VS Code sees the same element across refreshes. */
   private nodes = new Map<string, JobsNode>();
   private readonly now: () => number;
@@ -167,18 +76,19 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     private readonly model: JobsModel,
     private readonly opts: JobsTreeOptions = {},
   ) {
+    super();
     this.now = opts.now ?? Date.now;
-    this.subscriptions.push(model.onDidChange((e) => this.onModelChange(e)));
+    this._register(model.onDidChange((e) => this.onModelChange(e)));
     // Another filter or grouping: every row may move, and a row kept from before must not be revealed.
     if (opts.filter)
-      this.subscriptions.push(
+      this._register(
         opts.filter.onDidChange(() => {
           this.nodes.clear();
           this.changed.fire();
         }),
       );
     if (opts.others)
-      this.subscriptions.push(
+      this._register(
         opts.others.onDidChange(() => {
           const n = this.nodes.get(NODE.allWorkspaces());
           this.changed.fire(n);
@@ -297,83 +207,21 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
   getTreeItem(node: JobsNode): vscode.TreeItem {
     switch (node.type) {
       case 'folder':
-        return this.folderItem(node);
-      case 'group': {
-        const b = node.bucket;
-        const item = new vscode.TreeItem(b.label, vscode.TreeItemCollapsibleState.Expanded);
-        item.id = node.id;
-        // The Running group says what it holds in the status bar's words ("2 running, 1 queued").
-        item.description =
-          node.group === 'running' ? countWords(countJobs(node.jobs)).join(', ') : String(node.jobs.length);
-        item.iconPath = coloredIcon(b.icon, node.group === 'attention' ? 'warning' : undefined);
-        // The first word after "group" says the grouping: status groups keep their plain key.
-        item.contextValue = `group ${node.group.split(':')[0]}`;
-        item.accessibilityInformation = {
-          label: `${b.label}: ${node.jobs.length === 1 ? t('1 job') : t('{0} jobs', node.jobs.length)}`,
-        };
-        return item;
-      }
+        return folderItem(node);
+      case 'group':
+        return groupItem(node);
       case 'job':
-        return this.jobItem(node);
-      case 'logLine': {
-        const item = new vscode.TreeItem(node.line.text, vscode.TreeItemCollapsibleState.None);
-        item.id = node.id;
-        item.description = node.line.time ? shortTime(node.line.time) : undefined;
-        item.tooltip = node.line.time ? `${node.line.time}\n${node.line.text}` : node.line.text;
-        item.contextValue = 'logLine';
-        // A failed job ends on its error, so its lines do not read like a running job's.
-        if (node.isError) item.iconPath = coloredIcon('error', 'error');
-        item.accessibilityInformation = {
-          label: node.line.time ? t('log line at {0}: {1}', shortTime(node.line.time), node.line.text) : node.line.text,
-        };
-        return item;
-      }
-      case 'warnings': {
-        const label = t('Problems reading job files');
-        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = node.id;
-        item.description = String(node.folder.warnings.length);
-        item.iconPath = coloredIcon('warning', 'warning');
-        item.contextValue = 'warnings';
-        item.accessibilityInformation = { label: `${label}: ${node.folder.warnings.length}` };
-        return item;
-      }
-      case 'warning': {
-        const item = new vscode.TreeItem(node.warning.message, vscode.TreeItemCollapsibleState.None);
-        item.id = node.id;
-        item.description = path.basename(node.warning.file);
-        item.tooltip = `${node.warning.file}\n${node.warning.message}`;
-        item.iconPath = new vscode.ThemeIcon('info');
-        item.contextValue = 'warning';
-        item.accessibilityInformation = { label: `${node.warning.message} (${path.basename(node.warning.file)})` };
-        return item;
-      }
-      case 'allWorkspaces': {
-        const label = t('All Workspaces');
-        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = node.id;
-        item.iconPath = new vscode.ThemeIcon('globe');
-        const list = this.opts.others?.workspaces;
-        item.description = list ? t('{0} other workspaces', list.length) : undefined;
-        item.tooltip = t('Every Codex state dir under every root searched, for workspaces not open in this window.');
-        item.contextValue = 'allWorkspaces';
-        item.accessibilityInformation = { label: item.description ? `${label}, ${item.description}` : label };
-        return item;
-      }
-      case 'otherWorkspace': {
-        const w = node.workspace;
-        const item = new vscode.TreeItem(w.name, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = node.id;
-        item.iconPath = vscode.ThemeIcon.Folder;
-        item.description = jobsSummary(w.jobs);
-        item.tooltip = [
-          w.workspaceRoot ?? w.key,
-          ...w.stateDirs.map((s) => t('state: {0} ({1})', s.stateDir, rootSourceText(s.root))),
-        ].join('\n');
-        item.contextValue = 'otherWorkspace';
-        item.accessibilityInformation = { label: `${w.name}, ${item.description}` };
-        return item;
-      }
+        return jobItem(node, this.now());
+      case 'logLine':
+        return logLineItem(node);
+      case 'warnings':
+        return warningsItem(node);
+      case 'warning':
+        return warningItem(node);
+      case 'allWorkspaces':
+        return allWorkspacesItem(node, this.opts.others);
+      case 'otherWorkspace':
+        return otherWorkspaceItem(node);
       case 'finding':
         return findingTreeItem(node);
     }
@@ -434,7 +282,7 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     this.renderedDay = localDayStart(this.now());
     const others = this.opts.showOthers?.() ? [this.keep(new AllWorkspacesNode())] : [];
     const folders = this.model.folders.filter((f) => f.snapshots.length > 0 || f.warnings.length > 0);
-    // Nothing found anywhere: an empty tree lets the welcome view explain where we looked.
+    // Nothing found anywhere: an empty tree lets the welcome view explain where it searched.
     if (folders.length === 0) return others;
     if (this.model.folders.length === 1) return [...this.folderChildren(folders[0]), ...others];
     const rows = this.model.folders.map((f) => this.keep(new FolderNode(f)));
@@ -456,91 +304,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobsNode>, vsco
     return out;
   }
 
-  private folderItem(node: FolderNode): vscode.TreeItem {
-    const f = node.state;
-    const item = new vscode.TreeItem(f.folder.name, vscode.TreeItemCollapsibleState.Expanded);
-    item.id = node.id;
-    item.iconPath = vscode.ThemeIcon.Folder;
-    item.description = f.snapshots.length === 0 ? t('no Codex state') : jobsSummary(f.jobs);
-    item.tooltip = [f.folder.path, ...f.snapshots.map((s) => t('state: {0}', s.stateDir))].join('\n');
-    item.contextValue = 'folder';
-    // The stop review gate per state dir (description and tooltip).
-    decorateFolderItem(item, f);
-    item.accessibilityInformation = { label: `${f.folder.name}, ${item.description}` };
-    return item;
-  }
-
-  private jobItem(node: JobNode): vscode.TreeItem {
-    const job = node.job;
-    const now = this.now();
-    const findings = node.parent.type !== 'otherWorkspace' && hasFindingRows(job);
-    const item = new vscode.TreeItem(
-      jobLabel(job),
-      job.log.progress.length > 0 || findings || errorLines(job).length > 0
-        ? vscode.TreeItemCollapsibleState.Collapsed
-        : vscode.TreeItemCollapsibleState.None,
-    );
-    item.id = node.id;
-    item.description = jobDescription(job, now);
-    // The tooltip is made when it is shown (resolveTreeItem), so its times are those of that moment.
-    // A failed job's icon says why it failed (its error kind); otherwise the status icon.
-    item.iconPath = featureIcon(job) ?? statusIcon(job.status);
-    // The age badge (jobDecorations.ts) hangs on this URI; iconPath keeps the status icon.
-    item.resourceUri = jobResourceUri(job);
-    // A job of a workspace not open here is only looked at: no cancel, no repair words.
-    item.contextValue =
-      node.parent.type === 'otherWorkspace'
-        ? ['job', 'otherWorkspace', job.status, ...(hasResult(job) ? ['hasResult'] : [])].join(' ')
-        : jobContextValue(job);
-    item.accessibilityInformation = jobAccessibility(job, now);
-    item.command = hasResult(job)
-      ? { command: COMMANDS.showResult, title: t('Show Result'), arguments: [job] }
-      : job.log.exists
-        ? { command: COMMANDS.openLog, title: t('Open Log'), arguments: [job] }
-        : undefined;
-    return item;
-  }
-
   private keep<T extends JobsNode>(node: T): T {
     this.nodes.set(node.id, node);
     return node;
   }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.changed.dispose();
-  }
-}
-
-/** Where a state root came from, in words; a source added later reads as itself until it has a row. */
-const ROOT_SOURCE: Record<StateRoot['source'], string> = {
-  'plugin-data': 'Claude plugin data',
-  tmp: 'temp dir fallback',
-  setting: 'codexJobs.stateRoots',
-  cli: 'command line',
-  env: '$CLAUDE_PLUGIN_DATA',
-  process: 'a live companion or broker',
-};
-
-export function rootSourceText(root: StateRoot): string {
-  const where = (root as StateRoot & { learnedFrom?: string }).learnedFrom;
-  const text = t((ROOT_SOURCE as Record<string, string | undefined>)[root.source] ?? root.source);
-  return where ? t('{0}, learned from {1}', text, where) : text;
-}
-
-/** A failed job's error as one line ("Error: …"), dated when it ended. */
-function errorLines(job: Job): LogLine[] {
-  const text = job.status === 'failed' ? firstLine(job.display.errorMessage, 200) : undefined;
-  return text ? [{ time: job.display.completedAt, text: t('Error: {0}', text) }] : [];
-}
-
-/** A folder's line: "2 running, 1 needs attention", or "12 jobs" when nothing is live or wrong. */
-function jobsSummary(jobs: readonly Job[]): string {
-  return countWords(countJobs(jobs)).join(', ') || t('{0} jobs', jobs.length);
-}
-
-/** A log line's time: the clock time today, with the date (and year) otherwise; a time that is none is said so. */
-function shortTime(iso: string): string {
-  const ms = parseTime(iso);
-  return ms === undefined ? t(UNKNOWN_TIME) : formatLocal(ms, Date.now(), { seconds: true });
 }

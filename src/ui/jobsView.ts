@@ -9,26 +9,26 @@ import { groupLabel } from './jobsTree';
 import { CONTEXT, VIEWS } from './ids';
 import { t } from './l10n';
 import { countWords } from './countWords';
+import { Disposable } from '../core/vocab/lifecycle';
 
-export class JobsView implements vscode.Disposable {
+export class JobsView extends Disposable implements vscode.Disposable {
   readonly view: vscode.TreeView<unknown>;
-  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly model: JobsModel,
     readonly tree: JobsTreeProvider,
     private readonly filter: FilterState,
   ) {
-    this.view = vscode.window.createTreeView(VIEWS.jobs, {
-      treeDataProvider: tree as vscode.TreeDataProvider<unknown>,
-      showCollapseAll: true,
-    });
-    this.subscriptions.push(
-      this.view,
-      model.onDidChange(() => this.update()),
-      filter.onDidChange(() => this.update()),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.update()),
+    super();
+    this.view = this._register(
+      vscode.window.createTreeView(VIEWS.jobs, {
+        treeDataProvider: tree as vscode.TreeDataProvider<unknown>,
+        showCollapseAll: true,
+      }),
     );
+    this._register(model.onDidChange(() => this.update()));
+    this._register(filter.onDidChange(() => this.update()));
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.update()));
     this.update();
   }
 
@@ -73,10 +73,6 @@ export class JobsView implements vscode.Disposable {
     if (!node) return false;
     await this.view.reveal(node, { select: true, focus: true, expand: false });
     return true;
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
   }
 }
 

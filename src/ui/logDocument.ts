@@ -10,25 +10,28 @@ import { formatBytes } from '../core/vocab/format';
 import { LOG_SCHEME, parseJobUri } from './jobUris';
 import type { JobLookup } from './jobLookup';
 import { t } from './l10n';
+import { Disposable, toDisposable } from '../core/vocab/lifecycle';
 
 /** Logs can reach hundreds of MB: a document shows at most this much of the end. */
 const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
 const FOLLOW_DEBOUNCE_MS = 150;
 
-export class LogDocumentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+export class LogDocumentProvider extends Disposable implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<vscode.Uri>());
   readonly onDidChange = this.changed.event;
   private watcher: FSWatcher | undefined;
   /** Watched file path → the document URIs that show it. */
   private readonly followed = new Map<string, Set<string>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly model: JobsModel,
     private readonly jobs: JobLookup,
   ) {
-    this.subscriptions.push(vscode.workspace.onDidCloseTextDocument((d) => this.unfollow(d.uri)));
+    super();
+    this._register(vscode.workspace.onDidCloseTextDocument((d) => this.unfollow(d.uri)));
+    // Registered last, so disposed first: no timer fires and no watcher reports once disposal starts.
+    this._register(toDisposable(() => this.stopFollowing()));
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
@@ -114,13 +117,11 @@ export class LogDocumentProvider implements vscode.TextDocumentContentProvider, 
     return this.followed.size;
   }
 
-  dispose(): void {
+  private stopFollowing(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     void this.watcher?.close();
     this.watcher = undefined;
     this.followed.clear();
-    for (const s of this.subscriptions) s.dispose();
-    this.changed.dispose();
   }
 }

@@ -7,20 +7,24 @@ import { FOCUS_JOBS, SECTION, SETTINGS, STATUS_BAR_ITEM } from './ids';
 import { t } from './l10n';
 import { gateStatusText } from './reviewGateView';
 import { countWords } from './countWords';
+import { Disposable } from '../core/vocab/lifecycle';
 
-export class JobsStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem(STATUS_BAR_ITEM, vscode.StatusBarAlignment.Left, 50);
-  private readonly subscriptions: { dispose(): void }[] = [];
+export class JobsStatusBar extends Disposable implements vscode.Disposable {
+  private readonly item = this._register(
+    vscode.window.createStatusBarItem(STATUS_BAR_ITEM, vscode.StatusBarAlignment.Left, 50),
+  );
+  private visible = false;
 
   constructor(
     private readonly model: JobsModel,
     private readonly brokers?: BrokerMonitor,
   ) {
+    super();
     this.item.name = t('Codex Jobs');
     this.item.command = FOCUS_JOBS;
-    this.subscriptions.push(
-      model.onDidChange(() => this.update()),
-      ...(brokers ? [brokers.onDidChange(() => this.update())] : []),
+    this._register(model.onDidChange(() => this.update()));
+    if (brokers) this._register(brokers.onDidChange(() => this.update()));
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.${SETTINGS.statusBarAlwaysShow}`)) this.update();
       }),
@@ -32,8 +36,6 @@ export class JobsStatusBar implements vscode.Disposable {
   get text(): string | undefined {
     return this.visible ? this.item.text : undefined;
   }
-
-  private visible = false;
 
   update(): void {
     const c = this.model.counts();
@@ -65,10 +67,5 @@ export class JobsStatusBar implements vscode.Disposable {
     this.item.accessibilityInformation = { label: this.item.text.replace(/\$\([^)]*\)\s*/g, '') };
     this.visible = true;
     this.item.show();
-  }
-
-  dispose(): void {
-    for (const s of this.subscriptions) s.dispose();
-    this.item.dispose();
   }
 }

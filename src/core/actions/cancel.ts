@@ -201,13 +201,8 @@ async function cancel(
   }
 
   // 2. Did the job's process really end?
-  const grace = Date.now() + (out.companion.ran ? (opts.companionGraceMs ?? 1000) : 0);
-  let cur = await inspect(root.pid);
-  while (sameProcess(root, cur) && Date.now() < grace) {
-    await sleep(50);
-    cur = await inspect(root.pid);
-  }
-  if (out.companion.ran && sameProcess(root, cur)) out.survivedCompanion = true;
+  const stillRuns = await outlives(root, out.companion.ran ? (opts.companionGraceMs ?? 1000) : 0, inspect);
+  if (out.companion.ran && stillRuns) out.survivedCompanion = true;
 
   // 3. End what is left ourselves: SIGTERM, then SIGKILL, re-identifying before each signal. The
   // group is signalled only through the verified job process leading it.
@@ -222,7 +217,27 @@ async function cancel(
   out.refused.push(...t.refused);
   out.remaining = t.remaining;
   out.ok = t.remaining.length === 0 && out.refused.length === 0;
+  out.message = summary(out, root, tree);
+  return out;
+}
 
+/** Whether the job's process still runs as itself once the grace after the companion's cancel ran out. */
+async function outlives(
+  root: ProcInfo,
+  graceMs: number,
+  inspect: (p: number) => Promise<ProcInfo | undefined>,
+): Promise<boolean> {
+  const grace = Date.now() + graceMs;
+  let cur = await inspect(root.pid);
+  while (sameProcess(root, cur) && Date.now() < grace) {
+    await sleep(50);
+    cur = await inspect(root.pid);
+  }
+  return sameProcess(root, cur);
+}
+
+/** "Cancel <id>: the companion's cancel succeeded; sent SIGTERM to group 123; pid 123 ended." */
+function summary(out: CancelOutcome, root: ProcInfo, tree: readonly ProcInfo[]): string {
   const parts: string[] = [];
   if (out.companion.ran)
     parts.push(
@@ -240,8 +255,7 @@ async function cancel(
       ? `still running: ${out.remaining.join(', ')}`
       : `pid ${root.pid}${tree.length ? ` and ${tree.length} descendant(s)` : ''} ended`,
   );
-  out.message = `Cancel ${out.jobId}: ${parts.join('; ')}.`;
-  return out;
+  return `Cancel ${out.jobId}: ${parts.join('; ')}.`;
 }
 
 async function companionCancel(

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { InvalidArgumentError, launchArgProblems, normalEffort } from '../vocab/argCheck';
 import { causeLine, endChildGroup, startChild } from '../os/childProcess';
 import { resolveWorkspaceRoot, stateDirName } from '../discovery/discovery';
-import { withWorkspaceLock, type LockOptions } from './lock';
+import { withWorkspaceLock, type LockContext, type LockOptions } from './lock';
 import { preflightStateDir, recheckStateDir } from '../io/preflight';
 import { parseJsonBounded } from '../io/safeFs';
 import { createProcessTable } from '../os/processes';
@@ -163,7 +163,7 @@ export function parseLaunchOutput(stdout: string): string | undefined {
     const v = parseJsonBounded(stdout).value as { jobId?: unknown };
     if (isSafeJobId(v?.jobId)) return v.jobId;
   } catch {
-    // Fall through to a looser look: other lines may precede the payload.
+    // Fall through to a looser search: other lines may precede the payload.
   }
   const m = /"jobId"\s*:\s*"([^"]+)"/.exec(stdout);
   return m && isSafeJobId(m[1]) ? m[1] : undefined;
@@ -283,43 +283,61 @@ interface Spawned {
   end: () => Promise<void>;
 }
 
-async function spawnCompanion(
-  req: LaunchRequest,
-  env: NodeJS.ProcessEnv,
-  args: string[],
-  timeoutMs: number,
-): Promise<Spawned> {
-  const s: Spawned = {
+/** A fresh handle: not started yet, no output, nothing to clean up or end. */
+function notSpawned(): Spawned {
+  return {
     exited: false,
     stdout: '',
     output: async () => '',
     cleanup: async () => undefined,
     end: async () => undefined,
   };
-  if (req.kind === 'task') {
-    // `task --background` prints the job id and exits at once; its worker detaches itself (its own
-    // group, which ending this one's does not touch). Should it hang, its group is ended at the deadline.
-    const child = startChild(req.node, args, {
-      cwd: req.workspaceFolder,
-      env,
-      timeoutMs: timeoutMs + AFTER_EXIT_GRACE_MS,
-      maxOutput: OUTPUT_LIMIT,
-    });
-    s.pid = child.pid;
-    void child.done.then((o) => {
-      if (o.startError) s.error = o.startError;
-      s.exited = true;
-      s.exitCode = o.code;
-      s.exitSignal = o.signal;
-      s.exitedAt = child.exitedAt ?? Date.now();
-      s.stdout = o.stdout;
-    });
-    s.output = async () => child.stderr() || child.stdout();
-    s.end = async () => {
-      if (!s.exited) await child.end();
-    };
-    return s;
-  }
+}
+
+async function spawnCompanion(
+  req: LaunchRequest,
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  timeoutMs: number,
+): Promise<Spawned> {
+  return req.kind === 'task' ? spawnTask(req, env, args, timeoutMs) : spawnReview(req, env, args);
+}
+
+/**
+ * `task --background` prints the job id and exits at once; its worker detaches itself (its own
+ * group, which ending this one's does not touch). Should it hang, its group is ended at the deadline.
+ */
+function spawnTask(req: LaunchRequest, env: NodeJS.ProcessEnv, args: string[], timeoutMs: number): Spawned {
+  const s = notSpawned();
+  const child = startChild(req.node, args, {
+    cwd: req.workspaceFolder,
+    env,
+    timeoutMs: timeoutMs + AFTER_EXIT_GRACE_MS,
+    maxOutput: OUTPUT_LIMIT,
+  });
+  s.pid = child.pid;
+  void child.done.then((o) => {
+    if (o.startError) s.error = o.startError;
+    s.exited = true;
+    s.exitCode = o.code;
+    s.exitSignal = o.signal;
+    s.exitedAt = child.exitedAt ?? Date.now();
+    s.stdout = o.stdout;
+  });
+  s.output = async () => child.stderr() || child.stdout();
+  s.end = async () => {
+    if (!s.exited) await child.end();
+  };
+  return s;
+}
+
+/**
+ * A review runs in the companion's foreground for its whole length: detached, so it survives this
+ * window; its progress goes to the job's log. Its own output goes to a scratch file, read only if
+ * it fails before registering (unix: the file is unlinked while it may still write to it).
+ */
+async function spawnReview(req: LaunchRequest, env: NodeJS.ProcessEnv, args: string[]): Promise<Spawned> {
+  const s = notSpawned();
   // Listeners go on before any await: a spawn error is emitted on the next tick.
   const watch = (child: ChildProcess) => {
     s.pid = child.pid;
@@ -331,9 +349,6 @@ async function spawnCompanion(
       s.exitedAt = Date.now();
     });
   };
-  // A review runs in the companion's foreground for its whole length: detached, so it survives this
-  // window; its progress goes to the job's log. Its own output goes to a scratch file, read only if
-  // it fails before registering (unix: the file is unlinked while it may still write to it).
   let out: { dir: string; file: string } | undefined;
   let fh: fs.FileHandle | undefined;
   try {
@@ -380,14 +395,10 @@ function validate(req: LaunchRequest): string | undefined {
   return undefined;
 }
 
-/**
- * Starts a review, adversarial review or background rescue task through the companion and waits,
- * holding `<stateDir>/launch.lock`, until the new job is durably registered. Never throws for
- * expected failures: every outcome is in the result.
- */
-export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
+/** The request checked, then its companion script and workspace folder: why it cannot start, if it cannot. */
+async function refusal(req: LaunchRequest): Promise<string | undefined> {
   const invalid = validate(req);
-  if (invalid) return { ok: false, vanished: [], waitedMs: 0, lockWaitMs: 0, message: invalid };
+  if (invalid) return invalid;
   for (const [what, p] of [
     ['companion script', req.companion],
     ['workspace folder', req.workspaceFolder],
@@ -395,125 +406,60 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
     try {
       await fs.stat(p);
     } catch (err) {
-      return {
-        ok: false,
-        vanished: [],
-        waitedMs: 0,
-        lockWaitMs: 0,
-        message: `The ${what} ${p} cannot be used: ${(err as Error).message}`,
-      };
+      return `The ${what} ${p} cannot be used: ${(err as Error).message}`;
     }
   }
-  const log = req.log ?? (() => undefined);
-  const table = req.table ?? createProcessTable();
-  const timeoutMs = req.registerTimeoutMs ?? DEFAULT_REGISTER_TIMEOUT_MS;
-  const pollMs = req.pollMs ?? 40;
+  return undefined;
+}
+
+/** What one launch works from, worked out before the lock is taken. */
+interface LaunchPlan {
+  req: LaunchRequest;
+  log: (message: string) => void;
+  table: ProcessTable;
+  timeoutMs: number;
+  pollMs: number;
+  env: NodeJS.ProcessEnv;
+  workspaceRoot: string;
+  stateDir: string;
+  args: string[];
+}
+
+async function planLaunch(req: LaunchRequest): Promise<LaunchPlan> {
   const env: NodeJS.ProcessEnv = { ...(req.env ?? process.env) };
   if (req.pluginData) env.CLAUDE_PLUGIN_DATA = req.pluginData;
   const workspaceRoot = await resolveWorkspaceRoot(req.workspaceFolder);
-  const stateDir = path.join(companionStateRoot(env, req.tmpdir ?? os.tmpdir()), await stateDirName(workspaceRoot));
-  const args = companionArgs(req);
+  return {
+    req,
+    log: req.log ?? (() => undefined),
+    table: req.table ?? createProcessTable(),
+    timeoutMs: req.registerTimeoutMs ?? DEFAULT_REGISTER_TIMEOUT_MS,
+    pollMs: req.pollMs ?? 40,
+    env,
+    workspaceRoot,
+    stateDir: path.join(companionStateRoot(env, req.tmpdir ?? os.tmpdir()), await stateDirName(workspaceRoot)),
+    args: companionArgs(req),
+  };
+}
 
-  let before: IdSet = { indexIds: new Set(), recordIds: new Set(), indexReadable: true };
-  const locked = await withWorkspaceLock(
-    stateDir,
-    async (ctx) => {
-      // What the companion will write (state.json, jobs/) must be what it seems before it is started.
-      const pre = await preflightStateDir(stateDir);
-      if (!pre.ok)
-        return {
-          ok: false,
-          waitedMs: 0,
-          message: `Not launched: ${pre.message}; the companion was not started.`,
-        } satisfies Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir'>;
-      before = await readIds(stateDir, 5);
-      const spawnedAt = Date.now();
-      const sp = await spawnCompanion(req, env, args, timeoutMs);
-      const childPid = sp.pid;
-      log(
-        `launch ${req.kind}: started ${path.basename(req.node)} ${args.slice(1, 3).join(' ')} (pid ${childPid ?? '?'}) in ${req.workspaceFolder}`,
-      );
-      const deadline = spawnedAt + timeoutMs;
-      let id: string | undefined;
-      let why = 'waiting for the companion to write the job';
-      let workerGoneSince: number | undefined;
-      let workerAliveSince: number | undefined;
-      let last: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir'> | undefined;
-      const done = (r: Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir' | 'waitedMs'>) =>
-        (last = { ...r, waitedMs: Date.now() - spawnedAt, compromised: ctx.compromised || undefined });
-      try {
-        for (;;) {
-          if (sp.error)
-            return done({ ok: false, message: `Could not start the companion with ${req.node}: ${sp.error}` });
-          // A task names its job on stdout; only without that (or for a review) is the state diffed.
-          if (!id && req.kind === 'task' && sp.exited) id = parseLaunchOutput(sp.stdout);
-          if (!id && (req.kind !== 'task' || sp.exited))
-            id = await findNewJob(stateDir, before, req.kind, workspaceRoot, spawnedAt, childPid);
-          if (id) {
-            const r = await checkRegistered(stateDir, id, req.kind, table, req.kind === 'task' ? undefined : childPid);
-            why = r.why;
-            if (r.done) {
-              return done({
-                ok: true,
-                jobId: id,
-                pid: r.pid,
-                message: `Started ${req.kind} ${id}${r.pid ? ` (pid ${r.pid})` : ''}: ${r.why}`,
-              });
-            }
-            workerGoneSince = r.workerGone ? (workerGoneSince ?? Date.now()) : undefined;
-            // The companion's queued write can land after its worker's running one (in place, no lock),
-            // and the files then say queued until the worker writes again. Its worker verified alive
-            // that long has made its first write: the job runs.
-            workerAliveSince = r.workerAlive !== undefined ? (workerAliveSince ?? Date.now()) : undefined;
-            if (workerAliveSince !== undefined && Date.now() - workerAliveSince > QUEUED_ALIVE_GRACE_MS) {
-              return done({
-                ok: true,
-                jobId: id,
-                pid: r.workerAlive,
-                message: `Started ${req.kind} ${id} (pid ${r.workerAlive}): its worker runs, though its files still say queued (the companion's own queued write landed after the worker's).`,
-              });
-            }
-            if (workerGoneSince !== undefined && Date.now() - workerGoneSince > DEAD_WORKER_GRACE_MS) {
-              return done({
-                ok: false,
-                jobId: id,
-                message: `Job ${id} was queued, but its worker exited before starting: ${r.why}`,
-              });
-            }
-          }
-          if (sp.exited && !id && (sp.exitCode !== 0 || Date.now() - (sp.exitedAt ?? 0) > AFTER_EXIT_GRACE_MS)) {
-            // The line that holds the cause, not Node's stack footer.
-            const out = causeLine(await sp.output(), 600);
-            const how = sp.exitSignal ? `was killed by ${sp.exitSignal}` : `exited with code ${sp.exitCode}`;
-            return done({
-              ok: false,
-              message: `The companion ${how} before registering a job${out ? `: ${out}` : '.'}`,
-            });
-          }
-          if (Date.now() >= deadline) {
-            const ending = !sp.exited && (req.kind === 'task' || !id);
-            return done({
-              ok: false,
-              jobId: id,
-              timedOut: true,
-              message: `The ${req.kind} was not registered within ${Math.round(timeoutMs / 1000)} s (${why}); the launch lock was released${ending ? ` and the companion we started (pid ${childPid ?? '?'}) was ended with its process group` : ' and the job may still appear'}.`,
-            });
-          }
-          await sleep(pollMs);
-        }
-      } finally {
-        // A launch that failed leaves nothing of ours waiting: the short-lived `task --background`
-        // companion, or a review that never registered a job, is ended with its process group. A
-        // review that registered is a job: it runs on (detached), and the tree shows it.
-        if (!last?.ok && (req.kind === 'task' || !last?.jobId)) await sp.end();
-        await sp.cleanup();
-        // The companion could have been raced into a link swapped in while it ran: say so.
-        const changed = await recheckStateDir(stateDir, pre.look);
-        if (changed && last) last.message += ` Warning: afterwards ${changed} (changed while the companion ran).`;
-      }
-    },
-    { ...req.lock, log: req.lock?.log ?? log },
-  );
+/** What the wait under the lock decides; the caller adds the lock's figures and the vanished jobs. */
+type Verdict = Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir' | 'waitedMs'>;
+type LockedOutcome = Omit<LaunchResult, 'vanished' | 'lockWaitMs' | 'stateDir'>;
+
+/**
+ * Starts a review, adversarial review or background rescue task through the companion and waits,
+ * holding `<stateDir>/launch.lock`, until the new job is durably registered. Never throws for
+ * expected failures: every outcome is in the result.
+ */
+export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
+  const refused = await refusal(req);
+  if (refused) return { ok: false, vanished: [], waitedMs: 0, lockWaitMs: 0, message: refused };
+  const plan = await planLaunch(req);
+  const { stateDir } = plan;
+  const locked = await withWorkspaceLock(stateDir, (ctx) => launchLocked(plan, ctx), {
+    ...req.lock,
+    log: req.lock?.log ?? plan.log,
+  });
 
   if (!locked.ok)
     return {
@@ -524,13 +470,18 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
       lockWaitMs: locked.lockWaitMs,
       message: `Not launched: ${locked.message}`,
     };
-  const result: LaunchResult = { ...locked.value, stateDir, vanished: [], lockWaitMs: locked.lockWaitMs };
+  // Not started (the state dir was refused): no ids were noted, so none can have vanished.
+  const { outcome, before = { indexIds: new Set(), recordIds: new Set(), indexReadable: true } } = locked.value;
+  const result: LaunchResult = { ...outcome, stateDir, vanished: [], lockWaitMs: locked.lockWaitMs };
   if (locked.compromised) {
     result.compromised = true;
     result.message += ` Warning: the launch lock was lost while held (${locked.compromisedReason ?? 'unknown reason'}), so another launcher may have raced this one.`;
   }
+  return withVanished(result, stateDir, before);
+}
 
-  // Lost updates are silent in the companion: say so when a job dropped out of the index meanwhile.
+/** Lost updates are silent in the companion: say so when a job dropped out of the index meanwhile. */
+async function withVanished(result: LaunchResult, stateDir: string, before: IdSet): Promise<LaunchResult> {
   const after = await readIds(stateDir, 5);
   if (before.indexReadable && after.indexReadable) {
     result.vanished = [...before.indexIds].filter((id) => !after.indexIds.has(id)).sort();
@@ -540,4 +491,112 @@ export async function launchJob(req: LaunchRequest): Promise<LaunchResult> {
     }
   }
   return result;
+}
+
+/** Under the lock: the state dir checked, the ids before noted, the companion started and waited for. */
+async function launchLocked(plan: LaunchPlan, ctx: LockContext): Promise<{ outcome: LockedOutcome; before?: IdSet }> {
+  const { req, stateDir, args } = plan;
+  // What the companion will write (state.json, jobs/) must be what it seems before it is started.
+  const pre = await preflightStateDir(stateDir);
+  if (!pre.ok)
+    return {
+      outcome: { ok: false, waitedMs: 0, message: `Not launched: ${pre.message}; the companion was not started.` },
+    };
+  const before = await readIds(stateDir, 5);
+  const spawnedAt = Date.now();
+  const sp = await spawnCompanion(req, plan.env, args, plan.timeoutMs);
+  plan.log(
+    `launch ${req.kind}: started ${path.basename(req.node)} ${args.slice(1, 3).join(' ')} (pid ${sp.pid ?? '?'}) in ${req.workspaceFolder}`,
+  );
+  let last: LockedOutcome | undefined;
+  try {
+    const verdict = await awaitRegistration(plan, sp, before, spawnedAt);
+    last = { ...verdict, waitedMs: Date.now() - spawnedAt, compromised: ctx.compromised || undefined };
+    return { outcome: last, before };
+  } finally {
+    // A launch that failed leaves nothing of ours waiting: the short-lived `task --background`
+    // companion, or a review that never registered a job, is ended with its process group. A
+    // review that registered is a job: it runs on (detached), and the tree shows it.
+    if (!last?.ok && (req.kind === 'task' || !last?.jobId)) await sp.end();
+    await sp.cleanup();
+    // The companion could have been raced into a link swapped in while it ran: say so.
+    const changed = await recheckStateDir(stateDir, pre.look);
+    if (changed && last) last.message += ` Warning: afterwards ${changed} (changed while the companion ran).`;
+  }
+}
+
+/** Polls until the job is registered, the companion fails or exits without one, or the deadline passes. */
+async function awaitRegistration(plan: LaunchPlan, sp: Spawned, before: IdSet, spawnedAt: number): Promise<Verdict> {
+  const { req, stateDir, timeoutMs } = plan;
+  const childPid = sp.pid;
+  const deadline = spawnedAt + timeoutMs;
+  let id: string | undefined;
+  let why = 'waiting for the companion to write the job';
+  let workerGoneSince: number | undefined;
+  let workerAliveSince: number | undefined;
+  for (;;) {
+    if (sp.error) return { ok: false, message: `Could not start the companion with ${req.node}: ${sp.error}` };
+    // A task names its job on stdout; only without that (or for a review) is the state diffed.
+    if (!id && req.kind === 'task' && sp.exited) id = parseLaunchOutput(sp.stdout);
+    if (!id && (req.kind !== 'task' || sp.exited))
+      id = await findNewJob(stateDir, before, req.kind, plan.workspaceRoot, spawnedAt, childPid);
+    if (id) {
+      const r = await checkRegistered(stateDir, id, req.kind, plan.table, req.kind === 'task' ? undefined : childPid);
+      why = r.why;
+      if (r.done) return registered(req.kind, id, r);
+      workerGoneSince = r.workerGone ? (workerGoneSince ?? Date.now()) : undefined;
+      // The companion's queued write can land after its worker's running one (in place, no lock),
+      // and the files then say queued until the worker writes again. Its worker verified alive
+      // that long has made its first write: the job runs.
+      workerAliveSince = r.workerAlive !== undefined ? (workerAliveSince ?? Date.now()) : undefined;
+      const queued = queuedVerdict(req.kind, id, r, workerAliveSince, workerGoneSince);
+      if (queued) return queued;
+    }
+    if (sp.exited && !id && (sp.exitCode !== 0 || Date.now() - (sp.exitedAt ?? 0) > AFTER_EXIT_GRACE_MS))
+      return exitedUnregistered(sp);
+    if (Date.now() >= deadline) {
+      const ending = !sp.exited && (req.kind === 'task' || !id);
+      return {
+        ok: false,
+        jobId: id,
+        timedOut: true,
+        message: `The ${req.kind} was not registered within ${Math.round(timeoutMs / 1000)} s (${why}); the launch lock was released${ending ? ` and the companion we started (pid ${childPid ?? '?'}) was ended with its process group` : ' and the job may still appear'}.`,
+      };
+    }
+    await sleep(plan.pollMs);
+  }
+}
+
+const registered = (kind: LaunchKind, id: string, r: Registration): Verdict => ({
+  ok: true,
+  jobId: id,
+  pid: r.pid,
+  message: `Started ${kind} ${id}${r.pid ? ` (pid ${r.pid})` : ''}: ${r.why}`,
+});
+
+/** A queued task decided by its worker: seen alive long enough (it runs), or gone long enough (it never will). */
+function queuedVerdict(
+  kind: LaunchKind,
+  id: string,
+  r: Registration,
+  workerAliveSince: number | undefined,
+  workerGoneSince: number | undefined,
+): Verdict | undefined {
+  if (workerAliveSince !== undefined && Date.now() - workerAliveSince > QUEUED_ALIVE_GRACE_MS)
+    return {
+      ok: true,
+      jobId: id,
+      pid: r.workerAlive,
+      message: `Started ${kind} ${id} (pid ${r.workerAlive}): its worker runs, though its files still say queued (the companion's own queued write landed after the worker's).`,
+    };
+  if (workerGoneSince !== undefined && Date.now() - workerGoneSince > DEAD_WORKER_GRACE_MS)
+    return { ok: false, jobId: id, message: `Job ${id} was queued, but its worker exited before starting: ${r.why}` };
+  return undefined;
+}
+
+/** The companion ended without a job: the line that holds the cause, not Node's stack footer. */
+async function exitedUnregistered(sp: Spawned): Promise<Verdict> {
+  const out = causeLine(await sp.output(), 600);
+  const how = sp.exitSignal ? `was killed by ${sp.exitSignal}` : `exited with code ${sp.exitCode}`;
+  return { ok: false, message: `The companion ${how} before registering a job${out ? `: ${out}` : '.'}` };
 }

@@ -119,9 +119,38 @@ async function describeHolder(lockPath: string, staleMs: number): Promise<string
   }
 }
 
+/** The lock's settings and deadline, fixed when a launch asks for it. */
+interface LockPlan {
+  key: string;
+  lockPath: string;
+  start: number;
+  deadline: number;
+  staleMs: number;
+  updateMs: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  log: (message: string) => void;
+}
+
+function lockPlan(stateDir: string, opts: LockOptions): LockPlan {
+  const start = Date.now();
+  const staleMs = Math.max(opts.staleMs ?? DEFAULT_STALE_MS, 2000);
+  return {
+    key: path.resolve(stateDir),
+    lockPath: launchLockPath(stateDir),
+    start,
+    deadline: start + (opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS),
+    staleMs,
+    updateMs: Math.max(Math.min(opts.updateMs ?? DEFAULT_UPDATE_MS, staleMs / 2), 1000),
+    minDelayMs: opts.minDelayMs ?? 25,
+    maxDelayMs: opts.maxDelayMs ?? 250,
+    log: opts.log ?? (() => undefined),
+  };
+}
+
 /**
  * Runs `fn` holding `<stateDir>/launch.lock`. Creates the state dir (only that one level and its
- * parents, as the companion would) since the lock lives in it. Never throws for a busy or broken
+ * parents, as the companion would) since the lock is made in it. Never throws for a busy or broken
  * lock; an error thrown by `fn` itself is passed on after the lock is released.
  */
 export async function withWorkspaceLock<T>(
@@ -129,121 +158,145 @@ export async function withWorkspaceLock<T>(
   fn: (ctx: LockContext) => Promise<T>,
   opts: LockOptions = {},
 ): Promise<LockResult<T>> {
-  const start = Date.now();
-  const staleMs = Math.max(opts.staleMs ?? DEFAULT_STALE_MS, 2000);
-  const updateMs = Math.max(Math.min(opts.updateMs ?? DEFAULT_UPDATE_MS, staleMs / 2), 1000);
-  const deadline = start + (opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
-  const lockPath = launchLockPath(stateDir);
-  const log = opts.log ?? (() => undefined);
+  const plan = lockPlan(stateDir, opts);
   const fail = (reason: 'busy' | 'error', message: string): LockResult<T> => ({
     ok: false,
     reason,
-    lockPath,
-    lockWaitMs: Date.now() - start,
+    lockPath: plan.lockPath,
+    lockWaitMs: Date.now() - plan.start,
     message,
   });
 
   // The turn is taken before any await, so launches from this process go in the order asked.
-  const key = path.resolve(stateDir);
-  const endTurn = await takeTurn(key, deadline);
+  const endTurn = await takeTurn(plan.key, plan.deadline);
   if (!endTurn) return fail('busy', `timed out waiting for this window's previous launch in ${stateDir} to finish.`);
+  const unusable = await unusableStateDir(stateDir);
+  if (unusable) {
+    endTurn();
+    return fail('error', unusable);
+  }
+
+  const ctx: LockContext = { lockPath: plan.lockPath, lockWaitMs: 0, compromised: false };
+  try {
+    const taken = await acquire(plan, ctx);
+    if ('reason' in taken) return fail(taken.reason, taken.message);
+    ctx.lockWaitMs = Date.now() - plan.start;
+    return await runHolding(plan, ctx, taken.release, fn);
+  } finally {
+    endTurn();
+  }
+}
+
+/** Makes the state dir if needed; why the lock cannot be made in it, if it cannot. */
+async function unusableStateDir(stateDir: string): Promise<string | undefined> {
   try {
     await fs.mkdir(stateDir, { recursive: true });
   } catch (err) {
-    endTurn();
-    return fail(
-      'error',
-      `could not create the state directory ${stateDir} for the launch lock: ${(err as Error).message}`,
-    );
+    return `could not create the state directory ${stateDir} for the launch lock: ${(err as Error).message}`;
   }
   try {
     // The lock is made in the state dir by its path: one that is a link (to anywhere) is not written into.
     await assertRealDir(stateDir, rootOfStateDir(stateDir));
   } catch (err) {
-    endTurn();
     const why = isSafeFsError(err) ? err.what : (err as Error).message;
-    return fail('error', `the state directory ${stateDir} ${why}; no launch lock taken there`);
+    return `the state directory ${stateDir} ${why}; no launch lock taken there`;
   }
+  return undefined;
+}
 
-  const ctx: LockContext = { lockPath, lockWaitMs: 0, compromised: false };
-  let release: (() => Promise<void>) | undefined;
-  try {
-    let delay = opts.minDelayMs ?? 25;
-    const maxDelay = opts.maxDelayMs ?? 250;
-    for (;;) {
-      try {
-        release = await lockfile.lock(key, {
-          lockfilePath: lockPath,
-          stale: staleMs,
-          update: updateMs,
-          retries: 0, // the loop below retries against an overall deadline instead
-          realpath: false,
-          onCompromised: (err) => {
-            // Called from a timer: throwing here would be an uncaught exception in the editor.
-            ctx.compromised = true;
-            ctx.compromisedReason = err.message;
-            log(`launch lock ${lockPath} compromised: ${err.message}`);
-          },
-        });
-        break;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ELOCKED')
-          return fail('error', `could not take the launch lock ${lockPath}: ${(err as Error).message}`);
-        const wait = delay * (0.75 + Math.random() * 0.5);
-        if (Date.now() + wait > deadline) {
-          return fail(
-            'busy',
-            `Gave up after ${((Date.now() - start) / 1000).toFixed(1)} s: ${await describeHolder(lockPath, staleMs)}`,
-          );
-        }
-        await sleep(wait);
-        delay = Math.min(delay * 1.3, maxDelay);
-      }
-    }
-    ctx.lockWaitMs = Date.now() - start;
-    // proper-lockfile's release removes the directory unconditionally, so after a stale takeover it
-    // would remove the new holder's lock and let a third launcher in; its refresh notices a takeover
-    // only on its next tick. So the directory we made is remembered and looked at before release.
-    const ours = await dirIdentity(lockPath);
-    const heldAt = Date.now();
-    let releaseError: string | undefined;
-    let value: T;
+/** Takes the file lock, retrying with backoff against the deadline; `ctx` learns of a later compromise. */
+async function acquire(
+  plan: LockPlan,
+  ctx: LockContext,
+): Promise<{ release: () => Promise<void> } | { reason: 'busy' | 'error'; message: string }> {
+  const { lockPath, log } = plan;
+  let delay = plan.minDelayMs;
+  for (;;) {
     try {
-      value = await fn(ctx);
-    } finally {
-      // Released before the result is looked at, so a slow caller never keeps others waiting.
-      const r = release;
-      release = undefined;
-      if (!ctx.compromised && (ours === undefined || (await dirIdentity(lockPath)) !== ours)) {
-        ctx.compromised = true;
-        ctx.compromisedReason = `${lockPath} was removed or taken over by another launcher while held`;
-        log(`launch lock ${lockPath} compromised: ${ctx.compromisedReason}`);
+      const release = await lockfile.lock(plan.key, {
+        lockfilePath: lockPath,
+        stale: plan.staleMs,
+        update: plan.updateMs,
+        retries: 0, // the loop below retries against an overall deadline instead
+        realpath: false,
+        onCompromised: (err) => {
+          // Called from a timer: throwing here would be an uncaught exception in the editor.
+          ctx.compromised = true;
+          ctx.compromisedReason = err.message;
+          log(`launch lock ${lockPath} compromised: ${err.message}`);
+        },
+      });
+      return { release };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ELOCKED')
+        return { reason: 'error', message: `could not take the launch lock ${lockPath}: ${(err as Error).message}` };
+      const wait = delay * (0.75 + Math.random() * 0.5);
+      if (Date.now() + wait > plan.deadline) {
+        return {
+          reason: 'busy',
+          message: `Gave up after ${((Date.now() - plan.start) / 1000).toFixed(1)} s: ${await describeHolder(lockPath, plan.staleMs)}`,
+        };
       }
-      if (ctx.compromised) {
-        // Not ours any more: leave whatever is there now. proper-lockfile stops refreshing on its
-        // next tick, when it finds the mtime is not the one it set.
-        releaseError = 'the lock was not ours any more, so it was left in place';
-      } else {
-        try {
-          await r();
-        } catch (err) {
-          // ERELEASED after a compromise: the lock is no longer ours to remove.
-          releaseError = (err as Error).message;
-        }
-      }
+      await sleep(wait);
+      delay = Math.min(delay * 1.3, plan.maxDelayMs);
     }
-    return {
-      ok: true,
-      value,
-      lockPath,
-      lockWaitMs: ctx.lockWaitMs,
-      heldMs: Date.now() - heldAt,
-      compromised: ctx.compromised,
-      compromisedReason: ctx.compromisedReason,
-      releaseError,
-    };
+  }
+}
+
+/** Runs `fn` with the lock held, then releases the lock if it is still ours. */
+async function runHolding<T>(
+  plan: LockPlan,
+  ctx: LockContext,
+  release: () => Promise<void>,
+  fn: (ctx: LockContext) => Promise<T>,
+): Promise<LockResult<T>> {
+  // proper-lockfile's release removes the directory unconditionally, so after a stale takeover it
+  // would remove the new holder's lock and let a third launcher in; its refresh notices a takeover
+  // only on its next tick. So the directory we made is remembered and checked before release.
+  const ours = await dirIdentity(plan.lockPath);
+  const heldAt = Date.now();
+  let releaseError: string | undefined;
+  let value: T;
+  try {
+    value = await fn(ctx);
   } finally {
-    endTurn();
+    // Released before the result is read, so a slow caller never keeps others waiting.
+    releaseError = await releaseIfOurs(plan, ctx, release, ours);
+  }
+  return {
+    ok: true,
+    value,
+    lockPath: plan.lockPath,
+    lockWaitMs: ctx.lockWaitMs,
+    heldMs: Date.now() - heldAt,
+    compromised: ctx.compromised,
+    compromisedReason: ctx.compromisedReason,
+    releaseError,
+  };
+}
+
+/** Removes the lock unless it was lost (compromised, removed or re-created by another launcher): why not, if not. */
+async function releaseIfOurs(
+  plan: LockPlan,
+  ctx: LockContext,
+  release: () => Promise<void>,
+  ours: string | undefined,
+): Promise<string | undefined> {
+  const { lockPath } = plan;
+  if (!ctx.compromised && (ours === undefined || (await dirIdentity(lockPath)) !== ours)) {
+    ctx.compromised = true;
+    ctx.compromisedReason = `${lockPath} was removed or taken over by another launcher while held`;
+    plan.log(`launch lock ${lockPath} compromised: ${ctx.compromisedReason}`);
+  }
+  // Not ours any more: leave whatever is there now. proper-lockfile stops refreshing on its
+  // next tick, when it finds the mtime is not the one it set.
+  if (ctx.compromised) return 'the lock was not ours any more, so it was left in place';
+  try {
+    await release();
+    return undefined;
+  } catch (err) {
+    // ERELEASED after a compromise: the lock is no longer ours to remove.
+    return (err as Error).message;
   }
 }

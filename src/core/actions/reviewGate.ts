@@ -53,22 +53,22 @@ export interface GateMemory {
   set(value: Record<string, SeenGate>): void;
 }
 
-/** A remembered look is written again at most this often while the gate stays as it was. */
+/** A remembered observation is written again at most this often while the gate stays as it was. */
 const REMEMBER_EVERY_MS = 60_000;
 const FORGET_AFTER_MS = 90 * 24 * 3600_000;
 
 /**
  * Remembers each state dir's gate between reads, so a change made by some write (a concurrent
  * writer's lost update writes the default config back) is seen and dated; with a memory, also
- * across sessions: a gate turned off while the editor was closed is seen at the first look after.
+ * across sessions: a gate turned off while the editor was closed is seen at the first read after.
  */
 export class GateHistory {
   private readonly last = new Map<string, SeenGate>();
   /** Changes we made ourselves, so they are not reported as surprises. */
   private readonly expected = new Map<string, { value: GateValue; untilMs: number }>();
   private rememberedAtMs = 0;
-  /** State dirs looked at in this session: a change to one of those is dated by the look that saw it. */
-  private readonly looked = new Set<string>();
+  /** State dirs observed in this session: a change to one of those is dated by the read that saw it. */
+  private readonly observed = new Set<string>();
 
   constructor(
     private readonly memory?: GateMemory,
@@ -78,7 +78,7 @@ export class GateHistory {
     if (!kept || typeof kept !== 'object') return;
     for (const [dir, seen] of Object.entries(kept)) {
       const v = validSeen(seen);
-      // A state dir not looked at for months is forgotten, so the memory does not grow for ever.
+      // A state dir not observed for months is forgotten, so the memory does not grow for ever.
       if (v && now - v.seenAtMs < FORGET_AFTER_MS) this.last.set(dir, v);
     }
   }
@@ -92,10 +92,10 @@ export class GateHistory {
     const prev = this.last.get(stateDir);
     const exp = this.expected.get(stateDir);
     const ours = !!exp && exp.value === value && atMs <= exp.untilMs;
-    // Watched since its last look, a change is seen as it happens; at a session's first look, it
-    // happened some time since the look an earlier session remembered.
-    const since = this.looked.has(stateDir) || !prev ? atMs : prev.seenAtMs;
-    this.looked.add(stateDir);
+    // Watched since its last read, a change is seen as it happens; at a session's first read, it
+    // happened some time since the read an earlier session remembered.
+    const since = this.observed.has(stateDir) || !prev ? atMs : prev.seenAtMs;
+    this.observed.add(stateDir);
     if (!prev || prev.value === value) {
       this.last.set(stateDir, { ...prev, value, seenAtMs: Math.max(atMs, prev?.seenAtMs ?? 0) });
       this.remember(!prev || atMs - this.rememberedAtMs >= REMEMBER_EVERY_MS, atMs);
@@ -112,13 +112,13 @@ export class GateHistory {
     return { from: prev.value, to: value, ours, sinceMs: since };
   }
 
-  /** The session ends: what it looked at was as last seen until now (it was watched). */
+  /** The session ends: what it observed was as last seen until now (it was watched). */
   close(now = Date.now()): void {
-    for (const dir of this.looked) {
+    for (const dir of this.observed) {
       const s = this.last.get(dir);
       if (s) this.last.set(dir, { ...s, seenAtMs: Math.max(s.seenAtMs, now) });
     }
-    this.remember(this.looked.size > 0, now);
+    this.remember(this.observed.size > 0, now);
   }
 
   /** Marks a value we are about to write, for `forMs`. */
@@ -130,7 +130,7 @@ export class GateHistory {
     return this.turnedOff(stateDir)?.atMs;
   }
 
-  /** When it was turned off: the last time it had been seen on, and the look that saw it off. */
+  /** When it was turned off: the last time it had been seen on, and the read that saw it off. */
   turnedOff(stateDir: string): { afterMs?: number; atMs: number } | undefined {
     const s = this.last.get(stateDir);
     return s?.offAtMs === undefined ? undefined : { afterMs: s.onUntilMs, atMs: s.offAtMs };
@@ -143,7 +143,7 @@ export class GateHistory {
   }
 }
 
-/** A remembered look, as stored by an earlier session (anything else is dropped). */
+/** A remembered observation, as stored by an earlier session (anything else is dropped). */
 function validSeen(v: unknown): SeenGate | undefined {
   if (!v || typeof v !== 'object') return undefined;
   const o = v as Record<string, unknown>;
@@ -158,10 +158,10 @@ function validSeen(v: unknown): SeenGate | undefined {
   };
 }
 
-/** A look this long after the last one dates a change only to the time between them. */
+/** A read this long after the last one dates a change only to the time between them. */
 const UNDATED_AFTER_MS = 2 * 60_000;
 
-/** "at 14:02", or "some time between 09:10 and 14:02" when the looks were far apart (the editor was closed). */
+/** "at 14:02", or "some time between 09:10 and 14:02" when the reads were far apart (the editor was closed). */
 export function whenTurnedOff(t: { afterMs?: number; atMs: number }, formatTime: (ms: number) => string): string {
   return t.afterMs !== undefined && t.atMs - t.afterMs > UNDATED_AFTER_MS
     ? `some time between ${formatTime(t.afterMs)} and ${formatTime(t.atMs)}`
@@ -259,13 +259,44 @@ async function readGate(stateDir: string): Promise<GateValue | undefined> {
   return 'value' in r ? r.value : undefined;
 }
 
+/** One toggle's settings, fixed before the lock is taken. */
+interface Toggle {
+  req: ToggleRequest;
+  stateDir: string;
+  flag: string;
+  want: GateValue;
+  /** "on" or "off", for messages. */
+  what: string;
+  log: (m: string) => void;
+  verifyMs: number;
+  pollMs: number;
+  maxAttempts: number;
+}
+
+/** What the runs of `setup` under the lock came to so far. */
+interface Tally {
+  attempts: number;
+  resets: number;
+  reported?: boolean;
+  onDisk?: GateValue;
+}
+/** The outcome under the lock; `message` empty when the caller words it. */
+type Attempt = Tally & { ok: boolean; message: string };
+
+const failed = (s: Tally, message: string): Attempt => ({
+  ok: false,
+  attempts: s.attempts,
+  resets: s.resets,
+  reported: s.reported,
+  onDisk: s.onDisk,
+  message,
+});
+
+/** The value we write holds on disk: off is also the default. */
+const holds = (t: Toggle, v: GateValue) => v === t.want || (t.want === 'off' && v === 'default');
+
 /** Runs `setup --enable-review-gate|--disable-review-gate --json` under the launch lock, then verifies state.json. */
 export async function toggleReviewGate(req: ToggleRequest): Promise<ToggleResult> {
-  const flag = req.enable ? '--enable-review-gate' : '--disable-review-gate';
-  const want: GateValue = req.enable ? 'on' : 'off';
-  const holds = (v: GateValue) => v === want || (want === 'off' && v === 'default');
-  const what = req.enable ? 'on' : 'off';
-  const log = req.log ?? (() => undefined);
   if (!path.isAbsolute(req.companion))
     return {
       ok: false,
@@ -274,75 +305,19 @@ export async function toggleReviewGate(req: ToggleRequest): Promise<ToggleResult
       lockWaitMs: 0,
       message: `The companion path ${req.companion} is not absolute.`,
     };
-  const stateDir = await commandStateDir(req);
-  const verifyMs = req.verifyMs ?? 1500;
-  const pollMs = req.pollMs ?? 50;
-  const maxAttempts = Math.max(1, req.attempts ?? 3);
-  const locked = await withWorkspaceLock(
-    stateDir,
-    async () => {
-      let attempts = 0;
-      let resets = 0;
-      let reported: boolean | undefined;
-      let onDisk: GateValue | undefined;
-      const fail = (message: string) => ({ ok: false, attempts, resets, reported, onDisk, message });
-      while (attempts < maxAttempts) {
-        attempts++;
-        req.history?.expect(stateDir, want);
-        // The preflight (links, FIFOs, oversized files refused before the start) is runCompanionCommand's.
-        const out = await runCompanionCommand(req, ['setup', flag, '--json'], { stateDir });
-        log(`setup ${flag}: ${out.message} (${out.ms} ms)`);
-        if (out.refused) return fail(`Not changed: ${out.message}`);
-        if (!out.ok) return fail(`The companion's setup failed: ${out.message}`);
-        const j = out.json as { reviewGateEnabled?: unknown } | undefined;
-        reported = typeof j?.reviewGateEnabled === 'boolean' ? j.reviewGateEnabled : undefined;
-        // What setup could have been raced into while it ran (a file swapped for a link) is looked at again.
-        const after = await preflightStateDir(stateDir, { allowMissingDir: true });
-        if (!after.ok)
-          return fail(
-            `setup finished, but ${after.message} now: it changed while setup ran, and what setup wrote is not verified.`,
-          );
-        if (out.before && stateUntouched(out.before, after.look)) {
-          const v = await readGateOrWhy(stateDir);
-          onDisk = 'value' in v ? v.value : undefined;
-          return fail(
-            `setup exited 0 but did not write ${path.join(stateDir, 'state.json')}${onDisk ? ` (it still says ${onDisk})` : ''}${reported !== undefined ? `; its own report said ${reported ? 'enabled' : 'disabled'}` : ''}. The stop review gate was not changed.`,
-          );
-        }
-        // Watch the file for a while: a writer that loaded state.json before setup wrote it saves the old config back.
-        const until = Date.now() + verifyMs;
-        let sawOurs = false;
-        let reset = false;
-        for (;;) {
-          const v = await readGateOrWhy(stateDir);
-          if (!('value' in v)) {
-            onDisk = undefined;
-            return fail(
-              `setup finished, but ${path.join(stateDir, 'state.json')} could not be read back (${v.why}): the stop review gate is not verified.`,
-            );
-          }
-          onDisk = v.value;
-          if (!holds(onDisk)) {
-            // A reset is claimed only when our value was seen: read by us, or by setup's own report.
-            reset = sawOurs || reported === req.enable;
-            break;
-          }
-          sawOurs = true;
-          if (Date.now() >= until) break;
-          await sleep(pollMs);
-        }
-        if (!reset && sawOurs) return { ok: true, attempts, resets, reported, onDisk, message: '' };
-        if (!reset)
-          return fail(
-            `setup exited 0 and state.json was written, but it says ${onDisk}, not ${what}${reported !== undefined ? ` (setup's own report said ${reported ? 'enabled' : 'disabled'})` : ''}.`,
-          );
-        resets++;
-        log(`setup ${flag}: state.json says ${onDisk} again; a concurrent writer reset it (attempt ${attempts})`);
-      }
-      return fail('');
-    },
-    req.lock,
-  );
+  const t: Toggle = {
+    req,
+    stateDir: await commandStateDir(req),
+    flag: req.enable ? '--enable-review-gate' : '--disable-review-gate',
+    want: req.enable ? 'on' : 'off',
+    what: req.enable ? 'on' : 'off',
+    log: req.log ?? (() => undefined),
+    verifyMs: req.verifyMs ?? 1500,
+    pollMs: req.pollMs ?? 50,
+    maxAttempts: Math.max(1, req.attempts ?? 3),
+  };
+  const { stateDir } = t;
+  const locked = await withWorkspaceLock(stateDir, () => setGateLocked(t), req.lock);
   if (!locked.ok)
     return {
       ok: false,
@@ -356,13 +331,97 @@ export async function toggleReviewGate(req: ToggleRequest): Promise<ToggleResult
   let message = v.message;
   if (!message) {
     message = v.ok
-      ? `The stop review gate is ${what} in ${stateDir} (verified on disk${v.resets ? ` after ${v.resets} reset(s) by a concurrent writer` : ''}).`
-      : `The stop review gate did not stay ${what} in ${stateDir}: a concurrent writer reset it ${v.resets} time(s); state.json says ${v.onDisk ?? 'nothing readable'}.`;
+      ? `The stop review gate is ${t.what} in ${stateDir} (verified on disk${v.resets ? ` after ${v.resets} reset(s) by a concurrent writer` : ''}).`
+      : `The stop review gate did not stay ${t.what} in ${stateDir}: a concurrent writer reset it ${v.resets} time(s); state.json says ${v.onDisk ?? 'nothing readable'}.`;
   }
   if (v.ok && v.reported !== undefined && v.reported !== req.enable)
     message += ` (setup's own report said ${v.reported ? 'enabled' : 'disabled'}.)`;
   if (locked.compromised) message += ' Warning: the launch lock was lost while held.';
   return { ...v, stateDir, lockWaitMs: locked.lockWaitMs, message };
+}
+
+/** Under the lock: `setup` run again while a concurrent writer resets the value, up to maxAttempts times. */
+async function setGateLocked(t: Toggle): Promise<Attempt> {
+  let s: Tally = { attempts: 0, resets: 0 };
+  while (s.attempts < t.maxAttempts) {
+    s = { ...s, attempts: s.attempts + 1 };
+    const r = await setGateOnce(t, s);
+    if ('final' in r) return r.final;
+    s = { ...r.tally, resets: r.tally.resets + 1 };
+    t.log(`setup ${t.flag}: state.json says ${s.onDisk} again; a concurrent writer reset it (attempt ${s.attempts})`);
+  }
+  return failed(s, '');
+}
+
+/** One run of `setup` and its verification: a final result, or the tally when a concurrent writer reset the value. */
+async function setGateOnce(t: Toggle, tally: Tally): Promise<{ final: Attempt } | { tally: Tally }> {
+  const { req, stateDir, flag } = t;
+  req.history?.expect(stateDir, t.want);
+  // The preflight (links, FIFOs, oversized files refused before the start) is runCompanionCommand's.
+  const out = await runCompanionCommand(req, ['setup', flag, '--json'], { stateDir });
+  t.log(`setup ${flag}: ${out.message} (${out.ms} ms)`);
+  if (out.refused) return { final: failed(tally, `Not changed: ${out.message}`) };
+  if (!out.ok) return { final: failed(tally, `The companion's setup failed: ${out.message}`) };
+  const j = out.json as { reviewGateEnabled?: unknown } | undefined;
+  const reported = typeof j?.reviewGateEnabled === 'boolean' ? j.reviewGateEnabled : undefined;
+  const s: Tally = { ...tally, reported };
+  // What setup could have been raced into while it ran (a file swapped for a link) is checked again.
+  const after = await preflightStateDir(stateDir, { allowMissingDir: true });
+  if (!after.ok)
+    return {
+      final: failed(
+        s,
+        `setup finished, but ${after.message} now: it changed while setup ran, and what setup wrote is not verified.`,
+      ),
+    };
+  if (out.before && stateUntouched(out.before, after.look)) {
+    const v = await readGateOrWhy(stateDir);
+    const onDisk = 'value' in v ? v.value : undefined;
+    return {
+      final: failed(
+        { ...s, onDisk },
+        `setup exited 0 but did not write ${path.join(stateDir, 'state.json')}${onDisk ? ` (it still says ${onDisk})` : ''}${reported !== undefined ? `; its own report said ${reported ? 'enabled' : 'disabled'}` : ''}. The stop review gate was not changed.`,
+      ),
+    };
+  }
+  const w = await watchGate(t, reported);
+  if ('why' in w)
+    return {
+      final: failed(
+        { ...s, onDisk: undefined },
+        `setup finished, but ${path.join(stateDir, 'state.json')} could not be read back (${w.why}): the stop review gate is not verified.`,
+      ),
+    };
+  const { onDisk } = w;
+  if (!w.reset && w.sawOurs) return { final: { ok: true, ...s, onDisk, message: '' } };
+  if (!w.reset)
+    return {
+      final: failed(
+        { ...s, onDisk },
+        `setup exited 0 and state.json was written, but it says ${onDisk}, not ${t.what}${reported !== undefined ? ` (setup's own report said ${reported ? 'enabled' : 'disabled'})` : ''}.`,
+      ),
+    };
+  return { tally: { ...s, onDisk } };
+}
+
+/**
+ * Watches state.json for verifyMs: a writer that loaded it before setup wrote it saves the old config
+ * back. A reset is claimed only when our value was seen: read by us, or by setup's own report.
+ */
+async function watchGate(
+  t: Toggle,
+  reported: boolean | undefined,
+): Promise<{ why: string } | { onDisk: GateValue; sawOurs: boolean; reset: boolean }> {
+  const until = Date.now() + t.verifyMs;
+  let sawOurs = false;
+  for (;;) {
+    const v = await readGateOrWhy(t.stateDir);
+    if (!('value' in v)) return { why: v.why };
+    if (!holds(t, v.value)) return { onDisk: v.value, sawOurs, reset: sawOurs || reported === t.req.enable };
+    sawOurs = true;
+    if (Date.now() >= until) return { onDisk: v.value, sawOurs, reset: false };
+    await sleep(t.pollMs);
+  }
 }
 
 /** Each state dir's `config.stopReviewGate` as state.json says (null: unreadable or not set), for `status --json`. */

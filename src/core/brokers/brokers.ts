@@ -155,22 +155,35 @@ export async function boundSocketPaths(): Promise<Set<string>> {
   return out;
 }
 
-export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
-  const now = o.now ?? Date.now();
-  const uid = o.uid ?? process.getuid?.();
-  const platform = o.platform ?? process.platform;
-  const warnings: ReadWarning[] = [];
+/** Who names which broker: every state dir's broker.json, by the session dir's path and identity, and by pid. */
+interface References {
+  byPath: Map<string, string[]>;
+  byId: Map<string, string[]>;
+  pids: Map<number, string[]>;
+  /** Each state dir's broker.json as read, by resolved state dir. */
+  brokerJsonOf: Map<string, Awaited<ReturnType<typeof readBrokerJson>>>;
+}
 
-  const all = await o.table.list();
-  // Every proved companion and broker, with its environment; with learnRoots off their roots are not searched.
-  const learned = await learnRoots(o.table, all, { uid, platform });
-  const brokerProcs = learned.processes.filter((x) => x.broker);
-  if (o.learnRoots === false) {
-    learned.stateRoots = [];
-    learned.tmpRoots = [];
-  }
+/** What one scan knows before it opens any session dir. */
+interface ScanContext {
+  o: BrokerScanOptions;
+  now: number;
+  uid: number | undefined;
+  platform: NodeJS.Platform;
+  /** The whole process table. */
+  all: ProcInfo[];
+  /** Every proved broker process. */
+  brokerProcs: LearnedProcess[];
+  refs: References;
+  /** Sockets some live process has bound (Linux only). */
+  bound: Set<string> | undefined;
+}
 
-  // Who references what: every broker.json of every state dir of every root, open workspace or not.
+/** What scanning one session dir gives: its entry (none when it is not a dir), a broker.pid warning, the broker it claims. */
+type DirResult = { entry?: BrokerEntry; warning?: ReadWarning; claimed?: number };
+
+/** The state roots given, then those learned from processes (as roots, and as temp dirs' codex-companion). */
+function allStateRoots(o: BrokerScanOptions, learned: Awaited<ReturnType<typeof learnRoots>>): StateRoot[] {
   const stateRoots: StateRoot[] = [...o.stateRoots];
   const rootSeen = new Set(stateRoots.map((r) => path.resolve(r.path)));
   const addRoot = (r: StateRoot) => {
@@ -186,31 +199,42 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
       learnedFrom: originText(t.learnedFrom),
       origin: t.learnedFrom,
     });
+  return stateRoots;
+}
 
-  const refsByPath = new Map<string, string[]>();
-  const refsById = new Map<string, string[]>();
-  const refPids = new Map<number, string[]>();
+/** Every broker.json of every state dir of every root, open workspace or not; warnings for those unreadable. */
+async function readReferences(stateRoots: StateRoot[]): Promise<{ refs: References; warnings: ReadWarning[] }> {
+  const warnings: ReadWarning[] = [];
+  const refs: References = { byPath: new Map(), byId: new Map(), pids: new Map(), brokerJsonOf: new Map() };
   const push = <K>(m: Map<K, string[]>, k: K, v: string) => m.set(k, [...(m.get(k) ?? []), v]);
-  const brokerJsonOf = new Map<string, Awaited<ReturnType<typeof readBrokerJson>>>();
   for (const sd of await enumerateStateDirs(stateRoots)) {
     const file = path.join(sd.stateDir, 'broker.json');
     const r = await readBrokerJson(file);
-    brokerJsonOf.set(path.resolve(sd.stateDir), r);
+    refs.brokerJsonOf.set(path.resolve(sd.stateDir), r);
     if ('error' in r) warnings.push({ file, message: r.error });
     if (!('value' in r)) continue;
     const dir = sessionDirOf(r.value);
     if (dir) {
-      push(refsByPath, path.resolve(dir), sd.stateDir);
+      push(refs.byPath, path.resolve(dir), sd.stateDir);
       const st = await lstatOrError(dir);
-      if (!isErr(st) && st.isDirectory()) push(refsById, idOf(st), sd.stateDir);
+      if (!isErr(st) && st.isDirectory()) push(refs.byId, idOf(st), sd.stateDir);
     }
-    if (r.value.pid) push(refPids, r.value.pid, sd.stateDir);
+    if (r.value.pid) push(refs.pids, r.value.pid, sd.stateDir);
   }
-  const refsOf = (dir: string, st: Stats | undefined) => [
-    ...new Set([...(refsByPath.get(path.resolve(dir)) ?? []), ...((st && refsById.get(idOf(st))) ?? [])]),
-  ];
+  return { refs, warnings };
+}
 
-  // Where session dirs are: the temp dirs given and learned, and wherever a proved broker's dir is.
+/** State dirs whose broker.json names this session dir, by path or (when it is a dir) by identity. */
+const refsOf = (refs: References, dir: string, st: Stats | undefined) => [
+  ...new Set([...(refs.byPath.get(path.resolve(dir)) ?? []), ...((st && refs.byId.get(idOf(st))) ?? [])]),
+];
+
+/** Where session dirs are: the temp dirs given and learned, and wherever a proved broker's dir is. */
+function allBrokerRoots(
+  o: BrokerScanOptions,
+  learned: Awaited<ReturnType<typeof learnRoots>>,
+  brokerProcs: LearnedProcess[],
+): { path: string; source: string }[] {
   const brokerRoots: { path: string; source: string }[] = [];
   const brokerRootSeen = new Set<string>();
   const addBrokerRoot = (p: string, source: string) => {
@@ -223,252 +247,305 @@ export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
   for (const r of o.extraBrokerRoots ?? []) addBrokerRoot(r, 'setting');
   for (const t of learned.tmpRoots) addBrokerRoot(t.path, originText(t.learnedFrom));
   for (const b of brokerProcs) addBrokerRoot(path.dirname(b.broker!.dir), `session dir of broker pid ${b.info.pid}`);
+  return brokerRoots;
+}
+
+/** The entry with its process, the process's descendants, their memory and the process's age. */
+const withFamily = (ctx: ScanContext, e: BrokerEntry, p: ProcInfo): BrokerEntry => {
+  const children = descendants(ctx.all, p.pid);
+  return {
+    ...e,
+    process: p,
+    pid: p.pid,
+    children,
+    rssBytes: [p, ...children].reduce((n, x) => n + (x.rssBytes ?? 0), 0),
+    ageMs: p.startTimeMs !== undefined ? ctx.now - p.startTimeMs : e.ageMs,
+  };
+};
+
+/** A live proved broker: in use, starting, an orphan only when its own state dir was read, else unknown. */
+async function classifyLive(ctx: ScanContext, entry: BrokerEntry, b: LearnedProcess): Promise<BrokerEntry> {
+  const p = b.info;
+  const e = { ...withFamily(ctx, entry, p), endpoint: b.broker!.endpoint };
+  const referencedBy = e.referencedBy.length ? e.referencedBy : (ctx.refs.pids.get(p.pid) ?? []);
+  if (referencedBy.length)
+    return { ...e, class: 'in-use', reason: `named by ${referencedBy.length} broker.json`, referencedBy };
+  if (p.startTimeMs === undefined)
+    return { ...e, class: 'unknown', reason: 'its start time could not be read; never reaped' };
+  if ((e.ageMs ?? 0) < ctx.o.graceMs)
+    return {
+      ...e,
+      class: 'starting',
+      reason: `unreferenced, but only ${Math.round((e.ageMs ?? 0) / 1000)} s old (a starting broker is named only once its socket answers)`,
+    };
+  // Its own workspace's state dir: from its environment and --cwd, as the companion computed it.
+  const envRead = b.env;
+  if (!envRead.ok) return { ...e, class: 'unknown', reason: `${envRead.why}; never reaped` };
+  if (!b.broker!.cwd) return { ...e, class: 'unknown', reason: 'its command line names no --cwd; never reaped' };
+  const root = stateRootOf(envRead.env, ctx.platform).root;
+  const own = path.join(root, await stateDirName(await resolveWorkspaceRoot(b.broker!.cwd)));
+  return classifyByOwnStateDir(ctx, { ...e, ownStateDir: own }, own, root);
+}
+
+/** The last step for a live, unreferenced, old enough broker: does its own state dir's broker.json name it? */
+async function classifyByOwnStateDir(
+  ctx: ScanContext,
+  e: BrokerEntry,
+  own: string,
+  root: string,
+): Promise<BrokerEntry> {
+  const st = await lstatOrError(own);
+  if (isErr(st) || !st.isDirectory() || st.isSymbolicLink())
+    return {
+      ...e,
+      class: 'unknown',
+      reason: `its own state dir ${own} ${isErr(st) ? (st.code === 'ENOENT' ? 'does not exist' : `cannot be read (${st.code})`) : 'is not a directory'}; never reaped`,
+    };
+  try {
+    // Opened, not listed, and not through a link (it may have become one since the lstat).
+    await (await openRealDir(own, root)).fh.close();
+  } catch (err) {
+    return {
+      ...e,
+      class: 'unknown',
+      reason: `its own state dir ${own} cannot be read (${isSafeFsError(err) ? err.what : (err as NodeJS.ErrnoException).code}); never reaped`,
+    };
+  }
+  const bj = ctx.refs.brokerJsonOf.get(path.resolve(own)) ?? (await readBrokerJson(path.join(own, 'broker.json')));
+  if ('error' in bj) return { ...e, class: 'unknown', reason: `${bj.error}; never reaped` };
+  const mine = 'value' in bj && sessionDirOf(bj.value);
+  if (mine && e.dir && path.resolve(mine) === path.resolve(e.dir))
+    return { ...e, class: 'in-use', reason: 'named by its own broker.json', referencedBy: [own] };
+  return {
+    ...e,
+    class: 'orphan-live',
+    reason: `running, but neither its own state dir's broker.json (${'value' in bj ? `names ${mine || 'nothing'}` : 'absent'}) nor any other names it`,
+  };
+}
+
+/** The `cxc-*` names in a broker root; none when it cannot be listed. */
+async function sessionDirNames(root: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(root)).filter((n) => n.startsWith('cxc-'));
+  } catch {
+    return [];
+  }
+}
+
+/** The dir's known and other files, listed through the dir opened without following a link; undefined when it cannot be. */
+async function listSessionDir(
+  dir: string,
+  root: string,
+): Promise<{ files: string[]; otherFiles: string[] } | undefined> {
+  const files: string[] = [];
+  const otherFiles: string[] = [];
+  try {
+    // Listed through the directory opened without following a link: never a dir swapped in since.
+    const { fh, listPath } = await openRealDir(dir, root);
+    try {
+      for (const f of await fs.readdir(listPath))
+        ((BROKER_FILES as readonly string[]).includes(f) ? files : otherFiles).push(f);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  } catch {
+    return undefined;
+  }
+  return { files, otherFiles };
+}
+
+/** The broker is the proved process whose command names this very dir (by identity, not spelling). */
+async function brokerOfDir(
+  ctx: ScanContext,
+  dir: string,
+  st0: Stats,
+  created: number | undefined,
+): Promise<LearnedProcess | undefined> {
+  for (const b of ctx.brokerProcs) {
+    if (b.broker!.dir !== dir) {
+      const bst = await lstatOrError(b.broker!.dir);
+      if (isErr(bst) || idOf(bst) !== idOf(st0)) continue;
+    }
+    if (created !== undefined && (b.info.startTimeMs ?? Infinity) < created - START_TOLERANCE_MS) continue;
+    return b;
+  }
+  return undefined;
+}
+
+/** One `cxc-*` entry of a broker root (already lstat'ed as st0): its entry, a broker.pid warning, the broker it claims. */
+async function scanSessionDir(ctx: ScanContext, root: string, name: string, st0: Stats): Promise<DirResult> {
+  const { uid } = ctx;
+  const dir = path.join(root, name);
+  const e: BrokerEntry = {
+    key: dir,
+    dir,
+    class: 'dead',
+    reason: '',
+    referencedBy: refsOf(ctx.refs, dir, st0.isDirectory() ? st0 : undefined),
+    children: [],
+    files: [],
+    otherFiles: [],
+  };
+  if (st0.isSymbolicLink()) return { entry: { ...e, class: 'foreign', reason: 'a symbolic link; not followed' } };
+  if (!st0.isDirectory()) return {};
+  e.dirId = { dev: st0.dev, ino: st0.ino };
+  const created = st0.birthtimeMs > 0 ? st0.birthtimeMs : undefined;
+  e.ageMs = ctx.now - (created ?? st0.mtimeMs);
+  if (uid !== undefined && st0.uid !== uid)
+    return { entry: { ...e, class: 'foreign', reason: `owned by another user (uid ${st0.uid})` } };
+  const listing = await listSessionDir(dir, root);
+  if (listing) {
+    e.files = listing.files;
+    e.otherFiles = listing.otherFiles;
+  }
+  const pidPath = path.join(dir, 'broker.pid');
+  const pidFile = await readPidFile(pidPath);
+  const warning = pidFile.warning ? { file: pidPath, message: pidFile.warning } : undefined;
+  const match = await brokerOfDir(ctx, dir, st0, created);
+  if (match) {
+    const pid = match.info.pid;
+    if (uid !== undefined && match.info.uid !== undefined && match.info.uid !== uid)
+      return {
+        warning,
+        claimed: pid,
+        entry: { ...e, pid, class: 'foreign', reason: `its broker process ${pid} belongs to another user` },
+      };
+    return { warning, claimed: pid, entry: await classifyLive(ctx, e, match) };
+  }
+  if (!listing)
+    return { warning, entry: { ...e, class: 'unknown', reason: 'its contents cannot be read; never touched' } };
+  return { warning, entry: await classifyDirWithoutBroker(ctx, e, name, pidFile.pid) };
+}
+
+/** A listed session dir that no proved broker names: unknown or foreign when anything still uses it, else starting or dead. */
+async function classifyDirWithoutBroker(
+  ctx: ScanContext,
+  e: BrokerEntry,
+  name: string,
+  pid: number | undefined,
+): Promise<BrokerEntry> {
+  const dir = e.dir!;
+  // A live process that names this dir but is not a proved broker: the dir is not dead.
+  const namer = ctx.all.find(
+    (p) =>
+      p.state !== 'gone' &&
+      p.pid !== process.pid &&
+      (p.argv ?? []).some((a) => a.includes(dir) || a.includes(name + path.sep) || a.includes(`${name}-codex`)),
+  );
+  if (namer)
+    return {
+      ...e,
+      pid: namer.pid,
+      class: 'unknown',
+      reason: `pid ${namer.pid} names this dir but is not a proved broker; never touched`,
+    };
+  if (ctx.bound?.has(path.join(dir, 'broker.sock')))
+    return {
+      ...e,
+      pid,
+      class: 'unknown',
+      reason: 'its broker.sock is bound by a live process that is not a proved broker; never touched',
+    };
+  const holder = pid !== undefined ? await otherHolderOf(ctx, pid) : undefined;
+  if (holder !== undefined)
+    return {
+      ...e,
+      pid,
+      class: 'foreign',
+      reason: `pid ${pid} from broker.pid is alive but is not this broker (${holder}): never touched`,
+    };
+  if ((e.ageMs ?? Infinity) < ctx.o.graceMs && e.referencedBy.length === 0)
+    return { ...e, pid, class: 'starting', reason: 'no broker process yet, but the dir is new' };
+  return {
+    ...e,
+    pid,
+    class: 'dead',
+    reason: pid ? `pid ${pid} is gone; leftover files` : 'no broker process; leftover files',
+  };
+}
+
+/** What the process broker.pid names is, when it is alive (not gone, not a zombie) and so not this dead broker. */
+async function otherHolderOf(ctx: ScanContext, pid: number): Promise<string | undefined> {
+  const info = (await ctx.o.table.inspect([pid])).get(pid);
+  if (info && info.state === 'gone') return undefined;
+  const what = info?.argv?.length
+    ? `\`${info.argv
+        .map((a) => path.basename(a))
+        .join(' ')
+        .slice(0, 80)}\``
+    : info?.state === 'zombie'
+      ? 'a zombie'
+      : 'not readable';
+  return info?.state !== 'zombie' ? what : undefined;
+}
+
+/** A proved broker whose session dir was not among those scanned: gone (checked), or somewhere odd. */
+async function classifyStrayBroker(ctx: ScanContext, b: LearnedProcess): Promise<BrokerEntry> {
+  const p = b.info;
+  const dir = b.broker!.dir;
+  const e: BrokerEntry = {
+    key: `pid:${p.pid}`,
+    class: 'unknown',
+    reason: '',
+    referencedBy: refsOf(ctx.refs, dir, undefined),
+    children: [],
+    files: [],
+    otherFiles: [],
+    endpoint: b.broker!.endpoint,
+  };
+  if (ctx.uid !== undefined && p.uid !== undefined && p.uid !== ctx.uid)
+    return { ...withFamily(ctx, e, p), class: 'foreign', reason: `a broker of another user (uid ${p.uid})` };
+  const st = await lstatOrError(dir);
+  if (!isErr(st) || st.code !== 'ENOENT')
+    return {
+      ...withFamily(ctx, e, p),
+      reason: `its session dir ${dir} ${isErr(st) ? `cannot be checked (${st.code})` : 'is not a plain dir of a scanned temp dir'}; never reaped`,
+    };
+  const c = await classifyLive(ctx, e, b);
+  return c.class === 'orphan-live'
+    ? { ...c, reason: `running with no session dir (${dir} checked: gone), and nothing names it` }
+    : c;
+}
+
+export async function scanBrokers(o: BrokerScanOptions): Promise<BrokerScan> {
+  const now = o.now ?? Date.now();
+  const uid = o.uid ?? process.getuid?.();
+  const platform = o.platform ?? process.platform;
+
+  const all = await o.table.list();
+  // Every proved companion and broker, with its environment; with learnRoots off their roots are not searched.
+  const learned = await learnRoots(o.table, all, { uid, platform });
+  const brokerProcs = learned.processes.filter((x) => x.broker);
+  if (o.learnRoots === false) {
+    learned.stateRoots = [];
+    learned.tmpRoots = [];
+  }
+  const stateRoots = allStateRoots(o, learned);
+  const { refs, warnings } = await readReferences(stateRoots);
+  const brokerRoots = allBrokerRoots(o, learned, brokerProcs);
+  // Sockets some live process has bound (Linux): a dir whose broker.sock is one of them is not dead.
+  const bound = platform === 'linux' ? await boundSocketPaths() : undefined;
+  const ctx: ScanContext = { o, now, uid, platform, all, brokerProcs, refs, bound };
 
   const entries: BrokerEntry[] = [];
   const claimed = new Set<number>();
-  const withFamily = (e: BrokerEntry, p: ProcInfo) => {
-    e.process = p;
-    e.pid = p.pid;
-    e.children = descendants(all, p.pid);
-    e.rssBytes = [p, ...e.children].reduce((n, x) => n + (x.rssBytes ?? 0), 0);
-    e.ageMs = p.startTimeMs !== undefined ? now - p.startTimeMs : e.ageMs;
-  };
-
-  /** A live proved broker: in use, starting, an orphan only when its own state dir was read, else unknown. */
-  const classifyLive = async (e: BrokerEntry, b: LearnedProcess): Promise<BrokerEntry> => {
-    const p = b.info;
-    withFamily(e, p);
-    e.endpoint = b.broker!.endpoint;
-    const referencedBy = e.referencedBy.length ? e.referencedBy : (refPids.get(p.pid) ?? []);
-    if (referencedBy.length)
-      return { ...e, class: 'in-use', reason: `named by ${referencedBy.length} broker.json`, referencedBy };
-    if (p.startTimeMs === undefined)
-      return { ...e, class: 'unknown', reason: 'its start time could not be read; never reaped' };
-    if ((e.ageMs ?? 0) < o.graceMs)
-      return {
-        ...e,
-        class: 'starting',
-        reason: `unreferenced, but only ${Math.round((e.ageMs ?? 0) / 1000)} s old (a starting broker is named only once its socket answers)`,
-      };
-    // Its own workspace's state dir: from its environment and --cwd, as the companion computed it.
-    const envRead = b.env;
-    if (!envRead.ok) return { ...e, class: 'unknown', reason: `${envRead.why}; never reaped` };
-    if (!b.broker!.cwd) return { ...e, class: 'unknown', reason: 'its command line names no --cwd; never reaped' };
-    const root = stateRootOf(envRead.env, platform).root;
-    const own = path.join(root, await stateDirName(await resolveWorkspaceRoot(b.broker!.cwd)));
-    e.ownStateDir = own;
-    const st = await lstatOrError(own);
-    if (isErr(st) || !st.isDirectory() || st.isSymbolicLink())
-      return {
-        ...e,
-        class: 'unknown',
-        reason: `its own state dir ${own} ${isErr(st) ? (st.code === 'ENOENT' ? 'does not exist' : `cannot be read (${st.code})`) : 'is not a directory'}; never reaped`,
-      };
-    try {
-      // Opened, not listed, and not through a link (it may have become one since the lstat).
-      await (await openRealDir(own, root)).fh.close();
-    } catch (err) {
-      return {
-        ...e,
-        class: 'unknown',
-        reason: `its own state dir ${own} cannot be read (${isSafeFsError(err) ? err.what : (err as NodeJS.ErrnoException).code}); never reaped`,
-      };
-    }
-    const bj = brokerJsonOf.get(path.resolve(own)) ?? (await readBrokerJson(path.join(own, 'broker.json')));
-    if ('error' in bj) return { ...e, class: 'unknown', reason: `${bj.error}; never reaped` };
-    const mine = 'value' in bj && sessionDirOf(bj.value);
-    if (mine && e.dir && path.resolve(mine) === path.resolve(e.dir))
-      return { ...e, class: 'in-use', reason: 'named by its own broker.json', referencedBy: [own] };
-    return {
-      ...e,
-      class: 'orphan-live',
-      reason: `running, but neither its own state dir's broker.json (${'value' in bj ? `names ${mine || 'nothing'}` : 'absent'}) nor any other names it`,
-    };
-  };
-
-  // Sockets some live process has bound (Linux): a dir whose broker.sock is one of them is not dead.
-  const bound = platform === 'linux' ? await boundSocketPaths() : undefined;
   const scannedDirs = new Set<string>();
   for (const root of brokerRoots) {
-    let names: string[];
-    try {
-      names = (await fs.readdir(root.path)).filter((n) => n.startsWith('cxc-'));
-    } catch {
-      continue;
-    }
-    for (const name of names) {
+    for (const name of await sessionDirNames(root.path)) {
       const dir = path.join(root.path, name);
       if (!under(dir, o.dirlessWithin)) continue;
       const st0 = await lstatOrError(dir);
-      if (isErr(st0)) continue;
-      if (scannedDirs.has(idOf(st0))) continue;
+      if (isErr(st0) || scannedDirs.has(idOf(st0))) continue;
       scannedDirs.add(idOf(st0));
-      const e: BrokerEntry = {
-        key: dir,
-        dir,
-        class: 'dead',
-        reason: '',
-        referencedBy: refsOf(dir, st0.isDirectory() ? st0 : undefined),
-        children: [],
-        files: [],
-        otherFiles: [],
-      };
-      if (st0.isSymbolicLink()) {
-        entries.push({ ...e, class: 'foreign', reason: 'a symbolic link; not followed' });
-        continue;
-      }
-      if (!st0.isDirectory()) continue;
-      e.dirId = { dev: st0.dev, ino: st0.ino };
-      const created = st0.birthtimeMs > 0 ? st0.birthtimeMs : undefined;
-      e.ageMs = now - (created ?? st0.mtimeMs);
-      if (uid !== undefined && st0.uid !== uid) {
-        entries.push({ ...e, class: 'foreign', reason: `owned by another user (uid ${st0.uid})` });
-        continue;
-      }
-      let listed = true;
-      try {
-        // Listed through the directory opened without following a link: never a dir swapped in since.
-        const { fh, listPath } = await openRealDir(dir, root.path);
-        try {
-          for (const f of await fs.readdir(listPath))
-            ((BROKER_FILES as readonly string[]).includes(f) ? e.files : e.otherFiles).push(f);
-        } finally {
-          await fh.close().catch(() => undefined);
-        }
-      } catch {
-        listed = false;
-      }
-      const pidFile = await readPidFile(path.join(dir, 'broker.pid'));
-      if (pidFile.warning) warnings.push({ file: path.join(dir, 'broker.pid'), message: pidFile.warning });
-      // The broker is the proved process whose command names this very dir (by identity, not spelling).
-      let match: LearnedProcess | undefined;
-      for (const b of brokerProcs) {
-        if (b.broker!.dir !== dir) {
-          const bst = await lstatOrError(b.broker!.dir);
-          if (isErr(bst) || idOf(bst) !== idOf(st0)) continue;
-        }
-        if (created !== undefined && (b.info.startTimeMs ?? Infinity) < created - START_TOLERANCE_MS) continue;
-        match = b;
-        break;
-      }
-      if (match) {
-        claimed.add(match.info.pid);
-        if (uid !== undefined && match.info.uid !== undefined && match.info.uid !== uid) {
-          entries.push({
-            ...e,
-            pid: match.info.pid,
-            class: 'foreign',
-            reason: `its broker process ${match.info.pid} belongs to another user`,
-          });
-          continue;
-        }
-        entries.push(await classifyLive(e, match));
-        continue;
-      }
-      if (!listed) {
-        entries.push({ ...e, class: 'unknown', reason: 'its contents cannot be read; never touched' });
-        continue;
-      }
-      // A live process that names this dir but is not a proved broker: the dir is not dead.
-      const namer = all.find(
-        (p) =>
-          p.state !== 'gone' &&
-          p.pid !== process.pid &&
-          (p.argv ?? []).some((a) => a.includes(dir) || a.includes(name + path.sep) || a.includes(`${name}-codex`)),
-      );
-      if (namer) {
-        entries.push({
-          ...e,
-          pid: namer.pid,
-          class: 'unknown',
-          reason: `pid ${namer.pid} names this dir but is not a proved broker; never touched`,
-        });
-        continue;
-      }
-      if (bound?.has(path.join(dir, 'broker.sock'))) {
-        entries.push({
-          ...e,
-          pid: pidFile.pid,
-          class: 'unknown',
-          reason: 'its broker.sock is bound by a live process that is not a proved broker; never touched',
-        });
-        continue;
-      }
-      if (pidFile.pid !== undefined) {
-        const info = (await o.table.inspect([pidFile.pid])).get(pidFile.pid);
-        if (!info || info.state !== 'gone') {
-          const what = info?.argv?.length
-            ? `\`${info.argv
-                .map((a) => path.basename(a))
-                .join(' ')
-                .slice(0, 80)}\``
-            : info?.state === 'zombie'
-              ? 'a zombie'
-              : 'not readable';
-          if (info?.state !== 'zombie') {
-            entries.push({
-              ...e,
-              pid: pidFile.pid,
-              class: 'foreign',
-              reason: `pid ${pidFile.pid} from broker.pid is alive but is not this broker (${what}): never touched`,
-            });
-            continue;
-          }
-        }
-      }
-      if ((e.ageMs ?? Infinity) < o.graceMs && e.referencedBy.length === 0) {
-        entries.push({
-          ...e,
-          pid: pidFile.pid,
-          class: 'starting',
-          reason: 'no broker process yet, but the dir is new',
-        });
-        continue;
-      }
-      entries.push({
-        ...e,
-        pid: pidFile.pid,
-        class: 'dead',
-        reason: pidFile.pid ? `pid ${pidFile.pid} is gone; leftover files` : 'no broker process; leftover files',
-      });
+      const r = await scanSessionDir(ctx, root.path, name, st0);
+      if (r.warning) warnings.push(r.warning);
+      if (r.claimed !== undefined) claimed.add(r.claimed);
+      if (r.entry) entries.push(r.entry);
     }
   }
-
-  // Proved brokers whose session dir was not among those scanned: gone (checked), or somewhere odd.
   for (const b of brokerProcs) {
-    const p = b.info;
-    if (claimed.has(p.pid) || !under(b.broker!.dir, o.dirlessWithin)) continue;
-    const dir = b.broker!.dir;
-    const e: BrokerEntry = {
-      key: `pid:${p.pid}`,
-      class: 'unknown',
-      reason: '',
-      referencedBy: refsOf(dir, undefined),
-      children: [],
-      files: [],
-      otherFiles: [],
-      endpoint: b.broker!.endpoint,
-    };
-    if (uid !== undefined && p.uid !== undefined && p.uid !== uid) {
-      withFamily(e, p);
-      entries.push({ ...e, class: 'foreign', reason: `a broker of another user (uid ${p.uid})` });
-      continue;
-    }
-    const st = await lstatOrError(dir);
-    if (!isErr(st) || st.code !== 'ENOENT') {
-      withFamily(e, p);
-      entries.push({
-        ...e,
-        reason: `its session dir ${dir} ${isErr(st) ? `cannot be checked (${st.code})` : 'is not a plain dir of a scanned temp dir'}; never reaped`,
-      });
-      continue;
-    }
-    const c = await classifyLive(e, b);
-    entries.push(
-      c.class === 'orphan-live'
-        ? { ...c, reason: `running with no session dir (${dir} checked: gone), and nothing names it` }
-        : c,
-    );
+    if (claimed.has(b.info.pid) || !under(b.broker!.dir, o.dirlessWithin)) continue;
+    entries.push(await classifyStrayBroker(ctx, b));
   }
   return { entries, warnings, stateRoots, brokerRoots, scannedAtMs: now };
 }

@@ -2,7 +2,7 @@
 // for it: in a process group of its own, with bounded output and a deadline. At the deadline the
 // whole group gets SIGTERM, then SIGKILL after a grace, so nothing it started lingers (a child that
 // traps SIGTERM, or a grandchild holding our pipes). Only our own child's group is signalled: its
-// id is the pid spawn gave us, and a group id stays taken while any member lives.
+// id is the pid spawn gave us, and a group id stays taken while any member is alive.
 import { spawn, type ChildProcess } from 'child_process';
 
 export interface ChildOptions {
@@ -74,34 +74,111 @@ class Capped {
   }
 }
 
+/** One started child: its bounded output, whether it exited, and whether and how its group was ended. */
+class ChildRun {
+  private readonly started = Date.now();
+  private readonly grace: number;
+  private readonly out: Capped;
+  private readonly err: Capped;
+  private exited = false;
+  private exitedAt: number | undefined;
+  private ended: ChildOutcome['ended'];
+  private killed = false;
+  private settle!: (o: ChildOutcome) => void;
+  private settled = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private child: ChildProcess | undefined;
+  /** Resolves once the child closed, or after the kill grace ran out; never rejects. */
+  readonly done = new Promise<ChildOutcome>((r) => (this.settle = r));
+
+  constructor(private readonly opts: ChildOptions) {
+    this.grace = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    this.out = new Capped(opts.maxOutput ?? DEFAULT_MAX_OUTPUT);
+    this.err = new Capped(opts.maxOutput ?? DEFAULT_MAX_OUTPUT);
+  }
+
+  finish(o: Omit<ChildOutcome, 'stdout' | 'stderr' | 'ms' | 'ended' | 'killed'>): void {
+    if (this.settled) return;
+    this.settled = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.settle({
+      ...o,
+      stdout: this.out.text(),
+      stderr: this.err.text(),
+      ended: this.ended,
+      killed: this.killed || undefined,
+      ms: Date.now() - this.started,
+    });
+  }
+
+  /** SIGTERM to the group, SIGKILL after the grace, then stop waiting after one more grace. */
+  private endGroup(why: NonNullable<ChildOutcome['ended']>): void {
+    const child = this.child!;
+    if (this.settled || this.ended) return;
+    this.ended = why;
+    signalChildGroup(child, 'SIGTERM');
+    this.timers.push(
+      setTimeout(() => {
+        this.killed = true;
+        signalChildGroup(child, 'SIGKILL');
+        this.timers.push(
+          setTimeout(() => {
+            // Something outside its group keeps our pipes open: stop waiting, and stop reading.
+            child.stdout?.destroy();
+            child.stderr?.destroy();
+            this.finish({ code: null, signal: null, lingering: true });
+          }, this.grace),
+        );
+      }, this.grace),
+    );
+  }
+
+  /** The deadline set, the output read, the end awaited. */
+  attach(child: ChildProcess): void {
+    this.child = child;
+    this.timers.push(setTimeout(() => this.endGroup('timeout'), this.opts.timeoutMs));
+    const onData = (cap: Capped) => (d: Buffer) => {
+      if (cap.add(d) && this.opts.overLimit === 'end') this.endGroup('output');
+    };
+    child.stdout?.on('data', onData(this.out));
+    child.stderr?.on('data', onData(this.err));
+    child.once('exit', () => {
+      this.exited = true;
+      this.exitedAt = Date.now();
+    });
+    child.on('error', (e) => {
+      // Spawn failures come here (no exit, no close follows when it never started).
+      if (child.pid === undefined) this.finish({ code: null, signal: null, startError: e.message });
+    });
+    child.once('close', (code, signal) => this.finish({ code, signal }));
+  }
+
+  handle(): RunningChild {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below read this run
+    const run = this;
+    const c = this.child;
+    return {
+      pid: c?.pid,
+      get exited() {
+        return run.exited;
+      },
+      get exitedAt() {
+        return run.exitedAt;
+      },
+      stdout: () => run.out.text(),
+      stderr: () => run.err.text(),
+      done: run.done,
+      end: () => {
+        if (c) run.endGroup('caller');
+        return run.done;
+      },
+    };
+  }
+}
+
 /** Starts `file args` in its own group; see RunningChild. Never throws. */
 export function startChild(file: string, args: readonly string[], opts: ChildOptions): RunningChild {
-  const started = Date.now();
-  const grace = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  const out = new Capped(opts.maxOutput ?? DEFAULT_MAX_OUTPUT);
-  const err = new Capped(opts.maxOutput ?? DEFAULT_MAX_OUTPUT);
-  let exited = false;
-  let exitedAt: number | undefined;
-  let ended: ChildOutcome['ended'];
-  let killed = false;
-  let settle!: (o: ChildOutcome) => void;
-  let settled = false;
-  const done = new Promise<ChildOutcome>((r) => (settle = r));
-  const timers: NodeJS.Timeout[] = [];
-  const finish = (o: Omit<ChildOutcome, 'stdout' | 'stderr' | 'ms' | 'ended' | 'killed'>) => {
-    if (settled) return;
-    settled = true;
-    for (const t of timers) clearTimeout(t);
-    settle({
-      ...o,
-      stdout: out.text(),
-      stderr: err.text(),
-      ended,
-      killed: killed || undefined,
-      ms: Date.now() - started,
-    });
-  };
-
+  const run = new ChildRun(opts);
   let child: ChildProcess;
   try {
     child = spawn(file, [...args], {
@@ -114,72 +191,17 @@ export function startChild(file: string, args: readonly string[], opts: ChildOpt
       shell: false,
     });
   } catch (e) {
-    finish({ code: null, signal: null, startError: (e as Error).message });
-    return handle(undefined);
+    run.finish({ code: null, signal: null, startError: (e as Error).message });
+    return run.handle();
   }
-
-  const signalGroup = (sig: NodeJS.Signals) => signalChildGroup(child, sig);
-  const endGroup = (why: NonNullable<ChildOutcome['ended']>) => {
-    if (settled || ended) return;
-    ended = why;
-    signalGroup('SIGTERM');
-    timers.push(
-      setTimeout(() => {
-        killed = true;
-        signalGroup('SIGKILL');
-        timers.push(
-          setTimeout(() => {
-            // Something outside its group keeps our pipes open: stop waiting, and stop reading.
-            child.stdout?.destroy();
-            child.stderr?.destroy();
-            finish({ code: null, signal: null, lingering: true });
-          }, grace),
-        );
-      }, grace),
-    );
-  };
-
-  timers.push(setTimeout(() => endGroup('timeout'), opts.timeoutMs));
-  const onData = (cap: Capped) => (d: Buffer) => {
-    if (cap.add(d) && opts.overLimit === 'end') endGroup('output');
-  };
-  child.stdout?.on('data', onData(out));
-  child.stderr?.on('data', onData(err));
-  child.once('exit', () => {
-    exited = true;
-    exitedAt = Date.now();
-  });
-  child.on('error', (e) => {
-    // Spawn failures come here (no exit, no close follows when it never started).
-    if (child.pid === undefined) finish({ code: null, signal: null, startError: e.message });
-  });
-  child.once('close', (code, signal) => finish({ code, signal }));
-  return handle(child);
-
-  function handle(c: ChildProcess | undefined): RunningChild {
-    return {
-      pid: c?.pid,
-      get exited() {
-        return exited;
-      },
-      get exitedAt() {
-        return exitedAt;
-      },
-      stdout: () => out.text(),
-      stderr: () => err.text(),
-      done,
-      end: () => {
-        if (c) endGroup('caller');
-        return done;
-      },
-    };
-  }
+  run.attach(child);
+  return run.handle();
 }
 
 /**
  * Sends `sig` to the process group of a child we spawned detached (its leader): the group id is the
  * pid spawn gave us. While the child is unreaped that number cannot be reused, and after, it stays
- * taken while any member of the group lives (then the kill finds nothing). Never throws.
+ * taken while any member of the group is alive (then the kill finds nothing). Never throws.
  */
 export function signalChildGroup(child: ChildProcess, sig: NodeJS.Signals): void {
   const pid = child.pid;

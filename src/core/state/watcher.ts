@@ -8,31 +8,9 @@ import type { Logger } from '../vocab/emitter';
 import { silentLogger } from '../vocab/emitter';
 import { LogCatcher, type CaughtLog } from './logCatcher';
 import { isSafeJobId } from '../io/reader';
+import { ChangeBatcher, entry, type ChangeBatch } from './changeBatcher';
 
-/** After a batch sent on its leading edge, how soon what follows it goes out (then: the window). */
-const FOLLOW_MS = 4;
-
-export interface StateDirChange {
-  /** state.json changed (or appeared, or vanished). */
-  index: boolean;
-  /** broker.json changed. */
-  broker: boolean;
-  /** Jobs whose record or log changed. */
-  jobs: Set<string>;
-  /** Of those, the ones whose record had an event (absent: read every named job's record). */
-  records?: Set<string>;
-  /** The jobs dir came or went: list it again. */
-  rescan: boolean;
-}
-
-export interface ChangeBatch {
-  /** Per state dir, what to re-read. */
-  dirs: Map<string, StateDirChange>;
-  /** A state dir or root appeared or vanished: discovery must run again. */
-  layout: boolean;
-  /** A second look at what an earlier batch named (see `settleMs`). */
-  settle?: boolean;
-}
+export { mergeRecords, type ChangeBatch, type StateDirChange } from './changeBatcher';
 
 export interface WatcherOptions {
   onBatch: (batch: ChangeBatch) => void;
@@ -51,9 +29,9 @@ export interface WatcherOptions {
   /** Called at once, not batched, when a job's record is created or changes: its version can be kept. */
   onRecordEvent?: (stateDir: string, id: string) => void;
   /**
-   * Given, while catching is on (`setCatching`), every log created in a watched jobs dir is also
-   * opened on a thread of its own (see `LogCatcher`) and handed over here; the receiver owns the
-   * descriptor. Native events only.
+   * Given, while the catcher thread is on (`setCatching`), every log created in a watched jobs dir
+   * is also opened on a thread of its own (see `LogCatcher`) and handed over here; the receiver owns
+   * the descriptor. Native events only.
    */
   onLogCaught?: (log: CaughtLog) => void;
   /** For network filesystems where native events do not arrive. */
@@ -72,10 +50,13 @@ export class StateWatcher {
   private dirWatcher: FSWatcher | undefined;
   private rootWatcher: FSWatcher | undefined;
   private plan: WatchPlan = { stateDirs: [], roots: [] };
-  private pending: ChangeBatch | undefined;
+  /** Re-plans run one after another on this chain. */
+  private planning: Promise<void> = Promise.resolve();
+  /** Each current watcher's initial scan. */
+  private readyPromises: Promise<void>[] = [];
+  private readonly batcher: ChangeBatcher;
   private rearm = false;
   private watchedDirs: string[] = [];
-  private timer: NodeJS.Timeout | undefined;
   /** One native watch per jobs dir, by state dir (see `watchJobs`). */
   private readonly jobsWatches = new Map<string, DirWatch>();
   private catcher: LogCatcher | undefined;
@@ -83,27 +64,37 @@ export class StateWatcher {
   lastNewLogMs = 0;
   private readonly logger: Logger;
   private disposed = false;
-  /** Batches delivered; for tests and benchmarks. */
-  batches = 0;
 
   constructor(private readonly opts: WatcherOptions) {
     this.opts = { ...opts };
     this.logger = opts.logger ?? silentLogger;
+    this.batcher = new ChangeBatcher({
+      onBatch: opts.onBatch,
+      debounceMs: opts.debounceMs,
+      settleMs: opts.settleMs,
+      polling: () => !!this.opts.usePolling,
+      logger: this.logger,
+    });
+  }
+
+  /** Batches delivered; for tests and benchmarks. */
+  get batches(): number {
+    return this.batcher.batches;
   }
 
   get watching(): boolean {
     return !!this.dirWatcher || !!this.rootWatcher;
   }
 
-  /** Re-plans the watchers; a no-op when nothing changed unless `force` (a dir was recreated). */
-  /** Re-plans run one after another; `ready()` waits for the last. */
+  /**
+   * Re-plans the watchers; a no-op when nothing changed unless `force` (a dir was re-created).
+   * Re-plans run one after another; `ready()` waits for the last.
+   */
   setPlan(plan: WatchPlan, force = false): Promise<void> {
     const next = this.planning.then(() => this.applyPlan(plan, force));
     this.planning = next.catch((err) => this.logger.warn(`watch plan failed: ${String(err)}`));
     return next;
   }
-
-  private planning: Promise<void> = Promise.resolve();
 
   private async applyPlan(plan: WatchPlan, force: boolean): Promise<void> {
     const same = sameSet(plan.stateDirs, this.plan.stateDirs) && sameSet(plan.roots, this.plan.roots);
@@ -133,7 +124,7 @@ export class StateWatcher {
         return;
       }
       this.rootWatcher = this.track(w);
-      // A state dir created while the new root watcher scanned made no event: look once more.
+      // A state dir created while the new root watcher scanned made no event: scan once more.
       if (hadWatchers)
         void this.readyPromises[this.readyPromises.length - 1].then(() => this.queue((b) => (b.layout = true)));
     }
@@ -151,8 +142,6 @@ export class StateWatcher {
     await this.planning;
     await Promise.all(this.readyPromises);
   }
-
-  private readyPromises: Promise<void>[] = [];
 
   private track(w: FSWatcher): FSWatcher {
     this.readyPromises.push(new Promise((resolve) => w.once('ready', () => resolve())));
@@ -234,7 +223,7 @@ export class StateWatcher {
       return;
     }
     const stateDir = path.dirname(parent);
-    // Polling sees a re-created log as a change: any look at a log may find a new one.
+    // Polling sees a re-created log as a change: any event on a log may mean a new one.
     if (dirs.has(stateDir)) this.jobFileEvent(stateDir, name, appeared);
   }
 
@@ -270,74 +259,7 @@ export class StateWatcher {
 
   private queue(mutate: (b: ChangeBatch) => void): void {
     if (this.disposed) return;
-    if (!this.pending) this.pending = { dirs: new Map(), layout: false };
-    mutate(this.pending);
-    const now = Date.now();
-    const quiet = now - this.lastEventMs;
-    this.lastEventMs = now;
-    if (this.timer) return;
-    // Leading edge: an isolated change (nothing for a window before it) goes out at once. The rest
-    // of that write (a file truncated, then its content: two events) follows a moment later; the
-    // changes of a burst coalesce into one batch per window, as before.
-    const d = this.opts.debounceMs ?? 30;
-    const kind = quiet > d && now - this.lastFlushMs > d ? 'lead' : this.lastFlushKind === 'lead' ? 'follow' : 'window';
-    this.pendingKind = kind;
-    this.timer = setTimeout(() => this.flush(), kind === 'lead' ? 0 : kind === 'follow' ? Math.min(FOLLOW_MS, d) : d);
-  }
-
-  private lastEventMs = -Infinity;
-  private lastFlushMs = -Infinity;
-  private pendingKind: 'lead' | 'follow' | 'window' = 'window';
-  private lastFlushKind: 'lead' | 'follow' | 'window' = 'window';
-
-  private flush(): void {
-    this.timer = undefined;
-    this.lastFlushMs = Date.now();
-    this.lastFlushKind = this.pendingKind;
-    const batch = this.pending;
-    this.pending = undefined;
-    if (!batch || this.disposed) return;
-    this.batches++;
-    if (!batch.settle && !batch.layout && batch.dirs.size > 0) this.scheduleSettle(batch);
-    try {
-      this.opts.onBatch(batch);
-    } catch (err) {
-      this.logger.error(`handling file changes failed: ${String(err)}`);
-    }
-  }
-
-  private settleBatch: ChangeBatch | undefined;
-  private settleTimer: NodeJS.Timeout | undefined;
-
-  private scheduleSettle(batch: ChangeBatch): void {
-    // Log lines come from the native watch, which drops no event: only chokidar's files (and, when
-    // polling, every file) need the second look. A log line then costs one read, not two.
-    const dirs = [...batch.dirs].filter(
-      ([, c]) => this.opts.usePolling || c.index || c.broker || c.rescan || !c.records || c.records.size > 0,
-    );
-    if (dirs.length === 0) return;
-    if (!this.settleBatch) this.settleBatch = { dirs: new Map(), layout: false, settle: true };
-    for (const [dir, c] of dirs) {
-      const e = entry(this.settleBatch, dir);
-      e.index ||= c.index;
-      e.broker ||= c.broker;
-      e.rescan ||= c.rescan;
-      for (const id of c.jobs) e.jobs.add(id);
-      mergeRecords(e, c);
-    }
-    // Restarted by every batch: the second look comes once a burst has ended.
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => {
-      this.settleTimer = undefined;
-      const b = this.settleBatch;
-      this.settleBatch = undefined;
-      if (!b || this.disposed) return;
-      try {
-        this.opts.onBatch(b);
-      } catch (err) {
-        this.logger.error(`handling file changes failed: ${String(err)}`);
-      }
-    }, this.opts.settleMs ?? 120);
+    this.batcher.queue(mutate);
   }
 
   /**
@@ -405,30 +327,11 @@ export class StateWatcher {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.settleTimer = undefined;
-    this.timer = undefined;
-    this.pending = undefined;
+    this.batcher.dispose();
     await this.planning;
     await this.closeWatchers();
     await this.catcher?.dispose();
   }
-}
-
-/** Unions `from`'s record ids into `into` (absent on either side: every record is read). */
-export function mergeRecords(into: StateDirChange, from: StateDirChange): void {
-  if (!into.records || !from.records) into.records = undefined;
-  else for (const id of from.records) into.records.add(id);
-}
-
-function entry(b: ChangeBatch, dir: string): StateDirChange {
-  let e = b.dirs.get(dir);
-  if (!e) {
-    e = { index: false, broker: false, jobs: new Set(), records: new Set(), rescan: false };
-    b.dirs.set(dir, e);
-  }
-  return e;
 }
 
 function sameSet(a: string[], b: string[]): boolean {
