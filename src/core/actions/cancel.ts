@@ -307,7 +307,7 @@ async function companionCancel(
         env,
         opts.companionTimeoutMs ?? 30_000,
       );
-      const changed = await recheckStateDir(job.stateDir, pre.look, { jobId: job.id });
+      const changed = await recheckStateDir(job.stateDir, pre.checked, { jobId: job.id });
       if (changed)
         Object.assign(r, {
           ok: false,

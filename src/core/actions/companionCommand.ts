@@ -101,7 +101,7 @@ export async function runCompanionCommand(
     stderr: o.stderr,
     json,
     ms: o.ms,
-    before: pre.look,
+    before: pre.checked,
     message: ok
       ? `${args[0]} finished`
       : o.startError

@@ -520,7 +520,7 @@ async function launchLocked(plan: LaunchPlan, ctx: LockContext): Promise<{ outco
     if (!last?.ok && (req.kind === 'task' || !last?.jobId)) await sp.end();
     await sp.cleanup();
     // The companion could have been raced into a link swapped in while it ran: say so.
-    const changed = await recheckStateDir(stateDir, pre.look);
+    const changed = await recheckStateDir(stateDir, pre.checked);
     if (changed && last) last.message += ` Warning: afterwards ${changed} (changed while the companion ran).`;
   }
 }

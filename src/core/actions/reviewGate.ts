@@ -374,7 +374,7 @@ async function setGateOnce(t: Toggle, tally: Tally): Promise<{ final: Attempt } 
         `setup finished, but ${after.message} now: it changed while setup ran, and what setup wrote is not verified.`,
       ),
     };
-  if (out.before && stateUntouched(out.before, after.look)) {
+  if (out.before && stateUntouched(out.before, after.checked)) {
     const v = await readGateOrWhy(stateDir);
     const onDisk = 'value' in v ? v.value : undefined;
     return {

@@ -15,6 +15,7 @@ import {
   writeFileAtomic,
 } from '../io/safeFs';
 import { mapLimit } from '../vocab/async';
+import { isObject } from '../vocab/values';
 import { isSafeJobId } from '../io/reader';
 import { plausibleMs } from '../vocab/dates';
 import type { ReadWarning } from '../vocab/types';
@@ -314,7 +315,6 @@ function reasonOf(err: unknown): string {
 
 // ------------------------------------------------------------------ validation and serialisation
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const optCount = (v: unknown): number | undefined => (isCount(v) ? v : undefined);
 const optStr = (v: unknown, max = 4096): string | undefined =>
@@ -322,7 +322,7 @@ const optStr = (v: unknown, max = 4096): string | undefined =>
 
 /** Builds an entry from parsed JSON, field by field; throws when a required field is unusable. */
 export function validateEntry(v: unknown, problems: string[] = []): ArchiveEntry {
-  if (!isObj(v)) throw new Error('not an object');
+  if (!isObject(v)) throw new Error('not an object');
   if (!isSafeJobId(v.id)) throw new Error('no valid id');
   if (typeof v.stateDir !== 'string' || !path.isAbsolute(v.stateDir) || v.stateDir.length > 4096)
     throw new Error('no valid stateDir');
@@ -357,7 +357,7 @@ export function validateEntry(v: unknown, problems: string[] = []): ArchiveEntry
   for (const k of ['record', 'index'] as const) {
     const raw = v[k];
     if (raw === undefined) continue;
-    if (!isObj(raw)) {
+    if (!isObject(raw)) {
       problems.push(`${k} is not an object`);
       continue;
     }
@@ -368,7 +368,7 @@ export function validateEntry(v: unknown, problems: string[] = []): ArchiveEntry
   let untimed = 0;
   if (Array.isArray(v.history))
     for (const h of v.history.slice(0, MAX_HISTORY)) {
-      if (!isObj(h) || !EVENT_KINDS.includes(h.what as never)) continue;
+      if (!isObject(h) || !EVENT_KINDS.includes(h.what as never)) continue;
       const atMs = plausibleMs(h.atMs, 'record', now);
       if (atMs === undefined) {
         untimed++;

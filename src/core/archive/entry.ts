@@ -1,6 +1,7 @@
 // What the archive keeps of one job (an entry), and the small rules over it. An entry handed out is
 // never changed: a change builds a new entry (see entries.ts), so these helpers return new values.
-import { ACTIVE_STATUSES, isTerminalStatus, type JobHistoryEvent } from '../vocab/types';
+import type { JobHistoryEvent } from '../vocab/types';
+import { isActiveRecorded, isTerminalStatus } from '../vocab/status';
 
 export type GoneHow = 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
 export const GONE_HOWS: readonly GoneHow[] = ['pruned', 'deleted-while-running', 'deleted-by-concurrent-writer'];
@@ -106,7 +107,7 @@ export function historyFlags(e: ArchiveEntry): ('deleted-while-running' | 'recre
 }
 
 export function wasActive(status: string | undefined): boolean {
-  return ACTIVE_STATUSES.includes(status as never);
+  return isActiveRecorded(status);
 }
 
 /** Whether two versions of an entry differ in anything but when it was last seen (kept in memory only). */

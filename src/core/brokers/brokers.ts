@@ -20,6 +20,7 @@ import {
   READ_LIMITS,
 } from '../io/safeFs';
 import { isValidPid } from '../io/reader';
+import { unixSockets } from '../os/processes';
 
 export type BrokerClass = 'in-use' | 'orphan-live' | 'unknown' | 'starting' | 'dead' | 'foreign';
 
@@ -146,13 +147,7 @@ const under = (dir: string, roots: readonly string[] | undefined) =>
 
 /** Paths of the unix sockets bound right now (/proc/net/unix: "Num RefCount Protocol Flags Type St Inode Path"). */
 export async function boundSocketPaths(): Promise<Set<string>> {
-  const out = new Set<string>();
-  const text = await fs.readFile('/proc/net/unix', 'utf8').catch(() => '');
-  for (const line of text.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f.length >= 8 && f[7].startsWith('/')) out.add(f.slice(7).join(' '));
-  }
-  return out;
+  return new Set((await unixSockets()).filter((s) => s.path.startsWith('/')).map((s) => s.path));
 }
 
 /** Who names which broker: every state dir's broker.json, by the session dir's path and identity, and by pid. */

@@ -23,7 +23,7 @@ export interface StateDirCheck {
   state?: { ino: number; size: number; mtimeMs: number; ctimeMs: number };
 }
 
-export type Preflight = { ok: true; look: StateDirCheck } | { ok: false; file: string; message: string };
+export type Preflight = { ok: true; checked: StateDirCheck } | { ok: false; file: string; message: string };
 
 /**
  * Checks a state dir before the companion is run on it. Never throws: a refusal names the file and
@@ -36,8 +36,7 @@ export async function preflightStateDir(stateDir: string, opts: PreflightOptions
     try {
       dir = await assertRealDir(stateDir, rootOfStateDir(stateDir));
     } catch (err) {
-      if (opts.allowMissingDir && isSafeFsError(err, 'missing') && err.file === stateDir)
-        return { ok: true, look: checked };
+      if (opts.allowMissingDir && isSafeFsError(err, 'missing') && err.file === stateDir) return { ok: true, checked };
       throw err;
     }
     checked.dir = { dev: dir.dev, ino: dir.ino };
@@ -56,7 +55,7 @@ export async function preflightStateDir(stateDir: string, opts: PreflightOptions
       await regularOrMissing(path.join(jobs, `${opts.jobId}.json`), jobs, READ_LIMITS.record);
       await regularOrMissing(path.join(jobs, `${opts.jobId}.log`), jobs);
     }
-    return { ok: true, look: checked };
+    return { ok: true, checked };
   } catch (err) {
     const e = toSafeFsError(stateDir, err);
     return { ok: false, file: e.file, message: `${e.file}: ${e.what}` };
@@ -98,7 +97,11 @@ export async function recheckStateDir(
 ): Promise<string | undefined> {
   const now = await preflightStateDir(stateDir, opts);
   if (!now.ok) return now.message;
-  if (before.dir && now.look.dir && (before.dir.dev !== now.look.dir.dev || before.dir.ino !== now.look.dir.ino))
+  if (
+    before.dir &&
+    now.checked.dir &&
+    (before.dir.dev !== now.checked.dir.dev || before.dir.ino !== now.checked.dir.ino)
+  )
     return `${stateDir}: was replaced by another directory while the companion ran`;
   return undefined;
 }
