@@ -84,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     () => ({ ...brokerSettings(), tmpdir: os.tmpdir(), stateRoots: [...model.roots], table }),
     logger,
   );
-  const others = new OtherWorkspaces(model, table);
+  const others = new OtherWorkspaces(model);
   const filter = new FilterState(context.workspaceState);
   const jobsTree = new JobsTreeProvider(model, { filter, others, showOthers: showOtherWorkspaces });
   const jobsView = new JobsView(model, jobsTree, filter);
