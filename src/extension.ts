@@ -108,10 +108,11 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
       // Other workspaces are read only while the Jobs view is shown. Brokers are not gated: the status
       // bar counts orphans; they are scanned on a rebuild or when their view opens, never on a timer.
       visible: { others: () => jobsView.view.visible },
+      files: (batch) => model.applyBatch(batch),
     },
     (m) => output.debug(m),
   );
-  const live = new LiveUpdates(model, { ...liveSettings(), logger, archive });
+  const live = new LiveUpdates(model, { ...liveSettings(), logger, archive, refresh });
   const findings = new FindingsDiagnostics(model, (m) => output.info(m));
   const reviewGate = new ReviewGateMonitor(model, context.globalState);
   // With one folder there is no folder row: the Jobs view's description says the gate.
