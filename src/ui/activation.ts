@@ -83,7 +83,7 @@ export function createParts(context: vscode.ExtensionContext, output: vscode.Log
   const core = createCore(context, logger);
   const views = createViews(context, core);
   const refresh = createRefresh(core, views, output);
-  const live = new LiveUpdates(core.model, { ...liveSettings(), logger, archive: core.archive });
+  const live = new LiveUpdates(core.model, { ...liveSettings(), logger, archive: core.archive, refresh });
   return { output, ...core, ...views, refresh, live, ...createPanels(context, output, core, views, refresh) };
 }
 
@@ -97,7 +97,7 @@ function createCore(context: vscode.ExtensionContext, logger: Logger): CoreParts
     () => ({ ...brokerSettings(), tmpdir: os.tmpdir(), stateRoots: [...model.roots], table }),
     logger,
   );
-  const others = new OtherWorkspaces(model, table);
+  const others = new OtherWorkspaces(model);
   return { table, archive, model, brokers, others };
 }
 
@@ -133,6 +133,7 @@ function createRefresh(
       // Other workspaces are read only while the Jobs view is shown. Brokers are not gated: the status
       // bar counts orphans; they are scanned on a rebuild or when their view opens, never on a timer.
       visible: { others: () => jobsView.view.visible },
+      files: (batch) => model.applyBatch(batch),
     },
     (m) => output.debug(m),
   );

@@ -1,25 +1,12 @@
-// The data behind "All Workspaces": every state dir under every root the model searched, grouped by
-// workspace, with statuses verified like the open folders' (one process-table batch). Read only when
-// the node is shown and refreshed through the RefreshManager; nothing here watches files.
-import * as path from 'path';
+// "All Workspaces" for the tree: what the core reads (core/model/workspaces.ts, through the model's
+// bounded, archive-aware pipeline), kept and announced. Read only when the node is shown and refreshed
+// through the RefreshManager; nothing here watches files.
 import * as vscode from 'vscode';
 import type { JobsModel } from '../core/model/model';
-import { jobTime } from '../core/model/model';
-import { enumerateStateDirs } from '../core/discovery/discovery';
-import { loadStateDir } from '../core/state/snapshot';
-import { verifyJobs } from '../core/state/verify';
-import type { Job, ProcessTable, ReadWarning, StateRoot } from '../core/vocab/types';
+import { readOtherWorkspaces, type OtherWorkspace } from '../core/model/workspaces';
+import type { Job } from '../core/vocab/types';
 
-export interface OtherWorkspace {
-  /** `<slug>-<hash>`: the same workspace under two roots is one entry. */
-  key: string;
-  /** The workspace root the jobs name, or the slug when none does. */
-  name: string;
-  workspaceRoot?: string;
-  stateDirs: { stateDir: string; root: StateRoot }[];
-  jobs: Job[];
-  warnings: ReadWarning[];
-}
+export type { OtherWorkspace };
 
 export class OtherWorkspaces implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -27,10 +14,7 @@ export class OtherWorkspaces implements vscode.Disposable {
   private list: OtherWorkspace[] | undefined;
   private loading: Promise<OtherWorkspace[]> | undefined;
 
-  constructor(
-    private readonly model: JobsModel,
-    private readonly table: ProcessTable,
-  ) {}
+  constructor(private readonly model: JobsModel) {}
 
   /** What was read last; undefined before the first load. */
   get workspaces(): readonly OtherWorkspace[] | undefined {
@@ -52,34 +36,7 @@ export class OtherWorkspaces implements vscode.Disposable {
   }
 
   private async load(): Promise<OtherWorkspace[]> {
-    const open = new Set(this.model.folders.flatMap((f) => f.snapshots.map((s) => s.stateDir)));
-    const dirs = (await enumerateStateDirs(this.model.roots)).filter((d) => !open.has(d.stateDir));
-    const settings = this.model.currentSettings;
-    const snaps = await Promise.all(dirs.map((d) => loadStateDir(d.root, d.stateDir, settings)));
-    const jobs = snaps.flatMap((s) => s.jobs);
-    await verifyJobs(jobs, this.table, settings);
-    const byKey = new Map<string, OtherWorkspace>();
-    dirs.forEach((d, i) => {
-      const snap = snaps[i];
-      if (!snap.exists) return;
-      let w = byKey.get(d.name);
-      if (!w) {
-        w = { key: d.name, name: d.name.replace(/-[0-9a-f]{16}$/, ''), stateDirs: [], jobs: [], warnings: [] };
-        byKey.set(d.name, w);
-      }
-      w.stateDirs.push({ stateDir: d.stateDir, root: d.root });
-      w.jobs.push(...snap.jobs);
-      w.warnings.push(...snap.warnings);
-      const root = snap.jobs.map((j) => j.display.workspaceRoot).find((r) => typeof r === 'string' && r);
-      if (root && !w.workspaceRoot) {
-        w.workspaceRoot = root;
-        w.name = path.basename(root);
-      }
-    });
-    const list = [...byKey.values()];
-    for (const w of list) w.jobs.sort((a, b) => jobTime(b) - jobTime(a));
-    const newest = (w: OtherWorkspace) => (w.jobs[0] ? jobTime(w.jobs[0]) : 0);
-    list.sort((a, b) => newest(b) - newest(a));
+    const list = await readOtherWorkspaces(this.model);
     this.list = list;
     this.changed.fire();
     return list;

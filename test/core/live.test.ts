@@ -5,6 +5,7 @@ import { promises as fs, writeFileSync } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive/archive';
 import { LiveUpdates } from '../../src/core/model/live';
+import { Refresher } from '../../src/core/model/refresher';
 import type { JobsModel } from '../../src/core/model/model';
 import { createProcessTable } from '../../src/core/os/processes';
 import type { ChangeBatch } from '../../src/core/state/watcher';
@@ -118,6 +119,47 @@ describe('live updates', () => {
     );
     await writeJob(sb.stateDir, record(id, { phase: 'verifying' }));
     await waitFor(model, () => job(id)?.record?.phase === 'verifying', 'the polled record change');
+  });
+
+  test('a refresh owner given takes every trigger: the first read, file batches and the re-verify timer', async () => {
+    const id = 'task-mwu1a007-abc007';
+    const worker = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--job-id', id], {
+      waitReady: true,
+    });
+    await writeJob(sb.stateDir, record(id, { status: 'running', completedAt: undefined, pid: worker }));
+    await writeIndex(sb.stateDir, [record(id, { status: 'running', completedAt: undefined, pid: worker })]);
+    model = modelFor(sb);
+    const batches: ChangeBatch[] = [];
+    const owner = new Refresher(
+      {
+        run: { jobs: () => model.refresh(), verify: () => model.reverify() },
+        files: (b) => {
+          batches.push(b);
+          return model.applyBatch(b);
+        },
+      },
+      () => {},
+    );
+    live = new LiveUpdates(model, { debounceMs: 30, reverifyIntervalMs: 100, refresh: owner });
+    try {
+      await live.start();
+      await live.watcher.ready();
+      assert.deepEqual(
+        owner.history.map((h) => h.reasons),
+        [['following started']],
+      );
+      await fs.appendFile(
+        path.join(sb.stateDir, 'jobs', `${id}.log`),
+        `[${new Date().toISOString()}] Running command: owned\n`,
+      );
+      await waitFor(model, () => job(id)?.log.progress.at(-1)?.text === 'Running command: owned', 'the log line');
+      assert.ok(batches.length > 0, 'the batch went through the owner');
+      await waitFor(model, () => (owner.quietRuns.get('re-verify timer') ?? 0) >= 2, 'two timer ticks');
+      await procs.stop(worker);
+      await waitFor(model, () => job(id)?.status === 'stale', 'the timer to find the worker gone');
+    } finally {
+      owner.dispose();
+    }
   });
 
   test('a state dir created after start is picked up', async () => {

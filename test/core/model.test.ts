@@ -4,12 +4,14 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { EXPECTED, SCENARIO_IDS, writeScenario, type ScenarioKey } from '../fixtures/scenario';
-import { ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
+import { FAKE_COMPANION, ProcessGroup, startScenarioProcesses } from '../fixtures/spawn';
 import { modelFor, record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
 import { countJobs } from '../../src/core/vocab/classify';
 import type { JobsModel } from '../../src/core/model/model';
 import type { ProcessTable } from '../../src/core/vocab/types';
 import { createProcessTable } from '../../src/core/os/processes';
+import { JobArchive } from '../../src/core/archive/archive';
+import { freezing } from '../../src/core/vocab/freeze';
 
 async function listing(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -163,5 +165,66 @@ describe('a batch that names only logs', () => {
     await writeJob(sb.stateDir, record(b, { status: 'failed', errorMessage: 'boom' }), 'the end\n');
     await apply([b], [b]);
     assert.equal(job(b)?.status, 'failed');
+  });
+});
+
+describe('what the model hands out is never changed afterwards', () => {
+  let sb: Sandbox;
+  let model: JobsModel;
+  let archive: JobArchive;
+  const procs = new ProcessGroup();
+
+  before(async () => {
+    sb = await sandbox('immutable ws');
+    archive = new JobArchive(path.join(sb.tmp, 'archive'));
+    const worker = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--job-id', 'task-run-1'], {
+      waitReady: true,
+    });
+    await writeJob(sb.stateDir, record('task-done-1'));
+    await writeJob(sb.stateDir, record('task-run-1', { status: 'running', completedAt: null, pid: worker }));
+    // Known to the index only (its record never written): a partial re-read of the index names it.
+    await writeIndex(sb.stateDir, [
+      { id: 'task-done-1', status: 'completed' },
+      { id: 'task-run-1', status: 'running', pid: worker },
+      { id: 'task-idx-1', status: 'completed' },
+    ]);
+    model = modelFor(sb, {}, createProcessTable(), archive);
+  });
+
+  after(async () => {
+    model.dispose();
+    await archive.dispose();
+    await procs.stopAll();
+    await sb.cleanup();
+  });
+
+  test('two reads of an unchanged state dir: the first stays as it was, and is frozen when freezing is on', async () => {
+    await model.refresh();
+    await model.settled();
+    const first = model.folders;
+    const copy = structuredClone(first);
+    assert.equal(first[0].jobs.length, 3);
+    // Every way the model updates, with nothing changed on disk: a full read, a batch of file
+    // events (index, records, logs), a re-verification, and what the archive copied.
+    const change = {
+      index: true,
+      broker: true,
+      jobs: new Set(['task-run-1']),
+      records: new Set(['task-run-1']),
+      rescan: false,
+    };
+    const named = [...change.jobs];
+    await model.applyBatch({ dirs: new Map([[sb.stateDir, change]]), layout: false });
+    await model.reverify();
+    await model.refresh();
+    await model.settled();
+    assert.deepEqual(first, copy, 'what was handed out first is unchanged');
+    assert.deepEqual([...change.jobs], named, 'the batch handed in is unchanged');
+    if (freezing) {
+      const job = first[0].jobs[0];
+      assert.ok(Object.isFrozen(first) && Object.isFrozen(first[0]), 'the folder states are frozen');
+      assert.ok(Object.isFrozen(first[0].snapshots[0]) && Object.isFrozen(job) && Object.isFrozen(job.display));
+      assert.ok(Object.isFrozen(model.folders[0].jobs), 'and so is what the model shows now');
+    }
   });
 });

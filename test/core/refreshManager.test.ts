@@ -64,3 +64,36 @@ test('after dispose nothing runs', async () => {
   await settle();
   assert.deepEqual(runs, []);
 });
+
+test('every trigger goes through it: now() gives what the run gave, a quiet run is counted not logged, batches go on at once', async () => {
+  const logged: string[] = [];
+  const batches: unknown[] = [];
+  const m = new RefreshManager(
+    {
+      run: {
+        jobs: async () => undefined,
+        verify: async () => undefined,
+        brokers: async () => ({ entries: ['a fresh scan'] }),
+        others: async () => undefined,
+      },
+      files: async (b) => void batches.push(b),
+    },
+    (line) => logged.push(line),
+    20,
+  );
+  assert.deepEqual(await m.now('brokers', 'stop broker: a fresh scan'), { entries: ['a fresh scan'] });
+  await m.now('verify', 're-verify timer', { quiet: true });
+  await m.now('verify', 're-verify timer', { quiet: true });
+  assert.equal(m.quietRuns.get('re-verify timer'), 2);
+  assert.deepEqual(
+    m.history.map((h) => h.target),
+    ['brokers'],
+  );
+  assert.deepEqual(logged, ['refresh brokers: stop broker: a fresh scan']);
+  const batch = { dirs: new Map(), layout: false };
+  await m.files(batch);
+  assert.deepEqual(batches, [batch]);
+  m.dispose();
+  await m.files(batch);
+  assert.equal(batches.length, 1, 'after dispose nothing goes on');
+});

@@ -46,8 +46,8 @@ function job(
 }
 
 async function verified(j: Job): Promise<Job> {
-  await verifyJobs([j], table, { stalledAfterMs: 600_000 });
-  return j;
+  const [v] = await verifyJobs([j], table, { stalledAfterMs: 600_000 });
+  return v;
 }
 
 describe('process inspection', () => {
@@ -277,4 +277,18 @@ describe('a job seen only as its log (no record, no index entry, no pid)', () =>
       await fs.rm(ws, { recursive: true, force: true });
     }
   });
+});
+
+test('verifyJobs gives new job objects and leaves the ones it is given as they were', async () => {
+  const pid = await procs.start(process.execPath, [FAKE_COMPANION, 'task-worker', '--job-id', 'task-i-000001'], {
+    waitReady: true,
+  });
+  const given = Object.freeze(job('task-i-000001', 'running', pid));
+  const before = JSON.stringify(given);
+  const [v] = await verifyJobs([given], table, { stalledAfterMs: 600_000 });
+  assert.notEqual(v, given);
+  assert.equal(v.status, 'running');
+  assert.equal(v.verification?.outcome, 'verified');
+  assert.equal(JSON.stringify(given), before);
+  await procs.stop(pid);
 });

@@ -29,8 +29,9 @@ async function main(): Promise<void> {
   await archive.load();
   const look = async () => {
     const s = await loadStateDir({ path: rootA, source: 'cli' }, stateA, DEFAULT_SETTINGS);
-    await verifyJobs(s.jobs, table, DEFAULT_SETTINGS);
-    return s;
+    // New job objects (an older core wrote the results into the jobs and returned nothing).
+    const verified: unknown = await verifyJobs(s.jobs, table, DEFAULT_SETTINGS);
+    return Array.isArray(verified) ? { ...s, jobs: verified as typeof s.jobs } : s;
   };
   const job = (await look()).jobs.find((j) => j.id === id);
   if (!job) throw new Error(`no job ${id}`);

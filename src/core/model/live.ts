@@ -1,11 +1,14 @@
 // Keeps a JobsModel in step with the disk (file events) and the process table (a slow timer that
-// exists only while some job claims to run). Nothing here polls when nothing can change.
+// exists only while some job claims to run). Nothing here polls when nothing can change. Both go
+// through the refresh owner (refresher.ts): the editor's is given in the options; the CLI's live
+// view gets one made here for the model.
 import type { Logger } from '../vocab/emitter';
 import { silentLogger } from '../vocab/emitter';
 import type { JobArchive } from '../archive/archive';
 import type { JobsModel } from './model';
 import { ReverifyTimer } from '../state/reverifyTimer';
 import { StateWatcher } from '../state/watcher';
+import { Refresher, type ModelTriggers } from './refresher';
 
 export interface LiveOptions {
   debounceMs?: number;
@@ -16,6 +19,8 @@ export interface LiveOptions {
   catcherIdleMs?: number;
   /** Where new logs and record versions are kept the moment they appear. */
   archive?: JobArchive;
+  /** The refresh owner every trigger goes through (default: one made for the model, owned here). */
+  refresh?: ModelTriggers;
   logger?: Logger;
 }
 
@@ -29,6 +34,9 @@ export class LiveUpdates {
   private readonly logger: Logger;
   private idleRelease: NodeJS.Timeout | undefined;
   private readonly catcherIdleMs: number;
+  private readonly refresh: ModelTriggers;
+  /** The refresh owner made here (none given), disposed with this. */
+  private readonly ownRefresher: Refresher<'jobs' | 'verify'> | undefined;
 
   constructor(
     private readonly model: JobsModel,
@@ -37,6 +45,13 @@ export class LiveUpdates {
     this.logger = opts.logger ?? silentLogger;
     const archive = opts.archive;
     this.catcherIdleMs = opts.catcherIdleMs ?? CATCHER_IDLE_MS;
+    this.ownRefresher = opts.refresh
+      ? undefined
+      : new Refresher(
+          { run: { jobs: () => model.refresh(), verify: () => model.reverify() }, files: (b) => model.applyBatch(b) },
+          (m) => this.logger.debug(m),
+        );
+    const refresh = (this.refresh = opts.refresh ?? this.ownRefresher!);
     this.watcher = new StateWatcher({
       debounceMs: opts.debounceMs ?? 30,
       usePolling: opts.usePolling,
@@ -50,10 +65,13 @@ export class LiveUpdates {
       onRecordEvent: archive ? (dir, id) => void archive.catchRecord(dir, id) : undefined,
       onLogCaught: archive ? (log) => void archive.adoptOpened(log) : undefined,
       onBatch: (batch) => {
-        void model.applyBatch(batch).catch((err) => this.logger.error(`applying file changes failed: ${String(err)}`));
+        void refresh.files(batch).catch((err) => this.logger.error(`applying file changes failed: ${String(err)}`));
       },
     });
-    this.timer = new ReverifyTimer(() => model.reverify(), opts.reverifyIntervalMs ?? 2000);
+    this.timer = new ReverifyTimer(
+      async () => void (await refresh.now('verify', 're-verify timer', { quiet: true })),
+      opts.reverifyIntervalMs ?? 2000,
+    );
     this.subscription = model.onDidChange((e) => {
       if (!this.started) return;
       if (e.full) void this.replan();
@@ -61,7 +79,7 @@ export class LiveUpdates {
     });
   }
 
-  /** Jobs are being launched here: from now on new logs are caught on their own thread. */
+  /** Jobs are being launched here: from now on new logs are opened the moment they appear, on their own thread. */
   private onNewLog(): void {
     this.cancelIdleRelease();
     this.watcher.setCatching(true);
@@ -70,7 +88,7 @@ export class LiveUpdates {
 
   /**
    * The catcher thread's whole on/off policy is here (setActive, onNewLog, releaseCatcherIn).
-   * The re-verify timer runs only while some job claims to run; a running job's logs are caught.
+   * The re-verify timer runs only while some job claims to run; a running job's new logs are opened the moment they appear.
    * The catcher thread (~10 MB) outlives the last job by catcherIdleMs: launches come in bursts.
    * Once it is gone, the next log created starts it again.
    */
@@ -104,7 +122,7 @@ export class LiveUpdates {
   /** Starts following; the first refresh happens here. */
   async start(): Promise<void> {
     this.started = true;
-    await this.model.refresh();
+    await this.refresh.now('jobs', 'following started');
     await this.replan();
     this.setActive(this.model.anyActive);
   }
@@ -134,6 +152,7 @@ export class LiveUpdates {
     this.cancelIdleRelease();
     this.subscription.dispose();
     this.timer.dispose();
+    this.ownRefresher?.dispose();
     await this.watcher.dispose();
   }
 }

@@ -5,6 +5,7 @@ import type { DerivedStatus, Job, JobFields, JobFlag, LogPreview, ParsedState, R
 import { isTerminalStatus } from '../vocab/types';
 import { parseTime } from '../vocab/format';
 import { sameMark, stopHookMarks } from '../vocab/stopHook';
+import { newestFirst } from '../vocab/jobTime';
 
 export interface ReconcileInput {
   stateDir: string;
@@ -43,15 +44,6 @@ function sideTime(f: JobFields | undefined, mtimeMs?: number): number {
   return t;
 }
 
-const times = new WeakMap<Job, number>();
-
-/** sideTime of a job's display, once per job object (jobs are never changed once made). */
-function timeOf(j: Job): number {
-  let t = times.get(j);
-  if (t === undefined) times.set(j, (t = sideTime(j.display, j.recordMtimeMs)));
-  return t;
-}
-
 function merge(index: JobFields | undefined, record: JobFields | undefined, recordMtimeMs?: number): JobFields {
   if (!index) return record!;
   if (!record) return index;
@@ -66,7 +58,8 @@ function merge(index: JobFields | undefined, record: JobFields | undefined, reco
   return out;
 }
 
-function stripUndefined(f: JobFields): Partial<JobFields> {
+/** The fields that are set, for spreading over others. */
+export function stripUndefined(f: JobFields): Partial<JobFields> {
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(f)) if (v !== undefined) o[k] = v;
   return o as Partial<JobFields>;
@@ -146,7 +139,6 @@ export function reconcile(input: ReconcileInput): Job[] {
       ...(stopHook ? { stopHook } : {}),
     });
   }
-  // Each job's time worked out once, not once per comparison (nor again for a job kept from before).
-  const keyed = jobs.map((j) => ({ j, t: timeOf(j) }));
-  return keyed.sort((a, b) => b.t - a.t).map((k) => k.j);
+  // The one order of every job list (jobTime.ts), each job's time worked out once.
+  return newestFirst(jobs);
 }

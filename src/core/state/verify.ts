@@ -92,93 +92,75 @@ export function verifyJobProcess(job: Job, info: ProcInfo | undefined, now: numb
   const base = { pid, checkedAtMs: now };
   if (pid === undefined)
     return { ...base, outcome: 'no-pid', detail: 'No pid is recorded for this job, so its process cannot be checked.' };
+  const unseen = processStateVerdict(pid, info);
+  if (unseen) return { ...base, ...unseen };
+  const seen = { ...base, argv: info!.argv, startTimeMs: info!.startTimeMs };
+  const m = matchCompanionCommand(info!.argv, { id: job.id, kind: job.display.kind });
+  if (!m.ok) return { ...seen, outcome: 'reused', detail: `pid ${pid} is alive, but ${m.why}.` };
+  const program = programVerdict(pid, info!);
+  if (program) return { ...seen, ...program };
+  const start = info!.startTimeMs;
+  if (start === undefined)
+    return { ...seen, outcome: 'unsupported', detail: `pid ${pid}: its start time could not be read.` };
+  const verdict = timingVerdict(job, info!, pid, start, m);
+  return { ...seen, ...verdict };
+}
+
+type Verdict = Pick<Verification, 'outcome' | 'detail'>;
+
+/** A process that is not there, not ours to read, or not readable: said plainly. */
+function processStateVerdict(pid: number, info: ProcInfo | undefined): Verdict | undefined {
   if (!info || info.state === 'unknown')
     return {
-      ...base,
       outcome: 'unsupported',
       detail: `pid ${pid} could not be checked${info?.error ? ` (${info.error})` : ''}.`,
     };
-  if (info.state === 'gone') return { ...base, outcome: 'gone', detail: `pid ${pid} no longer exists.` };
+  if (info.state === 'gone') return { outcome: 'gone', detail: `pid ${pid} no longer exists.` };
   if (info.state === 'zombie')
-    return { ...base, outcome: 'zombie', detail: `pid ${pid} has exited (a zombie waiting for its parent).` };
+    return { outcome: 'zombie', detail: `pid ${pid} has exited (a zombie waiting for its parent).` };
   if (info.state === 'eperm')
     return {
-      ...base,
       outcome: 'eperm',
       detail: `pid ${pid} is alive but belongs to another user; its command line cannot be read.`,
     };
-  const seen = { argv: info.argv, startTimeMs: info.startTimeMs };
-  const m = matchCompanionCommand(info.argv, { id: job.id, kind: job.display.kind });
-  if (!m.ok) return { ...base, ...seen, outcome: 'reused', detail: `pid ${pid} is alive, but ${m.why}.` };
+  return undefined;
+}
+
+/** A command line that names the companion, run by something other than Node or naming no file: not it. */
+function programVerdict(pid: number, info: ProcInfo): Verdict | undefined {
   if (!isNodeRuntime(info)) {
     // Our own process whose executable cannot be read is doubt, not proof of another program.
     if (process.platform === 'linux' && info.exe === undefined)
-      return { ...base, ...seen, outcome: 'unsupported', detail: `pid ${pid}: its executable could not be read.` };
+      return { outcome: 'unsupported', detail: `pid ${pid}: its executable could not be read.` };
     return {
-      ...base,
-      ...seen,
       outcome: 'reused',
       detail: `pid ${pid} names the companion, but its program is ${info.exe ?? info.argv?.[0] ?? 'unknown'}, not Node.`,
     };
   }
   if (!scriptFileExists(info.argv![1]))
-    return {
-      ...base,
-      ...seen,
-      outcome: 'reused',
-      detail: `pid ${pid} names ${info.argv![1]}, which is not a file: not the companion.`,
-    };
-  const start = info.startTimeMs;
-  if (start === undefined)
-    return { ...base, ...seen, outcome: 'unsupported', detail: `pid ${pid}: its start time could not be read.` };
+    return { outcome: 'reused', detail: `pid ${pid} names ${info.argv![1]}, which is not a file: not the companion.` };
+  return undefined;
+}
+
+/** Whether the companion process started when (and, in the foreground, ran where) that job's would. */
+function timingVerdict(job: Job, info: ProcInfo, pid: number, start: number, m: CommandMatch): Verdict {
   const created = earliestKnownMs(job);
   // A task-worker is spawned after its job is created. A foreground review or task creates its own
   // job, after git work that can take seconds on a large repo, and records its pid at startedAt: it
   // started before that, and a process that started later holds a reused pid.
-  if (
-    m.role === 'task-worker' &&
-    created !== undefined &&
-    start !== undefined &&
-    start < created - START_TOLERANCE_MS
-  ) {
+  if (m.role === 'task-worker' && created !== undefined && start < created - START_TOLERANCE_MS) {
     return {
-      ...base,
-      ...seen,
       outcome: 'reused',
       detail: `pid ${pid} is a companion process, but it started at ${clock(start)}, before the job was created (${clock(created)}).`,
     };
   }
   const recorded = m.role === 'foreground' ? latestStartedMs(job) : undefined;
   if (m.role === 'foreground') {
-    // Nothing in its command line names the job: where it runs and when it started must.
-    const ws = job.display.workspaceRoot;
-    if (recorded === undefined && created === undefined)
-      return { ...base, ...seen, outcome: 'unsupported', detail: `pid ${pid}: the job records no start time.` };
-    const first = created ?? recorded!;
-    if (start < first - FOREGROUND_LEAD_MS)
-      return {
-        ...base,
-        ...seen,
-        outcome: 'reused',
-        detail: `pid ${pid} is a companion ${m.role} process, but it started at ${clock(start)}, long before the job (${clock(first)}).`,
-      };
-    if (info.cwd !== undefined || process.platform === 'linux') {
-      if (!ws) return { ...base, ...seen, outcome: 'unsupported', detail: `pid ${pid}: the job records no workspace.` };
-      if (info.cwd === undefined)
-        return { ...base, ...seen, outcome: 'unsupported', detail: `pid ${pid}: its working dir could not be read.` };
-      if (!within(info.cwd.replace(/ \(deleted\)$/, ''), ws))
-        return {
-          ...base,
-          ...seen,
-          outcome: 'reused',
-          detail: `pid ${pid} is a companion ${job.display.kind ?? ''} process, but it runs in ${info.cwd}, not in ${ws}.`,
-        };
-    }
+    const fg = foregroundVerdict(job, info, pid, start, created, recorded);
+    if (fg) return fg;
   }
   if (recorded !== undefined && start > recorded + START_TOLERANCE_MS) {
     return {
-      ...base,
-      ...seen,
       outcome: 'reused',
       detail: `pid ${pid} is a companion process, but it started at ${clock(start)}, after the job recorded that pid (${clock(recorded)}).`,
     };
@@ -191,8 +173,38 @@ export function verifyJobProcess(job: Job, info: ProcInfo | undefined, now: numb
       : recorded !== undefined
         ? ', before the job recorded it'
         : '';
-  const when = start !== undefined ? `, started ${clock(start)}${order}` : '';
-  return { ...base, ...seen, outcome: 'verified', detail: `pid ${pid}: ${m.why}${when}.` };
+  return { outcome: 'verified', detail: `pid ${pid}: ${m.why}, started ${clock(start)}${order}.` };
+}
+
+/** Nothing in a foreground process's command line names the job: where it runs and when it started must. */
+function foregroundVerdict(
+  job: Job,
+  info: ProcInfo,
+  pid: number,
+  start: number,
+  created: number | undefined,
+  recorded: number | undefined,
+): Verdict | undefined {
+  const ws = job.display.workspaceRoot;
+  if (recorded === undefined && created === undefined)
+    return { outcome: 'unsupported', detail: `pid ${pid}: the job records no start time.` };
+  const first = created ?? recorded!;
+  if (start < first - FOREGROUND_LEAD_MS)
+    return {
+      outcome: 'reused',
+      detail: `pid ${pid} is a companion foreground process, but it started at ${clock(start)}, long before the job (${clock(first)}).`,
+    };
+  if (info.cwd !== undefined || process.platform === 'linux') {
+    if (!ws) return { outcome: 'unsupported', detail: `pid ${pid}: the job records no workspace.` };
+    if (info.cwd === undefined)
+      return { outcome: 'unsupported', detail: `pid ${pid}: its working dir could not be read.` };
+    if (!within(info.cwd.replace(/ \(deleted\)$/, ''), ws))
+      return {
+        outcome: 'reused',
+        detail: `pid ${pid} is a companion ${job.display.kind ?? ''} process, but it runs in ${info.cwd}, not in ${ws}.`,
+      };
+  }
+  return undefined;
 }
 
 export function deriveStatus(
@@ -340,15 +352,16 @@ export async function findRunner(j: Job, procs: readonly ProcInfo[] | undefined,
   return gone;
 }
 
-/** checkJobs, written into the jobs (the model's in-place form). */
+/** checkJobs as new job objects, in the order given: the jobs given are not changed. */
 export async function verifyJobs(
   jobs: readonly Job[],
   table: ProcessTable,
   settings: Pick<CoreSettings, 'stalledAfterMs'>,
   now = Date.now(),
-): Promise<void> {
-  for (const [j, c] of await checkJobs(jobs, table, settings, now)) {
-    j.verification = c.verification;
-    j.status = c.status;
-  }
+): Promise<Job[]> {
+  const checks = await checkJobs(jobs, table, settings, now);
+  return jobs.map((j) => {
+    const c = checks.get(j)!;
+    return { ...j, verification: c.verification, status: c.status };
+  });
 }

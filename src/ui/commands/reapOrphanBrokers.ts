@@ -9,7 +9,9 @@ import { t } from '../l10n';
 export function registerReapOrphanBrokers(deps: CommandDeps): vscode.Disposable {
   return registerTrustedCommand(COMMANDS.reapOrphanBrokers, t('stopping brokers'), async () => {
     // A fresh scan: the plan must describe the machine as it is now, not as the view last showed it.
-    const scan = await deps.brokers.rescan();
+    await deps.refresh.now('brokers', 'stop orphan brokers: a fresh scan');
+    const scan = deps.brokers.scan;
+    if (!scan) return undefined;
     return confirmAndReap(deps, planReap(scan), t('Codex Jobs'));
   });
 }

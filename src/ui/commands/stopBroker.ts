@@ -10,7 +10,10 @@ import { confirmAndReap } from '../reapFlow';
 export function registerStopBroker(deps: CommandDeps): vscode.Disposable {
   return registerTrustedCommand(COMMANDS.stopBroker, t('stopping brokers'), async (node?: BrokersNode) => {
     if (node?.type !== 'broker') return undefined;
-    const scan = await deps.brokers.rescan();
+    // A fresh scan: the broker may have changed since the view showed it.
+    await deps.refresh.now('brokers', `stop broker: a fresh scan`);
+    const scan = deps.brokers.scan;
+    if (!scan) return undefined;
     const entry = scan.entries.find((e) => e.key === node.entry.key);
     if (!entry || (entry.class !== 'orphan-live' && entry.class !== 'dead')) {
       void vscode.window.showInformationMessage(
