@@ -49,8 +49,8 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       // Long functions and classes are split into named steps (blank lines and comments count).
-      'max-lines-per-function': ['warn', { max: 80 }],
-      'local/max-class-lines': ['warn', 300],
+      'max-lines-per-function': ['error', { max: 80 }],
+      'local/max-class-lines': ['error', 300],
     },
   },
 );

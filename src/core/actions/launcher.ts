@@ -17,7 +17,7 @@ import { reconcile } from '../state/reconcile';
 import { parseTime } from '../vocab/format';
 import { verifyJobProcess } from '../state/verify';
 import type { JobFields, ParsedState, ProcessTable } from '../vocab/types';
-import { isTerminalStatus } from '../vocab/types';
+import { isTerminalStatus } from '../vocab/status';
 import { sleep } from '../vocab/async';
 
 export type LaunchKind = 'review' | 'adversarial-review' | 'task';

@@ -19,7 +19,8 @@ import type { Event, Logger } from '../vocab/emitter';
 import { silentLogger } from '../vocab/emitter';
 import type { CaughtLog } from '../state/logCatcher';
 import { parseJobFields } from '../io/reader';
-import { isTerminalStatus, type Job, type JobFields, type ReadWarning } from '../vocab/types';
+import type { Job, JobFields, ReadWarning } from '../vocab/types';
+import { isTerminalStatus } from '../vocab/status';
 import { ArchiveStore } from './archiveStore';
 import {
   addEvent,

@@ -4,7 +4,8 @@
 // adopted (earlyReads). Runs on the archive's queue, one scan at a time. Entries are changed only as
 // drafts put in place of the old ones (entries.ts).
 import { isVerifiedLive } from '../vocab/classify';
-import { isTerminalStatus, type Job } from '../vocab/types';
+import type { Job } from '../vocab/types';
+import { isTerminalStatus } from '../vocab/status';
 import { addEvent, newEntry, type ArchiveEntry } from './entry';
 import type { ArchiveStore } from './archiveStore';
 import type { EarlyReads } from './earlyReads';

@@ -1,7 +1,7 @@
 // The per-folder diff: what one update did to each folder's jobs, found by job identity and by
 // what a view shows of a job. Jobs are never changed once made, so a job object that is the one
 // shown before is unchanged, and what a view shows of a job is worked out once per object.
-import { jobKey } from '../vocab/classify';
+import { jobKey } from '../vocab/keys';
 import type { Job } from '../vocab/types';
 import type { FolderDiff, FolderState } from './modelTypes';
 

@@ -12,11 +12,11 @@ import type { JobArchive } from '../archive/archive';
 import type { FileBeneath } from '../io/safeFs';
 import { parseJobFields, readLogTail, rootOfStateDir } from '../io/reader';
 import { inferEnd } from '../io/logInference';
-import { stripUndefined } from '../state/reconcile';
+import { stripUndefined } from '../vocab/values';
 import { deriveStatus, verifyJobs } from '../state/verify';
 import type { Logger } from '../vocab/emitter';
 import { newestFirst } from '../vocab/jobTime';
-import { isTerminalStatus } from '../vocab/types';
+import { isTerminalStatus } from '../vocab/status';
 import type { CoreSettings, InferredEnd, Job, ProcessTable, StateDirSnapshot } from '../vocab/types';
 import type { FolderState } from './modelTypes';
 

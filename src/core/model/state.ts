@@ -4,7 +4,8 @@
 // values it holds are never changed once made (frozen in the tests: see vocab/freeze.ts).
 import { Emitter } from '../vocab/emitter';
 import { handOut } from '../vocab/freeze';
-import { claimsActive, countJobs, jobKey, type JobCounts } from '../vocab/classify';
+import { claimsActive, countJobs, type JobCounts } from '../vocab/classify';
+import { jobKey } from '../vocab/keys';
 import { isRecordless } from '../state/verify';
 import type { Job, StateDirSnapshot, StateRoot } from '../vocab/types';
 import { diffFolders } from './diff';

@@ -1,8 +1,9 @@
 // Merges what state.json says with what the job records say, and flags where they part ways.
 // Nothing is dropped: a job known to either side is a job.
+import { stripUndefined } from '../vocab/values';
 import * as path from 'path';
 import type { DerivedStatus, Job, JobFields, JobFlag, LogPreview, ParsedState, RecordedStatus } from '../vocab/types';
-import { isTerminalStatus } from '../vocab/types';
+import { isTerminalStatus } from '../vocab/status';
 import { parseTime } from '../vocab/format';
 import { sameMark, stopHookMarks } from '../vocab/stopHook';
 import { newestFirst } from '../vocab/jobTime';
@@ -56,13 +57,6 @@ function merge(index: JobFields | undefined, record: JobFields | undefined, reco
   // The index rewrites `summary` with the first output line on completion; the record keeps the prompt.
   if (record.summary) out.summary = record.summary;
   return out;
-}
-
-/** The fields that are set, for spreading over others. */
-export function stripUndefined(f: JobFields): Partial<JobFields> {
-  const o: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(f)) if (v !== undefined) o[k] = v;
-  return o as Partial<JobFields>;
 }
 
 function earliest(...sides: (JobFields | undefined)[]): number | undefined {

@@ -2,10 +2,9 @@
 // and started no earlier than the job existed. Everything else is said plainly.
 import * as path from 'path';
 import type { CoreSettings, DerivedStatus, Job, ProcInfo, ProcessTable, Verification } from '../vocab/types';
-import { TERMINAL_STATUSES } from '../vocab/types';
 import { parseTime } from '../vocab/format';
 import { isNodeRuntime } from '../os/processes';
-import { isActiveRecorded } from '../vocab/status';
+import { isActiveRecorded, isTerminalStatus } from '../vocab/status';
 import { slugOf, stateDirName } from '../discovery/discovery';
 import { jobKey } from '../vocab/keys';
 import { isPluginScriptPath, scriptFileExists, singleOption } from '../os/identity';
@@ -216,7 +215,7 @@ export function deriveStatus(
   const s = job.recordedStatus;
   // No status anywhere, and no process that could be running it: it is gone (see findRunner).
   if (!s) return v?.outcome === 'gone' ? 'stale' : 'unknown';
-  if (TERMINAL_STATUSES.includes(s)) return s;
+  if (isTerminalStatus(s)) return s;
   switch (v?.outcome) {
     case 'verified': {
       if (s === 'queued') return 'queued';

@@ -1,7 +1,7 @@
 // How a job is grouped and counted, shared by the tree, the status bar and the CLI. What each status
 // means is in status.ts; this file only combines those answers per job.
-import { isTerminalStatus, type Job } from './types';
-import { isActiveRecorded, isAttentionFlag, STATUS } from './status';
+import type { Job } from './types';
+import { isActiveRecorded, isAttentionFlag, isTerminalStatus, STATUS } from './status';
 
 export type JobGroup = 'attention' | 'running' | 'recent';
 
@@ -70,4 +70,3 @@ export function countJobs(jobs: Iterable<Job>): JobCounts {
 }
 
 /** A stable key for a job across reloads (keys.ts). */
-export { jobKey } from './keys';

@@ -5,7 +5,6 @@ import type { DerivedStatus, JobFlag, RecordedStatus, TerminalStatus } from './s
 // The status words and flags are defined with their tables in status.ts; named here too, beside
 // every other shared type.
 export type { DerivedStatus, JobFlag, RecordedStatus } from './status';
-export { ACTIVE_STATUSES, isTerminalStatus, TERMINAL_STATUSES } from './status';
 
 /** One job as one file describes it (an index entry or a record), validated field by field. */
 export interface JobFields {
