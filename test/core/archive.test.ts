@@ -214,7 +214,7 @@ describe('the job archive', () => {
     const logFile = path.join(jobsDir, `${id}.log`);
     await writeJob(sb.stateDir, record(id, { status: 'running', completedAt: undefined }), 'first words\n');
     // What the native watch does on the log's creation event.
-    await archive.grab(sb.stateDir, id);
+    await archive.openLogEarly(sb.stateDir, id);
     // Written and deleted before anything reads the state dir.
     fsSync.appendFileSync(logFile, 'last words\n');
     fsSync.rmSync(logFile);
@@ -231,7 +231,7 @@ describe('the job archive', () => {
     const jobsDir = path.join(sb.stateDir, 'jobs');
     await writeJob(sb.stateDir, record(id, { status: 'queued', completedAt: undefined }), '');
     // What the record's creation event does; its log was gone before anything opened it.
-    await archive.catchRecord(sb.stateDir, id);
+    await archive.readRecordEarly(sb.stateDir, id);
     fsSync.rmSync(path.join(jobsDir, `${id}.json`));
     await archive.observe(sb.stateDir, [], 0);
     const e = archive.get(sb.stateDir, id);
@@ -271,7 +271,7 @@ describe('the job archive', () => {
   test('a grabbed log still on disk is not taken for a gone job', async () => {
     const id = 'task-mwu2a005-still5';
     await writeJob(sb.stateDir, record(id), 'here\n');
-    await archive.grab(sb.stateDir, id);
+    await archive.openLogEarly(sb.stateDir, id);
     await archive.observe(sb.stateDir, [], 0);
     assert.equal(archive.get(sb.stateDir, id), undefined, 'the next look at the state dir shows it');
   });

@@ -5,13 +5,13 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LogCatcher, type CaughtLog } from '../../src/core/state/logCatcher';
+import { LogCatcher, type OpenedLog } from '../../src/core/state/logCatcher';
 import { sandbox, type Sandbox } from './helpers';
 
 describe('the log catcher', () => {
   let sb: Sandbox;
   let catcher: LogCatcher;
-  let caught: CaughtLog[];
+  let caught: OpenedLog[];
   let waiters: (() => void)[];
 
   beforeEach(async () => {

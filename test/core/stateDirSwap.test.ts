@@ -1,14 +1,14 @@
 // A state dir swapped for a link to a decoy after the first look: no later read goes through it.
 // The hostile suite races this with a shell loop; here the swap happens between two steps, so every
 // path that reads a state dir's files after its first look (the model's re-read of changed files,
-// log inference, the archive's copy and grab, the log view) is made to meet it, every time.
+// log inference, the archive's copy and openLogEarly, the log view) is made to meet it, every time.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs, readFileSync } from 'fs';
 import * as path from 'path';
 import { JobArchive } from '../../src/core/archive/archive';
 import { planJobLog, readParts } from '../../src/core/archive/jobLog';
-import { LogCatcher, type CaughtLog } from '../../src/core/state/logCatcher';
+import { LogCatcher, type OpenedLog } from '../../src/core/state/logCatcher';
 import type { JobsModel } from '../../src/core/model/model';
 import { ProcessGroup } from '../fixtures/spawn';
 import { armOutside, outsideDiff, fingerprint } from '../hostile/harness';
@@ -67,7 +67,7 @@ describe('a state dir swapped for a link to a decoy after the first look', () =>
       layout: false,
     });
     await model.settled();
-    await archive.grab(sb.stateDir, ID);
+    await archive.openLogEarly(sb.stateDir, ID);
     const after = model.findJob(sb.stateDir, ID) ?? job;
     const shown: string[] = [];
     for await (const b of readParts((await planJobLog(model.logSource(after))).parts)) shown.push(b.toString());
@@ -84,7 +84,7 @@ describe('a state dir swapped for a link to a decoy after the first look', () =>
     'the log catcher opens a new log in the state dir it watched, never in the decoy',
     { skip: !LogCatcher.supported },
     async () => {
-      const caught: CaughtLog[] = [];
+      const caught: OpenedLog[] = [];
       let wake = () => {};
       const catcher = new LogCatcher((log) => (caught.push(log), wake()));
       try {

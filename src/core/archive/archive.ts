@@ -17,7 +17,7 @@
 import * as path from 'path';
 import type { Event, Logger } from '../vocab/emitter';
 import { silentLogger } from '../vocab/emitter';
-import type { CaughtLog } from '../state/logCatcher';
+import type { OpenedLog } from '../state/logCatcher';
 import { parseJobFields } from '../io/reader';
 import type { Job, JobFields, ReadWarning } from '../vocab/types';
 import { isTerminalStatus } from '../vocab/status';
@@ -195,12 +195,12 @@ export class JobArchive implements ArchiveView, ArchiveFeed {
    * that may mean a new log. A log deleted and re-created between two events is one more open file,
    * kept beside the others; the next copy of that job's log takes them all over. Never fails.
    */
-  grab(stateDir: string, id: string): Promise<void> {
+  openLogEarly(stateDir: string, id: string): Promise<void> {
     return this.early.openLog(stateDir, id);
   }
 
   /** Takes over a log a `LogCatcher` opened; closes it when not needed. Never fails. */
-  adoptOpened(log: CaughtLog): Promise<void> {
+  adoptOpened(log: OpenedLog): Promise<void> {
     return this.early.takeOpened(log);
   }
 
@@ -208,7 +208,7 @@ export class JobArchive implements ArchiveView, ArchiveFeed {
    * Reads a record at once on its file event (created or changed), so the last version before a
    * deletion is kept even when no scan of the state dir sees it. Never fails.
    */
-  catchRecord(stateDir: string, id: string): Promise<void> {
+  readRecordEarly(stateDir: string, id: string): Promise<void> {
     return this.early.readRecord(stateDir, id);
   }
 

@@ -2,7 +2,7 @@
 // from it, and what the model tells it. JobArchive (archive.ts) is the one implementation.
 import type { Event } from '../vocab/emitter';
 import type { Job, ReadWarning } from '../vocab/types';
-import type { CaughtLog } from '../state/logCatcher';
+import type { OpenedLog } from '../state/logCatcher';
 import type { ArchiveEntry, ArchiveLimits } from './entry';
 import type { ArchiveChange } from './entries';
 
@@ -41,11 +41,11 @@ export interface ArchiveFeed {
   /** A repair wrote a job's files back. */
   noteRestored(stateDir: string, id: string, now?: number): Promise<void>;
   /** A file event may mean a new log: open it at once. */
-  grab(stateDir: string, id: string): Promise<void>;
+  openLogEarly(stateDir: string, id: string): Promise<void>;
   /** A record's file event: read it at once. */
-  catchRecord(stateDir: string, id: string): Promise<void>;
+  readRecordEarly(stateDir: string, id: string): Promise<void>;
   /** A log the watcher's log catcher opened, handed over. */
-  adoptOpened(log: CaughtLog): Promise<void>;
+  adoptOpened(log: OpenedLog): Promise<void>;
   /** Resolves when everything observed so far is written. */
   flush(): Promise<void>;
   setLimits(limits: Partial<ArchiveLimits>): void;

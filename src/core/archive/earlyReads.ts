@@ -4,7 +4,7 @@
 // archived from these alone, as deleted by a concurrent writer.
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type { CaughtLog } from '../state/logCatcher';
+import type { OpenedLog } from '../state/logCatcher';
 import { fileIdOf, isSafeJobId, readJobRecord, rootOfStateDir } from '../io/reader';
 import { openRegular } from '../io/safeFs';
 import type { Held } from '../state/heldLogs';
@@ -25,7 +25,7 @@ export class EarlyReads {
     return this.copier.held;
   }
 
-  /** Opens a job's log at once, not queued behind copying (see JobArchive.grab). Never fails. */
+  /** Opens a job's log at once, not queued behind copying (see JobArchive.openLogEarly). Never fails. */
   async openLog(stateDir: string, id: string): Promise<void> {
     if (!this.held.mayTake(id)) return;
     try {
@@ -37,13 +37,13 @@ export class EarlyReads {
   }
 
   /** Takes over a log a `LogCatcher` opened; closes it when not needed. Never fails. */
-  async takeOpened(log: CaughtLog): Promise<void> {
+  async takeOpened(log: OpenedLog): Promise<void> {
     const { stateDir, id, fh } = log;
     if (!this.held.mayTake(id)) return fh.close().catch(() => undefined);
     await this.take(stateDir, id, { fh, id: fileIdOf(log) }).catch(() => fh.close().catch(() => undefined));
   }
 
-  /** Reads a record at once on its file event (see JobArchive.catchRecord). Never fails. */
+  /** Reads a record at once on its file event (see JobArchive.readRecordEarly). Never fails. */
   async readRecord(stateDir: string, id: string): Promise<void> {
     if (!isSafeJobId(id)) return;
     const rec = await readJobRecord(path.join(stateDir, 'jobs', `${id}.json`), id, rootOfStateDir(stateDir)).catch(

@@ -59,11 +59,11 @@ export class LiveUpdates {
       logger: this.logger,
       // The archive opens a new log at once: the model may be busy, and the log deleted in a moment.
       onPossiblyNewLog: (dir, id) => {
-        void archive?.grab(dir, id);
+        void archive?.openLogEarly(dir, id);
         this.onNewLog();
       },
-      onRecordEvent: archive ? (dir, id) => void archive.catchRecord(dir, id) : undefined,
-      onLogCaught: archive ? (log) => void archive.adoptOpened(log) : undefined,
+      onRecordEvent: archive ? (dir, id) => void archive.readRecordEarly(dir, id) : undefined,
+      onLogOpened: archive ? (log) => void archive.adoptOpened(log) : undefined,
       onBatch: (batch) => {
         void refresh.files(batch).catch((err) => this.logger.error(`applying file changes failed: ${String(err)}`));
       },

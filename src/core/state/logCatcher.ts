@@ -13,7 +13,7 @@ import type { Logger } from '../vocab/emitter';
 import { silentLogger } from '../vocab/emitter';
 
 /** A new job log the catcher's thread opened, handed to the main thread (the name is the watcher's and the tests'). */
-export interface CaughtLog {
+export interface OpenedLog {
   stateDir: string;
   id: string;
   /** Owned by the receiver from now on. */
@@ -117,7 +117,7 @@ export class LogCatcher {
   private starts = 0;
 
   constructor(
-    private readonly onOpened: (log: CaughtLog) => void,
+    private readonly onOpened: (log: OpenedLog) => void,
     private readonly logger: Logger = silentLogger,
   ) {}
 

@@ -6,7 +6,7 @@ import { promises as fs, watch as watchDir, type FSWatcher as DirWatch } from 'f
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../vocab/emitter';
 import { silentLogger } from '../vocab/emitter';
-import { LogCatcher, type CaughtLog } from './logCatcher';
+import { LogCatcher, type OpenedLog } from './logCatcher';
 import { isSafeJobId } from '../io/reader';
 import { ChangeBatcher, entry, type ChangeBatch } from './changeBatcher';
 
@@ -33,7 +33,7 @@ export interface WatcherOptions {
    * is also opened on a thread of its own (see `LogCatcher`) and handed over here; the receiver owns
    * the descriptor. Native events only.
    */
-  onLogCaught?: (log: CaughtLog) => void;
+  onLogOpened?: (log: OpenedLog) => void;
   /** For network filesystems where native events do not arrive. */
   usePolling?: boolean;
   pollIntervalMs?: number;
@@ -295,10 +295,10 @@ export class StateWatcher {
    * thread opens new logs alone.
    */
   setCatching(on: boolean): void {
-    const catching = on && !!this.opts.onLogCaught && LogCatcher.supported && !this.opts.usePolling && !this.disposed;
+    const catching = on && !!this.opts.onLogOpened && LogCatcher.supported && !this.opts.usePolling && !this.disposed;
     if (catching === !!this.catcher) return;
     if (catching) {
-      this.catcher = new LogCatcher(this.opts.onLogCaught!, this.logger);
+      this.catcher = new LogCatcher(this.opts.onLogOpened!, this.logger);
       for (const d of this.jobsWatches.keys()) this.catcher.watch(d);
     } else {
       void this.catcher?.dispose();
