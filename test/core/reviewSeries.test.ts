@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   compareLatest,
   compareReviews,
+  groupReviewSeries,
   normalizeFile,
   normalizeTitle,
   reviewSeriesKey,
@@ -10,7 +11,7 @@ import {
   SERIES_LABELS,
 } from '../../src/core/io/reviewSeries';
 import type { Finding } from '../../src/core/io/findings';
-import { parseNativeReviewText } from '../../src/core/io/reviewText';
+import { anyReviewResultOf, parseNativeReviewText } from '../../src/core/io/reviewText';
 import { exampleRecord, jobOf } from './featureHelpers';
 
 const f = (title: string, file: string | undefined, line?: number, index = 0): Finding => ({
@@ -227,4 +228,48 @@ test('hostile: 1,000 findings of one title in one file each side, and more than 
   assert.equal(c.counts.stillOpen + c.counts.fixed, 1000);
   assert.ok(ms < 10_000, `took ${ms} ms`);
   console.log(`1,000 x 1,000 findings of one title compared in ${ms.toFixed(0)} ms`);
+});
+
+test('series from jobs: completed reviews grouped by target, newest first, compared', () => {
+  const base = exampleRecord('review.ok.completed');
+  const native = (id: string, completedAt: string, stdout: string) =>
+    jobOf({
+      ...base,
+      id,
+      workspaceRoot: '/w/repo',
+      completedAt,
+      result: { ...(base.result as object), codex: { status: 0, stderr: '', stdout } },
+    });
+  const jobs = [
+    native('review-a-000001', '2026-11-24T01:00:00.000Z', REVIEW_1),
+    native('review-c-000003', '2026-11-24T03:00:00.000Z', REVIEW_3),
+    native('review-b-000002', '2026-11-24T02:00:00.000Z', REVIEW_2),
+    // Another target, another reviewer, a running review, a task: not in the series.
+    jobOf({
+      ...base,
+      id: 'review-d',
+      workspaceRoot: '/w/repo',
+      result: { target: { mode: 'branch', baseRef: 'main' } },
+    }),
+    jobOf(exampleRecord('adversarial-review.ok.completed')),
+    jobOf(exampleRecord('review.ok.running')),
+    jobOf(exampleRecord('task.ok.completed')),
+  ];
+  const groups = groupReviewSeries(jobs, (j) => anyReviewResultOf(j)?.findings);
+  const series = groups.get(reviewSeriesKey(jobs[0])!)!;
+  assert.deepEqual(
+    series.map((r) => [r.jobId, r.findings.length]),
+    [
+      ['review-c-000003', 1],
+      ['review-b-000002', 3],
+      ['review-a-000001', 3],
+    ],
+  );
+  assert.equal(groups.size, 3); // this series, the branch review, the adversarial review
+  const c = compareLatest(series, { workspaceRoot: '/w/repo' })!;
+  assert.equal(c.newest, 'review-c-000003');
+  assert.deepEqual(c.counts, { new: 0, stillOpen: 1, fixed: 2 });
+  // The adversarial review's findings come from its JSON.
+  assert.equal(anyReviewResultOf(jobs[4])!.findings[0].title, 'Missing empty-state guard');
+  assert.equal(anyReviewResultOf(jobs[6]), undefined);
 });

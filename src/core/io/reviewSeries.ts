@@ -8,6 +8,7 @@
 // (more are counted as left out), and candidate pairs are only formed within one file.
 import { MAX_FINDINGS } from './findings';
 import type { Finding } from './findings';
+import { parseIsoTime } from '../vocab/dates';
 import type { Job } from '../vocab/types';
 
 // ---------------------------------------------------------------------------------------------
@@ -369,4 +370,32 @@ export function compareLatest<F extends Finding>(
   const sorted = [...series].sort((a, b) => b.at - a.at || (a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0));
   const [newest, before] = sorted;
   return { ...compareReviews(before.findings, newest.findings, options), newest: newest.jobId, previous: before.jobId };
+}
+
+/**
+ * The completed reviews among `jobs` grouped into series (by reviewSeriesKey), each newest first by
+ * completion time. `findingsOf` gives a job's findings (the adversarial JSON or the native text);
+ * a job for which it gives undefined (no readable result) is left out, so it is never taken for a
+ * review that found nothing.
+ */
+export function groupReviewSeries<F extends Finding>(
+  jobs: readonly Job[],
+  findingsOf: (job: Job) => readonly F[] | undefined,
+): Map<string, SeriesReview<F>[]> {
+  const out = new Map<string, SeriesReview<F>[]>();
+  for (const job of jobs) {
+    if (job.status !== 'completed') continue;
+    const key = reviewSeriesKey(job);
+    if (key === undefined) continue;
+    const findings = findingsOf(job);
+    if (!findings) continue;
+    const d = job.display;
+    const at = parseIsoTime(d.completedAt) ?? parseIsoTime(d.updatedAt) ?? parseIsoTime(d.createdAt) ?? 0;
+    const list = out.get(key) ?? [];
+    list.push({ jobId: job.id, at, findings });
+    out.set(key, list);
+  }
+  for (const list of out.values())
+    list.sort((a, b) => b.at - a.at || (a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0));
+  return out;
 }

@@ -24,7 +24,7 @@
 // One linear pass over the lines, no regular expression over more than a short prefix: a 50 MB text
 // or a block of 100,000 entries costs time in proportion to its length and keeps at most `limit`
 // findings, each with bounded texts.
-import { MAX_FINDING_PATH, MAX_FINDINGS, isReviewJob, parseReviewResult } from './findings';
+import { MAX_FINDING_PATH, MAX_FINDINGS, isReviewJob, parseReviewResult, reviewResultOf } from './findings';
 import type { Finding, ReviewResult, Severity } from './findings';
 import type { Job, JobFields } from '../vocab/types';
 
@@ -351,4 +351,12 @@ export function nativeReviewOf(job: Job, limit = MAX_FINDINGS): NativeReview | u
   if (parseReviewResult(job.display.result, 0) !== undefined) return undefined;
   const text = nativeReviewTextOf(job.display);
   return text === undefined ? undefined : parseNativeReviewText(text, limit);
+}
+
+/**
+ * A review job's findings, whichever reviewer ran it: the adversarial review's JSON (findings.ts),
+ * else the native review's text. Undefined for any other job and for a review with nothing to read.
+ */
+export function anyReviewResultOf(job: Job, limit = MAX_FINDINGS): ReviewResult | NativeReview | undefined {
+  return reviewResultOf(job, limit) ?? nativeReviewOf(job, limit);
 }
