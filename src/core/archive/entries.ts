@@ -70,19 +70,33 @@ export class EntryMap {
     const k = keyOf(e.stateDir, e.id);
     const before = this.byKey.get(k);
     if (before === e) return e;
-    freeze(e);
-    this.byKey.set(k, e);
-    let dir = this.byDir.get(e.stateDir);
-    if (!dir) this.byDir.set(e.stateDir, (dir = new Map()));
-    dir.set(e.id, e);
+    this.place(k, e);
     // A change already waiting to be reported points at the newest version, also a touched one.
     if (!before || differsBeyondSeen(before, e) || this.pending.has(k)) this.note(k, before, e);
     return e;
   }
 
-  /** Notes when an entry was last seen (in memory only): a new entry, not reported as a change. */
+  /**
+   * Notes when an entry was last seen (in memory only): a new entry, not reported as a change. Every
+   * scan touches every unchanged job, so this is kept cheap: the copy differs only in that field, and
+   * is not compared.
+   */
   touch(e: ArchiveEntry, now: number): ArchiveEntry {
-    return e.lastSeenMs === now ? e : this.put({ ...e, lastSeenMs: now });
+    if (e.lastSeenMs === now) return e;
+    const k = keyOf(e.stateDir, e.id);
+    const before = this.byKey.get(k);
+    const t = { ...e, lastSeenMs: now };
+    this.place(k, t);
+    if (!before || this.pending.has(k)) this.note(k, before, t);
+    return t;
+  }
+
+  private place(k: string, e: ArchiveEntry): void {
+    freeze(e);
+    this.byKey.set(k, e);
+    let dir = this.byDir.get(e.stateDir);
+    if (!dir) this.byDir.set(e.stateDir, (dir = new Map()));
+    dir.set(e.id, e);
   }
 
   remove(k: string): void {
