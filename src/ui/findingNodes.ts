@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { FolderState } from '../core/model/model';
 import type { Job } from '../core/vocab/types';
 import { findingLocation, lexicalPlace, type Finding } from '../core/io/findings';
+import type { FixedFinding } from '../core/io/reviewSeries';
 import { formatLocal } from '../core/vocab/dates';
 import { parseTime } from '../core/vocab/format';
 import { COMMANDS, NODE } from './ids';
@@ -58,7 +59,8 @@ export class NotReportedNode {
     public folder: FolderState,
     /** The earlier review. */
     public previous: Job,
-    public findings: readonly Finding[],
+    /** Its findings this review did not report, each with the core's label ("not reported again"). */
+    public findings: readonly FixedFinding[],
     /** Findings of either review beyond the compared limit. */
     public leftOut: number,
   ) {}
@@ -88,25 +90,15 @@ export function findingNodes(parent: FindingParent, folder: FolderState): (Findi
   );
   const more = r ? r.total - r.dropped - shown.length : 0;
   if (r && (more > 0 || r.warnings.length)) nodes.push(new FindingNode(undefined, more, shown.length, parent, folder));
-  if (cmp?.fixed.length)
-    nodes.push(
-      new NotReportedNode(
-        parent,
-        folder,
-        cmp.previous,
-        cmp.fixed.map((x) => x.finding),
-        cmp.leftOut,
-      ),
-    );
+  if (cmp?.fixed.length) nodes.push(new NotReportedNode(parent, folder, cmp.previous, cmp.fixed, cmp.leftOut));
   return nodes;
 }
 
 /** The earlier review's findings under the "not reported again" row. */
 export function notReportedChildren(node: NotReportedNode): FindingNode[] {
-  const label = seriesOf(node.folder).compare(node.job)?.fixed[0]?.label ?? 'not reported again';
   return node.findings
     .slice(0, MAX_FINDING_ROWS)
-    .map((f, i) => new FindingNode(f, 0, i, node, node.folder, { mark: 'fixed', label }, node.previous));
+    .map((x, i) => new FindingNode(x.finding, 0, i, node, node.folder, x, node.previous));
 }
 
 function reviewTime(job: Job): string {
