@@ -5,17 +5,15 @@ import assert from 'node:assert/strict';
 import { isPlainText, isReadableReview, ReviewSeriesCache, reviewFindingsOf } from '../../src/core/io/reviewFindings';
 import { exampleRecord, jobOf } from './featureHelpers';
 import type { Job } from '../../src/core/vocab/types';
+import { nativeReviewText } from '../fixtures/nativeReviews';
 
 const WS = '/w/repo';
 
-function nativeText(entries: [string, string, number][]): string {
-  if (!entries.length) return 'Looked at the change.\nNo material issues found.';
-  const lines = ['Looked at the change.', '', 'Full review comments:', ''];
-  for (const [prio, title, line] of entries) {
-    lines.push(`- [${prio}] ${title} \u2014 ${WS}/src/app.js:${line}-${line + 2}`, `  Why it matters: ${title}.`, '');
-  }
-  return lines.join('\n');
-}
+const nativeText = (entries: [string, string, number][]): string =>
+  nativeReviewText(
+    WS,
+    entries.map(([prio, title, line]) => [prio, title, 'src/app.js', line]),
+  );
 
 function nativeReview(
   id: string,

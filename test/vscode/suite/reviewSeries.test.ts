@@ -9,20 +9,14 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import Ajv from 'ajv';
 import type { CodexJobsApi } from '../../../src/extension';
-import type { JobsNode } from '../../../src/ui/jobsTree';
+import type { JobNode, JobsNode } from '../../../src/ui/jobsTree';
 import { resolveWorkspaceRoot, stateDirName } from '../../../src/core/discovery/discovery';
+import { nativeReviewRecord as nativeRecord } from '../../fixtures/nativeReviews';
+import { jobNodeOf, until } from './treeHelpers';
 
 const EXT = 'codex-jobs.codex-jobs';
 const SOURCE = 'Codex review';
 const REPO = path.join(__dirname, '..', '..', '..', '..');
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Codex Jobs' diagnostics per job id (their code). */
 function diagnosticsOf(id: string): vscode.Diagnostic[] {
@@ -30,42 +24,6 @@ function diagnosticsOf(id: string): vscode.Diagnostic[] {
     .getDiagnostics()
     .flatMap(([, ds]) => ds)
     .filter((d) => d.source === SOURCE && d.code === id);
-}
-
-/** The native review's text as Codex renders it: the explanation, then the findings block. */
-function nativeText(ws: string, entries: [string, string, number][]): string {
-  if (!entries.length) return 'Reviewed the change.\nNo material issues found.';
-  const lines = ['Reviewed the change.', '', entries.length === 1 ? 'Review comment:' : 'Full review comments:', ''];
-  for (const [prio, title, line] of entries)
-    lines.push(`- [${prio}] ${title} \u2014 ${ws}/src/app.js:${line}-${line + 2}`, `  Why: ${title}.`, '');
-  return lines.join('\n');
-}
-
-function nativeRecord(id: string, ws: string, completedAt: string, entries: [string, string, number][]) {
-  const text = nativeText(ws, entries);
-  return {
-    id,
-    kind: 'review',
-    kindLabel: 'review',
-    title: 'Codex Review',
-    workspaceRoot: ws,
-    jobClass: 'review',
-    summary: 'Review working tree diff',
-    status: 'completed',
-    phase: 'done',
-    pid: null,
-    createdAt: completedAt,
-    startedAt: completedAt,
-    completedAt,
-    updatedAt: completedAt,
-    threadId: 'thr_2',
-    result: {
-      review: 'Review',
-      target: { mode: 'working-tree', label: 'working tree diff', explicit: false },
-      codex: { status: 0, stderr: '', stdout: text, reasoning: [] },
-    },
-    rendered: `# Codex Review\n\nTarget: working tree diff\n\n${text}\n`,
-  };
 }
 
 suite('Native review findings, findings across reviews, SARIF', function () {
@@ -87,18 +45,8 @@ suite('Native review findings, findings across reviews, SARIF', function () {
     await a.findings.settled();
   }
 
-  function jobNode(id: string): JobsNode & { type: 'job' } {
-    const walk = (n?: JobsNode): (JobsNode & { type: 'job' }) | undefined => {
-      for (const c of a.jobsTree.getChildren(n) as JobsNode[]) {
-        if (c.type === 'job' && c.job.id === id) return c;
-        if (c.type === 'folder' || c.type === 'group') {
-          const f = walk(c);
-          if (f) return f;
-        }
-      }
-      return undefined;
-    };
-    const node = walk();
+  function jobNode(id: string): JobNode {
+    const node = jobNodeOf(a, id);
     assert.ok(node, `${id} is in the tree`);
     return node;
   }
@@ -138,8 +86,8 @@ suite('Native review findings, findings across reviews, SARIF', function () {
     jobs.push(nativeRecord('review-ser00-clean0', ws, '2026-11-23T23:00:00.000Z', []));
     jobs.push(
       nativeRecord('review-ser01-aaaaaa', ws, '2026-11-24T01:00:00.000Z', [
-        ['P1', 'Unchecked null in the loader', 10],
-        ['P2', 'Cache never evicts', 40],
+        ['P1', 'Unchecked null in the loader', 'src/app.js', 10],
+        ['P2', 'Cache never evicts', 'src/app.js', 40],
       ]),
     );
     await writeState();
@@ -179,14 +127,14 @@ suite('Native review findings, findings across reviews, SARIF', function () {
   test('three reviews of one target: new, still open (moved 12 lines), not reported again; the Problems panel holds the newest', async () => {
     jobs.push(
       nativeRecord('review-ser02-bbbbbb', ws, '2026-11-24T02:00:00.000Z', [
-        ['P1', 'Unchecked null in the loader', 10],
-        ['P2', 'Cache never evicts', 40],
-        ['P3', 'Log line names the wrong file', 70],
+        ['P1', 'Unchecked null in the loader', 'src/app.js', 10],
+        ['P2', 'Cache never evicts', 'src/app.js', 40],
+        ['P3', 'Log line names the wrong file', 'src/app.js', 70],
       ]),
       nativeRecord('review-ser03-cccccc', ws, '2026-11-24T03:00:00.000Z', [
-        ['P2', 'Cache never evicts', 52],
-        ['P1', 'Timeout is ignored on retry', 5],
-        ['P3', 'Log line names the wrong file', 82],
+        ['P2', 'Cache never evicts', 'src/app.js', 52],
+        ['P1', 'Timeout is ignored on retry', 'src/app.js', 5],
+        ['P3', 'Log line names the wrong file', 'src/app.js', 82],
       ]),
     );
     await writeState();
