@@ -6,14 +6,14 @@
 import * as vscode from 'vscode';
 import type { FolderState } from '../core/model/model';
 import type { Job } from '../core/vocab/types';
-import { findingLocation, lexicalPlace, type Finding } from '../core/io/findings';
+import { lexicalPlace, type Finding } from '../core/io/findings';
 import type { FixedFinding } from '../core/io/reviewSeries';
 import { formatLocal } from '../core/vocab/dates';
 import { parseTime } from '../core/vocab/format';
 import { COMMANDS, NODE } from './ids';
 import { t } from './l10n';
 import { coloredIcon, type IconColor } from './iconColors';
-import { markText, movedText, reviewOf, seriesOf } from './findingSeries';
+import { locationIn, markText, movedText, reviewOf, seriesOf } from './findingSeries';
 
 export { reviewOf } from './findingSeries';
 
@@ -173,12 +173,11 @@ export function findingTreeItem(node: FindingNode): vscode.TreeItem {
   const where = notOpened?.reason === 'invalid' ? t('not a usable path') : t('outside the workspace');
   const severity = t(f.severity);
   const mark = node.mark ? markText(node.mark) : undefined;
+  const loc = locationIn(root, f);
   const moved = movedText(node.mark?.lineShift);
-  item.description = [mark, severity, findingLocation(f), notOpened ? where : undefined]
-    .filter((s) => s !== undefined)
-    .join(' · ');
+  item.description = [mark, severity, loc, notOpened ? where : undefined].filter((s) => s !== undefined).join(' · ');
   const md = new vscode.MarkdownString();
-  md.appendText(`[${severity}] ${f.title} (${findingLocation(f)})\n\n`);
+  md.appendText(`[${severity}] ${f.title} (${loc})\n\n`);
   if (mark) md.appendText(`${moved ? `${mark}, ${moved}` : mark}\n\n`);
   if (f.body) md.appendText(`${f.body}\n\n`);
   if (f.recommendation) md.appendText(`${t('Recommendation: {0}', f.recommendation)}\n\n`);
@@ -188,8 +187,8 @@ export function findingTreeItem(node: FindingNode): vscode.TreeItem {
   item.contextValue = `finding ${f.severity}${node.mark ? ` ${node.mark.mark}` : ''}${inside ? ' openable' : ''}`;
   item.accessibilityInformation = {
     label: mark
-      ? t('{0} finding, {1}: {2}, {3}', severity, mark, f.title, findingLocation(f))
-      : t('{0} finding: {1}, {2}', severity, f.title, findingLocation(f)),
+      ? t('{0} finding, {1}: {2}, {3}', severity, mark, f.title, loc)
+      : t('{0} finding: {1}, {2}', severity, f.title, loc),
   };
   if (inside)
     item.command = {

@@ -3,7 +3,8 @@
 // asking about the same list of jobs cost one grouping between them (core/io/reviewFindings.ts).
 import type { Job } from '../core/vocab/types';
 import type { FolderState } from '../core/model/model';
-import type { ReviewResult } from '../core/io/findings';
+import * as path from 'path';
+import { findingLocation, lexicalPlace, type Finding, type ReviewResult } from '../core/io/findings';
 import { isPlainText, ReviewSeriesCache, reviewFindingsOf, type ReviewSeriesIndex } from '../core/io/reviewFindings';
 import { t } from './l10n';
 
@@ -21,6 +22,18 @@ export function reviewOf(job: Job): ReviewResult | undefined {
 /** The series of a folder's reviews, as its jobs are now (the list is only read). */
 export function seriesOf(folder: Pick<FolderState, 'jobs'>): ReviewSeriesIndex {
   return cache.of(folder.jobs);
+}
+
+/**
+ * `file:line` as a person reads it in this workspace: a path under `root` relative to it (the native
+ * review names files by absolute path), any other as given.
+ */
+export function locationIn(root: string | undefined, f: Finding): string {
+  if (!root || !f.file || !path.isAbsolute(f.file)) return findingLocation(f);
+  const place = lexicalPlace(root, f.file);
+  if (!('inside' in place)) return findingLocation(f);
+  const rel = path.relative(path.resolve(root), place.abs);
+  return rel ? findingLocation({ ...f, file: rel }) : findingLocation(f);
 }
 
 /** A mark in words. The core's label says "not reported again", never "fixed": that is all it knows. */

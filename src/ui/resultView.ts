@@ -5,13 +5,13 @@
 // escaped: a finding cannot inject markup or links.
 import * as vscode from 'vscode';
 import type { Job } from '../core/vocab/types';
-import { findingLocation, locateFinding, touchedFiles, type Finding, type ReviewResult } from '../core/io/findings';
+import { locateFinding, touchedFiles, type Finding, type ReviewResult } from '../core/io/findings';
 import type { ReviewSeriesIndex } from '../core/io/reviewFindings';
 import type { SeriesComparison } from '../core/io/reviewSeries';
 import { localTime, parseTime } from '../core/vocab/format';
 import { modelEffortOf, resumeCommand } from '../core/actions/resume';
 import { errorOf } from './jobFeatures';
-import { markText, movedText, reviewOf } from './findingSeries';
+import { locationIn, markText, movedText, reviewOf } from './findingSeries';
 import { t } from './l10n';
 
 /** How many findings Show Result lists; the rest are counted. */
@@ -63,7 +63,7 @@ function previousText(prev: Job): string {
 }
 
 async function findingLines(f: Finding, root: string | undefined, mark?: string): Promise<string[]> {
-  const loc = await fileLink(root, f.file, f.lineStart, findingLocation(f));
+  const loc = await fileLink(root, f.file, f.lineStart, locationIn(root, f));
   const out = [`- **[${esc(f.severity)}] ${esc(f.title)}** (${loc})${mark ? ` — _${esc(mark)}_` : ''}`];
   if (f.body) out.push(`  ${esc(f.body).replace(/\n/g, '\n  ')}`);
   if (f.recommendation) out.push(`  ${t('Recommendation: {0}', esc(f.recommendation))}`);

@@ -116,12 +116,13 @@ suite('Native review findings, findings across reviews, SARIF', function () {
       ['Unchecked null in the loader', 'Cache never evicts'],
     );
     // The first review of its target with findings: compared with the clean one before it, both new.
-    assert.strictEqual(rows[0].description, `new · high · ${ws}/src/app.js:10-12`);
+    // Codex names files by absolute path: shown relative to the workspace.
+    assert.strictEqual(rows[0].description, 'new · high · src/app.js:10-12');
     const uri = await vscode.commands.executeCommand<vscode.Uri>('codexJobs.showResult', node.job);
     const text = (await vscode.workspace.openTextDocument(uri!)).getText();
     assert.match(text, /## Findings \(2\)/);
     assert.match(text, /\*\*\[high\] Unchecked null in the loader\*\*/);
-    assert.match(text, /\]\(file:\/\/[^)]*src\/app\.js#L10\)/);
+    assert.match(text, /\[src\/app\.js:10-12\]\(file:\/\/[^)]*src\/app\.js#L10\)/);
   });
 
   test('three reviews of one target: new, still open (moved 12 lines), not reported again; the Problems panel holds the newest', async () => {
@@ -158,7 +159,7 @@ suite('Native review findings, findings across reviews, SARIF', function () {
     const goneRows = rowsOf(gone);
     assert.deepStrictEqual(
       goneRows.map((r) => [r.label, r.description]),
-      [['Unchecked null in the loader', `not reported again · high · ${ws}/src/app.js:10-12`]],
+      [['Unchecked null in the loader', 'not reported again · high · src/app.js:10-12']],
     );
     assert.strictEqual(a.jobsTree.getParent(goneRows[0].node), gone);
     // It opens in the earlier review's file.
