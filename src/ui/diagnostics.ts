@@ -1,13 +1,17 @@
-// The Problems panel: the findings of the latest completed review of each workspace folder, one
-// diagnostic per finding on its file and lines. Replaced when a newer review completes, cleared by
-// Codex: Clear Review Findings, off with `codexJobs.findings.problems`. Findings whose file is
-// outside the workspace or missing are not put on any file (they stay listed under the review's row).
+// The Problems panel: the findings of the newest completed review of each series (reviews of one
+// target by one reviewer, see core/io/reviewSeries.ts) in each workspace folder, one diagnostic per
+// finding on its file and lines; the native review's findings as much as the adversarial review's.
+// A series' findings are replaced when a newer review of it completes (one that found nothing clears
+// them), cleared by Codex: Clear Review Findings, off with `codexJobs.findings.problems`. Findings
+// whose file is outside the workspace or missing are not put on any file (they stay listed under the
+// review's row).
 import * as vscode from 'vscode';
 import type { FolderState, JobsModel } from '../core/model/model';
 import type { Job } from '../core/vocab/types';
-import { latestReview, locateFinding, type Finding } from '../core/io/findings';
+import { locateFinding, type Finding } from '../core/io/findings';
 import { jobKey } from '../core/vocab/keys';
-import { findingRoot, reviewOf } from './findingNodes';
+import { findingRoot } from './findingNodes';
+import { reviewOf, seriesOf } from './findingSeries';
 import { SECTION } from './settings';
 import { SETTINGS } from './ids';
 import { t } from './l10n';
@@ -30,10 +34,18 @@ export function problemsEnabled(): boolean {
 }
 
 interface Shown {
-  /** Which review (job key + completion) is shown for the folder. */
+  /** Which reviews (job key + completion of each) are shown for the folder. */
   version: string;
+  /** Each shown review's own version, so Clear can remember them one by one. */
+  reviews: string[];
   uris: vscode.Uri[];
   /** Counted for the log and tests. */
+  placed: number;
+  skipped: number;
+}
+
+interface Built {
+  byFile: Map<string, vscode.Diagnostic[]>;
   placed: number;
   skipped: number;
 }
@@ -67,13 +79,18 @@ export class FindingsDiagnostics implements vscode.Disposable {
 
   /** What the panel shows per folder path. */
   summary(): Map<string, Omit<Shown, 'uris'>> {
-    return new Map([...this.shown].map(([k, v]) => [k, { version: v.version, placed: v.placed, skipped: v.skipped }]));
+    return new Map(
+      [...this.shown].map(([k, v]) => [
+        k,
+        { version: v.version, reviews: v.reviews, placed: v.placed, skipped: v.skipped },
+      ]),
+    );
   }
 
   clear(): number {
     let n = 0;
     for (const [folder, s] of this.shown) {
-      this.cleared.add(s.version);
+      for (const v of s.reviews) this.cleared.add(v);
       for (const u of s.uris) {
         n += this.collection.get(u)?.length ?? 0;
         this.collection.delete(u);
@@ -94,12 +111,15 @@ export class FindingsDiagnostics implements vscode.Disposable {
     const folders = new Set<string>();
     for (const f of this.model.folders) {
       folders.add(f.folder.path);
-      const job = enabled ? latestReview(f.jobs) : undefined;
-      const version = job ? `${jobKey(job)}\u0000${job.display.completedAt ?? ''}` : '';
+      // The newest review of each series, less those the user cleared.
+      const jobs = (enabled ? seriesOf(f).newest : [])
+        .map((job) => ({ job, version: `${jobKey(job)}\u0000${job.display.completedAt ?? ''}` }))
+        .filter((r) => !this.cleared.has(r.version))
+        .sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+      const version = jobs.map((r) => r.version).join('\u0001');
       const prev = this.shown.get(f.folder.path);
-      if (prev?.version === version) continue;
-      if (job && this.cleared.has(version) && !prev) continue;
-      const next = job && !this.cleared.has(version) ? await this.build(f, job, version) : undefined;
+      if ((prev?.version ?? '') === version) continue;
+      const next = jobs.length ? await this.buildAll(f, jobs) : undefined;
       if (this.disposed) return;
       // Replace this folder's diagnostics in one go.
       for (const u of prev?.uris ?? []) this.collection.delete(u);
@@ -107,13 +127,11 @@ export class FindingsDiagnostics implements vscode.Disposable {
         for (const [uri, diags] of next.byFile) this.collection.set(vscode.Uri.parse(uri), diags);
         this.shown.set(f.folder.path, {
           version,
+          reviews: jobs.map((r) => r.version),
           uris: [...next.byFile.keys()].map((u) => vscode.Uri.parse(u)),
           placed: next.placed,
           skipped: next.skipped,
         });
-        this.log(
-          `findings: ${next.placed} of ${job!.id}'s findings in the Problems panel${next.skipped ? `, ${next.skipped} not placed (file outside the workspace, missing, or over the limit)` : ''}`,
-        );
       } else this.shown.delete(f.folder.path);
     }
     for (const [folder, s] of this.shown) {
@@ -123,16 +141,29 @@ export class FindingsDiagnostics implements vscode.Disposable {
     }
   }
 
-  private async build(
-    folder: FolderState,
-    job: Job,
-    version: string,
-  ): Promise<{ byFile: Map<string, vscode.Diagnostic[]>; placed: number; skipped: number; version: string }> {
+  /** Every shown review's diagnostics, merged per file. */
+  private async buildAll(folder: FolderState, reviews: { job: Job }[]): Promise<Built> {
+    const all: Built = { byFile: new Map(), placed: 0, skipped: 0 };
+    for (const { job } of reviews) {
+      const one = await this.build(folder, job);
+      for (const [uri, diags] of one.byFile) all.byFile.set(uri, [...(all.byFile.get(uri) ?? []), ...diags]);
+      all.placed += one.placed;
+      all.skipped += one.skipped;
+      if (one.placed || one.skipped)
+        this.log(
+          `findings: ${one.placed} of ${job.id}'s findings in the Problems panel${one.skipped ? `, ${one.skipped} not placed (file outside the workspace, missing, or over the limit)` : ''}`,
+        );
+    }
+    return all;
+  }
+
+  private async build(folder: FolderState, job: Job): Promise<Built> {
+    // A native review whose text holds no findings block found nothing: it only clears its series.
     const r = reviewOf(job);
     const byFile = new Map<string, vscode.Diagnostic[]>();
     let placed = 0;
     let skipped = 0;
-    if (!r) return { byFile, placed, skipped, version };
+    if (!r) return { byFile, placed, skipped };
     if (r.warnings.length) this.log(`findings of ${job.id}: ${r.warnings.join(' ')}`);
     const root = findingRoot(folder);
     const where = new Map<string, Awaited<ReturnType<typeof locateFinding>>>();
@@ -158,7 +189,7 @@ export class FindingsDiagnostics implements vscode.Disposable {
       placed++;
     }
     skipped += r.total - r.findings.length;
-    return { byFile, placed, skipped, version };
+    return { byFile, placed, skipped };
   }
 
   dispose(): void {

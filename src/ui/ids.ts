@@ -34,7 +34,11 @@ export const COMMANDS = {
   openFinding: 'codexJobs.openFinding',
   runCodexLogin: 'codexJobs.runCodexLogin',
   installCodexCli: 'codexJobs.installCodexCli',
+  exportFindingsSarif: 'codexJobs.exportFindingsSarif',
 } as const;
+
+/** `<publisher>.<name>` of package.json: where the extension's own version is read. */
+export const EXTENSION_ID = 'codex-jobs.codex-jobs';
 
 export type CommandId = (typeof COMMANDS)[keyof typeof COMMANDS];
 
@@ -107,6 +111,8 @@ export const NODE = {
   job: (stateDir: string, id: string) => `job:${stateDir}:${id}`,
   logLine: (jobNodeId: string, index: number) => `${jobNodeId}:line:${index}`,
   finding: (jobNodeId: string, index: number) => `${jobNodeId}:finding:${index}`,
+  /** The earlier review's findings this review did not report, under its row. */
+  notReported: (jobNodeId: string) => `${jobNodeId}:not-reported`,
   warnings: (folderPath: string) => `warnings:${folderPath}`,
   warning: (warningsNodeId: string, index: number) => `${warningsNodeId}:${index}`,
   allWorkspaces: () => 'all-workspaces',

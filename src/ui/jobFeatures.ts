@@ -6,7 +6,8 @@ import type { JobsModel } from '../core/model/model';
 import { classifyJobError, formatLocal, type ErrorInfo } from '../core/vocab/errorKinds';
 import { blocksStopText, stopHookBlock, stopHookMarkOf } from '../core/vocab/stopHook';
 import { canResume, kindOf, modelEffortOf, resumeCommand } from '../core/actions/resume';
-import { hasReviewResult } from '../core/io/findings';
+import { isReadableReview } from '../core/io/reviewFindings';
+import { reviewOf } from './findingSeries';
 import { flagWord, isFinishedStatus } from '../core/vocab/status';
 import { t } from './l10n';
 import { coloredIcon } from './iconColors';
@@ -36,7 +37,10 @@ export function featureWords(job: Job): string[] {
   if (isRerunnable(job)) w.push('rerunnable');
   if (canResume(job)) w.push('resumable');
   if (resumeCommand(job)) w.push('hasThread');
-  if (hasReviewResult(job)) w.push('hasFindings');
+  // `hasFindings`: findings to list (JSON, or the native review's findings block); `sarif`: a completed
+  // review whose result can be read, so its findings (maybe none) can be exported.
+  if (reviewOf(job)) w.push('hasFindings');
+  if (isReadableReview(job)) w.push('sarif');
   const e = errorOf(job);
   if (e) {
     w.push(`err-${e.kind}`);

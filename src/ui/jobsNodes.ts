@@ -5,7 +5,7 @@ import type { Job, LogLine, ReadWarning } from '../core/vocab/types';
 import type { JobBucket } from './jobGrouping';
 import type { OtherWorkspace } from './otherWorkspaces';
 import { NODE } from './ids';
-import type { FindingNode } from './findingNodes';
+import type { FindingNode, NotReportedNode } from './findingNodes';
 
 export type JobsNode =
   | FolderNode
@@ -16,7 +16,8 @@ export type JobsNode =
   | WarningNode
   | AllWorkspacesNode
   | OtherWorkspaceNode
-  | FindingNode;
+  | FindingNode
+  | NotReportedNode;
 
 export class FolderNode {
   readonly type = 'folder';

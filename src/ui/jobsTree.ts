@@ -22,7 +22,7 @@ import {
 import type { OtherWorkspaces } from './otherWorkspaces';
 import { NODE } from './ids';
 import { t } from './l10n';
-import { findingNodes, findingTreeItem } from './findingNodes';
+import { findingNodes, findingTreeItem, notReportedChildren, notReportedItem } from './findingNodes';
 import {
   AllWorkspacesNode,
   FolderNode,
@@ -35,6 +35,7 @@ import {
   folderOf,
   type JobsNode,
 } from './jobsNodes';
+import type { NotReportedNode } from './findingNodes';
 import {
   allWorkspacesItem,
   errorLines,
@@ -143,7 +144,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         return node.jobs.map((j) => this.keep(new JobNode(j, node)));
       case 'job': {
         // A review's findings first (only in open folders: their paths are relative to the folder), then log lines.
-        const folder = folderOf(node);
+        const folder = this.liveFolder(node);
         return [
           ...(folder ? findingNodes(node, folder).map((f) => this.keep(f)) : []),
           ...node.job.log.progress.map((l, i) => this.keep(new LogLineNode(l, i, node))),
@@ -152,6 +153,8 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
           ),
         ];
       }
+      case 'notReported':
+        return notReportedChildren(node).map((f) => this.keep(f));
       case 'warnings':
         return node.folder.warnings.map((w, i) => this.keep(new WarningNode(w, i, node)));
       case 'allWorkspaces':
@@ -178,7 +181,9 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
       case 'otherWorkspace':
         return node.parent;
       case 'finding':
-        // Finding rows are made only under job rows (see getChildren).
+        // Finding rows are made only under job rows and "not reported again" rows (see getChildren).
+        return node.parent as JobNode | NotReportedNode;
+      case 'notReported':
         return node.parent as JobNode;
       default:
         return undefined;
@@ -211,7 +216,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
       case 'group':
         return groupItem(node);
       case 'job':
-        return jobItem(node, this.now());
+        return jobItem(node, this.now(), this.liveFolder(node));
       case 'logLine':
         return logLineItem(node);
       case 'warnings':
@@ -224,7 +229,18 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         return otherWorkspaceItem(node);
       case 'finding':
         return findingTreeItem(node);
+      case 'notReported':
+        return notReportedItem(node);
     }
+  }
+
+  /**
+   * A job row's open folder as the model holds it now: a row updated in place keeps the folder it was
+   * made under, whose job list is older than the job it shows (the review series is read from it).
+   */
+  private liveFolder(node: JobNode): FolderState | undefined {
+    const folder = folderOf(node);
+    return folder && (this.model.folders.find((f) => f.folder.path === folder.folder.path) ?? folder);
   }
 
   /** The node currently shown for a job, if any (for reveal and tests). */

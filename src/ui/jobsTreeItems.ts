@@ -16,6 +16,8 @@ import { featureIcon } from './jobFeatures';
 import { decorateFolderItem } from './reviewGateView';
 import { coloredIcon } from './iconColors';
 import { formatLocal, UNKNOWN_TIME } from '../core/vocab/dates';
+import type { FolderState } from '../core/model/model';
+import { folderOf } from './jobsNodes';
 import type {
   AllWorkspacesNode,
   FolderNode,
@@ -120,10 +122,10 @@ export function folderItem(node: FolderNode): vscode.TreeItem {
   return item;
 }
 
-/** A job row; `now` dates its description. */
-export function jobItem(node: JobNode, now: number): vscode.TreeItem {
+/** A job row; `now` dates its description; `folder`: its open folder as it is now (for the review series). */
+export function jobItem(node: JobNode, now: number, folder: FolderState | undefined = folderOf(node)): vscode.TreeItem {
   const job = node.job;
-  const findings = node.parent.type !== 'otherWorkspace' && hasFindingRows(job);
+  const findings = node.parent.type !== 'otherWorkspace' && hasFindingRows(job, folder);
   const item = new vscode.TreeItem(
     jobLabel(job),
     job.log.progress.length > 0 || findings || errorLines(job).length > 0

@@ -10,6 +10,7 @@ import { localTime, parseTime } from '../core/vocab/format';
 import { t } from './l10n';
 import { renderResult } from './resultView';
 import { findingRoot } from './findingNodes';
+import { seriesOf } from './findingSeries';
 
 export class ResultDocumentProvider implements vscode.TextDocumentContentProvider {
   constructor(
@@ -24,6 +25,6 @@ export class ResultDocumentProvider implements vscode.TextDocumentContentProvide
     const done = parseTime(job.display.completedAt);
     const head = `# ${jobLabel(job)}\n\n\`${job.id}\` · ${t(STATUS[job.status].word)}${done !== undefined ? ` · ${localTime(done)}` : ''}\n`;
     const folder = this.model.folders.find((f) => f.snapshots.some((s) => s.stateDir === job.stateDir));
-    return renderResult(job, head, folder ? findingRoot(folder) : undefined);
+    return renderResult(job, head, folder ? findingRoot(folder) : undefined, folder && seriesOf(folder));
   }
 }

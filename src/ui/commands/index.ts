@@ -33,6 +33,7 @@ import { registerRemindAtReset } from './remindAtReset';
 import { registerOpenFinding } from './openFinding';
 import { registerRunCodexLogin } from './runCodexLogin';
 import { registerInstallCodexCli } from './installCodexCli';
+import { registerExportFindingsSarif } from './exportFindingsSarif';
 
 const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerRefresh,
@@ -66,6 +67,7 @@ const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerOpenFinding,
   registerRunCodexLogin,
   registerInstallCodexCli,
+  registerExportFindingsSarif,
 ];
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {

@@ -10,17 +10,10 @@ import type { CodexJobsApi } from '../../../src/extension';
 import type { JobsNode } from '../../../src/ui/jobsTree';
 import { resolveWorkspaceRoot, stateDirName } from '../../../src/core/discovery/discovery';
 import { FAKE_COMPANION, ProcessGroup } from '../../fixtures/spawn';
+import { jobNodeOf, until } from './treeHelpers';
 
 const EXT = 'codex-jobs.codex-jobs';
 const SOURCE = 'Codex review';
-
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function codexDiagnostics(): [vscode.Uri, vscode.Diagnostic[]][] {
   return vscode.languages
@@ -102,19 +95,7 @@ suite('Review gate, errors and findings', function () {
     await a.model.refresh();
   }
 
-  function jobNode(id: string): JobsNode | undefined {
-    const walk = (n?: JobsNode): JobsNode | undefined => {
-      for (const c of a.jobsTree.getChildren(n) as JobsNode[]) {
-        if (c.type === 'job' && c.job.id === id) return c;
-        if (c.type === 'folder' || c.type === 'group') {
-          const f = walk(c);
-          if (f) return f;
-        }
-      }
-      return undefined;
-    };
-    return walk();
-  }
+  const jobNode = (id: string) => jobNodeOf(a, id);
 
   suiteSetup(async () => {
     a = (await vscode.extensions.getExtension<CodexJobsApi>(EXT)!.activate()) as CodexJobsApi;
