@@ -43,7 +43,8 @@ export async function main(argv: string[], io: Output): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.error(`codex-jobs: ${safeLine(err.message)}\n${helpHint(err.command)}`);
+      // A message of several lines (the jobs an ambiguous prefix fits) keeps its lines, each made safe.
+      io.error(`codex-jobs: ${err.message.split('\n').map(safeLine).join('\n')}\n${helpHint(err.command)}`);
       return 2;
     }
     io.error(`codex-jobs: ${safeLine((err as Error)?.message ?? String(err))}`);

@@ -5,7 +5,8 @@
 // verified and its log's completion block read. Exit 0 all completed, 1 any failed, cancelled, stale
 // or not found, 124 on --timeout, 130 on Ctrl-C.
 import { LiveUpdates } from '../../core/model/live';
-import { STATUS, isEndedStatus } from '../../core/vocab/status';
+import { STATUS, isEndedStatus, isFoundDeadStatus } from '../../core/vocab/status';
+import { sleep } from '../../core/vocab/async';
 import { safeJson, safeLine } from '../../core/vocab/terminalText';
 import type { Job } from '../../core/vocab/types';
 import type { Args } from '../args';
@@ -39,21 +40,52 @@ function decided(jobs: Map<string, Job>, ids: readonly string[], any: boolean): 
   return any ? ended.length > 0 : ended.length === ids.length;
 }
 
+/**
+ * A verdict that its process is gone (stale, pid reused) can still change: the log's completion
+ * block or the archive's copy of a job just deleted may tell how it really ended, a moment later. Such
+ * a verdict is taken once the model has settled (the archive's work included) and still says so
+ * after the watcher's next batch could have arrived.
+ */
+const CONFIRM_MS = 500;
+
+async function confirmed(m: JobsModel, ids: readonly string[], any: boolean): Promise<boolean> {
+  const jobs = current(m, ids);
+  if (!decided(jobs, ids, any)) return false;
+  if (![...jobs.values()].some((j) => isFoundDeadStatus(j.status))) return true;
+  await m.settled();
+  await sleep(CONFIRM_MS);
+  await m.settled();
+  return decided(current(m, ids), ids, any);
+}
+
 /** Resolves when the jobs are decided, the timeout passes, or the user stops it; never polls. */
 function waitFor(m: JobsModel, ids: string[], a: Args, stop: Promise<unknown>): Promise<Ending> {
   return new Promise<Ending>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    let checking = false;
+    let again = false;
     const finish = (how: Ending) => {
+      if (done) return;
+      done = true;
       sub.dispose();
       if (timer) clearTimeout(timer);
       resolve(how);
     };
-    const sub = m.onDidChange(() => {
-      if (decided(current(m, ids), ids, a.any)) finish('ended');
-    });
-    if (decided(current(m, ids), ids, a.any)) return finish('ended');
+    // One check at a time; a change during a check asks for one more.
+    const check = async (): Promise<void> => {
+      if (checking) return void (again = true);
+      checking = true;
+      do {
+        again = false;
+        if (await confirmed(m, ids, a.any)) finish('ended');
+      } while (again && !done);
+      checking = false;
+    };
+    const sub = m.onDidChange(() => void check());
     if (a.timeoutMs !== undefined) timer = setTimeout(() => finish('timeout'), a.timeoutMs);
     void stop.then(() => finish('stopped'));
+    void check();
   });
 }
 

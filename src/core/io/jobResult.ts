@@ -47,7 +47,9 @@ export function renderJobResult(job: Job, logFinal?: string): RenderedResult {
   if (body !== undefined) {
     const session = sessionLines(threadId);
     const text = withNewline(body) + (session.length ? `\n${session.join('\n')}\n` : '');
-    return { text, source: output === undefined ? 'log' : job.archived ? 'archive' : 'record' };
+    // The model gives a job whose final write was lost its log's final block as `rendered`.
+    const logged = output === undefined || (job.inferred?.rendered !== undefined && output === job.inferred.rendered);
+    return { text, source: logged ? 'log' : job.archived ? 'archive' : 'record' };
   }
   const lines = [
     `# ${d.title ?? 'Codex Result'}`,
