@@ -42,6 +42,8 @@ interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** Extra lines at the end of its help. */
   notes?: string[];
+  /** Its exit statuses, when they are not the tool's usual ones. */
+  exitCodes?: string;
 }
 
 const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'Show this help and exit.' };
@@ -136,11 +138,12 @@ export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
     notes: [
       'Follows file events and the re-verify of running processes, as watch does; never polls.',
       "A job the companion dropped or deleted is still followed and judged from its process and its log's end.",
-      'Exit 0 when every job waited for completed (with --any: the first to end),',
-      '1 when one failed, was cancelled, went stale or is not found, 124 on --timeout. Ctrl-C: exit 130.',
       REF_NOTE,
       SHOWN_NOTE,
     ],
+    exitCodes:
+      'Exit status: 0 every job completed (with --any: the first to end), 1 one failed, was cancelled,\n' +
+      'went stale or is not found, 2 usage error, 124 --timeout passed, 130 interrupted (Ctrl-C).',
   },
   result: {
     summary: "Print a finished job's output, as the companion's result command renders it.",
@@ -290,7 +293,7 @@ function bareOptionalValues(argv: string[], options: Record<string, OptionSpec>)
   return argv.map((t, i) => {
     const o = t.startsWith('--') ? options[t.slice(2)] : undefined;
     const next = argv[i + 1];
-    return o?.optionalValue && (next === undefined || next.startsWith('-')) ? `${t}=-` : t;
+    return o?.optionalValue && (next === undefined || (next.startsWith('-') && next !== '-')) ? `${t}=-` : t;
   });
 }
 
@@ -415,7 +418,7 @@ export function commandHelp(name: CommandName): string {
     ...table(Object.entries(spec.options).map(([n, o]) => [optionUsage(n, o), o.help] as [string, string])),
   );
   if (spec.notes) lines.push('', ...spec.notes);
-  lines.push('', EXIT_CODES);
+  lines.push('', spec.exitCodes ?? EXIT_CODES);
   return lines.join('\n');
 }
 

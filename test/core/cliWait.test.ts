@@ -8,7 +8,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { FAKE_COMPANION, ProcessGroup, aliveNow } from '../fixtures/spawn';
 import { record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
-import { golden, runCli, shapeOf, spawnCli, until } from './cliHelpers';
+import { golden, runCli, shapeOf, spawnCli } from './cliHelpers';
 
 const iso = () => new Date().toISOString();
 
@@ -46,6 +46,8 @@ describe('codex-jobs wait', () => {
         status: 'running',
         phase: 'running',
         pid: pids[id],
+        createdAt,
+        startedAt: createdAt,
         completedAt: undefined,
         summary: `job ${id}`,
       });

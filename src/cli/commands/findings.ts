@@ -8,7 +8,7 @@ import { promises as fs } from 'fs';
 import { findingLocation, isInside, isReviewJob } from '../../core/io/findings';
 import { buildSarif } from '../../core/io/sarif';
 import { reviewTargetOf } from '../../core/io/reviewSeries';
-import { writeFileAtomic } from '../../core/io/safeFs';
+import { isSafeFsError, writeFileAtomic } from '../../core/io/safeFs';
 import { safeJson, safeLine } from '../../core/vocab/terminalText';
 import type { Job } from '../../core/vocab/types';
 import type { Args } from '../args';
@@ -73,7 +73,12 @@ async function sarifOut(
     io.error(`codex-jobs: ${safeLine(refused)}`);
     return 1;
   }
-  await writeFileAtomic(target, text, path.dirname(target));
+  try {
+    await writeFileAtomic(target, text, path.dirname(target));
+  } catch (err) {
+    io.error(`codex-jobs: ${safeLine(target)}: ${safeLine(isSafeFsError(err) ? err.what : String(err))}`);
+    return 1;
+  }
   io.error(`codex-jobs: wrote ${safeLine(target)} (${sarif.runs[0].results.length} results)`);
   return 0;
 }
