@@ -185,6 +185,37 @@ describe('codex-jobs wait', () => {
     assert.equal(w.io.err, '');
   });
 
+  test("the README's agent flow: a review started in the background, then wait and result", async () => {
+    const sb = await sandbox('wait-agent');
+    sandboxes.push(sb);
+    const data = path.join(sb.tmp, 'plugin-data');
+    const env = { CODEX_JOBS_ARCHIVE_DIR: path.join(sb.tmp, 'archive') };
+    // As Claude Code's Bash tool runs it with run_in_background: the companion's own `review --background`.
+    const review = procs.start(process.execPath, [FAKE_COMPANION, 'review', '--background'], {
+      cwd: sb.workspace,
+      env: { ...process.env, CLAUDE_PLUGIN_DATA: data, FAKE_COMPANION_MODE: 'exit-after-ms:2500' },
+    });
+    await review;
+    const root = path.join(data, 'state');
+    const cli = (args: string[]) => runCli([...args, '--state-root', root], { cwd: sb.workspace, env });
+    let id = '';
+    for (let i = 0; i < 100 && !id; i++) {
+      const st = await cli(['status', '--json']).catch(() => undefined);
+      const jobs = st?.code === 0 ? (JSON.parse(st.stdout) as { jobs: { id: string; kind: string }[] }).jobs : [];
+      id = jobs.find((j) => j.kind === 'review')?.id ?? '';
+      if (!id) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(id, 'the review shows up');
+    const early = await cli(['result', id]);
+    assert.equal(early.code, 1, 'still running');
+    const w = await cli(['wait', id]);
+    assert.equal(w.code, 0, w.stderr);
+    assert.equal(w.stdout, `${id}  completed\n`);
+    const r = await cli(['result', id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'Done.\n');
+  });
+
   test('hostile and wrong references: ../x and a path are usage errors, an ambiguous prefix lists the jobs, none is exit 1', async () => {
     const ids = ['task-mwx0a012-amb012', 'task-mwx0a013-amb013'];
     const s = await running('wait-refs', ids);
