@@ -174,7 +174,8 @@ export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
     notes: [
       'Each finding is new or still open since the previous review of the same target; the previous',
       "review's findings not seen again are listed as not reported again.",
-      'A --sarif file is never written through a symbolic link, onto a FIFO or a directory, or into a state dir.',
+      'The argument after --sarif is its file: give [path] before it. A --sarif file is never written',
+      'through a symbolic link, onto a FIFO or a directory, or into a state dir.',
       REF_NOTE,
       SHOWN_NOTE,
       JSON_NOTE,
