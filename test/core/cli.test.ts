@@ -11,10 +11,9 @@ import { FAKE_COMPANION, ProcessGroup, startScenarioProcesses } from '../fixture
 import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery/discovery';
 import { JobArchive } from '../../src/core/archive/archive';
 import { record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
+import { BIN, golden } from './cliHelpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
-const BIN = process.env.CODEX_JOBS_TEST_BIN ?? path.join(repo, 'dist', 'cli.js');
-const GOLDEN = path.join(repo, 'test', 'golden');
 let archiveDir = '';
 
 function cli(
@@ -77,15 +76,6 @@ function normalize(text: string, sb: Sandbox, pids: Record<string, number>): unk
   return JSON.parse(t, (k, v) =>
     k === 'ageMs' || k === 'rssBytes' || k === 'logBytes' || k === 'atMs' ? (v === null ? null : '<N>') : v,
   );
-}
-
-async function golden(name: string, actual: unknown): Promise<void> {
-  const file = path.join(GOLDEN, `${name}.json`);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    await fs.mkdir(GOLDEN, { recursive: true });
-    await fs.writeFile(file, JSON.stringify(actual, null, 2) + '\n');
-  }
-  assert.deepEqual(actual, JSON.parse(await fs.readFile(file, 'utf8')), `${name} differs from ${file}`);
 }
 
 describe('codex-jobs CLI', () => {

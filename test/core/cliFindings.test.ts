@@ -90,11 +90,9 @@ describe('codex-jobs findings', () => {
         ['[P1]', 'Null dereference in the parser', 22, 24],
         ['[P3]', 'Misleading log message', 102, 102],
         ['[P0]', 'Secret written to the log', 130, 131],
-      ])
-        .replace('Misleading', 'Misleading')
-        .concat(
-          `\n- [P2] Outside read — ${outside}:1-2\n  Names a FIFO outside the workspace.\n- [P2] Relative escape — ../../etc/passwd:3-3\n  Outside too.\n`,
-        ),
+      ]).concat(
+        `\n- [P2] Outside read — ${outside}:1-2\n  Names a FIFO outside the workspace.\n- [P2] Relative escape — ../../etc/passwd:3-3\n  Outside too.\n`,
+      ),
     );
     const big = record(IDS.big, {
       kind: 'adversarial-review',

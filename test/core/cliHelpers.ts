@@ -58,7 +58,10 @@ export async function until(ok: () => boolean | Promise<boolean>, what: string, 
 /** Compares with test/golden/<name>.json; UPDATE_GOLDEN=1 rewrites it (review the diff). */
 export async function golden(name: string, actual: unknown): Promise<void> {
   const file = path.join(GOLDEN, `${name}.json`);
-  if (process.env.UPDATE_GOLDEN === '1') await fs.writeFile(file, JSON.stringify(actual, null, 2) + '\n');
+  if (process.env.UPDATE_GOLDEN === '1') {
+    await fs.mkdir(GOLDEN, { recursive: true });
+    await fs.writeFile(file, JSON.stringify(actual, null, 2) + '\n');
+  }
   assert.deepEqual(actual, JSON.parse(await fs.readFile(file, 'utf8')), `${name} differs from ${file}`);
 }
 

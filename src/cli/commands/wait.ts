@@ -60,32 +60,44 @@ async function confirmed(m: JobsModel, ids: readonly string[], any: boolean): Pr
 
 /** Resolves when the jobs are decided, the timeout passes, or the user stops it; never polls. */
 function waitFor(m: JobsModel, ids: string[], a: Args, stop: Promise<unknown>): Promise<Ending> {
-  return new Promise<Ending>((resolve) => {
+  return new Promise<Ending>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let done = false;
     let checking = false;
     let again = false;
-    const finish = (how: Ending) => {
-      if (done) return;
+    const end = () => {
       done = true;
       sub.dispose();
       if (timer) clearTimeout(timer);
+    };
+    const finish = (how: Ending) => {
+      if (done) return;
+      end();
       resolve(how);
     };
     // One check at a time; a change during a check asks for one more.
     const check = async (): Promise<void> => {
       if (checking) return void (again = true);
       checking = true;
-      do {
-        again = false;
-        if (await confirmed(m, ids, a.any)) finish('ended');
-      } while (again && !done);
-      checking = false;
+      try {
+        do {
+          again = false;
+          if (await confirmed(m, ids, a.any)) finish('ended');
+        } while (again && !done);
+      } finally {
+        checking = false;
+      }
     };
-    const sub = m.onDidChange(() => void check());
+    const checkNow = () =>
+      void check().catch((err: unknown) => {
+        if (done) return;
+        end();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      });
+    const sub = m.onDidChange(checkNow);
     if (a.timeoutMs !== undefined) timer = setTimeout(() => finish('timeout'), a.timeoutMs);
     void stop.then(() => finish('stopped'));
-    void check();
+    checkNow();
   });
 }
 
@@ -110,6 +122,8 @@ export async function waitCommand(a: Args, io: Output): Promise<number> {
       if (!ids.includes(job.id)) ids.push(job.id);
     }
     const how = await waitFor(m, ids, a, stop);
+    // Whatever the companion wrote with the last change (the index's summary after the record) is shown too.
+    if (how === 'ended') await m.settled();
     return await report(io, a, ids, current(m, ids), how);
   } finally {
     await live.dispose();
