@@ -27,12 +27,11 @@ function reviewerOf(job: Job, structured: boolean): ReviewReport['reviewer'] {
     : 'review';
 }
 
-/** The review's findings and its series comparison; undefined when the job holds no review to read. */
-export function reviewReport(
-  job: Job,
-  all: readonly Job[],
-  workspaceRoot: string | undefined,
-): ReviewReport | undefined {
+/**
+ * The review's findings and its series comparison; undefined when the job holds no review to read.
+ * `workspaceRoot` is ours (from the folder the user is in), never the record's own claim.
+ */
+export function reviewReport(job: Job, all: readonly Job[], workspaceRoot: string): ReviewReport | undefined {
   const r = anyReviewResultOf(job);
   if (!r) return undefined;
   const native = 'structured' in r;
@@ -47,9 +46,7 @@ export function reviewReport(
   };
   const previous = previousInSeries(job, all);
   if (previous) {
-    const cmp = compareReviews<AnyFinding>(previous.findings, r.findings, {
-      workspaceRoot: job.display.workspaceRoot ?? workspaceRoot,
-    });
+    const cmp = compareReviews<AnyFinding>(previous.findings, r.findings, { workspaceRoot });
     report.series = { ...cmp, previous: previous.jobId };
   }
   return report;

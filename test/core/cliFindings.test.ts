@@ -30,6 +30,7 @@ const IDS = {
   second: 'review-mwz0a002-ser002',
   big: 'review-mwz0a003-big003',
   task: 'task-mwz0a004-task04',
+  claims: 'review-mwz0a005-root05',
 };
 
 /** Codex's native review text: `- [P1] title — path:start-end` with an indented body. */
@@ -112,11 +113,28 @@ describe('codex-jobs findings', () => {
         parseError: null,
       },
     });
+    // A record that claims the whole disk as its workspace: locations stay relative to ours.
+    const claims = record(IDS.claims, {
+      kind: 'adversarial-review',
+      jobClass: 'review',
+      workspaceRoot: '/',
+      result: {
+        result: {
+          verdict: 'needs-attention',
+          findings: [
+            { severity: 'high', title: 'Reads the password file', file: '/etc/passwd', line_start: 1 },
+            { severity: 'low', title: 'Inside', file: 'src/ok.ts', line_start: 2 },
+          ],
+        },
+        parseError: null,
+      },
+    });
+    await writeJob(sb.stateDir, claims);
     const task = record(IDS.task);
     for (const r of [first, second, task]) await writeJob(sb.stateDir, r);
     // Compact, as the companion writes it (about 6 MB): within the record's read limit.
     await fs.writeFile(path.join(sb.stateDir, 'jobs', `${IDS.big}.json`), JSON.stringify(big));
-    await writeIndex(sb.stateDir, [first, second, { ...big, result: undefined }, task]);
+    await writeIndex(sb.stateDir, [first, second, { ...big, result: undefined }, claims, task]);
   });
   after(async () => {
     await sb.cleanup();
@@ -163,6 +181,18 @@ describe('codex-jobs findings', () => {
     const out = results.filter((x) => !x.locations);
     assert.equal(out.length, 2, 'the FIFO and ../../etc/passwd get no location');
     assert.equal((await findings([IDS.second, '--sarif', '-'])).stdout, r.stdout);
+  });
+
+  test("hostile: a record's own workspace root is never taken: /etc/passwd stays outside", async () => {
+    const r = await findings([IDS.claims, '--sarif']);
+    assert.equal(r.code, 0, r.stderr);
+    const log = JSON.parse(r.stdout);
+    validSarif(log);
+    const [passwd, ok] = log.runs[0].results as {
+      locations?: { physicalLocation: { artifactLocation: { uri: string } } }[];
+    }[];
+    assert.equal(passwd.locations, undefined);
+    assert.equal(ok.locations?.[0].physicalLocation.artifactLocation.uri, 'src/ok.ts');
   });
 
   test('--sarif <file>: written atomically; a link, a FIFO, a directory or a state dir refused', async () => {

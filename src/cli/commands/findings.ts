@@ -8,6 +8,7 @@ import { promises as fs } from 'fs';
 import { findingLocation, isInside, isReviewJob } from '../../core/io/findings';
 import { buildSarif } from '../../core/io/sarif';
 import { reviewTargetOf } from '../../core/io/reviewSeries';
+import { resolveWorkspaceRoot } from '../../core/discovery/discovery';
 import { isSafeFsError, writeFileAtomic } from '../../core/io/safeFs';
 import { safeJson, safeLine } from '../../core/vocab/terminalText';
 import type { Job } from '../../core/vocab/types';
@@ -27,7 +28,10 @@ export async function findingsCommand(a: Args, io: Output): Promise<number> {
     io.error(`codex-jobs: job ${id} is not a review; it has no findings`);
     return 1;
   }
-  const report = reviewReport(job, r.jobs, r.workspace ?? undefined);
+  // Locations are relative to the workspace root as the companion computes it from the folder (the
+  // git top level), never to the root a record claims: a record cannot put "/" there.
+  const root = await resolveWorkspaceRoot(r.workspace ?? process.cwd());
+  const report = reviewReport(job, r.jobs, root);
   if (!report) {
     io.error(`codex-jobs: review ${id} holds no result to read findings from (status ${job.status})`);
     return 1;
@@ -36,7 +40,7 @@ export async function findingsCommand(a: Args, io: Output): Promise<number> {
     // The companion's books and ours: the state roots (every state dir under them), this workspace's
     // state dirs wherever they are, the archive.
     const guarded = [...(await roots(a)).map((x) => x.path), ...r.stateDirs, cliArchive().dir];
-    return sarifOut(a.sarif, job, report, r.workspace ?? process.cwd(), guarded, io);
+    return sarifOut(a.sarif, job, report, root, guarded, io);
   }
   if (a.json) {
     await io.line(safeJson({ id: job.id, status: job.status, ...reviewReportJson(job, report) }));
@@ -58,7 +62,7 @@ async function sarifOut(
     findings: report.findings,
     total: report.total,
     toolVersion: VERSION,
-    workspaceRoot: job.display.workspaceRoot ?? workspace,
+    workspaceRoot: workspace,
     jobId: job.id,
     target: reviewTargetOf(job.display),
     reviewKind: report.reviewer,
