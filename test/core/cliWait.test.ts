@@ -147,7 +147,8 @@ describe('codex-jobs wait', () => {
     const res = JSON.parse(r.stdout);
     assert.equal(res.rendered, 'Race survived.\n');
     assert.equal(res.source, 'log');
-    assert.equal(res.archived, 'deleted-by-concurrent-writer');
+    // Which of the two it was called depends on whether its process was seen alive after the deletion.
+    assert.ok(['deleted-by-concurrent-writer', 'deleted-while-running'].includes(res.archived), res.archived);
   });
 
   test('--timeout: exit 124, the job still running said', async () => {

@@ -19,7 +19,7 @@ test('a unique prefix names its job; a shared one is ambiguous with every candid
   assert.deepEqual(resolveJobRef(jobs, 'review'), { kind: 'found', job: jobs[2] });
   const amb = resolveJobRef(jobs, 'task-mwu0a00');
   assert.equal(amb.kind, 'ambiguous');
-  assert.deepEqual(amb.kind === 'ambiguous' && amb.candidates.map((j) => j.id), [jobs[0].id, jobs[1].id]);
+  assert.deepEqual(amb.kind === 'ambiguous' && amb.candidates.map((j) => j.id), [jobs[0].id, jobs[1].id, jobs[3].id]);
   assert.deepEqual(resolveJobRef(jobs, 'task-zzz'), { kind: 'none' });
 });
 
