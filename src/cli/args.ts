@@ -15,7 +15,7 @@ export class UsageError extends Error {
   }
 }
 
-export type CommandName = 'status' | 'watch' | 'log' | 'brokers' | 'reap';
+export type CommandName = 'status' | 'watch' | 'log' | 'wait' | 'result' | 'findings' | 'brokers' | 'reap';
 
 interface OptionSpec {
   type: 'boolean' | 'string';
@@ -23,12 +23,16 @@ interface OptionSpec {
   multiple?: boolean;
   /** The value's name in help, for string options. */
   value?: string;
+  /** A string option whose value may be left out (`--sarif` alone, or before another option). */
+  optionalValue?: boolean;
   help: string;
 }
 
 interface PositionalSpec {
   name: string;
   required: boolean;
+  /** Takes every remaining argument (one at least when required). */
+  variadic?: boolean;
   help: string;
 }
 
@@ -38,6 +42,8 @@ interface CommandSpec {
   options: Record<string, OptionSpec>;
   /** Extra lines at the end of its help. */
   notes?: string[];
+  /** Its exit statuses, when they are not the tool's usual ones. */
+  exitCodes?: string;
 }
 
 const HELP: OptionSpec = { type: 'boolean', short: 'h', help: 'Show this help and exit.' };
@@ -56,6 +62,12 @@ const JSON_OUT: OptionSpec = { type: 'boolean', help: 'Print one JSON object ins
 /** Said in the help of every command that prints texts from files. */
 const SHOWN_NOTE = 'Control characters and escape sequences in texts from files are shown visibly (ESC as \\x1b).';
 const JSON_NOTE = 'With --json the strings are exact; DEL, C1 and bidi controls are written as \\u escapes there.';
+const ID_ARG: PositionalSpec = {
+  name: 'id',
+  required: true,
+  help: 'The job id, or a unique prefix of it (as the companion takes them).',
+};
+const REF_NOTE = 'A prefix that fits several jobs is refused (exit 2) with the jobs it fits listed.';
 const PATH_ARG: PositionalSpec = {
   name: 'path',
   required: false,
@@ -106,6 +118,69 @@ export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
       'A log that is a symbolic link, a FIFO or anything but a regular file is refused (exit 1).',
     ],
   },
+  wait: {
+    summary: 'Wait until jobs have ended (completed, failed, cancelled or gone stale); print how.',
+    positionals: [
+      {
+        name: 'id',
+        required: true,
+        variadic: true,
+        help: 'Job ids (or unique prefixes) of the workspace of the current directory.',
+      },
+    ],
+    options: {
+      any: { type: 'boolean', help: 'Return when the first of them has ended, not all.' },
+      timeout: { type: 'string', value: 'seconds', help: 'Give up after this long: exit 124.' },
+      json: JSON_OUT,
+      'state-root': STATE_ROOT,
+      help: HELP,
+    },
+    notes: [
+      'Follows file events and the re-verify of running processes, as watch does; never polls.',
+      "A job the companion dropped or deleted is still followed and judged from its process and its log's end.",
+      REF_NOTE,
+      SHOWN_NOTE,
+    ],
+    exitCodes:
+      'Exit status: 0 every job completed (with --any: the first to end), 1 one failed, was cancelled,\n' +
+      'went stale or is not found, 2 usage error, 124 --timeout passed, 130 interrupted (Ctrl-C).',
+  },
+  result: {
+    summary: "Print a finished job's output, as the companion's result command renders it.",
+    positionals: [ID_ARG, PATH_ARG],
+    options: { json: JSON_OUT, 'state-root': STATE_ROOT, help: HELP },
+    notes: [
+      "From the job's record, else its log's final block, else the archive's copy (the companion's files",
+      "gone). With --json, a review's findings too. A job still running: a message, exit 1.",
+      REF_NOTE,
+      SHOWN_NOTE,
+      JSON_NOTE,
+    ],
+  },
+  findings: {
+    summary: "A review's findings, compared with the previous review of the same target.",
+    positionals: [ID_ARG, PATH_ARG],
+    options: {
+      json: JSON_OUT,
+      sarif: {
+        type: 'string',
+        value: 'file',
+        optionalValue: true,
+        help: 'SARIF 2.1.0 instead: to <file> (replaced atomically), or stdout when none or "-".',
+      },
+      'state-root': STATE_ROOT,
+      help: HELP,
+    },
+    notes: [
+      'Each finding is new or still open since the previous review of the same target; the previous',
+      "review's findings not seen again are listed as not reported again.",
+      'The argument after --sarif is its file: give [path] before it. A --sarif file is never written',
+      'through a symbolic link, onto a FIFO or a directory, or into a state dir.',
+      REF_NOTE,
+      SHOWN_NOTE,
+      JSON_NOTE,
+    ],
+  },
   brokers: {
     summary: 'Every app-server broker and leftover broker session dir, and its class.',
     positionals: [],
@@ -142,6 +217,12 @@ export interface Args {
   /** Absolute paths. */
   stateRoots: string[];
   graceMs: number;
+  /** `wait --any`. */
+  any: boolean;
+  /** `wait --timeout`, in ms. */
+  timeoutMs?: number;
+  /** `findings --sarif`: '-' for stdout, else the file (absolute). */
+  sarif?: string;
 }
 
 export type Parsed =
@@ -186,10 +267,10 @@ function parseOrThrow(argv: string[]): Parsed {
   }
   if (!isCommand(first)) throw new UsageError(`unknown command "${first}"`);
   const spec = COMMAND_SPECS[first];
-  const rest = argv.slice(1);
+  const rest = bareOptionalValues(argv.slice(1), spec.options);
   const { values, positionals } = strictParseWithPositionals(rest, spec.options, first);
   if (values.help) return { kind: 'help', text: commandHelp(first) };
-  const max = spec.positionals.length;
+  const max = spec.positionals.some((p) => p.variadic) ? Infinity : spec.positionals.length;
   const required = spec.positionals.filter((p) => p.required);
   if (positionals.length > max)
     throw new UsageError(
@@ -203,6 +284,18 @@ function parseOrThrow(argv: string[]): Parsed {
   if (values.all && positionals.length > 0)
     throw new UsageError(`--all covers every workspace; it takes no path (got "${positionals[0]}")`, first);
   return { kind: 'run', args: toArgs(first, values, positionals) };
+}
+
+/**
+ * An option whose value may be left out, given bare (last, or before another option), gets "-": Node's
+ * parser knows only options that always take a value. `--sarif out.sarif` keeps its value.
+ */
+function bareOptionalValues(argv: string[], options: Record<string, OptionSpec>): string[] {
+  return argv.map((t, i) => {
+    const o = t.startsWith('--') ? options[t.slice(2)] : undefined;
+    const next = argv[i + 1];
+    return o?.optionalValue && (next === undefined || (next.startsWith('-') && next !== '-')) ? `${t}=-` : t;
+  });
 }
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -220,14 +313,26 @@ function toArgs(command: CommandName, values: Values, positional: string[]): Arg
     dryRun: values['dry-run'] === true,
     yes: values.yes === true,
     stateRoots: roots.map((r) => path.resolve(r)),
-    graceMs: values['grace-seconds'] === undefined ? 30_000 : seconds(values['grace-seconds'] as string, command),
+    graceMs:
+      values['grace-seconds'] === undefined
+        ? 30_000
+        : seconds(values['grace-seconds'] as string, 'grace-seconds', command),
+    any: values.any === true,
+    timeoutMs: values.timeout === undefined ? undefined : seconds(values.timeout as string, 'timeout', command),
+    sarif: sarifTarget(values.sarif as string | undefined, command),
   };
 }
 
+function sarifTarget(value: string | undefined, command: CommandName): string | undefined {
+  if (value === undefined || value === '-') return value;
+  if (value === '') throw new UsageError('--sarif needs a file name, or none for stdout', command);
+  return path.resolve(value);
+}
+
 /** A non-negative number of seconds ("5", "0.5"); anything else is a usage error. */
-function seconds(text: string, command: CommandName): number {
+function seconds(text: string, option: string, command: CommandName): number {
   if (!/^\d+(\.\d+)?$/.test(text.trim()))
-    throw new UsageError(`--grace-seconds needs a number of seconds, got "${text}"`, command);
+    throw new UsageError(`--${option} needs a number of seconds, got "${text}"`, command);
   return Number(text) * 1000;
 }
 
@@ -284,11 +389,13 @@ function explain(argv: string[], options: Record<string, OptionSpec>, err: unkno
 }
 
 function positionalUsage(p: PositionalSpec): string {
-  return p.required ? `<${p.name}>` : `[${p.name}]`;
+  const name = p.variadic ? `${p.name}…` : p.name;
+  return p.required ? `<${name}>` : `[${name}]`;
 }
 
 function optionUsage(name: string, o: OptionSpec): string {
-  const long = `--${name}${o.type === 'string' ? ` <${o.value}>` : ''}`;
+  const value = o.optionalValue ? ` [${o.value}]` : ` <${o.value}>`;
+  const long = `--${name}${o.type === 'string' ? value : ''}`;
   return o.short ? `-${o.short}, ${long}` : `    ${long}`;
 }
 
@@ -312,7 +419,7 @@ export function commandHelp(name: CommandName): string {
     ...table(Object.entries(spec.options).map(([n, o]) => [optionUsage(n, o), o.help] as [string, string])),
   );
   if (spec.notes) lines.push('', ...spec.notes);
-  lines.push('', EXIT_CODES);
+  lines.push('', spec.exitCodes ?? EXIT_CODES);
   return lines.join('\n');
 }
 

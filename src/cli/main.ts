@@ -1,6 +1,6 @@
 // The codex-jobs command line, built from the same core as the extension: this file dispatches;
 // args.ts is the grammar and help, output.ts where text goes, commands/ one file per command.
-// Exit: 0 done (warnings included), 1 failed, 2 usage error.
+// Exit: 0 done (warnings included), 1 failed, 2 usage error (wait: 124 timed out, 130 interrupted).
 import { helpHint, parseCommandLine, UsageError, type Args, type CommandName } from './args';
 import { Output } from './output';
 import { VERSION } from './version';
@@ -9,6 +9,9 @@ import { onListenerError } from '../core/vocab/emitter';
 import { statusCommand } from './commands/status';
 import { watchCommand } from './commands/watch';
 import { logCommand } from './commands/log';
+import { waitCommand } from './commands/wait';
+import { resultCommand } from './commands/result';
+import { findingsCommand } from './commands/findings';
 import { brokersCommand } from './commands/brokers';
 import { reapCommand } from './commands/reap';
 
@@ -16,6 +19,9 @@ const COMMANDS: Record<CommandName, (a: Args, io: Output) => Promise<number>> = 
   status: statusCommand,
   watch: watchCommand,
   log: logCommand,
+  wait: waitCommand,
+  result: resultCommand,
+  findings: findingsCommand,
   brokers: brokersCommand,
   reap: reapCommand,
 };
@@ -37,7 +43,8 @@ export async function main(argv: string[], io: Output): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.error(`codex-jobs: ${safeLine(err.message)}\n${helpHint(err.command)}`);
+      // A message of several lines (the jobs an ambiguous prefix fits) keeps its lines, each made safe.
+      io.error(`codex-jobs: ${err.message.split('\n').map(safeLine).join('\n')}\n${helpHint(err.command)}`);
       return 2;
     }
     io.error(`codex-jobs: ${safeLine((err as Error)?.message ?? String(err))}`);

@@ -11,10 +11,9 @@ import { FAKE_COMPANION, ProcessGroup, startScenarioProcesses } from '../fixture
 import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery/discovery';
 import { JobArchive } from '../../src/core/archive/archive';
 import { record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
+import { BIN, golden } from './cliHelpers';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
-const BIN = process.env.CODEX_JOBS_TEST_BIN ?? path.join(repo, 'dist', 'cli.js');
-const GOLDEN = path.join(repo, 'test', 'golden');
 let archiveDir = '';
 
 function cli(
@@ -77,15 +76,6 @@ function normalize(text: string, sb: Sandbox, pids: Record<string, number>): unk
   return JSON.parse(t, (k, v) =>
     k === 'ageMs' || k === 'rssBytes' || k === 'logBytes' || k === 'atMs' ? (v === null ? null : '<N>') : v,
   );
-}
-
-async function golden(name: string, actual: unknown): Promise<void> {
-  const file = path.join(GOLDEN, `${name}.json`);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    await fs.mkdir(GOLDEN, { recursive: true });
-    await fs.writeFile(file, JSON.stringify(actual, null, 2) + '\n');
-  }
-  assert.deepEqual(actual, JSON.parse(await fs.readFile(file, 'utf8')), `${name} differs from ${file}`);
 }
 
 describe('codex-jobs CLI', () => {
@@ -362,7 +352,7 @@ describe('codex-jobs as a command line tool', () => {
       const r = await cli(args);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr, '');
-      for (const c of ['status', 'watch', 'log', 'brokers', 'reap'])
+      for (const c of ['status', 'watch', 'log', 'wait', 'result', 'findings', 'brokers', 'reap'])
         assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
       texts.tool = r.stdout;
     }
@@ -370,6 +360,9 @@ describe('codex-jobs as a command line tool', () => {
       status: ['--json', '--all', '--state-root <dir>', '--help'],
       watch: ['--state-root <dir>', '--help'],
       log: ['--follow', '--raw', '--state-root <dir>', '--help'],
+      wait: ['--any', '--timeout <seconds>', '--json', '--state-root <dir>', '--help'],
+      result: ['--json', '--state-root <dir>', '--help'],
+      findings: ['--json', '--sarif [file]', '--state-root <dir>', '--help'],
       brokers: ['--json', '--grace-seconds <seconds>', '--state-root <dir>', '--help'],
       reap: ['--dry-run', '--yes', '--grace-seconds <seconds>', '--state-root <dir>', '--help'],
     };
@@ -378,7 +371,7 @@ describe('codex-jobs as a command line tool', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^usage: codex-jobs ${c} `));
       // Every option on a line of its own, followed by what it does.
-      for (const o of opts) assert.match(r.stdout, new RegExp(`${o.replace(/[<>]/g, '.')}\\s{2,}\\S`), `${c}: ${o}`);
+      for (const o of opts) assert.match(r.stdout, new RegExp(`${o.replace(/[<>[\]]/g, '.')}\\s{2,}\\S`), `${c}: ${o}`);
       assert.equal((await cli(['help', c])).stdout, r.stdout);
       assert.equal((await cli([c, '-h'])).stdout, r.stdout);
       texts[c] = r.stdout;
@@ -399,6 +392,14 @@ describe('codex-jobs as a command line tool', () => {
       [['status', 'a', 'b'], /too many arguments: "b"/],
       [['reap', 'extra'], /reap takes no arguments, got "extra"/],
       [['log'], /log needs <id>/],
+      [['wait'], /wait needs <id>/],
+      [['wait', 'task-a', '--timeout', '-1'], /"--timeout" needs a value/],
+      [['wait', 'task-a', '--timeout=soon'], /--timeout needs a number of seconds, got "soon"/],
+      [['wait', '../x'], /"\.\.\/x" is not a job id or id prefix/],
+      [['result'], /result needs <id>/],
+      [['result', 'a', 'b', 'c'], /too many arguments: "c"/],
+      [['findings', 'x', '--sarif='], /--sarif needs a file name/],
+      [['findings', '../../etc/passwd'], /is not a job id or id prefix/],
       [['status', '--all', sb.workspace], /--all .* takes no path/],
       [['frobnicate'], /unknown command "frobnicate"/],
     ];

@@ -13,10 +13,14 @@
 //
 // Placeholders and what they stand for:
 //
-//   <id>       the sample's running job (SHOWCASE_IDS.running), whose worker appends to its log
+//   <id>       the sample's running job (SHOWCASE_IDS.running), whose worker appends to its log; for
+//              wait, result and findings its completed adversarial review with findings
+//              (SHOWCASE_IDS.findings): a finished job, so `wait` returns at once
+//   S          60 (wait --timeout: seconds)
 //   path       the sample project's folder (absolute)
 //   N          5 (--grace-seconds: the sample's own grace period)
-//   <command>  each command of the README's command table (status, watch, log, brokers, reap)
+//   <command>  each command of the README's command table (status, watch, log, wait, result, findings,
+//              brokers, reap)
 //
 // `~/src/my-project` (in `npm start -- ~/src/my-project`) is the shell's: HOME is the sandbox's, and
 // that folder is made there by test/vscode/readmeStart.mjs, which runs the `npm start` lines.
@@ -163,6 +167,17 @@ const ELSEWHERE: Record<string, { why: string; checks: Check[] }> = {
   },
 };
 
+/** README lines run elsewhere (added with the agents' snippet). */
+ELSEWHERE['node "$CLAUDE_PLUGIN_ROOT/scripts/codex-companion.mjs" review --background'] = {
+  why:
+    "the companion of an installed plugin; the same flow (the stand-in companion's `review --background`, " +
+    'then `codex-jobs wait` and `codex-jobs result`) runs in test/core/cliWait.test.ts',
+  checks: [
+    ['test/core/cliWait.test.ts', "'review', '--background'"],
+    ['test/core/cliWait.test.ts', "cli(['wait', id])"],
+  ],
+};
+
 /** README lines run here that are not `codex-jobs …`: the CLI from the clone, and `npm link`. */
 const RUN_HERE_OTHER = ['node dist/cli.js', 'npm link'];
 
@@ -250,8 +265,10 @@ function sh(
 
 /** The concrete line with its placeholders filled in (see the table at the top). */
 function fill(line: string, sb: Sandbox): string {
+  const finished = /^codex-jobs (wait|result|findings)\b/.test(line);
   const values: Record<string, string> = {
-    '<id>': SHOWCASE_IDS.running,
+    '<id>': finished ? SHOWCASE_IDS.findings : SHOWCASE_IDS.running,
+    S: '60',
     path: sb.workspace,
     N: String(SHOWCASE_GRACE_SECONDS),
   };
@@ -363,6 +380,10 @@ async function runCodexJobs(line: string, sb: Sandbox, t: TestContext): Promise<
       assert.ok(r.stdout.split('\n').filter(Boolean).length >= had, 'the whole log');
       return;
     }
+    case 'wait':
+    case 'result':
+    case 'findings':
+      return finishedJobLine(cmd, w, await run(), filled, sb);
     case 'brokers': {
       const r = await run();
       ok(r);
@@ -422,6 +443,30 @@ async function runCodexJobs(line: string, sb: Sandbox, t: TestContext): Promise<
   assert.fail(`no check for "${line}": add one to runCodexJobs`);
 }
 
+/** `wait`, `result` and `findings` on the sample's completed adversarial review with findings. */
+async function finishedJobLine(cmd: string, w: string[], r: Run, filled: string, sb: Sandbox): Promise<void> {
+  assert.equal(r.code, 0, `${filled}: exit ${r.code ?? r.signal}\n${r.stdout}\n${r.stderr}`);
+  const id = SHOWCASE_IDS.findings;
+  const json = w.includes('--json') ? (JSON.parse(r.stdout) as Record<string, unknown>) : undefined;
+  if (cmd === 'wait') {
+    if (json) assert.equal(json.outcome, 'completed', r.stdout);
+    else assert.equal(r.stdout, `${id}  completed\n`);
+  } else if (cmd === 'result') {
+    if (json) {
+      assert.equal(json.id, id);
+      assert.ok(((json.review as { findings: unknown[] }).findings ?? []).length > 0, r.stdout);
+    } else assert.ok(r.stdout.trim().length > 0, 'an output');
+  } else if (w.includes('--sarif')) {
+    const file = w[w.indexOf('--sarif') + 1];
+    const text = file && !file.startsWith('-') ? await fs.readFile(path.join(sb.workspace, file), 'utf8') : r.stdout;
+    const log = JSON.parse(text) as { version: string; runs: { results: unknown[] }[] };
+    assert.equal(log.version, '2.1.0');
+    assert.ok(log.runs[0].results.length > 0, text);
+  } else if (json) {
+    assert.ok((json.findings as unknown[]).length > 0, r.stdout);
+  } else assert.match(r.stdout, new RegExp(`^${id} · adversarial-review`));
+}
+
 /** Every concrete line run here, in the order run: `reap` last, its dry runs and refusals before `--yes`. */
 const RUN_HERE = (() => {
   const concrete = LINES.filter((l) => isCodexJobs(l.line)).flatMap((l) =>
@@ -478,7 +523,7 @@ describe('README command lines', () => {
 
   test('every command line of the README is run here or listed with where it runs', () => {
     assert.ok(LINES.length >= 30, `only ${LINES.length} command lines found: is the extraction broken?`);
-    assert.deepEqual(COMMANDS, ['status', 'watch', 'log', 'brokers', 'reap']);
+    assert.deepEqual(COMMANDS, ['status', 'watch', 'log', 'wait', 'result', 'findings', 'brokers', 'reap']);
     const uncovered = LINES.filter(
       (l) => !isCodexJobs(l.line) && !RUN_HERE_OTHER.includes(l.line) && !(l.line in ELSEWHERE),
     );
