@@ -401,8 +401,9 @@ async function runCodexJobs(line: string, sb: Sandbox, t: TestContext): Promise<
       return;
     }
     case 'reap': {
-      // Past the default grace period (30 s), the orphan broker and the dead session dir are
-      // reapable with or without `--grace-seconds N`; the sample's broker in use never is.
+      // Past the default grace period (30 s) from when the sample was up (its session dirs made), the
+      // orphan broker and the dead session dir are reapable with or without `--grace-seconds N`; the
+      // sample's broker in use never is.
       const age = Date.now() - sb.startedAt;
       if (age < 31_000) await new Promise((r) => setTimeout(r, 31_000 - age));
       const { inUse, orphan, deadDir } = sb.showcase.brokers;
@@ -506,13 +507,15 @@ describe('README command lines', () => {
       CLAUDE_CONFIG_DIR: path.join(home, '.claude'),
       TMPDIR: tmpdir,
     });
-    const startedAt = Date.now();
     const showcase = await startShowcase({
       workspace,
       claudeConfigDir: path.join(home, '.claude'),
       tmp: tmpdir,
       progressMs: 1000,
     });
+    // Taken once the sample is up: its broker session dirs are made while it starts (seconds on a
+    // loaded machine), and the reap lines wait until the youngest is past the grace period.
+    const startedAt = Date.now();
     sb = { dir, home, tmpdir, bin, prefix, workspace, env, showcase, startedAt };
   });
 
