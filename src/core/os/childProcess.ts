@@ -3,6 +3,7 @@
 // whole group gets SIGTERM, then SIGKILL after a grace, so nothing it started lingers (a child that
 // traps SIGTERM, or a grandchild holding our pipes). Only our own child's group is signalled: its
 // id is the pid spawn gave us, and a group id stays taken while any member is alive.
+import { sleep } from '../vocab/async';
 import { spawn, type ChildProcess } from 'child_process';
 
 export interface ChildOptions {
@@ -150,7 +151,13 @@ class ChildRun {
       // Spawn failures come here (no exit, no close follows when it never started).
       if (child.pid === undefined) this.finish({ code: null, signal: null, startError: e.message });
     });
-    child.once('close', (code, signal) => this.finish({ code, signal }));
+    child.once(
+      'close',
+      (code, signal) =>
+        // After a SIGKILL of the group, the others of it may not have died yet when our child closes
+        // (a loaded machine schedules them later): wait, bounded, so "its group was ended" is true.
+        void (this.killed ? groupGone(child, this.grace) : Promise.resolve()).then(() => this.finish({ code, signal })),
+    );
   }
 
   handle(): RunningChild {
@@ -211,6 +218,19 @@ export function signalChildGroup(child: ChildProcess, sig: NodeJS.Signals): void
     else child.kill(sig);
   } catch {
     // ESRCH: the group is gone already.
+  }
+}
+
+/** Resolves once no process of the child's group is left (zombies included), or after `ms`. */
+async function groupGone(child: ChildProcess, ms: number): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined || !GROUPS) return;
+  for (const until = Date.now() + ms; Date.now() < until; await sleep(10)) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return; // ESRCH: the group is gone.
+    }
   }
 }
 
