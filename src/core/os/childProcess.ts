@@ -3,7 +3,7 @@
 // whole group gets SIGTERM, then SIGKILL after a grace, so nothing it started lingers (a child that
 // traps SIGTERM, or a grandchild holding our pipes). Only our own child's group is signalled: its
 // id is the pid spawn gave us, and a group id stays taken while any member is alive.
-import { sleep } from '../vocab/async';
+import { sleep, within } from '../vocab/async';
 import { spawn, type ChildProcess } from 'child_process';
 
 export interface ChildOptions {
@@ -240,12 +240,11 @@ async function groupGone(child: ChildProcess, ms: number): Promise<void> {
  */
 export async function endChildGroup(child: ChildProcess, graceMs = DEFAULT_KILL_GRACE_MS): Promise<boolean> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return true;
-  const exited = new Promise<boolean>((r) => child.once('exit', () => r(true)));
-  const within = (ms: number) => Promise.race([exited, new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   signalChildGroup(child, 'SIGTERM');
-  if (await within(graceMs)) return true;
+  if (await within(exited, graceMs)) return true;
   signalChildGroup(child, 'SIGKILL');
-  return within(graceMs);
+  return within(exited, graceMs);
 }
 
 /** Runs `file args` to its end (or its group's end at the deadline). Never throws. */
