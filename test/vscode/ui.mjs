@@ -71,6 +71,16 @@ export async function runUiChecks({
       })),
     );
 
+  /** The rows once `ok` holds for their labels, or as they are after 10 s (for the error message). */
+  const settledRows = async (ok) => {
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const r = await rows();
+      if (ok(r.map((x) => x.label)) || Date.now() > until) return r;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+
   // The Brokers view is collapsed so the Jobs view has the height to show every row (rows out of
   // sight are not in the page); it is shown on its own below.
   const brokersHeader = page.locator('.pane-header', { hasText: 'Brokers' }).first();
@@ -83,9 +93,12 @@ export async function runUiChecks({
       .first()
       .waitFor({ timeout: 60_000 });
     await page.locator('.pane-body .monaco-list-row', { hasText: 'Recent' }).first().waitFor({ timeout: 10_000 });
-    const labels = (await rows()).map((r) => r.label);
-    for (const g of ['Needs attention', 'Running', 'Recent'])
-      if (!labels.includes(g)) throw new Error(`no "${g}" group in ${JSON.stringify(labels)}`);
+    // Read once the rows hold still: while the workbench lays the panes out again (the Brokers view
+    // just collapsed), the list may briefly render another slice of itself. What counts is what it
+    // settles on.
+    const groups = ['Needs attention', 'Running', 'Recent'];
+    const labels = (await settledRows((l) => groups.every((g) => l.includes(g)))).map((r) => r.label);
+    for (const g of groups) if (!labels.includes(g)) throw new Error(`no "${g}" group in ${JSON.stringify(labels)}`);
   });
 
   // What each of the sample's thirteen rows (one of every status) must say: what it is about (label)
@@ -129,7 +142,7 @@ export async function runUiChecks({
       .locator('.pane-body .monaco-list-row', { hasText: 'Migrate the archive' })
       .first()
       .waitFor({ timeout: 20_000 });
-    const r = await rows();
+    const r = await settledRows((l) => EXPECTED_ROWS.every((e) => l.includes(e[1])));
     for (const [icon, label, description] of EXPECTED_ROWS) {
       const x = r.find((row) => row.label === label && new RegExp(`codicon-${icon}`).test(row.icon));
       if (!x) throw new Error(`no ${icon} row "${label}" in ${JSON.stringify(r.map((y) => y.label))}`);
