@@ -48,9 +48,9 @@ function spawnCli(args: string[], cwd?: string) {
   child.stdout!.on('data', (d: Buffer) => (io.out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (io.err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const until = async (ok: () => boolean, what: string) => {
+  const until = async (ok: () => boolean, what: string, ms = 15_000) => {
     for (let waited = 0; !ok(); waited += 50) {
-      if (waited > 15_000) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(io)}`);
+      if (waited > ms) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(io)}`);
       await new Promise((res) => setTimeout(res, 50));
     }
   };
@@ -246,25 +246,20 @@ describe('codex-jobs CLI', () => {
   });
 
   test('log --follow prints what is appended', async () => {
-    const child = spawn(
-      process.execPath,
-      [BIN, 'log', SCENARIO_IDS.running, '--follow', '--state-root', sb.root, sb.workspace],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let seen = '';
-    const got = new Promise<void>((resolve) =>
-      child.stdout!.on('data', (d: Buffer) => (seen += d.toString()).includes('appended line') && resolve()),
-    );
-    await new Promise((r) => setTimeout(r, 800));
-    await fs.appendFile(
-      path.join(sb.stateDir, 'jobs', `${SCENARIO_IDS.running}.log`),
-      `[${new Date().toISOString()}] appended line\n`,
-    );
-    await Promise.race([
-      got,
-      new Promise((_, rej) => setTimeout(() => rej(new Error(`not followed: ${seen.slice(-200)}`)), 8000)),
-    ]);
-    child.kill('SIGINT');
+    // Appends only once the log so far is out (a fixed wait lost the race on a loaded machine, where
+    // starting the process alone can take seconds).
+    const f = spawnCli(['log', SCENARIO_IDS.running, '--follow', '--state-root', sb.root, sb.workspace]);
+    try {
+      await f.until(() => f.io.out.includes('Looking at the failing test first.'), 'the log so far', 60_000);
+      await fs.appendFile(
+        path.join(sb.stateDir, 'jobs', `${SCENARIO_IDS.running}.log`),
+        `[${new Date().toISOString()}] appended line\n`,
+      );
+      await f.until(() => f.io.out.includes('appended line'), 'the appended line');
+    } finally {
+      f.child.kill('SIGINT');
+    }
+    assert.equal(await f.exited, 0, f.io.err);
   });
 
   test('brokers --json and reap --dry-run on an orphan and a dead dir; reap needs --yes without a terminal', async () => {
@@ -715,7 +710,7 @@ describe('codex-jobs log --follow', () => {
     await fs.writeFile(log, 'first line\n');
     const f = follow(ws, id);
     try {
-      await f.until(() => f.io.out.includes('first line\n'), 'the log so far');
+      await f.until(() => f.io.out.includes('first line\n'), 'the log so far', 60_000);
       await fs.appendFile(log, 'second line\n');
       await f.until(() => f.io.out.includes('second line\n'), 'the appended line');
       // Idle, a follower sleeps: well under half a CPU over two seconds (a busy loop takes all of one).
@@ -768,7 +763,7 @@ describe('codex-jobs log --follow', () => {
     await fs.writeFile(log, 'first line\n');
     const f = follow(ws, id);
     try {
-      await f.until(() => f.io.out.includes('first line\n'), 'the log so far');
+      await f.until(() => f.io.out.includes('first line\n'), 'the log so far', 60_000);
       await fs.rm(log);
       await fs.symlink(secret, log);
       const code = await Promise.race([
