@@ -3,6 +3,7 @@
 // editor lets it follow the model: a running task's file is tailed as it grows (a file watch, no
 // polling), a finished job's is read once more at its end and then kept.
 import { watch, type FSWatcher, promises as fs } from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Disposable, toDisposable, type IDisposable } from '../vocab/lifecycle';
 import { Emitter, silentLogger, type Event, type Logger } from '../vocab/emitter';
@@ -35,6 +36,12 @@ const MAX_TAILS = 200;
 const SETTLE_MS = 300;
 /** The account's windows are looked for again on a change at most this often (a tail finds newer ones at once). */
 const WINDOWS_EVERY_MS = 60_000;
+/** A path under the user's home as ~/…: the same words on every machine. */
+function tildeHome(p: string): string {
+  const home = os.homedir();
+  return home && p.startsWith(home + path.sep) ? `~${p.slice(home.length)}` : p;
+}
+
 const isLive = (j: Job) => j.status === 'running' || j.status === 'queued';
 
 export class UsageLedger extends Disposable {
@@ -135,7 +142,7 @@ export class UsageLedger extends Disposable {
     const span = jobSpan(job);
     const { found, owner } = await this.locate(threadId, span.fromMs);
     if (!found || !owner) {
-      const where = (await this.homes()).map((h) => path.join(h.path, 'sessions')).join(', ');
+      const where = (await this.homes()).map((h) => tildeHome(path.join(h.path, 'sessions'))).join(', ');
       return { usage: null, reason: `no session file found under ${where || 'any CODEX_HOME'}` };
     }
     const tail = this.tailOf(found);
