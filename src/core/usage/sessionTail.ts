@@ -3,7 +3,7 @@
 // a file replaced or cut short is read again from the start. A huge file is read at its head and
 // its end only (the events in between are missed, and the usage says so). Never a whole-file read.
 import { openRegular, readAt, toSafeFsError } from '../io/safeFs';
-import { scanTokenLines } from './tokenEvents';
+import { MAX_EVENT_LINE, scanTokenLines } from './tokenEvents';
 import type { TokenEvent } from './usageTypes';
 
 export const TAIL_BOUNDS = {
@@ -112,9 +112,15 @@ export class SessionTail {
         this.midLine = true;
         continue;
       }
-      this.pos += r.consumed;
-      this.midLine = false;
-      if (r.consumed < buf.length && last) break;
+      if (r.consumed < buf.length && last) {
+        this.pos += r.consumed;
+        this.midLine = false;
+        break;
+      }
+      // A line begun here and longer than a token_count line can be is passed over, not read twice.
+      const skipRest = buf.length - r.consumed > MAX_EVENT_LINE;
+      this.pos += skipRest ? buf.length : r.consumed;
+      this.midLine = skipRest;
     }
   }
 
