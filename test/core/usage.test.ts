@@ -245,3 +245,26 @@ describe('usage: CODEX_HOME', () => {
     assert.equal(set[0].via, 'the setting codexJobs.codexHome');
   });
 });
+
+describe('usage: words', () => {
+  it('tokens, windows, a stale reading and a passed reset', async () => {
+    const { formatTokens, windowsText, highestUse } = await import('../../src/core/usage/usageText');
+    assert.deepEqual([950, 1000, 9_999, 44_100, 1_234_567].map(formatTokens), ['950', '1k', '10k', '44.1k', '1.23M']);
+    const now = new Date(2026, 5, 1, 12, 0).getTime();
+    const w = {
+      asOfMs: now - 2 * MIN,
+      file: 'f',
+      primary: { usedPercent: 63.4, windowMinutes: 300, resetsAtMs: new Date(2026, 5, 1, 14, 5).getTime() },
+      secondary: { usedPercent: 21, windowMinutes: 10080 },
+    };
+    assert.equal(windowsText(w, now), '5h 63 % · resets 14:05, week 21 %');
+    assert.equal(
+      windowsText({ ...w, asOfMs: now - 12 * MIN }, now),
+      '5h 63 % · resets 14:05, week 21 % (as of 12 min ago)',
+    );
+    const later = new Date(2026, 5, 1, 14, 6).getTime();
+    assert.match(windowsText(w, later), /^5h 0 % · reset, week 21 % \(as of/);
+    assert.equal(highestUse(w, now), 63.4);
+    assert.equal(highestUse(w, later), 21);
+  });
+});
