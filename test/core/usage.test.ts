@@ -3,7 +3,6 @@
 // 10,000 session files over 60 days (finding one is bounded), and the account's windows.
 import { strict as assert } from 'assert';
 import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { describe, it } from 'node:test';
 import { UsageLedger } from '../../src/core/usage/ledger';
@@ -13,16 +12,9 @@ import { REVIEW_REASON } from '../../src/core/usage/jobUsage';
 import { Emitter } from '../../src/core/vocab/emitter';
 import type { Job } from '../../src/core/vocab/types';
 import { jobOf } from './featureHelpers';
-import { rolloutPath, sessionLines, threadIdOf, writeSession, type Shape, type Turn } from './usageFixtures';
+import { rolloutPath, sessionLines, threadIdOf, withHome, writeSession, type Shape, type Turn } from './usageFixtures';
 
 const MIN = 60_000;
-
-async function tmpHome(): Promise<{ home: string; done: () => Promise<void> }> {
-  const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-usage-')));
-  const home = path.join(tmp, 'codex-home');
-  await fs.mkdir(path.join(home, 'sessions'), { recursive: true });
-  return { home, done: () => fs.rm(tmp, { recursive: true, force: true }) };
-}
 
 function task(id: string, threadId: string | undefined, fromMs: number, toMs?: number, status?: Job['status']): Job {
   return jobOf(
@@ -55,8 +47,7 @@ describe('usage: each format version', () => {
   const shapes: Shape[] = ['flat', 'info', 'flat-limits', 'resets-in', 'resets-at', 'credits'];
   for (const shape of shapes)
     it(`reads ${shape}`, async () => {
-      const { home, done } = await tmpHome();
-      try {
+      await withHome(async (home) => {
         const start = Date.now() - 60 * MIN;
         const id = threadIdOf(shapes.indexOf(shape) + 1);
         await writeSession(home, id, shape, turns(start));
@@ -78,38 +69,29 @@ describe('usage: each format version', () => {
         if (shape === 'flat-limits') assert.equal(w!.primary!.resetsAtMs, undefined);
         else assert.equal(Math.round(w!.primary!.resetsAtMs! / 1000), Math.round((start + 5 * MIN + 3_600_000) / 1000));
         assert.equal(w!.planType, shape === 'credits' ? 'plus' : undefined);
-      } finally {
-        await done();
-      }
+      });
     });
 });
 
 describe('usage: jobs', () => {
   it('a review has no session file, and says why', async () => {
-    const { home, done } = await tmpHome();
-    try {
+    await withHome(async (home) => {
       const review = jobOf({ id: 'review-1', kind: 'review', status: 'completed', threadId: threadIdOf(9) });
       const r = await ledgerFor(home).usageFor(review);
       assert.deepEqual(r, { usage: null, reason: REVIEW_REASON });
-    } finally {
-      await done();
-    }
+    });
   });
 
   it('a task whose file is not there says where it looked', async () => {
-    const { home, done } = await tmpHome();
-    try {
+    await withHome(async (home) => {
       const r = await ledgerFor(home).usageFor(task('task-2', threadIdOf(77), Date.now() - MIN, Date.now()));
       assert.equal(r.usage, null);
       assert.equal(r.reason, `no session file found under ${path.join(home, 'sessions')}`);
-    } finally {
-      await done();
-    }
+    });
   });
 
   it('a resumed thread: only the job’s own turns count', async () => {
-    const { home, done } = await tmpHome();
-    try {
+    await withHome(async (home) => {
       const start = Date.now() - 120 * MIN;
       const id = threadIdOf(3);
       const all = [...turns(start), ...turns(start + 60 * MIN).map((t) => ({ ...t, primary: t.primary! + 10 }))];
@@ -117,14 +99,11 @@ describe('usage: jobs', () => {
       const r = await ledgerFor(home).usageFor(task('task-3', id, start + 60 * MIN, start + 66 * MIN));
       assert.equal(r.usage!.tokens.total, 44_100);
       assert.equal(r.usage!.events, 3);
-    } finally {
-      await done();
-    }
+    });
   });
 
   it('two jobs at the same time: each burn is labelled an estimate', async () => {
-    const { home, done } = await tmpHome();
-    try {
+    await withHome(async (home) => {
       const start = Date.now() - 60 * MIN;
       const [a, b] = [threadIdOf(4), threadIdOf(5)];
       await writeSession(home, a, 'resets-at', turns(start));
@@ -139,14 +118,11 @@ describe('usage: jobs', () => {
       assert.equal(ra.usage!.burn5h!.overlapping, 1);
       assert.equal(rb.usage!.burn5h!.estimate, true);
       assert.equal(rc.usage!.burn5h!.estimate, false);
-    } finally {
-      await done();
-    }
+    });
   });
 
   it('a running task: its file grows while followed, and each change is a new frozen value', async () => {
-    const { home, done } = await tmpHome();
-    try {
+    await withHome(async (home) => {
       const start = Date.now() - 10 * MIN;
       const id = threadIdOf(7);
       const t = turns(start);
@@ -182,16 +158,13 @@ describe('usage: jobs', () => {
       assert.equal(ledger.windows?.primary?.usedPercent, 47);
       follow.dispose();
       ledger.dispose();
-    } finally {
-      await done();
-    }
+    });
   });
 });
 
 describe('usage: finding one thread among 10,000 session files over 60 days', () => {
   it('is bounded in directories listed, entries read and time', async () => {
-    const { home, done } = await tmpHome();
-    try {
+    await withHome(async (home) => {
       const now = Date.now();
       const files: string[] = [];
       for (let i = 0; i < 10_000; i++)
@@ -228,9 +201,7 @@ describe('usage: finding one thread among 10,000 session files over 60 days', ()
           `newest day first ${walkMs.toFixed(1)} ms, ${walk.counts.readdirs} readdirs, ${walk.counts.opens} dir opens, ` +
           `${walk.counts.entries} names; cached: none`,
       );
-    } finally {
-      await done();
-    }
+    });
   });
 });
 

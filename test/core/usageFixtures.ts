@@ -1,6 +1,7 @@
 // Session files as Codex writes them, in each shape its protocol has had (codex-rs/protocol,
 // TokenCountEvent): made here from the documented shapes, never copied from a real session.
 import { promises as fs } from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 export type Shape =
@@ -128,3 +129,15 @@ export async function writeSession(
 /** A thread id shaped as Codex's (a UUID v7-like text). */
 export const threadIdOf = (n: number) =>
   `0199${n.toString(16).padStart(4, '0')}-aaaa-7bbb-8ccc-${n.toString(16).padStart(12, '0')}`;
+
+/** Runs `fn` with a fresh CODEX_HOME (its sessions/ made), removed after. */
+export async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
+  const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-usage-')));
+  const home = path.join(tmp, 'home');
+  await fs.mkdir(path.join(home, 'sessions'), { recursive: true });
+  try {
+    await fn(home);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}

@@ -4,7 +4,6 @@
 import { strict as assert } from 'assert';
 import { promises as fs } from 'fs';
 import { execFileSync } from 'child_process';
-import * as os from 'os';
 import * as path from 'path';
 import { describe, it } from 'node:test';
 import { UsageLedger } from '../../src/core/usage/ledger';
@@ -12,7 +11,7 @@ import { SessionTail, TAIL_BOUNDS } from '../../src/core/usage/sessionTail';
 import { scanTokenLines } from '../../src/core/usage/tokenEvents';
 import type { Job } from '../../src/core/vocab/types';
 import { jobOf } from './featureHelpers';
-import { rolloutPath, sessionLines, threadIdOf, type Turn } from './usageFixtures';
+import { rolloutPath, sessionLines, threadIdOf, withHome, type Turn } from './usageFixtures';
 
 const MIN = 60_000;
 const start = Date.now() - 60 * MIN;
@@ -20,17 +19,6 @@ const turns: Turn[] = [
   { atMs: start + MIN, input: 1000, output: 100, primary: 10 },
   { atMs: start + 2 * MIN, input: 2000, output: 200, primary: 12 },
 ];
-
-async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
-  const tmp = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'codex-jobs-usage-hostile-')));
-  const home = path.join(tmp, 'home');
-  await fs.mkdir(path.join(home, 'sessions'), { recursive: true });
-  try {
-    await fn(home);
-  } finally {
-    await fs.rm(tmp, { recursive: true, force: true });
-  }
-}
 
 const job = (threadId: string, status: Job['status'] = 'completed'): Job =>
   jobOf(
