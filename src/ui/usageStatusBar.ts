@@ -34,6 +34,8 @@ export class UsageStatusBar extends Disposable implements vscode.Disposable {
         }
       }),
     );
+    // Codex used elsewhere (its own CLI) writes readings no job of ours follows: looked for on focus.
+    this._register(vscode.window.onDidChangeWindowState((e) => e.focused && void ledger.refreshWindowsIfOld()));
     this._register(toDisposable(() => clearInterval(this.timer)));
     this.update();
   }

@@ -239,3 +239,17 @@ describe('usage: words', () => {
     assert.equal(highestUse(w, later), 21);
   });
 });
+
+describe('usage: several limits', () => {
+  it('a reading of another limit (limit_id not codex) is neither the account’s windows nor the burn', async () => {
+    const { scanTokenLines, isAccountReading } = await import('../../src/core/usage/tokenEvents');
+    const line = (id: string, used: number) =>
+      JSON.stringify({
+        timestamp: '2026-01-01T00:00:00Z',
+        type: 'event_msg',
+        payload: { type: 'token_count', info: null, rate_limits: { limit_id: id, primary: { used_percent: used } } },
+      }) + '\n';
+    const { events } = scanTokenLines(Buffer.from(line('codex', 40) + line('codex_other_model', 90)));
+    assert.deepEqual(events.map(isAccountReading), [true, false]);
+  });
+});

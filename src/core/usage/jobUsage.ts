@@ -3,6 +3,7 @@
 // window, and the rise of the 5-hour window across it.
 import type { Job } from '../vocab/types';
 import { parseTime } from '../vocab/format';
+import { isAccountReading } from './tokenEvents';
 import type { JobUsage, TokenCounts, TokenEvent } from './usageTypes';
 
 /** Events a little before the recorded start or after the end still belong to the job (clocks, flushes). */
@@ -56,7 +57,10 @@ function spent(inside: TokenEvent[], before: TokenEvent[]): TokenCounts {
 
 /** The rise of the 5-hour window's used share over the readings (a reset in between starts again from 0). */
 function burnOf(inside: TokenEvent[]): number | null {
-  const readings = inside.map((e) => e.limits?.primary?.usedPercent).filter((p): p is number => p !== undefined);
+  const readings = inside
+    .filter(isAccountReading)
+    .map((e) => e.limits?.primary?.usedPercent)
+    .filter((p): p is number => p !== undefined);
   if (readings.length < 2) return null;
   let rise = 0;
   for (let i = 1; i < readings.length; i++) {

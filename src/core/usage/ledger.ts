@@ -204,6 +204,16 @@ export class UsageLedger extends Disposable {
     return this._windows;
   }
 
+  /** Looks for a newer reading when the last look is over a minute old (the window regains focus); fires on news. */
+  async refreshWindowsIfOld(): Promise<void> {
+    if (this.now() - this.windowsAtMs <= WINDOWS_EVERY_MS) return;
+    await this.refreshWindows();
+    if (this.windowsChanged && !this.isDisposed) {
+      this.windowsChanged = false;
+      this.changed.fire();
+    }
+  }
+
   /**
    * Brings every job's usage up to date: jobs not seen yet, jobs that run (their files' new bytes),
    * and jobs whose status moved (one last read). Fires once if anything changed.

@@ -93,6 +93,10 @@ export function limitsOf(v: unknown, atMs: number | undefined): LimitsReading | 
   return { primary, secondary, planType: word(r.plan_type), credits, limitId: word(r.limit_id) };
 }
 
+/** Whether an event's limits are the account's own (older Codex names none; newer names `codex`). */
+export const isAccountReading = (e: TokenEvent) =>
+  !!e.limits && (e.limits.limitId === undefined || e.limits.limitId === 'codex');
+
 /** One parsed line as a token_count event, or undefined when it is not one. */
 export function tokenEventOf(line: unknown): TokenEvent | undefined {
   const l = obj(line);

@@ -3,7 +3,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { openRegular, readAt } from '../io/safeFs';
-import { scanTokenLines } from './tokenEvents';
+import { isAccountReading, scanTokenLines } from './tokenEvents';
 import { rolloutTimeOf, type SessionFiles } from './sessionFiles';
 import type { AccountWindows, TokenEvent } from './usageTypes';
 
@@ -18,10 +18,6 @@ export const WINDOW_BOUNDS = {
   step: 256 * 1024,
   perFile: 1024 * 1024,
 } as const;
-
-/** Whether an event's limits are the account's own (older Codex names none; newer names `codex`). */
-export const isAccountReading = (e: TokenEvent) =>
-  !!e.limits && (e.limits.limitId === undefined || e.limits.limitId === 'codex');
 
 export function windowsOf(e: TokenEvent, file: string): AccountWindows | undefined {
   if (!isAccountReading(e) || e.atMs === undefined) return undefined;
