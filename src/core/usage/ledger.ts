@@ -31,7 +31,8 @@ export interface JobSource {
   onDidChange: Event<unknown>;
 }
 
-const MAX_TAILS = 200;
+/** Session files followed at once (running tasks'; a finished job's is let go after its last read). */
+const MAX_TAILS = 64;
 /** After a change, the ledger waits this long for more before reading (a burst is one read). */
 const SETTLE_MS = 300;
 /** The account's windows are looked for again on a change at most this often (a tail finds newer ones at once). */
@@ -156,7 +157,10 @@ export class UsageLedger extends Disposable {
     }
     if (tail.events.length) this.noteWindows(tail.events[tail.events.length - 1], found.file);
     const overlapping = await this.overlapping(job, owner, found.file, span);
-    return usageFromEvents(job, tail.events, { file: found.file, partial: tail.partial, overlapping });
+    const outcome = usageFromEvents(job, tail.events, { file: found.file, partial: tail.partial, overlapping });
+    // Only a running job's file is read again: a finished one's events are let go (its usage is kept).
+    if (!isLive(job)) this.tails.delete(found.file);
+    return outcome;
   }
 
   private tailOf(f: SessionFile): SessionTail {
