@@ -11,8 +11,8 @@
 // Options: --companion <path> (or CODEX_COMPANION) also times the companion's `status --json` and
 // `status --json --all` on the same dir; --quick (100 MB of logs, 200 state dirs); --cpu-seconds N (default 20); --only
 // cli|ext|latency|sparse|many|usage; --reuse-archive (the extension phase starts from the archive a run left);
-// --cpu-prof <file> (a CPU profile of the append phase); --only usage: the usage ledger following one running
-// task's growing session file, and finding one thread's file among 10,000.
+// --cpu-prof <file> (a CPU profile of the append phase). `usage`: the usage ledger following one running
+// task's growing session file, and finding one thread's file among 10,000 (bench/usage.ts).
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as inspector from 'inspector';
