@@ -10,8 +10,9 @@
 // - `status --all` over 1,000 state dirs with at most 256 open files: every job, no failed read.
 // Options: --companion <path> (or CODEX_COMPANION) also times the companion's `status --json` and
 // `status --json --all` on the same dir; --quick (100 MB of logs, 200 state dirs); --cpu-seconds N (default 20); --only
-// cli|ext|latency|sparse|many; --reuse-archive (the extension phase starts from the archive a run left);
-// --cpu-prof <file> (a CPU profile of the append phase).
+// cli|ext|latency|sparse|many|usage; --reuse-archive (the extension phase starts from the archive a run left);
+// --cpu-prof <file> (a CPU profile of the append phase). `usage`: the usage ledger following one running
+// task's growing session file, and finding one thread's file among 10,000 (bench/usage.ts).
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as inspector from 'inspector';
@@ -25,6 +26,7 @@ import { JobsModel } from '../src/core/model/model';
 import { generateWorkspace, type GeneratedWorkspace } from './generate';
 import { latencyBench } from './latency';
 import { benchModel } from './model';
+import { usageBench } from './usage';
 import { FigureTable, median, now } from './table';
 
 const args = process.argv.slice(2);
@@ -407,6 +409,8 @@ async function main(): Promise<void> {
     if (!only || only === 'latency') await latencyBench(ws, { base, row });
     if (!only || only === 'sparse') await sparseBench();
     if (!only || only === 'many') await manyDirsBench(quick ? 200 : 1000);
+    // One running task whose Codex session file grows (the usage ledger's live path).
+    if (!only || only === 'usage') await usageBench({ base, row, cpuSeconds });
   } finally {
     for (const w of workers) w.kill('SIGKILL');
   }

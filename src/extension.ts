@@ -55,6 +55,8 @@ export interface CodexJobsApi {
   findings: FindingsDiagnostics;
   reviewGate: ReviewGateMonitor;
   reminders: ResetReminders;
+  usage: import('./core/usage/ledger').UsageLedger;
+  usageBar: import('./ui/usageStatusBar').UsageStatusBar;
 }
 
 export function activate(context: vscode.ExtensionContext): CodexJobsApi {
@@ -89,6 +91,8 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     p.findings,
     p.reviewGate,
     p.reminders,
+    p.usage,
+    p.usageBar,
     tickWhileShown(p),
     rescanOnRebuild(p),
     // Stopped again by deactivate, which waits for the archive's last writes.
@@ -108,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
   const activationMs = performance.now() - started;
   output.info(`activated in ${activationMs.toFixed(1)} ms`);
   const { jobsTree, jobsView, statusBar, logs, brokers, brokersTree, notifications, refresh, filter, others } = p;
-  const { findings, reviewGate, reminders } = p;
+  const { findings, reviewGate, reminders, usage, usageBar } = p;
   return {
     model,
     jobsTree,
@@ -127,6 +131,8 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     findings,
     reviewGate,
     reminders,
+    usage,
+    usageBar,
   };
 }
 

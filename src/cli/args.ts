@@ -15,7 +15,7 @@ export class UsageError extends Error {
   }
 }
 
-export type CommandName = 'status' | 'watch' | 'log' | 'wait' | 'result' | 'findings' | 'brokers' | 'reap';
+export type CommandName = 'status' | 'watch' | 'log' | 'wait' | 'result' | 'findings' | 'brokers' | 'reap' | 'usage';
 
 interface OptionSpec {
   type: 'boolean' | 'string';
@@ -198,6 +198,18 @@ export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
       help: HELP,
     },
     notes: [SHOWN_NOTE],
+  },
+  usage: {
+    summary: "The account's Codex 5-hour and weekly windows: how much is used, when each resets.",
+    positionals: [],
+    options: { json: JSON_OUT, help: HELP },
+    notes: [
+      "Read from the newest token_count event in Codex's session files ($CODEX_HOME/sessions, CODEX_HOME",
+      'from the environment, from live companion and broker processes, else ~/.codex); never written.',
+      'A reading older than 10 minutes says so; a window whose reset time has passed counts as 0 %.',
+      SHOWN_NOTE,
+      JSON_NOTE,
+    ],
   },
 };
 

@@ -21,6 +21,8 @@ export interface TableOptions {
   /** Cut rows to this many columns; undefined: never cut. */
   width?: number;
   paint?: (text: string, style: Style | undefined) => string;
+  /** A last word for a job's row (its tokens), when there is one. */
+  extra?: (job: Job) => string | undefined;
 }
 
 const STATUS_STYLE: Partial<Record<Job['status'], Style>> = {
@@ -40,10 +42,16 @@ const STATUS_STYLE: Partial<Record<Job['status'], Style>> = {
  * as a prefix only when no KIND column says it), and the rest of the tree's description (when,
  * duration or error, flags): the CLI says what the tree says, each thing once.
  */
-function rowParts(job: Job, now: number, showKind: boolean): { status: string; parts: [string, string] } {
+function rowParts(
+  job: Job,
+  now: number,
+  showKind: boolean,
+  extra?: string,
+): { status: string; parts: [string, string] } {
   const r = rowText(job, now);
   const word = STATUS[job.status].word;
-  const rest = r.description.startsWith(word) ? r.description.slice(word.length).replace(/^ · /, '') : r.description;
+  let rest = r.description.startsWith(word) ? r.description.slice(word.length).replace(/^ · /, '') : r.description;
+  if (extra) rest = rest ? `${rest}${SEP}${extra}` : extra;
   return { status: word, parts: [safeLine(showKind ? summaryOf(job) : r.label), safeLine(rest)] };
 }
 
@@ -54,7 +62,7 @@ export function jobsTable(jobs: Job[], opts: TableOptions): string[] {
     job: j,
     id: safeLine(j.id),
     kind: safeLine(kindLabelOf(j)),
-    ...rowParts(j, opts.now, showKind),
+    ...rowParts(j, opts.now, showKind, opts.extra?.(j)),
   }));
   const idW = Math.max(2, ...rows.map((r) => displayWidth(r.id)));
   const kindW = showKind ? Math.max(4, ...rows.map((r) => displayWidth(r.kind))) : 0;

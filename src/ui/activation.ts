@@ -42,6 +42,9 @@ import { SETTINGS, VIEWS } from './ids';
 import { FindingsDiagnostics } from './diagnostics';
 import { ReviewGateMonitor } from './reviewGateView';
 import { ResetReminders } from './resetReminders';
+import type { UsageLedger } from '../core/usage/ledger';
+import { createUsageLedger } from './usageView';
+import { UsageStatusBar } from './usageStatusBar';
 
 /** The core's objects: one process table, the archive, the model, the broker monitor, other workspaces. */
 interface CoreParts {
@@ -77,6 +80,9 @@ export interface Parts extends CoreParts, ViewParts {
   notifications: JobNotifications;
   jobs: JobLookup;
   logs: LogDocumentProvider;
+  /** Each job's usage and the account's windows (issue #28), and their status bar item. */
+  usage: UsageLedger;
+  usageBar: UsageStatusBar;
 }
 
 export function createParts(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, logger: Logger): Parts {
@@ -153,6 +159,8 @@ function createPanels(
   // With one folder there is no folder row: the Jobs view's description says the gate.
   reviewGate.showIn(jobsView.view);
   const reminders = new ResetReminders();
+  const usage = createUsageLedger(table, output);
+  usage.follow(model);
   const deps: CommandDeps = {
     model,
     output,
@@ -164,6 +172,7 @@ function createPanels(
     others,
     findings,
     reminders,
+    usage,
     reveal: (job) => jobsView.reveal(job),
   };
   const statusBar = new JobsStatusBar(model, brokers);
@@ -171,7 +180,8 @@ function createPanels(
   const notifications = new JobNotifications(model);
   const jobs = jobLookup(model, others);
   const logs = new LogDocumentProvider(model, jobs);
-  return { findings, reviewGate, reminders, deps, statusBar, contextKeys, notifications, jobs, logs };
+  const usageBar = new UsageStatusBar(usage);
+  return { findings, reviewGate, reminders, deps, statusBar, contextKeys, notifications, jobs, logs, usage, usageBar };
 }
 
 /** Opening the Brokers view scans the brokers. */

@@ -24,6 +24,8 @@ export interface CommandDeps {
   findings: FindingsDiagnostics;
   /** Usage-limit reset reminders (Re-run at Reset). */
   reminders: ResetReminders;
+  /** Each job's usage and the account's windows (the launch warning, Re-run All at Reset). */
+  usage?: import('../core/usage/ledger').UsageLedger;
   /** Shows a job in the Jobs view (set once the view exists). */
   reveal: (job: import('../core/vocab/types').Job) => Promise<boolean>;
 }

@@ -35,6 +35,7 @@ export const COMMANDS = {
   runCodexLogin: 'codexJobs.runCodexLogin',
   installCodexCli: 'codexJobs.installCodexCli',
   exportFindingsSarif: 'codexJobs.exportFindingsSarif',
+  rerunAllAtReset: 'codexJobs.rerunAllAtReset',
 } as const;
 
 /** `<publisher>.<name>` of package.json: where the extension's own version is read. */
@@ -59,6 +60,8 @@ export const VIEWS = {
 
 /** The status bar item's id (users can hide it by this id). */
 export const STATUS_BAR_ITEM = 'codexJobs.status';
+/** The Codex usage windows' status bar item. */
+export const USAGE_STATUS_BAR_ITEM = 'codexJobs.usage';
 
 /** `<view id>.focus` is the workbench's own command for showing a view. */
 export const FOCUS_JOBS = `${VIEWS.jobs}.focus`;
@@ -98,6 +101,9 @@ export const SETTINGS = {
   pluginDataDir: 'pluginDataDir',
   showAllWorkspaces: 'allWorkspaces.show',
   findingsProblems: 'findings.problems',
+  codexHome: 'codexHome',
+  usageStatusBar: 'usage.statusBar',
+  usageWarnAtPercent: 'usage.warnAtPercent',
 } as const;
 
 /** Where the filter is remembered (workspaceState). */

@@ -18,6 +18,7 @@ import { t } from './l10n';
 import { featureDescription, featureTooltip, featureWords } from './jobFeatures';
 import { modelEffortOf } from '../core/actions/resume';
 import { coloredIcon, type IconColor } from './iconColors';
+import { usageTooltip } from './usageView';
 
 const ICONS: Record<DerivedStatus, [string, IconColor | undefined]> = {
   running: ['sync~spin', undefined],
@@ -109,6 +110,7 @@ export function jobTooltip(job: Job, now = Date.now()): vscode.MarkdownString {
     );
   }
   featureTooltip(md, job);
+  usageTooltip(md, job);
   if (job.flags.length) {
     md.appendMarkdown('\n');
     for (const f of job.flags) md.appendMarkdown(`$(warning) ${esc(t(flagText(f)))}  \n`);

@@ -7,6 +7,7 @@ import { launchJob, type LaunchRequest, type LaunchResult } from '../core/action
 import type { CommandDeps } from './commandDeps';
 import { SECTION } from './settings';
 import { t } from './l10n';
+import { quotaAllowsLaunch } from './usageLaunch';
 
 export function launchSettings(): LaunchSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
@@ -84,6 +85,8 @@ export async function runLaunch(
   const env = found ?? (await launchEnvironment(deps));
   if (!env) return undefined;
   const label = req.kind === 'task' ? t('rescue task') : req.kind === 'review' ? t('review') : t('adversarial review');
+  // The 5-hour window nearly used: said first, with its reset (issue #28).
+  if (!(await quotaAllowsLaunch(deps, label, () => void runLaunch(deps, folder, req, env)))) return undefined;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: t('Starting Codex {0}', label) },
     (progress) =>

@@ -14,13 +14,17 @@ export class ResetReminders implements vscode.Disposable {
   }
 
   schedule(job: Job, atMs: number, notify: (job: Job) => void): void {
-    const key = jobKey(job);
+    this.scheduleKey(jobKey(job), atMs, () => notify(job));
+  }
+
+  /** One reminder under its own key (a launch, a batch of re-runs): a later one of the same key replaces it. */
+  scheduleKey(key: string, atMs: number, fire: () => void): void {
     this.cancel(key);
     const arm = () => {
       const left = atMs - Date.now();
       // Long waits are chained: a timer cannot wait longer than about 24.8 days.
       const timer = setTimeout(
-        () => (left > MAX_TIMER_MS ? arm() : (this.timers.delete(key), notify(job))),
+        () => (left > MAX_TIMER_MS ? arm() : (this.timers.delete(key), fire())),
         Math.max(0, Math.min(left, MAX_TIMER_MS)),
       );
       timer.unref();

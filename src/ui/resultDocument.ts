@@ -11,6 +11,7 @@ import { t } from './l10n';
 import { renderResult } from './resultView';
 import { findingRoot } from './findingNodes';
 import { seriesOf } from './findingSeries';
+import { usageSection } from './usageView';
 
 export class ResultDocumentProvider implements vscode.TextDocumentContentProvider {
   constructor(
@@ -25,6 +26,7 @@ export class ResultDocumentProvider implements vscode.TextDocumentContentProvide
     const done = parseTime(job.display.completedAt);
     const head = `# ${jobLabel(job)}\n\n\`${job.id}\` · ${t(STATUS[job.status].word)}${done !== undefined ? ` · ${localTime(done)}` : ''}\n`;
     const folder = this.model.folders.find((f) => f.snapshots.some((s) => s.stateDir === job.stateDir));
-    return renderResult(job, head, folder ? findingRoot(folder) : undefined, folder && seriesOf(folder));
+    const result = renderResult(job, head, folder ? findingRoot(folder) : undefined, folder && seriesOf(folder));
+    return result + (await usageSection(job));
   }
 }

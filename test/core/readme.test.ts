@@ -20,7 +20,7 @@
 //   path       the sample project's folder (absolute)
 //   N          5 (--grace-seconds: the sample's own grace period)
 //   <command>  each command of the README's command table (status, watch, log, wait, result, findings,
-//              brokers, reap)
+//              brokers, reap, usage)
 //
 // `~/src/my-project` (in `npm start -- ~/src/my-project`) is the shell's: HOME is the sandbox's, and
 // that folder is made there by test/vscode/readmeStart.mjs, which runs the `npm start` lines.
@@ -32,6 +32,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { SHOWCASE_GRACE_SECONDS, SHOWCASE_IDS, startShowcase, type Showcase } from '../fixtures/showcase';
 import { expandSynopsis, readmeCommandLines, tableCommands } from './readmeLines';
+import { threadIdOf, writeSession } from './usageFixtures';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 const README = readFileSync(path.join(repo, 'README.md'), 'utf8');
@@ -400,6 +401,21 @@ async function runCodexJobs(line: string, sb: Sandbox, t: TestContext): Promise<
       }
       return;
     }
+    case 'usage': {
+      // The sandbox's ~/.codex holds one session whose newest reading is the 5-hour window at 63 %.
+      const now = Date.now();
+      const turn = { atMs: now - 60_000, input: 1000, output: 100, primary: 63, secondary: 21 };
+      await writeSession(path.join(sb.home, '.codex'), threadIdOf(28), 'credits', [turn]);
+      const r = await run();
+      ok(r);
+      if (w.includes('--json'))
+        assert.equal(
+          (JSON.parse(r.stdout) as { windows: { primary: { usedPercent: number } } }).windows.primary.usedPercent,
+          63,
+        );
+      else assert.match(r.stdout, /^ {2}5h +63 % {2}resets /m);
+      return;
+    }
     case 'reap': {
       // Past the default grace period (30 s) from when the sample was up (its session dirs made), the
       // orphan broker and the dead session dir are reapable with or without `--grace-seconds N`; the
@@ -506,6 +522,8 @@ describe('README command lines', () => {
       HOME: home,
       CLAUDE_CONFIG_DIR: path.join(home, '.claude'),
       TMPDIR: tmpdir,
+      // Codex's own home is the sandbox's too (`codex-jobs usage`, and each job's usage in `status`).
+      CODEX_HOME: path.join(home, '.codex'),
     });
     const showcase = await startShowcase({
       workspace,
@@ -526,7 +544,7 @@ describe('README command lines', () => {
 
   test('every command line of the README is run here or listed with where it runs', () => {
     assert.ok(LINES.length >= 30, `only ${LINES.length} command lines found: is the extraction broken?`);
-    assert.deepEqual(COMMANDS, ['status', 'watch', 'log', 'wait', 'result', 'findings', 'brokers', 'reap']);
+    assert.deepEqual(COMMANDS, ['status', 'watch', 'log', 'wait', 'result', 'findings', 'brokers', 'reap', 'usage']);
     const uncovered = LINES.filter(
       (l) => !isCodexJobs(l.line) && !RUN_HERE_OTHER.includes(l.line) && !(l.line in ELSEWHERE),
     );

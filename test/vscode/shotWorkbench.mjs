@@ -25,11 +25,12 @@ export async function withWorkbench(setUp, shoot) {
       claude: path.join(tmp, 'claude'),
       hostTmp: path.join(tmp, 'host-tmp'),
     };
-    await setUp(where, cleanups);
+    // setUp may give more of the server's environment (`{ env }`), e.g. a CODEX_HOME of fixtures.
+    const extra = await setUp(where, cleanups);
     const server = await startServer(cs, {
       workspace: where.ws,
       tmp: path.join(tmp, 'server'),
-      env: { CLAUDE_CONFIG_DIR: where.claude, TMPDIR: where.hostTmp },
+      env: { CLAUDE_CONFIG_DIR: where.claude, TMPDIR: where.hostTmp, ...extra?.env },
     });
     cleanups.push(server.stop);
     const browser = await launchBrowser(path.join(tmp, 'browser'));

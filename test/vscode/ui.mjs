@@ -456,6 +456,7 @@ export async function runUiChecks({
     await runFromPalette(page, 'View: Toggle Problems', 'Toggle Problems');
   });
 
+  await (await import('./usageUi.mjs')).usageChecks({ page, tmp, repo, check, log });
   await check('the welcome view says where it looked when a folder has no state', async () => {
     await open(empty);
     await page

@@ -13,6 +13,8 @@ import { collect, printWarnings } from '../jobs';
 import type { Output } from '../output';
 import { jobsTable, totalsLine } from '../table';
 import { safeJson, safeLine } from '../../core/vocab/terminalText';
+import { tokensShort } from '../../core/usage/usageText';
+import { jobUsages } from './usage';
 
 /** One job in `status --json`; fields may be added, never renamed or removed. */
 export function jobJson(j: Job) {
@@ -61,13 +63,18 @@ function featureJson(j: Job) {
 
 export async function statusCommand(a: Args, io: Output): Promise<number> {
   const r = await collect(a, a.positional[0]);
+  // What each job spent, from its thread's Codex session file (issue #28).
+  const usages = await jobUsages(r.jobs);
   if (a.json) {
     const body = {
       workspace: r.workspace,
       stateDirs: r.stateDirs,
       stopReviewGate: await readStopReviewGates(r.stateDirs),
       counts: countJobs(r.jobs),
-      jobs: r.jobs.map(jobJson),
+      jobs: r.jobs.map((j) => {
+        const u = usages.get(j);
+        return { ...jobJson(j), usage: u?.usage ?? null, usageReason: u?.reason ?? null };
+      }),
       warnings: r.warnings,
     };
     await io.line(safeJson(body));
@@ -75,7 +82,15 @@ export async function statusCommand(a: Args, io: Output): Promise<number> {
   }
   if (r.stateDirs.length === 0)
     await io.line(`No Codex companion state for ${r.workspace === null ? 'any workspace' : safeLine(r.workspace)}.`);
-  const opts = { now: Date.now(), width: io.width, paint: io.paint.bind(io) };
+  const opts = {
+    now: Date.now(),
+    width: io.width,
+    paint: io.paint.bind(io),
+    extra: (j: Job) => {
+      const u = usages.get(j)?.usage;
+      return u ? tokensShort(u) : undefined;
+    },
+  };
   if (r.jobs.length) await io.line(jobsTable(r.jobs, opts).join('\n'));
   await io.line(totalsLine(r.jobs));
   printWarnings(r.warnings, (l) => io.error(l));
