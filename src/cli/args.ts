@@ -15,16 +15,7 @@ export class UsageError extends Error {
   }
 }
 
-export type CommandName =
-  | 'status'
-  | 'watch'
-  | 'log'
-  | 'wait'
-  | 'result'
-  | 'findings'
-  | 'brokers'
-  | 'reap'
-  | 'timeline';
+export type CommandName = 'status' | 'watch' | 'log' | 'wait' | 'result' | 'findings' | 'brokers' | 'reap' | 'timeline';
 
 interface OptionSpec {
   type: 'boolean' | 'string';

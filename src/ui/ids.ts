@@ -35,6 +35,7 @@ export const COMMANDS = {
   runCodexLogin: 'codexJobs.runCodexLogin',
   installCodexCli: 'codexJobs.installCodexCli',
   exportFindingsSarif: 'codexJobs.exportFindingsSarif',
+  showTimeline: 'codexJobs.showTimeline',
 } as const;
 
 /** `<publisher>.<name>` of package.json: where the extension's own version is read. */

@@ -54,7 +54,10 @@ describe('codex-jobs timeline', () => {
     assert.equal(r.stdout.trim(), out);
     const html = await fs.readFile(out, 'utf8');
     assert.doesNotMatch(html, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, 'no URL but the SVG namespace');
-    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; [^"]*script-src 'nonce-/);
+    assert.match(
+      html,
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; [^"]*script-src 'nonce-/,
+    );
     assert.doesNotMatch(html, /<script[^>]*\bsrc=/, 'the script is inline');
     assert.doesNotMatch(html, /<link\b/);
     // The data is JSON in one element: no `<` of a title reaches the page as markup.
@@ -140,7 +143,9 @@ describe('codex-jobs timeline', () => {
       });
       await page.goto(`file://${out}`);
       await page.waitForSelector('g.bar');
-      const bars = await page.$$eval('g.bar', (gs) => gs.map((g) => [g.getAttribute('data-id'), g.getAttribute('class')]));
+      const bars = await page.$$eval('g.bar', (gs) =>
+        gs.map((g) => [g.getAttribute('data-id'), g.getAttribute('class')]),
+      );
       assert.equal(bars.length, 4);
       assert.ok(bars.some(([id, cls]) => id === 'task-tl000002-fail02' && /tone-fail/.test(cls ?? '')));
       const label = await page.$eval('g.bar[data-id="task-tl000003-hostil"] text', (el) => el.textContent ?? '');

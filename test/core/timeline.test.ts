@@ -109,7 +109,13 @@ describe('timeline layout', () => {
     const history: JobHistoryEvent[] = [
       { atMs: NOW - 50 * 60_000, what: 'created', status: 'queued' },
       { atMs: NOW - 49 * 60_000, what: 'status', status: 'running' },
-      { atMs: NOW - 40 * 60_000, what: 'deleted', status: 'running', files: 'record, log', by: 'deleted-while-running' },
+      {
+        atMs: NOW - 40 * 60_000,
+        what: 'deleted',
+        status: 'running',
+        files: 'record, log',
+        by: 'deleted-while-running',
+      },
       { atMs: NOW - 39 * 60_000, what: 'recreated', status: 'running' },
       { atMs: NOW - 38 * 60_000, what: 'log-recreated', status: 'running' },
       { atMs: NOW - 30 * 60_000, what: 'deleted', status: 'completed', by: 'pruned' },

@@ -72,7 +72,11 @@ export function layoutTimeline(input: TimelineInput): TimelineLayout {
 }
 
 /** Every bar and marker, and now, with a margin either side. */
-export function fitWindow(bars: readonly TimelineBar[], brokers: readonly TimelineBroker[], now: number): TimelineWindow {
+export function fitWindow(
+  bars: readonly TimelineBar[],
+  brokers: readonly TimelineBroker[],
+  now: number,
+): TimelineWindow {
   let lo = now;
   let hi = now;
   const spans: readonly (readonly { startMs: number; endMs: number; markers: readonly { atMs: number }[] }[])[] = [
@@ -166,7 +170,8 @@ function historyMarker(h: JobHistoryEvent, t: Translate): { kind: MarkerKind; te
     case 'status':
       return { kind: 'status', text: t('status: {0}', status ?? '?') };
     case 'deleted':
-      if (h.by === 'deleted-while-running') return { kind: 'deleted-while-running', text: t('files deleted while it ran{0}', files) };
+      if (h.by === 'deleted-while-running')
+        return { kind: 'deleted-while-running', text: t('files deleted while it ran{0}', files) };
       if (h.by === 'pruned') return { kind: 'pruned', text: t('pruned by the companion{0}', files) };
       return { kind: 'deleted', text: t('files deleted by a concurrent writer{0}', files) };
     case 'recreated':
@@ -192,7 +197,12 @@ export function markersOf(job: Job, tm: Times, now: number, t: Translate = engli
     out.push({ kind: 'marked-failed', atMs: tm.endMs, text: t('marked failed by Codex Jobs (its process was gone)') });
   // When the index lost it is not recorded anywhere: shown where the job was last seen.
   if (job.flags.includes('unindexed'))
-    out.push({ kind: 'index-drop', atMs: tm.endMs, approx: true, text: t('dropped from state.json (when is not known)') });
+    out.push({
+      kind: 'index-drop',
+      atMs: tm.endMs,
+      approx: true,
+      text: t('dropped from state.json (when is not known)'),
+    });
   return out.sort((a, b) => a.atMs - b.atMs);
 }
 
@@ -262,7 +272,12 @@ function brokerLane(e: BrokerEntry, scannedAtMs: number, now: number): TimelineB
   const name = e.pid ? `broker pid ${e.pid}` : 'broker';
   const markers: TimelineBroker['markers'] = [{ kind: 'started', atMs: startMs, text: 'started' }];
   if (e.class === 'orphan-live')
-    markers.push({ kind: 'orphaned', atMs: Math.min(scannedAtMs, now), approx: true, text: 'orphaned: no session uses it' });
+    markers.push({
+      kind: 'orphaned',
+      atMs: Math.min(scannedAtMs, now),
+      approx: true,
+      text: 'orphaned: no session uses it',
+    });
   if (e.class === 'dead')
     markers.push({ kind: 'dead', atMs: startMs, approx: true, text: 'its process is gone; its session dir is left' });
   return {
@@ -274,6 +289,8 @@ function brokerLane(e: BrokerEntry, scannedAtMs: number, now: number): TimelineB
     endMs,
     live,
     markers,
-    title: [safeLine(name), safeLine(e.class), safeLine(e.reason), e.dir ? safeLine(e.dir) : ''].filter(Boolean).join('\n'),
+    title: [safeLine(name), safeLine(e.class), safeLine(e.reason), e.dir ? safeLine(e.dir) : '']
+      .filter(Boolean)
+      .join('\n'),
   };
 }

@@ -19,8 +19,7 @@ export type PageMessage =
   | { type: 'painted'; bars: number; ms: number };
 
 export type HostMessage =
-  | { type: 'layout'; layout: TimelineLayout; scope: TimelineScope }
-  | { type: 'tooltip'; key: string; text: string };
+  { type: 'layout'; layout: TimelineLayout; scope: TimelineScope } | { type: 'tooltip'; key: string; text: string };
 
 /** A job key is a state dir and an id: long, but not without bound. */
 const MAX_KEY = 8192;

@@ -129,7 +129,10 @@ export const TIMELINE_CSS = PALETTE + LAYOUT_CSS;
 
 /** The JSON of `value` safe inside a `<script type="application/json">` element. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Script text safe inside a `<script>` element: no `</script` or `<!--` can end or bend it. */

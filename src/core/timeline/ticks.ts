@@ -7,11 +7,13 @@ const H = 60 * M;
 const D = 24 * H;
 
 /** Tick spacings, smallest first: the first one at least `minPx` wide is used. */
-const STEPS = [1, 2, 5, 10, 15, 30].map((n) => n * S).concat(
-  [1, 2, 5, 10, 15, 30].map((n) => n * M),
-  [1, 2, 3, 6, 12].map((n) => n * H),
-  [1, 2, 7, 14, 28].map((n) => n * D),
-);
+const STEPS = [1, 2, 5, 10, 15, 30]
+  .map((n) => n * S)
+  .concat(
+    [1, 2, 5, 10, 15, 30].map((n) => n * M),
+    [1, 2, 3, 6, 12].map((n) => n * H),
+    [1, 2, 7, 14, 28].map((n) => n * D),
+  );
 
 export interface Tick {
   atMs: number;

@@ -34,6 +34,7 @@ import { registerOpenFinding } from './openFinding';
 import { registerRunCodexLogin } from './runCodexLogin';
 import { registerInstallCodexCli } from './installCodexCli';
 import { registerExportFindingsSarif } from './exportFindingsSarif';
+import { registerShowTimeline } from './showTimeline';
 
 const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerRefresh,
@@ -68,6 +69,7 @@ const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerRunCodexLogin,
   registerInstallCodexCli,
   registerExportFindingsSarif,
+  registerShowTimeline,
 ];
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {

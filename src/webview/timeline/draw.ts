@@ -73,7 +73,9 @@ export function buildBar(bar: TimelineBar, selected: boolean): BarEls {
   const y = bar.lane * ROW_H;
   const row = svg('rect', { x: 0, y, height: ROW_H }, 'row-bg');
   g.append(row);
-  const phases = bar.phases.map((p) => svg('rect', { y: y + (ROW_H - BAR_H) / 2, height: BAR_H, rx: 2 }, `phase ${p.kind}`));
+  const phases = bar.phases.map((p) =>
+    svg('rect', { y: y + (ROW_H - BAR_H) / 2, height: BAR_H, rx: 2 }, `phase ${p.kind}`),
+  );
   g.append(...phases);
   const markers = bar.markers.map((m, i) => {
     const el = svg('path', { 'data-marker': i }, `marker m-${m.kind}${m.approx ? ' approx' : ''}`);
@@ -119,7 +121,9 @@ export function placeBar(e: BarEls, s: Scale): void {
     // A moment is still a visible sliver.
     e.phases[i].setAttribute('width', String(Math.max(2, b - a)));
   });
-  e.bar.markers.forEach((m, i) => e.markers[i].setAttribute('d', markerPath(m.kind, clampX(xOf(s, m.atMs), s.width), y)));
+  e.bar.markers.forEach((m, i) =>
+    e.markers[i].setAttribute('d', markerPath(m.kind, clampX(xOf(s, m.atMs), s.width), y)),
+  );
   const x0 = clampX(xOf(s, e.bar.startMs), s.width);
   const x1 = Math.max(x0 + 2, clampX(xOf(s, e.bar.endMs), s.width));
   placeLabel(e, x0, x1, s.width);
@@ -151,6 +155,8 @@ export function placeBroker(e: BrokerEls, s: Scale): void {
   const b = Math.max(a + 2, clampX(xOf(s, e.broker.endMs), s.width));
   e.rect.setAttribute('x', String(a));
   e.rect.setAttribute('width', String(b - a));
-  e.broker.markers.forEach((m, i) => e.markers[i].setAttribute('d', markerPath(m.kind, clampX(xOf(s, m.atMs), s.width), y)));
+  e.broker.markers.forEach((m, i) =>
+    e.markers[i].setAttribute('d', markerPath(m.kind, clampX(xOf(s, m.atMs), s.width), y)),
+  );
   e.label.setAttribute('x', String(b + 6 < s.width - 120 ? b + 6 : Math.max(a, 0) + 6));
 }

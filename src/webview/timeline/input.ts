@@ -10,7 +10,11 @@ function hit(view: TimelineView, target: EventTarget | null): { key?: string; ma
   const key = g?.getAttribute('data-key') ?? undefined;
   const m = el?.getAttribute('data-marker');
   const broker = el?.closest('[data-broker]')?.getAttribute('data-broker') ?? undefined;
-  return { key: view.barOf(key) ? key : undefined, marker: m === null || m === undefined ? undefined : Number(m), broker };
+  return {
+    key: view.barOf(key) ? key : undefined,
+    marker: m === null || m === undefined ? undefined : Number(m),
+    broker,
+  };
 }
 
 function hoverText(view: TimelineView, t: ReturnType<typeof hit>): string | undefined {

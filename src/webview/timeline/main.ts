@@ -31,7 +31,11 @@ function savedOf(v: unknown): SavedView | undefined {
 }
 
 function inEditor(root: HTMLElement, api: VsCodeApi): void {
-  const view = new TimelineView(root, { post: (m) => api.postMessage(m), save: (s) => api.setState(s) }, savedOf(api.getState()));
+  const view = new TimelineView(
+    root,
+    { post: (m) => api.postMessage(m), save: (s) => api.setState(s) },
+    savedOf(api.getState()),
+  );
   let painted = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   const ticking = () => {

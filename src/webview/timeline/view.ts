@@ -183,7 +183,9 @@ export class TimelineView {
     const ticks = axisTicks(s.startMs, s.endMs, s.width);
     const h = this.svgEl.getAttribute('height') ?? '0';
     this.grid.replaceChildren(
-      ...ticks.map((t) => svg('line', { x1: xOf(s, t.atMs), x2: xOf(s, t.atMs), y1: 0, y2: h }, t.major ? 'major' : '')),
+      ...ticks.map((t) =>
+        svg('line', { x1: xOf(s, t.atMs), x2: xOf(s, t.atMs), y1: 0, y2: h }, t.major ? 'major' : ''),
+      ),
     );
     this.axis.replaceChildren(
       ...ticks.map((t) => {
