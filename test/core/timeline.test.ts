@@ -41,6 +41,7 @@ describe('timeline layout', () => {
     assert.equal(aa.elapsed, '20m 00s');
     assert.ok(l.window.startMs < c.display.createdAt!.length + Date.parse(iso(60)));
     assert.ok(l.window.endMs >= NOW, 'now is inside the first window');
+    assert.ok(l.extent.startMs <= l.window.startMs && l.extent.endMs >= l.window.endMs);
   });
 
   test('a running job grows to now; a later now makes it longer', () => {
@@ -103,6 +104,13 @@ describe('timeline layout', () => {
     assert.deepEqual(by['task-noend'].skew, ['no-end']);
     assert.equal(by['task-noend'].elapsed, '', 'no duration is claimed for a job whose end is unknown');
     assert.ok(Number.isFinite(l.window.startMs) && l.window.endMs > l.window.startMs);
+  });
+
+  test('the first window shows the newest jobs; Fit (the extent) shows a month of them', () => {
+    const many = Array.from({ length: 60 }, (_, i) => done(`task-m${i}`, i * 12 * 60 + 10, i * 12 * 60));
+    const l = layoutTimeline({ jobs: many, nowMs: NOW });
+    assert.ok(l.window.endMs - l.window.startMs < 15 * 86_400_000);
+    assert.ok(l.extent.startMs <= NOW - 59 * 12 * 3_600_000);
   });
 
   test('every history event kind is a marker, and so are marked failed and the index drop', () => {

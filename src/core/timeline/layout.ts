@@ -35,6 +35,8 @@ export interface TimelineInput {
 
 /** A clock a little ahead of ours is not "the future": the companion and we read different clocks. */
 const AHEAD_SLACK_MS = 60_000;
+/** The first window shows the newest this many jobs: a month of history would make each a sliver. */
+const FIRST_SHOWN = 25;
 /** The narrowest window shown first: a single short job still gets an axis of a minute. */
 const MIN_SPAN_MS = 60_000;
 
@@ -68,7 +70,14 @@ export function layoutTimeline(input: TimelineInput): TimelineLayout {
   const brokers = (input.brokers?.entries ?? []).map((e) => brokerLane(e, input.brokers!.scannedAtMs, now));
   brokers.sort((a, b) => b.startMs - a.startMs || (a.key < b.key ? -1 : 1));
   brokers.forEach((b, i) => (b.lane = i));
-  return { nowMs: now, window: fitWindow(bars, brokers, now), bars, brokers, scope: input.scope ?? '' };
+  return {
+    nowMs: now,
+    window: fitWindow(bars.slice(0, FIRST_SHOWN), [], now),
+    extent: fitWindow(bars, brokers, now),
+    bars,
+    brokers,
+    scope: input.scope ?? '',
+  };
 }
 
 /** Every bar and marker, and now, with a margin either side. */

@@ -81,9 +81,8 @@ svg { display: block; }
 .grid line.major { stroke: var(--tl-muted); stroke-opacity: 0.5; }
 .now-line { stroke: var(--tl-now); stroke-width: 2; }
 .now-label { fill: var(--tl-now); font-size: 11px; font-weight: 600; }
-.row-bg { fill: transparent; }
-.bar:hover .row-bg { fill: var(--tl-hover); }
-.bar.selected .row-bg { fill: var(--tl-sel); fill-opacity: 0.25; }
+.row-hover { fill: var(--tl-hover); }
+.row-sel { fill: var(--tl-sel); fill-opacity: 0.25; }
 .bar rect.phase { stroke: var(--tl-border); stroke-width: 1; }
 .bar rect.phase.queued { fill-opacity: 0.4; }
 .bar text { fill: var(--tl-fg); font-size: 12px; dominant-baseline: central; pointer-events: none; }

@@ -88,8 +88,10 @@ export interface TimelineWindow {
 
 export interface TimelineLayout {
   nowMs: number;
-  /** What is shown first: every bar, with a margin. */
+  /** What is shown first: the newest jobs and now, with a margin. */
   window: TimelineWindow;
+  /** Every bar, broker and marker: what Fit shows. */
+  extent: TimelineWindow;
   bars: TimelineBar[];
   brokers: TimelineBroker[];
   /** What the picture is of, for its heading ("my-project", "All Workspaces"). */

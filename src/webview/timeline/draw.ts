@@ -57,10 +57,10 @@ export function markerPath(kind: MarkerKind | 'started' | 'orphaned' | 'dead', x
 export interface BarEls {
   bar: TimelineBar;
   g: SVGGElement;
-  row: SVGRectElement;
   phases: SVGRectElement[];
   markers: SVGPathElement[];
-  label: SVGTextElement;
+  /** Made when its row is first scrolled near: text is what costs most to draw. */
+  label?: SVGTextElement;
 }
 
 export function buildBar(bar: TimelineBar, selected: boolean): BarEls {
@@ -71,49 +71,52 @@ export function buildBar(bar: TimelineBar, selected: boolean): BarEls {
   const g = svg('g', { 'data-key': bar.key, 'data-id': bar.id, role: 'listitem' }, cls.join(' '));
   g.setAttribute('aria-label', `${bar.label}, ${bar.word}${bar.elapsed ? `, ${bar.elapsed}` : ''}`);
   const y = bar.lane * ROW_H;
-  const row = svg('rect', { x: 0, y, height: ROW_H }, 'row-bg');
-  g.append(row);
   const phases = bar.phases.map((p) =>
     svg('rect', { y: y + (ROW_H - BAR_H) / 2, height: BAR_H, rx: 2 }, `phase ${p.kind}`),
   );
   g.append(...phases);
-  const markers = bar.markers.map((m, i) => {
-    const el = svg('path', { 'data-marker': i }, `marker m-${m.kind}${m.approx ? ' approx' : ''}`);
-    return el;
-  });
+  const markers = bar.markers.map((m, i) =>
+    svg('path', { 'data-marker': i }, `marker m-${m.kind}${m.approx ? ' approx' : ''}`),
+  );
   g.append(...markers);
-  const label = svg('text', { y: y + ROW_H / 2 }, 'bar-label');
+  return { bar, g, phases, markers };
+}
+
+function labelOf(e: BarEls): SVGTextElement {
+  if (e.label) return e.label;
+  const bar = e.bar;
+  const label = svg('text', { y: bar.lane * ROW_H + ROW_H / 2 }, 'bar-label');
   const name = svg('tspan');
   name.textContent = bar.label;
   const rest = svg('tspan', {}, 'elapsed');
   rest.textContent = ` · ${bar.word}${bar.elapsed ? ` · ${bar.elapsed}` : ''}`;
   label.append(name, rest);
-  g.append(label);
-  return { bar, g, row, phases, markers, label };
+  e.g.append(label);
+  return (e.label = label);
 }
 
 /** Puts the label beside the bar: after it, else before it, else inside at the left edge shown. */
-function placeLabel(e: BarEls, x0: number, x1: number, width: number): void {
+function placeLabel(label: SVGTextElement, x0: number, x1: number, width: number): void {
   // Measuring each text would lay the page out once per bar: an estimate of 12px text is enough here.
-  const room = (e.label.textContent?.length ?? 0) * 6.6;
+  const room = (label.textContent?.length ?? 0) * 6.6;
   if (x1 + 6 + room < width) {
-    e.label.setAttribute('x', String(x1 + 6));
-    e.label.setAttribute('text-anchor', 'start');
+    label.setAttribute('x', String(x1 + 6));
+    label.setAttribute('text-anchor', 'start');
   } else if (x0 - 6 > Math.min(room, width / 2)) {
-    e.label.setAttribute('x', String(x0 - 6));
-    e.label.setAttribute('text-anchor', 'end');
+    label.setAttribute('x', String(x0 - 6));
+    label.setAttribute('text-anchor', 'end');
   } else {
-    e.label.setAttribute('x', String(Math.max(x0, 0) + 6));
-    e.label.setAttribute('text-anchor', 'start');
+    label.setAttribute('x', String(Math.max(x0, 0) + 6));
+    label.setAttribute('text-anchor', 'start');
   }
 }
 
 /** Clamps x to a little beyond the drawing, so a bar of days zoomed to seconds stays a sane number. */
 const clampX = (x: number, width: number) => Math.max(-10, Math.min(width + 10, x));
 
-export function placeBar(e: BarEls, s: Scale): void {
+/** Moves a bar for the window `s`; its label too when it is made or `near` (its row is in sight or close). */
+export function placeBar(e: BarEls, s: Scale, near: boolean): void {
   const y = e.bar.lane * ROW_H + ROW_H / 2;
-  e.row.setAttribute('width', String(s.width));
   e.bar.phases.forEach((p, i) => {
     const a = clampX(xOf(s, p.startMs), s.width);
     const b = clampX(xOf(s, p.endMs), s.width);
@@ -126,7 +129,7 @@ export function placeBar(e: BarEls, s: Scale): void {
   );
   const x0 = clampX(xOf(s, e.bar.startMs), s.width);
   const x1 = Math.max(x0 + 2, clampX(xOf(s, e.bar.endMs), s.width));
-  placeLabel(e, x0, x1, s.width);
+  if (near || e.label) placeLabel(labelOf(e), x0, x1, s.width);
 }
 
 export interface BrokerEls {

@@ -4,12 +4,12 @@
 import type { TimelineView } from './view';
 
 /** The bar (its key) or marker under an event's target. */
-function hit(view: TimelineView, target: EventTarget | null): { key?: string; marker?: number; broker?: string } {
-  const el = target instanceof Element ? target : null;
-  const g = el?.closest('[data-key]');
-  const key = g?.getAttribute('data-key') ?? undefined;
-  const m = el?.getAttribute('data-marker');
+function hit(view: TimelineView, e: MouseEvent): { key?: string; marker?: number; broker?: string } {
+  const el = e.target instanceof Element ? e.target : null;
   const broker = el?.closest('[data-broker]')?.getAttribute('data-broker') ?? undefined;
+  // Anywhere on a job's row is that job.
+  const key = el?.closest('[data-key]')?.getAttribute('data-key') ?? (broker ? undefined : view.barAt(e.clientY)?.key);
+  const m = el?.getAttribute('data-marker');
   return {
     key: view.barOf(key) ? key : undefined,
     marker: m === null || m === undefined ? undefined : Number(m),
@@ -64,12 +64,13 @@ export function wirePointer(view: TimelineView, post: ((key: string) => void) | 
     drag = undefined;
     body.classList.remove('dragging');
     if (!d || d.moved) return;
-    const t = hit(view, e.target);
+    const t = hit(view, e);
     if (t.key) view.select(t.key, true);
   });
   body.addEventListener('mousemove', (e) => {
     if (drag?.moved) return;
-    const t = hit(view, e.target);
+    const t = hit(view, e);
+    view.hover(view.barOf(t.key));
     const text = hoverText(view, t);
     const of = t.marker !== undefined ? `${t.key ?? t.broker}#${t.marker}` : (t.key ?? t.broker);
     if (!text || !of) return view.tip.hide();
@@ -79,9 +80,12 @@ export function wirePointer(view: TimelineView, post: ((key: string) => void) | 
       if (t.key && t.marker === undefined) post?.(t.key);
     } else view.tip.show(of, view.tip.el.textContent ?? text, e.clientX, e.clientY);
   });
-  body.addEventListener('mouseleave', () => view.tip.hide());
+  body.addEventListener('mouseleave', () => {
+    view.tip.hide();
+    view.hover(undefined);
+  });
   body.addEventListener('contextmenu', (e) => {
-    const t = hit(view, e.target);
+    const t = hit(view, e);
     const bar = view.barOf(t.key);
     e.preventDefault();
     if (!bar) return;

@@ -73,8 +73,10 @@ function exported(root: HTMLElement): void {
   wirePointer(view, undefined);
   wireKeys(view);
   if (layout) view.setLayout(layout, 'workspace');
+  performance.mark('timeline-drawn');
 }
 
+performance.mark('timeline-script');
 const root = document.getElementById('tl');
 if (root) {
   if (typeof acquireVsCodeApi === 'function') inEditor(root, acquireVsCodeApi());

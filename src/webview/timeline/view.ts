@@ -53,6 +53,9 @@ export class TimelineView {
   private readonly svgEl: SVGSVGElement;
   private readonly axis: SVGSVGElement;
   private readonly grid = svg('g', {}, 'grid');
+  /** One highlight for the row under the pointer and one for the selected row, moved, not one per row. */
+  private readonly hoverRow = svg('rect', { x: 0, height: ROW_H, visibility: 'hidden' }, 'row-hover');
+  private readonly selRow = svg('rect', { x: 0, height: ROW_H, visibility: 'hidden' }, 'row-sel');
   private readonly barsG = svg('g', { role: 'list' }, 'bars');
   private readonly brokersG = svg('g', {}, 'brokers');
   private readonly nowLine = svg('line', {}, 'now-line');
@@ -83,7 +86,8 @@ export class TimelineView {
     this.body.setAttribute('aria-label', 'Job timeline: arrow keys move, + and - zoom, Enter selects');
     this.svgEl = svg('svg', { width: '100%' });
     this.nowLabel.textContent = 'now';
-    this.svgEl.append(this.grid, this.barsG, this.brokersG, this.nowLine);
+    this.svgEl.append(this.grid, this.hoverRow, this.selRow, this.barsG, this.brokersG, this.nowLine);
+    this.body.addEventListener('scroll', () => this.labelsSoon());
     this.body.append(this.svgEl);
     root.append(axisBox, this.body);
     this.tip = new Tooltip(root);
@@ -113,7 +117,7 @@ export class TimelineView {
     head.append(
       button('−', 'Zoom out (-)', () => this.zoom(1.5), 'tl-zoom-out'),
       button('+', 'Zoom in (+)', () => this.zoom(1 / 1.5), 'tl-zoom-in'),
-      button('Fit', 'Show every job (0)', () => this.fit(), 'tl-fit'),
+      button('Fit', 'Show every job and broker (0)', () => this.fit(), 'tl-fit'),
       button('Now', 'Follow now (N)', () => this.goNow(), 'tl-now'),
     );
     if (this.host.post) {
@@ -150,6 +154,9 @@ export class TimelineView {
     this.byKey.clear();
     for (const e of this.bars) this.byKey.set(e.bar.key, e);
     if (this.selected && !this.byKey.has(this.selected)) this.selected = undefined;
+    const sel = this.selected && this.byKey.get(this.selected);
+    this.selRow.setAttribute('visibility', sel ? 'visible' : 'hidden');
+    if (sel) this.selRow.setAttribute('y', String(sel.bar.lane * ROW_H));
     this.barsG.replaceChildren(...this.bars.map((e) => e.g));
     const top = layout.bars.length * ROW_H + BROKERS_GAP;
     this.brokers = layout.brokers.map((b) => buildBroker(b, top));
@@ -166,11 +173,34 @@ export class TimelineView {
     return { startMs: w.startMs, endMs: w.endMs, width: Math.max(100, this.body.clientWidth) };
   }
 
+  /** The rows in sight, with a screen's margin either way: those get their labels. */
+  private nearLanes(): [number, number] {
+    const top = this.body.scrollTop;
+    const h = this.body.clientHeight || 800;
+    return [Math.floor((top - h) / ROW_H), Math.ceil((top + 2 * h) / ROW_H)];
+  }
+
+  private labelsQueued = false;
+
+  /** Scrolled: rows coming into sight get their labels on the next frame. */
+  private labelsSoon(): void {
+    if (this.labelsQueued) return;
+    this.labelsQueued = true;
+    requestAnimationFrame(() => {
+      this.labelsQueued = false;
+      const s = this.scale();
+      const [a, b] = this.nearLanes();
+      for (const e of this.bars.slice(Math.max(0, a), Math.max(0, b))) if (!e.label) placeBar(e, s, true);
+    });
+  }
+
   /** Moves everything for the window shown now; cheap enough for every zoom frame. */
   place(): void {
     if (!this.layout) return;
     const s = this.scale();
-    for (const e of this.bars) placeBar(e, s);
+    const [a, b] = this.nearLanes();
+    for (const e of this.bars) placeBar(e, s, e.bar.lane >= a && e.bar.lane <= b);
+    for (const r of [this.hoverRow, this.selRow]) r.setAttribute('width', String(s.width));
     for (const e of this.brokers) placeBroker(e, s);
     this.placeAxis(s);
     const x = xOf(s, this.nowMs());
@@ -223,7 +253,7 @@ export class TimelineView {
   }
 
   fit(): void {
-    if (this.layout) this.setWindow({ ...this.layout.window });
+    if (this.layout) this.setWindow({ ...this.layout.extent });
   }
 
   goNow(): void {
@@ -258,6 +288,18 @@ export class TimelineView {
     return key === undefined ? undefined : this.byKey.get(key)?.bar;
   }
 
+  /** The bar whose row is at the page's height `clientY`. */
+  barAt(clientY: number): TimelineBar | undefined {
+    const lane = Math.floor((clientY - this.svgEl.getBoundingClientRect().top) / ROW_H);
+    return this.bars[lane]?.bar;
+  }
+
+  /** Highlights the row under the pointer (none: undefined). */
+  hover(bar: TimelineBar | undefined): void {
+    this.hoverRow.setAttribute('visibility', bar ? 'visible' : 'hidden');
+    if (bar) this.hoverRow.setAttribute('y', String(bar.lane * ROW_H));
+  }
+
   /** Selects a bar here and, when `tell`, in the editor's tree. */
   select(key: string, tell: boolean): void {
     if (this.selected) this.byKey.get(this.selected)?.g.classList.remove('selected');
@@ -265,6 +307,8 @@ export class TimelineView {
     if (!e) return;
     this.selected = key;
     e.g.classList.add('selected');
+    this.selRow.setAttribute('visibility', 'visible');
+    this.selRow.setAttribute('y', String(e.bar.lane * ROW_H));
     this.save();
     if (tell) this.host.post?.({ type: 'select', key });
   }
@@ -284,7 +328,7 @@ export class TimelineView {
   barPoint(key: string): { x: number; y: number } | undefined {
     const e = this.byKey.get(key);
     if (!e) return undefined;
-    const r = e.phases[0]?.getBoundingClientRect() ?? e.row.getBoundingClientRect();
+    const r = (e.phases[0] ?? e.g).getBoundingClientRect();
     return { x: Math.max(r.left, 10), y: r.bottom };
   }
 
