@@ -5,6 +5,8 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { layoutTimeline, jobTimes } from '../../src/core/timeline/layout';
 import { axisTicks, tickStep } from '../../src/core/timeline/ticks';
+import { parsePageMessage } from '../../src/core/timeline/messages';
+import { inlineScript, scriptJson, timelinePage } from '../../src/core/timeline/page';
 import { EVENT_KINDS } from '../../src/core/archive/entry';
 import type { BrokerEntry } from '../../src/core/brokers/brokers';
 import type { DerivedStatus, Job, JobHistoryEvent } from '../../src/core/vocab/types';
@@ -263,5 +265,59 @@ describe('timeline speed', () => {
     console.log(`layout of 1,000 jobs: ${ms.toFixed(1)} ms`);
     assert.equal(l.bars.length, 1000);
     assert.ok(ms < 1000, `${ms} ms`);
+  });
+});
+
+describe('timeline page and messages', () => {
+  test('messages from the page: only ours, well formed, are taken', () => {
+    const key = '/state/dir\u0000task-a';
+    assert.deepEqual(parsePageMessage({ type: 'select', key }), { type: 'select', key });
+    assert.deepEqual(parsePageMessage({ type: 'command', command: 'openLog', key: 'k' }), {
+      type: 'command',
+      command: 'openLog',
+      key: 'k',
+    });
+    for (const bad of [
+      null,
+      'select',
+      [],
+      { type: 'select' },
+      { type: 'select', key: 42 },
+      { type: 'select', key: '' },
+      { type: 'select', key: 'x'.repeat(9000) },
+      { type: 'command', command: 'markStaleFailed', key: 'k' },
+      { type: 'command', command: 'constructor', key: 'k' },
+      { type: 'command', command: ['openLog'], key: 'k' },
+      { type: 'scope', scope: 'everything' },
+      { type: 'painted', bars: -1, ms: 3 },
+      { type: 'painted', bars: 1, ms: Infinity },
+      { type: 'eval', code: 'x' },
+      JSON.parse('{"__proto__": {"type": "ready"}}'),
+    ])
+      assert.equal(parsePageMessage(bad), undefined, JSON.stringify(bad));
+    // Only the fields we know are passed on.
+    assert.deepEqual(parsePageMessage({ type: 'ready', extra: '<script>' }), { type: 'ready' });
+  });
+
+  test('data and script inline cannot end their element or start markup', () => {
+    const hostile = '</script><script>alert(1)</script><!-- \u2028\u2029 &amp;';
+    const json = scriptJson({ label: hostile });
+    assert.doesNotMatch(json, /[<>&\u2028\u2029]/);
+    assert.deepEqual(JSON.parse(json), { label: hostile });
+    assert.doesNotMatch(inlineScript('let s = "</script><!--";'), /<\/script|<!--/i);
+    const layout = layoutTimeline({ jobs: [], nowMs: NOW, scope: hostile });
+    const html = timelinePage({ nonce: 'n"><x', title: hostile, inline: { script: 'void 0', layout } });
+    assert.equal(html.split('</script>').length - 1, 2, 'only our two script elements end');
+    assert.doesNotMatch(html, /<script>alert/);
+    assert.match(html, /<title>&lt;\/script&gt;/);
+    assert.match(html, /nonce="n&quot;&gt;&lt;x"/);
+    const webview = timelinePage({
+      nonce: 'abc',
+      title: 't',
+      webview: { cspSource: 'https://file+.vscode-resource.vscode-cdn.net', scriptUri: 'https://x/dist/timeline.js' },
+    });
+    assert.match(webview, /default-src 'none'; style-src 'nonce-abc' https:\/\/file\+/);
+    assert.match(webview, /script-src 'nonce-abc';/);
+    assert.match(webview, /<script nonce="abc" src="https:\/\/x\/dist\/timeline.js"><\/script>/);
   });
 });

@@ -75,7 +75,8 @@ export class TimelineView {
     this.follow = saved?.follow ?? true;
     this.selected = saved?.selected;
     this.scope = saved?.scope ?? 'workspace';
-    root.append(this.makeHead());
+    root.append(makeHead(this, this.heading, this.count));
+    if (host.post) this.appendScopeButton(root.firstElementChild as HTMLElement);
     this.axis = svg('svg', { height: 24, width: '100%' });
     const axisBox = document.createElement('div');
     axisBox.className = 'tl-axis';
@@ -94,41 +95,13 @@ export class TimelineView {
     this.menu = new BarMenu(root, (command, bar) => this.command(command, bar));
   }
 
-  private makeHead(): HTMLElement {
-    const head = document.createElement('div');
-    head.className = 'tl-head';
-    this.heading.textContent = 'Job timeline';
-    this.count.className = 'tl-count';
-    const button = (label: string, title: string, fn: () => void, cls = '') => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.textContent = label;
-      b.title = title;
-      if (cls) b.className = cls;
-      b.addEventListener('click', fn);
-      return b;
-    };
-    const spacer = document.createElement('span');
-    spacer.className = 'tl-spacer';
-    const help = document.createElement('span');
-    help.className = 'tl-help';
-    help.textContent = 'Ctrl+wheel or +/− zoom · drag, Shift+wheel or ←/→ pan';
-    head.append(this.heading, this.count, spacer, help);
-    head.append(
-      button('−', 'Zoom out (-)', () => this.zoom(1.5), 'tl-zoom-out'),
-      button('+', 'Zoom in (+)', () => this.zoom(1 / 1.5), 'tl-zoom-in'),
-      button('Fit', 'Show every job and broker (0)', () => this.fit(), 'tl-fit'),
-      button('Now', 'Follow now (N)', () => this.goNow(), 'tl-now'),
+  private appendScopeButton(head: HTMLElement): void {
+    this.scopeButton.type = 'button';
+    this.scopeButton.className = 'tl-scope';
+    this.scopeButton.addEventListener('click', () =>
+      this.host.post?.({ type: 'scope', scope: this.scope === 'all' ? 'workspace' : 'all' }),
     );
-    if (this.host.post) {
-      this.scopeButton.type = 'button';
-      this.scopeButton.className = 'tl-scope';
-      this.scopeButton.addEventListener('click', () =>
-        this.host.post?.({ type: 'scope', scope: this.scope === 'all' ? 'workspace' : 'all' }),
-      );
-      head.append(this.scopeButton);
-    }
-    return head;
+    head.append(this.scopeButton);
   }
 
   nowMs(): number {
@@ -339,4 +312,34 @@ export class TimelineView {
   private save(): void {
     this.host.save({ window: this.win, follow: this.follow, selected: this.selected, scope: this.scope });
   }
+}
+
+/** The heading: the title, the count, the keys in a line, and the zoom buttons. */
+function makeHead(view: TimelineView, heading: HTMLElement, count: HTMLElement): HTMLElement {
+  const head = document.createElement('div');
+  head.className = 'tl-head';
+  heading.textContent = 'Job timeline';
+  count.className = 'tl-count';
+  const button = (label: string, title: string, fn: () => void, cls: string) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = label;
+    b.title = title;
+    b.className = cls;
+    b.addEventListener('click', fn);
+    return b;
+  };
+  const spacer = document.createElement('span');
+  spacer.className = 'tl-spacer';
+  const help = document.createElement('span');
+  help.className = 'tl-help';
+  help.textContent = 'Ctrl+wheel or +/− zoom · drag, Shift+wheel or ←/→ pan';
+  head.append(heading, count, spacer, help);
+  head.append(
+    button('−', 'Zoom out (-)', () => view.zoom(1.5), 'tl-zoom-out'),
+    button('+', 'Zoom in (+)', () => view.zoom(1 / 1.5), 'tl-zoom-in'),
+    button('Fit', 'Show every job and broker (0)', () => view.fit(), 'tl-fit'),
+    button('Now', 'Follow now (N)', () => view.goNow(), 'tl-now'),
+  );
+  return head;
 }
