@@ -5,11 +5,10 @@
 // then opened in Chromium with every request blocked and must show one bar per job.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
-import { runCli } from './cliHelpers';
+import { hostileOutputs, runCli } from './cliHelpers';
 
 const HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>\u001b]0;pwned\u0007 \u202eevil';
 
@@ -88,14 +87,7 @@ describe('codex-jobs timeline', () => {
   });
 
   test('hostile output paths: a link, a FIFO, a directory, a state dir are refused, nothing written', async () => {
-    const victim = path.join(sb.tmp, 'victim.txt');
-    await fs.writeFile(victim, 'keep');
-    const link = path.join(sb.tmp, 'link.html');
-    await fs.symlink(victim, link);
-    const fifo = path.join(sb.tmp, 'out.fifo');
-    execFileSync('mkfifo', [fifo]);
-    const dir = path.join(sb.tmp, 'dir.html');
-    await fs.mkdir(dir);
+    const { victim, link, fifo, dir } = await hostileOutputs(sb.tmp, '.html');
     for (const target of [link, fifo, dir, path.join(sb.stateDir, 'timeline.html')]) {
       const r = await timeline(['--html', target]);
       assert.equal(r.code, 1, `${target}: ${r.stdout}`);

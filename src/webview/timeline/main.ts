@@ -56,7 +56,11 @@ function inEditor(root: HTMLElement, api: VsCodeApi): void {
         painted = true;
         // After the browser has drawn it, not only built it.
         requestAnimationFrame(() =>
-          setTimeout(() => api.postMessage({ type: 'painted', bars: m.layout.bars.length, ms: performance.now() })),
+          setTimeout(() => {
+            const ms = performance.now();
+            root.dataset.paintedMs = ms.toFixed(0);
+            api.postMessage({ type: 'painted', bars: m.layout.bars.length, ms });
+          }),
         );
       }
     } else if (m?.type === 'tooltip') view.tip.replace(m.key, m.text);
