@@ -110,7 +110,7 @@ export async function runTimelineChecks({ page, check, runFromPalette, sample, S
     await frame.locator(`g.bar.selected[data-id="${SHOWCASE_IDS.failedTask}"]`).waitFor();
     // The hover says what the tree's tooltip says (over the label: the bar's row, not one of its markers).
     await frame.locator(`g.bar[data-id="${SHOWCASE_IDS.failedTask}"] text`).hover({ force: true });
-    await frame.locator('.tl-tip', { hasText: 'Error:' }).waitFor({ timeout: 10_000 });
+    await frame.locator('.tl-tip', { hasText: SHOWCASE_IDS.failedTask }).waitFor({ timeout: 10_000 });
     await bar.click({ button: 'right', force: true });
     await frame.locator('.tl-menu button[data-command="openLog"]').click();
     await page.locator('.tab', { hasText: SHOWCASE_IDS.failedTask }).first().waitFor({ timeout: 15_000 });
@@ -158,7 +158,14 @@ export async function runTimelineChecks({ page, check, runFromPalette, sample, S
     await page.screenshot({ path: path.join(shots, name) });
   };
   await check('screenshots of the timeline in the dark and the light theme', async () => {
-    await frame.locator('button.tl-fit').click();
+    // The last hour or so, from the keyboard: out to the widest span (400 days), in 23 steps of 1.5 to
+    // about 50 minutes, then to now.
+    await frame.locator('.tl-body').focus();
+    for (let i = 0; i < 24; i++) await page.keyboard.press('Minus');
+    await frame.locator('button.tl-now').click();
+    await frame.locator('.tl-body').focus();
+    for (let i = 0; i < 23; i++) await page.keyboard.press('Equal');
+    await frame.locator('button.tl-now').click();
     await shoot('timeline-dark.png');
     await toggleTheme(page, runFromPalette, '.monaco-workbench.vs');
     await shoot('timeline-light.png');
@@ -208,5 +215,17 @@ export async function runTimelineChecks({ page, check, runFromPalette, sample, S
     // The page's own figure: from its start to the frame after its first picture.
     const painted = await frame.locator('#tl').getAttribute('data-painted-ms', { timeout: 10_000 });
     log(`  timeline: ${total} bars: first paint ${painted} ms after the page began; ${took} ms after the command`);
+  });
+
+  await check('All Workspaces in its heading switches the scope; the panel comes back after a reload', async () => {
+    await frame.locator('button.tl-scope').click();
+    await frame.locator('h1', { hasText: 'All Workspaces' }).waitFor({ timeout: 20_000 });
+    await page.locator('.tab', { hasText: 'Job Timeline: All Workspaces' }).first().waitFor({ timeout: 10_000 });
+    await frame.locator('button.tl-scope').click();
+    await frame.locator('h1', { hasText: 'sample-project' }).waitFor({ timeout: 20_000 });
+    // The serializer brings the panel back with its page's state.
+    await page.reload();
+    await page.locator('.tab', { hasText: 'Job Timeline' }).first().waitFor({ timeout: 90_000 });
+    await frame.locator('g.bar').first().waitFor({ state: 'attached', timeout: 60_000 });
   });
 }

@@ -35,8 +35,15 @@ export interface TimelineInput {
 
 /** A clock a little ahead of ours is not "the future": the companion and we read different clocks. */
 const AHEAD_SLACK_MS = 60_000;
-/** The first window shows the newest this many jobs: a month of history would make each a sliver. */
+/** The first window shows the newest jobs, this many at most, started this close to the newest one. */
 const FIRST_SHOWN = 25;
+const FIRST_SPAN_MS = 3 * 3_600_000;
+
+/** What the first window shows: a month of history would make each bar a sliver (Fit shows it). */
+function firstShown(bars: readonly TimelineBar[]): TimelineBar[] {
+  const newest = bars[0]?.startMs ?? 0;
+  return bars.slice(0, FIRST_SHOWN).filter((b, i) => i === 0 || newest - b.startMs <= FIRST_SPAN_MS);
+}
 /** The narrowest window shown first: a single short job still gets an axis of a minute. */
 const MIN_SPAN_MS = 60_000;
 
@@ -72,7 +79,7 @@ export function layoutTimeline(input: TimelineInput): TimelineLayout {
   brokers.forEach((b, i) => (b.lane = i));
   return {
     nowMs: now,
-    window: fitWindow(bars.slice(0, FIRST_SHOWN), [], now),
+    window: fitWindow(firstShown(bars), [], now),
     extent: fitWindow(bars, brokers, now),
     bars,
     brokers,
