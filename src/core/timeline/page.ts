@@ -85,7 +85,8 @@ svg { display: block; }
 .row-sel { fill: var(--tl-sel); fill-opacity: 0.25; }
 .bar rect.phase { stroke: var(--tl-border); stroke-width: 1; }
 .bar rect.phase.queued { fill-opacity: 0.4; }
-.bar text { fill: var(--tl-fg); font-size: 12px; dominant-baseline: central; pointer-events: none; }
+.bar text { fill: var(--tl-fg); font-size: 12px; dominant-baseline: central; pointer-events: none;
+  paint-order: stroke; stroke: var(--tl-bg); stroke-width: 3px; stroke-linejoin: round; }
 .bar text .elapsed { fill: var(--tl-muted); }
 .tone-running rect.phase { fill: var(--tl-running); }
 .tone-queued rect.phase { fill: var(--tl-queued); }
@@ -142,8 +143,11 @@ export function inlineScript(code: string): string {
 export interface PageOptions {
   nonce: string;
   title: string;
-  /** The editor's webview: where its resources come from (`webview.cspSource`) and the script's URI. */
-  webview?: { cspSource: string; scriptUri: string };
+  /**
+   * The editor's webview: where its resources come from (`webview.cspSource`), the script's URI, and
+   * the first picture, inline so the page draws it without asking (later ones come as messages).
+   */
+  webview?: { cspSource: string; scriptUri: string; layout?: TimelineLayout };
   /** The export: the renderer's code and the picture's data, both inline. */
   inline?: { script: string; layout: TimelineLayout };
 }
@@ -163,10 +167,10 @@ export function timelinePage(o: PageOptions): string {
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
+  const data = `<script nonce="${n}" type="application/json" id="tl-data">${scriptJson((o.webview ?? o.inline)?.layout ?? null)}</script>\n`;
   const script = o.webview
-    ? `<script nonce="${n}" src="${attr(o.webview.scriptUri)}"></script>`
-    : `<script nonce="${n}" type="application/json" id="tl-data">${scriptJson(o.inline?.layout ?? null)}</script>\n` +
-      `<script nonce="${n}">${inlineScript(o.inline?.script ?? '')}</script>`;
+    ? `${data}<script nonce="${n}" src="${attr(o.webview.scriptUri)}"></script>`
+    : `${data}<script nonce="${n}">${inlineScript(o.inline?.script ?? '')}</script>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -8,6 +8,7 @@ import { Disposable } from '../../core/vocab/lifecycle';
 import { jobKey } from '../../core/vocab/keys';
 import type { Job } from '../../core/vocab/types';
 import { layoutTimeline } from '../../core/timeline/layout';
+import type { TimelineLayout } from '../../core/timeline/timelineTypes';
 import { timelinePage } from '../../core/timeline/page';
 import { parsePageMessage, type HostMessage, type PageMessage, type TimelineScope } from '../../core/timeline/messages';
 import type { CommandDeps } from '../commandDeps';
@@ -27,6 +28,8 @@ export class TimelinePanel extends Disposable {
   /** Something changed while the page was hidden or not ready yet. */
   private stale = true;
   private ready = false;
+  /** The page shows the picture made with its HTML and nothing changed since: its first `ready` needs none. */
+  private fromHtml = false;
   /** How long the page took to its first picture, and of how many bars (for the output and the tests). */
   firstPaint: { bars: number; ms: number } | undefined;
   private readonly closed = new vscode.EventEmitter<void>();
@@ -41,14 +44,18 @@ export class TimelinePanel extends Disposable {
     super();
     const dist = vscode.Uri.joinPath(extensionUri, 'dist');
     panel.webview.options = { enableScripts: true, localResourceRoots: [dist] };
+    // The first picture goes in the page itself: it draws before it could ask for one.
     panel.webview.html = timelinePage({
       nonce: randomBytes(18).toString('base64'),
       title: t('Codex Job Timeline'),
       webview: {
         cspSource: panel.webview.cspSource,
         scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'timeline.js')).toString(),
+        layout: this.layoutNow(),
       },
     });
+    this.stale = false;
+    this.fromHtml = true;
     this.setTitle();
     this._register(this.closed);
     this._register(panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(m)));
@@ -90,21 +97,26 @@ export class TimelinePanel extends Disposable {
     return names.join(', ');
   }
 
-  private async post(): Promise<void> {
-    if (this.isDisposed) return;
-    this.stale = false;
+  /** The picture of now; the jobs it draws are the ones the page may name. */
+  private layoutNow(): TimelineLayout {
     const jobs = this.currentJobs();
     this.jobs.clear();
     for (const j of jobs) this.jobs.set(jobKey(j), j);
     const scan = this.deps.brokers.scan;
-    const layout = layoutTimeline({
+    return layoutTimeline({
       jobs,
       brokers: scan && { entries: scan.entries, scannedAtMs: scan.scannedAtMs },
       nowMs: Date.now(),
       scope: this.scopeName(),
       t,
     });
-    await this.send({ type: 'layout', layout, scope: this.scope });
+  }
+
+  private async post(): Promise<void> {
+    if (this.isDisposed) return;
+    this.stale = false;
+    this.fromHtml = false;
+    await this.send({ type: 'layout', layout: this.layoutNow(), scope: this.scope });
   }
 
   private send(m: HostMessage): Thenable<boolean> {
@@ -122,6 +134,11 @@ export class TimelinePanel extends Disposable {
       case 'ready':
         this.ready = true;
         if (this.scope === 'all') void this.deps.others.ensure().then(() => this.schedule());
+        // A page shown again after it was hidden is made anew from the first HTML: it needs today's picture.
+        if (this.fromHtml && !this.stale) {
+          this.fromHtml = false;
+          return;
+        }
         return this.post();
       case 'painted':
         this.firstPaint ??= { bars: m.bars, ms: m.ms };

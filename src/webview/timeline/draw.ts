@@ -102,10 +102,15 @@ function placeLabel(label: SVGTextElement, x0: number, x1: number, width: number
   if (x1 + 6 + room < width) {
     label.setAttribute('x', String(x1 + 6));
     label.setAttribute('text-anchor', 'start');
-  } else if (x0 - 6 > Math.min(room, width / 2)) {
+  } else if (x0 - 6 > room || (x0 > 40 && x0 > width - x1)) {
+    // Before it when it fits there, or when that side has more room (the text is then cut at the edge).
     label.setAttribute('x', String(x0 - 6));
     label.setAttribute('text-anchor', 'end');
+  } else if (width - x1 > 40) {
+    label.setAttribute('x', String(x1 + 6));
+    label.setAttribute('text-anchor', 'start');
   } else {
+    // The bar fills the view: on it, with a halo of the background (page.ts) to stay readable.
     label.setAttribute('x', String(Math.max(x0, 0) + 6));
     label.setAttribute('text-anchor', 'start');
   }

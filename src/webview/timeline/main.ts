@@ -1,7 +1,7 @@
 // The timeline page's entry: in the editor's panel it takes pictures from the extension (postMessage)
 // and keeps its zoom across hiding and reloads (getState/setState); in the HTML export it reads the
 // one picture embedded in the page. The same drawing either way (view.ts).
-import type { HostMessage, PageMessage } from '../../core/timeline/messages';
+import type { HostMessage, PageMessage, TimelineScope } from '../../core/timeline/messages';
 import type { TimelineLayout } from '../../core/timeline/timelineTypes';
 import { wireKeys, wirePointer } from './input';
 import { TimelineView, type SavedView } from './view';
@@ -47,33 +47,42 @@ function inEditor(root: HTMLElement, api: VsCodeApi): void {
     }
   };
   document.addEventListener('visibilitychange', ticking);
+  const draw = (layout: TimelineLayout, scope: TimelineScope) => {
+    view.setLayout(layout, scope);
+    ticking();
+    if (!painted) {
+      painted = true;
+      // After the browser has drawn it, not only built it.
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          const ms = performance.now();
+          root.dataset.paintedMs = ms.toFixed(0);
+          api.postMessage({ type: 'painted', bars: layout.bars.length, ms });
+        }),
+      );
+    }
+  };
+  // The first picture is in the page: drawn at once, before the editor hears from it.
+  const first = embedded();
+  if (first) draw(first, view.scope);
   window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
     const m = e.data;
-    if (m?.type === 'layout') {
-      view.setLayout(m.layout, m.scope);
-      ticking();
-      if (!painted) {
-        painted = true;
-        // After the browser has drawn it, not only built it.
-        requestAnimationFrame(() =>
-          setTimeout(() => {
-            const ms = performance.now();
-            root.dataset.paintedMs = ms.toFixed(0);
-            api.postMessage({ type: 'painted', bars: m.layout.bars.length, ms });
-          }),
-        );
-      }
-    } else if (m?.type === 'tooltip') view.tip.replace(m.key, m.text);
+    if (m?.type === 'layout') draw(m.layout, m.scope);
+    else if (m?.type === 'tooltip') view.tip.replace(m.key, m.text);
   });
   wirePointer(view, (key) => api.postMessage({ type: 'hover', key }));
   wireKeys(view);
   api.postMessage({ type: 'ready' });
 }
 
+/** The picture the page was made with, if any. */
+function embedded(): TimelineLayout | null {
+  return JSON.parse(document.getElementById('tl-data')?.textContent ?? 'null') as TimelineLayout | null;
+}
+
 function exported(root: HTMLElement): void {
   const view = new TimelineView(root, { save: () => undefined }, undefined);
-  const data = document.getElementById('tl-data')?.textContent ?? 'null';
-  const layout = JSON.parse(data) as TimelineLayout | null;
+  const layout = embedded();
   wirePointer(view, undefined);
   wireKeys(view);
   if (layout) view.setLayout(layout, 'workspace');
