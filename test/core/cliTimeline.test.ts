@@ -86,6 +86,17 @@ describe('codex-jobs timeline', () => {
     assert.match(s.stdout, /^<!DOCTYPE html>[\s\S]*<\/html>\n$/);
   });
 
+  test('--help says what it writes; --html with no name is a usage error', async () => {
+    const h = await runCli(['timeline', '--help']);
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /^usage: codex-jobs timeline \[options\] \[path\]/);
+    for (const o of ['--html <file>', '--all', '--state-root <dir>']) assert.ok(h.stdout.includes(o), o);
+    assert.match(h.stdout, /never written through a symbolic link, onto a FIFO/);
+    const bad = await runCli(['timeline', '--html=']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--html needs a file name/);
+  });
+
   test('hostile output paths: a link, a FIFO, a directory, a state dir are refused, nothing written', async () => {
     const { victim, link, fifo, dir } = await hostileOutputs(sb.tmp, '.html');
     for (const target of [link, fifo, dir, path.join(sb.stateDir, 'timeline.html')]) {
