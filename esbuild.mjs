@@ -19,6 +19,17 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The job timeline's page script (src/webview): in the editor's panel and inlined in the CLI's HTML export.
+  {
+    ...common,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'iife',
+    sourcemap: false,
+    external: [],
+    entryPoints: ['src/webview/timeline/main.ts'],
+    outfile: 'dist/timeline.js',
+  },
 ];
 
 if (watch) {

@@ -15,7 +15,8 @@ export class UsageError extends Error {
   }
 }
 
-export type CommandName = 'status' | 'watch' | 'log' | 'wait' | 'result' | 'findings' | 'brokers' | 'reap' | 'usage';
+export type CommandName =
+  'status' | 'watch' | 'log' | 'wait' | 'result' | 'findings' | 'brokers' | 'reap' | 'usage' | 'timeline';
 
 interface OptionSpec {
   type: 'boolean' | 'string';
@@ -211,6 +212,25 @@ export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
       JSON_NOTE,
     ],
   },
+  timeline: {
+    summary: 'The job timeline (what ran when, and what the races did) as one self-contained HTML file.',
+    positionals: [PATH_ARG],
+    options: {
+      html: {
+        type: 'string',
+        value: 'file',
+        help: 'Write it to <file> (replaced atomically), or "-" for stdout; default: a new file in the temp dir.',
+      },
+      all: { type: 'boolean', help: 'Every workspace under the roots, not one path.' },
+      'state-root': STATE_ROOT,
+      help: HELP,
+    },
+    notes: [
+      'The path written is printed. The page needs no network: its script and styles are inline, under a',
+      'Content-Security-Policy that allows nothing else; texts from files are shown as text, never markup.',
+      'The file is never written through a symbolic link, onto a FIFO or a directory, or into a state dir.',
+    ],
+  },
 };
 
 export const COMMAND_NAMES = Object.keys(COMMAND_SPECS) as CommandName[];
@@ -235,6 +255,8 @@ export interface Args {
   timeoutMs?: number;
   /** `findings --sarif`: '-' for stdout, else the file (absolute). */
   sarif?: string;
+  /** `timeline --html`: '-' for stdout, else the file (absolute). */
+  html?: string;
 }
 
 export type Parsed =
@@ -332,12 +354,19 @@ function toArgs(command: CommandName, values: Values, positional: string[]): Arg
     any: values.any === true,
     timeoutMs: values.timeout === undefined ? undefined : seconds(values.timeout as string, 'timeout', command),
     sarif: sarifTarget(values.sarif as string | undefined, command),
+    html: htmlTarget(values.html as string | undefined, command),
   };
 }
 
 function sarifTarget(value: string | undefined, command: CommandName): string | undefined {
   if (value === undefined || value === '-') return value;
   if (value === '') throw new UsageError('--sarif needs a file name, or none for stdout', command);
+  return path.resolve(value);
+}
+
+function htmlTarget(value: string | undefined, command: CommandName): string | undefined {
+  if (value === undefined || value === '-') return value;
+  if (value === '') throw new UsageError('--html needs a file name, or "-" for stdout', command);
   return path.resolve(value);
 }
 

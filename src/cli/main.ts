@@ -15,6 +15,7 @@ import { findingsCommand } from './commands/findings';
 import { brokersCommand } from './commands/brokers';
 import { reapCommand } from './commands/reap';
 import { usageCommand } from './commands/usage';
+import { timelineCommand } from './commands/timeline';
 
 const COMMANDS: Record<CommandName, (a: Args, io: Output) => Promise<number>> = {
   status: statusCommand,
@@ -26,6 +27,7 @@ const COMMANDS: Record<CommandName, (a: Args, io: Output) => Promise<number>> = 
   brokers: brokersCommand,
   reap: reapCommand,
   usage: usageCommand,
+  timeline: timelineCommand,
 };
 
 export async function main(argv: string[], io: Output): Promise<number> {

@@ -36,6 +36,7 @@ export const COMMANDS = {
   installCodexCli: 'codexJobs.installCodexCli',
   exportFindingsSarif: 'codexJobs.exportFindingsSarif',
   rerunAllAtReset: 'codexJobs.rerunAllAtReset',
+  showTimeline: 'codexJobs.showTimeline',
 } as const;
 
 /** `<publisher>.<name>` of package.json: where the extension's own version is read. */

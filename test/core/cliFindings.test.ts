@@ -10,7 +10,7 @@ import { promises as fs, readFileSync } from 'fs';
 import * as path from 'path';
 import Ajv from 'ajv';
 import { record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
-import { golden, runCli, shapeOf } from './cliHelpers';
+import { golden, hostileOutputs, runCli, shapeOf } from './cliHelpers';
 
 const SCHEMA = JSON.parse(
   readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'sarif-schema-2.1.0.json'), 'utf8'),
@@ -208,14 +208,7 @@ describe('codex-jobs findings', () => {
     const again = await findings([`${IDS.second}`, `--sarif=${file}`]);
     assert.equal(again.code, 0, again.stderr);
 
-    const target = path.join(sb.tmp, 'target.txt');
-    await fs.writeFile(target, 'keep');
-    const link = path.join(sb.tmp, 'link.sarif');
-    await fs.symlink(target, link);
-    const fifo = path.join(sb.tmp, 'out.fifo');
-    execFileSync('mkfifo', [fifo]);
-    const dir = path.join(sb.tmp, 'adir');
-    await fs.mkdir(dir);
+    const { victim: target, link, fifo, dir } = await hostileOutputs(sb.tmp, '.sarif');
     for (const bad of [link, fifo, dir]) {
       const b = await findings([IDS.second, '--sarif', bad]);
       assert.equal(b.code, 1, `${bad}: ${b.stderr}`);

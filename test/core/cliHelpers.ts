@@ -1,6 +1,6 @@
 // Running the built `codex-jobs` bin in tests: once to the end, or in the background with what it
 // printed so far. CODEX_JOBS_TEST_BIN runs another build instead (an older one, to see a test fail).
-import { execFile, spawn } from 'child_process';
+import { execFile, execFileSync, spawn } from 'child_process';
 import * as path from 'path';
 import { promises as fs } from 'fs';
 import * as assert from 'node:assert/strict';
@@ -71,4 +71,17 @@ export function shapeOf(v: unknown): unknown {
   if (v === null) return 'null';
   if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shapeOf(x)]));
   return typeof v;
+}
+
+/** Output paths that must be refused, in `dir`: a symbolic link to `victim` (holding "keep"), a FIFO, a directory. */
+export async function hostileOutputs(dir: string, ext: string) {
+  const victim = path.join(dir, 'target.txt');
+  await fs.writeFile(victim, 'keep');
+  const link = path.join(dir, `link${ext}`);
+  await fs.symlink(victim, link);
+  const fifo = path.join(dir, 'out.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const adir = path.join(dir, `adir${ext}`);
+  await fs.mkdir(adir);
+  return { victim, link, fifo, dir: adir };
 }

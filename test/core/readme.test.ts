@@ -456,6 +456,15 @@ async function runCodexJobs(line: string, sb: Sandbox, t: TestContext): Promise<
       }
       return;
     }
+    case 'timeline': {
+      // The page written, its path printed: every job of the sample in its data, the CSP in its head.
+      const r = await run();
+      ok(r);
+      const html = await fs.readFile(path.resolve(sb.workspace, r.stdout.trim()), 'utf8');
+      assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'/);
+      for (const id of Object.values(SHOWCASE_IDS)) assert.ok(html.includes(`"id":"${id}"`), id);
+      return;
+    }
   }
   assert.fail(`no check for "${line}": add one to runCodexJobs`);
 }

@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { runTimelineChecks } from './timelineUi.mjs';
 
 const require = createRequire(import.meta.url);
 /** What an age badge may show (format.ts ageBadge): "4m", minutes as digits "12", "3h", "½d", "2d", "1w". */
@@ -457,6 +458,8 @@ export async function runUiChecks({
   });
 
   await (await import('./usageUi.mjs')).usageChecks({ page, tmp, repo, check, log });
+  await runTimelineChecks({ page, check, runFromPalette, sample, SHOWCASE_IDS, shots, repo, log });
+
   await check('the welcome view says where it looked when a folder has no state', async () => {
     await open(empty);
     await page

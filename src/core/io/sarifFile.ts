@@ -47,9 +47,14 @@ async function protectedDirOf(file: string, real: string, dirs: readonly string[
  * and the archive, none of which is ever written here. The directory the person chose may be reached
  * through a link (theirs to name); the file itself may not be one. Reports what was read back.
  */
-export async function writeSarifFile(
+export function writeSarifFile(target: string, log: SarifLog, protectedDirs: readonly string[]): Promise<SarifWrite> {
+  return writeOutputFile(target, `${JSON.stringify(log, null, 2)}\n`, protectedDirs);
+}
+
+/** Writes `data` to `target` as writeSarifFile does (the timeline's HTML export too), with the same refusals. */
+export async function writeOutputFile(
   target: string,
-  log: SarifLog,
+  data: string,
   protectedDirs: readonly string[],
 ): Promise<SarifWrite> {
   if (!path.isAbsolute(target) || target.includes('\u0000') || !path.basename(target))
@@ -76,7 +81,6 @@ export async function writeSarifFile(
       reason: 'not-regular',
       message: `${target} is a ${fileTypeName(before)}, not a regular file; nothing was written.`,
     };
-  const data = `${JSON.stringify(log, null, 2)}\n`;
   try {
     // Checked again as it is replaced: a link or FIFO put there since is refused all the same.
     await writeFileAtomic(file, data, realDir);

@@ -35,6 +35,7 @@ import { registerRunCodexLogin } from './runCodexLogin';
 import { registerInstallCodexCli } from './installCodexCli';
 import { registerExportFindingsSarif } from './exportFindingsSarif';
 import { registerRerunAllAtReset } from './rerunAllAtReset';
+import { registerShowTimeline } from './showTimeline';
 
 const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerRefresh,
@@ -70,6 +71,7 @@ const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerInstallCodexCli,
   registerExportFindingsSarif,
   registerRerunAllAtReset,
+  registerShowTimeline,
 ];
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
