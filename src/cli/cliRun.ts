@@ -3,25 +3,22 @@
 import type { Args, CommandName } from './args';
 import type { Output } from './output';
 import { useSynchronousCalls } from '../core/io/fsCalls';
-import { statusCommand } from './commands/status';
-import { watchCommand } from './commands/watch';
-import { logCommand } from './commands/log';
-import { waitCommand } from './commands/wait';
-import { resultCommand } from './commands/result';
-import { findingsCommand } from './commands/findings';
-import { brokersCommand } from './commands/brokers';
-import { reapCommand } from './commands/reap';
 
-const COMMANDS: Record<CommandName, (a: Args, io: Output) => Promise<number>> = {
-  status: statusCommand,
-  watch: watchCommand,
-  log: logCommand,
-  wait: waitCommand,
-  result: resultCommand,
-  findings: findingsCommand,
-  brokers: brokersCommand,
-  reap: reapCommand,
+type Command = (a: Args, io: Output) => Promise<number>;
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+/** Each command's module loaded when it runs: `status` does not load the watcher, `watch` not the findings. */
+const COMMANDS: Record<CommandName, () => Command> = {
+  status: () => (require('./commands/status') as typeof import('./commands/status')).statusCommand,
+  watch: () => (require('./commands/watch') as typeof import('./commands/watch')).watchCommand,
+  log: () => (require('./commands/log') as typeof import('./commands/log')).logCommand,
+  wait: () => (require('./commands/wait') as typeof import('./commands/wait')).waitCommand,
+  result: () => (require('./commands/result') as typeof import('./commands/result')).resultCommand,
+  findings: () => (require('./commands/findings') as typeof import('./commands/findings')).findingsCommand,
+  brokers: () => (require('./commands/brokers') as typeof import('./commands/brokers')).brokersCommand,
+  reap: () => (require('./commands/reap') as typeof import('./commands/reap')).reapCommand,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * A command that reads once and exits makes its file calls synchronously (core/io/fsCalls.ts): in
@@ -32,5 +29,5 @@ const oneShot = (a: Args) => a.command !== 'watch' && a.command !== 'wait' && a.
 
 export function runCommand(a: Args, io: Output): Promise<number> {
   if (oneShot(a)) useSynchronousCalls();
-  return COMMANDS[a.command](a, io);
+  return COMMANDS[a.command]()(a, io);
 }

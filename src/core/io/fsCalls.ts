@@ -8,7 +8,6 @@
 import * as nodeFs from 'fs';
 import type { Dir, Dirent, MakeDirectoryOptions, RmOptions, Stats } from 'fs';
 
-const asyncFs = nodeFs.promises;
 let synchronous = false;
 
 /**
@@ -107,23 +106,26 @@ export const fsCalls = {
   open: (file: string, flags: number, mode?: number): Promise<nodeFs.promises.FileHandle> =>
     synchronous
       ? now(() => new SyncFileHandle(nodeFs.openSync(file, flags, mode)) as unknown as nodeFs.promises.FileHandle)
-      : asyncFs.open(file, flags, mode),
-  lstat: (file: string): Promise<Stats> => (synchronous ? now(() => nodeFs.lstatSync(file)) : asyncFs.lstat(file)),
-  stat: (file: string): Promise<Stats> => (synchronous ? now(() => nodeFs.statSync(file)) : asyncFs.stat(file)),
+      : nodeFs.promises.open(file, flags, mode),
+  lstat: (file: string): Promise<Stats> =>
+    synchronous ? now(() => nodeFs.lstatSync(file)) : nodeFs.promises.lstat(file),
+  stat: (file: string): Promise<Stats> => (synchronous ? now(() => nodeFs.statSync(file)) : nodeFs.promises.stat(file)),
   realpath: (file: string): Promise<string> =>
-    synchronous ? now(() => nodeFs.realpathSync(file)) : asyncFs.realpath(file),
+    synchronous ? now(() => nodeFs.realpathSync(file)) : nodeFs.promises.realpath(file),
   readdir: (dir: string): Promise<string[]> =>
-    synchronous ? now(() => nodeFs.readdirSync(dir)) : asyncFs.readdir(dir),
+    synchronous ? now(() => nodeFs.readdirSync(dir)) : nodeFs.promises.readdir(dir),
   readdirTyped: (dir: string): Promise<Dirent[]> =>
     synchronous
       ? now(() => nodeFs.readdirSync(dir, { withFileTypes: true }))
-      : asyncFs.readdir(dir, { withFileTypes: true }),
+      : nodeFs.promises.readdir(dir, { withFileTypes: true }),
   opendir: (dir: string, o: { bufferSize: number }): Promise<Dir> =>
-    synchronous ? now(() => new SyncDir(nodeFs.opendirSync(dir, o)) as unknown as Dir) : asyncFs.opendir(dir, o),
+    synchronous
+      ? now(() => new SyncDir(nodeFs.opendirSync(dir, o)) as unknown as Dir)
+      : nodeFs.promises.opendir(dir, o),
   mkdir: (dir: string, o?: MakeDirectoryOptions): Promise<string | undefined> =>
-    synchronous ? now(() => nodeFs.mkdirSync(dir, o)) : asyncFs.mkdir(dir, o),
+    synchronous ? now(() => nodeFs.mkdirSync(dir, o)) : nodeFs.promises.mkdir(dir, o),
   rm: (file: string, o?: RmOptions): Promise<void> =>
-    synchronous ? now(() => nodeFs.rmSync(file, o)) : asyncFs.rm(file, o),
+    synchronous ? now(() => nodeFs.rmSync(file, o)) : nodeFs.promises.rm(file, o),
   rename: (from: string, to: string): Promise<void> =>
-    synchronous ? now(() => nodeFs.renameSync(from, to)) : asyncFs.rename(from, to),
+    synchronous ? now(() => nodeFs.renameSync(from, to)) : nodeFs.promises.rename(from, to),
 };

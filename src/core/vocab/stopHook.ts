@@ -43,10 +43,12 @@ type Picked = { at: number; entry: unknown; key?: string };
 
 /**
  * The hook sorts with `localeCompare` and no arguments, which is a collator of the default locale;
- * made once here (the same order, without building a collator per comparison: that cost
- * milliseconds per status over a few hundred jobs).
+ * made once, on first use (the same order, without building a collator per comparison: that cost
+ * milliseconds per status over a few hundred jobs; and making one costs milliseconds too, which a
+ * read that sorts nothing should not pay).
  */
-const collate = new Intl.Collator().compare;
+let collator: Intl.Collator | undefined;
+const collate = (a: string, b: string) => (collator ??= new Intl.Collator()).compare(a, b);
 
 /**
  * One run of the hook over state.json's `jobs` (as parsed, not validated: the hook validates
