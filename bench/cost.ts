@@ -63,19 +63,33 @@ async function du(dir: string): Promise<{ bytes: number; files: number; newest: 
   return { bytes, files, newest };
 }
 
-function run(
+/** GNU time, when there: a process's CPU (user + system) says more than its wall time on a loaded machine. */
+const TIME = '/usr/bin/time';
+let timeWorks: boolean | undefined;
+
+/** Runs a whole process: its wall time, and its CPU time (user + system, ms) where GNU time can say. */
+async function run(
   cmd: string,
   argv: string[],
   env: Record<string, string>,
   cwd = repo,
-): Promise<{ ms: number; out: string }> {
-  return new Promise((resolve, reject) => {
+): Promise<{ ms: number; cpuMs?: number; out: string }> {
+  timeWorks ??= await fs.access(TIME).then(
+    () => true,
+    () => false,
+  );
+  const cpuFile = path.join(base, `cpu-${process.pid}.txt`);
+  const [file, full] = timeWorks ? [TIME, ['-f', '%U %S', '-o', cpuFile, cmd, ...argv]] : [cmd, argv];
+  const r = await new Promise<{ ms: number; out: string }>((resolve, reject) => {
     const t = now();
-    execFile(cmd, argv, { cwd, env: { ...process.env, ...env }, maxBuffer: 512 * MB }, (err, stdout, stderr) => {
+    execFile(file, full, { cwd, env: { ...process.env, ...env }, maxBuffer: 512 * MB }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${cmd} ${argv.join(' ')}: ${String(err)} ${stderr}`));
       resolve({ ms: now() - t, out: stdout });
     });
   });
+  if (!timeWorks) return r;
+  const [user, sys] = (await fs.readFile(cpuFile, 'utf8')).trim().split(/\s+/).slice(-2).map(Number);
+  return { ...r, cpuMs: (user + sys) * 1000 };
 }
 
 /** Idle stand-in workers whose command lines name their jobs, so verification finds them running. */
@@ -134,45 +148,47 @@ async function cliBench(ws: GeneratedWorkspace, logMB: number, runningIds: strin
   // and a process reading the same files synchronously: bench/floor.ts), and the companion's (its
   // status, its --all).
   const rounds = Number(opt('--rounds') ?? 9);
-  const t: Record<'ours' | 'all' | 'version' | 'node' | 'floor' | 'theirs' | 'theirsAll', number[]> = {
-    ours: [],
-    all: [],
-    version: [],
-    node: [],
-    floor: [],
-    theirs: [],
-    theirsAll: [],
+  type Kind = 'ours' | 'all' | 'version' | 'node' | 'floor' | 'theirs' | 'theirsAll';
+  const kinds: Kind[] = ['ours', 'all', 'version', 'node', 'floor', 'theirs', 'theirsAll'];
+  const t = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
+  const cpu = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
+  const time = async (k: Kind, p: Promise<{ ms: number; cpuMs?: number }>) => {
+    const r = await p;
+    t[k].push(r.ms);
+    if (r.cpuMs !== undefined) cpu[k].push(r.cpuMs);
+    return r.ms;
   };
   const livePids = (json.jobs as { pid: number | null; status: string }[]).filter(live).map((j) => String(j.pid));
   let wrote = 0;
   let touched = 0;
-  const companionRun = async (extra: string[]) =>
-    (
-      await run(
-        process.execPath,
-        [companion!, 'status', '--json', ...extra],
-        { CLAUDE_PLUGIN_DATA: ws.pluginData },
-        ws.workspace,
-      )
-    ).ms;
+  const companionRun = (extra: string[]) =>
+    run(
+      process.execPath,
+      [companion!, 'status', '--json', ...extra],
+      { CLAUDE_PLUGIN_DATA: ws.pluginData },
+      ws.workspace,
+    );
   for (let i = 0; i < rounds; i++) {
     const before = await du(archiveDir);
-    t.ours.push((await run(process.execPath, [CLI, ...status], env)).ms);
-    t.all.push((await run(process.execPath, [CLI, 'status', '--json', '--all', '--state-root', ws.stateRoot], env)).ms);
+    await time('ours', run(process.execPath, [CLI, ...status], env));
+    await time('all', run(process.execPath, [CLI, 'status', '--json', '--all', '--state-root', ws.stateRoot], env));
     const after = await du(archiveDir);
     wrote += Math.abs(after.bytes - before.bytes);
     if (after.newest > before.newest) touched++;
-    t.node.push((await run(process.execPath, ['-e', '0'], {})).ms);
-    t.floor.push((await run(process.execPath, [FLOOR, ws.stateDir, ...livePids], {})).ms);
-    t.version.push((await run(process.execPath, [CLI, '--version'], {})).ms);
+    await time('node', run(process.execPath, ['-e', '0'], {}));
+    await time('floor', run(process.execPath, [FLOOR, ws.stateDir, ...livePids], {}));
+    await time('version', run(process.execPath, [CLI, '--version'], {}));
     if (!companion) continue;
     // The companion's own `status --json` (its default: running jobs and the latest few) and
     // `status --json --all` (every job of the workspace), on the same dir.
-    t.theirs.push(await companionRun([]));
-    t.theirsAll.push(await companionRun(['--all']));
+    await time('theirs', companionRun([]));
+    await time('theirsAll', companionRun(['--all']));
   }
-  const m = (k: keyof typeof t) => median(t[k]);
-  const spread = (k: keyof typeof t) => `${m(k).toFixed(0)} ms (${Math.min(...t[k]).toFixed(0)}–${Math.max(...t[k]).toFixed(0)})`;
+  const m = (k: Kind) => median(t[k]);
+  const mc = (k: Kind) => median(cpu[k]);
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+  const spread = (k: Kind) =>
+    `${m(k).toFixed(0)} ms (${range(t[k])})` + (cpu[k].length ? `; CPU ${mc(k).toFixed(0)} ms (${range(cpu[k])})` : '');
   row(`floor: node -e 0, whole process (median of ${rounds}, min–max)`, spread('node'));
   row(
     'floor: a process reading the same files synchronously (state.json, every record, a 64 KB tail of every log, /proc of the live pids)',
@@ -184,16 +200,17 @@ async function cliBench(ws: GeneratedWorkspace, logMB: number, runningIds: strin
     'writes nothing',
     wrote === 0 && touched === 0,
   );
+  const cpuRatio = (a: Kind, b: Kind) => (cpu[a].length ? `; CPU ${(mc(a) / mc(b)).toFixed(2)}x` : '');
   row(
     '  status --json / the floor process; / node -e 0',
-    `${(m('ours') / m('floor')).toFixed(2)}x; ${(m('ours') / m('node')).toFixed(2)}x`,
+    `${(m('ours') / m('floor')).toFixed(2)}x${cpuRatio('ours', 'floor')}; ${(m('ours') / m('node')).toFixed(2)}x${cpuRatio('ours', 'node')}`,
     '<= 1.5x the floor process',
     m('ours') <= 1.5 * m('floor'),
   );
   row(`--version, whole process (median of ${rounds}, min–max)`, spread('version'));
   row(
     '  --version / node -e 0',
-    `${(m('version') / m('node')).toFixed(2)}x`,
+    `${(m('version') / m('node')).toFixed(2)}x${cpuRatio('version', 'node')}`,
     '<= 1.1x',
     m('version') <= 1.1 * m('node'),
   );
@@ -206,7 +223,7 @@ async function cliBench(ws: GeneratedWorkspace, logMB: number, runningIds: strin
   row(`companion status --json --all, same dir, whole process (median of ${rounds}, min–max)`, spread('theirsAll'));
   row(
     '  codex-jobs / companion: status (default path) vs its status; --all vs its --all (still faster than the companion)',
-    `${(m('ours') / m('theirs')).toFixed(2)}x; ${(m('all') / m('theirsAll')).toFixed(2)}x`,
+    `${(m('ours') / m('theirs')).toFixed(2)}x${cpuRatio('ours', 'theirs')}; ${(m('all') / m('theirsAll')).toFixed(2)}x${cpuRatio('all', 'theirsAll')}`,
     '< 1x both',
     m('theirs') > m('ours') && m('theirsAll') > m('all'),
   );
@@ -442,7 +459,10 @@ async function main(): Promise<void> {
       'floor: in-process watch -> read appended bytes -> parse a line, p50 / p95 (60 isolated appends)',
       `${floor.latencyP50.toFixed(2)} ms / ${floor.latencyP95.toFixed(2)} ms`,
     );
-    row('floor: CPU of reading one appended line and parsing it (warm)', `${(floor.cpuPerLineMs * 1000).toFixed(0)} µs`);
+    row(
+      'floor: CPU of reading one appended line and parsing it (warm)',
+      `${(floor.cpuPerLineMs * 1000).toFixed(0)} µs`,
+    );
     if (!only || only === 'ext') await extensionBench(ws, runningIds[0], floor);
     // Change-to-model on the same workspace, its six jobs running (after the CPU phase, whose archive it does not touch).
     if (!only || only === 'latency') await latencyBench(ws, { base, row, floor });
