@@ -366,9 +366,10 @@ async function beneath<T>(file: string, root: string, fn: (at: string) => Promis
  * `status`. So a directory opened beneath its root is kept a moment (Linux: the walk is what makes
  * it safe, and its descriptor can only reach entries of that very directory) and used again while
  * an lstat of its path still names the same directory (dev and inode): a jobs/ deleted and made
- * again, or swapped for a link, is walked to afresh (and refused there).
+ * again, or swapped for a link, is walked to afresh (and refused there). Kept 2 s: a running job's
+ * log grows a line about every second, and each line then costs one lstat instead of a walk.
  */
-const DIR_KEEP_MS = 100;
+const DIR_KEEP_MS = 2000;
 /** Idle kept directories at most: `--all` walks to a thousand state dirs under a ulimit of 256. */
 const MAX_IDLE_KEPT = 16;
 interface KeptDir {
