@@ -3,6 +3,8 @@
 import type { Args, CommandName } from './args';
 import type { Output } from './output';
 import { useSynchronousCalls } from '../core/io/fsCalls';
+import { onListenerError } from '../core/vocab/emitter';
+import { safeLine } from '../core/vocab/terminalText';
 
 type Command = (a: Args, io: Output) => Promise<number>;
 
@@ -28,6 +30,9 @@ const COMMANDS: Record<CommandName, () => Command> = {
 const oneShot = (a: Args) => a.command !== 'watch' && a.command !== 'wait' && a.command !== 'reap' && !a.follow;
 
 export function runCommand(a: Args, io: Output): Promise<number> {
+  // A failing listener is a bug of ours: said on stderr, the command goes on. (Registered here, with
+  // the emitter of this bundle: the one the commands' models fire through.)
+  onListenerError((err) => io.error(`codex-jobs: warning: an event listener failed: ${safeLine(String(err))}`));
   if (oneShot(a)) useSynchronousCalls();
   return COMMANDS[a.command]()(a, io);
 }
