@@ -94,7 +94,8 @@ const GIT_SETUP_VARIABLE = /^GIT_(.*DIR.*|.*CONFIG.*|WORK_TREE|DISCOVERY.*|.*CEI
 async function walkForGit(folder: string): Promise<string | undefined> {
   if (process.platform === 'win32' || Object.keys(process.env).some((k) => GIT_SETUP_VARIABLE.test(k)))
     return undefined;
-  let dir = path.resolve(folder);
+  // From where git starts: the physical directory (git's cwd has its links resolved).
+  let dir = await fs.realpath(folder);
   const dev = (await fs.stat(dir)).dev;
   for (;;) {
     const dotGit = await fs.lstat(path.join(dir, '.git')).catch(() => undefined);

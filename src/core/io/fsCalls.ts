@@ -32,8 +32,8 @@ function now<T>(call: () => T): Promise<T> {
 }
 
 /**
- * An open file of a one-shot process: the part of fs.FileHandle the core uses (fd, read, write,
- * stat, close), each made synchronously.
+ * An open file of a one-shot process: the part of fs.FileHandle the core and its tests use (fd,
+ * read, readFile, write, stat, close), each made synchronously.
  */
 class SyncFileHandle {
   private closed = false;
@@ -49,6 +49,19 @@ class SyncFileHandle {
       let done = 0;
       while (done < data.length) done += nodeFs.writeSync(this.fd, data, done, data.length - done);
       return { bytesWritten: done, buffer: data };
+    });
+  }
+
+  /** The rest of the file from the current position, as FileHandle.readFile. */
+  readFile(o?: BufferEncoding | { encoding?: BufferEncoding | null }) {
+    return now(() => {
+      const parts: Buffer[] = [];
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      for (let n = nodeFs.readSync(this.fd, buf, 0, buf.length, null); n > 0;)
+        (parts.push(Buffer.from(buf.subarray(0, n))), (n = nodeFs.readSync(this.fd, buf, 0, buf.length, null)));
+      const all = Buffer.concat(parts);
+      const encoding = typeof o === 'string' ? o : o?.encoding;
+      return encoding ? all.toString(encoding) : all;
     });
   }
 
@@ -99,8 +112,8 @@ class SyncDir {
 
 /**
  * The calls, with fs.promises' signatures. The one-shot handles are typed as fs.FileHandle and
- * fs.Dir: they carry only what the core calls on them (fd, read, write, stat, close; read, close and
- * iteration), which the tests of both modes go through.
+ * fs.Dir: they carry only what the core calls on them (fd, read, readFile, write, stat, close; read,
+ * close and iteration), which the tests of both modes go through.
  */
 export const fsCalls = {
   open: (file: string, flags: number, mode?: number): Promise<nodeFs.promises.FileHandle> =>
