@@ -14,9 +14,11 @@ import { resolveWorkspaceRoot, workspaceRootOf } from '../../src/core/discovery/
 
 // Every suite loaded below runs with synchronous calls: the same cases, the same expectations.
 useSynchronousCalls(true);
+/* eslint-disable @typescript-eslint/no-require-imports */
 require('./safeFs.test');
 require('./reader.test');
 require('./stateDirSwap.test');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 describe('system constants from /proc/self/auxv', () => {
   const vector = (wide: boolean, pairs: [number, number][]) => {

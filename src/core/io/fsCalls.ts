@@ -57,8 +57,11 @@ class SyncFileHandle {
     return now(() => {
       const parts: Buffer[] = [];
       const buf = Buffer.allocUnsafe(64 * 1024);
-      for (let n = nodeFs.readSync(this.fd, buf, 0, buf.length, null); n > 0;)
-        (parts.push(Buffer.from(buf.subarray(0, n))), (n = nodeFs.readSync(this.fd, buf, 0, buf.length, null)));
+      for (;;) {
+        const n = nodeFs.readSync(this.fd, buf, 0, buf.length, null);
+        if (n === 0) break;
+        parts.push(Buffer.from(buf.subarray(0, n)));
+      }
       const all = Buffer.concat(parts);
       const encoding = typeof o === 'string' ? o : o?.encoding;
       return encoding ? all.toString(encoding) : all;
