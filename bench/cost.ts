@@ -11,7 +11,10 @@
 // Options: --companion <path> (or CODEX_COMPANION) also times the companion's `status --json` and
 // `status --json --all` on the same dir; --quick (100 MB of logs, 200 state dirs); --cpu-seconds N (default 20); --only
 // cli|ext|latency|sparse|many; --reuse-archive (the extension phase starts from the archive a run left);
-// --cpu-prof <file> (a CPU profile of the append phase).
+// --cpu-prof <file> (a CPU profile of the append phase); --rounds N (default 9).
+// Each whole-process figure is printed beside its floors, measured in the same rounds: `node -e 0`
+// and a process reading the same files synchronously (bench/floor.ts); with GNU time, CPU times too.
+// The live path's floors (bench/liveFloor.ts): watch -> read -> parse latency, the CPU of a line's read.
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as inspector from 'inspector';
@@ -89,6 +92,7 @@ async function run(
   });
   if (!timeWorks) return r;
   const [user, sys] = (await fs.readFile(cpuFile, 'utf8')).trim().split(/\s+/).slice(-2).map(Number);
+  await fs.rm(cpuFile, { force: true });
   return { ...r, cpuMs: (user + sys) * 1000 };
 }
 
