@@ -9,6 +9,7 @@ import { runChild } from '../os/childProcess';
 import { createProcessTable } from '../os/processes';
 import { learnRoots, originText } from './roots';
 import { readBoundedText } from '../io/safeFs';
+import type { Stats } from 'fs';
 
 export function defaultHostEnv(): HostEnv {
   return { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform, learnRoots: true };
@@ -98,10 +99,10 @@ async function walkForGit(folder: string): Promise<string | undefined> {
   let dir = await fs.realpath(folder);
   const dev = (await fs.stat(dir)).dev;
   for (;;) {
-    const dotGit = await fs.lstat(path.join(dir, '.git')).catch(() => undefined);
-    if (dotGit) return dotGit.isDirectory() ? plainRepoTop(dir, path.join(dir, '.git')) : undefined;
+    const dotGit = await lstatOrMissing(path.join(dir, '.git'));
+    if (dotGit !== 'missing') return dotGit?.isDirectory() ? plainRepoTop(dir, path.join(dir, '.git')) : undefined;
     // A git dir itself (a bare repository, or inside .git): git says something else there.
-    if (await isFileAt(path.join(dir, 'HEAD'))) return undefined;
+    if ((await lstatOrMissing(path.join(dir, 'HEAD'))) !== 'missing') return undefined;
     const up = path.dirname(dir);
     if (up === dir) return folder;
     if ((await fs.stat(up)).dev !== dev) return undefined;
@@ -127,8 +128,13 @@ async function plainRepoTop(dir: string, gitDir: string): Promise<string | undef
   return fs.realpath(dir);
 }
 
-async function isFileAt(file: string): Promise<boolean> {
-  return (await fs.lstat(file).catch(() => undefined))?.isFile() ?? false;
+/** What is at `file`; 'missing' only when nothing is (any other failure is undefined: the walk is not sure). */
+async function lstatOrMissing(file: string): Promise<Stats | 'missing' | undefined> {
+  try {
+    return await fs.lstat(file);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : undefined;
+  }
 }
 
 export function claudeConfigDir(host: HostEnv): string {
