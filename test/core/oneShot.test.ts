@@ -185,3 +185,19 @@ describe('the git top level without starting git', { skip: process.platform === 
     }
   });
 });
+
+describe("the Stop hook's sort without a collator", () => {
+  test('ISO times of one length sort by code point exactly as the default collator sorts them', () => {
+    const collator = new Intl.Collator();
+    for (const ms of [false, true]) {
+      const times = Array.from({ length: 400 }, (_, i) => {
+        const t = new Date(Date.UTC(2020, 0, 1) + Math.floor(Math.random() * 2e11) + (i % 7)).toISOString();
+        return ms ? t : t.replace(/\.\d{3}Z$/, 'Z');
+      });
+      times.push(times[3], times[3]);
+      const byCollator = [...times].sort((a, b) => collator.compare(b, a));
+      const byCodePoint = [...times].sort((a, b) => (b < a ? -1 : b > a ? 1 : 0));
+      assert.deepEqual(byCodePoint, byCollator);
+    }
+  });
+});
