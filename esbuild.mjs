@@ -16,9 +16,25 @@ const common = {
   external: ['vscode', 'fsevents'],
 };
 
+// The CLI is two bundles: dist/cli.js (arguments, help, version) requires dist/cliRun.js (the
+// commands and the core) only when a command runs, so `--help` and `--version` parse none of it.
+const cliRunExternal = {
+  name: 'cli-run-external',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/cliRun$/ }, () => ({ path: './cliRun.js', external: true }));
+  },
+};
+
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [cliRunExternal],
+  },
+  { ...common, entryPoints: ['src/cli/cliRun.ts'], outfile: 'dist/cliRun.js' },
   // The job timeline's page script (src/webview): in the editor's panel and inlined in the CLI's HTML export.
   {
     ...common,

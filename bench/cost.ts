@@ -11,8 +11,11 @@
 // Options: --companion <path> (or CODEX_COMPANION) also times the companion's `status --json` and
 // `status --json --all` on the same dir; --quick (100 MB of logs, 200 state dirs); --cpu-seconds N (default 20); --only
 // cli|ext|latency|sparse|many|usage; --reuse-archive (the extension phase starts from the archive a run left);
-// --cpu-prof <file> (a CPU profile of the append phase). `usage`: the usage ledger following one running
-// task's growing session file, and finding one thread's file among 10,000 (bench/usage.ts).
+// --cpu-prof <file> (a CPU profile of the append phase); --rounds N (default 9). `usage`: the usage ledger
+// following one running task's growing session file, and finding one thread's file among 10,000 (bench/usage.ts).
+// Each whole-process figure is printed beside its floors, measured in the same rounds: `node -e 0`
+// and a process reading the same files synchronously (bench/floor.ts); with GNU time, CPU times too.
+// The live path's floors (bench/liveFloor.ts): watch -> read -> parse latency, the CPU of a line's read.
 import { execFile, spawn, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as inspector from 'inspector';
@@ -25,6 +28,7 @@ import { LiveUpdates } from '../src/core/model/live';
 import { JobsModel } from '../src/core/model/model';
 import { generateWorkspace, type GeneratedWorkspace } from './generate';
 import { latencyBench } from './latency';
+import { liveFloor, type LiveFloor } from './liveFloor';
 import { benchModel } from './model';
 import { usageBench } from './usage';
 import { FigureTable, median, now } from './table';
@@ -39,6 +43,7 @@ const companion = opt('--companion') ?? process.env.CODEX_COMPANION;
 const cpuSeconds = Number(opt('--cpu-seconds') ?? 20);
 const repo = path.resolve(__dirname, '..', '..');
 const CLI = path.join(repo, 'dist', 'cli.js');
+const FLOOR = path.join(__dirname, 'floor.js');
 const FAKE = path.join(repo, 'test', 'fixtures', 'fake-plugin', 'scripts', 'codex-companion.mjs');
 const base = path.join(os.tmpdir(), 'codex-jobs-bench');
 const MB = 1024 * 1024;
@@ -63,19 +68,34 @@ async function du(dir: string): Promise<{ bytes: number; files: number; newest: 
   return { bytes, files, newest };
 }
 
-function run(
+/** GNU time, when there: a process's CPU (user + system) says more than its wall time on a loaded machine. */
+const TIME = '/usr/bin/time';
+let timeWorks: boolean | undefined;
+
+/** Runs a whole process: its wall time, and its CPU time (user + system, ms) where GNU time can say. */
+async function run(
   cmd: string,
   argv: string[],
   env: Record<string, string>,
   cwd = repo,
-): Promise<{ ms: number; out: string }> {
-  return new Promise((resolve, reject) => {
+): Promise<{ ms: number; cpuMs?: number; out: string }> {
+  timeWorks ??= await fs.access(TIME).then(
+    () => true,
+    () => false,
+  );
+  const cpuFile = path.join(base, `cpu-${process.pid}.txt`);
+  const [file, full] = timeWorks ? [TIME, ['-f', '%U %S', '-o', cpuFile, cmd, ...argv]] : [cmd, argv];
+  const r = await new Promise<{ ms: number; out: string }>((resolve, reject) => {
     const t = now();
-    execFile(cmd, argv, { cwd, env: { ...process.env, ...env }, maxBuffer: 512 * MB }, (err, stdout, stderr) => {
+    execFile(file, full, { cwd, env: { ...process.env, ...env }, maxBuffer: 512 * MB }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${cmd} ${argv.join(' ')}: ${String(err)} ${stderr}`));
       resolve({ ms: now() - t, out: stdout });
     });
   });
+  if (!timeWorks) return r;
+  const [user, sys] = (await fs.readFile(cpuFile, 'utf8')).trim().split(/\s+/).slice(-2).map(Number);
+  await fs.rm(cpuFile, { force: true });
+  return { ...r, cpuMs: (user + sys) * 1000 };
 }
 
 /** Idle stand-in workers whose command lines name their jobs, so verification finds them running. */
@@ -130,57 +150,88 @@ async function cliBench(ws: GeneratedWorkspace, logMB: number, runningIds: strin
     `${first.ms.toFixed(0)} ms; ${json.jobs.length} jobs, ${running} verified alive; archive wrote ${(after1.bytes / MB).toFixed(2)} MB in ${after1.files} files`,
   );
   // Whole process against whole process, interleaved round by round so that the machine's drift
-  // falls on both alike: ours (default path, then --all) and the companion's (its status, its --all).
-  const rounds = 9;
-  const ours: number[] = [];
-  const all: number[] = [];
-  const theirs: number[] = [];
-  const theirsAll: number[] = [];
+  // falls on all alike: ours (default path, then --all, then --version), their floors (`node -e 0`,
+  // and a process reading the same files synchronously: bench/floor.ts), and the companion's (its
+  // status, its --all).
+  const rounds = Number(opt('--rounds') ?? 9);
+  type Kind = 'ours' | 'all' | 'version' | 'node' | 'floor' | 'theirs' | 'theirsAll';
+  const kinds: Kind[] = ['ours', 'all', 'version', 'node', 'floor', 'theirs', 'theirsAll'];
+  const t = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
+  const cpu = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
+  const time = async (k: Kind, p: Promise<{ ms: number; cpuMs?: number }>) => {
+    const r = await p;
+    t[k].push(r.ms);
+    if (r.cpuMs !== undefined) cpu[k].push(r.cpuMs);
+    return r.ms;
+  };
+  const livePids = (json.jobs as { pid: number | null; status: string }[]).filter(live).map((j) => String(j.pid));
   let wrote = 0;
   let touched = 0;
-  const companionRun = async (extra: string[]) =>
-    (
-      await run(
-        process.execPath,
-        [companion!, 'status', '--json', ...extra],
-        { CLAUDE_PLUGIN_DATA: ws.pluginData },
-        ws.workspace,
-      )
-    ).ms;
+  const companionRun = (extra: string[]) =>
+    run(
+      process.execPath,
+      [companion!, 'status', '--json', ...extra],
+      { CLAUDE_PLUGIN_DATA: ws.pluginData },
+      ws.workspace,
+    );
   for (let i = 0; i < rounds; i++) {
     const before = await du(archiveDir);
-    ours.push((await run(process.execPath, [CLI, ...status], env)).ms);
-    all.push((await run(process.execPath, [CLI, 'status', '--json', '--all', '--state-root', ws.stateRoot], env)).ms);
+    await time('ours', run(process.execPath, [CLI, ...status], env));
+    await time('all', run(process.execPath, [CLI, 'status', '--json', '--all', '--state-root', ws.stateRoot], env));
     const after = await du(archiveDir);
     wrote += Math.abs(after.bytes - before.bytes);
     if (after.newest > before.newest) touched++;
+    await time('node', run(process.execPath, ['-e', '0'], {}));
+    await time('floor', run(process.execPath, [FLOOR, ws.stateDir, ...livePids], {}));
+    await time('version', run(process.execPath, [CLI, '--version'], {}));
     if (!companion) continue;
     // The companion's own `status --json` (its default: running jobs and the latest few) and
     // `status --json --all` (every job of the workspace), on the same dir.
-    theirs.push(await companionRun([]));
-    theirsAll.push(await companionRun(['--all']));
+    await time('theirs', companionRun([]));
+    await time('theirsAll', companionRun(['--all']));
   }
+  const m = (k: Kind) => median(t[k]);
+  const mc = (k: Kind) => median(cpu[k]);
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+  const spread = (k: Kind) =>
+    `${m(k).toFixed(0)} ms (${range(t[k])})` + (cpu[k].length ? `; CPU ${mc(k).toFixed(0)} ms (${range(cpu[k])})` : '');
+  row(`floor: node -e 0, whole process (median of ${rounds}, min–max)`, spread('node'));
   row(
-    `  second and later runs (median of ${rounds})`,
-    `${median(ours).toFixed(0)} ms; archive wrote ${wrote} bytes, ${touched} of ${rounds} rounds touched a file`,
+    'floor: a process reading the same files synchronously (state.json, every record, a 64 KB tail of every log, /proc of the live pids)',
+    spread('floor'),
+  );
+  row(
+    `status --json (default path), second and later runs (median of ${rounds}, min–max)`,
+    `${spread('ours')}; archive wrote ${wrote} bytes, ${touched} of ${rounds} rounds touched a file`,
     'writes nothing',
     wrote === 0 && touched === 0,
   );
-  row(`status --all --json, whole process, same one state dir (median of ${rounds})`, `${median(all).toFixed(0)} ms`);
+  const cpuRatio = (a: Kind, b: Kind) => (cpu[a].length ? `; CPU ${(mc(a) / mc(b)).toFixed(2)}x` : '');
+  row(
+    '  status --json / the floor process; / node -e 0',
+    `${(m('ours') / m('floor')).toFixed(2)}x${cpuRatio('ours', 'floor')}; ${(m('ours') / m('node')).toFixed(2)}x${cpuRatio('ours', 'node')}`,
+    '<= 1.5x the floor process',
+    m('ours') <= 1.5 * m('floor'),
+  );
+  row(`--version, whole process (median of ${rounds}, min–max)`, spread('version'));
+  row(
+    '  --version / node -e 0',
+    `${(m('version') / m('node')).toFixed(2)}x${cpuRatio('version', 'node')}`,
+    '<= 1.1x',
+    m('version') <= 1.1 * m('node'),
+  );
+  row(`status --all --json, whole process, same one state dir (median of ${rounds}, min–max)`, spread('all'));
   if (!companion) {
     row('companion status --json --all, whole process', 'not run (pass --companion <path to codex-companion.mjs>)');
     return;
   }
-  row(`companion status --json, same dir, whole process (median of ${rounds})`, `${median(theirs).toFixed(0)} ms`);
+  row(`companion status --json, same dir, whole process (median of ${rounds}, min–max)`, spread('theirs'));
+  row(`companion status --json --all, same dir, whole process (median of ${rounds}, min–max)`, spread('theirsAll'));
   row(
-    `companion status --json --all, same dir, whole process (median of ${rounds})`,
-    `${median(theirsAll).toFixed(0)} ms`,
-  );
-  row(
-    '  companion / codex-jobs: status (default path) vs its status; --all vs its --all',
-    `${(median(theirs) / median(ours)).toFixed(2)}x; ${(median(theirsAll) / median(all)).toFixed(2)}x`,
-    '> 1x both',
-    median(theirs) > median(ours) && median(theirsAll) > median(all),
+    '  codex-jobs / companion: status (default path) vs its status; --all vs its --all (still faster than the companion)',
+    `${(m('ours') / m('theirs')).toFixed(2)}x${cpuRatio('ours', 'theirs')}; ${(m('all') / m('theirsAll')).toFixed(2)}x${cpuRatio('all', 'theirsAll')}`,
+    '< 1x both',
+    m('theirs') > m('ours') && m('theirsAll') > m('all'),
   );
 }
 
@@ -189,7 +240,7 @@ function extensionModel(ws: GeneratedWorkspace, archive: JobArchive, name: strin
   return benchModel({ base, stateRoot: ws.stateRoot, folders: [{ path: ws.workspace, name }], archive });
 }
 
-async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise<void> {
+async function extensionBench(ws: GeneratedWorkspace, appendTo: string, floor: LiveFloor): Promise<void> {
   const archiveDir = path.join(base, 'cost-archive-ext');
   // --reuse-archive: start from the archive an earlier run left (the first copy is then quick).
   if (!args.includes('--reuse-archive')) await fs.rm(archiveDir, { recursive: true, force: true });
@@ -242,12 +293,13 @@ async function extensionBench(ws: GeneratedWorkspace, appendTo: string): Promise
     }
     const cpu = process.cpuUsage(cpu0);
     const wall = now() - w0;
-    const share = (cpu.user + cpu.system) / 1000 / wall;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const share = cpuMs / wall;
     row(
       `extension model, one running job appending a line a second, ${window} ${cpuSeconds} s`,
-      `${(share * 100).toFixed(2)} % of a core (${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU); ${live.watcher.batches - batches0} batches, ${changes} model changes; copied ${archive.bytesCopied - copied0} bytes, ${archive.entriesWritten - written0} entry writes (both windows)`,
-      '<= 1 %',
-      share <= 0.01,
+      `${(share * 100).toFixed(2)} % of a core (${cpuMs.toFixed(0)} ms CPU, ${(cpuMs / cpuSeconds).toFixed(2)} ms a line: ${(cpuMs / cpuSeconds / floor.cpuPerLineMs).toFixed(0)}x the floor's read and parse); ${live.watcher.batches - batches0} batches, ${changes} model changes; copied ${archive.bytesCopied - copied0} bytes, ${archive.entriesWritten - written0} entry writes (both windows)`,
+      '<= 0.2 %',
+      share <= 0.002,
     );
   }
   if (session && profile) await stopProfile(session, profile);
@@ -404,9 +456,22 @@ async function main(): Promise<void> {
     );
     const only = opt('--only');
     if (!only || only === 'cli') await cliBench(ws, logBytes / MB, runningIds);
-    if (!only || only === 'ext') await extensionBench(ws, runningIds[0]);
+    // The live path's floors, in this process on the same disk: a watch event, the read of the
+    // appended bytes and the parse of the line.
+    const floorLog = path.join(base, 'live-floor.log');
+    await fs.writeFile(floorLog, '');
+    const floor = await liveFloor(floorLog);
+    row(
+      'floor: in-process watch -> read appended bytes -> parse a line, p50 / p95 (60 isolated appends)',
+      `${floor.latencyP50.toFixed(2)} ms / ${floor.latencyP95.toFixed(2)} ms`,
+    );
+    row(
+      'floor: CPU of reading one appended line and parsing it (warm)',
+      `${(floor.cpuPerLineMs * 1000).toFixed(0)} µs`,
+    );
+    if (!only || only === 'ext') await extensionBench(ws, runningIds[0], floor);
     // Change-to-model on the same workspace, its six jobs running (after the CPU phase, whose archive it does not touch).
-    if (!only || only === 'latency') await latencyBench(ws, { base, row });
+    if (!only || only === 'latency') await latencyBench(ws, { base, row, floor });
     if (!only || only === 'sparse') await sparseBench();
     if (!only || only === 'many') await manyDirsBench(quick ? 200 : 1000);
     // One running task whose Codex session file grows (the usage ledger's live path).

@@ -12,7 +12,16 @@ export class UsageError extends Error {
     readonly command?: CommandName,
   ) {
     super(message);
+    this.name = 'UsageError';
   }
+}
+
+/**
+ * A UsageError, also one thrown by a command: the commands are a bundle of their own (dist/cliRun.js)
+ * with their own copy of this class, so the name tells it, not the prototype.
+ */
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof UsageError || (err instanceof Error && err.name === 'UsageError');
 }
 
 export type CommandName =

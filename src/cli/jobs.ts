@@ -2,7 +2,7 @@
 // roots), the process table and the CLI's own archive. Paths the user names must exist.
 import * as os from 'os';
 import * as path from 'path';
-import { promises as fs } from 'fs';
+import { fsCalls as fs } from '../core/io/fsCalls';
 import { JobsModel } from '../core/model/model';
 import { createProcessTable } from '../core/os/processes';
 import { candidateRoots, defaultHostEnv, enumerateStateDirs } from '../core/discovery/discovery';

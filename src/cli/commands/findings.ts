@@ -8,7 +8,7 @@ import { promises as fs } from 'fs';
 import { findingLocation, isInside, isReviewJob } from '../../core/io/findings';
 import { buildSarif } from '../../core/io/sarif';
 import { reviewTargetOf } from '../../core/io/reviewSeries';
-import { resolveWorkspaceRoot } from '../../core/discovery/discovery';
+import { workspaceRootOf } from '../../core/discovery/discovery';
 import { isSafeFsError, writeFileAtomic } from '../../core/io/safeFs';
 import { safeJson, safeLine } from '../../core/vocab/terminalText';
 import type { Job } from '../../core/vocab/types';
@@ -30,7 +30,7 @@ export async function findingsCommand(a: Args, io: Output): Promise<number> {
   }
   // Locations are relative to the workspace root as the companion computes it from the folder (the
   // git top level), never to the root a record claims: a record cannot put "/" there.
-  const root = await resolveWorkspaceRoot(r.workspace ?? process.cwd());
+  const root = await workspaceRootOf(r.workspace ?? process.cwd());
   const report = reviewReport(job, r.jobs, root);
   if (!report) {
     io.error(`codex-jobs: review ${id} holds no result to read findings from (status ${job.status})`);

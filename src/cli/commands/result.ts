@@ -4,7 +4,7 @@
 import { inferEnd } from '../../core/io/logInference';
 import { recordOutput, renderJobResult } from '../../core/io/jobResult';
 import { planJobLog, readPlanTail } from '../../core/archive/jobLog';
-import { resolveWorkspaceRoot } from '../../core/discovery/discovery';
+import { workspaceRootOf } from '../../core/discovery/discovery';
 import { safeJson } from '../../core/vocab/terminalText';
 import type { Job } from '../../core/vocab/types';
 import type { Args } from '../args';
@@ -34,7 +34,7 @@ export async function resultCommand(a: Args, io: Output): Promise<number> {
     await io.write(rendered.text);
     return 0;
   }
-  const review = reviewReport(job, r.jobs, await resolveWorkspaceRoot(r.workspace ?? process.cwd()));
+  const review = reviewReport(job, r.jobs, await workspaceRootOf(r.workspace ?? process.cwd()));
   const d = job.display;
   await io.line(
     safeJson({

@@ -65,6 +65,9 @@ export async function watchCommand(a: Args, io: Output): Promise<number> {
     lastKey = key;
     void io.write(`== ${shownFolder} at ${when}\n${jobsView(jobs, warnings, { now })}\n\n`);
   };
+  // Listen for Ctrl-C before anything can be printed (as log --follow and wait do): a change during
+  // the start draws a snapshot, and a Ctrl-C right after it must end the command cleanly (exit 0, not 130).
+  const stopped = untilStopped(io);
   const sub = m.onDidChange(() => (timer ??= setTimeout(draw, DEBOUNCE_MS)));
   await live.start();
   draw();
@@ -75,7 +78,7 @@ export async function watchCommand(a: Args, io: Output): Promise<number> {
     draw();
   };
   if (io.isTTY) process.stdout.on('resize', onResize);
-  await untilStopped(io);
+  await stopped;
   // Leave the prompt below the last view, not on top of it.
   if (io.isTTY && drawn) await io.write('\n');
   process.stdout.off('resize', onResize);

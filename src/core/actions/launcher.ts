@@ -1,12 +1,12 @@
 // Launching companion jobs from the editor while holding the workspace launch lock, from before the
 // spawn until the new job is durably registered (index entry, record, verified process), then
 // checking that no other job vanished from the index meanwhile.
-import { spawn, type ChildProcess } from 'child_process';
+import type { ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { InvalidArgumentError, launchArgProblems, normalEffort } from '../vocab/argCheck';
-import { causeLine, endChildGroup, startChild } from '../os/childProcess';
+import { causeLine, childProcessModule, endChildGroup, startChild } from '../os/childProcess';
 import { resolveWorkspaceRoot, stateDirName } from '../discovery/discovery';
 import { withWorkspaceLock, type LockContext, type LockOptions } from './lock';
 import { preflightStateDir, recheckStateDir } from '../io/preflight';
@@ -360,7 +360,7 @@ async function spawnReview(req: LaunchRequest, env: NodeJS.ProcessEnv, args: str
       fh = await fs.open(out.file, 'w');
     }
     const stdio = fh ? fh.fd : 'ignore';
-    const child = spawn(req.node, args, {
+    const child = childProcessModule().spawn(req.node, args, {
       cwd: req.workspaceFolder,
       env,
       detached: true,

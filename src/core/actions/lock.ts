@@ -15,10 +15,15 @@
 // holder is told (`compromised`) and never removes the lock it no longer owns.
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import * as lockfile from 'proper-lockfile';
+import type * as Lockfile from 'proper-lockfile';
 import { rootOfStateDir } from '../io/reader';
 import { assertRealDir, isSafeFsError } from '../io/safeFs';
 import { sleep } from '../vocab/async';
+
+/** proper-lockfile (and graceful-fs, which patches fs as it loads) only when a lock is taken. */
+const lockfileModule = (): typeof Lockfile =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('proper-lockfile') as typeof Lockfile;
 
 export const LAUNCH_LOCK_NAME = 'launch.lock';
 export const DEFAULT_STALE_MS = 30_000;
@@ -213,7 +218,7 @@ async function acquire(
   let delay = plan.minDelayMs;
   for (;;) {
     try {
-      const release = await lockfile.lock(plan.key, {
+      const release = await lockfileModule().lock(plan.key, {
         lockfilePath: lockPath,
         stale: plan.staleMs,
         update: plan.updateMs,

@@ -16,6 +16,8 @@ import { keyOf } from '../vocab/keys';
 
 /** A job seen finishing writes its final output after its record says so: its log stays open this long. */
 const FINISHED_GRACE_MS = 10_000;
+/** How often an unchanged job's entry is marked seen again (for eviction order and the age limit). */
+const TOUCH_EVERY_MS = 60_000;
 /** New log bytes copied inline per job per scan; more goes to the background copier. */
 export const INLINE_BYTES = 1024 * 1024;
 
@@ -109,7 +111,10 @@ export class ScanObserver {
     const k = last.key;
     // Beyond what needs a scan anyway: a log held open (it may grow unseen) or still being copied.
     if (this.needsScan(k, last.entry, job) || this.held.isHeld(k) || this.copier.inBacklog(k)) return false;
-    last.entry = this.entries.touch(last.entry, now); // in memory only, as when observeJob finds it unchanged
+    // In memory only, as when observeJob finds it unchanged; at most once a minute per entry: a log
+    // line rescans 200 jobs, and copying 199 entries to move their eviction time by a second was
+    // most of a line's cost (eviction and the age limit count in hours and days).
+    if (now - last.entry.lastSeenMs >= TOUCH_EVERY_MS) last.entry = this.entries.touch(last.entry, now);
     return true;
   }
 

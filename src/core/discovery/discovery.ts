@@ -1,13 +1,15 @@
 // Where a workspace's companion state is kept: the same `<slug>-<hash>` name the companion computes,
 // looked for under every root the companion could have used.
 import { createHash } from 'crypto';
-import { promises as fs } from 'fs';
+import { fsCalls as fs } from '../io/fsCalls';
 import * as os from 'os';
 import * as path from 'path';
 import type { FolderMapping, HostEnv, ProcessTable, StateRoot } from '../vocab/types';
 import { runChild } from '../os/childProcess';
 import { createProcessTable } from '../os/processes';
 import { learnRoots, originText } from './roots';
+import { readBoundedText } from '../io/safeFs';
+import type { Stats } from 'fs';
 
 export function defaultHostEnv(): HostEnv {
   return { env: process.env, homedir: os.homedir(), tmpdir: os.tmpdir(), platform: process.platform, learnRoots: true };
@@ -73,6 +75,68 @@ export async function resolveWorkspaceRoot(folder: string, timeoutMs = 5000): Pr
   return o.code === 0 && !o.ended && top ? top : folder;
 }
 
+/**
+ * The folder's git top level as `git rev-parse --show-toplevel` gives it (the folder itself outside
+ * git), found by walking up for `.git` without starting a process. Git is asked whenever the walk
+ * alone cannot be sure of its answer: a variable that moves git's search (GIT_DIR, GIT_CONFIG_*...), a `.git` file (a linked worktree, a
+ * submodule) or link, a repository config naming a work tree, an include or a bare repository, a
+ * repository owned by another user, a directory that is itself a git dir, a mount crossed on the way
+ * up, or Windows (where git writes `/`).
+ */
+export async function workspaceRootOf(folder: string, timeoutMs = 5000): Promise<string> {
+  const found = await walkForGit(folder).catch(() => undefined);
+  return found ?? resolveWorkspaceRoot(folder, timeoutMs);
+}
+
+/** Variables that move where git looks or what its config says (GIT_DIR, GIT_CONFIG_*, ...); not GIT_SSL_CAINFO and the like. */
+const GIT_SETUP_VARIABLE = /^GIT_(.*DIR.*|.*CONFIG.*|WORK_TREE|DISCOVERY.*|.*CEILING.*|NAMESPACE)$/;
+
+/** What the walk is sure of: the top level, or the folder when no repository is above it; else undefined. */
+async function walkForGit(folder: string): Promise<string | undefined> {
+  if (process.platform === 'win32' || Object.keys(process.env).some((k) => GIT_SETUP_VARIABLE.test(k)))
+    return undefined;
+  // From where git starts: the physical directory (git's cwd has its links resolved).
+  let dir = await fs.realpath(folder);
+  const dev = (await fs.stat(dir)).dev;
+  for (;;) {
+    const dotGit = await lstatOrMissing(path.join(dir, '.git'));
+    if (dotGit !== 'missing') return dotGit?.isDirectory() ? plainRepoTop(dir, path.join(dir, '.git')) : undefined;
+    // A git dir itself (a bare repository, or inside .git): git says something else there.
+    if ((await lstatOrMissing(path.join(dir, 'HEAD'))) !== 'missing') return undefined;
+    const up = path.dirname(dir);
+    if (up === dir) return folder;
+    if ((await fs.stat(up)).dev !== dev) return undefined;
+    dir = up;
+  }
+}
+
+/** `dir`'s real path when `gitDir` is an ordinary repository of this user with nothing in its config that moves the top level. */
+async function plainRepoTop(dir: string, gitDir: string): Promise<string | undefined> {
+  const uid = process.getuid?.();
+  const [head, objects, refs, top, gd] = await Promise.all(
+    [path.join(gitDir, 'HEAD'), path.join(gitDir, 'objects'), path.join(gitDir, 'refs'), dir, gitDir].map((p) =>
+      fs.lstat(p).catch(() => undefined),
+    ),
+  );
+  if (!head?.isFile() || !objects?.isDirectory() || !refs?.isDirectory()) return undefined;
+  if (uid === undefined || top?.uid !== uid || gd?.uid !== uid) return undefined;
+  // A HEAD git would not take makes it look further up: left to git.
+  const headText = await readBoundedText(path.join(gitDir, 'HEAD'), 4096, gitDir).catch(() => undefined);
+  if (!headText || !/^(ref: refs\/|[0-9a-f]{40})/.test(headText.text)) return undefined;
+  const config = await readBoundedText(path.join(gitDir, 'config'), 64 * 1024, gitDir).catch(() => undefined);
+  if (!config || /worktree|bare\s*=\s*(true|yes|on|1)|include/i.test(config.text)) return undefined;
+  return fs.realpath(dir);
+}
+
+/** What is at `file`; 'missing' only when nothing is (any other failure is undefined: the walk is not sure). */
+async function lstatOrMissing(file: string): Promise<Stats | 'missing' | undefined> {
+  try {
+    return await fs.lstat(file);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : undefined;
+  }
+}
+
 export function claudeConfigDir(host: HostEnv): string {
   return host.env.CLAUDE_CONFIG_DIR || path.join(host.homedir, '.claude');
 }
@@ -105,7 +169,7 @@ export async function candidateRoots(
   else if (pd) warnings.push(`CLAUDE_PLUGIN_DATA "${pd}" is not an absolute path; ignored`);
   const dataDir = path.join(claudeConfigDir(host), 'plugins', 'data');
   try {
-    for (const e of await fs.readdir(dataDir, { withFileTypes: true })) {
+    for (const e of await fs.readdirTyped(dataDir)) {
       if (e.isDirectory()) all.push({ path: path.join(dataDir, e.name, 'state'), source: 'plugin-data' });
     }
   } catch {
@@ -177,7 +241,7 @@ export async function enumerateStateDirs(
   const out: { root: StateRoot; stateDir: string; name: string }[] = [];
   for (const root of roots) {
     try {
-      for (const e of await fs.readdir(root.path, { withFileTypes: true })) {
+      for (const e of await fs.readdirTyped(root.path)) {
         if (e.isDirectory() && STATE_DIR_NAME.test(e.name))
           out.push({ root, stateDir: path.join(root.path, e.name), name: e.name });
       }

@@ -1,6 +1,6 @@
 // Tolerant, validating readers for the companion's files. Nothing here throws on bad content: every
 // problem becomes a warning next to the best partial result.
-import { promises as fs } from 'fs';
+import { fsCalls as fs } from './fsCalls';
 import * as path from 'path';
 import {
   boundJson,

@@ -4,7 +4,9 @@
 // only a regular file is read (fstat on the open handle, not a stat of the path), and every read is
 // bounded. Writers apply the same checks to their target and its directory and write nothing where
 // one fails. Failures are SafeFsErrors whose message says what the file is and what was done.
-import { constants, type Stats, promises as fs } from 'fs';
+import { constants, type Stats } from 'fs';
+import type { FileHandle } from 'fs/promises';
+import { fsCalls as fs } from './fsCalls';
 import * as path from 'path';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_APPEND } = constants;
@@ -287,7 +289,7 @@ export interface FileBeneath {
 }
 
 export interface OpenedFile {
-  fh: fs.FileHandle;
+  fh: FileHandle;
   stats: Stats;
 }
 
@@ -300,7 +302,7 @@ export interface OpenedFile {
  * `dir` opened by its path. Returns the open directory and the path through which to reach its
  * entries; the caller closes `fh`.
  */
-async function openDirBeneath(dir: string, root: string): Promise<{ fh: fs.FileHandle; via: string }> {
+async function openDirBeneath(dir: string, root: string): Promise<{ fh: FileHandle; via: string }> {
   const rel = path.relative(root, dir);
   if (rel.startsWith('..') || path.isAbsolute(rel))
     throw new SafeFsError(dir, 'not-dir', `is not inside ${root}; refused`);
@@ -327,8 +329,8 @@ async function openDirBeneath(dir: string, root: string): Promise<{ fh: fs.FileH
 }
 
 /** Opens one directory (`where` names it in messages); with `noFollow`, a link there is refused. */
-async function openOneDir(open: string, where: string, noFollow: boolean): Promise<fs.FileHandle> {
-  let fh: fs.FileHandle;
+async function openOneDir(open: string, where: string, noFollow: boolean): Promise<FileHandle> {
+  let fh: FileHandle;
   try {
     fh = await fs.open(open, O_RDONLY | O_NONBLOCK | O_DIRECTORY | (noFollow ? O_NOFOLLOW : 0));
   } catch (err) {
@@ -364,14 +366,15 @@ async function beneath<T>(file: string, root: string, fn: (at: string) => Promis
  * `status`. So a directory opened beneath its root is kept a moment (Linux: the walk is what makes
  * it safe, and its descriptor can only reach entries of that very directory) and used again while
  * an lstat of its path still names the same directory (dev and inode): a jobs/ deleted and made
- * again, or swapped for a link, is walked to afresh (and refused there).
+ * again, or swapped for a link, is walked to afresh (and refused there). Kept 2 s: a running job's
+ * log grows a line about every second, and each line then costs one lstat instead of a walk.
  */
-const DIR_KEEP_MS = 100;
+const DIR_KEEP_MS = 2000;
 /** Idle kept directories at most: `--all` walks to a thousand state dirs under a ulimit of 256. */
 const MAX_IDLE_KEPT = 16;
 interface KeptDir {
   key: string;
-  fh: fs.FileHandle;
+  fh: FileHandle;
   via: string;
   dev: number;
   ino: number;
@@ -477,7 +480,7 @@ export async function openRegular(file: string, root: string): Promise<OpenedFil
       throw toSafeFsError(file, err);
     }
     if (!before.isFile()) throw notRegular(file, before);
-    let fh: fs.FileHandle;
+    let fh: FileHandle;
     try {
       fh = await fs.open(at, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     } catch (err) {
@@ -497,7 +500,7 @@ export async function openRegular(file: string, root: string): Promise<OpenedFil
 }
 
 /** Reads `length` bytes at `position` (fewer at the end of the file). */
-export async function readAt(fh: fs.FileHandle, position: number, length: number, size = 0): Promise<Buffer> {
+export async function readAt(fh: FileHandle, position: number, length: number, size = 0): Promise<Buffer> {
   // Unzeroed: only the bytes read are returned.
   const buf = Buffer.allocUnsafe(length);
   let got = 0;
@@ -595,7 +598,7 @@ export async function assertRealDir(dir: string, root?: string): Promise<Stats> 
  * on Linux the listing goes through that handle (`/proc/self/fd/N`), so a dir swapped for a link
  * after the open is never listed. `listPath` is what to give opendir/readdir; the caller closes `fh`.
  */
-export async function openRealDir(dir: string, root?: string): Promise<{ fh: fs.FileHandle; listPath: string }> {
+export async function openRealDir(dir: string, root?: string): Promise<{ fh: FileHandle; listPath: string }> {
   const { fh, via } = await openDirBeneath(dir, root ?? path.dirname(dir));
   return { fh, listPath: via };
 }
@@ -612,7 +615,7 @@ export async function openForAppend(file: string, root: string): Promise<OpenedF
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw toSafeFsError(file, err, 'written');
     }
-    let fh: fs.FileHandle;
+    let fh: FileHandle;
     try {
       fh = await fs.open(at, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o644);
     } catch (err) {
@@ -676,7 +679,7 @@ export async function writeNewFile(file: string, data: string | Buffer, root: st
 
 /** Creates the entry `at` (a path beneath an open directory) exclusively and writes `data`; `file` names it. */
 async function createAt(at: string, file: string, data: string | Buffer): Promise<void> {
-  let fh: fs.FileHandle;
+  let fh: FileHandle;
   try {
     fh = await fs.open(at, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
   } catch (err) {
@@ -736,7 +739,7 @@ export async function copyRegular(
   try {
     if (stats.size > maxBytes) throw tooLarge(from.file, stats.size, maxBytes);
     return await beneath(to.file, to.root, async (at) => {
-      let dst: fs.FileHandle;
+      let dst: FileHandle;
       try {
         dst = await fs.open(at, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, 0o644);
       } catch (err) {

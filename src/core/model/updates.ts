@@ -4,7 +4,7 @@
 // change with its per-folder diff. The loop disk → model → archive → model is one explicit step:
 // after a snapshot is shown, the archive observes it in the background, and when that copy found
 // jobs deleted or moved a history, an `archived` task shows that state dir again (see scheduler.ts).
-import { candidateRoots, mapFolder, resolveWorkspaceRoot } from '../discovery/discovery';
+import { candidateRoots, mapFolder, workspaceRootOf } from '../discovery/discovery';
 import type { JobArchive } from '../archive/archive';
 import { FileCache, loadStateDir } from '../state/snapshot';
 import type { ChangeBatch } from '../state/watcher';
@@ -123,7 +123,7 @@ export class ModelUpdates {
   private workspaceRootOf(folder: string): Promise<string> {
     let p = this.workspaceRoots.get(folder);
     if (!p) {
-      p = resolveWorkspaceRoot(folder);
+      p = workspaceRootOf(folder);
       this.workspaceRoots.set(folder, p);
     }
     return p;

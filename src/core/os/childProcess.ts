@@ -4,7 +4,7 @@
 // traps SIGTERM, or a grandchild holding our pipes). Only our own child's group is signalled: its
 // id is the pid spawn gave us, and a group id stays taken while any member is alive.
 import { sleep, within } from '../vocab/async';
-import { spawn, type ChildProcess } from 'child_process';
+import type { ChildProcess } from 'child_process';
 
 export interface ChildOptions {
   cwd?: string;
@@ -183,12 +183,20 @@ class ChildRun {
   }
 }
 
+/**
+ * child_process (and the net, dgram and stream modules it loads) only when a child is started: a
+ * one-shot `status` starts none and should not pay for loading them.
+ */
+export const childProcessModule = (): typeof import('child_process') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('child_process') as typeof import('child_process');
+
 /** Starts `file args` in its own group; see RunningChild. Never throws. */
 export function startChild(file: string, args: readonly string[], opts: ChildOptions): RunningChild {
   const run = new ChildRun(opts);
   let child: ChildProcess;
   try {
-    child = spawn(file, [...args], {
+    child = childProcessModule().spawn(file, [...args], {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ['ignore', 'pipe', 'pipe'],

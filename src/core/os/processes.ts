@@ -95,21 +95,58 @@ export interface SystemConstants {
 export const FALLBACK_CONSTANTS: SystemConstants = { clkTck: 100, pageSize: 4096 };
 let constantsOnce: Promise<SystemConstants> | undefined;
 
-/** `getconf CLK_TCK` and `getconf PAGESIZE`, asked once and cached. */
+/** The auxiliary vector's keys for the page size and clock ticks (elf.h: AT_PAGESZ, AT_CLKTCK). */
+const AT_PAGESZ = 6;
+const AT_CLKTCK = 17;
+/** 64-bit Linux arches, whose auxiliary vector holds pairs of 8-byte words (others: 4-byte). */
+const WIDE = new Set(['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64', 'mips64el']);
+
+/**
+ * CLK_TCK and PAGESIZE as the kernel handed them to this very process (/proc/self/auxv: what
+ * getconf itself answers from), or undefined when it cannot be read or lacks either.
+ */
+export function constantsFromAuxv(auxv: Buffer, wide = WIDE.has(process.arch)): SystemConstants | undefined {
+  const w = wide ? 8 : 4;
+  const word = (at: number) => (wide ? Number(auxv.readBigUInt64LE(at)) : auxv.readUInt32LE(at));
+  let clkTck: number | undefined;
+  let pageSize: number | undefined;
+  for (let at = 0; at + 2 * w <= auxv.length; at += 2 * w) {
+    const key = word(at);
+    if (key === 0) break; // AT_NULL ends the vector
+    if (key === AT_CLKTCK) clkTck = word(at + w);
+    else if (key === AT_PAGESZ) pageSize = word(at + w);
+  }
+  const ok = (n: number | undefined) => n !== undefined && Number.isInteger(n) && n > 0;
+  return ok(clkTck) && ok(pageSize) ? { clkTck: clkTck!, pageSize: pageSize! } : undefined;
+}
+
+/**
+ * CLK_TCK and PAGESIZE, asked once and cached: from /proc/self/auxv (no process started), else
+ * `getconf CLK_TCK` and `getconf PAGESIZE`.
+ */
 export function systemConstants(): Promise<SystemConstants> {
-  constantsOnce ??= Promise.all([run('getconf', ['CLK_TCK'], 5000), run('getconf', ['PAGESIZE'], 5000)]).then(
-    ([t, p]) => {
-      const num = (s: string, fallback: number) => {
-        const n = Number(s.trim());
-        return Number.isInteger(n) && n > 0 ? n : fallback;
-      };
-      return {
-        clkTck: t.code === 0 ? num(t.stdout, FALLBACK_CONSTANTS.clkTck) : FALLBACK_CONSTANTS.clkTck,
-        pageSize: p.code === 0 ? num(p.stdout, FALLBACK_CONSTANTS.pageSize) : FALLBACK_CONSTANTS.pageSize,
-      };
-    },
-  );
+  constantsOnce ??= (async () => {
+    let auxv: Buffer | undefined;
+    try {
+      auxv = readProc('/proc/self/auxv');
+    } catch {
+      // No /proc: getconf answers.
+    }
+    return (auxv && constantsFromAuxv(auxv)) ?? getconfConstants();
+  })();
   return constantsOnce;
+}
+
+async function getconfConstants(): Promise<SystemConstants> {
+  const [t, p] = await Promise.all([run('getconf', ['CLK_TCK'], 5000), run('getconf', ['PAGESIZE'], 5000)]);
+  const num = (s: string, fallback: number) => {
+    const n = Number(s.trim());
+    return Number.isInteger(n) && n > 0 ? n : fallback;
+  };
+  return {
+    clkTck: t.code === 0 ? num(t.stdout, FALLBACK_CONSTANTS.clkTck) : FALLBACK_CONSTANTS.clkTck,
+    pageSize: p.code === 0 ? num(p.stdout, FALLBACK_CONSTANTS.pageSize) : FALLBACK_CONSTANTS.pageSize,
+  };
 }
 
 let bootTimeMs: Promise<number | undefined> | undefined;

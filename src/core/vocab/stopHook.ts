@@ -43,10 +43,34 @@ type Picked = { at: number; entry: unknown; key?: string };
 
 /**
  * The hook sorts with `localeCompare` and no arguments, which is a collator of the default locale;
- * made once here (the same order, without building a collator per comparison: that cost
- * milliseconds per status over a few hundred jobs).
+ * made once, on first use (the same order, without building a collator per comparison: that cost
+ * milliseconds per status over a few hundred jobs; and making one costs milliseconds too).
  */
-const collate = new Intl.Collator().compare;
+let collator: Intl.Collator | undefined;
+const collate = (a: string, b: string) => (collator ??= new Intl.Collator()).compare(a, b);
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** An ISO time as the companion writes it (`2026-12-01T10:00:00.000Z`). */
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
+/**
+ * Whether every key is an ISO time of one length: then the punctuation stands at the same places in
+ * all of them, two keys first differ at a digit, and any collator orders digits as their code points
+ * do. The sort is then the hook's own without building a collator (milliseconds, for every status).
+ */
+function sameShapeTimes(picked: readonly Picked[]): boolean {
+  // Looked at without converting anything: what would throw in the hook's sort still throws there.
+  const timeOf = (p: Picked) =>
+    typeof p.entry === 'object' && p.entry !== null ? (p.entry as Record<string, unknown>).updatedAt : undefined;
+  const first = timeOf(picked[0] ?? { at: 0, entry: null });
+  return (
+    typeof first === 'string' &&
+    picked.every((p) => {
+      const t = timeOf(p);
+      return typeof t === 'string' && t.length === first.length && ISO_TIME.test(t);
+    })
+  );
+}
 
 /**
  * One run of the hook over state.json's `jobs` (as parsed, not validated: the hook validates
@@ -70,7 +94,8 @@ function runOver(session: string | null, picked: Picked[]): StopHookVerdict {
   try {
     // The hook converts `updatedAt` on each comparison; once per entry is the same (it throws or not alike).
     const keyOf = (p: Picked) => (p.key ??= String(field(p.entry, 'updatedAt') ?? ''));
-    picked.sort((l, r) => collate(keyOf(r), keyOf(l)));
+    const compare = sameShapeTimes(picked) ? byCodePoint : collate;
+    picked.sort((l, r) => compare(keyOf(r), keyOf(l)));
     const first = picked.find((p) => isActiveRecorded(field(p.entry, 'status')));
     // The hook puts the id in its sentence: an id that cannot be made a string throws there.
     const namedId = first ? String(field(first.entry, 'id')) : undefined;
