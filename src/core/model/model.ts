@@ -198,11 +198,11 @@ export class JobsModel {
     const snaps = await mapLimit(dirs, pool, (d) => loadStateDir(d.root, d.stateDir, settings));
     let done = await completeSnapshots(this.updates.pipeline, snaps);
     if (archive && keep) {
-      const goneBefore = snaps.map((s) => archive.gone(s.stateDir).length);
+      const goneBefore = snaps.map((s) => archive.goneVersion(s.stateDir));
       for (const s of done) this.updates.archiveInBackground(s);
       await this.settled();
       if (
-        snaps.some((s, i) => archive.gone(s.stateDir).length !== goneBefore[i]) ||
+        snaps.some((s, i) => archive.goneVersion(s.stateDir) !== goneBefore[i]) ||
         historyMoved(
           archive,
           done.flatMap((s) => s.jobs),

@@ -195,14 +195,14 @@ export class ModelUpdates {
     if (!archive || !snap.exists) return;
     const onDisk = onDiskJobs(snap);
     const indexSize = onDisk.filter((j) => j.index).length;
-    const goneBefore = archive.gone(snap.stateDir).length;
+    const goneBefore = archive.goneVersion(snap.stateDir);
     this.copying++;
     void archive
       .observe(snap.stateDir, onDisk, indexSize, this.opts.now())
       .then(() => {
         if (this.disposed) return;
         if (
-          archive.gone(snap.stateDir).length !== goneBefore ||
+          archive.goneVersion(snap.stateDir) !== goneBefore ||
           historyMoved(archive, this.state.jobsOf(snap.stateDir))
         )
           void this.showArchived(snap.stateDir);
