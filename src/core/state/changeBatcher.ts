@@ -5,6 +5,15 @@ import type { Logger } from '../vocab/emitter';
 
 /** After a batch sent on its leading edge, how soon what follows it goes out (then: the window). */
 const FOLLOW_MS = 4;
+/**
+ * Under a flood (events without a quiet window between them for this long), the window widens to
+ * SUSTAINED_MS: each batch then names more changes at once, and the work per second stops growing
+ * with the rate of events (a log line every 100 ms from 30 jobs is 300 events a second; at the
+ * usual window that was 33 re-reads of 30 logs a second, at this one 4). It narrows again after a
+ * quiet window.
+ */
+const FLOOD_MS = 1000;
+const SUSTAINED_MS = 250;
 
 export interface StateDirChange {
   /** state.json changed (or appeared, or vanished). */
@@ -48,6 +57,8 @@ export class ChangeBatcher {
   private pending: ChangeBatch | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastEventMs = -Infinity;
+  /** When the current run of events without a quiet window began. */
+  private burstStartMs = -Infinity;
   private lastFlushMs = -Infinity;
   private pendingKind: Edge = 'window';
   private lastFlushKind: Edge = 'window';
@@ -65,14 +76,19 @@ export class ChangeBatcher {
     const now = Date.now();
     const quiet = now - this.lastEventMs;
     this.lastEventMs = now;
+    const d = this.opts.debounceMs ?? 30;
+    if (quiet > d) this.burstStartMs = now;
     if (this.timer) return;
     // Leading edge: an isolated change (nothing for a window before it) goes out at once. The rest
     // of that write (a file truncated, then its content: two events) follows a moment later; the
     // changes of a burst coalesce into one batch per window, as before.
-    const d = this.opts.debounceMs ?? 30;
     const kind = quiet > d && now - this.lastFlushMs > d ? 'lead' : this.lastFlushKind === 'lead' ? 'follow' : 'window';
     this.pendingKind = kind;
-    this.timer = setTimeout(() => this.flush(), kind === 'lead' ? 0 : kind === 'follow' ? Math.min(FOLLOW_MS, d) : d);
+    const window = now - this.burstStartMs >= FLOOD_MS ? Math.max(d, SUSTAINED_MS) : d;
+    this.timer = setTimeout(
+      () => this.flush(),
+      kind === 'lead' ? 0 : kind === 'follow' ? Math.min(FOLLOW_MS, d) : window,
+    );
   }
 
   private flush(): void {
