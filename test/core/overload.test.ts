@@ -172,3 +172,31 @@ describe('overload', () => {
     await again.dispose();
   });
 });
+
+describe('the heap limit check', () => {
+  test('near the limit it drops caches and says so once; again only after a fall and a new rise', async () => {
+    const { HeapGuard } = await import('../../src/core/model/heapGuard');
+    let used = 10;
+    let t = 0;
+    const said: string[] = [];
+    let relieved = 0;
+    const g = new HeapGuard(
+      () => (relieved++, 'caches dropped'),
+      (m) => said.push(m),
+      () => ({ used: used * 1048576, limit: 100 * 1048576 }),
+      () => (t += 1000),
+    );
+    g.check();
+    assert.equal(relieved, 0);
+    used = 90;
+    g.check();
+    g.check();
+    assert.equal(relieved, 1, 'once while it stays high');
+    assert.deepEqual(said, ['memory is short (90 MB of a 100 MB heap): caches dropped']);
+    used = 50;
+    g.check();
+    used = 95;
+    g.check();
+    assert.equal(relieved, 2, 'again after it fell and rose');
+  });
+});

@@ -48,6 +48,8 @@ export interface JobsModelOptions {
    * reads each file once, so the stat that checks the cache is pure cost there.
    */
   cacheFiles?: boolean;
+  /** Where a warning that memory is short goes, once (default: the logger's warnings). */
+  onMemory?: (message: string) => void;
 }
 
 /** State dirs read at once by readSnapshots (each reads up to 32 files at once). */
@@ -67,6 +69,7 @@ export class JobsModel {
       now: opts.now ?? Date.now,
       archive: opts.archive,
       cacheFiles: opts.cacheFiles !== false,
+      onMemory: opts.onMemory,
     });
   }
 
