@@ -35,6 +35,7 @@ export const COMMANDS = {
   runCodexLogin: 'codexJobs.runCodexLogin',
   installCodexCli: 'codexJobs.installCodexCli',
   exportFindingsSarif: 'codexJobs.exportFindingsSarif',
+  showOlderJobs: 'codexJobs.showOlderJobs',
 } as const;
 
 /** `<publisher>.<name>` of package.json: where the extension's own version is read. */
@@ -115,6 +116,8 @@ export const NODE = {
   notReported: (jobNodeId: string) => `${jobNodeId}:not-reported`,
   warnings: (folderPath: string) => `warnings:${folderPath}`,
   warning: (warningsNodeId: string, index: number) => `${warningsNodeId}:${index}`,
+  /** "Show older jobs…" under a folder's jobs. */
+  older: (folderPath: string) => `older:${folderPath}`,
   allWorkspaces: () => 'all-workspaces',
   otherWorkspace: (key: string) => `all-workspaces:${key}`,
   otherJob: (stateDir: string, id: string) => `all-workspaces:job:${stateDir}:${id}`,
