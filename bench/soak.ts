@@ -140,14 +140,20 @@ async function report(subjects: Subject[], created: string[], stateDir: string, 
   }
 }
 
-async function soakAt(o: Options, rate: number): Promise<void> {
-  const base = await fs.mkdtemp(path.join(os.tmpdir(), `soak-${rate}-`));
+/** A workspace under `base` and its state dir, with an empty index, as the companion leaves one. */
+async function emptyWorkspace(base: string): Promise<{ ws: string; stateRoot: string; stateDir: string }> {
   const ws = path.join(base, 'ws');
   await fs.mkdir(ws);
   const stateRoot = path.join(base, 'plugin-data', 'state');
   const stateDir = path.join(stateRoot, slugHash(await fs.realpath(ws)));
   await fs.mkdir(path.join(stateDir, 'jobs'), { recursive: true });
   await fs.writeFile(path.join(stateDir, 'state.json'), JSON.stringify({ version: 1, config: {}, jobs: [] }));
+  return { ws, stateRoot, stateDir };
+}
+
+async function soakAt(o: Options, rate: number): Promise<void> {
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), `soak-${rate}-`));
+  const { ws, stateRoot, stateDir } = await emptyWorkspace(base);
   const ids = path.join(base, 'created.ids');
   console.log(`\n== ${rate} new job(s) a second for ${o.minutes} min (${base}; load ${os.loadavg()[0].toFixed(1)})`);
   const subjects = o.subjects.map((n) => startSubject(n, o, base, ws, stateRoot));
@@ -267,12 +273,7 @@ function timed(o: Options, args: string[], env: NodeJS.ProcessEnv): { ms: number
 
 async function historyLoad(o: Options): Promise<void> {
   const base = await fs.mkdtemp(path.join(os.tmpdir(), 'soak-history-'));
-  const ws = path.join(base, 'ws');
-  await fs.mkdir(ws);
-  const stateRoot = path.join(base, 'plugin-data', 'state');
-  const stateDir = path.join(stateRoot, slugHash(await fs.realpath(ws)));
-  await fs.mkdir(path.join(stateDir, 'jobs'), { recursive: true });
-  await fs.writeFile(path.join(stateDir, 'state.json'), JSON.stringify({ version: 1, config: {}, jobs: [] }));
+  const { ws, stateRoot, stateDir } = await emptyWorkspace(base);
   const archive = path.join(base, 'archive');
   await writeHistory(archive, stateDir, o.history);
   console.log(`\n== ${o.history} archived jobs (${base}; load ${os.loadavg()[0].toFixed(1)})`);

@@ -37,6 +37,12 @@ describe('the archive index', () => {
 
   const indexFile = () => path.join(path.dirname(make().entryPaths(sb.stateDir, 'x').meta), INDEX_FILE);
 
+  const rowIds = (a: JobArchive): string[] =>
+    a
+      .rows(sb.stateDir)
+      .map((r) => r.id)
+      .sort();
+
   async function reload(): Promise<JobArchive> {
     const a = make();
     await a.load([sb.stateDir]);
@@ -59,13 +65,7 @@ describe('the archive index', () => {
     const ghost = JSON.stringify({ ...JSON.parse(lines[0]), id: 'task-mwv2a009-ghost9' });
     await fs.writeFile(f, [...lines.slice(0, -1), ghost].join('\n') + '\n');
     const a = await reload();
-    assert.deepEqual(
-      a
-        .rows(sb.stateDir)
-        .map((r) => r.id)
-        .sort(),
-      [...ids].sort(),
-    );
+    assert.deepEqual(rowIds(a), [...ids].sort());
     assert.deepEqual(a.warnings, [], 'nothing to warn about: it is what a crash leaves');
     // Rewritten whole: the next process reads the right rows at once.
     const text = await fs.readFile(f, 'utf8');
@@ -93,13 +93,7 @@ describe('the archive index', () => {
     ];
     await fs.writeFile(f, hostile.join('\n') + '\n' + text);
     a = await reload();
-    assert.deepEqual(
-      a
-        .rows(sb.stateDir)
-        .map((r) => r.id)
-        .sort(),
-      [...ids].sort(),
-    );
+    assert.deepEqual(rowIds(a), [...ids].sort());
     assert.ok(
       a.warnings.some((w) => w.file === f && /unreadable line/.test(w.message)),
       JSON.stringify(a.warnings),
@@ -118,14 +112,7 @@ describe('the archive index', () => {
       else if (kind === 'dir') await fs.mkdir(f);
       else await fs.writeFile(f, Buffer.alloc(0)).then(() => fs.truncate(f, 65 * 1024 * 1024));
       const a = await reload();
-      assert.deepEqual(
-        a
-          .rows(sb.stateDir)
-          .map((r) => r.id)
-          .sort(),
-        [...ids].sort(),
-        'rebuilt from the entries',
-      );
+      assert.deepEqual(rowIds(a), [...ids].sort(), 'rebuilt from the entries');
       assert.ok(
         a.warnings.some((w) => w.file === f && /archive index not used/.test(w.message)),
         JSON.stringify(a.warnings),

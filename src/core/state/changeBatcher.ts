@@ -13,7 +13,7 @@ const FOLLOW_MS = 4;
  * quiet window.
  */
 const FLOOD_MS = 1000;
-/** Or this many events within a second, however they are spaced (30 jobs' lines every 100 ms). */
+/** Or this many events within a second, however they are spaced (30 jobs logging every 100 ms). */
 const FLOOD_EVENTS = 150;
 const SUSTAINED_MS = 250;
 
