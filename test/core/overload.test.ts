@@ -15,6 +15,7 @@ import { ChangeBatcher, entry, type ChangeBatch } from '../../src/core/state/cha
 import { silentLogger } from '../../src/core/vocab/emitter';
 import type { ProcessTable } from '../../src/core/vocab/types';
 import { jobWithLog, modelFor, record, sandbox, writeIndex, writeJob, type Sandbox } from './helpers';
+import { runCli } from './cliHelpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -170,6 +171,20 @@ describe('overload', () => {
     assert.equal(again.gone(sb.stateDir).length, 30, 'shown on demand');
     assert.equal(again.olderCount(sb.stateDir), 0);
     await again.dispose();
+
+    // The command line reads what it prints: --limit and --since say how much.
+    const env = { ...process.env, CODEX_JOBS_ARCHIVE_DIR: dir };
+    const status = async (...flags: string[]) => {
+      const r = await runCli(['status', '--json', '--state-root', sb.root, ...flags, sb.workspace], { env });
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { jobs: { id: string }[] }).jobs.map((j) => j.id);
+    };
+    await writeIndex(sb.stateDir, []);
+    await fs.rm(path.join(sb.stateDir, 'jobs'), { recursive: true });
+    assert.equal((await status()).length, 30, 'the last 7 days, at most 100: all 30');
+    assert.deepEqual(await status('--limit', '5'), [...ids].reverse().slice(0, 5), 'the newest five');
+    assert.deepEqual(await status('--since', new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)), []);
+    assert.equal((await status('--all-history')).length, 30);
   });
 });
 
