@@ -38,7 +38,7 @@ const KINDS = [
   },
 ] as const;
 
-function slugHash(realRoot: string): string {
+export function slugHash(realRoot: string): string {
   const slug =
     path
       .basename(realRoot)

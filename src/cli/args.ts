@@ -91,11 +91,22 @@ export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
     options: {
       json: JSON_OUT,
       all: { type: 'boolean', help: 'Every workspace under the roots, not one path.' },
+      'all-history': {
+        type: 'boolean',
+        help: 'Every archived job, however old (default: the last 7 days, at most 100).',
+      },
+      limit: { type: 'string', value: 'n', help: 'At most <n> jobs, the newest (archived ones read: at most <n>).' },
+      since: {
+        type: 'string',
+        value: 'date',
+        help: 'Only jobs from <date> on (2026-12-01, an ISO time, or 12h, 7d ago).',
+      },
       'state-root': STATE_ROOT,
       help: HELP,
     },
     notes: [
       'On a terminal, rows are cut to its width; into a pipe or file they are printed whole.',
+      'Archived jobs (their files deleted) are read from the archive index: only those shown are read.',
       SHOWN_NOTE,
       JSON_NOTE,
     ],
@@ -266,6 +277,12 @@ export interface Args {
   sarif?: string;
   /** `timeline --html`: '-' for stdout, else the file (absolute). */
   html?: string;
+  /** `status --all-history`. */
+  allHistory: boolean;
+  /** `status --limit`. */
+  limit?: number;
+  /** `status --since`, in ms since the epoch. */
+  sinceMs?: number;
 }
 
 export type Parsed =
@@ -364,7 +381,26 @@ function toArgs(command: CommandName, values: Values, positional: string[]): Arg
     timeoutMs: values.timeout === undefined ? undefined : seconds(values.timeout as string, 'timeout', command),
     sarif: sarifTarget(values.sarif as string | undefined, command),
     html: htmlTarget(values.html as string | undefined, command),
+    allHistory: values['all-history'] === true,
+    limit: values.limit === undefined ? undefined : count(values.limit as string, 'limit', command),
+    sinceMs: values.since === undefined ? undefined : sinceOf(values.since as string, command),
   };
+}
+
+function count(value: string, name: string, command: CommandName): number {
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1)
+    throw new UsageError(`--${name} needs a whole number of at least 1, got "${value}"`, command);
+  return Number(value);
+}
+
+/** `--since`: a date or time (as Date.parse reads it), or a span back from now (`12h`, `7d`). */
+function sinceOf(value: string, command: CommandName, now = Date.now()): number {
+  const span = /^(\d{1,6})([hd])$/.exec(value);
+  if (span) return now - Number(span[1]) * (span[2] === 'h' ? 3_600_000 : 86_400_000);
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(ms))
+    throw new UsageError(`--since needs a date (2026-12-01, an ISO time) or a span (12h, 7d), got "${value}"`, command);
+  return ms;
 }
 
 function sarifTarget(value: string | undefined, command: CommandName): string | undefined {

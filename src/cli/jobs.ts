@@ -73,6 +73,8 @@ export function modelFor(a: Args, folder: string): JobsModel {
     settings: { ...DEFAULT_SETTINGS, extraRoots: a.stateRoots },
     // Only a long-lived command reads a file twice.
     cacheFiles: longLivedCommand(a),
+    // Said once, on stderr, rather than dying of it.
+    onMemory: (m) => void process.stderr.write(`codex-jobs: ${m}\n`),
   });
   m.setFolders([{ path: folder, name: path.basename(folder) }]);
   return m;

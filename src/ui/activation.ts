@@ -107,9 +107,14 @@ function createCore(context: vscode.ExtensionContext, logger: Logger): CoreParts
   return { table, archive, model, brokers, others };
 }
 
-function createViews(context: vscode.ExtensionContext, { model, brokers, others }: CoreParts): ViewParts {
+function createViews(context: vscode.ExtensionContext, { model, brokers, others, archive }: CoreParts): ViewParts {
   const filter = new FilterState(context.workspaceState);
-  const jobsTree = new JobsTreeProvider(model, { filter, others, showOthers: showOtherWorkspaces });
+  const jobsTree = new JobsTreeProvider(model, {
+    filter,
+    others,
+    showOthers: showOtherWorkspaces,
+    olderCount: (f) => f.snapshots.reduce((n, s) => n + archive.olderCount(s.stateDir), 0),
+  });
   const jobsView = new JobsView(model, jobsTree, filter);
   const decorations = new JobDecorations(model, others);
   const tick = new ViewTick();

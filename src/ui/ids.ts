@@ -37,6 +37,7 @@ export const COMMANDS = {
   exportFindingsSarif: 'codexJobs.exportFindingsSarif',
   rerunAllAtReset: 'codexJobs.rerunAllAtReset',
   showTimeline: 'codexJobs.showTimeline',
+  showOlderJobs: 'codexJobs.showOlderJobs',
 } as const;
 
 /** `<publisher>.<name>` of package.json: where the extension's own version is read. */
@@ -122,6 +123,8 @@ export const NODE = {
   notReported: (jobNodeId: string) => `${jobNodeId}:not-reported`,
   warnings: (folderPath: string) => `warnings:${folderPath}`,
   warning: (warningsNodeId: string, index: number) => `${warningsNodeId}:${index}`,
+  /** "Show older jobs…" under a folder's jobs. */
+  older: (folderPath: string) => `older:${folderPath}`,
   allWorkspaces: () => 'all-workspaces',
   otherWorkspace: (key: string) => `all-workspaces:${key}`,
   otherJob: (stateDir: string, id: string) => `all-workspaces:job:${stateDir}:${id}`,

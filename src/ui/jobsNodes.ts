@@ -14,6 +14,7 @@ export type JobsNode =
   | LogLineNode
   | WarningsNode
   | WarningNode
+  | OlderJobsNode
   | AllWorkspacesNode
   | OtherWorkspaceNode
   | FindingNode
@@ -91,6 +92,18 @@ export class WarningNode {
   ) {}
   get id(): string {
     return NODE.warning(this.parent.id, this.index);
+  }
+}
+
+/** "Show older jobs…": a folder's archived jobs beyond those held (read on demand from the archive). */
+export class OlderJobsNode {
+  readonly type = 'older';
+  constructor(
+    public folder: FolderState,
+    public count: number,
+  ) {}
+  get id(): string {
+    return NODE.older(this.folder.folder.path);
   }
 }
 

@@ -29,6 +29,7 @@ import {
   GroupNode,
   JobNode,
   LogLineNode,
+  OlderJobsNode,
   OtherWorkspaceNode,
   WarningNode,
   WarningsNode,
@@ -43,6 +44,7 @@ import {
   groupItem,
   jobItem,
   logLineItem,
+  olderJobsItem,
   otherWorkspaceItem,
   warningItem,
   warningsItem,
@@ -62,6 +64,8 @@ export interface JobsTreeOptions {
   /** The All Workspaces setting. */
   showOthers?: () => boolean;
   now?: () => number;
+  /** A folder's archived jobs not held (shown by "Show older jobs…"). */
+  olderCount?: (folder: FolderState) => number;
 }
 
 export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvider<JobsNode>, vscode.Disposable {
@@ -172,6 +176,7 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
     switch (node.type) {
       case 'group':
       case 'warnings':
+      case 'older':
         return this.model.folders.length > 1 ? this.keep(new FolderNode(node.folder)) : undefined;
       case 'job':
         // Not grouped: the job's parent is its folder, a row only when several folders are open.
@@ -221,6 +226,8 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         return logLineItem(node);
       case 'warnings':
         return warningsItem(node);
+      case 'older':
+        return olderJobsItem(node);
       case 'warning':
         return warningItem(node);
       case 'allWorkspaces':
@@ -316,6 +323,8 @@ export class JobsTreeProvider extends Disposable implements vscode.TreeDataProvi
         out.push(...b.jobs.map((j) => this.keep(new JobNode(j, parent))));
       }
     }
+    const older = this.opts.olderCount?.(folder) ?? 0;
+    if (older > 0) out.push(this.keep(new OlderJobsNode(folder, older)));
     if (folder.warnings.length > 0) out.push(this.keep(new WarningsNode(folder)));
     return out;
   }

@@ -25,6 +25,7 @@ import type {
   JobNode,
   LogLineNode,
   OtherWorkspaceNode,
+  OlderJobsNode,
   WarningNode,
   WarningsNode,
 } from './jobsNodes';
@@ -66,6 +67,18 @@ export function warningsItem(node: WarningsNode): vscode.TreeItem {
   item.iconPath = coloredIcon('warning', 'warning');
   item.contextValue = 'warnings';
   item.accessibilityInformation = { label: `${label}: ${node.folder.warnings.length}` };
+  return item;
+}
+
+export function olderJobsItem(node: OlderJobsNode): vscode.TreeItem {
+  const label = t('Show older jobs…');
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  item.description = String(node.count);
+  item.iconPath = new vscode.ThemeIcon('history');
+  item.contextValue = 'olderJobs';
+  item.command = { command: COMMANDS.showOlderJobs, title: label, arguments: [node.folder.folder.path] };
+  item.accessibilityInformation = { label: `${label} ${node.count}` };
   return item;
 }
 

@@ -166,6 +166,13 @@ const ELSEWHERE: Record<string, { why: string; checks: Check[] }> = {
       ['bench/race.ts', "opt('--load', 0)"],
     ],
   },
+  'npm run bench:soak -- --minutes 30': {
+    why: 'not run (a measurement of half an hour and more, beside a stand-in); bench/soak.ts takes --minutes',
+    checks: [
+      ['package.json', '"bench:soak": '],
+      ['bench/soak.ts', "minutes: Number(get('minutes', '5'))"],
+    ],
+  },
 };
 
 /** README lines run elsewhere (added with the agents' snippet). */

@@ -9,7 +9,8 @@ import { classifyJobError } from '../../core/vocab/errorKinds';
 import { isoOf } from '../../core/vocab/dates';
 import { modelEffortOf } from '../../core/actions/resume';
 import type { Args } from '../args';
-import { collect, printWarnings } from '../jobs';
+import { cliArchive, collect, printWarnings } from '../jobs';
+import { historyWindow, shownJobs } from '../history';
 import type { Output } from '../output';
 import { jobsTable, totalsLine } from '../table';
 import { safeJson, safeLine } from '../../core/vocab/terminalText';
@@ -62,8 +63,11 @@ function featureJson(j: Job) {
 }
 
 export async function statusCommand(a: Args, io: Output): Promise<number> {
-  const r = await collect(a, a.positional[0]);
-  // What each job spent, from its thread's Codex session file (issue #28).
+  // The archive reads only the archived jobs shown (history.ts).
+  cliArchive().setWindow(historyWindow(a));
+  const collected = await collect(a, a.positional[0]);
+  const r = { ...collected, jobs: shownJobs(collected.jobs, a) };
+  // What each job spent, from its thread's Codex session file.
   const usages = await jobUsages(r.jobs);
   if (a.json) {
     const body = {

@@ -29,9 +29,11 @@ import {
   wasActive,
   type ArchiveEntry,
   type ArchiveLimits,
+  type ArchiveWindow,
   type GoneHow,
   type HistoryEvent,
 } from './entry';
+import type { IndexRow } from './archiveIndex';
 import type { ArchiveChange } from './entries';
 import type { Archive, ArchiveFeed, ArchiveView } from './archiveApi';
 import { WorkQueue } from './scheduler';
@@ -42,7 +44,7 @@ import { LimitKeeper } from './limits';
 import { ScanObserver } from './observe';
 
 export { DEFAULT_LIMITS, historyFlags, wasActive };
-export type { ArchiveEntry, ArchiveLimits, GoneHow, HistoryEvent };
+export type { ArchiveEntry, ArchiveLimits, ArchiveWindow, GoneHow, HistoryEvent, IndexRow };
 export type { Archive, ArchiveChange, ArchiveFeed, ArchiveView };
 export { changesGone, type EntryChange } from './entries';
 
@@ -100,6 +102,12 @@ export class JobArchive implements ArchiveView, ArchiveFeed {
     this.limits = new LimitKeeper(store, limits, background, (k) => copier.forget(k));
     this.early = new EarlyReads(store, copier, this.writer);
     this.observer = new ScanObserver(store, copier, this.early, this.writer, this.limits, background);
+    store.pinned = (k) =>
+      copier.held.isHeld(k) ||
+      copier.held.hasOpened(k) ||
+      copier.held.records.has(k) ||
+      copier.inBacklog(k) ||
+      this.writer.waits(k);
   }
 
   /** Bytes of log copied so far in this process; for benchmarks and tests. */
@@ -146,9 +154,57 @@ export class JobArchive implements ArchiveView, ArchiveFeed {
     return this.store.entries.getIn(stateDir, id);
   }
 
-  /** Archived jobs of a state dir that are no longer on disk. */
+  /**
+   * Archived jobs of a state dir that are no longer on disk, as far as they are held in memory: the
+   * window (the most recent; see `widen`). Older ones are in the index (`rows`, `olderCount`).
+   */
   gone(stateDir: string): ArchiveEntry[] {
     return this.store.entries.ofDir(stateDir).filter((e) => e.goneHow);
+  }
+
+  /** Moves whenever `gone(stateDir)` would list other entries: cheaper than comparing the lists. */
+  goneVersion(stateDir: string): number {
+    return this.store.entries.goneVersion(stateDir);
+  }
+
+  /** Gone jobs of a state dir on disk only, beyond the window (what "Show older jobs…" adds). */
+  olderCount(stateDir: string): number {
+    let n = 0;
+    for (const r of this.store.indexes.get(this.store.subOf(stateDir))?.rows.values() ?? [])
+      if (r.goneHow && !this.store.entries.getIn(stateDir, r.id)) n++;
+    return n;
+  }
+
+  /** A state dir's index rows, newest first, without reading any entry (Find Job, `status --since`). */
+  rows(stateDir: string): IndexRow[] {
+    return this.store.indexes.get(this.store.subOf(stateDir))?.newest(() => true) ?? [];
+  }
+
+  /** The window of gone jobs held and shown per state dir. */
+  get window(): ArchiveWindow {
+    return this.store.window;
+  }
+
+  /** Holds (and so shows) more gone jobs of these state dirs: more of them, or older ones. */
+  widen(w: Partial<ArchiveWindow>, stateDirs: readonly string[]): Promise<void> {
+    const store = this.store;
+    store.window = {
+      maxGone: Math.max(store.window.maxGone, w.maxGone ?? 0),
+      maxAgeMs: Math.max(store.window.maxAgeMs, w.maxAgeMs ?? 0),
+    };
+    return this.queue.run(async () => {
+      await store.load(stateDirs);
+      for (const sd of stateDirs) await store.loadWindow(store.subOf(sd));
+    });
+  }
+
+  /**
+   * Sets the window before anything is loaded (the command line's `--all-history`, `--since`),
+   * or narrows it (the heap guard): entries beyond it are let go at once where nothing pins them.
+   */
+  setWindow(w: ArchiveWindow): void {
+    this.store.window = { ...w };
+    for (const sd of this.store.entries.stateDirs()) this.store.trim(sd, true);
   }
 
   get totalBytes(): number {
@@ -238,9 +294,14 @@ export class JobArchive implements ArchiveView, ArchiveFeed {
     return e ? historyFlags(e) : [];
   }
 
-  /** A gone job rebuilt from the archive, for the model to show. */
+  /** Gone jobs made from entries, by entry: an entry never changes, so its job is made once. */
+  private readonly jobs = new WeakMap<ArchiveEntry, Job | null>();
+
+  /** A gone job rebuilt from the archive, for the model to show (the same object for the same entry). */
   toJob(e: ArchiveEntry): Job | undefined {
-    return jobOf(e, this.store.paths(e.stateDir, e.id).log);
+    let j = this.jobs.get(e);
+    if (j === undefined) this.jobs.set(e, (j = jobOf(e, this.store.paths(e.stateDir, e.id).log) ?? null));
+    return j ?? undefined;
   }
 }
 

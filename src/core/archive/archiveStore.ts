@@ -26,21 +26,23 @@ import {
   MAX_HISTORY,
   newEntry,
   type ArchiveEntry,
-  type ArchiveLimits,
+  type ArchiveWindow,
+  DEFAULT_WINDOW,
   type GoneHow,
   type HistoryEvent,
 } from './entry';
 import { EntryMap } from './entries';
+import { IndexSet, windowIds } from './archiveIndex';
 
 /** Sub dirs read at once, and entries at once in each: at most 32 files open for loading. */
 const SUB_POOL = 4;
 const ENTRY_POOL = 8;
+/** Gone entries held beyond the window before the oldest are let go (not one per job that goes). */
+const TRIM_SLACK = 50;
 
 export class ArchiveStore {
   /** The entries in memory (copy-on-write): what the archive hands out. */
   readonly entries = new EntryMap();
-  /** Serialised size of each entry's meta file, for the size limit without re-serialising. */
-  private readonly metaBytes = new Map<string, number>();
   readonly warnings: ReadWarning[] = [];
   /** Why the archive cannot be used right now; everything else goes on without it. */
   unavailable: string | undefined;
@@ -48,7 +50,16 @@ export class ArchiveStore {
   /** Whether an entry was written since the limits were last enforced (only growth can pass them). */
   wroteSinceEnforce = false;
 
-  constructor(readonly dir: string) {}
+  /** Which gone entries are held in memory, per state dir; older ones are on disk and in the index. */
+  window: ArchiveWindow = { ...DEFAULT_WINDOW };
+  /** Whether an entry must stay in memory (a log held open, a write waiting): set by the archive. */
+  pinned: (k: string) => boolean = () => false;
+  /** Each sub dir's index, by sub dir name, once read. */
+  readonly indexes: IndexSet;
+
+  constructor(readonly dir: string) {
+    this.indexes = new IndexSet(dir);
+  }
 
   dirOf(stateDir: string): string {
     return path.join(this.dir, createHash('sha256').update(stateDir).digest('hex').slice(0, 16));
@@ -59,21 +70,24 @@ export class ArchiveStore {
     return { meta: path.join(d, `${id}.json`), log: path.join(d, `${id}.log`) };
   }
 
-  /** Each archive sub dir's read, by name, once: callers that overlap wait on the same read. */
+  /** Each archive sub dir's index read, by name, once: callers that overlap wait on the same read. */
   private readonly subLoads = new Map<string, Promise<void>>();
+  /** Each sub dir's window of entries read into memory, by name, once. */
+  private readonly windowLoads = new Map<string, Promise<void>>();
   private rootLoad: Promise<boolean> | undefined;
   private allLoad: Promise<void> | undefined;
 
   /**
    * Reads what earlier sessions archived for these state dirs, or for every state dir when none are
-   * named; a bad entry is skipped with a warning. Never throws. Each sub dir is read once: a
-   * `status` of one workspace reads that workspace's entries, not every workspace's.
+   * named: each one's index, and into memory its entries still on disk and the window of recent gone
+   * ones (older ones stay on disk, read on demand). A bad entry is skipped with a warning. Never
+   * throws. Each sub dir is read once: a `status` of one workspace reads that workspace's entries.
    */
   async load(stateDirs?: readonly string[]): Promise<void> {
     if (!(await (this.rootLoad ??= this.checkRootForLoad()))) return;
     if (!stateDirs) return (this.allLoad ??= this.loadAll());
     // Bounded like every other read: `--all` names a thousand state dirs under a ulimit of 256.
-    await mapLimit(stateDirs, SUB_POOL, (sd) => this.loadOnce(path.basename(this.dirOf(sd)), true));
+    await mapLimit(stateDirs, SUB_POOL, (sd) => this.loadWindowOnce(path.basename(this.dirOf(sd)), true));
   }
 
   private async checkRootForLoad(): Promise<boolean> {
@@ -87,6 +101,7 @@ export class ArchiveStore {
     }
   }
 
+  /** Every sub dir's index and window of entries. */
   private async loadAll(): Promise<void> {
     let subs: string[];
     try {
@@ -95,12 +110,18 @@ export class ArchiveStore {
       this.fail(err);
       return;
     }
-    await mapLimit(subs, SUB_POOL, (d) => this.loadOnce(d, false));
+    await mapLimit(subs, SUB_POOL, (d) => this.loadWindowOnce(d, false));
   }
 
   private loadOnce(d: string, mayBeMissing: boolean): Promise<void> {
     let p = this.subLoads.get(d);
     if (!p) this.subLoads.set(d, (p = this.loadSub(d, mayBeMissing)));
+    return p;
+  }
+
+  private loadWindowOnce(d: string, mayBeMissing: boolean): Promise<void> {
+    let p = this.windowLoads.get(d);
+    if (!p) this.windowLoads.set(d, (p = this.loadOnce(d, mayBeMissing).then(() => this.loadWindow(d))));
     return p;
   }
 
@@ -116,11 +137,63 @@ export class ArchiveStore {
       this.warn(sub, `archive dir skipped: ${reasonOf(err)}`);
       return;
     }
+    const idx = this.indexes.of(d);
+    const { unindexed, warning } = await idx.load(files);
+    if (warning) this.warn(idx.file, warning);
+    this.indexes.counted(idx);
+    // An entry with no line (written before the index existed, or by a crash between the two
+    // writes) is read, given its line, and let go again unless it is in the window.
+    await mapLimit(unindexed, ENTRY_POOL, (id) => this.loadEntry(sub, `${id}.json`));
+    await idx.append([]).catch((err) => this.fail(err));
+    if (idx.stateDir) this.trim(idx.stateDir, true);
+  }
+
+  /** Into memory: a sub dir's entries still on disk and its most recent gone ones. */
+  async loadWindow(d: string): Promise<void> {
+    const idx = this.indexes.get(d);
+    if (!idx) return;
+    const wanted = new Set(windowIds(idx, this.window));
+    const sub = path.join(this.dir, d);
     await mapLimit(
-      files.filter((f) => f.endsWith('.json')),
+      [...wanted].filter((id) => !(idx.stateDir && this.entries.getIn(idx.stateDir, id))),
       ENTRY_POOL,
-      (f) => this.loadEntry(sub, f),
+      (id) => this.loadEntry(sub, `${id}.json`),
     );
+    if (idx.stateDir) this.trim(idx.stateDir, true);
+  }
+
+  /**
+   * Holds at most the window's gone entries of a state dir in memory: the oldest beyond it are let
+   * go (they are written, and listed in the index). With some slack, so that it is not done on
+   * every job that goes; `exact` trims to the window itself.
+   */
+  trim(stateDir: string, exact = false): void {
+    const gone = this.entries.ofDir(stateDir).filter((e) => e.goneHow);
+    const keep = this.window.maxGone;
+    if (gone.length <= keep + (exact ? 0 : TRIM_SLACK)) return;
+    gone.sort((a, b) => (b.goneAtMs ?? b.lastSeenMs) - (a.goneAtMs ?? a.lastSeenMs));
+    for (const e of gone.slice(keep)) {
+      const k = keyOf(e.stateDir, e.id);
+      if (!this.pinned(k) && this.indexes.get(this.subOf(stateDir))?.rows.has(e.id)) this.entries.forget(k);
+    }
+  }
+
+  /** Reads one indexed entry into memory if it is not there (a job of an old entry came back). */
+  async recall(stateDir: string, id: string): Promise<void> {
+    if (this.entries.getIn(stateDir, id)) return;
+    const d = this.subOf(stateDir);
+    if (!this.indexes.get(d)?.rows.has(id)) return;
+    await this.loadEntry(path.join(this.dir, d), `${id}.json`);
+  }
+
+  /** Whether the archive has an entry for the job, in memory or only on disk. */
+  knows(stateDir: string, id: string): boolean {
+    return !!this.entries.getIn(stateDir, id) || !!this.indexes.get(this.subOf(stateDir))?.rows.has(id);
+  }
+
+  /** The name of a state dir's sub dir in the archive. */
+  subOf(stateDir: string): string {
+    return path.basename(this.dirOf(stateDir));
   }
 
   /**
@@ -149,7 +222,7 @@ export class ArchiveStore {
         );
       if (this.entries.has(k) && !replace) return;
       this.entries.put(e);
-      this.metaBytes.set(k, text.length);
+      this.indexes.setRow(path.basename(sub), e, text.length);
       // Said on every load until the entry is next written (the file on disk is still bad).
       if (problems.length) this.warn(file, `archive entry partly unreadable: ${problems.join('; ')}`);
     } catch (err) {
@@ -173,10 +246,9 @@ export class ArchiveStore {
     if (this.warnings.length < 100) this.warnings.push({ file, message });
   }
 
+  /** Bytes of every indexed entry (archived logs and meta files), kept as entries are written. */
   get totalBytes(): number {
-    let n = 0;
-    for (const [k, e] of this.entries.entries()) n += e.logBytes + (this.metaBytes.get(k) ?? 0);
-    return n;
+    return this.indexes.total;
   }
 
   private readonly ready = new Set<string>();
@@ -228,9 +300,11 @@ export class ArchiveStore {
     try {
       await this.checkRoot();
       await writeFileAtomic(meta, text, this.dir);
-      this.metaBytes.set(k, text.length);
+      const { idx, line } = this.indexes.setRow(this.subOf(e.stateDir), e, text.length);
+      if (line) await idx.append([line]);
       this.wroteSinceEnforce = true;
       this.unavailable = undefined;
+      if (e.goneHow && this.entries.get(k) === e) this.trim(e.stateDir);
       return true;
     } catch (err) {
       this.fail(err);
@@ -238,59 +312,28 @@ export class ArchiveStore {
     }
   }
 
-  /**
-   * Past the age limit, a gone finished job is dropped whole, one still on disk loses its log bulk.
-   * Over the size limit, finished jobs' log bulk goes, oldest first: those whose log is still in the
-   * state dir, then gone ones. A record and its history are never dropped for size. Returns the keys
-   * whose log bulk went (their held logs are of no more use).
-   */
-  async enforce(limits: ArchiveLimits, now: number): Promise<string[]> {
-    // The limits are the whole archive's: every state dir's entries count.
-    await this.load();
-    this.wroteSinceEnforce = false;
-    const dropped: string[] = [];
-    const finished = [...this.entries.entries()].filter(([, e]) => !e.lastLive || e.goneHow);
-    for (const [k, e] of finished) {
-      if (now - e.lastSeenMs <= limits.maxAgeMs) continue;
-      if (e.goneHow) {
-        await this.remove(k, e);
-        dropped.push(k);
-      } else if (e.logBytes > 0 && (await this.evictLog(e))) dropped.push(k);
-    }
-    let total = this.totalBytes;
-    if (total <= limits.maxBytes) return dropped;
-    // Each as it is now: the age limit above put new entries in place of some.
-    const order = finished
-      .map(([k]): [string, ArchiveEntry | undefined] => [k, this.entries.get(k)])
-      .filter((p): p is [string, ArchiveEntry] => !!p[1] && p[1].logBytes > 0)
-      .sort(([, a], [, b]) => Number(!!a.goneHow) - Number(!!b.goneHow) || a.lastSeenMs - b.lastSeenMs);
-    for (const [k, e] of order) {
-      if (total <= limits.maxBytes) break;
-      total -= e.logBytes;
-      if (await this.evictLog(e)) dropped.push(k);
-    }
-    return dropped;
+  /** An indexed entry: the one in memory, or read into memory (the window's trim lets it go again). */
+  async entryFor(d: string, id: string): Promise<ArchiveEntry | undefined> {
+    const idx = this.indexes.get(d);
+    const held = idx?.stateDir ? this.entries.getIn(idx.stateDir, id) : undefined;
+    if (held) return held;
+    await this.loadEntry(path.join(this.dir, d), `${id}.json`);
+    return idx?.stateDir ? this.entries.getIn(idx.stateDir, id) : undefined;
   }
 
-  private async evictLog(e: ArchiveEntry): Promise<boolean> {
-    try {
-      await fs.rm(this.paths(e.stateDir, e.id).log, { force: true });
-    } catch (err) {
-      this.fail(err);
-      return false;
-    }
-    const evictedBytes = e.evictedBytes + e.logBytes;
-    const logNote = `${evictedBytes} bytes of the archived log were dropped by the archive's size limit`;
-    await this.write(this.entries.put({ ...e, evictedBytes, logBytes: 0, logNote }));
-    return true;
+  /** Entries read to be changed leave memory again when beyond the window. */
+  trimAll(): void {
+    for (const sd of this.entries.stateDirs()) this.trim(sd);
   }
 
-  private async remove(k: string, e: ArchiveEntry): Promise<void> {
+  /** Drops an entry whole: from memory, its files, its row. */
+  async remove(k: string, e: ArchiveEntry): Promise<void> {
     this.entries.remove(k);
-    this.metaBytes.delete(k);
+    const { idx, line } = this.indexes.removeRow(this.subOf(e.stateDir), e.id);
     const p = this.paths(e.stateDir, e.id);
     await fs.rm(p.meta, { force: true }).catch((err) => this.fail(err));
     await fs.rm(p.log, { force: true }).catch((err) => this.fail(err));
+    if (line) await idx.append([line]).catch((err) => this.fail(err));
   }
 }
 

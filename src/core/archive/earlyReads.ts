@@ -77,7 +77,7 @@ export class EarlyReads {
   async adoptUnseen(stateDir: string, present: (id: string) => boolean, now: number): Promise<void> {
     for (const [k, files] of this.held.openedUnder(stateDir)) {
       const id = idUnder(k, stateDir)!;
-      if (present(id) || this.store.entries.has(k)) continue;
+      if (present(id) || this.store.knows(stateDir, id)) continue;
       const links = await Promise.all(
         files.map((h) =>
           h.fh.stat().then(
@@ -103,7 +103,7 @@ export class EarlyReads {
     for (const [k, rec] of [...this.held.records]) {
       const id = idUnder(k, stateDir);
       if (id === undefined) continue;
-      if (present(id) || this.store.entries.has(k) || this.held.hasOpened(k)) continue;
+      if (present(id) || this.store.knows(stateDir, id) || this.held.hasOpened(k)) continue;
       const gone = await fs.lstat(path.join(stateDir, 'jobs', `${id}.json`)).then(
         () => false,
         (err: NodeJS.ErrnoException) => err.code === 'ENOENT',

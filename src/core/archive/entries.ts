@@ -38,6 +38,8 @@ export class EntryMap {
   private readonly byKey = new Map<string, ArchiveEntry>();
   /** The same entries by state dir, then id: the model asks for every job's entry on every scan. */
   private readonly byDir = new Map<string, Map<string, ArchiveEntry>>();
+  /** Per state dir, a count moved whenever its set of gone entries in memory changes (see goneVersion). */
+  private readonly goneSeq = new Map<string, number>();
   /** Changes since the last `report`, by key: the first `before`, the latest `after`. */
   private pending = new Map<string, EntryChange>();
   private readonly changed = new Emitter<ArchiveChange>();
@@ -59,6 +61,11 @@ export class EntryMap {
   /** A state dir's entries; asked for several times per scan, so not a walk over every dir's. */
   ofDir(stateDir: string): ArchiveEntry[] {
     return [...(this.byDir.get(stateDir)?.values() ?? [])];
+  }
+
+  /** The state dirs with entries in memory. */
+  stateDirs(): string[] {
+    return [...this.byDir.keys()];
   }
 
   entries(): IterableIterator<[string, ArchiveEntry]> {
@@ -91,8 +98,23 @@ export class EntryMap {
     return t;
   }
 
+  /**
+   * A number that moves whenever the state dir's gone entries in memory change (one added, one
+   * removed, one forgotten): cheaper to compare than the list, and it moves also when the list
+   * keeps its length (the oldest forgotten as a new one goes).
+   */
+  goneVersion(stateDir: string): number {
+    return this.goneSeq.get(stateDir) ?? 0;
+  }
+
+  private bumpGone(stateDir: string): void {
+    this.goneSeq.set(stateDir, this.goneVersion(stateDir) + 1);
+  }
+
   private place(k: string, e: ArchiveEntry): void {
     freeze(e);
+    const before = this.byKey.get(k);
+    if (!!before?.goneHow !== !!e.goneHow) this.bumpGone(e.stateDir);
     this.byKey.set(k, e);
     let dir = this.byDir.get(e.stateDir);
     if (!dir) this.byDir.set(e.stateDir, (dir = new Map()));
@@ -104,7 +126,28 @@ export class EntryMap {
     if (!e) return;
     this.byKey.delete(k);
     this.byDir.get(e.stateDir)?.delete(e.id);
+    if (e.goneHow) this.bumpGone(e.stateDir);
     this.note(k, e, undefined);
+  }
+
+  /**
+   * Lets go of an entry held in memory, written and unchanged on disk (an old gone job outside the
+   * window the model shows): not a change, nothing is reported. The index still lists it, and it is
+   * read again on demand.
+   */
+  forget(k: string): void {
+    const e = this.byKey.get(k);
+    if (!e) return;
+    this.byKey.delete(k);
+    const dir = this.byDir.get(e.stateDir);
+    dir?.delete(e.id);
+    if (dir?.size === 0) this.byDir.delete(e.stateDir);
+    if (e.goneHow) this.bumpGone(e.stateDir);
+  }
+
+  /** How many entries are held in memory. */
+  get size(): number {
+    return this.byKey.size;
   }
 
   /**

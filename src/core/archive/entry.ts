@@ -65,6 +65,17 @@ export const DEFAULT_LIMITS: ArchiveLimits = {
   maxLogBytes: 32 * 1024 * 1024,
 };
 
+/**
+ * Which gone entries of a state dir are held in memory (and shown): the most recent, at most
+ * `maxGone`, gone within `maxAgeMs`. Older ones stay on disk, listed in the index, read on demand.
+ */
+export interface ArchiveWindow {
+  maxGone: number;
+  maxAgeMs: number;
+}
+
+export const DEFAULT_WINDOW: ArchiveWindow = { maxGone: 500, maxAgeMs: 7 * 24 * 3_600_000 };
+
 export function newEntry(stateDir: string, id: string, now: number): ArchiveEntry {
   return {
     id,

@@ -27,6 +27,11 @@ export class EntryWriter {
     if (await this.store.write(e)) this.written++;
   }
 
+  /** Whether an entry's write waits (it must stay in memory until then). */
+  waits(k: string): boolean {
+    return this.deferred.has(k);
+  }
+
   /** Writes `e` in a moment: its only change is that more of its log was copied. */
   defer(e: ArchiveEntry): void {
     this.deferred.add(keyOf(e.stateDir, e.id));

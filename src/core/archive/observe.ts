@@ -84,6 +84,16 @@ export class ScanObserver {
     for (const e of this.entries.ofDir(stateDir)) {
       if (present.has(e.id)) continue;
       const k = keyOf(e.stateDir, e.id);
+      // Gone before, nothing held or read for it since: nothing to do (most of them, every scan).
+      if (
+        e.goneHow &&
+        !logOnly.has(e.id) &&
+        !this.held.isHeld(k) &&
+        !this.held.hasOpened(k) &&
+        !this.held.records.has(k) &&
+        !this.copier.inBacklog(k)
+      )
+        continue;
       const changed = await this.entries.edit(e, async (d) => {
         let changed = this.early.takeRecord(k, d);
         if (!d.goneHow) {
@@ -121,6 +131,8 @@ export class ScanObserver {
   /** Takes in one job as a scan found it; `force` copies all of its log now and writes its entry. */
   async observeJob(stateDir: string, job: Job, now: number, force: boolean): Promise<void> {
     const k = keyOf(stateDir, job.id);
+    // A job of an old entry let go from memory (files written back, or re-created): its history first.
+    if (!this.entries.has(k)) await this.store.recall(stateDir, job.id);
     const prev = this.entries.get(k);
     if (prev && !force && this.unchanged(k, prev, job)) {
       this.entries.touch(prev, now); // in memory only: eviction order; written with the next real change

@@ -48,6 +48,8 @@ export interface JobsModelOptions {
    * reads each file once, so the stat that checks the cache is pure cost there.
    */
   cacheFiles?: boolean;
+  /** Where a warning that memory is short goes, once (default: the logger's warnings). */
+  onMemory?: (message: string) => void;
 }
 
 /** State dirs read at once by readSnapshots (each reads up to 32 files at once). */
@@ -67,6 +69,7 @@ export class JobsModel {
       now: opts.now ?? Date.now,
       archive: opts.archive,
       cacheFiles: opts.cacheFiles !== false,
+      onMemory: opts.onMemory,
     });
   }
 
@@ -198,11 +201,11 @@ export class JobsModel {
     const snaps = await mapLimit(dirs, pool, (d) => loadStateDir(d.root, d.stateDir, settings));
     let done = await completeSnapshots(this.updates.pipeline, snaps);
     if (archive && keep) {
-      const goneBefore = snaps.map((s) => archive.gone(s.stateDir).length);
+      const goneBefore = snaps.map((s) => archive.goneVersion(s.stateDir));
       for (const s of done) this.updates.archiveInBackground(s);
       await this.settled();
       if (
-        snaps.some((s, i) => archive.gone(s.stateDir).length !== goneBefore[i]) ||
+        snaps.some((s, i) => archive.goneVersion(s.stateDir) !== goneBefore[i]) ||
         historyMoved(
           archive,
           done.flatMap((s) => s.jobs),

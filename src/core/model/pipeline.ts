@@ -48,6 +48,13 @@ export async function completeSnapshots(
   const out = snaps.map((s) => {
     const withArch = withArchived(ctx.archive, s);
     const jobs = withArch.jobs.map((j) => {
+      // A gone job made from the same archive entry (so the same `archived` object) with the same
+      // log as the one shown is the one shown: hundreds of them per change, none of them moved.
+      const prev = j.archived ? shown?.get(j.id) : undefined;
+      if (prev && prev.archived === j.archived && prev.log === j.log) {
+        reused.add(prev);
+        return prev;
+      }
       const old = shownRaw?.get(j.id) === j ? shown?.get(j.id) : undefined;
       if (old && keepsArchiveHistory(ctx.archive, old, j)) {
         reused.add(old);

@@ -15,6 +15,10 @@ import { sameJob } from './diff';
 import { completeSnapshots, folderWith, historyMoved, inferred, onDiskJobs, type PipelineContext } from './pipeline';
 import { reload, type Reloaded } from './reload';
 import { WorkQueue } from './scheduler';
+import { HeapGuard } from './heapGuard';
+
+/** Archived jobs per state dir kept shown when memory is short. */
+const SHORT_WINDOW = 50;
 import { mayRun, type ModelState } from './state';
 import type { FolderState, StatusTransition, WorkspaceFolderRef } from './modelTypes';
 
@@ -26,6 +30,8 @@ export interface UpdateOptions {
   now: () => number;
   archive?: JobArchive;
   cacheFiles: boolean;
+  /** Where a memory warning goes (default: the logger's warnings). */
+  onMemory?: (message: string) => void;
 }
 
 export class ModelUpdates {
@@ -35,6 +41,8 @@ export class ModelUpdates {
   private disposed = false;
   /** Copies into the archive under way (archiveInBackground). */
   private copying = 0;
+  /** Per state dir, the archive's copy whose end is followed (archiveInBackground). */
+  private readonly followed = new Map<string, Promise<void>>();
   private readonly cache: FileCache | undefined;
   private readonly ends: PipelineContext['ends'] = new Map();
   /** A folder's git top level barely ever changes; asking git costs a process per folder per refresh. */
@@ -47,6 +55,18 @@ export class ModelUpdates {
     this.settings = opts.settings;
     this.cache = opts.cacheFiles ? new FileCache() : undefined;
     this.queue = new WorkQueue((err) => opts.logger.error(`model update failed: ${String(err)}`));
+    this.heap = new HeapGuard(() => this.dropCaches(), opts.onMemory ?? ((m) => opts.logger.warn(m)));
+  }
+
+  readonly heap: HeapGuard;
+
+  /** What the heap guard drops: caches, and archived jobs beyond the most recent few per workspace. */
+  private dropCaches(): string {
+    this.cache?.clear();
+    this.ends.clear();
+    const a = this.opts.archive;
+    if (a) a.setWindow({ maxGone: Math.min(a.window.maxGone, SHORT_WINDOW), maxAgeMs: a.window.maxAgeMs });
+    return `file caches dropped${a ? `, archived jobs shown cut to the latest ${SHORT_WINDOW} per workspace` : ''}`;
   }
 
   /** What every pipeline run is given; the settings and clock as they are now. */
@@ -102,6 +122,7 @@ export class ModelUpdates {
     // A job whose status moved since the last full read is a transition here too (state.ts): a
     // Refresh that reads a failure first must not swallow its notification.
     this.state.setAll(next, { roots, searched: found.searched, searchedRoots: found.all.map((r) => r.path) });
+    this.heap.check();
   }
 
   private async loadFolder(folder: WorkspaceFolderRef, roots: StateRoot[]): Promise<FolderState> {
@@ -195,14 +216,19 @@ export class ModelUpdates {
     if (!archive || !snap.exists) return;
     const onDisk = onDiskJobs(snap);
     const indexSize = onDisk.filter((j) => j.index).length;
-    const goneBefore = archive.gone(snap.stateDir).length;
+    const goneBefore = archive.goneVersion(snap.stateDir);
+    const observed = archive.observe(snap.stateDir, onDisk, indexSize, this.opts.now());
+    // A scan that replaced one still waiting shares its promise: followed once, not once per scan
+    // (under a flood, thousands of scans wait on one).
+    if (this.followed.get(snap.stateDir) === observed) return;
+    this.followed.set(snap.stateDir, observed);
     this.copying++;
-    void archive
-      .observe(snap.stateDir, onDisk, indexSize, this.opts.now())
+    void observed
       .then(() => {
+        if (this.followed.get(snap.stateDir) === observed) this.followed.delete(snap.stateDir);
         if (this.disposed) return;
         if (
-          archive.gone(snap.stateDir).length !== goneBefore ||
+          archive.goneVersion(snap.stateDir) !== goneBefore ||
           historyMoved(archive, this.state.jobsOf(snap.stateDir))
         )
           void this.showArchived(snap.stateDir);
@@ -250,6 +276,7 @@ export class ModelUpdates {
       return snaps.some((s, i) => s !== f.snapshots[i]) ? folderWith(f, snaps) : f;
     });
     this.state.replace(next, extra);
+    this.heap.check();
   }
 
   dispose(): void {

@@ -5,6 +5,17 @@ import type { Logger } from '../vocab/emitter';
 
 /** After a batch sent on its leading edge, how soon what follows it goes out (then: the window). */
 const FOLLOW_MS = 4;
+/**
+ * Under a flood (events without a quiet window between them for this long), the window widens to
+ * SUSTAINED_MS: each batch then names more changes at once, and the work per second stops growing
+ * with the rate of events (a log line every 100 ms from 30 jobs is 300 events a second; at the
+ * usual window that was 33 re-reads of 30 logs a second, at this one 4). It narrows again after a
+ * quiet window.
+ */
+const FLOOD_MS = 1000;
+/** Or this many events within a second, however they are spaced (30 jobs logging every 100 ms). */
+const FLOOD_EVENTS = 150;
+const SUSTAINED_MS = 250;
 
 export interface StateDirChange {
   /** state.json changed (or appeared, or vanished). */
@@ -48,6 +59,10 @@ export class ChangeBatcher {
   private pending: ChangeBatch | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastEventMs = -Infinity;
+  /** When the current run of events without a quiet window began. */
+  private burstStartMs = -Infinity;
+  /** Events counted in the current second, and in the one before. */
+  private rate = { startMs: -Infinity, count: 0, last: 0 };
   private lastFlushMs = -Infinity;
   private pendingKind: Edge = 'window';
   private lastFlushKind: Edge = 'window';
@@ -65,14 +80,33 @@ export class ChangeBatcher {
     const now = Date.now();
     const quiet = now - this.lastEventMs;
     this.lastEventMs = now;
+    const d = this.opts.debounceMs ?? 30;
+    if (quiet > d) this.burstStartMs = now;
+    const r = this.rate;
+    if (now - r.startMs >= 1000) {
+      r.last = now - r.startMs < 2000 ? r.count : 0;
+      r.startMs = now;
+      r.count = 0;
+    }
+    r.count++;
     if (this.timer) return;
     // Leading edge: an isolated change (nothing for a window before it) goes out at once. The rest
     // of that write (a file truncated, then its content: two events) follows a moment later; the
     // changes of a burst coalesce into one batch per window, as before.
-    const d = this.opts.debounceMs ?? 30;
     const kind = quiet > d && now - this.lastFlushMs > d ? 'lead' : this.lastFlushKind === 'lead' ? 'follow' : 'window';
     this.pendingKind = kind;
-    this.timer = setTimeout(() => this.flush(), kind === 'lead' ? 0 : kind === 'follow' ? Math.min(FOLLOW_MS, d) : d);
+    const window = this.flooding(now) ? Math.max(d, SUSTAINED_MS) : d;
+    this.timer = setTimeout(
+      () => this.flush(),
+      kind === 'lead' ? 0 : kind === 'follow' ? Math.min(FOLLOW_MS, d) : window,
+    );
+  }
+
+  /** Whether events have come without a quiet window for FLOOD_MS, or FLOOD_EVENTS of them within a second. */
+  private flooding(now = Date.now()): boolean {
+    const quietNow = now - this.lastEventMs > (this.opts.debounceMs ?? 30);
+    if (Math.max(this.rate.count, this.rate.last) >= FLOOD_EVENTS && now - this.rate.startMs < 2000) return true;
+    return now - this.burstStartMs >= FLOOD_MS && !quietNow;
   }
 
   private flush(): void {
@@ -111,15 +145,17 @@ export class ChangeBatcher {
       for (const id of c.jobs) e.jobs.add(id);
       mergeRecords(e, c);
     }
-    // Restarted by every batch: the second read comes once a burst has ended.
+    // Restarted by every batch: the second read comes once a burst has ended (under a flood, once
+    // it has ended too: not one more read of every file per window).
     if (this.settleTimer) clearTimeout(this.settleTimer);
+    const wait = (this.opts.settleMs ?? 120) + (this.flooding() ? SUSTAINED_MS : 0);
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
       const b = this.settleBatch;
       this.settleBatch = undefined;
       if (!b || this.disposed) return;
       this.deliver(b);
-    }, this.opts.settleMs ?? 120);
+    }, wait);
   }
 
   /** No batch goes out after this: both timers stopped, what was gathered dropped. */

@@ -15,6 +15,9 @@ const CONCURRENCY = 32;
  * What a file held the last time it was read, keyed by path and valid while its size and mtime are
  * the same: a refresh then costs one stat per unchanged file instead of open, read, parse and close.
  */
+/** Files whose parsed contents are kept: a few state dirs' records and logs many times over. */
+const MAX_CACHED_FILES = 4000;
+
 export class FileCache {
   private readonly entries = new Map<string, { mtimeMs: number; size: number; value: unknown }>();
 
@@ -30,8 +33,17 @@ export class FileCache {
     const hit = this.entries.get(key);
     if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.value as T;
     const value = await load();
+    this.entries.delete(key);
     this.entries.set(key, { mtimeMs: st.mtimeMs, size: st.size, value });
+    // Bounded: files come and go faster than full reads retain (a flood of short jobs); the
+    // oldest put goes first.
+    if (this.entries.size > MAX_CACHED_FILES) this.entries.delete(this.entries.keys().next().value!);
     return value;
+  }
+
+  /** Forgets everything (memory is short). */
+  clear(): void {
+    this.entries.clear();
   }
 
   /** Forgets files not seen in the last full read of a dir. */

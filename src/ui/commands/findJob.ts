@@ -7,8 +7,9 @@ import { statusIcon } from '../jobTreeItem';
 import { showOtherWorkspaces } from '../settings';
 import { COMMANDS } from '../ids';
 import { t } from '../l10n';
+import { formatLocal } from '../../core/vocab/dates';
 
-type JobItem = vscode.QuickPickItem & { job: Job };
+type JobItem = vscode.QuickPickItem & { job?: Job; older?: { stateDir: string; id: string; rank: number } };
 
 /**
  * A quick pick over every job known: the open folders', and (read now if need be) every other
@@ -35,7 +36,10 @@ export function registerFindJob(deps: CommandDeps): vscode.Disposable {
         job,
       };
     };
-    const open = deps.model.folders.flatMap((f) => f.jobs.map((j) => item(j, f.folder.name)));
+    const open = [
+      ...deps.model.folders.flatMap((f) => f.jobs.map((j) => item(j, f.folder.name))),
+      ...olderItems(deps, now),
+    ];
     qp.items = open;
     qp.show();
     // Other workspaces are read from disk: the open folders' jobs are listed meanwhile.
@@ -54,7 +58,8 @@ export function registerFindJob(deps: CommandDeps): vscode.Disposable {
     });
     qp.dispose();
     if (!picked) return undefined;
-    const job = picked.job;
+    const job = picked.job ?? (picked.older && (await showOlder(deps, picked.older)));
+    if (!job) return undefined;
     const inOpenFolder = !!deps.model.findJob(job.stateDir, job.id);
     if (inOpenFolder || showOtherWorkspaces()) {
       if (await deps.reveal(job)) return job;
@@ -68,4 +73,41 @@ export function registerFindJob(deps: CommandDeps): vscode.Disposable {
     );
     return job;
   });
+}
+
+/**
+ * The open folders' archived jobs beyond those the archive holds, from its index on disk (no entry
+ * is read for the list): picking one holds the archive's window wide enough for it, and shows it.
+ */
+function olderItems(deps: CommandDeps, now: number): JobItem[] {
+  return deps.model.folders.flatMap((f) =>
+    f.snapshots.flatMap((s) =>
+      deps.archive
+        .rows(s.stateDir)
+        .filter((r) => r.goneHow)
+        .flatMap((r, rank) =>
+          deps.model.findJob(s.stateDir, r.id)
+            ? []
+            : [
+                {
+                  iconPath: new vscode.ThemeIcon('history'),
+                  // A title is file-borne text: never an icon of the label syntax.
+                  label: (r.title ?? r.id).replace(/\$\(/g, '$\u200b('),
+                  description: `${r.status ?? ''} · ${formatLocal(r.createdMs ?? r.firstSeenMs, now)}`,
+                  detail: `${r.id} · ${f.folder.name} · ${t('archived')}`,
+                  older: { stateDir: s.stateDir, id: r.id, rank },
+                },
+              ],
+        ),
+    ),
+  );
+}
+
+async function showOlder(
+  deps: CommandDeps,
+  o: { stateDir: string; id: string; rank: number },
+): Promise<Job | undefined> {
+  await deps.archive.widen({ maxGone: o.rank + 1, maxAgeMs: Infinity }, [o.stateDir]);
+  await deps.refresh.now('jobs', 'Find Job: an older job');
+  return deps.model.findJob(o.stateDir, o.id);
 }

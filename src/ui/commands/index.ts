@@ -31,6 +31,7 @@ import { registerCopyResumeCommand } from './copyResumeCommand';
 import { registerClearFindings } from './clearFindings';
 import { registerRemindAtReset } from './remindAtReset';
 import { registerOpenFinding } from './openFinding';
+import { registerShowOlderJobs } from './showOlderJobs';
 import { registerRunCodexLogin } from './runCodexLogin';
 import { registerInstallCodexCli } from './installCodexCli';
 import { registerExportFindingsSarif } from './exportFindingsSarif';
@@ -67,6 +68,7 @@ const ALL: ((deps: CommandDeps) => vscode.Disposable)[] = [
   registerClearFindings,
   registerRemindAtReset,
   registerOpenFinding,
+  registerShowOlderJobs,
   registerRunCodexLogin,
   registerInstallCodexCli,
   registerExportFindingsSarif,
