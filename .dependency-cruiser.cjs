@@ -4,7 +4,7 @@
 // files but their own index (commands sit at the top).
 
 /** src/core's folders, bottom floor first (ARCHITECTURE.md says what each holds). */
-const FLOORS = ['vocab', 'io', 'os', 'discovery', 'state', 'archive', 'brokers', 'actions', 'model'];
+const FLOORS = ['vocab', 'io', 'os', 'discovery', 'state', 'archive', 'brokers', 'actions', 'model', 'guardian'];
 
 /** One rule per floor: nothing in it imports a floor above it. */
 const layering = FLOORS.slice(0, -1).map((floor, i) => ({

@@ -14,6 +14,7 @@ import { resultCommand } from './commands/result';
 import { findingsCommand } from './commands/findings';
 import { brokersCommand } from './commands/brokers';
 import { reapCommand } from './commands/reap';
+import { guardCommand } from './commands/guard';
 
 const COMMANDS: Record<CommandName, (a: Args, io: Output) => Promise<number>> = {
   status: statusCommand,
@@ -24,6 +25,7 @@ const COMMANDS: Record<CommandName, (a: Args, io: Output) => Promise<number>> = 
   findings: findingsCommand,
   brokers: brokersCommand,
   reap: reapCommand,
+  guard: guardCommand,
 };
 
 export async function main(argv: string[], io: Output): Promise<number> {
