@@ -57,12 +57,17 @@ function run(
 }
 
 /** Processes whose command line names `needle` (the run's own tmp dir): the run's companions and brokers. */
-async function processesNaming(needle: string): Promise<number[]> {
+async function processesNaming(needle: string, companionsOnly = false): Promise<number[]> {
   const out: number[] = [];
   for (const p of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
     const cmd = await fs.readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.includes(needle) && !cmd.includes('dist/cli.js')) out.push(Number(p));
+    if (
+      cmd.includes(needle) &&
+      !cmd.includes('dist/cli.js') &&
+      (!companionsOnly || cmd.includes('codex-companion.mjs'))
+    )
+      out.push(Number(p));
   }
   return out;
 }
@@ -140,20 +145,24 @@ async function oneRun(n: number, mix: string, guard: boolean): Promise<Figures> 
     Array.from({ length: n }, (_, i) => run(process.execPath, [COMPANION, ...kindsFor(mix, i)], { cwd: ws, env })),
   );
   // Until every worker is done (no companion of this run alive), then a quiet spell for the guardian.
-  while ((await processesNaming(ws)).length > 0 && Date.now() - t0 < 300_000) await sleep(500);
+  while ((await processesNaming(ws, true)).length > 0 && Date.now() - t0 < 300_000) await sleep(500);
   await sleep(guard ? Number(GRACE) * 1000 + Number(SETTLE) * 4 + 3000 : 1500);
   await model.refresh();
   await model.settled();
   if (guardian) {
     guardian.kill('SIGINT');
     await guardDone;
+    if (process.env.GUARD_DEBUG) console.log(guardOut);
   }
   const figures = await judge(ws, env, model, archive, guardOut, mended);
   await live.dispose();
   model.dispose();
   await archive.dispose();
   // The run's brokers (its own TMPDIR): ended, so the next run starts clean.
-  for (const pid of await processesNaming(path.join(tmp, 'tmp'))) {
+  for (const pid of [
+    ...(await processesNaming(path.join(tmp, 'tmp'))),
+    ...(await processesNaming(path.join(tmp, 'bin'))),
+  ]) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -183,14 +192,20 @@ async function judge(
     // nothing listed
   }
   const ids = new Set(listed.map((j) => j.id));
-  const lost = jobs.filter((j) => !ids.has(j.id)).length;
+  const lostJobs = jobs.filter((j) => !ids.has(j.id));
+  const lost = lostJobs.length;
+  if (process.env.GUARD_DEBUG)
+    for (const j of lostJobs)
+      console.log(`  lost ${j.id} ${j.status} ${j.flags.join(',')} ${JSON.stringify(j.history ?? [])}`);
   let resultFailures = 0;
   let fieldsLost = 0;
   for (const j of jobs) {
     const e = archive.get(j.stateDir, j.id);
     const finished = isTerminalStatus(e?.record?.status) || isTerminalStatus(j.record?.status);
-    if (finished && (await run(process.execPath, [COMPANION, 'result', j.id], { cwd: ws, env })).code !== 0)
+    if (finished && (await run(process.execPath, [COMPANION, 'result', j.id], { cwd: ws, env })).code !== 0) {
       resultFailures++;
+      if (process.env.GUARD_DEBUG) console.log(`  result failed ${j.id} ${j.status} ${j.flags.join(',')}`);
+    }
     const now = await fs.readFile(path.join(j.stateDir, 'jobs', `${j.id}.json`), 'utf8').then(
       (t) => JSON.parse(t) as Record<string, unknown>,
       () => undefined,
@@ -228,6 +243,17 @@ async function judge(
   };
 }
 
+const EMPTY: Figures = {
+  created: 0,
+  lost: 0,
+  resultFailures: 0,
+  activeNoProcess: 0,
+  fieldsLost: 0,
+  writes: 0,
+  undone: 0,
+  deletedAfter: 0,
+};
+
 async function main(): Promise<void> {
   const busy = Array.from({ length: LOAD }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   const rows: string[] = [];
@@ -235,7 +261,7 @@ async function main(): Promise<void> {
     for (const n of SIZES)
       for (const mix of MIXES)
         for (let r = 1; r <= RUNS; r++) {
-          const off = await oneRun(n, mix, false);
+          const off = process.env.GUARD_ONLY === 'on' ? EMPTY : await oneRun(n, mix, false);
           const on = await oneRun(n, mix, true);
           const row =
             `${n} | ${mix} | ${r} | ${off.created}/${on.created} | ${off.lost}/${on.lost} | ` +

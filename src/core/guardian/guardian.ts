@@ -238,6 +238,8 @@ export class Guardian extends Disposable {
     }
     this.held.add(key);
     this.counts.writes++;
+    // Redone inside the repair: a writer changed state.json around our write (its own jobs kept).
+    this.counts.undone += r.retries ?? 0;
     this.count(m.kind);
     this.say(m.kind, true, m.job.stateDir, m.job.id, `${NOTES[m.kind]} (${m.why})${retried(r)}`);
     return true;
