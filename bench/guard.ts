@@ -132,8 +132,10 @@ async function oneRun(n: number, mix: string, guard: boolean): Promise<Figures> 
       )
     : undefined;
   const mended = new Map<string, number>();
+  let lastLine = 0;
   guardian?.stdout.on('data', (d: Buffer) => {
     guardOut += d.toString();
+    lastLine = Date.now();
     // When each job was written for, as the lines arrive.
     for (const m of d.toString().matchAll(/ {2}(index|record|log|sync|fail) {2}(\S+) {2}/g))
       mended.set(m[2], Date.now());
@@ -146,7 +148,11 @@ async function oneRun(n: number, mix: string, guard: boolean): Promise<Figures> 
   );
   // Until every worker is done (no companion of this run alive), then a quiet spell for the guardian.
   while ((await processesNaming(ws, true)).length > 0 && Date.now() - t0 < 300_000) await sleep(500);
-  await sleep(guard ? Number(GRACE) * 1000 + Number(SETTLE) * 4 + 3000 : 1500);
+  // The guardian is done once nothing new has come from it for a while (bounded).
+  const quietFor = Number(GRACE) * 1000 + Number(SETTLE) * 4 + 3000;
+  const ended = Date.now();
+  while (guard && Date.now() - Math.max(lastLine, ended) < quietFor && Date.now() - ended < 180_000) await sleep(500);
+  await sleep(1500);
   await model.refresh();
   await model.settled();
   if (guardian) {
@@ -256,6 +262,11 @@ const EMPTY: Figures = {
 
 async function main(): Promise<void> {
   const busy = Array.from({ length: LOAD }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  // Stopped early: the busy loops go too.
+  process.once('SIGTERM', () => {
+    for (const b of busy) b.kill('SIGKILL');
+    process.exit(143);
+  });
   const rows: string[] = [];
   try {
     for (const n of SIZES)

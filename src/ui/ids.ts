@@ -98,6 +98,9 @@ export const SETTINGS = {
   pluginDataDir: 'pluginDataDir',
   showAllWorkspaces: 'allWorkspaces.show',
   findingsProblems: 'findings.problems',
+  guardianEnabled: 'guardian.enabled',
+  guardianGraceSeconds: 'guardian.graceSeconds',
+  guardianSettleMs: 'guardian.settleMs',
 } as const;
 
 /** Where the filter is remembered (workspaceState). */

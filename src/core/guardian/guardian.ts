@@ -102,6 +102,8 @@ export class Guardian extends Disposable {
   /** Mends that held, by job and kind: wanted again later means a writer undid it. */
   private readonly held = new Set<string>();
   private lastBrokerScan = 0;
+  /** Per state dir, when our own last write there ended. */
+  private readonly ownUntil = new Map<string, number>();
   private readonly graceMs: number;
   private readonly settleMs: number;
   private readonly now: () => number;
@@ -183,10 +185,13 @@ export class Guardian extends Disposable {
       if (this.isDisposed) return;
       // Every write waits for quiet again: a mend's own write, or a companion's, moves the dir.
       if (wrote) {
-        const q = await quietState(stateDir, this.settleMs, this.o.table, this.now());
+        const q = await quietState(stateDir, this.settleMs, this.o.table, this.now(), this.ownUntil.get(stateDir));
         if (!q.quiet) return this.poke(stateDir, q.waitMs);
       }
-      wrote = (await this.apply(m)) || wrote;
+      if (await this.apply(m)) {
+        wrote = true;
+        this.ownUntil.set(stateDir, Date.now());
+      }
     }
     await this.reapOrphans(stateDir);
     if (wrote) return this.poke(stateDir, this.settleMs); // see that the mends held

@@ -61,7 +61,14 @@ export function busyCompanion(procs: readonly ProcInfo[], stateDir: string, now:
 }
 
 /** Never throws: a state dir that cannot be looked at is not quiet, and says why. */
-export async function quietState(stateDir: string, settleMs: number, table: ProcessTable, now: number): Promise<Quiet> {
+export async function quietState(
+  stateDir: string,
+  settleMs: number,
+  table: ProcessTable,
+  now: number,
+  /** When our own last write there ended: a change no later than that is ours, not a writer's. */
+  ownUntil = 0,
+): Promise<Quiet> {
   try {
     await assertRealDir(stateDir, rootOfStateDir(stateDir));
     let newest = 0;
@@ -70,7 +77,7 @@ export async function quietState(stateDir: string, settleMs: number, table: Proc
       if (st) newest = Math.max(newest, st.mtimeMs, st.ctimeMs);
     }
     const age = now - newest;
-    if (age < settleMs)
+    if (age < settleMs && newest > ownUntil)
       return { quiet: false, why: `written ${Math.max(0, Math.round(age))} ms ago`, waitMs: settleMs - age };
     const lock = (await fs.readdir(stateDir)).find(isForeignLock);
     if (lock) return { quiet: false, why: `${lock} is held by another writer`, waitMs: settleMs };
