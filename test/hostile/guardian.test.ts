@@ -5,6 +5,7 @@
 // proven orphan broker. Each case runs in its own pid and mount namespace; the decoy tree is checked.
 import { after, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import {
@@ -38,6 +39,13 @@ async function names(dir: string): Promise<string[]> {
   return out.sort();
 }
 
+/** state.json's text; a FIFO (or nothing) is never opened here: that would block. */
+async function readState(c: Ctx): Promise<string> {
+  const f = path.join(c.stateA, 'state.json');
+  const st = await fs.lstat(f).catch(() => undefined);
+  return st?.isFile() ? fs.readFile(f, 'utf8') : `not a file: ${st ? 'fifo or other' : 'missing'}`;
+}
+
 interface GuardCase {
   name: string;
   setup: (c: Ctx) => Promise<void>;
@@ -48,6 +56,8 @@ interface GuardCase {
   /** The guardian may write (put the lost job back): else state.json must be as it was. */
   writes: boolean;
   check?: (c: Ctx, out: string) => Promise<void>;
+  /** The follower lists the decoy dir a swapped link names (it does so without the guardian too). */
+  followerLists?: boolean;
 }
 
 /** A finished job dropped from the index, with room in it: what the guardian puts back. */
@@ -70,8 +80,8 @@ const CASES: GuardCase[] = [
     setup: async (c) => {
       await droppedJob(c);
       await fs.rm(path.join(c.stateA, 'state.json'));
+      execFileSync('mkfifo', [path.join(c.stateA, 'state.json')]);
     },
-    prelude: (c) => [`mkfifo '${path.join(c.stateA, 'state.json')}'`],
     writes: false,
     check: async (c) => assert.ok((await fs.lstat(path.join(c.stateA, 'state.json'))).isFIFO()),
   },
@@ -108,16 +118,18 @@ const CASES: GuardCase[] = [
     name: 'the state dir swapped for a link to the decoy again and again while it writes',
     setup: droppedJob,
     prelude: (c) => [
-      `(i=0; while [ $i -lt 400 ]; do mv '${c.stateA}' '${c.stateA}.real' && ln -s '${path.join(c.outside, 'fakestate')}' '${c.stateA}'; sleep 0.01; rm '${c.stateA}' && mv '${c.stateA}.real' '${c.stateA}'; sleep 0.01; i=$((i+1)); done) &`,
+      // Swaps for 3 s (by the clock: it must end, the dir back in place, before the guardian stops).
+      `(end=$(($(date +%s) + 3)); while [ $(date +%s) -lt $end ]; do mv '${c.stateA}' '${c.stateA}.real' && ln -s '${path.join(c.outside, 'fakestate')}' '${c.stateA}'; sleep 0.01; rm '${c.stateA}' && mv '${c.stateA}.real' '${c.stateA}'; sleep 0.01; done) &`,
     ],
     writes: true,
+    followerLists: true,
   },
   {
     name: 'a process that imitates a broker is never signalled',
     setup: droppedJob,
     prelude: (c) => [
       `${process.execPath} -e 'setInterval(() => {}, 1 << 30)' -- ${path.join(c.dir, 'scripts', 'app-server-broker.mjs')} serve --endpoint unix:${path.join(c.tmp, 'cxc-fake00', 'broker.sock')} --cwd ${c.ws} --pid-file ${path.join(c.tmp, 'cxc-fake00', 'broker.pid')} &`,
-      'IMITATOR=$!',
+      'export IMITATOR=$!',
     ],
     after: ['kill -0 $IMITATOR && echo IMITATOR-ALIVE'],
     writes: true,
@@ -140,37 +152,29 @@ describe('hostile state dirs against the guardian', () => {
       await armOutside(c.outside);
       const before = await fingerprint(c.outside);
       const namesBefore = await names(c.stateA);
-      const stateBefore = await fs.readFile(path.join(c.stateA, 'state.json'), 'utf8').catch(() => 'FIFO');
+      const stateBefore = await readState(c);
       c.prelude = k.prelude?.(c) ?? [];
       // The guardian for 6 s, then Ctrl-C: it must exit 0 with its summary.
-      const guard = [
-        process.execPath,
-        CLI,
-        'guard',
-        c.ws,
-        '--state-root',
-        c.rootA,
-        '--grace-seconds',
-        '1',
-        '--settle-ms',
-        '200',
-      ]
-        .map((a) => `'${a}'`)
-        .join(' ');
-      const script = `timeout -s INT --preserve-status 6 ${guard}; echo "GUARD-EXIT $?"; ${(k.after ?? []).join('; ')}`;
+      // GUARD_AS_WATCH=1: the same case with `watch`, which only reads (what the follower alone does).
+      const argv = process.env.GUARD_AS_WATCH
+        ? [process.execPath, CLI, 'watch', c.ws, '--state-root', c.rootA]
+        : [process.execPath, CLI, 'guard', c.ws, '--state-root', c.rootA, '--grace-seconds', '1', '--settle-ms', '200'];
+      const script = `timeout -s INT --preserve-status 6 ${argv.map((a) => `'${a}'`).join(' ')}; echo "GUARD-EXIT $?"; ${(k.after ?? []).join('; ')}`;
       const r = await runIsolated(c, ['sh', '-c', script], 30_000);
       const out = `${r.stdout}\n${r.stderr}`;
       assert.equal(r.timedOut, false, `hung: ${out}`);
       assert.equal(crashText(out), undefined, out);
       assert.match(r.stdout, /GUARD-EXIT 0/, out);
-      assert.match(r.stdout, /guardian stopped \(SIGINT\)/, out);
-      const { diff } = await outsideDiff(c.outside, before);
+      if (!process.env.GUARD_AS_WATCH) assert.match(r.stdout, /guardian stopped \(SIGINT\)/, out);
+      const { diff: all } = await outsideDiff(c.outside, before);
+      // The follower (`watch` too, without the guardian) lists a swapped-in link's target dir; the
+      // guardian itself never reads, writes, creates or deletes anything there.
+      const diff = k.followerLists ? all.filter((d) => !d.startsWith('read ') || !d.endsWith('/fakestate')) : all;
       assert.deepEqual(diff, [], `outside touched: ${diff.join('; ')}`);
       // Never deletes: every name that was in the state dir is still there.
       const now = await names(c.stateA);
       for (const n of namesBefore) assert.ok(now.includes(n), `${n} deleted; output: ${out}`);
-      if (!k.writes)
-        assert.equal(await fs.readFile(path.join(c.stateA, 'state.json'), 'utf8').catch(() => 'FIFO'), stateBefore);
+      if (!k.writes) assert.equal(await readState(c), stateBefore);
       await k.check?.(c, out);
     });
 });

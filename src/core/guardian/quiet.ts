@@ -5,7 +5,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { rootOfStateDir } from '../io/reader';
-import { assertRealDir, toSafeFsError } from '../io/safeFs';
+import { openRealDir, toSafeFsError } from '../io/safeFs';
 import { isPluginScriptPath, singleOption } from '../os/identity';
 import { slugOf } from '../discovery/discovery';
 import type { ProcInfo, ProcessTable } from '../vocab/types';
@@ -69,17 +69,20 @@ export async function quietState(
   /** When our own last write there ended: a change no later than that is ours, not a writer's. */
   ownUntil = 0,
 ): Promise<Quiet> {
+  let pinned: Awaited<ReturnType<typeof openRealDir>> | undefined;
   try {
-    await assertRealDir(stateDir, rootOfStateDir(stateDir));
+    // Looked at through a handle on the real dir: one swapped for a link meanwhile is never entered.
+    pinned = await openRealDir(stateDir, rootOfStateDir(stateDir));
+    const dir = pinned.listPath;
     let newest = 0;
-    for (const f of [path.join(stateDir, 'state.json'), path.join(stateDir, 'jobs')]) {
+    for (const f of [path.join(dir, 'state.json'), path.join(dir, 'jobs')]) {
       const st = await fs.lstat(f).catch(() => undefined);
       if (st) newest = Math.max(newest, st.mtimeMs, st.ctimeMs);
     }
     const age = now - newest;
     if (age < settleMs && newest > ownUntil)
       return { quiet: false, why: `written ${Math.max(0, Math.round(age))} ms ago`, waitMs: settleMs - age };
-    const lock = (await fs.readdir(stateDir)).find(isForeignLock);
+    const lock = (await fs.readdir(dir)).find(isForeignLock);
     if (lock) return { quiet: false, why: `${lock} is held by another writer`, waitMs: settleMs };
     const busy = busyCompanion(await table.list(), stateDir, now);
     if (busy)
@@ -92,5 +95,7 @@ export async function quietState(
   } catch (err) {
     const e = toSafeFsError(stateDir, err);
     return { quiet: false, why: `${e.file}: ${e.what}`, waitMs: Math.max(settleMs, 5_000) };
+  } finally {
+    await pinned?.fh.close().catch(() => undefined);
   }
 }
