@@ -65,6 +65,11 @@ export async function guardCommand(a: Args, io: Output): Promise<number> {
       `${dirs.length ? `: ${dirs.map(safeLine).join(', ')}` : ''} (Ctrl-C to stop)`,
   );
   const why = await untilStopped(io);
+  // A second signal while it finishes (`timeout` and a terminal's Ctrl-C may send one to the whole
+  // group too) must not cut the summary short: the write under way ends, then it exits.
+  const hold = () => undefined;
+  process.on('SIGINT', hold);
+  process.on('SIGTERM', hold);
   guardian.dispose();
   await guardian.idle();
   sub.dispose();
@@ -75,5 +80,7 @@ export async function guardCommand(a: Args, io: Output): Promise<number> {
   );
   await live.dispose();
   m.dispose();
+  process.off('SIGINT', hold);
+  process.off('SIGTERM', hold);
   return 0;
 }
