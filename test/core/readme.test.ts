@@ -541,7 +541,7 @@ describe('README command lines', () => {
 
   test('every command line of the README is run here or listed with where it runs', () => {
     assert.ok(LINES.length >= 30, `only ${LINES.length} command lines found: is the extraction broken?`);
-    assert.deepEqual(COMMANDS, ['status', 'watch', 'log', 'wait', 'result', 'findings', 'brokers', 'reap']);
+    assert.deepEqual(COMMANDS, ['status', 'watch', 'log', 'wait', 'result', 'findings', 'brokers', 'reap', 'guard']);
     const uncovered = LINES.filter(
       (l) => !isCodexJobs(l.line) && !RUN_HERE_OTHER.includes(l.line) && !(l.line in ELSEWHERE),
     );
