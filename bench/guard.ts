@@ -52,7 +52,13 @@ function run(
     const c = spawn(cmd, argv, { cwd: o.cwd, env: o.env, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    c.on('exit', (code) => resolve({ code, out }));
+    // A companion command that hangs (a review waiting on a broker lost to race 3) is ended after
+    // 3 minutes and counted as failed, so one hang does not stop the matrix.
+    const timer = setTimeout(() => c.kill('SIGKILL'), 180_000);
+    c.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
   });
 }
 
