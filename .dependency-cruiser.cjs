@@ -16,6 +16,7 @@ const FLOORS = [
   'actions',
   'model',
   'timeline',
+  'guardian',
 ];
 
 /** One rule per floor: nothing in it imports a floor above it. */

@@ -78,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): CodexJobsApi {
     p.others,
     p.refresh,
     p.statusBar,
+    p.guardian,
     p.contextKeys,
     p.notifications,
     p.logs,

@@ -25,7 +25,7 @@ export function isUsageError(err: unknown): err is UsageError {
 }
 
 export type CommandName =
-  'status' | 'watch' | 'log' | 'wait' | 'result' | 'findings' | 'brokers' | 'reap' | 'usage' | 'timeline';
+  'status' | 'watch' | 'log' | 'wait' | 'result' | 'findings' | 'brokers' | 'reap' | 'usage' | 'timeline' | 'guard';
 
 interface OptionSpec {
   type: 'boolean' | 'string';
@@ -251,6 +251,32 @@ export const COMMAND_SPECS: Record<CommandName, CommandSpec> = {
       'The file is never written through a symbolic link, onto a FIFO or a directory, or into a state dir.',
     ],
   },
+  guard: {
+    summary: "Keep the companion's own books whole: put back what concurrent writers dropped, until Ctrl-C.",
+    positionals: [PATH_ARG],
+    options: {
+      all: { type: 'boolean', help: 'Every workspace under the roots, not one path.' },
+      'grace-seconds': {
+        type: 'string',
+        value: 'seconds',
+        help: 'A queued/running job whose process is gone this long is marked failed (default 120).',
+      },
+      'settle-ms': {
+        type: 'string',
+        value: 'ms',
+        help: 'Write only into a state dir nothing has written to for this long (default 2000).',
+      },
+      'state-root': STATE_ROOT,
+      help: HELP,
+    },
+    notes: [
+      'Puts back jobs dropped from state.json, records and logs deleted while their job ran (from',
+      "Codex Jobs' archive), index entries left running after their record finished, marks jobs whose",
+      'process is gone failed, and reaps orphan brokers. One line per action; a summary on exit.',
+      'It writes only into a quiet state dir, under the locks, atomically, and never deletes anything.',
+      SHOWN_NOTE,
+    ],
+  },
 };
 
 export const COMMAND_NAMES = Object.keys(COMMAND_SPECS) as CommandName[];
@@ -283,6 +309,8 @@ export interface Args {
   limit?: number;
   /** `status --since`, in ms since the epoch. */
   sinceMs?: number;
+  /** `guard --settle-ms`. */
+  settleMs?: number;
 }
 
 export type Parsed =
@@ -375,8 +403,11 @@ function toArgs(command: CommandName, values: Values, positional: string[]): Arg
     stateRoots: roots.map((r) => path.resolve(r)),
     graceMs:
       values['grace-seconds'] === undefined
-        ? 30_000
+        ? command === 'guard'
+          ? 120_000
+          : 30_000
         : seconds(values['grace-seconds'] as string, 'grace-seconds', command),
+    settleMs: values['settle-ms'] === undefined ? undefined : milliseconds(values['settle-ms'] as string, command),
     any: values.any === true,
     timeoutMs: values.timeout === undefined ? undefined : seconds(values.timeout as string, 'timeout', command),
     sarif: sarifTarget(values.sarif as string | undefined, command),
@@ -420,6 +451,13 @@ function seconds(text: string, option: string, command: CommandName): number {
   if (!/^\d+(\.\d+)?$/.test(text.trim()))
     throw new UsageError(`--${option} needs a number of seconds, got "${text}"`, command);
   return Number(text) * 1000;
+}
+
+/** A whole, non-negative number of milliseconds (`--settle-ms 500`). */
+function milliseconds(text: string, command: CommandName): number {
+  if (!/^\d+$/.test(text.trim()))
+    throw new UsageError(`--settle-ms needs a whole number of milliseconds, got "${text}"`, command);
+  return Number(text);
 }
 
 function isCommand(name: string): name is CommandName {

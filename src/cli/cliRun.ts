@@ -21,6 +21,7 @@ const COMMANDS: Record<CommandName, () => Command> = {
   reap: () => (require('./commands/reap') as typeof import('./commands/reap')).reapCommand,
   usage: () => (require('./commands/usage') as typeof import('./commands/usage')).usageCommand,
   timeline: () => (require('./commands/timeline') as typeof import('./commands/timeline')).timelineCommand,
+  guard: () => (require('./commands/guard') as typeof import('./commands/guard')).guardCommand,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -29,7 +30,8 @@ const COMMANDS: Record<CommandName, () => Command> = {
  * a one-shot process a thread-pool round trip per small read is most of the time. Those that wait
  * and follow (watch, wait, log --follow) and reap, which signals and waits, keep the asynchronous ones.
  */
-const oneShot = (a: Args) => a.command !== 'watch' && a.command !== 'wait' && a.command !== 'reap' && !a.follow;
+const oneShot = (a: Args) =>
+  a.command !== 'watch' && a.command !== 'wait' && a.command !== 'reap' && a.command !== 'guard' && !a.follow;
 
 export function runCommand(a: Args, io: Output): Promise<number> {
   // A failing listener is a bug of ours: said on stderr, the command goes on. (Registered here, with

@@ -60,7 +60,8 @@ export async function workspaceFolder(a: Args, positional: string | undefined): 
   return folder;
 }
 
-const longLivedCommand = (a: Args) => a.command === 'watch' || a.command === 'wait' || a.follow;
+const longLivedCommand = (a: Args) =>
+  a.command === 'watch' || a.command === 'wait' || a.command === 'guard' || a.follow;
 
 export function modelFor(a: Args, folder: string): JobsModel {
   const host = defaultHostEnv();

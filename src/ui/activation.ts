@@ -36,6 +36,7 @@ import { workspaceFolderRefs } from './folders';
 import type { CommandDeps } from './commandDeps';
 import { BrokersTreeProvider } from './brokersTree';
 import { RefreshManager } from './refreshManager';
+import { GuardianHost } from './guardianHost';
 import { FilterState } from './jobFilter';
 import { OtherWorkspaces } from './otherWorkspaces';
 import { SETTINGS, VIEWS } from './ids';
@@ -76,6 +77,7 @@ export interface Parts extends CoreParts, ViewParts {
   reminders: ResetReminders;
   deps: CommandDeps;
   statusBar: JobsStatusBar;
+  guardian: GuardianHost;
   contextKeys: ContextKeys;
   notifications: JobNotifications;
   jobs: JobLookup;
@@ -180,13 +182,28 @@ function createPanels(
     usage,
     reveal: (job) => jobsView.reveal(job),
   };
-  const statusBar = new JobsStatusBar(model, brokers);
+  const guardian = new GuardianHost(model, table, output, () => refresh.now('jobs', 'guardian').then(() => undefined));
+  jobsView.showGuardian(guardian);
+  const statusBar = new JobsStatusBar(model, brokers, guardian);
   const contextKeys = new ContextKeys(model);
   const notifications = new JobNotifications(model);
   const jobs = jobLookup(model, others);
   const logs = new LogDocumentProvider(model, jobs);
   const usageBar = new UsageStatusBar(usage);
-  return { findings, reviewGate, reminders, deps, statusBar, contextKeys, notifications, jobs, logs, usage, usageBar };
+  return {
+    findings,
+    reviewGate,
+    reminders,
+    deps,
+    statusBar,
+    guardian,
+    contextKeys,
+    notifications,
+    jobs,
+    logs,
+    usage,
+    usageBar,
+  };
 }
 
 /** Opening the Brokers view scans the brokers. */

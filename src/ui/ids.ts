@@ -106,6 +106,9 @@ export const SETTINGS = {
   codexHome: 'codexHome',
   usageStatusBar: 'usage.statusBar',
   usageWarnAtPercent: 'usage.warnAtPercent',
+  guardianEnabled: 'guardian.enabled',
+  guardianGraceSeconds: 'guardian.graceSeconds',
+  guardianSettleMs: 'guardian.settleMs',
 } as const;
 
 /** Where the filter is remembered (workspaceState). */

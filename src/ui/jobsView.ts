@@ -10,9 +10,11 @@ import { CONTEXT, VIEWS } from './ids';
 import { t } from './l10n';
 import { countWords } from './countWords';
 import { Disposable } from '../core/vocab/lifecycle';
+import type { GuardianStatus } from './statusBar';
 
 export class JobsView extends Disposable implements vscode.Disposable {
   readonly view: vscode.TreeView<unknown>;
+  private guardian: GuardianStatus | undefined;
 
   constructor(
     private readonly model: JobsModel,
@@ -33,6 +35,13 @@ export class JobsView extends Disposable implements vscode.Disposable {
   }
 
   /** The badge as set last (for tests). */
+  /** The guardian's summary goes in the view's message while it is on. */
+  showGuardian(guardian: GuardianStatus): void {
+    this.guardian = guardian;
+    this._register(guardian.onDidChange(() => this.updateMessage()));
+    this.updateMessage();
+  }
+
   get badge(): vscode.ViewBadge | undefined {
     return this.view.badge;
   }
@@ -56,6 +65,7 @@ export class JobsView extends Disposable implements vscode.Disposable {
       const { shown, total } = this.tree.countShown();
       lines.push(t('Filtered ({0}): {1} of {2} jobs shown.', describeFilter(f), shown, total));
     }
+    if (this.guardian?.text) lines.push(`${this.guardian.text}.`);
     this.view.message = lines.length ? lines.join(' ') : undefined;
   }
 

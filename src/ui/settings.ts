@@ -61,3 +61,13 @@ export function showOtherWorkspaces(): boolean {
 export function notifyLevel(): 'off' | 'failures' | 'all' {
   return vscode.workspace.getConfiguration(SECTION).get<'off' | 'failures' | 'all'>(SETTINGS.notifications, 'failures');
 }
+
+/** The guardian (off by default): whether it runs, its grace period and settle time. */
+export function guardianSettings(): { enabled: boolean; graceMs: number; settleMs: number } {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  return {
+    enabled: c.get<boolean>(SETTINGS.guardianEnabled, false),
+    graceMs: clamp(c.get<number>(SETTINGS.guardianGraceSeconds, 120), 10, 24 * 3600) * 1000,
+    settleMs: clamp(c.get<number>(SETTINGS.guardianSettleMs, 2000), 200, 60_000),
+  };
+}

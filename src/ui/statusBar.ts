@@ -9,6 +9,12 @@ import { gateStatusText } from './reviewGateView';
 import { countWords } from './countWords';
 import { Disposable } from '../core/vocab/lifecycle';
 
+/** What the status bar and the Jobs view need of the guardian. */
+export interface GuardianStatus {
+  readonly text: string | undefined;
+  onDidChange(listener: () => void): { dispose(): unknown };
+}
+
 export class JobsStatusBar extends Disposable implements vscode.Disposable {
   private readonly item = this._register(
     vscode.window.createStatusBarItem(STATUS_BAR_ITEM, vscode.StatusBarAlignment.Left, 50),
@@ -18,8 +24,11 @@ export class JobsStatusBar extends Disposable implements vscode.Disposable {
   constructor(
     private readonly model: JobsModel,
     private readonly brokers?: BrokerMonitor,
+    /** The guardian, when there is one: its summary while on. */
+    private readonly guardian?: GuardianStatus,
   ) {
     super();
+    if (guardian) this._register(guardian.onDidChange(() => this.update()));
     this.item.name = t('Codex Jobs');
     this.item.command = FOCUS_JOBS;
     this._register(model.onDidChange(() => this.update()));
@@ -50,7 +59,8 @@ export class JobsStatusBar extends Disposable implements vscode.Disposable {
       return;
     }
     const icon = c.attention || orphans ? '$(warning)' : live ? '$(sync~spin)' : '$(check)';
-    this.item.text = `${icon} ${t('Codex {0}', parts.length ? parts.join(', ') : t('idle'))}`;
+    const shield = this.guardian?.text ? ' $(shield)' : '';
+    this.item.text = `${icon} ${t('Codex {0}', parts.length ? parts.join(', ') : t('idle'))}${shield}`;
     this.item.backgroundColor =
       c.attention || orphans ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.tooltip =
@@ -62,6 +72,7 @@ export class JobsStatusBar extends Disposable implements vscode.Disposable {
         c.attention,
       ) +
       (orphans ? ` ${t('{0} orphan brokers (Reap Orphan Brokers ends them).', orphans)}` : '') +
+      (this.guardian?.text ? ` ${this.guardian.text}.` : '') +
       ` ${t('Click to show them.')}` +
       gateStatusText(this.model);
     this.item.accessibilityInformation = { label: this.item.text.replace(/\$\([^)]*\)\s*/g, '') };

@@ -360,6 +360,7 @@ describe('codex-jobs as a command line tool', () => {
       findings: ['--json', '--sarif [file]', '--state-root <dir>', '--help'],
       brokers: ['--json', '--grace-seconds <seconds>', '--state-root <dir>', '--help'],
       reap: ['--dry-run', '--yes', '--grace-seconds <seconds>', '--state-root <dir>', '--help'],
+      guard: ['--all', '--grace-seconds <seconds>', '--settle-ms <ms>', '--state-root <dir>', '--help'],
     };
     for (const [c, opts] of Object.entries(options)) {
       const r = await cli([c, '--help']);

@@ -20,7 +20,7 @@
 //   path       the sample project's folder (absolute)
 //   N          5 (--grace-seconds: the sample's own grace period)
 //   <command>  each command of the README's command table (status, watch, log, wait, result, findings,
-//              brokers, reap, usage)
+//              brokers, reap, usage, guard)
 //
 // `~/src/my-project` (in `npm start -- ~/src/my-project`) is the shell's: HOME is the sandbox's, and
 // that folder is made there by test/vscode/readmeStart.mjs, which runs the `npm start` lines.
@@ -473,6 +473,15 @@ async function runCodexJobs(line: string, sb: Sandbox, t: TestContext): Promise<
       return;
     }
   }
+  if (cmd === 'guard') {
+    // Until Ctrl-C: it says what it guards, and on Ctrl-C a summary of its writes, exit 0. Run last
+    // (see RUN_HERE): whatever it mends in the sample cannot change another line's output.
+    const r = await run((out) => /^guarding \d+ state dir/m.test(out));
+    ok(r);
+    assert.match(r.stdout, /^guarding 1 state dir\(s\) of 1 workspace\(s\)/m);
+    assert.match(r.stdout, /^guardian stopped \(SIGINT\): \d+ write\(s\)/m);
+    return;
+  }
   assert.fail(`no check for "${line}": add one to runCodexJobs`);
 }
 
@@ -508,7 +517,13 @@ const RUN_HERE = (() => {
   const seen = new Set<string>();
   const unique = concrete.filter((c) => !seen.has(c.line) && seen.add(c.line));
   const rank = (line: string) =>
-    !line.startsWith('codex-jobs reap') ? 0 : / --yes/.test(line) && !/--dry-run/.test(line) ? 2 : 1;
+    line.startsWith('codex-jobs guard') && !line.includes('--help')
+      ? 3
+      : !line.startsWith('codex-jobs reap')
+        ? 0
+        : / --yes/.test(line) && !/--dry-run/.test(line)
+          ? 2
+          : 1;
   return unique.sort((a, b) => rank(a.line) - rank(b.line));
 })();
 
@@ -560,7 +575,18 @@ describe('README command lines', () => {
 
   test('every command line of the README is run here or listed with where it runs', () => {
     assert.ok(LINES.length >= 30, `only ${LINES.length} command lines found: is the extraction broken?`);
-    assert.deepEqual(COMMANDS, ['status', 'watch', 'log', 'wait', 'result', 'findings', 'brokers', 'reap', 'usage']);
+    assert.deepEqual(COMMANDS, [
+      'status',
+      'watch',
+      'log',
+      'wait',
+      'result',
+      'findings',
+      'brokers',
+      'reap',
+      'usage',
+      'guard',
+    ]);
     const uncovered = LINES.filter(
       (l) => !isCodexJobs(l.line) && !RUN_HERE_OTHER.includes(l.line) && !(l.line in ELSEWHERE),
     );

@@ -68,6 +68,10 @@ export interface RepairOptions {
   archive?: JobArchive;
   now?: () => number;
   log?: (m: string) => void;
+  /** Said in the job's history beside the repair ("put back in the index by the guardian"). */
+  note?: string;
+  /** markStaleFailed: the errorMessage written, when not the default sentence. */
+  reason?: string;
 }
 
 /**
@@ -348,7 +352,7 @@ export function restoreToIndex(job: Job, o: RepairOptions): Promise<RepairResult
 
 /** A repair that wrote a job's files back is part of its history (the archive's `restored` event). */
 async function noted(r: RepairResult, job: Job, o: RepairOptions): Promise<RepairResult> {
-  if (r.ok) await o.archive?.noteRestored(job.stateDir, job.id, (o.now ?? Date.now)());
+  if (r.ok) await o.archive?.noteRestored(job.stateDir, job.id, (o.now ?? Date.now)(), o.note);
   return r;
 }
 
@@ -412,7 +416,7 @@ export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResul
     const root = rootOfStateDir(job.stateDir);
     const refused = await preflight(job.stateDir, [path.join(job.stateDir, 'state.json'), recordFile, logFile]);
     if (refused) return { ok: false, message: refused };
-    return underLocks(job.stateDir, async () => {
+    const marked = await underLocks(job.stateDir, async () => {
       // Checked again under the locks: the process must still be gone.
       const pid = job.display.pid;
       const info = typeof pid === 'number' ? (await o.table.inspect([pid])).get(pid) : undefined;
@@ -420,7 +424,8 @@ export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResul
       if (v.outcome !== 'gone' && v.outcome !== 'zombie' && v.outcome !== 'reused')
         return { ok: false, message: `${job.id} is not stale now: ${v.detail}` };
       const now = new Date((o.now ?? Date.now)()).toISOString();
-      const message = `The job's process${pid ? ` (pid ${pid})` : ''} was gone; marked failed by Codex Jobs.`;
+      const message =
+        o.reason ?? `The job's process${pid ? ` (pid ${pid})` : ''} was gone; marked failed by Codex Jobs.`;
       const patch = { status: 'failed', phase: 'failed', pid: null, completedAt: now, errorMessage: message };
       const result = await editIndex(
         job.stateDir,
@@ -434,6 +439,8 @@ export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResul
       );
       if (!result.ok) return result;
       const rec = await readJsonFile(recordFile, 'record', root);
+      // Our atomic replace makes a new file: the archive is told, so it is no deletion in the history.
+      if (isObject(rec.value)) o.archive?.expectRecordWrite(job.stateDir, job.id);
       if (isObject(rec.value))
         await writeFileAtomic(recordFile, `${stringifyBounded({ ...rec.value, ...patch }, 2)}\n`, root);
       // A log that became a link or FIFO since the check is refused here; the index is marked already.
@@ -443,6 +450,40 @@ export function markStaleFailed(job: Job, o: RepairOptions): Promise<RepairResul
       );
       return { ok: true, message: `${job.id} marked failed${logNote}`, retries: result.retries };
     });
+    return o.note ? noted(marked, job, o) : marked;
+  });
+}
+
+/**
+ * A log deleted under a running job, not written again yet: the archive's copy goes back (created
+ * exclusively, so a log the worker re-created first is never overwritten), and the worker's next
+ * append continues it, so the log reads whole.
+ */
+export function restoreLog(job: Job, o: RepairOptions): Promise<RepairResult> {
+  return guarded(`restoring the log of ${job.id}`, async () => {
+    if (!isSafeJobId(job.id)) return { ok: false, message: `refusing an unsafe job id ${JSON.stringify(job.id)}` };
+    const kept = o.archive?.get(job.stateDir, job.id);
+    const logBytes = typeof kept?.logBytes === 'number' ? kept.logBytes : 0;
+    if (!kept || logBytes <= 0) return { ok: false, message: `the archive has no log of ${job.id} to restore` };
+    const logFile = path.join(job.stateDir, 'jobs', `${job.id}.log`);
+    const root = rootOfStateDir(job.stateDir);
+    const refused = await preflight(job.stateDir, [logFile]);
+    if (refused) return { ok: false, message: refused };
+    const r = await underLocks(job.stateDir, async () => {
+      try {
+        const n = await copyRegular(
+          { file: o.archive!.entryPaths(job.stateDir, job.id).log, root: o.archive!.dir },
+          { file: logFile, root },
+          logBytes,
+        );
+        return { ok: true, message: `restored the log of ${job.id} (${n} bytes) from the archive` };
+      } catch (err) {
+        const e = toSafeFsError(logFile, err);
+        if (e.code === 'EEXIST') return { ok: false, message: `${job.id} has a log again; not overwritten` };
+        throw err;
+      }
+    });
+    return noted(r, job, o);
   });
 }
 

@@ -42,6 +42,7 @@ import { LogCopier } from './logCopy';
 import { EarlyReads } from './earlyReads';
 import { LimitKeeper } from './limits';
 import { ScanObserver } from './observe';
+import { keyOf } from '../vocab/keys';
 
 export { DEFAULT_LIMITS, historyFlags, wasActive };
 export type { ArchiveEntry, ArchiveLimits, ArchiveWindow, GoneHow, HistoryEvent, IndexRow };
@@ -235,12 +236,17 @@ export class JobArchive implements ArchiveView, ArchiveFeed {
   }
 
   /** Notes that a repair wrote a job's files back (restore record, restore to index). */
-  noteRestored(stateDir: string, id: string, now = Date.now()): Promise<void> {
+  /** A repair is about to replace a job's record atomically: the new file it makes is no deletion. */
+  expectRecordWrite(stateDir: string, id: string): void {
+    this.observer.ownRecordWrites.add(keyOf(stateDir, id));
+  }
+
+  noteRestored(stateDir: string, id: string, now = Date.now(), note?: string): Promise<void> {
     return this.queue.run(async () => {
       const e = this.store.entries.getIn(stateDir, id);
       if (!e) return;
       const next: ArchiveEntry = { ...e };
-      addEvent(next, { atMs: now, what: 'restored' });
+      addEvent(next, note ? { atMs: now, what: 'restored', note } : { atMs: now, what: 'restored' });
       await this.writer.write(this.store.entries.put(next));
     });
   }

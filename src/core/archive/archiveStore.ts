@@ -390,6 +390,7 @@ export function validateEntry(v: unknown, problems: string[] = []): ArchiveEntry
   e.lastLive = v.lastLive === true;
   e.recordMtimeMs = optCount(v.recordMtimeMs);
   e.logFileId = optStr(v.logFileId, 64);
+  e.recordFileId = optStr(v.recordFileId, 64);
   e.lastStatus = optStr(v.lastStatus, 32);
   e.goneAtMs = time('goneAtMs');
   e.goneHow = GONE_HOWS.includes(v.goneHow as GoneHow) ? (v.goneHow as GoneHow) : undefined;
@@ -422,6 +423,8 @@ export function validateEntry(v: unknown, problems: string[] = []): ArchiveEntry
       const files = optStr(h.files, 128);
       if (status) ev.status = status;
       if (files) ev.files = files;
+      const note = optStr(h.note, 200);
+      if (note) ev.note = note;
       if (GONE_HOWS.includes(h.by as GoneHow)) ev.by = h.by as GoneHow;
       e.history.push(ev);
     }

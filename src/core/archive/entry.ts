@@ -29,6 +29,8 @@ export interface ArchiveEntry {
   /** Bytes in the archive's copy of the log now (it may hold the log's earlier, re-created files too). */
   logBytes: number;
   recordMtimeMs?: number;
+  /** The record file's identity (inode, birth): another one under the same name means it was deleted and written again. */
+  recordFileId?: string;
   /** The source log's identity: a log deleted and re-created is a new file even when it has grown past our offset. */
   logFileId?: string;
   firstSeenMs: number;
@@ -104,7 +106,9 @@ export function addEvent(e: ArchiveEntry, ev: HistoryEvent): void {
 /** Flags a job's history gives it, which stay after its files come back. */
 export function historyFlags(e: ArchiveEntry): ('deleted-while-running' | 'recreated')[] {
   const out: ('deleted-while-running' | 'recreated')[] = [];
-  if (e.history.some((h) => h.what === 'deleted' && h.by === 'deleted-while-running'))
+  // Deleted while queued or running, whoever did it and whether its process was verified then: the
+  // flag stays once its files come back (the worker writes on), so the story is never lost.
+  if (e.history.some((h) => h.what === 'deleted' && (h.by === 'deleted-while-running' || deletedActive(h))))
     out.push('deleted-while-running');
   // Its files went while it was not finished and came back (its worker wrote on), or its log was
   // deleted and written again. A finished job written back by a repair is not `recreated`.
@@ -115,6 +119,12 @@ export function historyFlags(e: ArchiveEntry): ('deleted-while-running' | 'recre
   )
     out.push('recreated');
   return out;
+}
+
+/** A deletion of a job that was queued or running (not a pruning of a finished one). */
+function deletedActive(h: HistoryEvent): boolean {
+  // The status seen then: queued/running as verified, or unverified/stale/stalled; never a finished one.
+  return h.by !== 'pruned' && h.status !== undefined && !isTerminalStatus(h.status);
 }
 
 export function wasActive(status: string | undefined): boolean {

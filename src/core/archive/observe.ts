@@ -30,6 +30,8 @@ interface LastSeen {
 export class ScanObserver {
   /** Per state dir, each job object as last observed, the entry that scan left, and its key (made once). */
   private readonly seen = new Map<string, Map<string, LastSeen>>();
+  /** Records about to be replaced by a write of our own (keys): their next new file is no deletion. */
+  readonly ownRecordWrites = new Set<string>();
 
   constructor(
     private readonly store: ArchiveStore,
@@ -162,9 +164,11 @@ export class ScanObserver {
   /** Into draft `e`: the job's record and index entry, when changed. */
   private takeFiles(k: string, e: ArchiveEntry, job: Job): boolean {
     let changed = false;
-    if (job.record && (job.recordMtimeMs !== e.recordMtimeMs || !e.record)) {
+    if (job.record && (job.recordMtimeMs !== e.recordMtimeMs || job.recordFileId !== e.recordFileId || !e.record)) {
+      this.noteReplaced(k, e, job);
       e.record = job.record.raw;
       e.recordMtimeMs = job.recordMtimeMs;
+      e.recordFileId = job.recordFileId;
       this.held.records.delete(k);
       changed = true;
     } else if (!e.record) changed = this.early.takeRecord(k, e);
@@ -174,6 +178,22 @@ export class ScanObserver {
       changed = true;
     } else if (job.index) e.index = job.index.raw;
     return changed;
+  }
+
+  /**
+   * A record that is another file than last time was deleted and written again in between, however
+   * fast (a racer's unlink and the worker's re-creation 2 ms apart make no scan between them, and
+   * file events may be folded): that is a deletion in its history, unless the new file is a write of
+   * our own (a repair's atomic replace, announced by `expectRecordWrite`).
+   */
+  private noteReplaced(k: string, e: ArchiveEntry, job: Job): void {
+    // A deletion already seen (the job was found gone) is not told twice.
+    if (e.goneHow || !e.recordFileId || !job.recordFileId || e.recordFileId === job.recordFileId) return;
+    if (this.ownRecordWrites.delete(k)) return;
+    const by = e.lastLive ? 'deleted-while-running' : 'deleted-by-concurrent-writer';
+    const now = Date.now();
+    addEvent(e, { atMs: now, what: 'deleted', status: e.lastStatus, files: 'record', by });
+    addEvent(e, { atMs: now, what: 'recreated', status: job.recordedStatus });
   }
 
   /** Into draft `e`: the job's new log bytes (a big rest to the backlog, or a note in the CLI). */

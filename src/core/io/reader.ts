@@ -204,11 +204,13 @@ export async function readJsonText(
     let text: string;
     let mtimeMs: number | undefined;
     let size: number | undefined;
+    let fileId: string | undefined;
     try {
       const r = await readBoundedText(file, limit, root);
       text = r.text;
       mtimeMs = r.stats.mtimeMs;
       size = r.stats.size;
+      fileId = fileIdOf(r.stats);
     } catch (err) {
       const e = toSafeFsError(file, err);
       if (e.reason === 'missing') return { value: undefined, missing: true, warnings: [] };
@@ -219,7 +221,7 @@ export async function readJsonText(
       try {
         const parsed = parseJsonBounded(text);
         const warnings: ReadWarning[] = parsed.cut > 0 ? [cutWarning(file, name)] : [];
-        return { value: parsed.value, text, missing: false, warnings, mtimeMs, size };
+        return { value: parsed.value, text, missing: false, warnings, mtimeMs, size, fileId };
       } catch (err) {
         // Over a limit is what the file holds, not a write read halfway: said at once, not retried.
         if (isJsonLimitError(err))

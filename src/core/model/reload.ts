@@ -32,7 +32,7 @@ export interface Reloaded {
   named: ReadonlySet<string>;
 }
 
-type Records = Map<string, { fields: JobFields; mtimeMs?: number }>;
+type Records = Map<string, { fields: JobFields; mtimeMs?: number; fileId?: string }>;
 
 /** Re-reads what `change` names of the state dir `shown` shows, from `raw` (what `shown` was made from). */
 export async function reload(
@@ -148,7 +148,7 @@ function inputsOf(snap: StateDirSnapshot): Inputs {
   const logs = new Map<string, LogPreview>();
   for (const j of snap.jobs) {
     if (j.archived) continue;
-    if (j.record) records.set(j.id, { fields: j.record, mtimeMs: j.recordMtimeMs });
+    if (j.record) records.set(j.id, { fields: j.record, mtimeMs: j.recordMtimeMs, fileId: j.recordFileId });
     if (j.log.exists) logs.set(j.id, j.log);
   }
   return {
@@ -197,15 +197,16 @@ async function withJobsRead(
       const logOnly = recordEvents && !recordEvents.has(id) && known && !warnings.some((w) => w.file === recFile);
       const [rec, log] = await Promise.all([
         logOnly
-          ? { value: known.fields, mtimeMs: known.mtimeMs, warnings: [] }
+          ? { value: known.fields, mtimeMs: known.mtimeMs, fileId: known.fileId, warnings: [] }
           : readJobRecord(recFile, id, rootOfStateDir(dir)),
         readPreview(settings, dir, id),
       ]);
       const refused = rec.warnings.length > 0 || warnings.some((w) => w.file === recFile);
-      if (!refused && sameRecord(records.get(id), rec.value, rec.mtimeMs) && sameLog(logs.get(id), log)) return;
+      if (!refused && sameRecord(records.get(id), rec.value, rec.mtimeMs, rec.fileId) && sameLog(logs.get(id), log))
+        return;
       moved = true;
       warnings = [...without(warnings, recFile), ...rec.warnings];
-      if (rec.value) records.set(id, { fields: rec.value, mtimeMs: rec.mtimeMs });
+      if (rec.value) records.set(id, { fields: rec.value, mtimeMs: rec.mtimeMs, fileId: rec.fileId });
       else records.delete(id);
       if (log.exists) logs.set(id, log);
       else logs.delete(id);
@@ -217,12 +218,14 @@ async function withJobsRead(
 const without = (warnings: ReadWarning[], file: string) => warnings.filter((w) => w.file !== file);
 
 function sameRecord(
-  before: { fields: JobFields; mtimeMs?: number } | undefined,
+  before: { fields: JobFields; mtimeMs?: number; fileId?: string } | undefined,
   now: JobFields | undefined,
   mtimeMs: number | undefined,
+  fileId?: string,
 ): boolean {
   if (!before || !now) return !before && !now;
-  if (before.mtimeMs !== mtimeMs) return false;
+  // Another file under the same name was deleted and written again: a change even when it reads the same.
+  if (before.mtimeMs !== mtimeMs || before.fileId !== fileId) return false;
   return before.fields === now || JSON.stringify(before.fields.raw) === JSON.stringify(now.raw);
 }
 

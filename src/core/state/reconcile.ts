@@ -11,7 +11,7 @@ import { newestFirst } from '../vocab/jobTime';
 export interface ReconcileInput {
   stateDir: string;
   index?: ParsedState;
-  records: Map<string, { fields: JobFields; mtimeMs?: number }>;
+  records: Map<string, { fields: JobFields; mtimeMs?: number; fileId?: string }>;
   logs: Map<string, LogPreview>;
   /**
    * What an earlier reconcile of this state dir gave: a job whose index entry, record and log are
@@ -102,6 +102,7 @@ export function reconcile(input: ReconcileInput): Job[] {
       was.index === index &&
       was.record === record &&
       was.recordMtimeMs === rec?.mtimeMs &&
+      was.recordFileId === rec?.fileId &&
       (inLog ? was.log === inLog : !was.log.exists)
     ) {
       jobs.push(was);
@@ -122,6 +123,7 @@ export function reconcile(input: ReconcileInput): Job[] {
       index,
       record,
       recordMtimeMs: rec?.mtimeMs,
+      recordFileId: rec?.fileId,
       display,
       recordedStatus: display.status,
       status: placeholderStatus(display.status),

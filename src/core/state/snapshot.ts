@@ -79,14 +79,14 @@ export async function loadStateDir(
     readBrokerFile(path.join(stateDir, 'broker.json'), root.path),
   ]);
   const warnings: ReadWarning[] = [...state.warnings, ...listing.warnings, ...broker.warnings];
-  const records = new Map<string, { fields: JobFields; mtimeMs?: number }>();
+  const records = new Map<string, { fields: JobFields; mtimeMs?: number; fileId?: string }>();
   const logs = new Map<string, LogPreview>();
   const cached = <T>(file: string, load: () => Promise<T>, key = file) =>
     cache ? cache.read(file, load, key) : load();
   await mapLimit([...listing.records], CONCURRENCY, async ([id, file]) => {
     const r = await cached(file, () => readJobRecord(file, id, root.path));
     warnings.push(...r.warnings);
-    if (r.value) records.set(id, { fields: r.value, mtimeMs: r.mtimeMs });
+    if (r.value) records.set(id, { fields: r.value, mtimeMs: r.mtimeMs, fileId: r.fileId });
   });
   const tail = `${settings.logTailBytes}:${settings.progressLines}`;
   await mapLimit([...listing.logs], CONCURRENCY, async ([id, file]) => {

@@ -235,7 +235,7 @@ export const FLAGS: Readonly<Record<JobFlag, FlagInfo>> = {
   pruned: { word: 'pruned', text: 'Removed by the companion pruning old finished jobs', attention: false },
   'deleted-while-running': {
     word: 'deleted while running',
-    text: 'Its files were deleted while its process still ran (a concurrent writer lost it)',
+    text: 'Its files were deleted while it was queued or running (a concurrent writer lost it)',
     attention: true,
   },
   'deleted-by-concurrent-writer': {

@@ -66,6 +66,8 @@ export interface ReadResult<T> {
   missing: boolean;
   mtimeMs?: number;
   size?: number;
+  /** Inode and birth time of the file read (fileIdOf): a file deleted and written again is another one. */
+  fileId?: string;
 }
 
 // ---------------------------------------------------------------- processes
@@ -145,6 +147,8 @@ export interface Job {
   /** jobs/<id>.json, when it is there. */
   record?: JobFields;
   recordMtimeMs?: number;
+  /** Inode and birth time of jobs/<id>.json as read: another one means it was deleted and written again. */
+  recordFileId?: string;
   /** Index and record merged; on disagreement the newer side's fields win. */
   display: JobFields;
   /** The status the files claim (after merging). */
@@ -183,6 +187,8 @@ export interface JobHistoryEvent {
   files?: string;
   /** For `deleted`: who deleted it, as far as can be told. */
   by?: 'pruned' | 'deleted-while-running' | 'deleted-by-concurrent-writer';
+  /** For `restored`: what was written back, and by whom ("put back in the index by the guardian"). */
+  note?: string;
 }
 
 /** How a job ended, read from the end of its log (logInference.ts). */
