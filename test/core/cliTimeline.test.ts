@@ -14,6 +14,24 @@ const HOSTILE = '</script><script>alert(1)</script><img src=x onerror=alert(2)>\
 
 const iso = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
 
+/** A log of two turns and a final block, with a line of no stamp and a torn last line. */
+const MULTI_TURN = [
+  `[${iso(49)}] Starting Codex task thread.`,
+  `[${iso(48.5)}] Thread ready (thr_1).`,
+  `[${iso(48)}] Turn started (turn_1).`,
+  'not stamped',
+  `[${iso(40)}] Turn completed.`,
+  `[${iso(40)}] Turn started (turn_2).`,
+  '',
+  `[${iso(32)}] Assistant message`,
+  'Done.',
+  `[${iso(31)}] Turn completed.`,
+  '',
+  `[${iso(31)}] Final output`,
+  'Done.',
+  `[${iso(30)}] Turn started (tor`,
+].join('\n');
+
 describe('codex-jobs timeline', () => {
   let sb: Sandbox;
   let env: NodeJS.ProcessEnv;
@@ -41,7 +59,7 @@ describe('codex-jobs timeline', () => {
       }),
       record('review-tl000004-skew04', { kind: 'review', createdAt: iso(5), completedAt: iso(15) }),
     ];
-    for (const j of jobs) await writeJob(sb.stateDir, j);
+    for (const j of jobs) await writeJob(sb.stateDir, j, j.id === 'task-tl000001-ok0001' ? MULTI_TURN : undefined);
     await writeIndex(sb.stateDir, jobs);
   });
   after(() => sb.cleanup());
@@ -72,6 +90,22 @@ describe('codex-jobs timeline', () => {
     assert.match(hostile.label, /<\/script><script>alert\(1\)<\/script>/, 'kept as text in the data');
     assert.match(hostile.label, /\\x1b\]0;pwned\\x07/, 'escape sequences shown, not kept');
     assert.deepEqual(layout.bars.find((b) => b.id === 'review-tl000004-skew04')!.skew, ['ended-before-created']);
+  });
+
+  test("a multi-turn job's bar has its log's phases: starting, each turn, the final block; its hover the count", async () => {
+    const s = await timeline(['--html', '-']);
+    assert.equal(s.code, 0, s.stderr);
+    const data = /id="tl-data">([^<]*)<\/script>/.exec(s.stdout);
+    const layout = JSON.parse(data![1]) as { bars: { id: string; title: string; phases: { kind: string }[] }[] };
+    const bar = layout.bars.find((b) => b.id === 'task-tl000001-ok0001')!;
+    assert.deepEqual(
+      bar.phases.map((p) => p.kind),
+      ['queued', 'running', 'starting', 'turn', 'turn', 'final'],
+    );
+    assert.match(bar.title, /Log: 2 turns, final block written/);
+    // A job whose log tells no turn gets only the record's phases.
+    const other = layout.bars.find((b) => b.id === 'task-tl000002-fail02')!;
+    assert.ok(other.phases.every((p) => p.kind === 'queued' || p.kind === 'running'));
   });
 
   test('without --html, a new file in the temp dir; with "-", stdout', async () => {
@@ -154,6 +188,8 @@ describe('codex-jobs timeline', () => {
       const label = await page.$eval('g.bar[data-id="task-tl000003-hostil"] text', (el) => el.textContent ?? '');
       assert.match(label, /<\/script><script>alert\(1\)<\/script>/, 'shown as text');
       assert.equal(await page.$$eval('img', (x) => x.length), 0);
+      const turns = 'g.bar[data-id="task-tl000001-ok0001"] rect.phase.phase-turn';
+      assert.equal(await page.$$eval(turns, (x) => x.length), 2, "the multi-turn job's turns are drawn");
       assert.deepEqual(errors, []);
       assert.deepEqual(requests, [], 'no request left the page');
     } finally {

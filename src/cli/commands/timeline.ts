@@ -8,6 +8,7 @@ import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import { layoutTimeline } from '../../core/timeline/layout';
+import { LogPhaseCache } from '../../core/timeline/logPhaseRead';
 import { timelinePage } from '../../core/timeline/page';
 import { writeOutputFile } from '../../core/io/sarifFile';
 import { safeLine } from '../../core/vocab/terminalText';
@@ -33,12 +34,14 @@ export async function timelineCommand(a: Args, io: Output): Promise<number> {
   // Brokers are part of the picture when they can be scanned; a failed scan leaves their lanes out.
   const scan = await brokerScan(a).catch(() => undefined);
   const now = Date.now();
+  const logPhases = await new LogPhaseCache().phasesOf(r.jobs, now);
   const scope = r.workspace ? path.basename(r.workspace) : 'All Workspaces';
   const layout = layoutTimeline({
     jobs: r.jobs,
     brokers: scan && { entries: scan.entries, scannedAtMs: scan.scannedAtMs },
     nowMs: now,
     scope,
+    logPhases,
   });
   const html = timelinePage({
     nonce: randomBytes(18).toString('base64'),

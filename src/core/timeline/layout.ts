@@ -10,6 +10,7 @@ import type { Translate } from '../vocab/format';
 import { jobKey } from '../vocab/keys';
 import { flagText, STATUS } from '../vocab/status';
 import { safeLine } from '../vocab/terminalText';
+import type { LogPhases } from './logPhases';
 import type { DerivedStatus, Job, JobHistoryEvent } from '../vocab/types';
 import type {
   BrokerTone,
@@ -31,6 +32,8 @@ export interface TimelineInput {
   nowMs: number;
   scope?: string;
   t?: Translate;
+  /** What each job's log tells of its phases, by job key (logPhaseRead.ts); jobs without one get none. */
+  logPhases?: ReadonlyMap<string, LogPhases>;
 }
 
 /** A clock a little ahead of ours is not "the future": the companion and we read different clocks. */
@@ -71,7 +74,7 @@ const SKEW_TEXT: Record<SkewNote, string> = {
 export function layoutTimeline(input: TimelineInput): TimelineLayout {
   const t = input.t ?? english;
   const now = input.nowMs;
-  const bars = input.jobs.map((j) => jobBar(j, now, t));
+  const bars = input.jobs.map((j) => jobBar(j, now, t, input.logPhases?.get(jobKey(j))));
   bars.sort((a, b) => b.startMs - a.startMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   bars.forEach((b, i) => (b.lane = i));
   const brokers = (input.brokers?.entries ?? []).map((e) => brokerLane(e, input.brokers!.scannedAtMs, now));
@@ -166,13 +169,44 @@ export function jobTimes(job: Job, now: number): Times {
   return { startMs: start, endMs: end, started, skew };
 }
 
-function phasesOf(job: Job, tm: Times): TimelinePhase[] {
-  if (tm.started !== undefined && tm.started > tm.startMs)
-    return [
-      { kind: 'queued', startMs: tm.startMs, endMs: tm.started },
-      { kind: 'running', startMs: tm.started, endMs: tm.endMs },
-    ];
-  return [{ kind: job.status === 'queued' ? 'queued' : 'running', startMs: tm.startMs, endMs: tm.endMs }];
+function phasesOf(job: Job, tm: Times, log: LogPhases | undefined): TimelinePhase[] {
+  const base: TimelinePhase[] =
+    tm.started !== undefined && tm.started > tm.startMs
+      ? [
+          { kind: 'queued', startMs: tm.startMs, endMs: tm.started },
+          { kind: 'running', startMs: tm.started, endMs: tm.endMs },
+        ]
+      : [{ kind: job.status === 'queued' ? 'queued' : 'running', startMs: tm.startMs, endMs: tm.endMs }];
+  return log ? [...base, ...logSegments(log, tm)] : base;
+}
+
+/**
+ * The log's phases as segments that tile the bar from the first stamped line to its end: starting
+ * the thread, each turn up to the next (or the final block), the final block. Times are clamped into
+ * the bar (the log's clock and the record's may disagree). Errors come first, as slivers: the last
+ * segment is the one a live bar grows (the page extends the last phase to now).
+ */
+function logSegments(log: LogPhases, tm: Times): TimelinePhase[] {
+  const at = (ms: number) => Math.min(Math.max(ms, tm.startMs), tm.endMs);
+  const out: TimelinePhase[] = log.errorsMs.map((ms) => ({ kind: 'error', startMs: at(ms), endMs: at(ms) }));
+  const first = log.turns[0]?.startMs ?? log.finalMs;
+  if (log.startedMs !== undefined && first !== undefined && first > log.startedMs)
+    out.push({ kind: 'starting', startMs: at(log.startedMs), endMs: at(first) });
+  log.turns.forEach((turn, i) => {
+    const next = log.turns[i + 1]?.startMs ?? log.finalMs ?? tm.endMs;
+    out.push({ kind: 'turn', startMs: at(turn.startMs), endMs: at(Math.max(next, turn.startMs)), n: i + 1 });
+  });
+  if (log.finalMs !== undefined) out.push({ kind: 'final', startMs: at(log.finalMs), endMs: tm.endMs });
+  return out;
+}
+
+/** The hover's line on what the log told, when it told anything. */
+export function logPhaseLine(log: LogPhases | undefined, t: Translate = english): string | undefined {
+  if (!log || (!log.turns.length && log.finalMs === undefined)) return undefined;
+  const n = log.turns.length;
+  const turns = n === 1 ? t('1 turn') : t('{0} turns', log.partial ? `${n}+` : String(n));
+  const errors = log.errorsMs.length ? `, ${t('{0} errors', String(log.errorsMs.length))}` : '';
+  return `${t('Log')}: ${turns}${errors}${log.finalMs !== undefined ? `, ${t('final block written')}` : ''}`;
 }
 
 const MARKED_FAILED = /marked failed by Codex Jobs/;
@@ -222,7 +256,7 @@ export function markersOf(job: Job, tm: Times, now: number, t: Translate = engli
   return out.sort((a, b) => a.atMs - b.atMs);
 }
 
-function jobBar(job: Job, now: number, t: Translate): TimelineBar {
+function jobBar(job: Job, now: number, t: Translate, log: LogPhases | undefined): TimelineBar {
   const tm = jobTimes(job, now);
   const info = STATUS[job.status];
   const live = info.live && !tm.skew.includes('future');
@@ -241,9 +275,9 @@ function jobBar(job: Job, now: number, t: Translate): TimelineBar {
     live,
     elapsed: hasEnd ? formatDuration(tm.endMs - tm.startMs) : '',
     markers,
-    phases: phasesOf(job, tm),
+    phases: phasesOf(job, tm, log),
     skew: tm.skew,
-    title: barTitle(job, tm, markers, t),
+    title: barTitle(job, tm, markers, t, logPhaseLine(log, t)),
     canCancel: isVerifiedLive(job),
     hasLog: job.log.exists || (job.archived?.logBytes ?? 0) > 0,
     hasResult: hasResult(job),
@@ -251,7 +285,7 @@ function jobBar(job: Job, now: number, t: Translate): TimelineBar {
 }
 
 /** The hover's text where the editor's tooltip is not at hand (the HTML export): plain lines. */
-function barTitle(job: Job, tm: Times, markers: TimelineMarker[], t: Translate): string {
+function barTitle(job: Job, tm: Times, markers: TimelineMarker[], t: Translate, log?: string): string {
   const d = job.display;
   const lines = [
     safeLine(summaryOf(job)),
@@ -266,6 +300,7 @@ function barTitle(job: Job, tm: Times, markers: TimelineMarker[], t: Translate):
   ];
   for (const [k, v] of times) if (v) lines.push(`${k}: ${safeLine(v)}`);
   lines.push(`${STATUS[job.status].live ? t('Running for') : t('Ran for')}: ${formatDuration(tm.endMs - tm.startMs)}`);
+  if (log) lines.push(log);
   const err = errorLineOf(job);
   if (err) lines.push(`${t('Error')}: ${safeLine(err)}`);
   for (const f of job.flags) lines.push(`⚠ ${t(flagText(f))}`);

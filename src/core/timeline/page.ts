@@ -96,6 +96,11 @@ svg { display: block; }
 .tone-muted rect.phase { fill: var(--tl-cancelled); }
 .bar.live rect.phase.running { fill-opacity: 0.85; }
 .bar.skewed rect.phase { stroke: var(--tl-warn); stroke-dasharray: 3 2; stroke-width: 1; }
+.bar rect.phase-starting { fill-opacity: 0.5; stroke-opacity: 0.5; }
+.bar rect.phase-turn { fill-opacity: 0.9; }
+.bar rect.phase-turn.even { fill-opacity: 0.65; }
+.bar rect.phase-final { fill: var(--tl-fg); fill-opacity: 0.35; }
+.bar rect.phase-error { fill: var(--tl-fail); stroke: var(--tl-fail); }
 .marker { stroke: var(--tl-bg); stroke-width: 1; }
 .m-created, .m-status { fill: var(--tl-fg); fill-opacity: 0.6; stroke: none; }
 .m-deleted-while-running, .m-deleted, .m-pruned { fill: var(--tl-fail); }

@@ -29,11 +29,16 @@ export interface TimelineMarker {
   approx?: boolean;
 }
 
-/** A stretch of a bar: waiting to start, then running. */
+/**
+ * A stretch of a bar: waiting to start, then running; where the job's log tells, drawn over the
+ * running part: starting the thread, each turn, the final block, and a sliver at each error.
+ */
 export interface TimelinePhase {
-  kind: 'queued' | 'running';
+  kind: 'queued' | 'running' | 'starting' | 'turn' | 'final' | 'error';
   startMs: number;
   endMs: number;
+  /** Turns are numbered from 1 (the page alternates their shade). */
+  n?: number;
 }
 
 /** Something odd about a job's times, said on its tooltip; the bar is drawn anyway. */

@@ -7,7 +7,9 @@ import { randomBytes } from 'crypto';
 import { Disposable } from '../../core/vocab/lifecycle';
 import { jobKey } from '../../core/vocab/keys';
 import type { Job } from '../../core/vocab/types';
-import { layoutTimeline } from '../../core/timeline/layout';
+import { layoutTimeline, logPhaseLine } from '../../core/timeline/layout';
+import { LogPhaseCache } from '../../core/timeline/logPhaseRead';
+import type { LogPhases } from '../../core/timeline/logPhases';
 import type { TimelineLayout } from '../../core/timeline/timelineTypes';
 import { timelinePage } from '../../core/timeline/page';
 import { parsePageMessage, type HostMessage, type PageMessage, type TimelineScope } from '../../core/timeline/messages';
@@ -24,6 +26,9 @@ const COALESCE_MS = 150;
 
 export class TimelinePanel extends Disposable {
   private readonly jobs = new Map<string, Job>();
+  /** The phases the shown jobs' logs tell, read (async, bounded, cached) before each new picture. */
+  private readonly phaseCache = new LogPhaseCache();
+  private logPhases = new Map<string, LogPhases>();
   private timer: NodeJS.Timeout | undefined;
   /** Something changed while the page was hidden or not ready yet. */
   private stale = true;
@@ -109,6 +114,7 @@ export class TimelinePanel extends Disposable {
       nowMs: Date.now(),
       scope: this.scopeName(),
       t,
+      logPhases: this.logPhases,
     });
   }
 
@@ -116,7 +122,16 @@ export class TimelinePanel extends Disposable {
     if (this.isDisposed) return;
     this.stale = false;
     this.fromHtml = false;
+    // Off the hot path: the reads are async and made once per coalesced burst of changes.
+    this.logPhases = await this.phaseCache.phasesOf(this.currentJobs());
+    if (this.isDisposed) return;
     await this.send({ type: 'layout', layout: this.layoutNow(), scope: this.scope });
+  }
+
+  /** The job's tooltip, and what its log told of its turns. */
+  private hoverText(job: Job, key: string): string {
+    const log = logPhaseLine(this.logPhases.get(key), t);
+    return plainTooltip(jobTooltip(job)) + (log ? `\n${log}` : '');
   }
 
   private send(m: HostMessage): Thenable<boolean> {
@@ -157,8 +172,7 @@ export class TimelinePanel extends Disposable {
     // Re-read from the model: the page's picture may be a moment old.
     const fresh = this.deps.model.findJob(job.stateDir, job.id) ?? job;
     if (m.type === 'select') await this.deps.reveal(fresh);
-    else if (m.type === 'hover')
-      await this.send({ type: 'tooltip', key: m.key, text: plainTooltip(jobTooltip(fresh)) });
+    else if (m.type === 'hover') await this.send({ type: 'tooltip', key: m.key, text: this.hoverText(fresh, m.key) });
     else if (m.type === 'command') await vscode.commands.executeCommand(COMMANDS[m.command], fresh);
   }
 }

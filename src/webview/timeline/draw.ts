@@ -71,9 +71,12 @@ export function buildBar(bar: TimelineBar, selected: boolean): BarEls {
   const g = svg('g', { 'data-key': bar.key, 'data-id': bar.id, role: 'listitem' }, cls.join(' '));
   g.setAttribute('aria-label', `${bar.label}, ${bar.word}${bar.elapsed ? `, ${bar.elapsed}` : ''}`);
   const y = bar.lane * ROW_H;
-  const phases = bar.phases.map((p) =>
-    svg('rect', { y: y + (ROW_H - BAR_H) / 2, height: BAR_H, rx: 2 }, `phase ${p.kind}`),
-  );
+  // What the log told is drawn inset over the running part, so the bar's own tone shows around it.
+  const phases = bar.phases.map((p) => {
+    const inset = p.kind === 'queued' || p.kind === 'running' ? 0 : 3;
+    const cls = `phase ${p.kind} phase-${p.kind}${p.n !== undefined && p.n % 2 === 0 ? ' even' : ''}`;
+    return svg('rect', { y: y + (ROW_H - BAR_H) / 2 + inset, height: BAR_H - 2 * inset, rx: 2 }, cls);
+  });
   g.append(...phases);
   const markers = bar.markers.map((m, i) =>
     svg('path', { 'data-marker': i }, `marker m-${m.kind}${m.approx ? ' approx' : ''}`),
