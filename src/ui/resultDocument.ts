@@ -26,7 +26,7 @@ export class ResultDocumentProvider implements vscode.TextDocumentContentProvide
     const done = parseTime(job.display.completedAt);
     const head = `# ${jobLabel(job)}\n\n\`${job.id}\` · ${t(STATUS[job.status].word)}${done !== undefined ? ` · ${localTime(done)}` : ''}\n`;
     const folder = this.model.folders.find((f) => f.snapshots.some((s) => s.stateDir === job.stateDir));
-    const result = renderResult(job, head, folder ? findingRoot(folder) : undefined, folder && seriesOf(folder));
+    const result = await renderResult(job, head, folder ? findingRoot(folder) : undefined, folder && seriesOf(folder));
     return result + (await usageSection(job));
   }
 }

@@ -36,9 +36,22 @@ export async function usageChecks({ page, tmp, repo, check, log }) {
       const brokers = page.locator('.pane-header', { hasText: 'Brokers' }).first();
       if ((await brokers.getAttribute('aria-expanded')) === 'true') await brokers.click();
       const row = page.locator('.pane-body .monaco-list-row', { hasText: 'review: commit 4f1c2ab' }).first();
-      await row.locator('.label-name').first().hover();
+      // A tooltip comes on the mouse entering the row: from elsewhere, again if the first try showed none
+      // (the pointer may already rest where the row is after the checks before).
       const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'No usage' }).first();
-      await hover.waitFor({ timeout: 15_000 });
+      for (let attempt = 1; ; attempt++) {
+        await page.mouse.move(5, 5);
+        await row.locator('.label-name').first().hover();
+        const shown = await hover.waitFor({ timeout: 8_000 }).then(
+          () => true,
+          () => false,
+        );
+        if (shown) break;
+        if (attempt === 3) {
+          const seen = await page.locator('.monaco-hover, .workbench-hover').allInnerTexts();
+          throw new Error(`no tooltip with "No usage" on the review row; hovers shown: ${JSON.stringify(seen)}`);
+        }
+      }
       if (!(await hover.innerText()).includes('review threads are not saved by Codex'))
         throw new Error(`the tooltip says: ${await hover.innerText()}`);
       await page.mouse.move(900, 650);
