@@ -8,13 +8,13 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { JobArchive } from '../../src/core/archive/archive';
-import { LiveUpdates } from '../../src/core/model/live';
+import type { JobArchive } from '../../src/core/archive/archive';
+import type { LiveUpdates } from '../../src/core/model/live';
 import type { JobsModel } from '../../src/core/model/model';
 import { createProcessTable } from '../../src/core/os/processes';
 import { Guardian, GONE_REASON, guardianSummary, type GuardianAction } from '../../src/core/guardian/guardian';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
-import { modelFor, record, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
+import { closeRig, liveRig, record, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
 
 const STALE_WRITER = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'guardian', 'stale-writer.mjs');
 
@@ -28,21 +28,15 @@ describe('the guardian', () => {
   const procs = new ProcessGroup();
 
   beforeEach(async () => {
-    sb = await sandbox();
-    archive = new JobArchive(path.join(sb.tmp, 'archive'));
-    model = modelFor(sb, {}, createProcessTable(), archive);
-    live = new LiveUpdates(model, { debounceMs: 20, archive });
+    ({ sb, archive, model, live } = await liveRig());
     actions.length = 0;
   });
   afterEach(async () => {
     guardian?.dispose();
     await guardian?.idle();
     guardian = undefined;
-    await live.dispose();
-    model.dispose();
-    await archive.dispose();
     await procs.stopAll();
-    await sb.cleanup();
+    await closeRig({ sb, archive, model, live });
   });
 
   const stateFile = () => path.join(sb.stateDir, 'state.json');

@@ -2,7 +2,8 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { JobArchive } from '../../src/core/archive/archive';
+import { JobArchive } from '../../src/core/archive/archive';
+import { LiveUpdates } from '../../src/core/model/live';
 import { JobsModel, type ModelChange } from '../../src/core/model/model';
 import { createProcessTable } from '../../src/core/os/processes';
 import { resolveWorkspaceRoot, stateDirName } from '../../src/core/discovery/discovery';
@@ -139,4 +140,27 @@ export async function jobWithLog(
       ? { exists: true, size: st.size, fileId: `${st.ino}:${st.birthtimeMs}`, progress: [] }
       : { exists: false, progress: [] },
   } as never;
+}
+
+/** A sandbox watched as the editor watches it: a model over an archive of its own, with live updates. */
+export interface LiveRig {
+  sb: Sandbox;
+  archive: JobArchive;
+  model: JobsModel;
+  live: LiveUpdates;
+}
+
+export async function liveRig(): Promise<LiveRig> {
+  const sb = await sandbox();
+  const archive = new JobArchive(path.join(sb.tmp, 'archive'));
+  const model = modelFor(sb, {}, createProcessTable(), archive);
+  return { sb, archive, model, live: new LiveUpdates(model, { debounceMs: 20, archive }) };
+}
+
+/** Ends what liveRig started, the sandbox last. */
+export async function closeRig(rig: LiveRig): Promise<void> {
+  await rig.live.dispose();
+  rig.model.dispose();
+  await rig.archive.dispose();
+  await rig.sb.cleanup();
 }

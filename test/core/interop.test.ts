@@ -6,12 +6,12 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { JobArchive } from '../../src/core/archive/archive';
-import { LiveUpdates } from '../../src/core/model/live';
+import type { JobArchive } from '../../src/core/archive/archive';
+import type { LiveUpdates } from '../../src/core/model/live';
 import type { JobsModel } from '../../src/core/model/model';
 import { createProcessTable } from '../../src/core/os/processes';
 import { Guardian } from '../../src/core/guardian/guardian';
-import { modelFor, record, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
+import { closeRig, liveRig, record, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
 
 describe('files of other companion versions', () => {
   let sb: Sandbox;
@@ -21,18 +21,12 @@ describe('files of other companion versions', () => {
   let guardian: Guardian | undefined;
 
   beforeEach(async () => {
-    sb = await sandbox();
-    archive = new JobArchive(path.join(sb.tmp, 'archive'));
-    model = modelFor(sb, {}, createProcessTable(), archive);
-    live = new LiveUpdates(model, { debounceMs: 20, archive });
+    ({ sb, archive, model, live } = await liveRig());
   });
   afterEach(async () => {
     guardian?.dispose();
     await guardian?.idle();
-    await live.dispose();
-    model.dispose();
-    await archive.dispose();
-    await sb.cleanup();
+    await closeRig({ sb, archive, model, live });
   });
 
   const id = 'task-mwv2a001-interop';

@@ -5,12 +5,11 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fsSync from 'fs';
 import * as path from 'path';
-import { JobArchive } from '../../src/core/archive/archive';
-import { LiveUpdates } from '../../src/core/model/live';
+import type { JobArchive } from '../../src/core/archive/archive';
+import type { LiveUpdates } from '../../src/core/model/live';
 import type { JobsModel } from '../../src/core/model/model';
-import { createProcessTable } from '../../src/core/os/processes';
 import { FAKE_COMPANION, ProcessGroup } from '../fixtures/spawn';
-import { modelFor, record, sandbox, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
+import { closeRig, liveRig, record, waitFor, writeIndex, writeJob, type Sandbox } from './helpers';
 
 describe('seeing every deletion', () => {
   let sb: Sandbox;
@@ -20,17 +19,11 @@ describe('seeing every deletion', () => {
   const procs = new ProcessGroup();
 
   beforeEach(async () => {
-    sb = await sandbox();
-    archive = new JobArchive(path.join(sb.tmp, 'archive'));
-    model = modelFor(sb, {}, createProcessTable(), archive);
-    live = new LiveUpdates(model, { debounceMs: 20, archive });
+    ({ sb, archive, model, live } = await liveRig());
   });
   afterEach(async () => {
-    await live.dispose();
-    model.dispose();
-    await archive.dispose();
     await procs.stopAll();
-    await sb.cleanup();
+    await closeRig({ sb, archive, model, live });
   });
 
   const job = (id: string) => model.findJob(sb.stateDir, id);
